@@ -1,0 +1,55 @@
+# Voorzorg — the commands a newcomer and CI use. Needs only Python 3.11 on the PATH.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# Development settings for run/worker/beat; tests pick voorzorg.settings.test themselves.
+DEV_ENV := DJANGO_SETTINGS_MODULE=voorzorg.settings.base DEBUG=$${DEBUG:-1}
+
+.PHONY: install run test lint format worker beat migrate seed messages clean
+
+$(VENV)/.installed: requirements-dev.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Voorzorg needs Python 3.11, found " + sys.version' 
+	$(PYTHON) -m venv $(VENV)
+	# Exactly the pinned, hashed versions of the lock file.
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+
+# SQLite and Celery eager unless DATABASE_URL / REDIS_URL are set.
+run: seed
+	@echo "Voorzorg runs on http://127.0.0.1:$(PORT)/ (stop with Ctrl-C)"
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Celery against Redis: set REDIS_URL (e.g. redis://127.0.0.1:6379/0).
+worker: install
+	$(DEV_ENV) $(BIN)/celery -A voorzorg worker --loglevel=info --concurrency=2
+
+beat: install
+	$(DEV_ENV) $(BIN)/celery -A voorzorg beat --loglevel=info
+
+# Regenerate and compile the English catalogue (needs GNU gettext).
+messages: install
+	$(BIN)/python manage.py makemessages --locale en --ignore '.venv/*' --ignore 'static/*'
+	$(BIN)/python manage.py compilemessages --locale en --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

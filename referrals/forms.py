@@ -1,0 +1,172 @@
+"""Forms of the POH-GGZ pages and the lifecycle actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from participants.constants import LifeDomain, TargetGroup
+from participants.models import validate_postcode4
+from voorzorg.accounts.constants import OrganisationKind
+from voorzorg.accounts.models import Organisation
+
+from .constants import CareLevel, CloseReason, ReferralStatus, Urgency
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ReferralForm(forms.Form):
+    """One screen: the person (when new), the referral, and consent."""
+
+    given_name = forms.CharField(label=_("Voornaam"), max_length=100, required=False)
+    family_name = forms.CharField(label=_("Achternaam"), max_length=100, required=False)
+    date_of_birth = forms.DateField(label=_("Geboortedatum"), required=False, widget=DateInput())
+    phone = forms.CharField(
+        label=_("Telefoonnummer"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    email = forms.EmailField(label=_("E-mailadres"), required=False)
+    municipality = forms.ModelChoiceField(
+        label=_("Woongemeente"),
+        queryset=Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).order_by("name"),
+        required=False,
+        help_text=_("Bepaalt welk regioteam de aanmelding oppakt."),
+    )
+    postcode4 = forms.CharField(
+        label=_("Postcode (4 cijfers)"),
+        max_length=4,
+        required=False,
+        validators=[validate_postcode4],
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    target_group = forms.ChoiceField(
+        label=_("Doelgroep"), choices=TargetGroup.choices, initial=TargetGroup.ADULT
+    )
+    prefers_group = forms.BooleanField(label=_("Groep"), required=False)
+    prefers_one_on_one = forms.BooleanField(label=_("Eén-op-één"), required=False)
+    prefers_digital = forms.BooleanField(label=_("Digitaal"), required=False)
+    consent_processing = forms.BooleanField(
+        label=_("De deelnemer geeft toestemming voor verwerking van deze gegevens"),
+        required=False,
+        help_text=_("Mondeling gevraagd en vastgelegd door u, met de datum van vandaag."),
+    )
+
+    referral_date = forms.DateField(
+        label=_("Verwijsdatum"), widget=DateInput(), initial=timezone.localdate
+    )
+    help_question = forms.CharField(
+        label=_("Hulpvraag"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kort, in de woorden van de deelnemer. Geen diagnose nodig."),
+    )
+    life_domains = forms.MultipleChoiceField(
+        label=_("Leefgebieden met problemen"),
+        choices=LifeDomain.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgentie"),
+        choices=Urgency.choices,
+        initial=Urgency.NORMAL,
+        widget=forms.RadioSelect,
+    )
+    care_level = forms.ChoiceField(
+        label=_("Gezochte zorgzwaarte"), choices=[("", "—"), *CareLevel.choices], required=False
+    )
+    intended_provider = forms.ModelChoiceField(
+        label=_("Beoogde GGZ-aanbieder"),
+        queryset=Organisation.objects.filter(kind=OrganisationKind.GGZ_PROVIDER).order_by("name"),
+        required=False,
+    )
+
+    PERSON_FIELDS = (
+        "given_name",
+        "family_name",
+        "date_of_birth",
+        "phone",
+        "email",
+        "municipality",
+        "postcode4",
+        "target_group",
+        "prefers_group",
+        "prefers_one_on_one",
+        "prefers_digital",
+    )
+
+    def __init__(self, *args: Any, existing_participant: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.existing_participant = existing_participant
+        if existing_participant is not None:
+            for name in (*self.PERSON_FIELDS, "consent_processing"):
+                del self.fields[name]
+
+    def clean_referral_date(self) -> Any:
+        value = self.cleaned_data["referral_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("De verwijsdatum ligt in de toekomst."))
+        return value
+
+    def clean_date_of_birth(self) -> Any:
+        value = self.cleaned_data.get("date_of_birth")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("De geboortedatum ligt in de toekomst."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.existing_participant is not None:
+            return data
+        if not data.get("given_name"):
+            self.add_error("given_name", _("Vul de voornaam in."))
+        if not data.get("family_name"):
+            self.add_error("family_name", _("Vul de achternaam in."))
+        if not data.get("phone") and not data.get("email") and "email" not in self.errors:
+            self.add_error("phone", _("Vul een telefoonnummer of e-mailadres in."))
+        if not data.get("consent_processing"):
+            self.add_error(
+                "consent_processing",
+                _("Zonder toestemming voor verwerking kan de deelnemer niet worden aangemeld."),
+            )
+        return data
+
+    def participant_data(self) -> dict[str, Any] | None:
+        if self.existing_participant is not None:
+            return None
+        return {name: self.cleaned_data[name] for name in self.PERSON_FIELDS}
+
+
+class ReferralFilterForm(forms.Form):
+    q = forms.CharField(label=_("Zoeken"), required=False, help_text=_("Naam of deelnemernummer"))
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Alle")), *ReferralStatus.choices], required=False
+    )
+    over_norm = forms.BooleanField(label=_("Alleen boven de Treeknorm"), required=False)
+
+
+class AcceptForm(forms.Form):
+    expert = forms.IntegerField(label=_("Ervaringsdeskundige"))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reden"), max_length=2000, widget=forms.Textarea)
+
+
+class FirstContactForm(forms.Form):
+    contact_date = forms.DateField(label=_("Datum eerste contact"), widget=DateInput())
+
+
+class CloseForm(forms.Form):
+    close_reason = forms.ChoiceField(label=_("Reden van afsluiten"), choices=CloseReason.choices)
+    note = forms.CharField(label=_("Toelichting"), max_length=2000, required=False)

@@ -1,0 +1,367 @@
+"""Referrals to bridging care, their history, waiting episodes and warm handovers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from voorzorg.accounts.constants import OrganisationKind
+from voorzorg.core.models import TimeStampedModel
+
+from .constants import (
+    CareLevel,
+    CloseReason,
+    DiagnosisGroup,
+    ReferralSource,
+    ReferralStatus,
+    Urgency,
+)
+
+
+class Referral(TimeStampedModel):
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.PROTECT, related_name="referrals"
+    )
+    source = models.CharField(_("bron"), max_length=10, choices=ReferralSource.choices)
+    gp_practice = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        limit_choices_to={"kind": OrganisationKind.GP_PRACTICE},
+        verbose_name=_("huisartspraktijk"),
+    )
+    referred_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals_made",
+        verbose_name=_("verwezen door"),
+    )
+    region = models.ForeignKey(
+        "accounts.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("regio"),
+        help_text=_("Bepaalt welk team de aanmelding ziet."),
+    )
+    referral_date = models.DateField(_("verwijsdatum"))
+    help_question = models.TextField(_("hulpvraag"), max_length=1000)
+    life_domains = models.JSONField(_("leefgebieden met problemen"), default=list, blank=True)
+    urgency = models.CharField(
+        _("urgentie"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    care_level = models.CharField(
+        _("gezochte zorgzwaarte"), max_length=10, choices=CareLevel.choices, blank=True
+    )
+    intended_provider = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="intended_referrals",
+        limit_choices_to={"kind": OrganisationKind.GGZ_PROVIDER},
+        verbose_name=_("beoogde GGZ-aanbieder"),
+    )
+    waiting_episode = models.ForeignKey(
+        "referrals.WaitingEpisode",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("bekende wachtplek"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ReferralStatus.choices,
+        default=ReferralStatus.SUBMITTED,
+        db_index=True,
+    )
+    assigned_expert = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_referrals",
+        verbose_name=_("ervaringsdeskundige"),
+    )
+    decline_reason = models.TextField(_("reden van afwijzing"), blank=True)
+    close_reason = models.CharField(
+        _("reden van afsluiten"), max_length=30, choices=CloseReason.choices, blank=True
+    )
+    first_contact_date = models.DateField(_("datum eerste contact"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status gewijzigd op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("verwijzing")
+        verbose_name_plural = _("verwijzingen")
+        ordering = ["-referral_date", "-id"]
+        indexes = [
+            models.Index(fields=["gp_practice", "status"], name="referral_practice_status"),
+            models.Index(fields=["region", "status"], name="referral_region_status"),
+            models.Index(fields=["assigned_expert", "status"], name="referral_expert_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source=ReferralSource.SELF) | Q(gp_practice__isnull=False),
+                name="referral_gp_has_practice",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReferralStatus.DECLINED) | ~Q(decline_reason=""),
+                name="referral_declined_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReferralStatus.CLOSED) | ~Q(close_reason=""),
+                name="referral_closed_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(
+                    status__in=[
+                        ReferralStatus.ACCEPTED,
+                        ReferralStatus.IN_BRIDGING,
+                        ReferralStatus.HANDED_OVER,
+                    ]
+                )
+                | Q(assigned_expert__isnull=False),
+                name="referral_accepted_has_expert",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Verwijzing {self.pk} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("referrals:detail", args=[self.pk])
+
+    @property
+    def days_to_first_contact(self) -> int | None:
+        if self.first_contact_date is None:
+            return None
+        return (self.first_contact_date - self.referral_date).days
+
+
+class ReferralEvent(models.Model):
+    """Append-only status history: who moved a referral from where to where, and why."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("tijdstip"))
+    by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("door"),
+    )
+    from_status = models.CharField(
+        _("van"), max_length=20, choices=ReferralStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("naar"), max_length=20, choices=ReferralStatus.choices)
+    reason = models.TextField(_("toelichting"), blank=True)
+
+    class Meta:
+        verbose_name = _("statuswijziging")
+        verbose_name_plural = _("statusgeschiedenis")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class WaitingEpisode(TimeStampedModel):
+    """One waiting place (wachtplek) at a GGZ provider. A person can hold several.
+
+    Entered by hand for a participant, or imported from a provider's waitlist, where
+    (provider, external_id) identifies it and there may be no participant.
+    """
+
+    participant = models.ForeignKey(
+        "participants.Participant",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="waiting_episodes",
+    )
+    provider = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="waiting_episodes",
+        limit_choices_to={"kind": OrganisationKind.GGZ_PROVIDER},
+        verbose_name=_("GGZ-aanbieder"),
+    )
+    external_id = models.CharField(_("kenmerk bij de aanbieder"), max_length=64, blank=True)
+    location = models.CharField(_("locatie"), max_length=200, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("geboortejaar"), null=True, blank=True)
+    municipality = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resident_waiting_episodes",
+        limit_choices_to={"kind": OrganisationKind.MUNICIPALITY},
+        verbose_name=_("woongemeente"),
+    )
+    care_level = models.CharField(_("zorgzwaarte"), max_length=10, choices=CareLevel.choices)
+    diagnosis_group = models.CharField(
+        _("hoofddiagnosegroep"),
+        max_length=20,
+        choices=DiagnosisGroup.choices,
+        blank=True,
+        help_text=_("Leeg: nog niet gesteld. Voor overbruggingszorg is geen diagnose nodig."),
+    )
+    referral_date = models.DateField(_("verwijsdatum"), null=True, blank=True)
+    registration_date = models.DateField(_("aanmelddatum"))
+    intake_date = models.DateField(_("intakedatum"), null=True, blank=True)
+    treatment_start_date = models.DateField(_("start behandeling"), null=True, blank=True)
+    closed_date = models.DateField(_("afgesloten op"), null=True, blank=True)
+    close_reason = models.CharField(
+        _("reden van afsluiten"), max_length=30, choices=CloseReason.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("wachtplek")
+        verbose_name_plural = _("wachtplekken")
+        ordering = ["-registration_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "external_id"],
+                condition=~Q(external_id=""),
+                name="episode_provider_external_id_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(referral_date__isnull=True)
+                | Q(referral_date__lte=models.F("registration_date")),
+                name="episode_referral_before_registration",
+            ),
+            models.CheckConstraint(
+                condition=Q(intake_date__isnull=True)
+                | Q(intake_date__gte=models.F("registration_date")),
+                name="episode_intake_after_registration",
+            ),
+            models.CheckConstraint(
+                condition=Q(treatment_start_date__isnull=True)
+                | (
+                    Q(intake_date__isnull=False)
+                    & Q(treatment_start_date__gte=models.F("intake_date"))
+                ),
+                name="episode_treatment_after_intake",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_date__isnull=True)
+                | Q(closed_date__gte=models.F("registration_date")),
+                name="episode_closed_after_registration",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} — {self.registration_date:%d-%m-%Y}"
+
+    def clean(self) -> None:
+        errors = episode_date_errors(
+            referral_date=self.referral_date,
+            registration_date=self.registration_date,
+            intake_date=self.intake_date,
+            treatment_start_date=self.treatment_start_date,
+            closed_date=self.closed_date,
+            today=timezone.localdate(),
+        )
+        if self.closed_date and not self.close_reason:
+            errors.setdefault("close_reason", _("Kies een reden van afsluiten."))
+        if self.close_reason and not self.closed_date:
+            errors.setdefault("closed_date", _("Vul de datum van afsluiten in."))
+        if errors:
+            raise ValidationError(errors)
+
+
+def episode_date_errors(
+    *,
+    referral_date: dt.date | None,
+    registration_date: dt.date | None,
+    intake_date: dt.date | None,
+    treatment_start_date: dt.date | None,
+    closed_date: dt.date | None,
+    today: dt.date,
+) -> dict[str, str]:
+    """The date rules of DOMAIN.md, per field, in Dutch. Shared by forms and the import.
+
+    referral <= registration <= intake <= treatment start; closed >= registration;
+    a treatment start needs an intake; no date in the future.
+    """
+    errors: dict[str, str] = {}
+    named = {
+        "referral_date": referral_date,
+        "registration_date": registration_date,
+        "intake_date": intake_date,
+        "treatment_start_date": treatment_start_date,
+        "closed_date": closed_date,
+    }
+    for field, value in named.items():
+        if value is not None and value > today:
+            errors[field] = _("Deze datum ligt in de toekomst.")
+    if registration_date is None:
+        errors.setdefault("registration_date", _("De aanmelddatum is verplicht."))
+        return errors
+    if referral_date and referral_date > registration_date:
+        errors.setdefault("referral_date", _("De verwijsdatum ligt na de aanmelddatum."))
+    if intake_date and intake_date < registration_date:
+        errors.setdefault("intake_date", _("De intake ligt vóór de aanmelding."))
+    if treatment_start_date and not intake_date:
+        errors.setdefault(
+            "treatment_start_date", _("Een start behandeling vraagt om een intakedatum.")
+        )
+    if treatment_start_date and intake_date and treatment_start_date < intake_date:
+        errors.setdefault("treatment_start_date", _("De behandeling start vóór de intake."))
+    if closed_date and closed_date < registration_date:
+        errors.setdefault("closed_date", _("De afsluitdatum ligt vóór de aanmelding."))
+    return errors
+
+
+class Handover(TimeStampedModel):
+    """The warm handover to the treating provider: meeting, checklist, acknowledgement."""
+
+    referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="handover")
+    provider = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        related_name="handovers",
+        limit_choices_to={"kind": OrganisationKind.GGZ_PROVIDER},
+        verbose_name=_("behandelaar (aanbieder)"),
+    )
+    meeting_at = models.DateTimeField(_("gezamenlijk gesprek op"), null=True, blank=True)
+    attends_participant = models.BooleanField(_("deelnemer is erbij"), default=True)
+    attends_expert = models.BooleanField(_("ervaringsdeskundige is erbij"), default=True)
+    attends_poh = models.BooleanField(_("POH-GGZ is erbij"), default=False)
+    provider_contact = models.CharField(_("contactpersoon aanbieder"), max_length=200, blank=True)
+    summary = models.TextField(_("samenvatting van de overbruggingsperiode"), blank=True)
+    life_domain_status = models.TextField(_("stand van zaken leefgebieden"), blank=True)
+    open_signals_checked = models.BooleanField(_("open signalen besproken"), default=False)
+    provider_acknowledged_on = models.DateField(
+        _("ontvangst bevestigd door aanbieder op"), null=True, blank=True
+    )
+    completed_at = models.DateTimeField(_("afgerond op"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("afgerond door"),
+    )
+
+    class Meta:
+        verbose_name = _("warme overdracht")
+        verbose_name_plural = _("warme overdrachten")
+
+    def __str__(self) -> str:
+        return f"Overdracht bij verwijzing {self.referral_id}"

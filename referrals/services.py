@@ -1,0 +1,376 @@
+"""Writes for referrals: registration, the lifecycle, first contact and the warm handover.
+
+Every service is keyword-only, runs in one transaction, validates with ``full_clean``,
+writes the status event and the audit row, and raises ``ApplicationError`` with a Dutch
+message when a rule is broken, in which case nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from participants.constants import ConsentKind
+from participants.models import Consent, Participant
+from voorzorg.accounts.constants import OrganisationKind, Role
+from voorzorg.accounts.models import Membership, Organisation, Region, User
+from voorzorg.audit.models import AuditAction
+from voorzorg.audit.services import Actor
+from voorzorg.core.exceptions import ApplicationError
+
+from .constants import CloseReason, ReferralSource, ReferralStatus
+from .models import Handover, Referral, ReferralEvent, WaitingEpisode
+from .selectors import regions_of
+
+S = ReferralStatus
+
+# Who may move a referral from one status to another. Capacities:
+# "poh" = a POH of the referral's practice; "assigned" = the assigned expert;
+# "lead" = a team lead of the referral's region; "admin" = a functional administrator.
+TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    (S.SUBMITTED, S.ACCEPTED): frozenset({"lead", "admin"}),
+    (S.SUBMITTED, S.DECLINED): frozenset({"lead", "admin"}),
+    (S.SUBMITTED, S.WITHDRAWN): frozenset({"poh", "lead", "admin"}),
+    (S.ACCEPTED, S.IN_BRIDGING): frozenset({"assigned", "lead", "admin"}),
+    (S.ACCEPTED, S.WITHDRAWN): frozenset({"poh", "lead", "admin"}),
+    (S.ACCEPTED, S.CLOSED): frozenset({"assigned", "lead", "admin"}),
+    (S.IN_BRIDGING, S.HANDED_OVER): frozenset({"assigned", "lead", "admin"}),
+    (S.IN_BRIDGING, S.WITHDRAWN): frozenset({"poh", "lead", "admin"}),
+    (S.IN_BRIDGING, S.CLOSED): frozenset({"assigned", "lead", "admin"}),
+    (S.HANDED_OVER, S.CLOSED): frozenset({"assigned", "lead", "admin"}),
+}
+
+
+def capacities(membership: Membership | None, referral: Referral) -> set[str]:
+    """In which capacities this membership acts on this referral."""
+    if membership is None:
+        return set()
+    found: set[str] = set()
+    if membership.role == Role.ADMIN:
+        found.add("admin")
+    if membership.role == Role.POH and membership.organisation_id == referral.gp_practice_id:
+        found.add("poh")
+    if membership.role == Role.EXPERT:
+        if referral.assigned_expert_id == membership.user_id:
+            found.add("assigned")
+        if (
+            membership.is_team_lead
+            and referral.region_id is not None
+            and regions_of(membership).filter(pk=referral.region_id).exists()
+        ):
+            found.add("lead")
+    return found
+
+
+def allowed_transitions(membership: Membership | None, referral: Referral) -> list[str]:
+    """The target statuses this membership may move the referral to now."""
+    mine = capacities(membership, referral)
+    return [to for (frm, to), who in TRANSITIONS.items() if frm == referral.status and who & mine]
+
+
+def _transition(
+    *,
+    actor: Actor,
+    referral: Referral,
+    to: str,
+    reason: str = "",
+    **changes: Any,
+) -> Referral:
+    """Move a referral to ``to`` if the rules allow it; write the event and audit row."""
+    # Lock the row: two team leads clicking "accept" at once must not both win.
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    key = (locked.status, to)
+    if key not in TRANSITIONS:
+        raise ApplicationError(
+            _("Een verwijzing met status '%(from)s' kan niet naar '%(to)s'.")
+            % {"from": locked.get_status_display(), "to": S(to).label}
+        )
+    if not TRANSITIONS[key] & capacities(actor.membership, locked):
+        raise ApplicationError(_("U mag deze stap niet zetten voor deze verwijzing."))
+    previous = locked.status
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    locked.status = to
+    locked.status_changed_at = timezone.now()
+    _full_clean(locked)
+    locked.save()
+    ReferralEvent.objects.create(
+        referral=locked,
+        at=locked.status_changed_at,
+        by=actor.user,
+        from_status=previous,
+        to_status=to,
+        reason=reason,
+    )
+    actor.audit(
+        action=AuditAction.UPDATE,
+        event=f"referral.{to}:{locked.pk}",
+        person_id=locked.participant.public_id,
+    )
+    return locked
+
+
+def _full_clean(obj: Any, **kwargs: Any) -> None:
+    try:
+        obj.full_clean(**kwargs)
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages), extra=exc.message_dict) from exc
+
+
+def region_for_municipality(municipality: Organisation | None) -> Region | None:
+    if municipality is None:
+        return None
+    return Region.objects.filter(municipalities=municipality).order_by("pk").first()
+
+
+@transaction.atomic
+def referral_register(
+    *,
+    actor: Actor,
+    participant: Participant | None = None,
+    participant_data: dict[str, Any] | None = None,
+    consent_processing: bool = False,
+    referral_date: dt.date,
+    help_question: str,
+    life_domains: list[str],
+    urgency: str,
+    care_level: str,
+    intended_provider: Organisation | None = None,
+    waiting_episode: WaitingEpisode | None = None,
+) -> Referral:
+    """A POH registers a referral for an existing or a new participant of her practice."""
+    membership = actor.membership
+    if membership is None or membership.role != Role.POH:
+        raise ApplicationError(_("Alleen een POH-GGZ kan een verwijzing registreren."))
+    practice = membership.organisation
+    if referral_date > timezone.localdate():
+        raise ApplicationError(_("De verwijsdatum ligt in de toekomst."))
+
+    if participant is None:
+        if not participant_data:
+            raise ApplicationError(_("Kies een deelnemer of vul de gegevens van een nieuwe in."))
+        if not consent_processing:
+            raise ApplicationError(
+                _("Zonder toestemming voor verwerking kan de deelnemer niet worden aangemeld.")
+            )
+        participant = Participant(gp_practice=practice, **participant_data)
+        _full_clean(participant)
+        participant.save()
+        Consent.objects.create(
+            participant=participant,
+            kind=ConsentKind.PROCESSING,
+            given_on=referral_date,
+            recorded_by=actor.user,
+        )
+        actor.audit(
+            action=AuditAction.CREATE,
+            event=f"participant.create:{participant.pk}",
+            person_id=participant.public_id,
+        )
+    elif participant.gp_practice_id != practice.pk:
+        raise ApplicationError(_("Deze deelnemer hoort niet bij uw praktijk."))
+
+    if waiting_episode is not None and waiting_episode.participant_id not in (None, participant.pk):
+        raise ApplicationError(_("Deze wachtplek hoort bij een andere deelnemer."))
+    if intended_provider is not None and intended_provider.kind != OrganisationKind.GGZ_PROVIDER:
+        raise ApplicationError(_("Kies een GGZ-aanbieder als beoogde aanbieder."))
+
+    now = timezone.now()
+    referral = Referral(
+        participant=participant,
+        source=ReferralSource.GP,
+        gp_practice=practice,
+        referred_by=actor.user,
+        region=region_for_municipality(participant.municipality or practice.municipality),
+        referral_date=referral_date,
+        help_question=help_question,
+        life_domains=sorted(set(life_domains)),
+        urgency=urgency,
+        care_level=care_level,
+        intended_provider=intended_provider,
+        waiting_episode=waiting_episode,
+        status=S.SUBMITTED,
+        status_changed_at=now,
+    )
+    _full_clean(referral)
+    referral.save()
+    ReferralEvent.objects.create(
+        referral=referral, at=now, by=actor.user, from_status="", to_status=S.SUBMITTED
+    )
+    actor.audit(
+        action=AuditAction.CREATE,
+        event=f"referral.create:{referral.pk}",
+        person_id=participant.public_id,
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_self_register(
+    *,
+    actor: Actor,
+    participant_data: dict[str, Any],
+    help_question: str,
+    consent_processing: bool,
+) -> Referral:
+    """Someone signs up without a GP. Lands in the region's intake queue, source 'self'."""
+    if not consent_processing:
+        raise ApplicationError(_("Geef toestemming om uw aanmelding te kunnen verwerken."))
+    today = timezone.localdate()
+    participant = Participant(**participant_data)
+    _full_clean(participant)
+    participant.save()
+    # The participant gave consent herself: no staff member recorded it.
+    Consent.objects.create(participant=participant, kind=ConsentKind.PROCESSING, given_on=today)
+    now = timezone.now()
+    referral = Referral(
+        participant=participant,
+        source=ReferralSource.SELF,
+        region=region_for_municipality(participant.municipality),
+        referral_date=today,
+        help_question=help_question,
+        status=S.SUBMITTED,
+        status_changed_at=now,
+    )
+    _full_clean(referral)
+    referral.save()
+    ReferralEvent.objects.create(referral=referral, at=now, from_status="", to_status=S.SUBMITTED)
+    actor.audit(
+        action=AuditAction.CREATE,
+        event=f"referral.self_register:{referral.pk}",
+        person_id=participant.public_id,
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_accept(*, actor: Actor, referral: Referral, expert: User) -> Referral:
+    """A team lead accepts a referral and assigns an experience expert of her region."""
+    expert_membership = (
+        Membership.objects.filter(user=expert, role=Role.EXPERT)
+        .select_related("organisation")
+        .first()
+    )
+    if expert_membership is None:
+        raise ApplicationError(_("Kies een ervaringsdeskundige."))
+    return _transition(
+        actor=actor,
+        referral=referral,
+        to=S.ACCEPTED,
+        reason=_("Toegewezen aan %(name)s.") % {"name": expert.full_name},
+        assigned_expert=expert,
+    )
+
+
+@transaction.atomic
+def referral_decline(*, actor: Actor, referral: Referral, reason: str) -> Referral:
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Geef een reden van afwijzing; de POH-GGZ krijgt die te zien."))
+    return _transition(
+        actor=actor, referral=referral, to=S.DECLINED, reason=reason, decline_reason=reason
+    )
+
+
+@transaction.atomic
+def referral_record_first_contact(
+    *, actor: Actor, referral: Referral, contact_date: dt.date
+) -> Referral:
+    """The first bridging contact (verkennend gesprek): sets the date, starts bridging."""
+    if contact_date > timezone.localdate():
+        raise ApplicationError(_("De datum van het eerste contact ligt in de toekomst."))
+    if contact_date < referral.referral_date:
+        raise ApplicationError(_("Het eerste contact kan niet vóór de verwijsdatum liggen."))
+    return _transition(
+        actor=actor,
+        referral=referral,
+        to=S.IN_BRIDGING,
+        reason=_("Eerste contact op %(date)s.") % {"date": contact_date.strftime("%d-%m-%Y")},
+        first_contact_date=contact_date,
+    )
+
+
+@transaction.atomic
+def referral_withdraw(*, actor: Actor, referral: Referral, reason: str) -> Referral:
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Geef een reden voor het intrekken."))
+    return _transition(actor=actor, referral=referral, to=S.WITHDRAWN, reason=reason)
+
+
+@transaction.atomic
+def referral_close(
+    *, actor: Actor, referral: Referral, close_reason: str, note: str = ""
+) -> Referral:
+    if close_reason not in CloseReason.values:
+        raise ApplicationError(_("Kies een reden van afsluiten."))
+    return _transition(
+        actor=actor,
+        referral=referral,
+        to=S.CLOSED,
+        reason=note.strip() or CloseReason(close_reason).label,
+        close_reason=close_reason,
+    )
+
+
+@transaction.atomic
+def handover_save(*, actor: Actor, referral: Referral, **fields: Any) -> Handover:
+    """Prepare or update the warm handover of a referral that is in bridging care."""
+    if referral.status != S.IN_BRIDGING:
+        raise ApplicationError(_("Een overdracht voorbereiden kan alleen tijdens de overbrugging."))
+    allowed = TRANSITIONS[(S.IN_BRIDGING, S.HANDED_OVER)]
+    if not allowed & capacities(actor.membership, referral):
+        raise ApplicationError(_("U mag de overdracht van deze verwijzing niet voorbereiden."))
+    handover = Handover.objects.filter(referral=referral).first() or Handover(referral=referral)
+    if handover.completed_at:
+        raise ApplicationError(_("Deze overdracht is al afgerond."))
+    creating = handover.pk is None
+    for field, value in fields.items():
+        setattr(handover, field, value)
+    _full_clean(handover)
+    handover.save()
+    actor.audit(
+        action=AuditAction.CREATE if creating else AuditAction.UPDATE,
+        event=f"handover.save:{referral.pk}",
+        person_id=referral.participant.public_id,
+    )
+    return handover
+
+
+@transaction.atomic
+def handover_complete(*, actor: Actor, referral: Referral) -> Referral:
+    """Complete the warm handover: the referral becomes 'handed_over'.
+
+    Needs the joint meeting, the provider's acknowledgement and the checklist. Sharing
+    the summary needs the participant's active consent to share; without it the handover
+    still completes, by conversation only, and the GP letter says so.
+    """
+    handover = Handover.objects.filter(referral=referral).first()
+    if handover is None:
+        raise ApplicationError(_("Bereid eerst de overdracht voor."))
+    missing = []
+    if handover.meeting_at is None:
+        missing.append(_("de datum van het gezamenlijke gesprek"))
+    if handover.provider_acknowledged_on is None:
+        missing.append(_("de bevestiging door de aanbieder"))
+    if not handover.open_signals_checked:
+        missing.append(_("het bespreken van open signalen"))
+    if missing:
+        raise ApplicationError(
+            _("De overdracht is nog niet compleet. Nog nodig: %(missing)s.")
+            % {"missing": ", ".join(str(m) for m in missing)}
+        )
+    now = timezone.now()
+    referral = _transition(
+        actor=actor,
+        referral=referral,
+        to=S.HANDED_OVER,
+        reason=_("Warme overdracht aan %(provider)s.") % {"provider": handover.provider},
+    )
+    Handover.objects.filter(pk=handover.pk).update(completed_at=now, completed_by=actor.user)
+    return referral

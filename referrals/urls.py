@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from .views import actions, handover, poh, public, team
+
+app_name = "referrals"
+
+urlpatterns = [
+    # POH-GGZ
+    path("verwijzingen/", poh.my_referrals, name="mine"),
+    path("verwijzingen/export.csv", poh.export_csv, name="export"),
+    path("verwijzingen/nieuw/", poh.referral_create, name="create"),
+    # Everyone in scope
+    path("verwijzingen/<int:pk>/", poh.referral_detail, name="detail"),
+    path("deelnemers/<int:pk>/", poh.participant_detail, name="participant"),
+    path("deelnemers/<int:pk>/toestemming/", actions.consent_change, name="consent"),
+    # Lifecycle actions (POST)
+    path("verwijzingen/<int:pk>/accepteren/", actions.accept, name="accept"),
+    path("verwijzingen/<int:pk>/afwijzen/", actions.decline, name="decline"),
+    path("verwijzingen/<int:pk>/eerste-contact/", actions.first_contact, name="first_contact"),
+    path("verwijzingen/<int:pk>/intrekken/", actions.withdraw, name="withdraw"),
+    path("verwijzingen/<int:pk>/afsluiten/", actions.close, name="close"),
+    # Bridging team
+    path("aanmeldingen/", team.intake_queue, name="intake_queue"),
+    # Warm handover
+    path("verwijzingen/<int:pk>/overdracht/", handover.handover_edit, name="handover"),
+    path(
+        "verwijzingen/<int:pk>/overdracht/afronden/",
+        handover.handover_complete,
+        name="handover_complete",
+    ),
+    path("verwijzingen/<int:pk>/huisartsbrief/", handover.gp_letter, name="gp_letter"),
+    # Public self-registration (no login)
+    path("aanmelden/", public.self_register, name="self_register"),
+    path("aanmelden/bedankt/", public.self_register_done, name="self_register_done"),
+]

@@ -1,0 +1,269 @@
+"""Pages of the POH-GGZ: her referrals, the referral form, referral and participant pages."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from participants.constants import LifeDomain
+from participants.selectors import consent_to_share_active
+from voorzorg.accounts.access import role_required
+from voorzorg.accounts.constants import Role
+from voorzorg.accounts.selectors import current_membership
+from voorzorg.audit.models import AuditAction
+from voorzorg.audit.services import Actor
+from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.treeknorm import OpenWait, WaitStage, open_wait_at
+
+from ..constants import CloseReason, ReferralStatus
+from ..forms import ReferralFilterForm, ReferralForm
+from ..models import Referral
+from ..selectors import (
+    episode_over_norm_q,
+    expert_choices_for,
+    participant_get_for,
+    referral_get_for,
+    referral_queryset_for,
+)
+from ..services import allowed_transitions, referral_register
+from .timeline import participant_timeline
+
+PAGE_SIZE = 25
+ANY_ROLE_WITH_PEOPLE = (Role.POH, Role.EXPERT, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class ReferralRow:
+    referral: Referral
+    wait: OpenWait | None
+
+    @property
+    def stage_label(self) -> str:
+        if self.wait is None:
+            episode = self.referral.waiting_episode
+            if episode is None:
+                return _("Geen wachtplek bekend")
+            return _("In behandeling") if episode.treatment_start_date else _("Afgesloten")
+        if self.wait.stage == WaitStage.FOR_INTAKE:
+            return _("Wacht op intake")
+        return _("Wacht op behandeling")
+
+
+def _rows(referrals: list[Referral]) -> list[ReferralRow]:
+    today = timezone.localdate()
+    rows = []
+    for referral in referrals:
+        episode = referral.waiting_episode
+        wait = None
+        if episode is not None:
+            wait = open_wait_at(
+                registration=episode.registration_date,
+                intake=episode.intake_date,
+                treatment_start=episode.treatment_start_date,
+                closed=episode.closed_date,
+                peildatum=today,
+            )
+        rows.append(ReferralRow(referral, wait))
+    return rows
+
+
+def _filtered(request: HttpRequest) -> tuple[ReferralFilterForm, QuerySet[Referral]]:
+    form = ReferralFilterForm(request.GET or None)
+    referrals = referral_queryset_for(current_membership(request))
+    if form.is_valid():
+        q = form.cleaned_data["q"].strip()
+        if q:
+            referrals = referrals.filter(
+                Q(participant__given_name__icontains=q)
+                | Q(participant__family_name__icontains=q)
+                | Q(participant__public_id__iexact=q)
+            )
+        if form.cleaned_data["status"]:
+            referrals = referrals.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data["over_norm"]:
+            referrals = referrals.filter(
+                episode_over_norm_q(timezone.localdate(), prefix="waiting_episode__")
+            )
+    return form, referrals
+
+
+@role_required(Role.POH)
+def my_referrals(request: HttpRequest) -> HttpResponse:
+    """Mijn verwijzingen: the practice's referrals with status and waiting time."""
+    form, referrals = _filtered(request)
+    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("pagina"))
+    rows = _rows(list(page.object_list))
+    # NEN 7513: one row per person shown on this page.
+    Actor.from_request(request).audit(
+        action=AuditAction.READ,
+        event="referrals.list",
+        person_ids=[row.referral.participant.public_id for row in rows],
+    )
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    return render(
+        request,
+        "referrals/poh/list.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
+    )
+
+
+# Cells that a spreadsheet would read as a formula (OWASP CSV injection).
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+@role_required(Role.POH)
+def export_csv(request: HttpRequest) -> HttpResponse:
+    """The list as on screen (same filters), every page, as CSV for Excel."""
+    _form, referrals = _filtered(request)
+    rows = _rows(list(referrals))
+    Actor.from_request(request).audit(
+        action=AuditAction.EXPORT,
+        event="referrals.export",
+        person_ids=[row.referral.participant.public_id for row in rows],
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="verwijzingen-{stamp}.csv"'
+    # A BOM and semicolons: what Dutch Excel opens correctly by double-click.
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(
+        [
+            _("Deelnemernummer"),
+            _("Naam"),
+            _("Verwijsdatum"),
+            _("Status"),
+            _("Wachtfase"),
+            _("Dagen gewacht"),
+            _("Boven Treeknorm"),
+            _("Ervaringsdeskundige"),
+            _("Hulpvraag"),
+        ]
+    )
+    for row in rows:
+        r = row.referral
+        writer.writerow(
+            [
+                csv_safe(v)
+                for v in (
+                    r.participant.public_id,
+                    r.participant.full_name,
+                    r.referral_date.isoformat(),
+                    r.get_status_display(),
+                    row.stage_label,
+                    row.wait.days if row.wait else "",
+                    (_("ja") if row.wait.over_norm else _("nee")) if row.wait else "",
+                    r.assigned_expert.full_name if r.assigned_expert else "",
+                    r.help_question,
+                )
+            ]
+        )
+    return response
+
+
+@role_required(Role.POH)
+def referral_create(request: HttpRequest) -> HttpResponse:
+    """Register a referral: for a new participant, or ?deelnemer=<id> for an existing one."""
+    existing = None
+    participant_id = request.GET.get("deelnemer") or request.POST.get("deelnemer")
+    if participant_id:
+        if not str(participant_id).isdigit():
+            return redirect("referrals:create")
+        existing = participant_get_for(request, int(participant_id))
+    form = ReferralForm(request.POST or None, existing_participant=existing)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = referral_register(
+                actor=Actor.from_request(request),
+                participant=existing,
+                participant_data=form.participant_data(),
+                consent_processing=bool(data.get("consent_processing")),
+                referral_date=data["referral_date"],
+                help_question=data["help_question"],
+                life_domains=data["life_domains"],
+                urgency=data["urgency"],
+                care_level=data["care_level"],
+                intended_provider=data["intended_provider"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Verwijzing voor %(name)s is aangemeld bij het overbruggingsteam.")
+                % {"name": referral.participant.full_name},
+            )
+            return redirect("referrals:detail", referral.pk)
+    return render(request, "referrals/poh/form.html", {"form": form, "existing": existing})
+
+
+@role_required(*ANY_ROLE_WITH_PEOPLE)
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = referral_get_for(request, pk)
+    membership = current_membership(request)
+    allowed = allowed_transitions(membership, referral)
+    expert_choices = []
+    if ReferralStatus.ACCEPTED in allowed:
+        expert_choices = expert_choices_for(membership)
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "referral": referral,
+            "events": referral.events.select_related("by"),
+            "allowed": allowed,
+            "expert_choices": expert_choices,
+            "life_domains": [LifeDomain(d).label for d in referral.life_domains],
+            "today": timezone.localdate(),
+            "handover": getattr(referral, "handover", None),
+            "close_reasons": CloseReason.choices,
+        },
+    )
+
+
+@role_required(*ANY_ROLE_WITH_PEOPLE)
+def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    participant = participant_get_for(request, pk)
+    membership = current_membership(request)
+    referrals = list(
+        participant.referrals.filter(
+            pk__in=referral_queryset_for(membership).values("pk")
+        ).select_related("assigned_expert", "gp_practice", "handover__provider")
+    )
+    handed_over = any(
+        r.status == ReferralStatus.HANDED_OVER
+        or (r.status == ReferralStatus.CLOSED and hasattr(r, "handover"))
+        for r in referrals
+    )
+    return render(
+        request,
+        "referrals/participant.html",
+        {
+            "participant": participant,
+            "referrals": referrals,
+            "consents": participant.consents.select_related("recorded_by", "withdrawn_by"),
+            "share_consent": consent_to_share_active(participant),
+            "handed_over": handed_over,
+            "timeline": participant_timeline(participant, referrals),
+            "episodes": participant.waiting_episodes.select_related("provider"),
+            "can_refer": membership is not None and membership.role == Role.POH,
+        },
+    )

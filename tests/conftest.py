@@ -1,0 +1,129 @@
+"""The fixed cast of personas shared by every test (STYLE.md).
+
+- poh_anna: POH-GGZ at practice A
+- poh_bram: POH-GGZ at practice B; must never see practice A's people
+- expert_eva: experience expert (team lead) at a welfare organisation
+- coordinator_cor: regional coordinator of region "Groningen": aggregates only
+- admin_ada: functional administrator
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.factories import MembershipFactory, OrganisationFactory, RegionFactory, UserFactory
+from voorzorg.accounts.constants import Role
+
+
+@pytest.fixture
+def municipality(db):
+    return OrganisationFactory(municipality_kind=True, name="Gemeente Groningen", cbs_code="GM0014")
+
+
+@pytest.fixture
+def region(municipality):
+    region = RegionFactory(name="Groningen")
+    region.municipalities.add(municipality)
+    return region
+
+
+@pytest.fixture
+def practice_a(municipality):
+    return OrganisationFactory(name="Praktijk A", agb_code="01000001", municipality=municipality)
+
+
+@pytest.fixture
+def practice_b(municipality):
+    return OrganisationFactory(name="Praktijk B", agb_code="01000002", municipality=municipality)
+
+
+@pytest.fixture
+def welfare_org(municipality):
+    return OrganisationFactory(welfare=True, name="Welzijn Noord", municipality=municipality)
+
+
+@pytest.fixture
+def poh_anna(practice_a):
+    user = UserFactory(email="anna@voorzorg.test", full_name="Anna de Vries")
+    MembershipFactory(user=user, organisation=practice_a, role=Role.POH)
+    return user
+
+
+@pytest.fixture
+def poh_bram(practice_b):
+    user = UserFactory(email="bram@voorzorg.test", full_name="Bram Jansen")
+    MembershipFactory(user=user, organisation=practice_b, role=Role.POH)
+    return user
+
+
+@pytest.fixture
+def expert_eva(welfare_org):
+    user = UserFactory(email="eva@voorzorg.test", full_name="Eva Bakker")
+    MembershipFactory(user=user, organisation=welfare_org, role=Role.EXPERT, is_team_lead=True)
+    return user
+
+
+@pytest.fixture
+def coordinator_cor(municipality, region):
+    user = UserFactory(email="cor@voorzorg.test", full_name="Cor Smit")
+    MembershipFactory(user=user, organisation=municipality, role=Role.COORDINATOR, region=region)
+    return user
+
+
+@pytest.fixture
+def admin_ada(municipality):
+    user = UserFactory(
+        email="ada@voorzorg.test", full_name="Ada Visser", is_staff=True, is_superuser=True
+    )
+    MembershipFactory(user=user, organisation=municipality, role=Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def personas(poh_anna, poh_bram, expert_eva, coordinator_cor, admin_ada):
+    return {
+        "poh_anna": poh_anna,
+        "poh_bram": poh_bram,
+        "expert_eva": expert_eva,
+        "coordinator_cor": coordinator_cor,
+        "admin_ada": admin_ada,
+    }
+
+
+@pytest.fixture
+def client_for():
+    """A test client signed in as the given user."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def provider(municipality):
+    return OrganisationFactory(provider=True, name="GGZ Noord", municipality=municipality)
+
+
+@pytest.fixture
+def participant_a(practice_a, municipality):
+    """A participant of practice A (poh_anna's practice)."""
+    from tests.factories import ParticipantFactory
+
+    return ParticipantFactory(
+        gp_practice=practice_a,
+        municipality=municipality,
+        given_name="Sanne",
+        family_name="Kuipers",
+    )
+
+
+@pytest.fixture
+def referral_a(participant_a, region):
+    """A submitted referral of practice A in region Groningen."""
+    from tests.factories import ReferralFactory
+
+    return ReferralFactory(participant=participant_a, region=region)

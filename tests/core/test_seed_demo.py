@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from participants.models import Participant
+from referrals.constants import ReferralStatus
+from referrals.models import Referral, ReferralEvent, WaitingEpisode
+from voorzorg.accounts.constants import OrganisationKind, Role
+from voorzorg.accounts.models import Membership, Organisation, Region, User
+from voorzorg.core.demo import DEMO_PASSWORD
+
+
+def counts() -> dict[str, int]:
+    return {
+        "organisations": Organisation.objects.count(),
+        "regions": Region.objects.count(),
+        "region_links": Region.municipalities.through.objects.count(),
+        "users": User.objects.count(),
+        "memberships": Membership.objects.count(),
+        "participants": Participant.objects.count(),
+        "referrals": Referral.objects.count(),
+        "events": ReferralEvent.objects.count(),
+        "episodes": WaitingEpisode.objects.count(),
+    }
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_leaves_the_same_counts():
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    first = counts()
+    call_command("seed_demo", stdout=StringIO())
+    assert counts() == first
+    assert first["organisations"] >= 8 + 4 + 3 + 2
+    assert DEMO_PASSWORD in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_demo_world_has_the_region_and_every_role_in_two_organisations():
+    call_command("seed_demo", stdout=StringIO())
+    kinds = {k: Organisation.objects.filter(kind=k).count() for k in OrganisationKind.values}
+    assert kinds["municipality"] >= 8
+    assert kinds["gp_practice"] == 4
+    assert kinds["ggz_provider"] == 3
+    assert kinds["welfare"] == 2
+    region = Region.objects.get(name="Groningen")
+    assert set(region.municipalities.values_list("cbs_code", flat=True)) >= {
+        "GM0014", "GM0037", "GM0047", "GM1895", "GM0765", "GM1950", "GM1952", "GM1966",
+    }  # fmt: skip
+    for role in Role.values:
+        orgs = Membership.objects.filter(role=role).values("organisation").distinct().count()
+        assert orgs >= 2, role
+
+
+@pytest.mark.django_db
+def test_demo_logins_work(client):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    for role in Role:
+        user = Membership.objects.filter(role=role).select_related("user").first().user
+        assert user.email in out.getvalue()
+        assert client.login(username=user.email, password=DEMO_PASSWORD)
+        client.logout()
+
+
+@pytest.mark.django_db
+def test_demo_practice_is_alive_with_referrals_in_every_status():
+    call_command("seed_demo", stdout=StringIO())
+    statuses = set(Referral.objects.values_list("status", flat=True))
+    assert statuses == set(ReferralStatus.values)
+    assert Referral.objects.filter(source="self", gp_practice__isnull=True).exists()
+    handed_over = Referral.objects.get(status="handed_over")
+    assert handed_over.handover.completed_at is not None
+    assert WaitingEpisode.objects.filter(participant__isnull=False).count() >= 5

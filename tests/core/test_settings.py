@@ -1,0 +1,72 @@
+"""Settings behave as the README promises. Run in subprocesses: settings load once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_django(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "DEBUG"}
+    }
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without_required_settings(missing):
+    env = {
+        "DJANGO_SETTINGS_MODULE": "voorzorg.settings.production",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "voorzorg.example.nl",
+        "DATABASE_URL": "sqlite:////tmp/voorzorg-settings-test.sqlite3",
+    }
+    del env[missing]
+    result = run_django("print('started')", **env)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_production_is_tight_and_seed_demo_refuses_it():
+    env = {
+        "DJANGO_SETTINGS_MODULE": "voorzorg.settings.production",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "voorzorg.example.nl",
+        "DATABASE_URL": "sqlite:////tmp/voorzorg-settings-test.sqlite3",
+    }
+    result = run_django(
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0,"
+        " s.X_FRAME_OPTIONS, 'console' in s.EMAIL_BACKEND); "
+        "from django.core.management import call_command; call_command('seed_demo')",
+        **env,
+    )
+    assert "False True True True DENY False" in result.stdout
+    assert "seed_demo refuses to run with production settings" in result.stderr
+
+
+def test_development_defaults_are_dutch_amsterdam_and_sqlite():
+    result = run_django(
+        "from django.conf import settings as s; "
+        "print(s.LANGUAGE_CODE, s.TIME_ZONE, s.USE_TZ, s.DATABASES['default']['ENGINE'])",
+        DJANGO_SETTINGS_MODULE="voorzorg.settings.base",
+        DATABASE_URL="",
+        REDIS_URL="",
+    )
+    assert result.stdout.split() == ["nl", "Europe/Amsterdam", "True", "django.db.backends.sqlite3"]

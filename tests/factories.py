@@ -1,0 +1,114 @@
+"""factory_boy factories shared by all tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+
+from voorzorg.accounts.constants import OrganisationKind, Role
+from voorzorg.accounts.models import Membership, Organisation, Region, User
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Huisartspraktijk {n}")
+    kind = OrganisationKind.GP_PRACTICE
+    agb_code = factory.Sequence(lambda n: f"0100{n:04d}")
+    cbs_code = ""
+
+    class Params:
+        municipality_kind = factory.Trait(
+            kind=OrganisationKind.MUNICIPALITY,
+            name=factory.Sequence(lambda n: f"Gemeente {n}"),
+            agb_code="",
+            cbs_code=factory.Sequence(lambda n: f"GM{n % 10000:04d}"),
+        )
+        provider = factory.Trait(
+            kind=OrganisationKind.GGZ_PROVIDER,
+            name=factory.Sequence(lambda n: f"GGZ-aanbieder {n}"),
+            agb_code=factory.Sequence(lambda n: f"2200{n:04d}"),
+        )
+        welfare = factory.Trait(
+            kind=OrganisationKind.WELFARE,
+            name=factory.Sequence(lambda n: f"Welzijnsorganisatie {n}"),
+            agb_code="",
+        )
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Regio {n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@voorzorg.test")
+    full_name = factory.Faker("name", locale="nl_NL")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        kwargs.setdefault("password", TEST_PASSWORD)
+        return model_class.objects.create_user(*args, **kwargs)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Role.POH
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "participants.Participant"
+
+    given_name = factory.Faker("first_name", locale="nl_NL")
+    family_name = factory.Faker("last_name", locale="nl_NL")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=18, maximum_age=80)
+    phone = "0612345678"
+    email = factory.Sequence(lambda n: f"deelnemer{n}@example.org")
+    postcode4 = "9711"
+    gp_practice = factory.SubFactory(OrganisationFactory)
+
+
+class WaitingEpisodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "referrals.WaitingEpisode"
+
+    provider = factory.SubFactory(OrganisationFactory, provider=True)
+    care_level = "gb-ggz"
+    registration_date = factory.LazyFunction(lambda: dt.date(2026, 9, 1))
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    """A referral from a GP practice; traits walk it through its lifecycle."""
+
+    class Meta:
+        model = "referrals.Referral"
+
+    participant = factory.SubFactory(ParticipantFactory)
+    source = "gp"
+    gp_practice = factory.SelfAttribute("participant.gp_practice")
+    referral_date = factory.LazyFunction(lambda: dt.date(2026, 10, 1))
+    help_question = "Somber en alleen; wil graag lotgenoten ontmoeten."
+    life_domains = factory.LazyFunction(lambda: ["sociale_relaties"])
+    care_level = "gb-ggz"
+    status = "submitted"
+
+    class Params:
+        accepted = factory.Trait(status="accepted")
+        in_bridging = factory.Trait(status="in_bridging", first_contact_date=dt.date(2026, 10, 5))
+        declined = factory.Trait(status="declined", decline_reason="Buiten de regio.")
+        closed = factory.Trait(status="closed", close_reason="no_longer_needed")

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from .navigation import MENU
+from .selectors import current_membership, request_memberships
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The role-aware menu for the base template. One query, and none when signed out."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    membership = current_membership(request)
+    return {
+        "current_membership": membership,
+        "all_memberships": request_memberships(request),
+        "menu_items": [
+            item
+            for item in (MENU.get(membership.role, []) if membership else [])
+            if not item.team_lead_only or membership.is_team_lead
+        ],
+    }

@@ -1,0 +1,228 @@
+"""Users, organisations, regions and role memberships."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from voorzorg.core.models import TimeStampedModel
+
+from .constants import AGB_KINDS, OrganisationKind, Role
+from .validators import validate_agb_code, validate_cbs_code
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Sign-in is case-insensitive on the e-mail address.
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A staff member. Signs in with an e-mail address. Participants are not users."""
+
+    email = models.EmailField(_("e-mailadres"), unique=True)
+    full_name = models.CharField(_("naam"), max_length=150)
+    is_active = models.BooleanField(_("actief"), default=True)
+    is_staff = models.BooleanField(
+        _("toegang tot technisch beheer"),
+        default=False,
+        help_text=_("Mag inloggen op de Django-beheeromgeving."),
+    )
+    date_joined = models.DateTimeField(_("aangemaakt op"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("gebruiker")
+        verbose_name_plural = _("gebruikers")
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Organisation(TimeStampedModel):
+    name = models.CharField(_("naam"), max_length=200)
+    kind = models.CharField(_("soort"), max_length=20, choices=OrganisationKind.choices)
+    agb_code = models.CharField(
+        _("AGB-code"),
+        max_length=8,
+        blank=True,
+        validators=[validate_agb_code],
+        help_text=_("8 cijfers; verplicht voor huisartspraktijken en GGZ-aanbieders."),
+    )
+    cbs_code = models.CharField(
+        _("CBS-code"),
+        max_length=6,
+        blank=True,
+        validators=[validate_cbs_code],
+        help_text=_("Voor gemeenten, bijvoorbeeld GM0014."),
+    )
+    municipality = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="located_organisations",
+        limit_choices_to={"kind": OrganisationKind.MUNICIPALITY},
+        verbose_name=_("gemeente van vestiging"),
+    )
+
+    class Meta:
+        verbose_name = _("organisatie")
+        verbose_name_plural = _("organisaties")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agb_code"], condition=~Q(agb_code=""), name="organisation_agb_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["cbs_code"], condition=~Q(cbs_code=""), name="organisation_cbs_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=sorted(AGB_KINDS)) | ~Q(agb_code=""),
+                name="organisation_agb_required",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=OrganisationKind.MUNICIPALITY) | ~Q(cbs_code=""),
+                name="organisation_cbs_required",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.kind in AGB_KINDS and not self.agb_code:
+            errors["agb_code"] = _("Een AGB-code is verplicht voor deze soort organisatie.")
+        if self.kind not in AGB_KINDS and self.agb_code:
+            errors["agb_code"] = _(
+                "Alleen huisartspraktijken en GGZ-aanbieders hebben een AGB-code."
+            )
+        if self.kind == OrganisationKind.MUNICIPALITY and not self.cbs_code:
+            errors["cbs_code"] = _("Een CBS-code is verplicht voor een gemeente.")
+        if self.kind != OrganisationKind.MUNICIPALITY and self.cbs_code:
+            errors["cbs_code"] = _("Alleen gemeenten hebben een CBS-code.")
+        if self.municipality_id and self.kind == OrganisationKind.MUNICIPALITY:
+            errors["municipality"] = _("Een gemeente ligt niet in een andere gemeente.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Region(TimeStampedModel):
+    """A named set of municipalities, e.g. "Groningen". Coordinators work per region."""
+
+    name = models.CharField(_("naam"), max_length=100, unique=True)
+    municipalities = models.ManyToManyField(
+        Organisation,
+        related_name="regions",
+        limit_choices_to={"kind": OrganisationKind.MUNICIPALITY},
+        verbose_name=_("gemeenten"),
+    )
+
+    class Meta:
+        verbose_name = _("regio")
+        verbose_name_plural = _("regio's")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TimeStampedModel):
+    """Ties a user to an organisation in one role; a coordinator also to a region."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("rol"), max_length=20, choices=Role.choices)
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("regio"),
+        help_text=_("Verplicht voor een regiocoördinator."),
+    )
+    is_team_lead = models.BooleanField(
+        _("teamleider"),
+        default=False,
+        help_text=_("Een ervaringsdeskundige die de aanmeldingen van de regio verdeelt."),
+    )
+
+    class Meta:
+        verbose_name = _("rol")
+        verbose_name_plural = _("rollen")
+        ordering = ["user", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="membership_unique_role"
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.COORDINATOR) | Q(region__isnull=False),
+                name="membership_coordinator_has_region",
+            ),
+            models.CheckConstraint(
+                condition=Q(role=Role.EXPERT) | Q(is_team_lead=False),
+                name="membership_team_lead_is_expert",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} ({self.organisation})"
+
+    def clean(self) -> None:
+        if self.role == Role.COORDINATOR and not self.region_id:
+            raise ValidationError({"region": _("Kies de regio van deze coördinator.")})
+        if self.is_team_lead and self.role != Role.EXPERT:
+            raise ValidationError(
+                {"is_team_lead": _("Alleen een ervaringsdeskundige kan teamleider zijn.")}
+            )
+        if (
+            self.role == Role.POH
+            and self.organisation_id
+            and self.organisation.kind != OrganisationKind.GP_PRACTICE
+        ):
+            raise ValidationError(
+                {"organisation": _("Een POH-GGZ werkt bij een huisartspraktijk.")}
+            )

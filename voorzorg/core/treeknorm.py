@@ -1,0 +1,72 @@
+"""The Treeknorm and the open-wait definition of DOMAIN.md, in one place.
+
+Pure functions over dates; the peildatum (snapshot day) is always passed in. Pages,
+exports and the indicator engine all ask these functions, so a wait shown to a POH and
+a wait counted on the dashboard can never disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+# Default norms in calendar days (NZa). Regions may configure their own (monitoring).
+AANMELD_NORM_DAYS = 28  # registration -> intake: 4 weeks
+BEHANDEL_NORM_DAYS = 70  # intake -> start of treatment: 10 weeks
+TOTAL_NORM_DAYS = 98  # registration -> start of treatment: 14 weeks
+
+
+class WaitStage(StrEnum):
+    FOR_INTAKE = "for_intake"
+    FOR_TREATMENT = "for_treatment"
+
+
+@dataclass(frozen=True)
+class OpenWait:
+    stage: WaitStage
+    days: int
+    norm_days: int
+
+    @property
+    def over_norm(self) -> bool:
+        # Within the norm when days <= norm days (DOMAIN.md).
+        return self.days > self.norm_days
+
+    @property
+    def weeks(self) -> int:
+        """Weeks as NZa shows them: days rounded up to whole weeks."""
+        return weeks_from_days(self.days)
+
+
+def weeks_from_days(days: int) -> int:
+    return math.ceil(days / 7)
+
+
+def open_wait_at(
+    *,
+    registration: dt.date | None,
+    intake: dt.date | None,
+    treatment_start: dt.date | None,
+    closed: dt.date | None,
+    peildatum: dt.date,
+    aanmeld_norm_days: int = AANMELD_NORM_DAYS,
+    behandel_norm_days: int = BEHANDEL_NORM_DAYS,
+) -> OpenWait | None:
+    """The open wait of one episode at the peildatum (inclusive), or None if not waiting.
+
+    Waiting for intake: registered on or before the peildatum, no intake and not closed
+    on or before it; age = peildatum - registration. Waiting for treatment: intake on or
+    before the peildatum, no treatment start and not closed on or before it;
+    age = peildatum - intake.
+    """
+    if registration is None or registration > peildatum:
+        return None
+    if closed is not None and closed <= peildatum:
+        return None
+    if intake is None or intake > peildatum:
+        return OpenWait(WaitStage.FOR_INTAKE, (peildatum - registration).days, aanmeld_norm_days)
+    if treatment_start is None or treatment_start > peildatum:
+        return OpenWait(WaitStage.FOR_TREATMENT, (peildatum - intake).days, behandel_norm_days)
+    return None

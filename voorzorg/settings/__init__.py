@@ -1,0 +1,1 @@
+"""Settings package: ``base`` (development and shared), ``test`` and ``production``."""

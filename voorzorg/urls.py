@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from voorzorg.accounts import views as account_views
+from voorzorg.core import views as core_views
+
+admin.site.site_header = "Voorzorg — technisch beheer"
+admin.site.site_title = "Voorzorg"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("", include("voorzorg.accounts.urls")),
+    path("", include("referrals.urls")),
+    path("werklijst/", include("groups.urls")),
+    path("dashboard/", include("monitoring.urls")),
+    path("taal/", set_language, name="set_language"),
+    path("health/", core_views.health, name="health"),
+    path("django-admin/", admin.site.urls),
+]
