@@ -14,6 +14,7 @@ from voorzorg.accounts.constants import OrganisationKind
 from voorzorg.accounts.models import Organisation
 
 from .constants import CareLevel, CloseReason, ReferralStatus, Urgency
+from .models import Handover
 
 
 class DateInput(forms.DateInput):
@@ -145,6 +146,61 @@ class ReferralForm(forms.Form):
         if self.existing_participant is not None:
             return None
         return {name: self.cleaned_data[name] for name in self.PERSON_FIELDS}
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class HandoverForm(forms.ModelForm):
+    """The warm handover: the joint meeting, the checklist and the acknowledgement."""
+
+    class Meta:
+        model = Handover
+        fields = (
+            "provider",
+            "provider_contact",
+            "meeting_at",
+            "attends_participant",
+            "attends_expert",
+            "attends_poh",
+            "summary",
+            "life_domain_status",
+            "open_signals_checked",
+            "provider_acknowledged_on",
+        )
+        widgets = {
+            "meeting_at": DateTimeInput(),
+            "provider_acknowledged_on": DateInput(),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "life_domain_status": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "provider_contact": _("Naam en functie van de behandelaar die het overneemt."),
+            "meeting_at": _("Het gezamenlijke gesprek: bij voorkeur met de deelnemer erbij."),
+            "summary": _(
+                "Wat de overbrugging opleverde, in gewone woorden. Alleen gedeeld met de "
+                "behandelaar als de deelnemer daar toestemming voor gaf."
+            ),
+            "life_domain_status": _("Per leefgebied: wat is geregeld, wat loopt nog."),
+            "provider_acknowledged_on": _("De dag waarop de aanbieder de overdracht bevestigde."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = Organisation.objects.filter(
+            kind=OrganisationKind.GGZ_PROVIDER
+        ).order_by("name")
+        self.fields["meeting_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+    def clean_provider_acknowledged_on(self) -> Any:
+        value = self.cleaned_data.get("provider_acknowledged_on")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("Deze datum ligt in de toekomst."))
+        return value
 
 
 class ReferralFilterForm(forms.Form):

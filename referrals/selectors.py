@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
 from django.http import Http404, HttpRequest
 
 from participants.models import Participant
@@ -22,6 +22,7 @@ from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.treeknorm import AANMELD_NORM_DAYS, BEHANDEL_NORM_DAYS
 
+from .constants import ReferralStatus, Urgency
 from .models import Referral
 
 _NOTHING = Q(pk__in=[])
@@ -117,6 +118,28 @@ def referral_queryset_for(membership: Membership | None) -> QuerySet[Referral]:
         Referral.objects.filter(referral_scope(membership))
         .select_related("participant", "assigned_expert", "waiting_episode", "intended_provider")
         .order_by("-referral_date", "-id")
+    )
+
+
+def intake_queue_for(membership: Membership | None) -> QuerySet[Referral]:
+    """Submitted referrals a team lead (her regions) or an admin (all) should pick up.
+
+    Urgent first, then oldest referral first: the one-week aim for a first contact
+    runs from the referral date.
+    """
+    if membership is None:
+        return Referral.objects.none()
+    if membership.role == Role.ADMIN:
+        scope = Q()
+    elif membership.role == Role.EXPERT and membership.is_team_lead:
+        scope = Q(region__in=regions_of(membership))
+    else:
+        return Referral.objects.none()
+    return (
+        Referral.objects.filter(scope, status=ReferralStatus.SUBMITTED)
+        .select_related("participant__municipality", "gp_practice", "region", "referred_by")
+        .annotate(urgent_first=Case(When(urgency=Urgency.HIGH, then=0), default=1))
+        .order_by("urgent_first", "referral_date", "id")
     )
 
 

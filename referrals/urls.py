@@ -27,7 +27,7 @@ urlpatterns = [
     path("verwijzingen/<int:pk>/overdracht/", handover.handover_edit, name="handover"),
     path(
         "verwijzingen/<int:pk>/overdracht/afronden/",
-        handover.handover_complete,
+        handover.handover_complete_view,
         name="handover_complete",
     ),
     path("verwijzingen/<int:pk>/huisartsbrief/", handover.gp_letter, name="gp_letter"),

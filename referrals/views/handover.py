@@ -1,33 +1,153 @@
-"""Warm handover pages (placeholder until built in this issue)."""
+"""The warm handover: prepare it, complete it, and the feedback letter to the GP."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext_lazy as _
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from participants.constants import LifeDomain
+from participants.selectors import consent_to_share_active
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
-from voorzorg.core.views import render_not_yet_built
+from voorzorg.accounts.selectors import current_membership
+from voorzorg.audit.services import Actor
+from voorzorg.core.exceptions import ApplicationError
+
+from ..constants import ReferralStatus
+from ..forms import HandoverForm
+from ..models import Handover, Referral
+from ..selectors import referral_get_for
+from ..services import allowed_transitions, handover_complete, handover_save
+
+PEOPLE_ROLES = (Role.POH, Role.EXPERT, Role.ADMIN)
 
 
-def _not_yet(request: HttpRequest) -> HttpResponse:
-    return render_not_yet_built(
+def _checklist(referral: Referral, handover: Handover | None, share: bool) -> list[dict]:
+    """What a complete warm handover needs, ticked off as the form is filled."""
+    h = handover
+    return [
+        {
+            "label": _("Toestemming om te delen met de behandelaar"),
+            "done": share,
+            "required": False,
+        },
+        {
+            "label": _("Gezamenlijk gesprek gepland"),
+            "done": bool(h and h.meeting_at),
+            "required": True,
+        },
+        {
+            "label": _("Samenvatting van de overbruggingsperiode"),
+            "done": bool(h and h.summary),
+            "required": False,
+        },
+        {
+            "label": _("Stand van zaken per leefgebied"),
+            "done": bool(h and h.life_domain_status),
+            "required": False,
+        },
+        {
+            "label": _("Open signalen besproken"),
+            "done": bool(h and h.open_signals_checked),
+            "required": True,
+        },
+        {
+            "label": _("Bevestiging door de aanbieder"),
+            "done": bool(h and h.provider_acknowledged_on),
+            "required": True,
+        },
+    ]
+
+
+def _initial_provider(referral: Referral) -> int | None:
+    if referral.intended_provider_id:
+        return referral.intended_provider_id
+    if referral.waiting_episode_id:
+        return referral.waiting_episode.provider_id
+    return None
+
+
+@role_required(*PEOPLE_ROLES)
+def handover_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Prepare the warm handover (assigned expert, team lead, admin); others read it."""
+    referral = referral_get_for(request, pk, event="handover.view")
+    handover = Handover.objects.filter(referral=referral).select_related("provider").first()
+    membership = current_membership(request)
+    can_edit = ReferralStatus.HANDED_OVER in allowed_transitions(membership, referral)
+    if not can_edit and handover is None:
+        messages.info(request, _("Er is (nog) geen warme overdracht voor deze verwijzing."))
+        return redirect(referral.get_absolute_url())
+    form = None
+    if can_edit:
+        form = HandoverForm(
+            request.POST or None,
+            instance=handover,
+            initial={} if handover else {"provider": _initial_provider(referral)},
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                handover = handover_save(
+                    actor=Actor.from_request(request), referral=referral, **form.cleaned_data
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("De overdracht is opgeslagen."))
+                return redirect("referrals:handover", referral.pk)
+    share = consent_to_share_active(referral.participant)
+    checklist = _checklist(referral, handover, share)
+    return render(
         request,
-        title=_("Warme overdracht"),
-        explanation=_("De warme overdracht vastleggen kan nog niet in deze versie."),
+        "referrals/handover.html",
+        {
+            "referral": referral,
+            "handover": handover,
+            "form": form,
+            "checklist": checklist,
+            "share_consent": share,
+            "ready": handover is not None and all(c["done"] for c in checklist if c["required"]),
+            "life_domains": [LifeDomain(d).label for d in referral.life_domains],
+        },
     )
 
 
-@role_required(Role.POH, Role.EXPERT, Role.ADMIN)
-def handover_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _not_yet(request)
+@role_required(*PEOPLE_ROLES)
+@require_POST
+def handover_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = referral_get_for(request, pk, event="handover.complete")
+    try:
+        handover_complete(actor=Actor.from_request(request), referral=referral)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("referrals:handover", referral.pk)
+    messages.success(
+        request, _("De warme overdracht is afgerond. De brief aan de huisarts staat klaar.")
+    )
+    return redirect(referral.get_absolute_url())
 
 
-@role_required(Role.POH, Role.EXPERT, Role.ADMIN)
-def handover_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _not_yet(request)
-
-
-@role_required(Role.POH, Role.EXPERT, Role.ADMIN)
+@role_required(*PEOPLE_ROLES)
 def gp_letter(request: HttpRequest, pk: int) -> HttpResponse:
-    return _not_yet(request)
+    """The printable feedback letter to the GP after a completed warm handover."""
+    referral = referral_get_for(request, pk, event="handover.gp_letter")
+    handover = Handover.objects.filter(referral=referral).select_related("provider").first()
+    if handover is None or handover.completed_at is None:
+        raise Http404
+    return render(
+        request,
+        "referrals/gp_letter.html",
+        {
+            "referral": referral,
+            "handover": handover,
+            # Privacy: the summary goes beyond the referral's own data, so it leaves the
+            # bridging team only with the participant's consent to share.
+            "share_consent": consent_to_share_active(referral.participant),
+            "life_domains": [LifeDomain(d).label for d in referral.life_domains],
+            "today": timezone.localdate(),
+            "completed_on": timezone.localtime(handover.completed_at).date(),
+        },
+    )

@@ -1,19 +1,78 @@
-"""The bridging team's intake queue (placeholder until built in this issue)."""
+"""The bridging team's intake queue: new referrals of the region, to accept or decline."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext_lazy as _
+from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from participants.constants import LifeDomain
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
-from voorzorg.core.views import render_not_yet_built
+from voorzorg.accounts.selectors import current_membership
+from voorzorg.audit.models import AuditAction
+from voorzorg.audit.services import Actor
+
+from ..constants import ReferralSource, ReferralStatus
+from ..models import Referral
+from ..selectors import expert_choices_for, intake_queue_for
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    referral: Referral
+    days_since_referral: int
+    life_domains: list[str]
 
 
 @role_required(Role.EXPERT, Role.ADMIN)
 def intake_queue(request: HttpRequest) -> HttpResponse:
-    return render_not_yet_built(
+    """Aanmeldingen: submitted referrals of the team lead's region, oldest and urgent first.
+
+    Only team leads (a flag an admin sets) and admins: an ordinary expert sees the people
+    assigned to her, not the whole region's new referrals.
+    """
+    membership = current_membership(request)
+    if membership.role == Role.EXPERT and not membership.is_team_lead:
+        raise PermissionDenied
+    queue = intake_queue_for(membership)
+    source = request.GET.get("bron", "")
+    if source in ReferralSource.values:
+        queue = queue.filter(source=source)
+    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("pagina"))
+    referrals = list(page.object_list)
+    today = timezone.localdate()
+    rows = [
+        QueueRow(
+            referral=r,
+            days_since_referral=(today - r.referral_date).days,
+            life_domains=[LifeDomain(d).label for d in r.life_domains if d in LifeDomain.values],
+        )
+        for r in referrals
+    ]
+    # NEN 7513: one row per person shown on this page.
+    Actor.from_request(request).audit(
+        action=AuditAction.READ,
+        event="referrals.intake_queue",
+        person_ids=[r.participant.public_id for r in referrals],
+    )
+    return render(
         request,
-        title=_("Aanmeldingen"),
-        explanation=_("Hier komen de nieuwe aanmeldingen van uw regio. Dat kan nog niet."),
+        "referrals/team/intake_queue.html",
+        {
+            "page": page,
+            "rows": rows,
+            "expert_choices": expert_choices_for(membership) if referrals else [],
+            "source": source,
+            "sources": ReferralSource.choices,
+            "submitted": ReferralStatus.SUBMITTED,
+            "title": _("Aanmeldingen"),
+        },
     )
