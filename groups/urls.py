@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from .views import worklist
 
 app_name = "groups"
 
+# Each feature's view module owns its URL patterns; they are joined here.
 urlpatterns = [
-    path("", views.worklist, name="worklist"),
+    path("", worklist.worklist, name="worklist"),
 ]

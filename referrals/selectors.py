@@ -61,7 +61,17 @@ def participant_scope(membership: Membership | None) -> Q:
         return Q(gp_practice=membership.organisation_id)
     if membership.role == Role.EXPERT:
         visible = Referral.objects.filter(referral_scope(membership)).values("participant_id")
-        return Q(pk__in=visible)
+        # And the people with a current place (taking part or waiting) in a group she
+        # facilitates. A string lookup over the reverse relation: referrals must not
+        # import the groups app, which builds on it.
+        in_her_groups = (
+            # One filter() call: both conditions hold for the same enrolment.
+            Participant.objects.filter(
+                enrolments__group__facilitators=membership.user_id,
+                enrolments__status__in=["active", "waiting"],
+            ).values("pk")
+        )
+        return Q(pk__in=visible) | Q(pk__in=in_her_groups)
     return _NOTHING
 
 
