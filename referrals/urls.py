@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import actions, handover, poh, public, team
+from .views import actions, episodes, handover, poh, public, team
 
 app_name = "referrals"
 
@@ -34,4 +34,10 @@ urlpatterns = [
     # Public self-registration (no login)
     path("aanmelden/", public.self_register, name="self_register"),
     path("aanmelden/bedankt/", public.self_register_done, name="self_register_done"),
+    path("deelnemers/<int:pk>/wachtplekken/nieuw/", episodes.episode_create, name="episode_create"),
+    path(
+        "deelnemers/<int:pk>/wachtplekken/<int:episode_pk>/",
+        episodes.episode_edit,
+        name="episode_edit",
+    ),
 ]

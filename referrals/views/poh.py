@@ -35,6 +35,7 @@ from ..selectors import (
     referral_queryset_for,
 )
 from ..services import allowed_transitions, referral_register
+from .episodes import episode_rows
 from .timeline import participant_timeline
 
 PAGE_SIZE = 25
@@ -263,7 +264,10 @@ def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "share_consent": consent_to_share_active(participant),
             "handed_over": handed_over,
             "timeline": participant_timeline(participant, referrals),
-            "episodes": participant.waiting_episodes.select_related("provider"),
+            "episodes": episode_rows(
+                participant.waiting_episodes.select_related("provider"),
+                today=timezone.localdate(),
+            ),
             "can_refer": membership is not None and membership.role == Role.POH,
         },
     )

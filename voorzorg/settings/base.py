@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    # Only for its system checks on the cache; the rate limiting itself needs no app.
+    "django_ratelimit",
     "voorzorg.core",
     "voorzorg.accounts",
     "voorzorg.audit",
@@ -117,8 +119,15 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
         }
     }
+    # Django's own RedisCache has the atomic add/incr that django-ratelimit needs, but
+    # django-ratelimit 4.1 only lists django-redis as supported (jsocol/django-ratelimit#283).
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Rate limits (public self-registration) live in the cache. Locmem is per process:
+    # fine for development and tests, which run in one process. Any deployment with
+    # several workers sets REDIS_URL, and then this check is not silenced.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"

@@ -1,0 +1,145 @@
+"""Waiting episodes (wachtplekken) of a participant: add and edit them by hand.
+
+The POH of the participant's practice, the experts who see the participant, and an
+admin keep these up to date as the provider tells them. Imported episodes are shown but
+not edited here: they follow the provider's waitlist file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from participants.models import Participant
+from voorzorg.accounts.access import role_required
+from voorzorg.accounts.constants import Role
+from voorzorg.audit.services import Actor
+from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.treeknorm import OpenWait, WaitStage, open_wait_at
+
+from ..forms import WaitingEpisodeForm
+from ..models import WaitingEpisode
+from ..selectors import participant_get_for
+from ..services import episode_create as episode_create_service
+from ..services import episode_edit_refusal, episode_update
+
+PEOPLE_ROLES = (Role.POH, Role.EXPERT, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class EpisodeRow:
+    """One episode as the participant page shows it: its open wait today, if any."""
+
+    episode: WaitingEpisode
+    wait: OpenWait | None
+    editable: bool
+
+    @property
+    def stage_label(self) -> str:
+        if self.wait is not None:
+            if self.wait.stage == WaitStage.FOR_INTAKE:
+                return _("Wacht op intake")
+            return _("Wacht op behandeling")
+        if self.episode.closed_date:
+            return _("Afgesloten")
+        if self.episode.treatment_start_date:
+            return _("In behandeling")
+        return ""
+
+
+def episode_rows(episodes: Iterable[WaitingEpisode], *, today: dt.date) -> list[EpisodeRow]:
+    """Rows for the participant page; ``today`` is the peildatum (inclusive)."""
+    return [
+        EpisodeRow(
+            episode=e,
+            wait=open_wait_at(
+                registration=e.registration_date,
+                intake=e.intake_date,
+                treatment_start=e.treatment_start_date,
+                closed=e.closed_date,
+                peildatum=today,
+            ),
+            editable=episode_edit_refusal(e) is None,
+        )
+        for e in episodes
+    ]
+
+
+def _show_service_error(form: WaitingEpisodeForm, exc: ApplicationError) -> None:
+    """Put a service's refusal next to the fields it names, the rest above the form."""
+    if not exc.extra:
+        form.add_error(None, exc.message)
+        return
+    for field, errors in exc.extra.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _render(
+    request: HttpRequest,
+    form: WaitingEpisodeForm,
+    participant: Participant,
+    episode: WaitingEpisode | None,
+) -> HttpResponse:
+    return render(
+        request,
+        "referrals/episode_form.html",
+        {"form": form, "participant": participant, "episode": episode},
+    )
+
+
+@role_required(*PEOPLE_ROLES)
+def episode_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a waiting episode to participant ``pk``."""
+    participant = participant_get_for(request, pk)
+    form = WaitingEpisodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            episode = episode_create_service(
+                actor=Actor.from_request(request),
+                participant=participant,
+                **form.episode_fields(),
+            )
+        except ApplicationError as exc:
+            _show_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Wachtplek bij %(provider)s toegevoegd.") % {"provider": episode.provider},
+            )
+            return redirect("referrals:participant", participant.pk)
+    return _render(request, form, participant, None)
+
+
+@role_required(*PEOPLE_ROLES)
+def episode_edit(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
+    """Edit a hand-entered waiting episode of participant ``pk``."""
+    participant = participant_get_for(request, pk)
+    # Only among this participant's episodes: another's id is a 404, like any out of scope.
+    episode = participant.waiting_episodes.select_related("provider").filter(pk=episode_pk).first()
+    if episode is None:
+        raise Http404
+    refusal = episode_edit_refusal(episode)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("referrals:participant", participant.pk)
+    form = WaitingEpisodeForm(request.POST or None, instance=episode)
+    if request.method == "POST" and form.is_valid():
+        try:
+            episode = episode_update(
+                actor=Actor.from_request(request), episode=episode, **form.episode_fields()
+            )
+        except ApplicationError as exc:
+            _show_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Wachtplek bij %(provider)s bijgewerkt.") % {"provider": episode.provider},
+            )
+            return redirect("referrals:participant", participant.pk)
+    return _render(request, form, participant, episode)
