@@ -1,0 +1,78 @@
+"""Every referrals page and action against every persona: the authorisation matrix.
+
+One table, so a new view without a row here is easy to spot in review, and a change
+that widens access fails loudly. Out of scope is 404 (existence never revealed);
+another role is 403; anonymous goes to the login page.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from referrals.models import Referral
+
+P = "participant"
+R = "referral"
+
+# url name, argument kind, method, then the expected status for:
+# poh_anna (practice A), poh_bram (practice B), expert_eva (team lead of the region),
+# coordinator_cor, admin_ada.
+MATRIX = [
+    ("referrals:mine", None, "get", 200, 200, 403, 403, 403),
+    ("referrals:export", None, "get", 200, 200, 403, 403, 403),
+    ("referrals:create", None, "get", 200, 200, 403, 403, 403),
+    ("referrals:detail", R, "get", 200, 404, 200, 403, 200),
+    ("referrals:participant", P, "get", 200, 404, 200, 403, 200),
+    ("referrals:consent", P, "post", 302, 404, 302, 403, 302),
+    ("referrals:accept", R, "post", 302, 404, 302, 403, 302),
+    ("referrals:decline", R, "post", 302, 404, 302, 403, 302),
+    ("referrals:first_contact", R, "post", 302, 404, 302, 403, 302),
+    ("referrals:withdraw", R, "post", 302, 404, 302, 403, 302),
+    ("referrals:close", R, "post", 302, 404, 302, 403, 302),
+    ("referrals:intake_queue", None, "get", 403, 403, 200, 403, 200),
+    ("referrals:handover", R, "get", 302, 404, 302, 403, 302),
+    ("referrals:handover_complete", R, "post", 302, 404, 302, 403, 302),
+    ("referrals:gp_letter", R, "get", 404, 404, 404, 403, 404),
+    ("referrals:episode_create", P, "get", 200, 404, 200, 403, 200),
+]
+PERSONAS = ["poh_anna", "poh_bram", "expert_eva", "coordinator_cor", "admin_ada"]
+CASES = [
+    pytest.param(name, arg, method, persona, expected[i], id=f"{name}-{persona}")
+    for name, arg, method, *expected in MATRIX
+    for i, persona in enumerate(PERSONAS)
+]
+
+
+def url_for(name: str, arg: str | None, referral: Referral) -> str:
+    if arg is None:
+        return reverse(name)
+    return reverse(name, args=[referral.pk if arg == R else referral.participant.pk])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "arg", "method", "persona", "expected"), CASES)
+def test_access_matrix(client_for, personas, referral_a, name, arg, method, persona, expected):
+    client = client_for(personas[persona])
+    response = getattr(client, method)(url_for(name, arg, referral_a))
+    assert response.status_code == expected
+    # Empty posts never move the referral, whoever sends them.
+    assert Referral.objects.get(pk=referral_a.pk).status == "submitted"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "arg", "method"), [row[:3] for row in MATRIX])
+def test_anonymous_is_sent_to_sign_in(client, referral_a, name, arg, method):
+    response = getattr(client, method)(url_for(name, arg, referral_a))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_every_referrals_url_is_in_the_matrix():
+    from referrals.urls import urlpatterns
+
+    public = {"referrals:self_register", "referrals:self_register_done"}
+    # Editing one episode needs an episode; tests/referrals/test_episodes.py covers it.
+    covered_elsewhere = {"referrals:episode_edit"}
+    names = {f"referrals:{p.name}" for p in urlpatterns}
+    assert names - public - covered_elsewhere == {row[0] for row in MATRIX}
