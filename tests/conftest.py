@@ -127,3 +127,24 @@ def referral_a(participant_a, region):
     from tests.factories import ReferralFactory
 
     return ReferralFactory(participant=participant_a, region=region)
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_unless_marked_redis(request):
+    """Run tasks in-process in every test but the real-broker round trips.
+
+    With REDIS_URL set (CI), Celery is configured for the broker. Tests that enqueue a
+    task (e.g. the signal e-mail) must see it run, and must not leave messages in Redis
+    that a later real worker would pick up. Tests marked ``redis`` keep the broker.
+    """
+    from voorzorg.celery import app
+
+    if request.node.get_closest_marker("redis"):
+        yield
+        return
+    original = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = original

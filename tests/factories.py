@@ -112,3 +112,100 @@ class ReferralFactory(factory.django.DjangoModelFactory):
         in_bridging = factory.Trait(status="in_bridging", first_contact_date=dt.date(2026, 10, 5))
         declined = factory.Trait(status="declined", decline_reason="Buiten de regio.")
         closed = factory.Trait(status="closed", close_reason="no_longer_needed")
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    """A one-on-one contact of an experience expert with a participant."""
+
+    class Meta:
+        model = "groups.Contact"
+
+    participant = factory.SubFactory(ParticipantFactory)
+    expert = factory.SubFactory(UserFactory)
+    date = factory.LazyFunction(lambda: dt.date(2026, 11, 2))
+    duration_minutes = 30
+    mode = "phone"
+    life_domains = factory.LazyFunction(lambda: ["sociale_relaties"])
+
+
+class PositiveHealthMeasurementFactory(factory.django.DjangoModelFactory):
+    """Six Positieve Gezondheid scores on one day."""
+
+    class Meta:
+        model = "groups.PositiveHealthMeasurement"
+
+    participant = factory.SubFactory(ParticipantFactory)
+    recorded_by = factory.SubFactory(UserFactory)
+    measured_on = factory.LazyFunction(lambda: dt.date(2026, 11, 2))
+    lichaamsfuncties = 5
+    mentaal_welbevinden = 4
+    zingeving = 5
+    kwaliteit_van_leven = 5
+    meedoen = 3
+    dagelijks_functioneren = 6
+
+
+class SignalFactory(factory.django.DjangoModelFactory):
+    """A care signal an expert raised; open unless acknowledged/resolved fields are set."""
+
+    class Meta:
+        model = "groups.Signal"
+
+    participant = factory.SubFactory(ParticipantFactory)
+    raised_by = factory.SubFactory(UserFactory)
+    raised_at = factory.LazyFunction(lambda: dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC))
+    severity = "zorg"
+    description = "Slaapt slecht en zegt de groep af; klinkt somberder dan vorige week."
+
+
+class PeerGroupFactory(factory.django.DjangoModelFactory):
+    """A weekly voorzorggroep; pass ``facilitators=[user, ...]`` to set who leads it."""
+
+    class Meta:
+        model = "groups.PeerGroup"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Voorzorggroep {n}")
+    kind = "voorzorggroep"
+    municipality = factory.SubFactory(OrganisationFactory, municipality_kind=True)
+    location = "Buurthuis De Kanaalstreek"
+    frequency = "weekly"
+    weekday = 1
+    start_time = dt.time(19, 30)
+    end_time = dt.time(21, 0)
+    capacity = 12
+    start_date = factory.LazyFunction(lambda: dt.date(2026, 9, 1))
+
+    @factory.post_generation
+    def facilitators(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.facilitators.set(extracted)
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    """A place in a group; traits for the waiting list and for having left."""
+
+    class Meta:
+        model = "groups.Enrolment"
+
+    participant = factory.SubFactory(ParticipantFactory)
+    group = factory.SubFactory(PeerGroupFactory)
+    status = "active"
+    start_date = factory.LazyFunction(lambda: dt.date(2026, 9, 1))
+
+    class Params:
+        waiting = factory.Trait(status="waiting")
+        ended = factory.Trait(
+            status="ended", end_date=dt.date(2026, 11, 1), leaving_reason="treatment_started"
+        )
+
+
+class GroupSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "groups.GroupSession"
+
+    group = factory.SubFactory(PeerGroupFactory)
+    starts_at = factory.Sequence(
+        lambda n: dt.datetime(2026, 9, 1, 18, 30, tzinfo=dt.UTC) + dt.timedelta(weeks=n)
+    )
+    topic = "Omgaan met wachten"

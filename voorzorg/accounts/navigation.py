@@ -31,11 +31,14 @@ MENU: dict[str, list[MenuItem]] = {
     Role.POH: [
         MenuItem("referrals:mine", _("Mijn verwijzingen")),
         MenuItem("referrals:create", _("Nieuwe verwijzing")),
+        MenuItem("groups:signal_list", _("Signalen")),
         MenuItem("accounts:my_organisation", _("Mijn praktijk")),
     ],
     Role.EXPERT: [
         MenuItem("groups:worklist", _("Mijn werklijst")),
+        MenuItem("groups:group_list", _("Mijn groepen")),
         MenuItem("referrals:intake_queue", _("Aanmeldingen"), team_lead_only=True),
+        MenuItem("groups:team", _("Team"), team_lead_only=True),
         MenuItem("accounts:my_organisation", _("Mijn organisatie")),
     ],
     Role.COORDINATOR: [
@@ -44,6 +47,8 @@ MENU: dict[str, list[MenuItem]] = {
     Role.ADMIN: [
         MenuItem("accounts:beheer", _("Beheer")),
         MenuItem("referrals:intake_queue", _("Aanmeldingen")),
+        MenuItem("groups:group_list", _("Mijn groepen")),
+        MenuItem("groups:team", _("Team")),
         MenuItem("monitoring:dashboard", _("Dashboard"), placeholder=True),
     ],
 }

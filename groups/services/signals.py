@@ -1,0 +1,392 @@
+"""Care signals (zorgsignalen): raise, acknowledge, resolve, and the notification e-mail.
+
+An experience expert raises a signal on a participant she may see. The POH-GGZ of the
+participant's practice hears of it in the app (the Signalen page) and by an e-mail that
+says only *that* there is a signal; a self-registered participant has no practice, so
+the team leads of the participant's region hear of it instead.
+
+The scope, the access gate and the reads of signals live here as well, beside the
+capacities they share with the writes, so the two cannot drift apart.
+
+Services are keyword-only, run in one transaction, validate with ``full_clean``, write the
+audit row and raise ``ApplicationError`` (Dutch message) when a rule is broken, in which
+case nothing is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Case, Q, QuerySet, When
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from participants.models import Participant
+from referrals.selectors import participant_scope, regions_of
+from voorzorg.accounts.constants import Role
+from voorzorg.accounts.models import Membership, Organisation, Region
+from voorzorg.accounts.selectors import current_membership
+from voorzorg.audit.models import AuditAction
+from voorzorg.audit.services import Actor
+from voorzorg.core.exceptions import ApplicationError
+
+from ..constants import SignalSeverity
+from ..models import Signal
+
+RAISING_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
+
+# Crisis first, then urgent, then concern.
+SEVERITY_RANK = Case(
+    When(severity=SignalSeverity.CRISIS, then=0),
+    When(severity=SignalSeverity.URGENT, then=1),
+    default=2,
+)
+
+
+# --- Scope, access gate and reads ----------------------------------------------------------
+
+
+def lead_region_q(membership: Membership) -> Q:
+    """Signals in a team lead's regions: raised by one of her region's experts, or about a
+    participant living there (a self-registered participant has no practice, so the
+    region's leads follow up).
+    """
+    regions = regions_of(membership)
+    experts_there = Membership.objects.filter(
+        role=Role.EXPERT, organisation__municipality__regions__in=regions
+    ).values("user_id")
+    municipalities_there = Organisation.objects.filter(regions__in=regions).values("pk")
+    return Q(raised_by__in=experts_there) | Q(participant__municipality__in=municipalities_there)
+
+
+def signal_capacities(membership: Membership | None, signal: Signal) -> set[str]:
+    """In which capacities a membership may acknowledge or resolve this signal.
+
+    "poh" = a POH-GGZ of the participant's practice; "lead" = a team lead of the region
+    (see ``lead_region_q``); "admin". The raising expert herself is none of these (unless
+    she is the region's team lead); a coordinator never.
+    """
+    if membership is None:
+        return set()
+    found: set[str] = set()
+    if membership.role == Role.ADMIN:
+        found.add("admin")
+    practice_id = signal.participant.gp_practice_id
+    if (
+        membership.role == Role.POH
+        and practice_id is not None
+        and membership.organisation_id == practice_id
+    ):
+        found.add("poh")
+    if (
+        membership.role == Role.EXPERT
+        and membership.is_team_lead
+        and Signal.objects.filter(lead_region_q(membership), pk=signal.pk).exists()
+    ):
+        found.add("lead")
+    return found
+
+
+def signal_scope(membership: Membership | None) -> Q:
+    """The signals a membership may open (the detail page).
+
+    POH-GGZ: her practice's participants. Expert: the signals she raised, those about
+    participants she may see (they show on the participant page), and, for a team lead,
+    her region's. Admin: all. Anyone else: none.
+    """
+    if membership is None:
+        return Q(pk__in=[])
+    if membership.role == Role.ADMIN:
+        return Q()
+    if membership.role == Role.POH:
+        return Q(participant__gp_practice=membership.organisation_id)
+    if membership.role == Role.EXPERT:
+        visible = Participant.objects.filter(participant_scope(membership)).values("pk")
+        scope = Q(raised_by=membership.user_id) | Q(participant__in=visible)
+        if membership.is_team_lead:
+            scope |= lead_region_q(membership)
+        return scope
+    return Q(pk__in=[])
+
+
+def signal_list_for(membership: Membership | None) -> QuerySet[Signal]:
+    """The Signalen page: open first (crisis, urgent, concern), newest first within.
+
+    POH-GGZ: her practice's signals; expert: the ones she raised; team lead: also her
+    region's; admin: all.
+    """
+    if membership is None:
+        return Signal.objects.none()
+    if membership.role == Role.EXPERT:
+        scope = Q(raised_by=membership.user_id)
+        if membership.is_team_lead:
+            scope |= lead_region_q(membership)
+    elif membership.role in (Role.POH, Role.ADMIN):
+        scope = signal_scope(membership)
+    else:
+        return Signal.objects.none()
+    return (
+        Signal.objects.filter(scope)
+        .select_related("participant", "raised_by")
+        .annotate(
+            open_rank=Case(When(resolved_at__isnull=True, then=0), default=1),
+            severity_rank=SEVERITY_RANK,
+        )
+        .order_by("open_rank", "severity_rank", "-raised_at", "-id")
+    )
+
+
+def signal_get_for(request: HttpRequest, pk: int) -> Signal:
+    """The access gate for one signal: 404 outside scope (never revealing that it
+    exists), audited either way with the participant's number.
+    """
+    membership = current_membership(request)
+    signal = (
+        Signal.objects.filter(signal_scope(membership), pk=pk)
+        .select_related(
+            "participant__gp_practice",
+            "raised_by",
+            "acknowledged_by",
+            "resolved_by",
+        )
+        .first()
+    )
+    Actor.from_request(request).audit(
+        action=AuditAction.READ,
+        event=f"signal.view:{pk}",
+        access_granted=signal is not None,
+        person_id=signal.participant.public_id if signal else "",
+    )
+    if signal is None:
+        raise Http404
+    return signal
+
+
+def open_signal_count(membership: Membership | None) -> int:
+    """Open signals waiting for this membership: the menu badge. One query.
+
+    POH-GGZ: her practice's signals not yet seen; team lead: her region's not yet seen;
+    anyone else: 0 (the raising expert sees hers on the worklist).
+    """
+    if membership is None:
+        return 0
+    if membership.role == Role.POH:
+        scope = Q(participant__gp_practice=membership.organisation_id)
+    elif membership.role == Role.EXPERT and membership.is_team_lead:
+        scope = lead_region_q(membership)
+    else:
+        return 0
+    return Signal.objects.filter(
+        scope, acknowledged_at__isnull=True, resolved_at__isnull=True
+    ).count()
+
+
+# --- Writes ---------------------------------------------------------------------------------
+
+
+def _full_clean(obj: Any) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages), extra=exc.message_dict) from exc
+
+
+@transaction.atomic
+def signal_raise(
+    *, actor: Actor, participant: Participant, severity: str, description: str
+) -> Signal:
+    """An expert (or admin) raises a care signal; the notification goes out after commit.
+
+    The e-mail is enqueued with ``transaction.on_commit``: a save that rolls back sends
+    nothing, and the worker never looks for a signal that is not committed yet.
+    """
+    from ..tasks import signal_notify
+
+    membership = actor.membership
+    if membership is None or membership.role not in RAISING_ROLES:
+        raise ApplicationError(_("Alleen een ervaringsdeskundige kan een zorgsignaal melden."))
+    # Defence in depth: the view passed ``participant_get_for``, but a service may be
+    # called from elsewhere. The same scope definition, so the two cannot drift apart.
+    if not Participant.objects.filter(participant_scope(membership), pk=participant.pk).exists():
+        raise ApplicationError(_("U mag geen signaal melden voor deze deelnemer."))
+    if severity not in SignalSeverity.values:
+        raise ApplicationError(_("Kies hoe ernstig het signaal is."))
+    description = description.strip()
+    if not description:
+        raise ApplicationError(_("Beschrijf wat er aan de hand is."))
+    signal = Signal(
+        participant=participant,
+        raised_by=actor.user,
+        raised_at=timezone.now(),
+        severity=severity,
+        description=description,
+    )
+    _full_clean(signal)
+    signal.save()
+    actor.audit(
+        action=AuditAction.CREATE,
+        event=f"signal.raise:{signal.pk}",
+        person_id=participant.public_id,
+    )
+    signal_id = signal.pk
+    # robust: with Celery eager (development) a mail server hiccup must not turn the
+    # expert's saved signal into an error page; the task logs and can be re-run.
+    transaction.on_commit(lambda: signal_notify.delay(signal_id), robust=True)
+    return signal
+
+
+def _locked(signal: Signal) -> Signal:
+    # Lock the row: the POH and the team lead may click at the same moment.
+    return (
+        Signal.objects.select_for_update(of=("self",))
+        .select_related("participant")
+        .get(pk=signal.pk)
+    )
+
+
+@transaction.atomic
+def signal_acknowledge(*, actor: Actor, signal: Signal, note: str = "") -> Signal:
+    """A POH of the practice, a team lead or an admin marks the signal as seen."""
+    locked = _locked(signal)
+    if locked.resolved_at is not None:
+        raise ApplicationError(_("Dit signaal is al afgehandeld."))
+    if locked.acknowledged_at is not None:
+        raise ApplicationError(_("Dit signaal is al als gezien gemarkeerd."))
+    if not signal_capacities(actor.membership, locked):
+        raise ApplicationError(_("U mag dit signaal niet als gezien markeren."))
+    locked.acknowledged_at = timezone.now()
+    locked.acknowledged_by = actor.user
+    locked.acknowledge_note = note.strip()
+    _full_clean(locked)
+    locked.save(
+        update_fields=["acknowledged_at", "acknowledged_by", "acknowledge_note", "updated_at"]
+    )
+    actor.audit(
+        action=AuditAction.UPDATE,
+        event=f"signal.acknowledge:{locked.pk}",
+        person_id=locked.participant.public_id,
+    )
+    return locked
+
+
+@transaction.atomic
+def signal_resolve(*, actor: Actor, signal: Signal, note: str) -> Signal:
+    """Close the signal with a note on what was done. Required: the note.
+
+    Resolving an open signal also marks it as seen, by the same person: whoever resolves
+    it has evidently seen it, and "seen" should never be later than "resolved".
+    """
+    note = note.strip()
+    if not note:
+        raise ApplicationError(_("Schrijf op wat er met het signaal is gedaan."))
+    locked = _locked(signal)
+    if locked.resolved_at is not None:
+        raise ApplicationError(_("Dit signaal is al afgehandeld."))
+    if not signal_capacities(actor.membership, locked):
+        raise ApplicationError(_("U mag dit signaal niet afhandelen."))
+    now = timezone.now()
+    if locked.acknowledged_at is None:
+        locked.acknowledged_at = now
+        locked.acknowledged_by = actor.user
+    locked.resolved_at = now
+    locked.resolved_by = actor.user
+    locked.resolution_note = note
+    _full_clean(locked)
+    locked.save(
+        update_fields=[
+            "acknowledged_at",
+            "acknowledged_by",
+            "resolved_at",
+            "resolved_by",
+            "resolution_note",
+            "updated_at",
+        ]
+    )
+    actor.audit(
+        action=AuditAction.UPDATE,
+        event=f"signal.resolve:{locked.pk}",
+        person_id=locked.participant.public_id,
+    )
+    return locked
+
+
+# --- Notification -------------------------------------------------------------------------
+
+
+def signal_recipients(signal: Signal) -> list[str]:
+    """E-mail addresses to tell about a signal, sorted and without duplicates.
+
+    The POH-GGZ of the participant's practice; for a self-registered participant (no
+    practice) the team leads of the participant's region, or, when the participant's
+    region is unknown, of the raising expert's region.
+    """
+    participant = signal.participant
+    active = Membership.objects.filter(user__is_active=True)
+    if participant.gp_practice_id is not None:
+        members = active.filter(role=Role.POH, organisation_id=participant.gp_practice_id)
+        return sorted(set(members.values_list("user__email", flat=True)))
+    leads = active.filter(role=Role.EXPERT, is_team_lead=True)
+    where = Q(referrals__participant=participant)
+    if participant.municipality_id is not None:
+        where |= Q(municipalities=participant.municipality_id)
+    members = leads.filter(
+        organisation__municipality__regions__in=Region.objects.filter(where).values("pk")
+    )
+    if not members.exists():
+        # One filter() call: both conditions hold for the same membership of the raiser.
+        raisers_regions = Region.objects.filter(
+            municipalities__located_organisations__memberships__user=signal.raised_by_id,
+            municipalities__located_organisations__memberships__role=Role.EXPERT,
+        ).values("pk")
+        members = leads.filter(organisation__municipality__regions__in=raisers_regions)
+    return sorted(set(members.values_list("user__email", flat=True)))
+
+
+def signal_notification_message(signal: Signal) -> tuple[str, str]:
+    """Subject and body of the e-mail. Deliberately without name or health details.
+
+    E-mail leaves our systems (and sits in inboxes, phones, backups): it carries only the
+    pseudonymous participant number, the severity and where to read the rest after
+    signing in with two factors.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        severity = SignalSeverity(signal.severity).label
+        number = signal.participant.public_id
+        path = reverse("groups:signal_detail", args=[signal.pk])
+        subject = _("Zorgsignaal voor deelnemer %(number)s") % {"number": number}
+        body = "\n\n".join(
+            [
+                _(
+                    "Er is een zorgsignaal (ernst %(severity)s) voor deelnemer %(number)s; "
+                    "log in om het te lezen."
+                )
+                % {"severity": str(severity).lower(), "number": number},
+                _("Na inloggen: %(path)s") % {"path": path},
+                _(
+                    "Voorzorg is geen spoedhulp. Bij acute nood: bel de huisartsenpost, "
+                    "113 (0800-0113), of 112 als er levensgevaar is."
+                ),
+            ]
+        )
+    return subject, body
+
+
+def signal_notification_send(*, signal_id: int) -> int:
+    """Send the notification e-mail(s) for a signal; returns how many were sent.
+
+    One message per recipient, so colleagues' addresses are not shared around. Not
+    idempotent by itself: the task claims the signal first (see ``groups.tasks``).
+    """
+    signal = Signal.objects.select_related("participant").get(pk=signal_id)
+    recipients = signal_recipients(signal)
+    if not recipients:
+        return 0
+    subject, body = signal_notification_message(signal)
+    messages = [EmailMessage(subject=subject, body=body, to=[address]) for address in recipients]
+    return get_connection().send_messages(messages) or 0

@@ -1,0 +1,34 @@
+"""Het team: a team lead's (or admin's) overview of her experts' work, in figures only."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from voorzorg.accounts.access import role_required
+from voorzorg.accounts.constants import Role
+from voorzorg.accounts.selectors import current_membership
+from voorzorg.audit.models import AuditAction
+from voorzorg.audit.services import Actor
+
+from ..worklist import team_overview
+
+
+@role_required(Role.EXPERT, Role.ADMIN)
+def team(request: HttpRequest) -> HttpResponse:
+    """Caseload, sessions, contacts and attendance per expert, this month and last.
+
+    Counts only, no person is named, so no per-person audit rows; the visit itself is
+    logged. A fixed number of queries however many experts the region has.
+    """
+    membership = current_membership(request)
+    if membership.role == Role.EXPERT and not membership.is_team_lead:
+        Actor.from_request(request).audit(
+            action=AuditAction.READ, event="team.view", access_granted=False
+        )
+        raise PermissionDenied
+    overview = team_overview(membership, today=timezone.localdate())
+    Actor.from_request(request).audit(action=AuditAction.READ, event="team.view")
+    return render(request, "groups/team_overview.html", {"overview": overview})

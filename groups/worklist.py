@@ -1,0 +1,393 @@
+"""Reads for the expert's worklist ("Mijn werklijst") and the team lead's team view.
+
+Both pages run a fixed number of queries whatever the number of people, sessions or
+experts: every figure is computed in the database (subqueries, conditional aggregates),
+never by looping over rows in Python. "Today" is passed in, so tests can pin it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest, TruncDate
+
+from participants.models import Participant
+from referrals.constants import ReferralStatus
+from referrals.models import Referral
+from referrals.selectors import regions_of
+from voorzorg.accounts.constants import Role
+from voorzorg.accounts.models import Membership, User
+
+from .constants import (
+    OUT_OF_SIGHT_DAYS,
+    AttendanceStatus,
+    EnrolmentStatus,
+    Frequency,
+)
+from .models import Attendance, Contact, Enrolment, GroupSession, PeerGroup, Signal
+from .services.signals import SEVERITY_RANK
+
+# Handovers and intake dates this many days ahead show on the worklist.
+HANDOVER_HORIZON_DAYS = 14
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """Local midnight at the start of ``day`` (Europe/Amsterdam), as an aware datetime.
+
+    Sessions are stored as instants; "today" and "this month" are local calendar days,
+    so the bounds are local midnights (23 or 25 hours apart around the DST changes).
+    """
+    return dt.datetime.combine(day, dt.time.min, tzinfo=local_zone())
+
+
+# --- The worklist ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutOfSightRow:
+    participant: Participant
+    last_contact: dt.date | None
+    days_since: int | None
+
+
+@dataclass(frozen=True)
+class Worklist:
+    today: dt.date
+    sessions_today: list[GroupSession]
+    groups_to_log: list[PeerGroup]
+    out_of_sight: list[OutOfSightRow]
+    open_signals: list[Signal]
+    handovers: list[Referral]
+    new: list[Referral]
+    bridging: list[Referral]
+
+    @property
+    def today_count(self) -> int:
+        return len(self.sessions_today) + len(self.groups_to_log)
+
+    @property
+    def person_ids(self) -> list[str]:
+        """Every person shown, once each, in page order: for the NEN 7513 log."""
+        participants: Iterable[Participant] = [
+            *(row.participant for row in self.out_of_sight),
+            *(s.participant for s in self.open_signals),
+            *(r.participant for r in self.handovers),
+            *(r.participant for r in self.new),
+            *(r.participant for r in self.bridging),
+        ]
+        return list(dict.fromkeys(p.public_id for p in participants))
+
+
+def last_contact_annotation(today: dt.date) -> Greatest:
+    """The latest day of contact with a participant, as a database expression.
+
+    The latest of: any one-on-one contact, any group session she attended (present),
+    and the first bridging contact of any of her referrals. NULL when there was none.
+    Records dated after ``today`` do not count: a planned contact is not a contact.
+    """
+    contact = Subquery(
+        Contact.objects.filter(participant=OuterRef("pk"), date__lte=today)
+        .order_by("-date")
+        .values("date")[:1]
+    )
+    attended = Subquery(
+        Attendance.objects.filter(
+            participant=OuterRef("pk"),
+            status=AttendanceStatus.PRESENT,
+            session__starts_at__lt=day_start(today + dt.timedelta(days=1)),
+        )
+        # The local calendar day of the session, not the UTC one.
+        .annotate(day=TruncDate("session__starts_at", tzinfo=local_zone()))
+        .order_by("-session__starts_at")
+        .values("day")[:1]
+    )
+    first = Subquery(
+        Referral.objects.filter(
+            participant=OuterRef("pk"),
+            first_contact_date__isnull=False,
+            first_contact_date__lte=today,
+        )
+        .order_by("-first_contact_date")
+        .values("first_contact_date")[:1]
+    )
+    # GREATEST returns NULL on SQLite (and MySQL) as soon as one argument is NULL, but
+    # ignores NULLs on PostgreSQL. Rotated COALESCEs make every argument non-NULL when
+    # any value exists, each argument being one of the values, so both agree: the
+    # latest known date, or NULL when there is none.
+    return Greatest(
+        Coalesce(contact, attended, first),
+        Coalesce(attended, first, contact),
+        Coalesce(first, contact, attended),
+    )
+
+
+def out_of_sight_for(user: User, *, today: dt.date) -> QuerySet[Participant]:
+    """People she is responsible for whose last contact is OUT_OF_SIGHT_DAYS or more ago.
+
+    Responsible: her referrals in bridging care, and the people taking part in a group
+    she facilitates. Day counting: a contact 14 days before ``today`` is out of sight,
+    13 days is not. No contact at all: out of sight, listed first.
+    """
+    in_bridging = Referral.objects.filter(
+        assigned_expert=user, status=ReferralStatus.IN_BRIDGING
+    ).values("participant_id")
+    in_her_groups = Enrolment.objects.filter(
+        group__facilitators=user, status=EnrolmentStatus.ACTIVE
+    ).values("participant_id")
+    cutoff = today - dt.timedelta(days=OUT_OF_SIGHT_DAYS)
+    return (
+        Participant.objects.filter(Q(pk__in=in_bridging) | Q(pk__in=in_her_groups))
+        .annotate(last_contact=last_contact_annotation(today))
+        .filter(Q(last_contact__isnull=True) | Q(last_contact__lte=cutoff))
+        .order_by(F("last_contact").asc(nulls_first=True), "family_name", "given_name", "pk")
+    )
+
+
+def sessions_today_for(user: User, *, today: dt.date) -> QuerySet[GroupSession]:
+    """Sessions of the groups she facilitates that start today (local day)."""
+    return (
+        GroupSession.objects.filter(
+            group__facilitators=user,
+            starts_at__gte=day_start(today),
+            starts_at__lt=day_start(today + dt.timedelta(days=1)),
+        )
+        .select_related("group")
+        .order_by("starts_at", "pk")
+    )
+
+
+def groups_to_log_for(user: User, *, today: dt.date) -> QuerySet[PeerGroup]:
+    """Her active groups that meet on today's weekday and have no session logged today."""
+    logged_today = GroupSession.objects.filter(
+        group=OuterRef("pk"),
+        starts_at__gte=day_start(today),
+        starts_at__lt=day_start(today + dt.timedelta(days=1)),
+    )
+    return (
+        PeerGroup.objects.filter(
+            facilitators=user,
+            is_active=True,
+            # Weekday counts Monday = 0, like date.weekday().
+            weekday=today.weekday(),
+            start_date__lte=today,
+        )
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        # A one-off meeting is due on its own date only.
+        .exclude(Q(frequency=Frequency.ONCE) & ~Q(start_date=today))
+        .exclude(Exists(logged_today))
+        .order_by("start_time", "name", "pk")
+    )
+
+
+def open_signals_raised_by(user: User) -> QuerySet[Signal]:
+    return (
+        Signal.objects.filter(raised_by=user, resolved_at__isnull=True)
+        .select_related("participant")
+        .annotate(severity_rank=SEVERITY_RANK)
+        .order_by("severity_rank", "-raised_at", "-id")
+    )
+
+
+def handovers_coming_for(user: User, *, today: dt.date) -> QuerySet[Referral]:
+    """Her referrals in bridging care with a handover meeting, intake or treatment start
+    in the coming HANDOVER_HORIZON_DAYS days (today included)."""
+    last_day = today + dt.timedelta(days=HANDOVER_HORIZON_DAYS)
+    return (
+        Referral.objects.filter(assigned_expert=user, status=ReferralStatus.IN_BRIDGING)
+        .filter(
+            Q(
+                handover__completed_at__isnull=True,
+                handover__meeting_at__gte=day_start(today),
+                handover__meeting_at__lt=day_start(last_day + dt.timedelta(days=1)),
+            )
+            | Q(waiting_episode__intake_date__range=(today, last_day))
+            | Q(waiting_episode__treatment_start_date__range=(today, last_day))
+        )
+        .select_related("participant", "handover__provider", "waiting_episode__provider")
+        .order_by("handover__meeting_at", "waiting_episode__intake_date", "pk")
+    )
+
+
+def worklist_for(user: User, *, today: dt.date) -> Worklist:
+    """Everything on the expert's worklist: a fixed number of queries (seven)."""
+    assigned = Referral.objects.filter(assigned_expert=user).select_related("participant")
+    out_of_sight = [
+        OutOfSightRow(
+            participant=p,
+            last_contact=p.last_contact,
+            days_since=(today - p.last_contact).days if p.last_contact else None,
+        )
+        for p in out_of_sight_for(user, today=today)
+    ]
+    return Worklist(
+        today=today,
+        sessions_today=list(sessions_today_for(user, today=today)),
+        groups_to_log=list(groups_to_log_for(user, today=today)),
+        out_of_sight=out_of_sight,
+        open_signals=list(open_signals_raised_by(user)),
+        handovers=list(handovers_coming_for(user, today=today)),
+        new=list(assigned.filter(status=ReferralStatus.ACCEPTED).order_by("referral_date", "pk")),
+        bridging=list(
+            assigned.filter(status=ReferralStatus.IN_BRIDGING).order_by("first_contact_date", "pk")
+        ),
+    )
+
+
+# --- The team view ---------------------------------------------------------------------
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def previous_month_start(day: dt.date) -> dt.date:
+    return (month_start(day) - dt.timedelta(days=1)).replace(day=1)
+
+
+def next_month_start(day: dt.date) -> dt.date:
+    return (month_start(day) + dt.timedelta(days=32)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    sessions: int = 0
+    contacts: int = 0
+    present: int = 0
+    # present + excused + absent: the people expected at her sessions.
+    expected: int = 0
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Percentage present of those expected, one decimal; None without sessions."""
+        if not self.expected:
+            return None
+        return round(100 * self.present / self.expected, 1)
+
+
+@dataclass(frozen=True)
+class ExpertRow:
+    expert: User
+    caseload: int
+    this_month: MonthFigures
+    last_month: MonthFigures
+
+
+@dataclass(frozen=True)
+class TeamOverview:
+    this_month: dt.date
+    last_month: dt.date
+    rows: list[ExpertRow]
+
+
+def team_experts(membership: Membership | None) -> QuerySet[User]:
+    """The experts a team lead oversees (her regions') or, for an admin, all experts."""
+    if membership is None:
+        return User.objects.none()
+    experts = Membership.objects.filter(role=Role.EXPERT)
+    if membership.role == Role.ADMIN:
+        pass
+    elif membership.role == Role.EXPERT and membership.is_team_lead:
+        experts = experts.filter(organisation__municipality__regions__in=regions_of(membership))
+    else:
+        return User.objects.none()
+    return User.objects.filter(pk__in=experts.values("user_id"), is_active=True).order_by(
+        "full_name", "pk"
+    )
+
+
+def team_overview(membership: Membership | None, *, today: dt.date) -> TeamOverview:
+    """Per expert: caseload now; sessions, contacts and attendance this month and last.
+
+    Months are whole calendar months in Europe/Amsterdam (local midnight on the 1st to
+    local midnight on the 1st of the next), the month of ``today`` and the one before it.
+    Aggregated in the database: four queries, however many experts. No person is
+    named: counts only.
+    """
+    this_start = month_start(today)
+    last_start = previous_month_start(today)
+    next_start = next_month_start(today)
+    experts = list(team_experts(membership))
+    expert_ids = team_experts(membership).values("pk")
+
+    caseload = dict(
+        Referral.objects.filter(
+            assigned_expert__in=expert_ids,
+            status__in=[ReferralStatus.ACCEPTED, ReferralStatus.IN_BRIDGING],
+        )
+        .values("assigned_expert_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("assigned_expert_id", "n")
+    )
+
+    # Sessions she facilitated (was present as a facilitator) and their attendance, from
+    # the facilitators table: one row per (session, facilitator).
+    facilitated = GroupSession.facilitators_present.through.objects
+    this_q = Q(groupsession__starts_at__gte=day_start(this_start))
+    last_q = Q(groupsession__starts_at__lt=day_start(this_start))
+    present = Q(groupsession__attendance__status=AttendanceStatus.PRESENT)
+    expected = Q(groupsession__attendance__status__in=AttendanceStatus.values)
+    session_rows = {
+        row["user_id"]: row
+        for row in facilitated.filter(
+            user__in=expert_ids,
+            groupsession__starts_at__gte=day_start(last_start),
+            groupsession__starts_at__lt=day_start(next_start),
+        )
+        .values("user_id")
+        .annotate(
+            sessions_this=Count("groupsession", filter=this_q, distinct=True),
+            sessions_last=Count("groupsession", filter=last_q, distinct=True),
+            present_this=Count("groupsession__attendance", filter=this_q & present),
+            present_last=Count("groupsession__attendance", filter=last_q & present),
+            expected_this=Count("groupsession__attendance", filter=this_q & expected),
+            expected_last=Count("groupsession__attendance", filter=last_q & expected),
+        )
+        .order_by()
+    }
+
+    contact_rows = {
+        row["expert_id"]: row
+        for row in Contact.objects.filter(
+            expert__in=expert_ids, date__gte=last_start, date__lt=next_start
+        )
+        .values("expert_id")
+        .annotate(
+            this=Count("pk", filter=Q(date__gte=this_start)),
+            last=Count("pk", filter=Q(date__lt=this_start)),
+        )
+        .order_by()
+    }
+
+    rows = []
+    for expert in experts:
+        s = session_rows.get(expert.pk, {})
+        c = contact_rows.get(expert.pk, {})
+        rows.append(
+            ExpertRow(
+                expert=expert,
+                caseload=caseload.get(expert.pk, 0),
+                this_month=MonthFigures(
+                    sessions=s.get("sessions_this", 0),
+                    contacts=c.get("this", 0),
+                    present=s.get("present_this", 0),
+                    expected=s.get("expected_this", 0),
+                ),
+                last_month=MonthFigures(
+                    sessions=s.get("sessions_last", 0),
+                    contacts=c.get("last", 0),
+                    present=s.get("present_last", 0),
+                    expected=s.get("expected_last", 0),
+                ),
+            )
+        )
+    return TeamOverview(this_month=this_start, last_month=last_start, rows=rows)

@@ -1,0 +1,319 @@
+"""Mijn werklijst: today's sessions, "uit beeld", open signals, handovers, new assignments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from groups.constants import AttendanceStatus, EnrolmentStatus, Weekday
+from groups.models import Attendance, Contact, Enrolment, GroupSession, PeerGroup
+from groups.worklist import worklist_for
+from referrals.constants import ReferralStatus as S
+from referrals.models import Handover
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    ParticipantFactory,
+    ReferralFactory,
+    SignalFactory,
+    UserFactory,
+)
+from voorzorg.accounts.constants import Role
+from voorzorg.audit.models import AccessLog
+
+AMS = ZoneInfo("Europe/Amsterdam")
+# A Monday. 10:00 UTC is 11:00 in Amsterdam.
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_today(time_machine):
+    time_machine.move_to(NOW, tick=False)
+
+
+@pytest.fixture
+def expert_finn(welfare_org):
+    user = UserFactory(email="finn@voorzorg.test", full_name="Finn Mulder")
+    MembershipFactory(user=user, organisation=welfare_org, role=Role.EXPERT)
+    return user
+
+
+def days_ago(n: int) -> dt.date:
+    return TODAY - dt.timedelta(days=n)
+
+
+def make_group(municipality, facilitator, **fields) -> PeerGroup:
+    values = {
+        "name": "Voorzorggroep Centrum",
+        "kind": "voorzorggroep",
+        "municipality": municipality,
+        "capacity": 12,
+        "start_date": dt.date(2026, 9, 1),
+        "weekday": Weekday.MONDAY,
+        "start_time": dt.time(14, 0),
+    }
+    values.update(fields)
+    group = PeerGroup.objects.create(**values)
+    group.facilitators.add(facilitator)
+    return group
+
+
+def make_session(group, starts_at: dt.datetime, attendance: dict | None = None) -> GroupSession:
+    session = GroupSession.objects.create(group=group, starts_at=starts_at)
+    for participant, status in (attendance or {}).items():
+        Attendance.objects.create(session=session, participant=participant, status=status)
+    return session
+
+
+def at(day: dt.date, hour: int = 14, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=AMS)
+
+
+def in_bridging(expert, practice, region, *, first_contact: dt.date, **participant):
+    return ReferralFactory(
+        participant__gp_practice=practice,
+        region=region,
+        status=S.IN_BRIDGING,
+        assigned_expert=expert,
+        first_contact_date=first_contact,
+        **{f"participant__{k}": v for k, v in participant.items()},
+    )
+
+
+def enrol(participant, group) -> Enrolment:
+    return Enrolment.objects.create(
+        participant=participant,
+        group=group,
+        status=EnrolmentStatus.ACTIVE,
+        start_date=dt.date(2026, 9, 1),
+    )
+
+
+# --- Uit beeld: day 13 vs day 14 --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("days", "listed"), [(12, False), (13, False), (14, True), (30, True)])
+def test_out_of_sight_from_a_contact_on_day_14_not_13(
+    expert_finn, practice_a, region, days, listed
+):
+    r = in_bridging(expert_finn, practice_a, region, first_contact=days_ago(40))
+    Contact.objects.create(
+        participant=r.participant,
+        expert=expert_finn,
+        date=days_ago(days),
+        duration_minutes=30,
+        mode="phone",
+    )
+    rows = worklist_for(expert_finn, today=TODAY).out_of_sight
+    assert [row.participant for row in rows] == ([r.participant] if listed else [])
+    if listed:
+        assert (rows[0].last_contact, rows[0].days_since) == (days_ago(days), days)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("days", "listed"), [(13, False), (14, True)])
+def test_out_of_sight_counts_group_attendance_and_the_first_contact(
+    expert_finn, municipality, practice_a, region, days, listed
+):
+    group = make_group(municipality, expert_finn)
+    member = ParticipantFactory(gp_practice=practice_a)
+    enrol(member, group)
+    # Present on the local calendar day ``days`` ago, late in the evening: 23:30 in
+    # Amsterdam is already the next day in UTC on the day before, so local days count.
+    make_session(group, at(days_ago(days), 23, 30), {member: AttendanceStatus.PRESENT})
+    # Being absent more recently is no contact.
+    make_session(group, at(days_ago(2)), {member: AttendanceStatus.ABSENT})
+    # The first bridging contact counts too.
+    r = in_bridging(expert_finn, practice_a, region, first_contact=days_ago(days))
+    rows = worklist_for(expert_finn, today=TODAY).out_of_sight
+    shown = {row.participant for row in rows}
+    assert shown == ({member, r.participant} if listed else set())
+
+
+@pytest.mark.django_db
+def test_someone_without_any_contact_is_out_of_sight_and_listed_first(
+    client_for, expert_finn, municipality, practice_a, region
+):
+    group = make_group(municipality, expert_finn)
+    never = ParticipantFactory(gp_practice=practice_a, given_name="Nooit", family_name="Gezien")
+    enrol(never, group)
+    in_bridging(
+        expert_finn,
+        practice_a,
+        region,
+        first_contact=days_ago(20),
+        given_name="Lang",
+        family_name="Geleden",
+    )
+    # Not hers: another expert's group and referral, and a waiting-list place.
+    other = UserFactory()
+    enrol(ParticipantFactory(gp_practice=practice_a), make_group(municipality, other))
+    in_bridging(other, practice_a, region, first_contact=days_ago(30))
+    waiting = ParticipantFactory(gp_practice=practice_a)
+    Enrolment.objects.create(
+        participant=waiting, group=group, status=EnrolmentStatus.WAITING, start_date=TODAY
+    )
+    rows = worklist_for(expert_finn, today=TODAY).out_of_sight
+    assert [(row.participant.family_name, row.days_since) for row in rows] == [
+        ("Gezien", None),
+        ("Geleden", 20),
+    ]
+    html = client_for(expert_finn).get(reverse("groups:worklist")).content.decode()
+    assert "Nooit Gezien" in html and "Nog geen contact vastgelegd" in html
+    assert "Lang Geleden" in html and "20 dagen geleden" in html
+    assert reverse("groups:contact_create", args=[never.pk]) in html
+
+
+# --- Today's sessions ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_todays_sessions_and_groups_still_to_log(client_for, expert_finn, municipality):
+    logged = make_group(municipality, expert_finn, name="Huiskamer Noord")
+    make_session(logged, at(TODAY, 0, 30))  # just after local midnight: today
+    to_log = make_group(municipality, expert_finn, name="Voorzorggroep Oost")
+    make_session(to_log, at(days_ago(7)))  # last week's does not count for today
+    make_group(municipality, expert_finn, name="Dinsdaggroep", weekday=Weekday.TUESDAY)
+    make_group(municipality, expert_finn, name="Gestopte groep", is_active=False)
+    make_group(
+        municipality,
+        expert_finn,
+        name="Eenmalig vorige week",
+        frequency="once",
+        start_date=days_ago(7),
+    )
+    make_group(municipality, UserFactory(), name="Groep van een ander")
+    work = worklist_for(expert_finn, today=TODAY)
+    assert [s.group.name for s in work.sessions_today] == ["Huiskamer Noord"]
+    assert [g.name for g in work.groups_to_log] == ["Voorzorggroep Oost"]
+    html = client_for(expert_finn).get(reverse("groups:worklist")).content.decode()
+    assert "Huiskamer Noord" in html and "Voorzorggroep Oost" in html
+    assert "Dinsdaggroep" not in html and "Groep van een ander" not in html
+    assert reverse("groups:session_log", args=[to_log.pk]) in html
+    assert reverse("groups:session_log", args=[logged.pk]) not in html
+    assert reverse("groups:group_detail", args=[logged.pk]) in html
+
+
+# --- Signals, handovers, new assignments -------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_open_signals_handovers_and_new_assignments(
+    client_for, expert_finn, practice_a, region, provider
+):
+    soon = in_bridging(
+        expert_finn, practice_a, region, first_contact=days_ago(3), family_name="Binnenkort"
+    )
+    Handover.objects.create(referral=soon, provider=provider, meeting_at=NOW + dt.timedelta(days=5))
+    later = in_bridging(
+        expert_finn, practice_a, region, first_contact=days_ago(3), family_name="Later"
+    )
+    Handover.objects.create(
+        referral=later, provider=provider, meeting_at=NOW + dt.timedelta(days=20)
+    )
+    new = ReferralFactory(
+        participant__gp_practice=practice_a,
+        participant__family_name="Nieuw",
+        region=region,
+        status=S.ACCEPTED,
+        assigned_expert=expert_finn,
+    )
+    open_signal = SignalFactory(participant=soon.participant, raised_by=expert_finn)
+    SignalFactory(
+        participant=soon.participant,
+        raised_by=expert_finn,
+        resolved_at=NOW,
+        resolution_note="Klaar.",
+    )
+    SignalFactory(participant=later.participant, raised_by=UserFactory())  # someone else's
+    work = worklist_for(expert_finn, today=TODAY)
+    assert work.handovers == [soon]
+    assert work.new == [new]
+    assert work.open_signals == [open_signal]
+    html = client_for(expert_finn).get(reverse("groups:worklist")).content.decode()
+    assert reverse("groups:signal_detail", args=[open_signal.pk]) in html
+    assert reverse("referrals:handover", args=[soon.pk]) in html
+    assert reverse("referrals:handover", args=[later.pk]) not in html
+
+
+# --- Access, audit, query count -----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("expert_eva", 200), ("poh_anna", 403), ("coordinator_cor", 403), ("admin_ada", 403)],
+)
+def test_who_may_open_the_worklist(client_for, personas, persona, status):
+    assert client_for(personas[persona]).get(reverse("groups:worklist")).status_code == status
+
+
+@pytest.mark.django_db
+def test_one_read_row_per_person_shown(client_for, expert_finn, municipality, practice_a, region):
+    r = in_bridging(expert_finn, practice_a, region, first_contact=days_ago(20))
+    # On three lists at once (uit beeld, in bridging, open signal): still one row.
+    SignalFactory(participant=r.participant, raised_by=expert_finn)
+    new = ReferralFactory(
+        participant__gp_practice=practice_a,
+        region=region,
+        status=S.ACCEPTED,
+        assigned_expert=expert_finn,
+    )
+    client_for(expert_finn).get(reverse("groups:worklist"))
+    rows = AccessLog.objects.filter(event="worklist", actor=expert_finn)
+    assert sorted(rows.values_list("person_id", flat=True)) == sorted(
+        [r.participant.public_id, new.participant.public_id]
+    )
+    assert set(rows.values_list("action", flat=True)) == {"R"}
+
+
+def _people(n: int, expert, practice, region, group, *, offset: int = 0) -> None:
+    """n people in each list: in bridging and out of sight, enrolled, signals, handovers."""
+    provider = OrganisationFactory(provider=True)
+    for i in range(offset, offset + n):
+        r = in_bridging(expert, practice, region, first_contact=days_ago(20 + i))
+        Contact.objects.create(
+            participant=r.participant,
+            expert=expert,
+            date=days_ago(15 + i),
+            duration_minutes=30,
+            mode="phone",
+        )
+        Handover.objects.create(
+            referral=r, provider=provider, meeting_at=NOW + dt.timedelta(days=2)
+        )
+        SignalFactory(participant=r.participant, raised_by=expert)
+        member = ParticipantFactory(gp_practice=practice)
+        enrol(member, group)
+        make_session(group, at(days_ago(30 + i)), {member: AttendanceStatus.PRESENT})
+        ReferralFactory(
+            participant__gp_practice=practice,
+            region=region,
+            status=S.ACCEPTED,
+            assigned_expert=expert,
+        )
+
+
+@pytest.mark.django_db
+def test_worklist_query_count_is_fixed_whatever_the_number_of_people(
+    client_for, expert_finn, municipality, practice_a, region, django_assert_num_queries
+):
+    client = client_for(expert_finn)
+    group = make_group(municipality, expert_finn)
+    make_group(municipality, expert_finn, name="Nog vast te leggen")
+    _people(2, expert_finn, practice_a, region, group)
+    with CaptureQueriesContext(connection) as few:
+        small = client.get(reverse("groups:worklist"))
+    assert len(worklist_for(expert_finn, today=TODAY).out_of_sight) == 4
+    _people(18, expert_finn, practice_a, region, group, offset=2)
+    with django_assert_num_queries(len(few.captured_queries)):
+        large = client.get(reverse("groups:worklist"))
+    assert small.status_code == large.status_code == 200
+    assert len(worklist_for(expert_finn, today=TODAY).out_of_sight) == 40
