@@ -4,7 +4,17 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
+from groups.models import (
+    Attendance,
+    Contact,
+    Enrolment,
+    GroupSession,
+    PeerGroup,
+    PositiveHealthMeasurement,
+    Signal,
+)
 from participants.models import Participant
 from referrals.constants import ReferralStatus
 from referrals.models import Referral, ReferralEvent, WaitingEpisode
@@ -24,6 +34,13 @@ def counts() -> dict[str, int]:
         "referrals": Referral.objects.count(),
         "events": ReferralEvent.objects.count(),
         "episodes": WaitingEpisode.objects.count(),
+        "groups": PeerGroup.objects.count(),
+        "enrolments": Enrolment.objects.count(),
+        "sessions": GroupSession.objects.count(),
+        "attendance": Attendance.objects.count(),
+        "contacts": Contact.objects.count(),
+        "measurements": PositiveHealthMeasurement.objects.count(),
+        "signals": Signal.objects.count(),
     }
 
 
@@ -75,3 +92,26 @@ def test_demo_practice_is_alive_with_referrals_in_every_status():
     handed_over = Referral.objects.get(status="handed_over")
     assert handed_over.handover.completed_at is not None
     assert WaitingEpisode.objects.filter(participant__isnull=False).count() >= 5
+
+
+@pytest.mark.django_db
+def test_demo_experts_have_groups_sessions_and_someone_out_of_sight(
+    client, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=StringIO())
+    assert PeerGroup.objects.count() == 3
+    assert GroupSession.objects.filter(walk_in_count__gt=0).exists()
+    assert Attendance.objects.filter(status="present").count() >= 5
+    assert (
+        PositiveHealthMeasurement.objects.filter(participant__public_id="VZ-DEMO0003").count() == 2
+    )
+    signal = Signal.objects.get()
+    assert signal.notified_at is not None  # the POH was told, once
+    assert [m.to for m in mailoutbox] == [["anna.poh@voorzorg.example"]]
+    assert client.login(username="finn.expert@voorzorg.example", password=DEMO_PASSWORD)
+    worklist = client.get(reverse("groups:worklist")).content.decode()
+    assert "Annelies Brouwer" in worklist  # last contact 16 days ago: uit beeld
+    client.logout()
+    assert client.login(username="anna.poh@voorzorg.example", password=DEMO_PASSWORD)
+    assert "VZ-DEMO0003" in client.get(reverse("groups:signal_list")).content.decode()
