@@ -1,0 +1,96 @@
+"""Stored indicator values and the norms they are measured against."""
+
+from __future__ import annotations
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from voorzorg.core.models import TimeStampedModel
+
+
+class IndicatorValue(models.Model):
+    """One computed figure: indicator x period x breakdown x group.
+
+    Written only by ``monitoring.services`` (which replaces a period's rows in one
+    transaction, suppression applied before storing). A suppressed row keeps its place
+    with null figures, so a reader can tell "withheld" from "no data".
+    """
+
+    indicator = models.CharField(_("indicator"), max_length=64)
+    period = models.CharField(_("periode"), max_length=7)
+    breakdown = models.CharField(_("uitsplitsing"), max_length=20)
+    group = models.CharField(_("groep"), max_length=64)
+    numerator = models.IntegerField(_("teller"), null=True, blank=True)
+    denominator = models.IntegerField(_("noemer"), null=True, blank=True)
+    value = models.DecimalField(_("waarde"), max_digits=12, decimal_places=1, null=True, blank=True)
+    suppressed = models.BooleanField(_("afgeschermd"), default=False)
+    computed_at = models.DateTimeField(_("berekend op"))
+
+    class Meta:
+        verbose_name = _("indicatorwaarde")
+        verbose_name_plural = _("indicatorwaarden")
+        ordering = ["period", "indicator", "breakdown", "group"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period", "breakdown", "group"],
+                name="indicator_value_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(suppressed=False)
+                | (
+                    models.Q(numerator__isnull=True)
+                    & models.Q(denominator__isnull=True)
+                    & models.Q(value__isnull=True)
+                ),
+                name="indicator_value_suppressed_is_null",
+            ),
+        ]
+        indexes = [models.Index(fields=["period", "breakdown"], name="indicator_period_breakdown")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.period} {self.breakdown}={self.group}"
+
+
+class ComputationRun(models.Model):
+    """When a period's figures were last computed: the dashboard's "cijfers van <tijd>"."""
+
+    period = models.CharField(_("periode"), max_length=7, unique=True)
+    computed_at = models.DateTimeField(_("berekend op"))
+    duration_ms = models.PositiveIntegerField(_("duur (ms)"), default=0)
+    rows = models.PositiveIntegerField(_("aantal rijen"), default=0)
+
+    class Meta:
+        verbose_name = _("berekening")
+        verbose_name_plural = _("berekeningen")
+        ordering = ["-computed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.period} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class Norm(TimeStampedModel):
+    """The Treeknorm of a region, in calendar days. Data, not constants (DOMAIN.md).
+
+    A region without a row uses the NZa defaults 28 / 70 / 98.
+    """
+
+    region = models.OneToOneField(
+        "accounts.Region", on_delete=models.CASCADE, related_name="norm", verbose_name=_("regio")
+    )
+    aanmeld_days = models.PositiveSmallIntegerField(
+        _("aanmeldwachttijd (dagen)"), default=28, validators=[MinValueValidator(1)]
+    )
+    behandel_days = models.PositiveSmallIntegerField(
+        _("behandelwachttijd (dagen)"), default=70, validators=[MinValueValidator(1)]
+    )
+    total_days = models.PositiveSmallIntegerField(
+        _("totale wachttijd (dagen)"), default=98, validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        verbose_name = _("Treeknorm")
+        verbose_name_plural = _("Treeknormen")
+
+    def __str__(self) -> str:
+        return f"{self.region}: {self.aanmeld_days}/{self.behandel_days}/{self.total_days}"

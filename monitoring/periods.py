@@ -1,0 +1,100 @@
+"""Reporting periods: a month ``2026-09``, a quarter ``2026-Q3`` or a year ``2026``.
+
+Both ends are inclusive. The peildatum (snapshot date) of a period is its last day.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.utils.translation import gettext as _
+
+from voorzorg.core.exceptions import ApplicationError
+
+
+class PeriodKind(StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_YEAR = re.compile(r"^(\d{4})$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: dt.date
+    end: dt.date
+    kind: PeriodKind
+
+    @classmethod
+    def parse(cls, key: str) -> Period:
+        """``2026-09`` | ``2026-Q3`` | ``2026``; anything else raises ApplicationError."""
+        text = (key or "").strip().upper()
+        if m := _MONTH.match(text):
+            return cls.month(int(m[1]), int(m[2]))
+        if m := _QUARTER.match(text):
+            year, quarter = int(m[1]), int(m[2])
+            first = 3 * (quarter - 1) + 1
+            return cls(
+                dt.date(year, first, 1),
+                cls.month(year, first + 2).end,
+                PeriodKind.QUARTER,
+            )
+        if m := _YEAR.match(text):
+            year = int(m[1])
+            return cls(dt.date(year, 1, 1), dt.date(year, 12, 31), PeriodKind.YEAR)
+        raise ApplicationError(
+            _("Onbekende periode '%(key)s'. Gebruik bijvoorbeeld 2026-09, 2026-Q3 of 2026.")
+            % {"key": key}
+        )
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        last = calendar.monthrange(year, month)[1]
+        return cls(dt.date(year, month, 1), dt.date(year, month, last), PeriodKind.MONTH)
+
+    @classmethod
+    def containing(cls, day: dt.date, kind: PeriodKind) -> Period:
+        if kind == PeriodKind.MONTH:
+            return cls.month(day.year, day.month)
+        if kind == PeriodKind.QUARTER:
+            return cls.parse(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+        return cls.parse(str(day.year))
+
+    @property
+    def key(self) -> str:
+        if self.kind == PeriodKind.MONTH:
+            return f"{self.start:%Y-%m}"
+        if self.kind == PeriodKind.QUARTER:
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        return str(self.start.year)
+
+    @property
+    def peildatum(self) -> dt.date:
+        """The snapshot day: the period's last day (inclusive)."""
+        return self.end
+
+    def previous(self) -> Period:
+        """The period of the same kind just before this one."""
+        return Period.containing(self.start - dt.timedelta(days=1), self.kind)
+
+    def contains(self, day: dt.date | None) -> bool:
+        return day is not None and self.start <= day <= self.end
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def last_months(day: dt.date, count: int) -> list[Period]:
+    """The ``count`` months up to and including the month of ``day``, oldest first."""
+    months = [Period.containing(day, PeriodKind.MONTH)]
+    while len(months) < count:
+        months.append(months[-1].previous())
+    return list(reversed(months))
