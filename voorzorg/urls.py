@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("werklijst/", include("groups.urls")),
     path("dashboard/", include("monitoring.urls")),
+    path("api/v1/", include("monitoring.api_urls")),
     path("taal/", set_language, name="set_language"),
     path("health/", core_views.health, name="health"),
     path("django-admin/", admin.site.urls),

@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -151,7 +152,21 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 # Results are only read by health checks and tests; keep Redis from filling up.
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "Europe/Amsterdam"
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# The stored indicators (monitoring) go stale as data arrives: the current month, quarter
+# and year are recomputed hourly, so the dashboard is at most an hour behind; the last 24
+# months with their quarters and years nightly, when the workers are quiet, because late
+# registrations, imports of old episodes and changed norms also rewrite the past. Both
+# only enqueue one idempotent task per period (monitoring.tasks).
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "indicators-recompute-recent": {
+        "task": "monitoring.tasks.indicators_recompute_recent",
+        "schedule": crontab(minute=7),
+    },
+    "indicators-recompute-history": {
+        "task": "monitoring.tasks.indicators_recompute_history",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 
 # --- Authentication -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -221,6 +236,9 @@ REST_FRAMEWORK = {
 # --- Domain settings ------------------------------------------------------------------
 # Small-cell suppression threshold for aggregated figures (DOMAIN.md).
 MIN_CELL = env.int("MIN_CELL", default=10)
+# The dashboard's aim for shares within the Treeknorm (a regional target, not in the
+# Treeknorm itself): at or above it a tile reads "good", below it "attention".
+TREEKNORM_AIM_PERCENT = env.int("TREEKNORM_AIM_PERCENT", default=80)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,117 @@
+"""REST API of monitoring: stored indicator rows, for coordinators and admins only.
+
+Aggregates only, never a person; the rows are the ones the export command prints
+(``services.indicator_rows`` / ``indicator_row_dict``). Small cells arrive withheld
+(``suppressed: true`` with null figures), because they were stored that way.
+Messages are English: the callers are programs, not people in the Dutch UI.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import translation
+from rest_framework import serializers, status
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from monitoring.indicators.registry import BY_KEY, Breakdown
+from monitoring.periods import Period
+from monitoring.services import indicator_row_dict, indicator_rows, last_computation
+from voorzorg.accounts.constants import Role
+from voorzorg.accounts.selectors import current_membership
+from voorzorg.core.exceptions import ApplicationError
+
+
+class CoordinatorOrAdmin(BasePermission):
+    """A signed-in user acting as regional coordinator or functional administrator."""
+
+    message = "Only coordinators and administrators can read indicators."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        if not request.user or not request.user.is_authenticated:
+            return False
+        membership = current_membership(request)
+        return membership is not None and membership.role in {Role.COORDINATOR, Role.ADMIN}
+
+
+class IndicatorListApi(APIView):
+    """``GET /api/v1/indicators/?period=2026-Q3[&breakdown=...][&indicator=...]``.
+
+    200: ``{"period", "computed_at", "count", "results": [...]}`` with every matching
+    row (a period has a bounded number of rows, so no paging). 400 with
+    ``{"detail", "errors": {field: [...]}}`` for a missing or bad parameter.
+    """
+
+    permission_classes = [CoordinatorOrAdmin]
+
+    class InputSerializer(serializers.Serializer):
+        period = serializers.CharField(
+            error_messages={
+                "required": "This parameter is required, e.g. 2026-09, 2026-Q3 or 2026.",
+                "blank": "This parameter is required, e.g. 2026-09, 2026-Q3 or 2026.",
+            }
+        )
+        breakdown = serializers.ChoiceField(
+            choices=[str(b) for b in Breakdown],
+            required=False,
+            error_messages={"invalid_choice": "Unknown breakdown {input!r}."},
+        )
+        indicator = serializers.ChoiceField(
+            choices=list(BY_KEY),
+            required=False,
+            error_messages={"invalid_choice": "Unknown indicator {input!r}."},
+        )
+
+        def validate_period(self, value: str) -> str:
+            try:
+                return Period.parse(value).key
+            except ApplicationError:
+                raise serializers.ValidationError(
+                    f"Unknown period {value!r}: use a month (2026-09), a quarter (2026-Q3) "
+                    "or a year (2026)."
+                ) from None
+
+    class OutputSerializer(serializers.Serializer):
+        indicator = serializers.CharField()
+        period = serializers.CharField()
+        breakdown = serializers.CharField()
+        group = serializers.CharField()
+        numerator = serializers.IntegerField(allow_null=True)
+        denominator = serializers.IntegerField(allow_null=True)
+        value = serializers.FloatField(allow_null=True)
+        suppressed = serializers.BooleanField()
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        # English for API clients, whatever language the web session chose.
+        with translation.override("en"):
+            return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: Request) -> Response:
+        params = self.InputSerializer(data=request.query_params)
+        if not params.is_valid():
+            return Response(
+                {"detail": "Invalid query parameters.", "errors": params.errors},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        query = params.validated_data
+        rows = [
+            indicator_row_dict(row)
+            for row in indicator_rows(
+                period_key=query["period"],
+                breakdown=query.get("breakdown"),
+                indicator=query.get("indicator"),
+            )
+        ]
+        run = last_computation(period_key=query["period"])
+        return Response(
+            {
+                "period": query["period"],
+                "computed_at": run.computed_at.isoformat() if run else None,
+                "count": len(rows),
+                "results": self.OutputSerializer(rows, many=True).data,
+            }
+        )

@@ -1,0 +1,13 @@
+"""URLs of the monitoring REST API, mounted at ``/api/v1/``."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from .api import IndicatorListApi
+
+app_name = "monitoring_api"
+
+urlpatterns = [
+    path("indicators/", IndicatorListApi.as_view(), name="indicators"),
+]

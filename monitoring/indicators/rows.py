@@ -1,0 +1,100 @@
+"""Frozen input rows of the pure engine: just the facts a definition needs, no ORM.
+
+Dates are calendar dates; moments (session start, signal raised) arrive already turned
+into local dates (Europe/Amsterdam) by whoever builds the rows, so the definitions
+never think about time zones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from voorzorg.core.treeknorm import AANMELD_NORM_DAYS, BEHANDEL_NORM_DAYS, TOTAL_NORM_DAYS
+
+
+@dataclass(frozen=True, slots=True)
+class Norms:
+    """The Treeknorm that applies to one episode, in calendar days."""
+
+    aanmeld: int = AANMELD_NORM_DAYS
+    behandel: int = BEHANDEL_NORM_DAYS
+    total: int = TOTAL_NORM_DAYS
+
+
+DEFAULT_NORMS = Norms()
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeRow:
+    """One waiting place. Group attributes hold the breakdown codes, None/"" = unknown."""
+
+    registration: dt.date
+    intake: dt.date | None = None
+    treatment_start: dt.date | None = None
+    closed: dt.date | None = None
+    close_reason: str = ""
+    care_level: str = "gb-ggz"
+    provider: str | None = None  # AGB code
+    municipality: str | None = None  # CBS code
+    diagnosis_group: str = ""
+    participant_id: int | None = None  # None for imported episodes
+    norms: Norms = DEFAULT_NORMS
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralRow:
+    participant_id: int
+    referral_date: dt.date
+    status: str
+    first_contact: dt.date | None = None
+    status_changed_on: dt.date | None = None  # local date of the last status change
+    municipality: str | None = None  # the participant's CBS code
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentRow:
+    participant_id: int
+    status: str
+    start: dt.date
+    end: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    participant_id: int
+    date: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceRow:
+    session_date: dt.date  # local date of the session's start
+    status: str
+    municipality: str | None = None  # the group's CBS code
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementRow:
+    participant_id: int
+    measured_on: dt.date
+    score_sum: int  # sum of the six Positieve Gezondheid scores
+    order: int = 0  # tie-break between measurements on the same day (the row id)
+
+
+@dataclass(frozen=True, slots=True)
+class SignalRow:
+    raised_on: dt.date  # local date
+    follow_up_seconds: float | None = None  # to acknowledgement, else resolution; None = not yet
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the engine reads, as plain rows."""
+
+    episodes: tuple[EpisodeRow, ...] = ()
+    referrals: tuple[ReferralRow, ...] = ()
+    enrolments: tuple[EnrolmentRow, ...] = ()
+    contacts: tuple[ContactRow, ...] = ()
+    attendance: tuple[AttendanceRow, ...] = ()
+    measurements: tuple[MeasurementRow, ...] = ()
+    signals: tuple[SignalRow, ...] = ()

@@ -1,0 +1,144 @@
+"""The one writer of IndicatorValue and ComputationRun, and the one reader of them.
+
+``indicators_compute_and_store`` replaces a period's figures atomically, with small-cell
+suppression applied before anything is stored. ``indicator_rows`` is what the API, the
+export command and the dashboard read, so they can never show different figures.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from monitoring import collectors
+from monitoring.indicators.engine import suppress_all
+from monitoring.models import ComputationRun, IndicatorValue
+from monitoring.periods import Period
+
+# The columns of an exported or API row, in order: a contract other tools rely on.
+EXPORT_FIELDS = (
+    "indicator",
+    "period",
+    "breakdown",
+    "group",
+    "numerator",
+    "denominator",
+    "value",
+    "suppressed",
+)
+
+_local_locks: dict[str, threading.RLock] = {}
+_local_locks_guard = threading.Lock()
+
+
+@contextmanager
+def period_transaction(period_key: str) -> Iterator[None]:
+    """A transaction that holds the lock of one period until it commits or rolls back.
+
+    PostgreSQL: ``pg_advisory_xact_lock(hashtext(key))`` taken inside the transaction, so
+    it is released exactly at commit/rollback and serialises workers on any host.
+    Elsewhere (SQLite, development and tests: one process) a process-local lock held
+    around the whole transaction does the same job.
+    """
+    lock_key = f"indicators:{period_key}"
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [lock_key])
+            yield
+        return
+    with _local_locks_guard:
+        lock = _local_locks.setdefault(lock_key, threading.RLock())
+    with lock, transaction.atomic():
+        yield
+
+
+def indicators_compute_and_store(*, period: Period) -> int:
+    """Compute every indicator of ``period`` and replace its stored rows; return how many.
+
+    Safe to run twice or concurrently: under the period's lock the figures are computed
+    and the period's rows deleted and bulk-created in one transaction, so a reader sees
+    the old set or the new set, never a mix, and two runs never collide on the unique
+    (indicator, period, breakdown, group). Running it again on the same data gives the
+    same rows; only ``computed_at`` moves.
+    """
+    started = time.monotonic()
+    with period_transaction(period.key):
+        results = suppress_all(collectors.collect(period=period), min_cell=settings.MIN_CELL)
+        computed_at = timezone.now()
+        rows = [
+            IndicatorValue(
+                indicator=indicator,
+                period=period.key,
+                breakdown=breakdown,
+                group=group,
+                numerator=ratio.numerator,
+                denominator=ratio.denominator,
+                value=ratio.value,
+                suppressed=ratio.suppressed,
+                computed_at=computed_at,
+            )
+            for (indicator, breakdown, group), ratio in sorted(results.items())
+        ]
+        # idempotency: replace the period's computed bucket as a whole (Zulip analytics).
+        IndicatorValue.objects.filter(period=period.key).delete()
+        IndicatorValue.objects.bulk_create(rows)
+        ComputationRun.objects.update_or_create(
+            period=period.key,
+            defaults={
+                "computed_at": computed_at,
+                "duration_ms": int((time.monotonic() - started) * 1000),
+                "rows": len(rows),
+            },
+        )
+    return len(rows)
+
+
+def indicator_rows(
+    *, period_key: str, breakdown: str | None = None, indicator: str | None = None
+) -> QuerySet[IndicatorValue]:
+    """The stored rows of one period, optionally of one breakdown and/or one indicator.
+
+    ``period_key`` is parsed (``2026-q3`` -> ``2026-Q3``); a malformed key raises
+    ApplicationError with the Dutch message. Suppressed rows are included, with their
+    figures null: a reader can tell "withheld" from "no data".
+    """
+    rows = IndicatorValue.objects.filter(period=Period.parse(period_key).key)
+    if breakdown:
+        rows = rows.filter(breakdown=breakdown)
+    if indicator:
+        rows = rows.filter(indicator=indicator)
+    return rows.order_by("indicator", "breakdown", "group")
+
+
+def indicator_row_dict(row: IndicatorValue) -> dict[str, Any]:
+    """A stored row as the export and API show it: exactly ``EXPORT_FIELDS``.
+
+    The value is a number (float) or None, never a string; a stored value has one
+    decimal, so the float prints as that decimal.
+    """
+    value: Decimal | None = row.value
+    return {
+        "indicator": row.indicator,
+        "period": row.period,
+        "breakdown": row.breakdown,
+        "group": row.group,
+        "numerator": row.numerator,
+        "denominator": row.denominator,
+        "value": None if value is None else float(value),
+        "suppressed": row.suppressed,
+    }
+
+
+def last_computation(*, period_key: str) -> ComputationRun | None:
+    """When the period's figures were computed last, or None if never."""
+    return ComputationRun.objects.filter(period=Period.parse(period_key).key).first()

@@ -1,0 +1,84 @@
+"""Thin Celery tasks that keep the stored indicators fresh.
+
+Beat runs ``indicators_recompute_recent`` hourly and ``indicators_recompute_history``
+nightly (settings.CELERY_BEAT_SCHEDULE); writes that change the underlying data (the
+waitlist import) call ``enqueue_recompute_on_commit``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from monitoring.periods import Period, PeriodKind, last_months
+from monitoring.services import indicators_compute_and_store
+
+HISTORY_MONTHS = 24
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def indicators_recompute(period_key: str) -> None:
+    """Recompute all indicators for one period. Safe to run twice or concurrently."""
+    period = Period.parse(period_key)  # bad input fails fast, before any work
+    # idempotency: the service replaces the period's rows as a whole inside one
+    # transaction that holds the period's lock (pg_advisory_xact_lock on PostgreSQL), so
+    # a second or concurrent run waits, then writes the same figures again.
+    indicators_compute_and_store(period=period)
+
+
+def recent_period_keys(today: dt.date) -> list[str]:
+    """The month, quarter and year that contain ``today``."""
+    return [Period.containing(today, kind).key for kind in PeriodKind]
+
+
+def history_period_keys(today: dt.date, months: int = HISTORY_MONTHS) -> list[str]:
+    """The last ``months`` months up to ``today``'s, with their quarters and years."""
+    keys: list[str] = []
+    for month in last_months(today, months):
+        for kind in PeriodKind:
+            key = Period.containing(month.start, kind).key
+            if key not in keys:
+                keys.append(key)
+    return keys
+
+
+@shared_task(ignore_result=True)
+def indicators_recompute_recent() -> None:
+    """Enqueue the current month, quarter and year (hourly: today's figures move)."""
+    for key in recent_period_keys(timezone.localdate()):
+        indicators_recompute.delay(key)
+
+
+@shared_task(ignore_result=True)
+def indicators_recompute_history() -> None:
+    """Enqueue the last 24 months and their quarters and years (nightly: late data,
+    changed norms and corrections also change the past)."""
+    for key in history_period_keys(timezone.localdate()):
+        indicators_recompute.delay(key)
+
+
+def enqueue_recompute_on_commit(period_keys: Iterable[str]) -> list[str]:
+    """Recompute the given periods once the current transaction commits.
+
+    Keys are parsed now (a bad key raises ApplicationError in the caller, not later in a
+    worker) and de-duplicated; the normalised keys are returned. Nothing is enqueued if
+    the transaction rolls back. An episode counts in the open-wait snapshot of every
+    period from its registration on, so a caller that changed episodes typically passes
+    ``history_period_keys(today)``.
+    """
+    keys: list[str] = []
+    for raw in period_keys:
+        key = Period.parse(raw).key
+        if key not in keys:
+            keys.append(key)
+
+    def enqueue() -> None:
+        for key in keys:
+            indicators_recompute.delay(key)
+
+    transaction.on_commit(enqueue)
+    return keys

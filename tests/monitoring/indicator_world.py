@@ -1,0 +1,274 @@
+"""A seeded random world for the indicator tests: episodes, referrals, groups, contacts,
+Positieve Gezondheid and signals, spread over several providers, municipalities and
+regional norms, with dates crowded around the boundaries the definitions care about.
+
+Not a conftest (the monitoring test folder is shared): test modules import it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+
+from groups.models import (
+    Attendance,
+    Contact,
+    Enrolment,
+    GroupSession,
+    PositiveHealthMeasurement,
+    Signal,
+)
+from monitoring.indicators.registry import OUTFLOW_REASONS
+from monitoring.models import Norm
+from referrals.models import Referral, WaitingEpisode
+from tests.factories import (
+    OrganisationFactory,
+    ParticipantFactory,
+    PeerGroupFactory,
+    RegionFactory,
+    UserFactory,
+)
+
+UTC = dt.UTC
+START = dt.date(2025, 10, 1)
+DIAGNOSES = ["", "", "depressie", "angst", "adhd"]
+REFERRAL_STATUSES = [
+    "submitted",
+    "accepted",
+    "declined",
+    "in_bridging",
+    "in_bridging",
+    "handed_over",
+    "closed",
+    "withdrawn",
+]
+
+
+@dataclass
+class World:
+    rng: random.Random
+    municipalities: list
+    providers: list
+    participants: list
+    groups: list
+    practice: object
+    expert: object
+    sessions: list = field(default_factory=list)
+
+    def day(self, span: int = 420) -> dt.date:
+        return START + dt.timedelta(days=self.rng.randint(0, span))
+
+    def moment(self) -> dt.datetime:
+        """A moment, often close to local midnight so the local date matters."""
+        day = self.day()
+        hour, minute = self.rng.choice([(21, 59), (22, 0), (22, 30), (23, 0), (9, 15), (14, 0)])
+        return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) + dt.timedelta(
+            microseconds=self.rng.randint(0, 999_999)
+        )
+
+    def add_episodes(self, count: int) -> None:
+        rng = self.rng
+        episodes = []
+        for _ in range(count):
+            registration = self.day()
+            intake = None
+            if rng.random() < 0.75:
+                intake = registration + dt.timedelta(
+                    days=rng.choice([0, 27, 28, 29, 35, rng.randint(0, 120)])
+                )
+            start = None
+            if intake and rng.random() < 0.6:
+                start = intake + dt.timedelta(days=rng.choice([0, 69, 70, 71, rng.randint(0, 150)]))
+            closed, reason = None, ""
+            if rng.random() < 0.35:
+                last = start or intake or registration
+                closed = last + dt.timedelta(days=rng.randint(0, 60))
+                reason = rng.choice(OUTFLOW_REASONS)
+            episodes.append(
+                WaitingEpisode(
+                    provider=rng.choice(self.providers),
+                    municipality=rng.choice([*self.municipalities, None]),
+                    care_level=rng.choice(["gb-ggz", "s-ggz"]),
+                    diagnosis_group=rng.choice(DIAGNOSES),
+                    registration_date=registration,
+                    intake_date=intake,
+                    treatment_start_date=start,
+                    closed_date=closed,
+                    close_reason=reason,
+                    participant=rng.choice([*self.participants, None, None]),
+                )
+            )
+        WaitingEpisode.objects.bulk_create(episodes)
+
+    def add_participants(self, count: int) -> list:
+        added = [
+            ParticipantFactory(
+                gp_practice=self.practice,
+                municipality=self.rng.choice([*self.municipalities, None]),
+            )
+            for _ in range(count)
+        ]
+        self.participants.extend(added)
+        return added
+
+    def add_bridging(self, participants: list | None = None) -> None:
+        """Referrals, enrolments, contacts, measurements and signals of ``participants``
+        (all by default), and a new series of group sessions with attendance."""
+        rng = self.rng
+        referrals, enrolments, contacts, measurements, signals = [], [], [], [], []
+        for participant in self.participants if participants is None else participants:
+            referral_date = self.day()
+            status = rng.choice(REFERRAL_STATUSES)
+            first_contact = (
+                referral_date + dt.timedelta(days=rng.choice([0, 6, 7, 8, 20]))
+                if rng.random() < 0.7
+                else None
+            )
+            referrals.append(
+                Referral(
+                    participant=participant,
+                    source="gp",
+                    gp_practice=self.practice,
+                    referral_date=referral_date,
+                    help_question="Somber.",
+                    status=status,
+                    assigned_expert=self.expert,
+                    decline_reason="Buiten de regio." if status == "declined" else "",
+                    close_reason="other" if status == "closed" else "",
+                    first_contact_date=first_contact,
+                    status_changed_at=self.moment() if rng.random() < 0.9 else None,
+                )
+            )
+            for group in self.groups:
+                if rng.random() < 0.4:
+                    estatus = rng.choice(["active", "waiting", "ended"])
+                    start = self.day()
+                    end = (
+                        start + dt.timedelta(days=rng.randint(0, 90))
+                        if estatus == "ended" or rng.random() < 0.2
+                        else None
+                    )
+                    enrolments.append(
+                        Enrolment(
+                            participant=participant,
+                            group=group,
+                            status=estatus,
+                            start_date=start,
+                            end_date=end,
+                            leaving_reason="moved" if estatus == "ended" else "",
+                        )
+                    )
+            for _ in range(rng.randint(0, 3)):
+                contacts.append(
+                    Contact(
+                        participant=participant,
+                        expert=self.expert,
+                        date=self.day(),
+                        duration_minutes=30,
+                        mode="phone",
+                    )
+                )
+            first_day = self.day(300)
+            for n in range(rng.choice([0, 1, 2, 2, 3, 4])):
+                measurements.append(
+                    PositiveHealthMeasurement(
+                        participant=participant,
+                        recorded_by=self.expert,
+                        measured_on=first_day + dt.timedelta(days=rng.choice([0, 30]) * n),
+                        **{
+                            name: rng.randint(0, 10)
+                            for name in (
+                                "lichaamsfuncties",
+                                "mentaal_welbevinden",
+                                "zingeving",
+                                "kwaliteit_van_leven",
+                                "meedoen",
+                                "dagelijks_functioneren",
+                            )
+                        },
+                    )
+                )
+            for _ in range(rng.randint(0, 2)):
+                raised = self.moment()
+                acknowledged = resolved = None
+                if rng.random() < 0.6:
+                    acknowledged = raised + dt.timedelta(
+                        seconds=rng.randint(60, 5 * 86400), microseconds=rng.randint(0, 999_999)
+                    )
+                if rng.random() < 0.3:
+                    resolved = raised + dt.timedelta(hours=rng.randint(1, 200))
+                signals.append(
+                    Signal(
+                        participant=participant,
+                        raised_by=self.expert,
+                        raised_at=raised,
+                        severity="zorg",
+                        description="Slaapt slecht.",
+                        acknowledged_at=acknowledged,
+                        resolved_at=resolved,
+                        resolution_note="Gebeld." if resolved else "",
+                    )
+                )
+        Referral.objects.bulk_create(referrals)
+        Enrolment.objects.bulk_create(enrolments)
+        Contact.objects.bulk_create(contacts)
+        PositiveHealthMeasurement.objects.bulk_create(measurements)
+        Signal.objects.bulk_create(signals)
+        self._add_sessions()
+
+    def _add_sessions(self) -> None:
+        rng = self.rng
+        sessions = []
+        offset = len(self.sessions)
+        for group in self.groups:
+            # Weekly at 22:30 UTC: local time is already the next day (00:30 in summer,
+            # 23:30 in winter), so month and quarter boundaries depend on the local date.
+            for week in range(60):
+                sessions.append(
+                    GroupSession(
+                        group=group,
+                        starts_at=dt.datetime(2025, 10, 2, 22, 30, tzinfo=UTC)
+                        + dt.timedelta(days=7 * week + rng.randint(0, 1), minutes=offset),
+                    )
+                )
+        self.sessions.extend(GroupSession.objects.bulk_create(sessions))
+        attendance = [
+            Attendance(session=session, participant=participant, status=rng.choice(statuses))
+            for session in sessions
+            for participant, statuses in [
+                (p, ["present", "present", "excused", "absent"])
+                for p in rng.sample(self.participants, k=min(4, len(self.participants)))
+            ]
+        ]
+        Attendance.objects.bulk_create(attendance)
+
+
+def build_world(*, seed: int, episodes: int, participants: int = 40) -> World:
+    """Five municipalities over three regions (two with their own norm, one overlapping,
+    one municipality in no region), four providers, and ``episodes`` waiting places."""
+    rng = random.Random(seed)
+    municipalities = [OrganisationFactory(municipality_kind=True) for _ in range(5)]
+    north = RegionFactory(name=f"Noord {seed}")
+    north.municipalities.add(municipalities[0], municipalities[1])
+    Norm.objects.create(region=north, aanmeld_days=21, behandel_days=63, total_days=91)
+    plain = RegionFactory(name=f"Zonder norm {seed}")
+    plain.municipalities.add(municipalities[2])
+    south = RegionFactory(name=f"Zuid {seed}")
+    # municipalities[0] is in two regions with a norm: the first region (north) wins.
+    south.municipalities.add(municipalities[3], municipalities[0])
+    Norm.objects.create(region=south, aanmeld_days=35, behandel_days=80, total_days=120)
+    practice = OrganisationFactory()
+    world = World(
+        rng=rng,
+        municipalities=municipalities,
+        providers=[OrganisationFactory(provider=True) for _ in range(4)],
+        participants=[],
+        groups=[PeerGroupFactory(municipality=municipalities[i]) for i in (0, 3)],
+        practice=practice,
+        expert=UserFactory(),
+    )
+    world.add_participants(participants)
+    world.add_episodes(episodes)
+    world.add_bridging()
+    return world
