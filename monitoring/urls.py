@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from django.urls import path
-
-from . import views
+from .views import dashboard, imports
 
 app_name = "monitoring"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    *dashboard.urlpatterns,
+    *imports.urlpatterns,
 ]

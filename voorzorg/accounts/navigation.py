@@ -42,13 +42,13 @@ MENU: dict[str, list[MenuItem]] = {
         MenuItem("accounts:my_organisation", _("Mijn organisatie")),
     ],
     Role.COORDINATOR: [
-        MenuItem("monitoring:dashboard", _("Dashboard"), placeholder=True),
+        MenuItem("monitoring:dashboard", _("Dashboard")),
     ],
     Role.ADMIN: [
         MenuItem("accounts:beheer", _("Beheer")),
         MenuItem("referrals:intake_queue", _("Aanmeldingen")),
         MenuItem("groups:group_list", _("Mijn groepen")),
         MenuItem("groups:team", _("Team")),
-        MenuItem("monitoring:dashboard", _("Dashboard"), placeholder=True),
+        MenuItem("monitoring:dashboard", _("Dashboard")),
     ],
 }

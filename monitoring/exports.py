@@ -1,0 +1,209 @@
+"""The dashboard's figures as a spreadsheet: CSV for Dutch Excel, and XLSX.
+
+What is on screen: the chosen period's figures for the chosen group, the previous period's
+(the changes on screen are computed from them) and the 12-month trend. Only stored rows;
+a suppressed row is there with ``afgeschermd = ja`` and empty figures: the selectors never
+hand out its numbers, so neither can an export.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from referrals.views.poh import csv_safe
+
+from .indicators.registry import BY_KEY
+from .selectors import TREND_KEYS, UNIT_LABELS, DashboardData, Figure
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    label: str
+    key: str
+    period: str
+    breakdown: str
+    group: str
+    group_name: str
+    numerator: int | None
+    denominator: int | None
+    value: Decimal | None
+    unit: str
+    suppressed: bool
+
+
+def headers() -> list[str]:
+    return [
+        _("Indicator"),
+        _("Sleutel"),
+        _("Periode"),
+        _("Uitsplitsing"),
+        _("Groep"),
+        _("Groepsnaam"),
+        _("Teller"),
+        _("Noemer"),
+        _("Waarde"),
+        _("Eenheid"),
+        _("Afgeschermd"),
+    ]
+
+
+def export_rows(data: DashboardData) -> list[ExportRow]:
+    """The stored figures on screen, period by period, in registry order. No duplicates."""
+    figures: list[Figure] = [data.current[key] for key in BY_KEY]
+    figures += [data.before[key] for key in BY_KEY]
+    for month in reversed(data.trend_months):
+        figures += [data.trend_figure(key, month) for key in TREND_KEYS]
+    seen: set[tuple[str, str]] = set()
+    rows = []
+    for figure in figures:
+        if not figure.stored or (figure.indicator, figure.period) in seen:
+            continue
+        seen.add((figure.indicator, figure.period))
+        definition = figure.definition
+        rows.append(
+            ExportRow(
+                label=str(definition.label),
+                key=figure.indicator,
+                period=figure.period,
+                breakdown=figure.breakdown,
+                group=figure.group,
+                group_name=data.choice.name,
+                numerator=None if figure.suppressed else figure.numerator,
+                denominator=None if figure.suppressed else figure.denominator,
+                value=None if figure.suppressed else figure.value,
+                unit=str(UNIT_LABELS[definition.unit]),
+                suppressed=figure.suppressed,
+            )
+        )
+    return rows
+
+
+def filename(data: DashboardData, extension: str) -> str:
+    # Only safe characters in a header value: codes come from imported data.
+    group = re.sub(r"[^A-Za-z0-9-]", "", f"{data.choice.breakdown}-{data.choice.group}")
+    return f"voorzorg-cijfers-{data.period.key}-{group}.{extension}"
+
+
+def _yes_no(flag: bool) -> str:
+    return _("ja") if flag else _("nee")
+
+
+def csv_response(data: DashboardData) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename(data, "csv")}"'
+    # A BOM and semicolons: what Dutch Excel opens correctly by double-click.
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([csv_safe(h) for h in headers()])
+    for row in export_rows(data):
+        writer.writerow(
+            [
+                # Text may come from imported data or organisation names: formula-safe.
+                csv_safe(row.label),
+                csv_safe(row.key),
+                csv_safe(row.period),
+                csv_safe(row.breakdown),
+                csv_safe(row.group),
+                csv_safe(row.group_name),
+                # Numbers are formatted here from ints and Decimals, never from text, so a
+                # leading minus is a negative number, not a formula; a decimal comma for
+                # Dutch Excel.
+                "" if row.numerator is None else str(row.numerator),
+                "" if row.denominator is None else str(row.denominator),
+                "" if row.value is None else formats.number_format(row.value, 1, use_l10n=True),
+                csv_safe(row.unit),
+                csv_safe(_yes_no(row.suppressed)),
+            ]
+        )
+    return response
+
+
+def xlsx_response(data: DashboardData) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Cijfers")
+    sheet.append(headers())
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in export_rows(data):
+        sheet.append(
+            [
+                row.label,
+                row.key,
+                row.period,
+                row.breakdown,
+                row.group,
+                row.group_name,
+                row.numerator,
+                row.denominator,
+                row.value,
+                row.unit,
+                _yes_no(row.suppressed),
+            ]
+        )
+    _text_stays_text(sheet)
+    for cell in sheet["I"][1:]:
+        cell.number_format = "0.0"
+    sheet.freeze_panes = "A2"
+    for column, width in zip("ABCDEFGHIJK", (44, 30, 10, 16, 12, 36, 9, 9, 9, 10, 12), strict=True):
+        sheet.column_dimensions[column].width = width
+
+    notes = workbook.create_sheet(_("Toelichting"))
+    computed = (
+        formats.date_format(timezone.localtime(data.computed_at), "DATETIME_FORMAT")
+        if data.computed_at
+        else _("nog niet berekend")
+    )
+    for line in (
+        [_("Periode"), data.period.key],
+        [_("Groep"), data.choice.name],
+        [_("Cijfers van"), computed],
+        [
+            _("Afgeschermd"),
+            _(
+                "Minder dan %(n)s mensen: het cijfer, de teller en de noemer worden niet "
+                "getoond, omdat mensen dan herkenbaar kunnen worden."
+            )
+            % {"n": settings.MIN_CELL},
+        ],
+        [_("Lege waarde"), _("Geen gegevens: niemand om te meten in deze periode.")],
+    ):
+        notes.append(line)
+    _text_stays_text(notes)
+    notes.column_dimensions["A"].width = 16
+    notes.column_dimensions["B"].width = 100
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename(data, "xlsx")}"'
+    return response
+
+
+def _text_stays_text(sheet: Worksheet) -> None:
+    """openpyxl stores a string starting with '=' as a formula; store every string as text.
+
+    That is the XLSX form of CSV-injection safety: no cell we write is ever a formula.
+    """
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"

@@ -1,0 +1,402 @@
+"""Reads for the coordinator's dashboard, its print view and its exports.
+
+Aggregates only, never a person: everything here reads ``IndicatorValue`` rows (written by
+``monitoring.services``) and ``ComputationRun``, plus organisation names for the groups.
+
+The number of queries is fixed whatever the data size (STYLE.md): one for the computation
+runs, one for the groups that have figures in the period, one for the organisation names
+of those groups, one for the chosen group's figures in the period and the one before it,
+one for the 12-month trend and one for the region's norm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from django.db.models import Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from referrals.constants import CareLevel, DiagnosisGroup
+from voorzorg.accounts.constants import OrganisationKind
+from voorzorg.accounts.models import Organisation
+from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.treeknorm import AANMELD_NORM_DAYS, BEHANDEL_NORM_DAYS, TOTAL_NORM_DAYS
+
+from .indicators.registry import ALL, BY_KEY, UNKNOWN_GROUP, Breakdown, Definition, Unit
+from .models import ComputationRun, IndicatorValue, Norm
+from .periods import Period, PeriodKind, last_months
+
+# The breakdowns a coordinator can filter on, one at a time: stored rows are per single
+# breakdown, so "municipality X and care level Y" does not exist and is not offered.
+GROUP_BREAKDOWNS: tuple[Breakdown, ...] = (
+    Breakdown.MUNICIPALITY,
+    Breakdown.PROVIDER,
+    Breakdown.CARE_LEVEL,
+    Breakdown.DIAGNOSIS_GROUP,
+)
+
+BREAKDOWN_LABELS: dict[str, str | Promise] = {
+    Breakdown.TOTAL: _("Hele regio"),
+    Breakdown.MUNICIPALITY: _("Gemeente"),
+    Breakdown.PROVIDER: _("GGZ-aanbieder"),
+    Breakdown.CARE_LEVEL: _("Zorgniveau"),
+    Breakdown.DIAGNOSIS_GROUP: _("Hoofddiagnosegroep"),
+}
+
+# The registry holds the unit of each indicator; these are its words on screen and in
+# exports.
+UNIT_LABELS: dict[str, str | Promise] = {
+    Unit.PERCENT: _("procent"),
+    Unit.DAYS: _("dagen"),
+    Unit.COUNT: _("aantal"),
+    Unit.POINTS: _("punten"),
+    Unit.HOURS: _("uur"),
+}
+
+# The within-norm percentages and the open waits beyond the norm, month by month.
+TREND_KEYS: tuple[str, ...] = (
+    "aanmeld_within_norm",
+    "behandel_within_norm",
+    "total_within_norm",
+    "waiting_for_intake_over_norm",
+    "waiting_for_treatment_over_norm",
+)
+TREND_MONTHS = 12
+
+# Years a period key may name. Outside this range Period.previous() and last_months()
+# would run off the calendar (date.min), so such a key is treated like a malformed one.
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+
+class FigureState(StrEnum):
+    SHOWN = "shown"
+    SUPPRESSED = "suppressed"  # fewer than MIN_CELL people: every figure withheld
+    NO_DATA = "no_data"  # computed, but nobody to measure (denominator 0)
+    MISSING = "missing"  # no row: not (yet) computed for this period and group
+    NOT_AVAILABLE = "not_available"  # the indicator is not computed for this breakdown
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One stored figure as a reader may see it: a suppressed one never carries a number."""
+
+    indicator: str
+    period: str
+    breakdown: str
+    group: str
+    numerator: int | None = None
+    denominator: int | None = None
+    value: Decimal | None = None
+    suppressed: bool = False
+    stored: bool = True
+
+    @property
+    def definition(self) -> Definition:
+        return BY_KEY[self.indicator]
+
+    @property
+    def state(self) -> FigureState:
+        if self.breakdown not in self.definition.breakdowns:
+            return FigureState.NOT_AVAILABLE
+        if not self.stored:
+            return FigureState.MISSING
+        if self.suppressed:
+            return FigureState.SUPPRESSED
+        if self.value is None:
+            return FigureState.NO_DATA
+        return FigureState.SHOWN
+
+
+@dataclass(frozen=True)
+class Norms:
+    """The Treeknorm in calendar days that the dashboard judges waits against."""
+
+    aanmeld_days: int = AANMELD_NORM_DAYS
+    behandel_days: int = BEHANDEL_NORM_DAYS
+    total_days: int = TOTAL_NORM_DAYS
+
+    def for_stage(self, stage: str) -> int:
+        return {
+            "aanmeld": self.aanmeld_days,
+            "behandel": self.behandel_days,
+            "total": self.total_days,
+        }[stage]
+
+
+@dataclass(frozen=True)
+class GroupChoice:
+    breakdown: str
+    group: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        """The value of the ``groep`` parameter: empty for the whole region."""
+        return "" if self.breakdown == Breakdown.TOTAL else f"{self.breakdown}:{self.group}"
+
+
+TOTAL_CHOICE = GroupChoice(Breakdown.TOTAL, ALL, "")
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    period: Period
+    previous: Period
+    computed_at: dt.datetime | None
+    runs: dict[str, dt.datetime]
+    choice: GroupChoice
+    # Per breakdown, the groups that have figures in the period, in display order.
+    choices: dict[str, list[GroupChoice]]
+    current: dict[str, Figure]
+    before: dict[str, Figure]
+    trend_months: list[Period]
+    trend: dict[tuple[str, str], Figure] = field(default_factory=dict)
+    norms: Norms = Norms()
+
+    def figure(self, key: str) -> Figure:
+        return self.current[key]
+
+    def previous_figure(self, key: str) -> Figure:
+        return self.before[key]
+
+    def trend_figure(self, key: str, month: Period) -> Figure:
+        return self.trend[(key, month.key)]
+
+
+# --- Periods ------------------------------------------------------------------------------
+
+
+def period_in_range(period: Period) -> bool:
+    return FIRST_YEAR <= period.start.year <= LAST_YEAR
+
+
+def computation_runs() -> dict[str, dt.datetime]:
+    """Every period that has been computed, with when. One query; one row per period."""
+    return dict(ComputationRun.objects.order_by().values_list("period", "computed_at"))
+
+
+# When several computed periods end on the same day, the quarter is what the board meets
+# about, then the month, then the year.
+_KIND_PREFERENCE = {PeriodKind.QUARTER: 0, PeriodKind.MONTH: 1, PeriodKind.YEAR: 2}
+
+
+def default_period(runs: dict[str, dt.datetime], *, today: dt.date) -> Period:
+    """The latest computed period (latest end; on a tie a quarter), else this quarter."""
+    computed = []
+    for key in runs:
+        try:
+            period = Period.parse(key)
+        except ApplicationError:  # a stray key in the table must not break the page
+            continue
+        if period_in_range(period):
+            computed.append(period)
+    if not computed:
+        return Period.containing(today, PeriodKind.QUARTER)
+    return max(computed, key=lambda p: (p.end, -_KIND_PREFERENCE[p.kind]))
+
+
+# --- Groups and their names ---------------------------------------------------------------
+
+
+def period_groups(period_key: str) -> dict[str, set[str]]:
+    """Per breakdown, the groups that have at least one row in the period. One query."""
+    found: dict[str, set[str]] = defaultdict(set)
+    rows = (
+        IndicatorValue.objects.filter(period=period_key, breakdown__in=list(GROUP_BREAKDOWNS))
+        # No ordering: the model's default ordering would add columns to the DISTINCT.
+        .order_by()
+        .values_list("breakdown", "group")
+        .distinct()
+    )
+    for breakdown, group in rows:
+        found[breakdown].add(group)
+    return found
+
+
+def organisation_names(
+    *, municipality_codes: Iterable[str], provider_codes: Iterable[str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Names of municipalities by CBS code and of GGZ providers by AGB code. One query."""
+    rows = Organisation.objects.filter(
+        Q(kind=OrganisationKind.MUNICIPALITY, cbs_code__in=sorted(set(municipality_codes)))
+        | Q(kind=OrganisationKind.GGZ_PROVIDER, agb_code__in=sorted(set(provider_codes)))
+    ).values_list("kind", "cbs_code", "agb_code", "name")
+    municipalities: dict[str, str] = {}
+    providers: dict[str, str] = {}
+    for kind, cbs_code, agb_code, name in rows:
+        if kind == OrganisationKind.MUNICIPALITY:
+            municipalities[cbs_code] = name
+        else:
+            providers[agb_code] = name
+    return municipalities, providers
+
+
+def group_name(
+    breakdown: str,
+    group: str,
+    *,
+    municipalities: dict[str, str] | None = None,
+    providers: dict[str, str] | None = None,
+) -> str:
+    """The human name of a group: organisation names by code, labels from the constants."""
+    if breakdown == Breakdown.TOTAL:
+        return str(BREAKDOWN_LABELS[Breakdown.TOTAL])
+    if breakdown == Breakdown.MUNICIPALITY:
+        if group == UNKNOWN_GROUP:
+            return str(_("Gemeente onbekend"))
+        name = (municipalities or {}).get(group)
+        return f"{name} ({group})" if name else group
+    if breakdown == Breakdown.PROVIDER:
+        if group == UNKNOWN_GROUP:
+            return str(_("Aanbieder onbekend"))
+        name = (providers or {}).get(group)
+        return f"{name} (AGB {group})" if name else f"AGB {group}"
+    if breakdown == Breakdown.CARE_LEVEL:
+        if group in CareLevel.values:
+            return str(CareLevel(group).label)
+        return str(_("Zorgniveau onbekend")) if group == UNKNOWN_GROUP else group
+    if breakdown == Breakdown.DIAGNOSIS_GROUP:
+        if group in DiagnosisGroup.values:
+            return str(DiagnosisGroup(group).label)
+        return str(_("Nog niet gesteld of onbekend")) if group == UNKNOWN_GROUP else group
+    return group
+
+
+def _choice_order(choice: GroupChoice) -> tuple:
+    if choice.breakdown == Breakdown.CARE_LEVEL and choice.group in CareLevel.values:
+        return (0, CareLevel.values.index(choice.group), "")
+    if choice.breakdown == Breakdown.DIAGNOSIS_GROUP and choice.group in DiagnosisGroup.values:
+        return (0, DiagnosisGroup.values.index(choice.group), "")
+    # Organisations by name; "unknown" groups last.
+    return (1 if choice.group == UNKNOWN_GROUP else 0, 0, choice.name.casefold())
+
+
+# --- Figures --------------------------------------------------------------------------------
+
+
+def _figure_from_row(row: dict) -> Figure:
+    suppressed = bool(row["suppressed"])
+    # Privacy: a suppressed row is stored with null figures (a database constraint); the
+    # reader drops them as well, so no page or export can ever get one from here.
+    return Figure(
+        indicator=row["indicator"],
+        period=row["period"],
+        breakdown=row["breakdown"],
+        group=row["group"],
+        numerator=None if suppressed else row["numerator"],
+        denominator=None if suppressed else row["denominator"],
+        value=None if suppressed else row["value"],
+        suppressed=suppressed,
+    )
+
+
+_FIGURE_FIELDS = (
+    "indicator",
+    "period",
+    "breakdown",
+    "group",
+    "numerator",
+    "denominator",
+    "value",
+    "suppressed",
+)
+
+
+def figures_for(
+    *,
+    periods: Iterable[str],
+    breakdown: str,
+    group: str,
+    indicators: Iterable[str] | None = None,
+) -> dict[tuple[str, str], Figure]:
+    """The stored figures of one group in the given periods, by (indicator, period).
+
+    One query. Only registry indicators; every (indicator, period) asked for is present in
+    the result, as a ``stored=False`` figure where no row exists.
+    """
+    keys = [k for k in (indicators if indicators is not None else BY_KEY) if k in BY_KEY]
+    period_keys = list(dict.fromkeys(periods))
+    rows = (
+        IndicatorValue.objects.filter(
+            period__in=period_keys, breakdown=breakdown, group=group, indicator__in=keys
+        )
+        .order_by()
+        .values(*_FIGURE_FIELDS)
+    )
+    found = {(row["indicator"], row["period"]): _figure_from_row(row) for row in rows}
+    return {
+        (key, period): found.get(
+            (key, period),
+            Figure(indicator=key, period=period, breakdown=breakdown, group=group, stored=False),
+        )
+        for period in period_keys
+        for key in keys
+    }
+
+
+def norms_for(region_id: int | None) -> Norms:
+    """The region's Treeknorm, or the NZa defaults. One query."""
+    norm = Norm.objects.filter(region_id=region_id).first() if region_id else None
+    if norm is None:
+        return Norms()
+    return Norms(norm.aanmeld_days, norm.behandel_days, norm.total_days)
+
+
+def dashboard_data(
+    *,
+    period: Period,
+    breakdown: str = Breakdown.TOTAL,
+    group: str = ALL,
+    region_id: int | None = None,
+    runs: dict[str, dt.datetime] | None = None,
+) -> DashboardData:
+    """Everything the dashboard, its print view and its exports show for one period and group.
+
+    A fixed number of queries whatever the number of rows (see the module docstring).
+    ``runs`` may be passed in when the caller already read them (to pick the period).
+    """
+    if runs is None:
+        runs = computation_runs()
+    previous = period.previous()
+    groups = period_groups(period.key)
+    if breakdown != Breakdown.TOTAL:
+        # The chosen group stays selectable even when the period has no figures for it.
+        groups[breakdown].add(group)
+    municipalities, providers = organisation_names(
+        municipality_codes=groups.get(Breakdown.MUNICIPALITY, ()),
+        provider_codes=groups.get(Breakdown.PROVIDER, ()),
+    )
+
+    def choice_for(b: str, g: str) -> GroupChoice:
+        return GroupChoice(
+            b, g, group_name(b, g, municipalities=municipalities, providers=providers)
+        )
+
+    choices = {
+        b: sorted((choice_for(b, g) for g in groups.get(b, ())), key=_choice_order)
+        for b in GROUP_BREAKDOWNS
+    }
+    figures = figures_for(periods=[period.key, previous.key], breakdown=breakdown, group=group)
+    months = last_months(period.end, TREND_MONTHS)
+    trend = figures_for(
+        periods=[m.key for m in months], breakdown=breakdown, group=group, indicators=TREND_KEYS
+    )
+    return DashboardData(
+        period=period,
+        previous=previous,
+        computed_at=runs.get(period.key),
+        runs=runs,
+        choice=choice_for(breakdown, group),
+        choices=choices,
+        current={key: figures[(key, period.key)] for key in BY_KEY},
+        before={key: figures[(key, previous.key)] for key in BY_KEY},
+        trend_months=months,
+        trend=trend,
+        norms=norms_for(region_id),
+    )
