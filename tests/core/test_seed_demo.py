@@ -15,6 +15,7 @@ from groups.models import (
     PositiveHealthMeasurement,
     Signal,
 )
+from monitoring.models import ComputationRun, IndicatorValue
 from participants.models import Participant
 from referrals.constants import ReferralStatus
 from referrals.models import Referral, ReferralEvent, WaitingEpisode
@@ -41,6 +42,8 @@ def counts() -> dict[str, int]:
         "contacts": Contact.objects.count(),
         "measurements": PositiveHealthMeasurement.objects.count(),
         "signals": Signal.objects.count(),
+        "figures": IndicatorValue.objects.count(),
+        "computations": ComputationRun.objects.count(),
     }
 
 
@@ -55,9 +58,15 @@ def test_seed_demo_twice_leaves_the_same_counts():
     assert DEMO_PASSWORD in out.getvalue()
 
 
+# One seed per test: the demo computes two years of figures, so the checks of the demo
+# world share a seed instead of seeding once per check.
 @pytest.mark.django_db
-def test_demo_world_has_the_region_and_every_role_in_two_organisations():
-    call_command("seed_demo", stdout=StringIO())
+def test_demo_world_is_alive_for_every_role(client, django_capture_on_commit_callbacks, mailoutbox):
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=out)
+
+    # The region, its organisations, and every role in at least two organisations.
     kinds = {k: Organisation.objects.filter(kind=k).count() for k in OrganisationKind.values}
     assert kinds["municipality"] >= 8
     assert kinds["gp_practice"] == 4
@@ -71,21 +80,14 @@ def test_demo_world_has_the_region_and_every_role_in_two_organisations():
         orgs = Membership.objects.filter(role=role).values("organisation").distinct().count()
         assert orgs >= 2, role
 
-
-@pytest.mark.django_db
-def test_demo_logins_work(client):
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
+    # Every printed login works.
     for role in Role:
         user = Membership.objects.filter(role=role).select_related("user").first().user
         assert user.email in out.getvalue()
         assert client.login(username=user.email, password=DEMO_PASSWORD)
         client.logout()
 
-
-@pytest.mark.django_db
-def test_demo_practice_is_alive_with_referrals_in_every_status():
-    call_command("seed_demo", stdout=StringIO())
+    # A living practice: referrals in every status, a self-registration, a handover.
     statuses = set(Referral.objects.values_list("status", flat=True))
     assert statuses == set(ReferralStatus.values)
     assert Referral.objects.filter(source="self", gp_practice__isnull=True).exists()
@@ -93,19 +95,12 @@ def test_demo_practice_is_alive_with_referrals_in_every_status():
     assert handed_over.handover.completed_at is not None
     assert WaitingEpisode.objects.filter(participant__isnull=False).count() >= 5
 
-
-@pytest.mark.django_db
-def test_demo_experts_have_groups_sessions_and_someone_out_of_sight(
-    client, django_capture_on_commit_callbacks, mailoutbox
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo", stdout=StringIO())
+    # The experts' work: groups, sessions with walk-ins, health, a signal mailed once.
     assert PeerGroup.objects.count() == 3
     assert GroupSession.objects.filter(walk_in_count__gt=0).exists()
     assert Attendance.objects.filter(status="present").count() >= 5
-    assert (
-        PositiveHealthMeasurement.objects.filter(participant__public_id="VZ-DEMO0003").count() == 2
-    )
+    lotte = PositiveHealthMeasurement.objects.filter(participant__public_id="VZ-DEMO0003")
+    assert lotte.count() == 2
     signal = Signal.objects.get()
     assert signal.notified_at is not None  # the POH was told, once
     assert [m.to for m in mailoutbox] == [["anna.poh@voorzorg.example"]]
@@ -115,3 +110,14 @@ def test_demo_experts_have_groups_sessions_and_someone_out_of_sight(
     client.logout()
     assert client.login(username="anna.poh@voorzorg.example", password=DEMO_PASSWORD)
     assert "VZ-DEMO0003" in client.get(reverse("groups:signal_list")).content.decode()
+    client.logout()
+
+    # Two years of provider waitlists, with the figures computed for every month.
+    assert WaitingEpisode.objects.filter(external_id__startswith="DEMO-").count() >= 1500
+    assert ComputationRun.objects.count() == 36  # 24 months, their quarters and years
+    total = IndicatorValue.objects.filter(breakdown="total", indicator="aanmeld_within_norm")
+    assert total.filter(suppressed=False, value__isnull=False).count() == 36
+    assert client.login(username="cor.coordinator@voorzorg.example", password=DEMO_PASSWORD)
+    dashboard = client.get(reverse("monitoring:dashboard"))
+    assert dashboard.status_code == 200
+    assert "Cijfers van " in dashboard.content.decode()

@@ -158,6 +158,7 @@ def seed_demo() -> list[DemoUser]:
             membership.save()
     seed_demo_referrals()
     seed_demo_groups()
+    seed_demo_figures()
     return DEMO_USERS
 
 
@@ -470,3 +471,25 @@ def seed_demo_groups() -> None:
         description="Slaapt slecht sinds de brief van de schuldeiser; wil graag dat de "
         "huisarts even belt.",
     )
+
+
+def seed_demo_figures() -> None:
+    """Two years of provider waitlists, and the indicators computed for them.
+
+    The waitlist part is idempotent on its own (external ids). The figures are computed
+    for the last 24 months with their quarters and years only when none exist yet, so
+    a second seed changes nothing; afterwards Celery beat (or "Nu herberekenen") keeps
+    them current, as in production.
+    """
+    from monitoring.demo import seed_demo_waitlist
+    from monitoring.models import ComputationRun
+    from monitoring.periods import Period
+    from monitoring.services import indicators_compute_and_store
+    from monitoring.tasks import history_period_keys
+
+    today = timezone.localdate()
+    seed_demo_waitlist(today=today)
+    if ComputationRun.objects.exists():
+        return
+    for key in history_period_keys(today):
+        indicators_compute_and_store(period=Period.parse(key))
