@@ -81,6 +81,17 @@ class Period:
         """The snapshot day: the period's last day (inclusive)."""
         return self.end
 
+    def as_of(self, day: dt.date) -> Period:
+        """The period as far as it has run on ``day``: for a period still running, its
+        peildatum is ``day`` instead of its (future) last day; otherwise unchanged.
+
+        Open waits counted at a future last day would age every wait by the days still
+        to come; the key stays the same, so the figures replace the period's own rows.
+        """
+        if self.start <= day < self.end:
+            return Period(self.start, day, self.kind)
+        return self
+
     def previous(self) -> Period:
         """The period of the same kind just before this one."""
         return Period.containing(self.start - dt.timedelta(days=1), self.kind)

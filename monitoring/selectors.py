@@ -19,6 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -363,6 +364,10 @@ def dashboard_data(
     """
     if runs is None:
         runs = computation_runs()
+    if period.key in runs:
+        # A period still running when computed was measured up to that day: show that
+        # day as its peildatum, as the engine used it.
+        period = period.as_of(timezone.localdate(runs[period.key]))
     previous = period.previous()
     groups = period_groups(period.key)
     if breakdown != Breakdown.TOTAL:

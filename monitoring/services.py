@@ -72,6 +72,8 @@ def indicators_compute_and_store(*, period: Period) -> int:
     same rows; only ``computed_at`` moves.
     """
     started = time.monotonic()
+    # A running period is measured up to today (its peildatum is today, not its last day).
+    period = period.as_of(timezone.localdate())
     with period_transaction(period.key):
         results = suppress_all(collectors.collect(period=period), min_cell=settings.MIN_CELL)
         computed_at = timezone.now()

@@ -103,28 +103,32 @@ def period_label(period: Period) -> str:
 
 
 def value_text(unit: str, value: Decimal) -> str:
+    # The unit words are translated outside the f-strings: xgettext does not look inside.
     if unit == Unit.PERCENT:
         return f"{number(value)}%"
     if unit == Unit.DAYS:
-        return f"{number(value)} {_('dag') if value == 1 else _('dagen')}"
+        days = _("dag") if value == 1 else _("dagen")
+        return f"{number(value)} {days}"
     if unit == Unit.COUNT:
         return number(value, 0)
     if unit == Unit.POINTS:
         # A change between two measurements: the sign is part of the figure.
-        return f"{signed(value)} {_('punten')}"
-    return f"{number(value)} {_('uur')}"
+        points = _("punten")
+        return f"{signed(value)} {points}"
+    hours = _("uur")
+    return f"{number(value)} {hours}"
 
 
 def delta_text(unit: str, delta: Decimal) -> str:
-    if unit == Unit.PERCENT:
-        return f"{signed(delta)} {_('procentpunt')}"
-    if unit == Unit.DAYS:
-        return f"{signed(delta)} {_('dagen')}"
     if unit == Unit.COUNT:
         return signed(delta, 0)
-    if unit == Unit.POINTS:
-        return f"{signed(delta)} {_('punten')}"
-    return f"{signed(delta)} {_('uur')}"
+    words = {
+        Unit.PERCENT: _("procentpunt"),
+        Unit.DAYS: _("dagen"),
+        Unit.POINTS: _("punten"),
+    }
+    word = words.get(unit, _("uur"))
+    return f"{signed(delta)} {word}"
 
 
 def counts_text(figure: Figure) -> str:

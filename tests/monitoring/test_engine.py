@@ -10,6 +10,7 @@ import time_machine
 from django.conf import settings
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from monitoring import collectors
 from monitoring.indicators.registry import DEFINITIONS
@@ -154,7 +155,8 @@ def test_stored_figures_are_the_collected_figures(db):
     build_world(seed=5, episodes=100, participants=20)
     period = Period.parse("2026")
     indicators_compute_and_store(period=period)
-    expected = collectors.collect(period=period)
+    # A year still running is measured up to today (see the test below).
+    expected = collectors.collect(period=period.as_of(timezone.localdate()))
     for row in IndicatorValue.objects.filter(period="2026"):
         ratio = expected[(row.indicator, row.breakdown, row.group)]
         if row.suppressed:
@@ -340,3 +342,20 @@ def test_admin_shows_figures_read_only_and_norms_editable(
     row.refresh_from_db()
     assert (row.numerator, row.denominator, row.value) == before
     assert client.get("/django-admin/monitoring/norm/add/").status_code == 200
+
+
+def test_a_running_period_is_measured_up_to_today_not_its_future_last_day(db, time_machine):
+    """On 20 November the quarter's open waits are aged to 20 November, not to 31 December:
+    a wait registered on 1 November is 19 days old, within the 28-day norm."""
+    time_machine.move_to(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC))
+    provider = OrganisationFactory(provider=True)
+    WaitingEpisodeFactory.create_batch(
+        settings.MIN_CELL, provider=provider, registration_date=dt.date(2026, 11, 1)
+    )
+    indicators_compute_and_store(period=Period.parse("2026-Q4"))
+    row = IndicatorValue.objects.get(
+        period="2026-Q4", indicator="waiting_for_intake_over_norm", breakdown="total"
+    )
+    assert (row.numerator, row.denominator, row.value) == (0, settings.MIN_CELL, 0)
+    assert Period.parse("2026-Q4").as_of(dt.date(2026, 11, 20)).peildatum == dt.date(2026, 11, 20)
+    assert Period.parse("2026-Q3").as_of(dt.date(2026, 11, 20)).peildatum == dt.date(2026, 9, 30)
