@@ -1,0 +1,126 @@
+"""What the FHIR API may show a membership, and the audit of what it showed.
+
+Every queryset here starts from the domain apps' own scopes (``participant_scope``,
+``referral_scope``, ``groups_for``), so the API can never see more than the pages do.
+Nothing here reads the request beyond the membership; the views pass it in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import HttpRequest
+
+from groups.constants import EnrolmentStatus
+from groups.models import Contact, Enrolment, GroupSession, PeerGroup, PositiveHealthMeasurement
+from groups.selectors import groups_for
+from participants.models import Participant
+from referrals.models import Handover, Referral, WaitingEpisode
+from referrals.selectors import participant_scope, referral_scope
+from voorzorg.accounts.constants import Role
+from voorzorg.accounts.models import Membership
+from voorzorg.audit.models import AuditAction
+from voorzorg.audit.services import Actor
+
+# Roles that work with persons. Coordinators see aggregates only (DOMAIN.md).
+PEOPLE_ROLES = frozenset({Role.POH, Role.EXPERT, Role.ADMIN})
+
+
+def patients_for(membership: Membership | None) -> QuerySet[Participant]:
+    return Participant.objects.filter(participant_scope(membership))
+
+
+def _patient_pks(membership: Membership | None) -> QuerySet[Participant]:
+    # A subquery, so the scope's own joins never multiply the outer rows.
+    return patients_for(membership).values("pk")
+
+
+def referrals_for(membership: Membership | None) -> QuerySet[Referral]:
+    return Referral.objects.filter(referral_scope(membership))
+
+
+def waiting_episodes_for(membership: Membership | None) -> QuerySet[WaitingEpisode]:
+    """Waiting places of visible participants. Imported rows without one never show."""
+    return WaitingEpisode.objects.filter(participant__in=_patient_pks(membership))
+
+
+def handovers_for(membership: Membership | None) -> QuerySet[Handover]:
+    return Handover.objects.filter(referral__in=referrals_for(membership).values("pk"))
+
+
+def peer_groups_for(membership: Membership | None) -> QuerySet[PeerGroup]:
+    """Visible groups with their active-member count and the members the caller may see.
+
+    ``visible_members``: current and former members in the caller's participant scope
+    (a waiting-list place is not membership yet).
+    """
+    members = (
+        Enrolment.objects.filter(participant__in=_patient_pks(membership))
+        .exclude(status=EnrolmentStatus.WAITING)
+        .select_related("participant")
+        .order_by("start_date", "pk")
+    )
+    return (
+        groups_for(membership)
+        .annotate(
+            active_members=Count("enrolments", filter=Q(enrolments__status=EnrolmentStatus.ACTIVE))
+        )
+        .prefetch_related(Prefetch("enrolments", queryset=members, to_attr="visible_members"))
+    )
+
+
+def sessions_for(membership: Membership | None) -> QuerySet[GroupSession]:
+    return GroupSession.objects.filter(group__in=groups_for(membership).values("pk"))
+
+
+def contacts_for(membership: Membership | None) -> QuerySet[Contact]:
+    return Contact.objects.filter(participant__in=_patient_pks(membership))
+
+
+def measurements_for(membership: Membership | None) -> QuerySet[PositiveHealthMeasurement]:
+    return PositiveHealthMeasurement.objects.filter(participant__in=_patient_pks(membership))
+
+
+def details_visible(membership: Membership | None, participants: Iterable[Participant]) -> set[int]:
+    """Pks of the participants whose name, telecom and birth date the caller may see.
+
+    The POH-GGZ of the person's own practice, the expert assigned to one of the person's
+    referrals, an admin (for people already in scope). Not a team lead who sees the
+    person only through her region, nor a facilitator through her group: they get the
+    pseudonym. At most one query, whatever the number of participants.
+    """
+    people = {p.pk: p for p in participants}
+    if not people or membership is None:
+        return set()
+    if membership.role == Role.ADMIN:
+        return set(people)
+    if membership.role == Role.POH:
+        return {pk for pk, p in people.items() if p.gp_practice_id == membership.organisation_id}
+    if membership.role == Role.EXPERT:
+        return set(
+            Referral.objects.filter(
+                participant_id__in=list(people), assigned_expert=membership.user_id
+            ).values_list("participant_id", flat=True)
+        )
+    return set()
+
+
+def audit_shown(
+    request: HttpRequest,
+    *,
+    event: str,
+    person_ids: Iterable[str] = (),
+    granted: bool = True,
+    action: AuditAction = AuditAction.READ,
+) -> None:
+    """One access-log row per distinct person shown; one row without a person if none.
+
+    The person-less row keeps refused look-ups and empty searches in the log too.
+    """
+    ids = list(dict.fromkeys(pid for pid in person_ids if pid))
+    actor = Actor.from_request(request)
+    if ids:
+        actor.audit(action=action, event=event, access_granted=granted, person_ids=ids)
+    else:
+        actor.audit(action=action, event=event, access_granted=granted)

@@ -1,0 +1,39 @@
+"""URLs of the FHIR API, mounted at ``/fhir/``: read and search per resource type."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path, re_path
+
+from .views import (
+    RESOURCE_TYPES,
+    MetadataView,
+    PatientHandoverView,
+    ReadView,
+    SearchView,
+    UnknownView,
+)
+
+app_name = "fhir"
+
+
+def _resource_urls() -> list[URLPattern]:
+    urls = []
+    for name, resource_type in RESOURCE_TYPES.items():
+        urls += [
+            path(name, SearchView.as_view(resource_type=resource_type), name=f"{name}-search"),
+            path(
+                f"{name}/<str:logical_id>",
+                ReadView.as_view(resource_type=resource_type),
+                name=f"{name}-read",
+            ),
+        ]
+    return urls
+
+
+urlpatterns = [
+    path("metadata", MetadataView.as_view(), name="metadata"),
+    # An instance-level operation; path() escapes the "$", so it is matched literally.
+    path("Patient/<str:logical_id>/$handover", PatientHandoverView.as_view(), name="handover"),
+    *_resource_urls(),
+    re_path(r"^(?P<rest>.*)$", UnknownView.as_view(), name="unknown"),
+]
