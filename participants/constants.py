@@ -23,3 +23,9 @@ class LifeDomain(models.TextChoices):
     EDUCATION = "onderwijs", _("Onderwijs")
     HOUSING = "huisvesting", _("Huisvesting")
     SOCIAL = "sociale_relaties", _("Sociale relaties")
+
+
+# What an erased participant's names become, and what replaces a free text that a
+# database constraint requires to be non-empty (a decline reason, a resolution note).
+# Stored data, not interface text: not translated.
+ERASED = "Gewist"

@@ -64,14 +64,26 @@ class Participant(TimeStampedModel):
     prefers_group = models.BooleanField(_("voorkeur: groep"), default=False)
     prefers_one_on_one = models.BooleanField(_("voorkeur: één-op-één"), default=False)
     prefers_digital = models.BooleanField(_("voorkeur: digitaal"), default=False)
+    # Set once by ``participants.services``: the record is an anonymous tombstone from then
+    # on (see ``participant_erase``). Also the state guard of the retention job.
+    erased_at = models.DateTimeField(_("gewist op"), null=True, blank=True, editable=False)
+    erasure_reason = models.CharField(
+        _("reden van wissen"),
+        max_length=500,
+        blank=True,
+        editable=False,
+        help_text=_("Zonder namen of medische gegevens: die zijn juist gewist."),
+    )
 
     class Meta:
         verbose_name = _("deelnemer")
         verbose_name_plural = _("deelnemers")
         ordering = ["family_name", "given_name"]
         constraints = [
+            # Someone must be reachable, until the record is erased and nobody is.
             models.CheckConstraint(
-                condition=~Q(phone="") | ~Q(email=""), name="participant_has_phone_or_email"
+                condition=~Q(phone="") | ~Q(email="") | Q(erased_at__isnull=False),
+                name="participant_has_phone_or_email",
             )
         ]
 
@@ -81,6 +93,10 @@ class Participant(TimeStampedModel):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
 
 class Consent(TimeStampedModel):

@@ -1,16 +1,30 @@
-"""Writes for participants: consents."""
+"""Writes for participants: consents, and erasure (on request and after the retention period)."""
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from groups.models import Contact, Signal
+from referrals.constants import OPEN_STATUSES
+from referrals.models import Handover, Referral, ReferralEvent
+from referrals.selectors import participant_scope
+from voorzorg.accounts.constants import Role
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
+from .constants import ERASED
 from .models import Consent, Participant
+from .selectors import participants_expired
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -39,3 +53,179 @@ def consent_give(*, actor: Actor, participant: Participant, kind: str) -> Consen
         action=AuditAction.UPDATE, event=f"consent.give:{kind}", person_id=participant.public_id
     )
     return consent
+
+
+# --- Erasure ------------------------------------------------------------------------------
+#
+# Erasing a participant turns the record into an anonymous tombstone rather than deleting
+# rows, because the aggregated indicators (monitoring.collectors) count waits, referrals,
+# contacts, group places, attendance, measurements and signals per participant:
+# ``collect(period=...)`` must give the same figures before and after an erasure, or
+# every erasure would silently rewrite published figures. So:
+#
+# - removed: names (-> "Gewist"), date of birth, phone, e-mail, postcode, preferences,
+#   consents, and every free text written about the person (help questions, decline
+#   reasons, status-change notes, handover summaries, contact notes, signal texts);
+#   life domains and network partners (what the person struggled with; no figure uses them);
+# - kept, now about nobody in particular: dates, statuses, care level, provider,
+#   municipality, group places and attendance, Positieve Gezondheid scores, signal times.
+#   Waiting episodes keep their link to the tombstone (not NULL): "in beeld" joins an
+#   open wait to the same participant's referrals, groups and contacts, so unlinking would
+#   lower in_bridging_care for past periods. The tombstone reveals no more than the link.
+#
+# The public id stays as the tombstone's key. It is a random pseudonym (``new_public_id``)
+# that says nothing about the person, and it is what the append-only NEN 7513 access log
+# records (``person_id``): kept, the log's rows, the erasure's own included, still resolve
+# to one (erased) record instead of to nothing.
+
+ERASABLE_ROLES = frozenset({Role.ADMIN})
+RETENTION = "retention"
+
+
+def participant_erase_refusal(participant: Participant) -> str | None:
+    """Why this participant cannot be erased now, in Dutch; None when they can."""
+    if participant.erased_at is not None:
+        return _("De gegevens van deze deelnemer zijn al gewist.")
+    if participant.referrals.filter(status__in=sorted(OPEN_STATUSES)).exists():
+        return _(
+            "Deze deelnemer heeft nog een lopende verwijzing (aangemeld, geaccepteerd of in "
+            "overbrugging). Rond die eerst af: sluit de verwijzing af of trek haar in, en "
+            "wis de gegevens daarna."
+        )
+    return None
+
+
+@transaction.atomic
+def participant_erase(*, actor: Actor, participant: Participant, reason: str) -> Participant:
+    """Erase a participant on request (AVG art. 17): anonymise, in one transaction.
+
+    Only a functional administrator, and never while a referral is still open. Either
+    everything personal is gone or nothing changed. Writes the audit row (action D,
+    event ``participant.erase``). Raises ``ApplicationError`` with a Dutch message.
+    """
+    membership = actor.membership
+    if membership is None or membership.role not in ERASABLE_ROLES:
+        raise ApplicationError(_("Alleen een functioneel beheerder kan gegevens wissen."))
+    # Defence in depth: the view already passed ``participant_get_for``, but a service
+    # may be called from elsewhere (shell, API). Same scope definition, so they cannot drift.
+    if not Participant.objects.filter(participant_scope(membership), pk=participant.pk).exists():
+        raise ApplicationError(_("U mag de gegevens van deze deelnemer niet wissen."))
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Geef de reden van het wissen op."))
+    locked = _lock(participant.pk)
+    refusal = participant_erase_refusal(locked)
+    if refusal:
+        raise ApplicationError(refusal)
+    _anonymise(locked, reason=reason, now=timezone.now())
+    actor.audit(action=AuditAction.DELETE, event="participant.erase", person_id=locked.public_id)
+    return locked
+
+
+@dataclass
+class RetentionRun:
+    """What one run of the retention job did: public ids erased, and ids that failed."""
+
+    erased: list[str] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def retention_erase_expired(*, today: dt.date, retention_days: int | None = None) -> RetentionRun:
+    """Erase every participant whose retention period ran out (``participants_expired``).
+
+    Safe to run twice or concurrently. One transaction per participant: a failure leaves
+    the others erased and that one untouched, for the next run. Each erasure is logged
+    with no actor, on behalf of "retention".
+    """
+    days = settings.PARTICIPANT_RETENTION_DAYS if retention_days is None else retention_days
+    run = RetentionRun()
+    for pk in list(
+        participants_expired(today=today, retention_days=days).values_list("pk", flat=True)
+    ):
+        try:
+            public_id = _erase_if_expired(pk, today=today, retention_days=days)
+        except DatabaseError:
+            logger.exception("Retention: participant %s could not be erased", pk)
+            run.failed.append(pk)
+            continue
+        if public_id is not None:
+            run.erased.append(public_id)
+    return run
+
+
+@transaction.atomic
+def _erase_if_expired(pk: int, *, today: dt.date, retention_days: int) -> str | None:
+    locked = _lock(pk)
+    # idempotency: a state guard, checked again under the row lock. An erased participant
+    # (erased_at set) is no longer "expired", nor is one who got a new referral or contact
+    # since the list was read; a concurrent run waits on the lock and then skips.
+    still_expired = participants_expired(today=today, retention_days=retention_days)
+    if not still_expired.filter(pk=pk).exists():
+        return None
+    # Stored data, like ERASED: Dutch, not translated into the worker's language.
+    reason = f"Bewaartermijn van {retention_days} dagen verstreken."
+    _anonymise(locked, reason=reason, now=timezone.now())
+    Actor(user=None, membership=None).audit(
+        action=AuditAction.DELETE,
+        event="participant.erase",
+        person_id=locked.public_id,
+        on_behalf_of=RETENTION,
+    )
+    return locked.public_id
+
+
+def _lock(pk: int) -> Participant:
+    # FOR UPDATE on the participant also blocks (on PostgreSQL) new rows that reference it:
+    # inserting a referral, contact or signal takes FOR KEY SHARE on this row. So no open
+    # referral can appear between the refusal check and the erasure.
+    return Participant.objects.select_for_update().get(pk=pk)
+
+
+def _anonymise(participant: Participant, *, reason: str, now: dt.datetime) -> None:
+    """The erasure itself; the caller holds the transaction and the row lock."""
+    _erase_person(participant, reason=reason, now=now)
+    _erase_referral_records(participant)
+    _erase_group_records(participant)
+
+
+def _erase_person(participant: Participant, *, reason: str, now: dt.datetime) -> None:
+    p = participant
+    p.given_name = ERASED
+    p.family_name = ERASED
+    p.date_of_birth = None
+    p.phone = ""
+    p.email = ""
+    p.postcode4 = ""
+    p.prefers_group = p.prefers_one_on_one = p.prefers_digital = False
+    p.erased_at = now
+    p.erasure_reason = reason[: Participant._meta.get_field("erasure_reason").max_length]
+    # Kept: public_id (the tombstone's key), municipality (first_contact_within_7_days
+    # is broken down by it), GP practice (who may see the tombstone), target group.
+    # No full_clean: an erasure must not fail on an old record that today's validation
+    # would refuse; the database's own constraints still hold.
+    p.save()
+    # Consents are about a person who, for this system, no longer exists.
+    p.consents.all().delete()
+
+
+def _erase_referral_records(participant: Participant) -> None:
+    # Bulk updates: one statement per table, and no per-row validation, which would
+    # refuse the emptied required texts (a help question is required when registering).
+    referrals = Referral.objects.filter(participant=participant)
+    referrals.update(help_question="", life_domains=[])
+    # A declined referral must keep a non-empty reason (constraint referral_declined_has_reason).
+    referrals.exclude(decline_reason="").update(decline_reason=ERASED)
+    ReferralEvent.objects.filter(referral__participant=participant).update(reason="")
+    Handover.objects.filter(referral__participant=participant).update(
+        summary="", life_domain_status="", provider_contact=""
+    )
+
+
+def _erase_group_records(participant: Participant) -> None:
+    Contact.objects.filter(participant=participant).update(
+        note="", life_domains=[], partner="", partner_organisation=""
+    )
+    signals = Signal.objects.filter(participant=participant)
+    signals.update(description="", acknowledge_note="")
+    # A resolved signal must keep a non-empty note (constraint signal_resolved_has_note).
+    signals.exclude(resolution_note="").update(resolution_note=ERASED)

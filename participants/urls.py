@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "participants"
+
+urlpatterns = [
+    # AVG: inzage and dataportabiliteit (POH of the practice, admin), erasure (admin).
+    path("deelnemers/<int:pk>/gegevens/", views.export_page, name="export"),
+    path("deelnemers/<int:pk>/gegevens.json", views.export_json, name="export_json"),
+    path("deelnemers/<int:pk>/wissen/", views.erase, name="erase"),
+]

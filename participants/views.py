@@ -1,0 +1,96 @@
+"""AVG pages: a participant's data as a printable page and as JSON, and erasure on request.
+
+Who may export: the POH of the participant's practice and the functional administrator.
+Not an experience expert (nor a coordinator): an AVG request for inzage or a copy is the
+controller's business and goes through the GP practice or the functional administrator,
+who check who is asking. An expert sees only part of the record (her referrals, her
+groups) and must not hand out a copy of all of it. Erasure: the administrator only.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from referrals.constants import OPEN_STATUSES
+from referrals.selectors import participant_get_for
+from voorzorg.accounts.access import role_required
+from voorzorg.accounts.constants import Role
+from voorzorg.audit.models import AuditAction
+from voorzorg.audit.services import Actor
+from voorzorg.core.exceptions import ApplicationError
+
+from .forms import ErasureForm
+from .selectors import participant_export
+from .services import participant_erase, participant_erase_refusal
+
+EXPORT_ROLES = (Role.POH, Role.ADMIN)
+
+
+def _audit_export(request: HttpRequest, public_id: str, kind: str) -> None:
+    # NEN 7513: the gate logged the read; this logs that a copy left the system.
+    Actor.from_request(request).audit(
+        action=AuditAction.EXPORT, event=f"participant.export:{kind}", person_id=public_id
+    )
+
+
+@role_required(*EXPORT_ROLES)
+@never_cache
+def export_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """All of a participant's data, readable and printable (AVG inzage)."""
+    participant = participant_get_for(request, pk)
+    data = participant_export(participant)
+    _audit_export(request, participant.public_id, "html")
+    return render(request, "participants/export.html", {"participant": participant, "data": data})
+
+
+@role_required(*EXPORT_ROLES)
+@never_cache
+def export_json(request: HttpRequest, pk: int) -> HttpResponse:
+    """The same data as a JSON download (AVG dataportabiliteit, art. 20)."""
+    participant = participant_get_for(request, pk)
+    data = participant_export(participant)
+    _audit_export(request, participant.public_id, "json")
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = (
+        f'attachment; filename="voorzorg-{participant.public_id}-{stamp}.json"'
+    )
+    return response
+
+
+@role_required(Role.ADMIN)
+@never_cache
+def erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm page, then erasure on request (AVG art. 17)."""
+    participant = participant_get_for(request, pk)
+    form = ErasureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant_erase(
+                actor=Actor.from_request(request),
+                participant=participant,
+                reason=form.cleaned_data["reason"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("De gegevens van deelnemer %(id)s zijn gewist.") % {"id": participant.public_id},
+            )
+            return redirect("referrals:participant", participant.pk)
+    return render(
+        request,
+        "participants/erase.html",
+        {
+            "participant": participant,
+            "form": form,
+            "refusal": participant_erase_refusal(participant),
+            "open_referrals": participant.referrals.filter(status__in=sorted(OPEN_STATUSES)),
+        },
+    )
