@@ -1,8 +1,9 @@
 """Reads about peer groups that leave the app, and the access gate for one group.
 
 Scope (DOMAIN.md): an experience expert sees the groups she facilitates, a team lead also
-the groups of her region, an admin all; POH-GGZ and coordinators see no group (a group's
-roster is a list of persons).
+the groups of her region, an admin the groups of her organisation's region(s) (emergency
+access opens one person's record, never a group's roster); POH-GGZ and coordinators see
+no group (a group's roster is a list of persons).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def group_scope(membership: Membership | None) -> Q:
     if membership is None:
         return Q(pk__in=[])
     if membership.role == Role.ADMIN:
-        return Q()
+        return Q(municipality__regions__in=regions_of(membership))
     if membership.role == Role.EXPERT:
         scope = Q(facilitators=membership.user_id)
         if membership.is_team_lead:

@@ -4,21 +4,30 @@ Scope per role (DOMAIN.md, "Who uses the app"):
 - POH-GGZ: people and referrals of her own GP practice;
 - experience expert: referrals assigned to her; a team lead also her region's referrals;
 - coordinator: no person at all;
-- admin: everything, and every access is logged.
+- admin (functioneel beheerder): like a team lead, the region(s) of her organisation:
+  referrals of those regions, and participants with such a referral or living in one of
+  their municipalities. Outside it, one participant at a time by emergency access
+  (break-the-glass, ``voorzorg.audit``): a grant she gives herself with a reason, for a
+  limited time, reviewed afterwards by another admin; every row logged under it is marked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
 from django.db.models import Case, Q, QuerySet, When
 from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from participants.models import Participant
-from voorzorg.accounts.constants import Role
-from voorzorg.accounts.models import Membership, Region
+from voorzorg.accounts.constants import OrganisationKind, Role
+from voorzorg.accounts.models import Membership, Organisation, Region
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
+from voorzorg.audit.selectors import break_glass_person_ids
 from voorzorg.audit.services import Actor
 from voorzorg.core.treeknorm import AANMELD_NORM_DAYS, BEHANDEL_NORM_DAYS
 
@@ -29,10 +38,17 @@ _NOTHING = Q(pk__in=[])
 
 
 def regions_of(membership: Membership) -> QuerySet[Region]:
-    """The regions an organisation works in: those holding its municipality."""
+    """The regions an organisation works in: those holding its municipality.
+
+    A municipality (an admin often works for one) is its own municipality: it has no
+    "gemeente van vestiging" of its own.
+    """
     if membership.role == Role.COORDINATOR:
         return Region.objects.filter(pk=membership.region_id)
-    return Region.objects.filter(municipalities=membership.organisation.municipality_id)
+    organisation = membership.organisation
+    if organisation.kind == OrganisationKind.MUNICIPALITY:
+        return Region.objects.filter(municipalities=organisation.pk)
+    return Region.objects.filter(municipalities=organisation.municipality_id)
 
 
 def referral_scope(membership: Membership | None) -> Q:
@@ -40,7 +56,10 @@ def referral_scope(membership: Membership | None) -> Q:
     if membership is None:
         return _NOTHING
     if membership.role == Role.ADMIN:
-        return Q()
+        # Her regions, and whoever she holds emergency access to right now.
+        return Q(region__in=regions_of(membership)) | Q(
+            participant__public_id__in=break_glass_person_ids(membership)
+        )
     if membership.role == Role.POH:
         return Q(gp_practice=membership.organisation_id)
     if membership.role == Role.EXPERT:
@@ -56,7 +75,14 @@ def participant_scope(membership: Membership | None) -> Q:
     if membership is None:
         return _NOTHING
     if membership.role == Role.ADMIN:
-        return Q()
+        regions = regions_of(membership)
+        with_referral_there = Referral.objects.filter(region__in=regions).values("participant_id")
+        living_there = Organisation.objects.filter(regions__in=regions).values("pk")
+        return (
+            Q(pk__in=with_referral_there)
+            | Q(municipality__in=living_there)
+            | Q(public_id__in=break_glass_person_ids(membership))
+        )
     if membership.role == Role.POH:
         return Q(gp_practice=membership.organisation_id)
     if membership.role == Role.EXPERT:
@@ -73,6 +99,26 @@ def participant_scope(membership: Membership | None) -> Q:
         )
         return Q(pk__in=visible) | Q(pk__in=in_her_groups)
     return _NOTHING
+
+
+def _not_found(request: HttpRequest, membership: Membership | None) -> Http404:
+    """A gate's 404. An admin is offered emergency access on the "not found" page.
+
+    Offered for every refusal alike, whether the record exists or not, so the offer
+    itself reveals nothing; the request form does not look the number up either.
+    """
+    if membership is not None and membership.role == Role.ADMIN:
+        messages.info(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _("Valt dit dossier buiten uw regio en moet u het nu inzien?"),
+                reverse("audit:break_glass"),
+                _("Noodtoegang aanvragen"),
+            ),
+            fail_silently=True,
+        )
+    return Http404()
 
 
 def referral_get_for(request: HttpRequest, pk: int, *, event: str = "referral.view") -> Referral:
@@ -99,12 +145,16 @@ def referral_get_for(request: HttpRequest, pk: int, *, event: str = "referral.vi
         person_id=person,
     )
     if referral is None:
-        raise Http404
+        raise _not_found(request, membership)
     return referral
 
 
 def participant_get_for(request: HttpRequest, pk: int) -> Participant:
-    """The access gate for one participant: 404 outside scope, audited either way."""
+    """The access gate for one participant: 404 outside scope, audited either way.
+
+    An admin's active emergency-access grant is part of her scope, so it lets her in
+    here, and the audit row points to the grant (``audit_log``).
+    """
     membership = current_membership(request)
     participant = (
         Participant.objects.filter(participant_scope(membership), pk=pk)
@@ -114,6 +164,32 @@ def participant_get_for(request: HttpRequest, pk: int) -> Participant:
     Actor.from_request(request).audit(
         action=AuditAction.READ,
         event=f"participant.view:{pk}",
+        access_granted=participant is not None,
+        person_id=participant.public_id if participant else "",
+    )
+    if participant is None:
+        raise _not_found(request, membership)
+    return participant
+
+
+def participant_get_by_number_for(
+    request: HttpRequest, public_id: str, *, event: str = "participant.view"
+) -> Participant:
+    """The same gate, by participant number (VZ-...): 404 outside scope, audited either way.
+
+    A refused look-up logs no number: the number typed may belong to nobody, or to
+    someone the user may not know of.
+    """
+    membership = current_membership(request)
+    number = public_id.strip().upper()
+    participant = (
+        Participant.objects.filter(participant_scope(membership), public_id=number)
+        .select_related("gp_practice", "municipality")
+        .first()
+    )
+    Actor.from_request(request).audit(
+        action=AuditAction.READ,
+        event=event,
         access_granted=participant is not None,
         person_id=participant.public_id if participant else "",
     )
@@ -132,7 +208,7 @@ def referral_queryset_for(membership: Membership | None) -> QuerySet[Referral]:
 
 
 def intake_queue_for(membership: Membership | None) -> QuerySet[Referral]:
-    """Submitted referrals a team lead (her regions) or an admin (all) should pick up.
+    """Submitted referrals a team lead or an admin should pick up: those of her regions.
 
     Urgent first, then oldest referral first: the one-week aim for a first contact
     runs from the referral date.
@@ -140,7 +216,9 @@ def intake_queue_for(membership: Membership | None) -> QuerySet[Referral]:
     if membership is None:
         return Referral.objects.none()
     if membership.role == Role.ADMIN:
-        scope = Q()
+        # Her regions only, like a team lead: emergency access opens one record, not
+        # a place in another region's queue.
+        scope = Q(region__in=regions_of(membership))
     elif membership.role == Role.EXPERT and membership.is_team_lead:
         scope = Q(region__in=regions_of(membership))
     else:

@@ -98,12 +98,14 @@ def signal_scope(membership: Membership | None) -> Q:
 
     POH-GGZ: her practice's participants. Expert: the signals she raised, those about
     participants she may see (they show on the participant page), and, for a team lead,
-    her region's. Admin: all. Anyone else: none.
+    her region's. Admin: those about the participants she may see (her organisation's
+    regions, and whoever she holds emergency access to). Anyone else: none.
     """
     if membership is None:
         return Q(pk__in=[])
     if membership.role == Role.ADMIN:
-        return Q()
+        visible = Participant.objects.filter(participant_scope(membership)).values("pk")
+        return Q(participant__in=visible)
     if membership.role == Role.POH:
         return Q(participant__gp_practice=membership.organisation_id)
     if membership.role == Role.EXPERT:
@@ -119,7 +121,7 @@ def signal_list_for(membership: Membership | None) -> QuerySet[Signal]:
     """The Signalen page: open first (crisis, urgent, concern), newest first within.
 
     POH-GGZ: her practice's signals; expert: the ones she raised; team lead: also her
-    region's; admin: all.
+    region's; admin: those of the participants she may see (``signal_scope``).
     """
     if membership is None:
         return Signal.objects.none()

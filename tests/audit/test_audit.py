@@ -40,8 +40,9 @@ def test_audit_log_writes_exactly_the_nen7513_fields(poh_anna):
     assert field_names == {
         "id", "timestamp", "actor", "actor_label", "on_behalf_of", "organisation",
         "organisation_label", "role", "person_id", "action", "event", "client_address",
-        "access_granted",
+        "access_granted", "break_glass_grant",
     }  # fmt: skip
+    assert row.break_glass_grant is None  # set only under emergency access
 
 
 @pytest.mark.django_db
@@ -130,8 +131,8 @@ def test_database_itself_refuses_update_and_delete(row):
 
 
 @pytest.mark.django_db
-def test_admin_shows_the_log_read_only(client, admin_ada, row):
-    client.force_login(admin_ada)
+def test_admin_shows_the_log_read_only(client_for, admin_ada, row):
+    client = client_for(admin_ada)  # signed in past the second factor
     url = f"/django-admin/audit/accesslog/{row.pk}/change/"
     response = client.get(url)
     assert response.status_code == 200

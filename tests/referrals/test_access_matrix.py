@@ -68,6 +68,29 @@ def test_anonymous_is_sent_to_sign_in(client, referral_a, name, arg, method):
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
+# An admin's own scope is her organisation's region (admin_ada: the municipality of region
+# Groningen, where referral_a is, hence 200 above). Outside it, every person page is a 404
+# until she asks for emergency access (tests/audit/test_break_glass.py).
+ADMIN_ELSEWHERE = {row[0]: (404 if row[1] else row[7]) for row in MATRIX if row[7] != 403}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "arg", "method"), [row[:3] for row in MATRIX if row[7] != 403])
+def test_admin_outside_her_region(client_for, admin_ada, name, arg, method):
+    from tests.factories import OrganisationFactory, ReferralFactory, RegionFactory
+
+    elsewhere = OrganisationFactory(municipality_kind=True, name="Amsterdam", cbs_code="GM0363")
+    far = RegionFactory(name="Amsterdam")
+    far.municipalities.add(elsewhere)
+    practice = OrganisationFactory(name="Praktijk Zuid", municipality=elsewhere)
+    referral = ReferralFactory(
+        participant__gp_practice=practice, participant__municipality=elsewhere, region=far
+    )
+    response = getattr(client_for(admin_ada), method)(url_for(name, arg, referral))
+    assert response.status_code == ADMIN_ELSEWHERE[name]
+    assert Referral.objects.get(pk=referral.pk).status == "submitted"
+
+
 def test_every_referrals_url_is_in_the_matrix():
     from referrals.urls import urlpatterns
 

@@ -111,9 +111,10 @@ def test_queue_shows_only_submitted_referrals_of_the_leads_region_urgent_first(
     assert body.index("Urgent Eerst") < body.index("Sanne Kuipers")
     shown = set(AccessLog.objects.filter(event="referrals.intake_queue").values_list("person_id"))
     assert shown == {(urgent.participant.public_id,), (referral_a.participant.public_id,)}
-    # The admin sees every region's queue.
+    # An admin sees her own region's queue, not another region's.
     admin_body = client_for(admin_ada).get(reverse("referrals:intake_queue")).content.decode()
-    assert "Ver Weg" in admin_body
+    assert "Sanne Kuipers" in admin_body
+    assert "Ver Weg" not in admin_body
 
 
 @pytest.mark.django_db

@@ -1,0 +1,110 @@
+"""Forms of the audit pages: the viewer's filters, emergency access and its review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from voorzorg.accounts.models import Organisation
+
+from .models import AuditAction
+from .selectors import LogFilter
+from .services import BREAK_GLASS_MIN_REASON, normalise_participant_number
+
+YES_NO = [("", _("alle")), ("ja", _("ja")), ("nee", _("nee"))]
+
+
+class AccessLogFilterForm(forms.Form):
+    """The audit viewer's filters (GET). Invalid input filters nothing rather than failing."""
+
+    person = forms.CharField(label=_("Deelnemernummer"), required=False, max_length=16)
+    user = forms.CharField(label=_("Gebruiker (e-mail)"), required=False, max_length=254)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisatie"),
+        queryset=Organisation.objects.order_by("name"),
+        required=False,
+        empty_label=_("alle"),
+    )
+    action = forms.ChoiceField(
+        label=_("Handeling"), choices=[("", _("alle")), *AuditAction.choices], required=False
+    )
+    date_from = forms.DateField(
+        label=_("Van"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Tot en met"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    granted = forms.ChoiceField(label=_("Toegang verleend"), choices=YES_NO, required=False)
+    break_glass = forms.BooleanField(label=_("Alleen noodtoegang"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name != "break_glass":
+                css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+                field.widget.attrs.setdefault("class", css)
+
+    def clean_person(self) -> str:
+        return normalise_participant_number(self.cleaned_data["person"])
+
+    def clean_user(self) -> str:
+        return self.cleaned_data["user"].strip()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("De einddatum ligt vóór de begindatum."))
+        return data
+
+    def log_filter(self) -> LogFilter:
+        """The filter to apply; the empty filter when the form is not valid."""
+        if not self.is_bound or not self.is_valid():
+            return LogFilter()
+        d = self.cleaned_data
+        return LogFilter(
+            person_id=d["person"],
+            user_email=d["user"],
+            organisation=d["organisation"],
+            action=d["action"],
+            date_from=d["date_from"],
+            date_to=d["date_to"],
+            access_granted={"ja": True, "nee": False}.get(d["granted"]),
+            break_glass_only=d["break_glass"],
+        )
+
+
+class BreakGlassRequestForm(forms.Form):
+    """Shows the fields; deciding is the service's job (``break_glass_request``).
+
+    No validation of its own: every submission, however incomplete, goes to the service,
+    which logs refused attempts too, and its refusal is shown next to the field it names.
+    """
+
+    person_id = forms.CharField(
+        label=_("Deelnemernummer"),
+        required=False,
+        max_length=64,
+        help_text=_("Bijvoorbeeld VZ-7KQ4M2XA."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    reason = forms.CharField(
+        label=_("Reden"),
+        required=False,
+        help_text=_(
+            "Waarom moet u dit dossier nu inzien, buiten uw eigen regio? Minstens "
+            "%(n)d tekens. Een andere beheerder beoordeelt dit achteraf."
+        )
+        % {"n": BREAK_GLASS_MIN_REASON},
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class BreakGlassReviewForm(forms.Form):
+    note = forms.CharField(
+        label=_("Uw beoordeling"),
+        help_text=_("Was de toegang nodig en bleef ze binnen de reden? Wat spreekt u af?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,117 @@
+"""Reads of the access log and of emergency-access grants.
+
+The access log is read by administrators (the audit viewer and its export) and, for one
+person at a time, by whoever may give that person an overview of who looked at her record
+(AVG inzage). Every read here returns rows as they were written: labels, not joins, so a
+page costs the same number of queries however many rows it shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from voorzorg.accounts.models import Membership, Organisation
+
+from .models import AccessLog, BreakGlassGrant
+
+
+def break_glass_person_ids(membership: Membership) -> QuerySet[BreakGlassGrant]:
+    """Participant numbers this membership holds active emergency access to, as a subquery.
+
+    For the scope functions (``referrals.selectors``): a grant lets its holder in only in
+    the role she asked it in, and only until it expires.
+    """
+    return (
+        BreakGlassGrant.objects.active()
+        .filter(user=membership.user_id, membership=membership.pk)
+        .values("person_id")
+    )
+
+
+def break_glass_grant_for(membership: Membership | None, person_id: str) -> BreakGlassGrant | None:
+    """The membership's active grant for this participant number, the newest; or None."""
+    if membership is None or not person_id:
+        return None
+    return (
+        BreakGlassGrant.objects.active()
+        .filter(user=membership.user_id, membership=membership.pk, person_id=person_id)
+        .order_by("-granted_at", "-pk")
+        .first()
+    )
+
+
+def grants_awaiting_review() -> QuerySet[BreakGlassGrant]:
+    """Te beoordelen noodtoegang: oldest first, the ones waiting longest on top."""
+    return (
+        BreakGlassGrant.objects.awaiting_review()
+        .select_related("user")
+        .order_by("granted_at", "pk")
+    )
+
+
+def grants_recently_reviewed(limit: int = 20) -> list[BreakGlassGrant]:
+    return list(
+        BreakGlassGrant.objects.filter(reviewed_at__isnull=False)
+        .select_related("user", "reviewed_by")
+        .order_by("-reviewed_at", "-pk")[:limit]
+    )
+
+
+def grant_get(pk: int) -> BreakGlassGrant | None:
+    return BreakGlassGrant.objects.select_related("user", "reviewed_by").filter(pk=pk).first()
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """What the audit viewer filters on; every field optional."""
+
+    person_id: str = ""
+    user_email: str = ""
+    organisation: Organisation | None = None
+    action: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    access_granted: bool | None = None
+    break_glass_only: bool = False
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """Local midnight at the start of ``day`` (Europe/Amsterdam), as an aware datetime."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def access_log_search(f: LogFilter) -> QuerySet[AccessLog]:
+    """Log rows matching the filter, newest first. Periods are whole local days, inclusive."""
+    rows = AccessLog.objects.all()
+    if f.person_id:
+        rows = rows.filter(person_id=f.person_id)
+    if f.user_email:
+        rows = rows.filter(actor_label__iexact=f.user_email)
+    if f.organisation is not None:
+        rows = rows.filter(organisation=f.organisation.pk)
+    if f.action:
+        rows = rows.filter(action=f.action)
+    if f.date_from:
+        rows = rows.filter(timestamp__gte=_day_start(f.date_from))
+    if f.date_to:
+        # Up to, not including, the next local midnight: the "to" day counts in full.
+        rows = rows.filter(timestamp__lt=_day_start(f.date_to + dt.timedelta(days=1)))
+    if f.access_granted is not None:
+        rows = rows.filter(access_granted=f.access_granted)
+    if f.break_glass_only:
+        rows = rows.filter(break_glass_grant__isnull=False)
+    return rows.order_by("-timestamp", "-id")
+
+
+def access_history_of(person_id: str) -> QuerySet[AccessLog]:
+    """Every row about one participant, newest first: the AVG access overview."""
+    return AccessLog.objects.filter(person_id=person_id).order_by("-timestamp", "-id")
+
+
+def rows_under_grant(grant: BreakGlassGrant) -> QuerySet[AccessLog]:
+    """What was done under a grant, oldest first: what its reviewer reads."""
+    return AccessLog.objects.filter(break_glass_grant=grant.pk).order_by("timestamp", "id")

@@ -1,0 +1,312 @@
+"""The audit pages: the access-log viewer and export, one person's access overview, and
+emergency access (break-the-glass) with its review.
+
+Every page here is itself logged: reading the log is an access like any other (NEN 7513).
+The per-person overview reads the participant through the referrals app's access gate for
+a POH-GGZ: the one place in the audit app that looks above itself, because "may she see
+this person?" has one definition and it lives there.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from voorzorg.accounts.access import role_required
+from voorzorg.accounts.constants import Role
+from voorzorg.accounts.selectors import current_membership
+from voorzorg.core.exceptions import ApplicationError
+
+from .forms import AccessLogFilterForm, BreakGlassRequestForm, BreakGlassReviewForm
+from .models import AuditAction, BreakGlassGrant
+from .selectors import (
+    access_history_of,
+    access_log_search,
+    grant_get,
+    grants_awaiting_review,
+    grants_recently_reviewed,
+    rows_under_grant,
+)
+from .services import (
+    Actor,
+    break_glass_minutes,
+    break_glass_request,
+    break_glass_review,
+    normalise_participant_number,
+)
+
+PAGE_SIZE = 50
+
+# Cells a spreadsheet would read as a formula (OWASP CSV injection).
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+
+
+# --- The viewer -----------------------------------------------------------------------------
+
+
+@role_required(Role.ADMIN)
+def log_view(request: HttpRequest) -> HttpResponse:
+    """Toegangslog: filter, newest first, 50 a page. A fixed number of queries per page.
+
+    Logged as one "audit.view" row per page shown, naming the person when the filter asks
+    for one: the page shows pseudonymous numbers and access metadata, not records, and a
+    row per number shown would soon fill the log with records of itself.
+    """
+    form = AccessLogFilterForm(request.GET or None)
+    log_filter = form.log_filter()
+    page = Paginator(access_log_search(log_filter), PAGE_SIZE).get_page(request.GET.get("pagina"))
+    rows = list(page.object_list)
+    Actor.from_request(request).audit(
+        action=AuditAction.READ, event="audit.view", person_id=log_filter.person_id
+    )
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    return render(
+        request,
+        "audit/log.html",
+        {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
+    )
+
+
+@role_required(Role.ADMIN)
+def log_export(request: HttpRequest) -> HttpResponse:
+    """The filtered rows, all pages, as CSV for Excel. Logged as action E per person in it.
+
+    The file leaves the application, so, like every export of person data, each person
+    it names gets an export row (one row without a person when it names none).
+    """
+    form = AccessLogFilterForm(request.GET or None)
+    rows = access_log_search(form.log_filter())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="toegangslog-{stamp}.csv"'
+    # A BOM and semicolons: what Dutch Excel opens correctly by double-click.
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(
+        [
+            _("Tijdstip"),
+            _("Gebruiker"),
+            _("Namens"),
+            _("Organisatie"),
+            _("Rol"),
+            _("Deelnemernummer"),
+            _("Handeling"),
+            _("Gebeurtenis"),
+            _("Adres"),
+            _("Toegang verleend"),
+            _("Noodtoegang"),
+        ]
+    )
+    people: dict[str, None] = {}
+    for row in rows.iterator(chunk_size=2000):
+        if row.person_id:
+            people[row.person_id] = None
+        writer.writerow(
+            [
+                _csv_safe(v)
+                for v in (
+                    timezone.localtime(row.timestamp).isoformat(),
+                    row.actor_label,
+                    row.on_behalf_of,
+                    row.organisation_label,
+                    row.role,
+                    row.person_id,
+                    row.action,
+                    row.event,
+                    row.client_address or "",
+                    _("ja") if row.access_granted else _("nee"),
+                    row.break_glass_grant_id or "",
+                )
+            ]
+        )
+    Actor.from_request(request).audit(
+        action=AuditAction.EXPORT, event="audit.export", person_ids=list(people) or [""]
+    )
+    return response
+
+
+# --- One person's access overview (AVG inzage) ----------------------------------------------
+
+
+@role_required(Role.ADMIN, Role.POH)
+def participant_overview(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Who accessed this person's record, when, how, in which role; printable.
+
+    Admins: any participant number (the page shows access metadata, which the viewer
+    shows them anyway). A POH-GGZ: only a participant of her practice, through the
+    participant gate (404 otherwise, never revealing that the number exists).
+    """
+    from referrals.selectors import participant_get_by_number_for
+
+    membership = current_membership(request)
+    number = normalise_participant_number(public_id)
+    participant = None
+    if membership.role == Role.POH:
+        participant = participant_get_by_number_for(
+            request, number, event="audit.participant_overview"
+        )
+    else:
+        Actor.from_request(request).audit(
+            action=AuditAction.READ, event="audit.participant_overview", person_id=number
+        )
+    return render(
+        request,
+        "audit/participant_overview.html",
+        {
+            "number": number,
+            "participant": participant,
+            "rows": list(access_history_of(number)),
+            "printed_at": timezone.localtime(),
+        },
+    )
+
+
+# --- Emergency access (break-the-glass) -----------------------------------------------------
+
+
+def _show_service_error(form: BreakGlassRequestForm, exc: ApplicationError) -> None:
+    if not exc.extra:
+        form.add_error(None, exc.message)
+        return
+    for field, errors in exc.extra.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@role_required(Role.ADMIN)
+def break_glass(request: HttpRequest) -> HttpResponse:
+    """Noodtoegang: ask for it (number and reason), see one's own, and what awaits review.
+
+    A known and an unknown number get the same answer: the service never looks the number
+    up (``break_glass_request``); only opening the record, afterwards, can tell.
+    """
+    actor = Actor.from_request(request)
+    form = BreakGlassRequestForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            grant = break_glass_request(
+                actor=actor,
+                person_id=request.POST.get("person_id", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        except ApplicationError as exc:
+            form.is_valid()
+            _show_service_error(form, exc)
+        else:
+            messages.warning(
+                request,
+                _(
+                    "Noodtoegang vastgelegd tot %(until)s. Alles wat u in dit dossier doet "
+                    "wordt gemarkeerd en door een andere beheerder beoordeeld."
+                )
+                % {"until": timezone.localtime(grant.expires_at).strftime("%H:%M")},
+            )
+            return redirect("audit:break_glass_detail", grant.pk)
+    awaiting = list(grants_awaiting_review())
+    now = timezone.now()
+    mine = list(
+        BreakGlassGrant.objects.filter(user=actor.user, expires_at__gt=now).order_by("expires_at")
+    )
+    shown = [g.person_id for g in (*awaiting, *mine)]
+    # NEN 7513: the lists name participants (by number): one row per number shown.
+    actor.audit(action=AuditAction.READ, event="break_glass.list", person_ids=shown or [""])
+    return render(
+        request,
+        "audit/break_glass.html",
+        {
+            "form": form,
+            "awaiting": awaiting,
+            "mine": mine,
+            "reviewed": grants_recently_reviewed(),
+            "minutes": break_glass_minutes(),
+            "user_id": actor.user.pk,
+        },
+    )
+
+
+@role_required(Role.ADMIN)
+def break_glass_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One grant: its reason, what was done under it, and the review (by another admin)."""
+    grant = grant_get(pk)
+    actor = Actor.from_request(request)
+    actor.audit(
+        action=AuditAction.READ,
+        event=f"break_glass.view:{pk}",
+        access_granted=grant is not None,
+        person_id=grant.person_id if grant else "",
+    )
+    if grant is None:
+        raise Http404
+    own = grant.user_id == actor.user.pk
+    return render(
+        request,
+        "audit/break_glass_detail.html",
+        {
+            "grant": grant,
+            "rows": list(rows_under_grant(grant)),
+            "own": own,
+            "active": grant.is_active(),
+            "can_review": not own and grant.reviewed_at is None,
+            "review_form": BreakGlassReviewForm(),
+        },
+    )
+
+
+@role_required(Role.ADMIN)
+def break_glass_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open the record a grant is for: the holder's own active grant, through the gate."""
+    from referrals.selectors import participant_get_by_number_for
+
+    membership = current_membership(request)
+    grant = grant_get(pk)
+    if (
+        grant is None
+        or grant.user_id != request.user.pk
+        or grant.membership_id != membership.pk
+        or not grant.is_active()
+    ):
+        Actor.from_request(request).audit(
+            action=AuditAction.READ, event=f"break_glass.open:{pk}", access_granted=False
+        )
+        raise Http404
+    participant = participant_get_by_number_for(
+        request, grant.person_id, event=f"break_glass.open:{pk}"
+    )
+    return redirect("referrals:participant", participant.pk)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def break_glass_review_view(request: HttpRequest, pk: int) -> HttpResponse:
+    grant = grant_get(pk)
+    if grant is None:
+        Actor.from_request(request).audit(
+            action=AuditAction.UPDATE, event=f"break_glass.review:{pk}", access_granted=False
+        )
+        raise Http404
+    form = BreakGlassReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Schrijf op wat u heeft beoordeeld en wat uw oordeel is."))
+    else:
+        try:
+            break_glass_review(
+                actor=Actor.from_request(request), grant=grant, note=form.cleaned_data["note"]
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("De beoordeling is vastgelegd."))
+    return redirect("audit:break_glass_detail", grant.pk)
