@@ -23,10 +23,12 @@ migrate: install
 seed: migrate
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
 
-# SQLite and Celery eager unless DATABASE_URL / REDIS_URL are set.
+# SQLite and Celery eager unless DATABASE_URL / REDIS_URL are set. The demo logins skip the
+# second factor (DEMO_SKIP_2FA, with DEBUG only; a red banner says so); DEMO_SKIP_2FA=0
+# make run tries the real two-step sign-in.
 run: seed
 	@echo "Voorzorg runs on http://127.0.0.1:$(PORT)/ (stop with Ctrl-C)"
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(DEV_ENV) DEMO_SKIP_2FA=$${DEMO_SKIP_2FA:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(BIN)/python -m pytest

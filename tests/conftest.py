@@ -5,6 +5,12 @@
 - expert_eva: experience expert (team lead) at a welfare organisation
 - coordinator_cor: regional coordinator of region "Groningen": aggregates only
 - admin_ada: functional administrator
+
+Every persona has set up the authenticator app, as all staff must (a confirmed TOTP
+device), and ``client_for`` gives a session that has passed both factors. A plain
+``client.force_login`` gives a session on the password alone, which sees no person data
+(tests/accounts/test_two_factor.py); ``client.login`` does not work with django-axes
+(see tests/accounts/helpers.py).
 """
 
 from __future__ import annotations
@@ -12,8 +18,15 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.accounts.helpers import authenticator_of, verify_session
 from tests.factories import MembershipFactory, OrganisationFactory, RegionFactory, UserFactory
 from voorzorg.accounts.constants import Role
+
+
+def with_authenticator(user):
+    """``user``, with a confirmed authenticator app as after setting it up."""
+    authenticator_of(user)
+    return user
 
 
 @pytest.fixture
@@ -47,28 +60,28 @@ def welfare_org(municipality):
 def poh_anna(practice_a):
     user = UserFactory(email="anna@voorzorg.test", full_name="Anna de Vries")
     MembershipFactory(user=user, organisation=practice_a, role=Role.POH)
-    return user
+    return with_authenticator(user)
 
 
 @pytest.fixture
 def poh_bram(practice_b):
     user = UserFactory(email="bram@voorzorg.test", full_name="Bram Jansen")
     MembershipFactory(user=user, organisation=practice_b, role=Role.POH)
-    return user
+    return with_authenticator(user)
 
 
 @pytest.fixture
 def expert_eva(welfare_org):
     user = UserFactory(email="eva@voorzorg.test", full_name="Eva Bakker")
     MembershipFactory(user=user, organisation=welfare_org, role=Role.EXPERT, is_team_lead=True)
-    return user
+    return with_authenticator(user)
 
 
 @pytest.fixture
 def coordinator_cor(municipality, region):
     user = UserFactory(email="cor@voorzorg.test", full_name="Cor Smit")
     MembershipFactory(user=user, organisation=municipality, role=Role.COORDINATOR, region=region)
-    return user
+    return with_authenticator(user)
 
 
 @pytest.fixture
@@ -77,7 +90,7 @@ def admin_ada(municipality):
         email="ada@voorzorg.test", full_name="Ada Visser", is_staff=True, is_superuser=True
     )
     MembershipFactory(user=user, organisation=municipality, role=Role.ADMIN)
-    return user
+    return with_authenticator(user)
 
 
 @pytest.fixture
@@ -93,11 +106,12 @@ def personas(poh_anna, poh_bram, expert_eva, coordinator_cor, admin_ada):
 
 @pytest.fixture
 def client_for():
-    """A test client signed in as the given user."""
+    """A test client signed in as the given user, past both factors (password and app)."""
 
     def make(user) -> Client:
         client = Client()
         client.force_login(user)
+        verify_session(client, user)
         return client
 
     return make

@@ -13,10 +13,15 @@ admin.site.site_title = "Voorzorg"
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("", include("voorzorg.accounts.urls")),
+    # Second factor: setup, QR code, backup codes (namespace "two_factor").
+    path("", include("voorzorg.accounts.two_factor_urls")),
     path("", include("referrals.urls")),
+    path("", include("participants.urls")),
     path("werklijst/", include("groups.urls")),
     path("dashboard/", include("monitoring.urls")),
+    path("beheer/audit/", include("voorzorg.audit.urls")),
     path("api/v1/", include("monitoring.api_urls")),
+    path("fhir/", include("voorzorg.fhir.urls")),
     path("taal/", set_language, name="set_language"),
     path("health/", core_views.health, name="health"),
     path("django-admin/", admin.site.urls),

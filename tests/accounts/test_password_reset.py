@@ -6,6 +6,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from tests.accounts.helpers import sign_in
+
 
 @pytest.mark.django_db
 def test_password_reset_by_email_end_to_end(client, poh_anna):
@@ -30,7 +32,7 @@ def test_password_reset_by_email_end_to_end(client, poh_anna):
         },
     )
     assert done.status_code == 302
-    assert client.login(username="anna@voorzorg.test", password="een-lang-nieuw-wachtwoord")
+    assert sign_in(client, "anna@voorzorg.test", "een-lang-nieuw-wachtwoord")
 
 
 @pytest.mark.django_db

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests.accounts.helpers import authenticator_of, code_from_app, post_code, post_password
 from tests.factories import TEST_PASSWORD, UserFactory
 
 START = {
@@ -18,8 +19,10 @@ START = {
 @pytest.mark.parametrize("persona", sorted(START))
 def test_each_role_lands_on_its_own_start_page_after_login(client, personas, persona):
     user = personas[persona]
-    response = client.post(
-        reverse("accounts:login"), {"username": user.email, "password": TEST_PASSWORD}, follow=True
+    asked_for_code = post_password(client, user.email, TEST_PASSWORD)
+    assert "Stap 2: code uit de app" in asked_for_code.content.decode()
+    response = client.get(
+        post_code(client, code_from_app(authenticator_of(user)))["Location"], follow=True
     )
     path, heading = START[persona]
     assert response.redirect_chain[-1][0] == path
@@ -29,18 +32,15 @@ def test_each_role_lands_on_its_own_start_page_after_login(client, personas, per
 
 @pytest.mark.django_db
 def test_sign_in_ignores_case_of_the_email_address(client, poh_anna):
-    response = client.post(
-        reverse("accounts:login"), {"username": "ANNA@Voorzorg.test", "password": TEST_PASSWORD}
-    )
+    assert post_password(client, "ANNA@Voorzorg.test", TEST_PASSWORD).status_code == 200
+    response = post_code(client, code_from_app(authenticator_of(poh_anna)))
     assert response.status_code == 302
     assert client.session.get("_auth_user_id") == str(poh_anna.pk)
 
 
 @pytest.mark.django_db
 def test_wrong_password_gets_a_dutch_message_and_no_session(client, poh_anna):
-    response = client.post(
-        reverse("accounts:login"), {"username": poh_anna.email, "password": "wrong-password-123"}
-    )
+    response = post_password(client, poh_anna.email, "wrong-password-123")
     assert response.status_code == 200
     assert "Deze combinatie van e-mailadres en wachtwoord is onbekend" in response.content.decode()
     assert "_auth_user_id" not in client.session
@@ -55,7 +55,7 @@ def test_login_page_is_dutch_and_accessible(client):
     assert "Inloggen bij Voorzorg" in html
     assert 'href="#main"' in html  # skip link
     assert '<main id="main"' in html
-    assert 'for="id_username"' in html and 'for="id_password"' in html
+    assert 'for="id_auth-username"' in html and 'for="id_auth-password"' in html
     assert "/static/vendor/bootstrap/bootstrap.min.css" in html
     assert "cdn" not in html.lower()
 

@@ -19,6 +19,7 @@ from monitoring.models import ComputationRun, IndicatorValue
 from participants.models import Participant
 from referrals.constants import ReferralStatus
 from referrals.models import Referral, ReferralEvent, WaitingEpisode
+from tests.accounts.helpers import sign_in
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region, User
 from voorzorg.core.demo import DEMO_PASSWORD
@@ -84,7 +85,7 @@ def test_demo_world_is_alive_for_every_role(client, django_capture_on_commit_cal
     for role in Role:
         user = Membership.objects.filter(role=role).select_related("user").first().user
         assert user.email in out.getvalue()
-        assert client.login(username=user.email, password=DEMO_PASSWORD)
+        assert sign_in(client, user.email, DEMO_PASSWORD)
         client.logout()
 
     # A living practice: referrals in every status, a self-registration, a handover.
@@ -104,11 +105,11 @@ def test_demo_world_is_alive_for_every_role(client, django_capture_on_commit_cal
     signal = Signal.objects.get()
     assert signal.notified_at is not None  # the POH was told, once
     assert [m.to for m in mailoutbox] == [["anna.poh@voorzorg.example"]]
-    assert client.login(username="finn.expert@voorzorg.example", password=DEMO_PASSWORD)
+    assert sign_in(client, "finn.expert@voorzorg.example", DEMO_PASSWORD)
     worklist = client.get(reverse("groups:worklist")).content.decode()
     assert "Annelies Brouwer" in worklist  # last contact 16 days ago: uit beeld
     client.logout()
-    assert client.login(username="anna.poh@voorzorg.example", password=DEMO_PASSWORD)
+    assert sign_in(client, "anna.poh@voorzorg.example", DEMO_PASSWORD)
     assert "VZ-DEMO0003" in client.get(reverse("groups:signal_list")).content.decode()
     client.logout()
 
@@ -117,7 +118,7 @@ def test_demo_world_is_alive_for_every_role(client, django_capture_on_commit_cal
     assert ComputationRun.objects.count() == 36  # 24 months, their quarters and years
     total = IndicatorValue.objects.filter(breakdown="total", indicator="aanmeld_within_norm")
     assert total.filter(suppressed=False, value__isnull=False).count() == 36
-    assert client.login(username="cor.coordinator@voorzorg.example", password=DEMO_PASSWORD)
+    assert sign_in(client, "cor.coordinator@voorzorg.example", DEMO_PASSWORD)
     dashboard = client.get(reverse("monitoring:dashboard"))
     assert dashboard.status_code == 200
     assert "Cijfers van " in dashboard.content.decode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +71,27 @@ def test_development_defaults_are_dutch_amsterdam_and_sqlite():
         REDIS_URL="",
     )
     assert result.stdout.split() == ["nl", "Europe/Amsterdam", "True", "django.db.backends.sqlite3"]
+
+
+def test_production_passes_check_deploy_with_only_the_required_variables(tmp_path):
+    # The deployment contract: SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL are enough for a
+    # clean `check --deploy` (no REDIS_URL; see the comment in production.py). A clean
+    # environment, so nothing from the test run or the shell leaks in.
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "voorzorg.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "voorzorg.example.nl",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout

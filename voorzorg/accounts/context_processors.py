@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from .navigation import MENU
+from .second_factor import is_verified
 from .selectors import current_membership, request_memberships
 
 
@@ -12,6 +13,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     """The role-aware menu for the base template. One query, and none when signed out."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
+        return {}
+    if not is_verified(user):
+        # Before the second factor: no menu, no roles, no signal counts; only sign-out.
         return {}
     membership = current_membership(request)
     return {

@@ -50,5 +50,8 @@ MENU: dict[str, list[MenuItem]] = {
         MenuItem("groups:group_list", _("Mijn groepen")),
         MenuItem("groups:team", _("Team")),
         MenuItem("monitoring:dashboard", _("Dashboard")),
+        MenuItem("audit:log", _("Toegangslog")),
+        # Also in the menu of a "not found" page: where an admin asks for emergency access.
+        MenuItem("audit:break_glass", _("Noodtoegang")),
     ],
 }

@@ -4,21 +4,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from . import views
-from .forms import LoginForm
 
 app_name = "accounts"
 
 urlpatterns = [
-    path(
-        "account/inloggen/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html",
-            authentication_form=LoginForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
+    # Password, then the second factor (django-two-factor-auth's wizard, our templates).
+    path("account/inloggen/", views.LoginView.as_view(), name="login"),
     path("account/uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/tweede-stap/", views.verify, name="verify"),
+    path("account/blijf-ingelogd/", views.keepalive, name="keepalive"),
     path(
         "account/wachtwoord-vergeten/",
         auth_views.PasswordResetView.as_view(

@@ -1,18 +1,30 @@
 from __future__ import annotations
 
+from typing import Any
+
+import django_otp
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_static.models import StaticToken
+from two_factor import views as two_factor_views
+from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
+from two_factor.utils import get_otpauth_url, totp_digits
 
+from . import sessions
 from .access import role_required
 from .constants import OrganisationKind, Role
+from .forms import LoginForm, VerifyForm, dutch_code_field
 from .models import Membership, Organisation, Region
 from .navigation import START_PAGE
+from .second_factor import ISSUER, is_verified, second_factor_url
 from .selectors import (
     SESSION_KEY,
     current_membership,
@@ -95,3 +107,143 @@ def beheer(request: HttpRequest) -> HttpResponse:
             "organisations": organisations,
         },
     )
+
+
+# --- Sign-in with two factors ----------------------------------------------------------
+
+
+def _safe_next(request: HttpRequest, url: str) -> str:
+    """``url`` when it stays on this site, else the empty string."""
+    allowed = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if allowed else ""
+
+
+class LoginView(two_factor_views.LoginView):
+    """E-mail and password, then a code from the app or a backup code.
+
+    django-two-factor-auth's wizard with our form, Dutch template and wording. The user
+    is only signed in (``login()``) once both steps pass; a user who has no app yet is
+    signed in after the password and sent to set one up before she sees any person data
+    (``role_required``). django-axes counts wrong passwords in the first step.
+    """
+
+    template_name = "accounts/login.html"
+    form_list = (
+        (two_factor_views.LoginView.AUTH_STEP, LoginForm),
+        (two_factor_views.LoginView.TOKEN_STEP, AuthenticationTokenForm),
+        (two_factor_views.LoginView.BACKUP_STEP, BackupTokenForm),
+    )
+
+    def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+        # Names the wizard's session storage and its management form ("login-current_step").
+        return "login"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            if is_verified(request.user):
+                # Already fully signed in. Not back to ?next=: whoever sent her here
+                # (the admin site, for someone without access to it) would send her back.
+                return redirect("home")
+            # Password only (e.g. sent here by the admin site or an OTP-only view): on to
+            # the second factor, not round the sign-in again.
+            next_url = _safe_next(request, request.GET.get("next", ""))
+            return redirect(second_factor_url(request.user, next_url))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, step: str | None = None, **kwargs: Any) -> Form:
+        form = super().get_form(step=step, **kwargs)
+        step = step or self.steps.current
+        if step in (self.TOKEN_STEP, self.BACKUP_STEP):
+            dutch_code_field(form, "otp_token", backup=step == self.BACKUP_STEP)
+        return form
+
+    def get_context_data(self, form: Form, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(form, **kwargs)
+        user = self.get_user()
+        # django-two-factor-auth counts a backup device without codes as one code.
+        context["has_backup_codes"] = bool(
+            user and StaticToken.objects.filter(device__user=user).exists()
+        )
+        context["session_ended"] = self.request.session.pop(sessions.ENDED_BECAUSE, None)
+        return context
+
+
+class SetupView(two_factor_views.SetupView):
+    """Set up the authenticator app: a short explanation, then the QR code and a code.
+
+    A user who already has a device but has not passed the second factor in this session
+    enters a code instead: she must not be able to swap in a device of her own choosing.
+    """
+
+    def get_prefix(self, request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+        return "setup"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if (
+            request.user.is_authenticated
+            and not is_verified(request.user)
+            and django_otp.user_has_device(request.user, confirmed=True)
+        ):
+            return redirect(second_factor_url(request.user))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form(self, step: str | None = None, **kwargs: Any) -> Form:
+        form = super().get_form(step=step, **kwargs)
+        dutch_code_field(form, "token", backup=False)
+        return form
+
+    def get_context_data(self, form: Form, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(form, **kwargs)
+        if "secret_key" in context:
+            context["issuer"] = ISSUER
+            context["otpauth_url"] = get_otpauth_url(
+                self.request.user.get_username(), context["secret_key"], ISSUER, totp_digits()
+            )
+            # Groups of four, as the apps show a key typed in by hand.
+            key = context["secret_key"]
+            context["secret_key_groups"] = " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+        context["cancel_url"] = None
+        return context
+
+
+class QRGeneratorView(two_factor_views.QRGeneratorView):
+    """The QR code image for the setup step (SVG, served as an <img>: no inline script)."""
+
+    def get_issuer(self) -> str:
+        return ISSUER
+
+
+@never_cache
+def verify(request: HttpRequest) -> HttpResponse:
+    """The second factor for someone signed in with her password whose session has not
+    passed it: a code from her app or a backup code. Then on to where she was going."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    next_url = _safe_next(request, request.POST.get("next", request.GET.get("next", "")))
+    if is_verified(request.user):
+        return redirect(next_url or "home")
+    if not django_otp.user_has_device(request.user, confirmed=True):
+        return redirect("two_factor:setup")
+    form = VerifyForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        # A new session key with the higher trust, as at sign-in (session fixation).
+        request.session.cycle_key()
+        django_otp.login(request, form.device)
+        return redirect(next_url or "home")
+    return render(request, "accounts/verify.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def keepalive(request: HttpRequest) -> JsonResponse:
+    """Restart the idle clock ("Blijf ingelogd"). CSRF-protected like every POST.
+
+    Answers with the seconds left and whether activity can still extend them; the 12-hour
+    limit cannot be extended. An ended session gets a 401 from SessionTimeoutMiddleware.
+    """
+    if not request.user.is_authenticated:
+        return JsonResponse({"remaining": 0, "extendable": False}, status=401)
+    sessions.touch(request.session, force=True)
+    remaining, extendable = sessions.time_left(request.session)
+    return JsonResponse({"remaining": remaining, "extendable": extendable})

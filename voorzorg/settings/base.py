@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -54,6 +55,13 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    # Two-factor sign-in (TOTP and backup codes) and brute-force lockout (issue 6).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "two_factor",
+    "axes",
+    "csp",
     # Only for its system checks on the cache; the rate limiting itself needs no app.
     "django_ratelimit",
     "voorzorg.core",
@@ -67,15 +75,32 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "voorzorg.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "voorzorg.core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Right after authentication: signs out idle (30 min) and old (12 h) sessions, so
+    # nothing below sees a user whose session has ended.
+    "voorzorg.accounts.middleware.SessionTimeoutMiddleware",
+    # After authentication: marks request.user as verified once the second factor passed.
+    "django_otp.middleware.OTPMiddleware",
+    # Development only (DEMO_SKIP_2FA and DEBUG): demo accounts count as verified.
+    "voorzorg.accounts.middleware.DemoSecondFactorSkipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout into its response.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out address or account is refused before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "voorzorg.urls"
@@ -166,13 +191,59 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "monitoring.tasks.indicators_recompute_history",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Nightly, after the indicator history: anonymise participants whose retention period
+    # (PARTICIPANT_RETENTION_DAYS) ran out. Idempotent; erasure keeps the figures as they are.
+    "participants-erase-expired": {
+        "task": "participants.tasks.participants_erase_expired",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 
-# --- Authentication -------------------------------------------------------------------
+# --- Authentication: two factors, lockout, sessions ----------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# The sign-in wizard: e-mail and password, then a code from an authenticator app (TOTP)
+# or a one-time backup code (django-two-factor-auth on django-otp). Pages with person data
+# (role_required), the admin site and the API all need both factors.
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# No "remember this browser" option: practice computers are shared.
+TWO_FACTOR_REMEMBER_COOKIE_AGE = None
+# Seconds allowed between the password step and the code step; then start over.
+TWO_FACTOR_LOGIN_TIMEOUT = 600
+# django-otp: after each wrong code, wait longer before the next one (1 s, 2 s, 4 s, ...).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# Demo accounts (@voorzorg.example, from seed_demo) may skip the second factor, only when
+# this AND DEBUG are on; every page then says so in a red banner. `make run` sets it.
+# production.py forces it off.
+DEMO_SKIP_2FA = env.bool("DEMO_SKIP_2FA", default=False)
+
+# Brute-force lockout (django-axes): after AXES_FAILURE_LIMIT wrong passwords, sign-in is
+# refused for AXES_COOLOFF_TIME, even with the right password.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+# Locked per e-mail address AND client address together, not per account alone: a lock
+# on the account would let anyone who knows a POH's e-mail address keep her out of her
+# work from anywhere with five wrong guesses every half hour. Not per address alone
+# either: a whole GP practice often shares one address. Guessing one password from many
+# addresses still meets the 12-character password and then the second factor.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client address as the audit log sees it: REMOTE_ADDR only, no forgeable header.
+AXES_CLIENT_IP_CALLABLE = "voorzorg.accounts.lockout.client_ip"
+# Lower-cased e-mail address: sign-in ignores case, so the count must too.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "voorzorg.accounts.lockout.username_of"
+# The wizard prefixes fields with "auth-"; axes stores the POST data of failed attempts,
+# so it must know which fields to mask, or it would keep mistyped passwords in clear.
+AXES_PASSWORD_FORM_FIELD = "auth-password"  # noqa: S105 - a field name, not a password
+AXES_SENSITIVE_PARAMETERS = ["username", "auth-username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "voorzorg.accounts.lockout.locked_out"
+# A success clears the count; attempts while locked out do not restart the cool-off, so
+# "probeer het over 30 minuten opnieuw" stays true.
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -184,8 +255,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (30 minutes), and
+# SESSION_COOKIE_AGE after sign-in (12 hours) however active: both enforced on the server
+# by voorzorg.accounts.middleware.SessionTimeoutMiddleware; the page warns 2 minutes
+# before with a "Blijf ingelogd" button (static/js/session-timeout.js).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 
 # --- E-mail ---------------------------------------------------------------------------
 # Development prints mail (password reset links) to the console.
@@ -226,12 +302,54 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # The browser session, once past the second factor (as every page with data).
+        "voorzorg.accounts.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }
+
+# --- Security headers and Content Security Policy -------------------------------------
+# Voorzorg holds health data, so a single injected script would be a data breach. The CSP
+# is strict in every environment (issue 6), so a violation shows up in development first:
+# only our own files may run or style a page; no 'unsafe-inline', no 'unsafe-eval', no
+# nonces. That holds because templates carry no inline <script>, <style>, style="" or on*=
+# handlers (tests/core/test_security_headers.py scans them), chart data travels as
+# json_script data read by static JS, and htmx is told in base.html not to inject its
+# indicator <style> and never to eval. Chart.js and Bootstrap set element.style through the
+# CSSOM, which style-src does not govern. django-csp leaves Django's DEBUG 404/500 pages
+# without the header, so they keep their inline styling.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # data: only because Bootstrap's CSS draws its small icons (navbar toggler, select
+        # arrow, check mark) as data:image/svg+xml backgrounds. The 2FA QR code is an <img>
+        # of an SVG served by two_factor from our own URL, so 'self' covers it.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        # The CSP successor of X-Frame-Options: no page may be framed (clickjacking).
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Django's defaults, written out so the contract is visible and tested in one place.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Full URLs (with record ids in their paths) never leave the site in a Referer header.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features Voorzorg never uses, denied to the page and anything it would embed.
+# Sent by voorzorg.core.middleware.PermissionsPolicyMiddleware: Django has no setting.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
 
 # --- Domain settings ------------------------------------------------------------------
 # Small-cell suppression threshold for aggregated figures (DOMAIN.md).
@@ -239,6 +357,17 @@ MIN_CELL = env.int("MIN_CELL", default=10)
 # The dashboard's aim for shares within the Treeknorm (a regional target, not in the
 # Treeknorm itself): at or above it a tile reads "good", below it "attention".
 TREEKNORM_AIM_PERCENT = env.int("TREEKNORM_AIM_PERCENT", default=80)
+# How long an admin's break-the-glass access to one record outside her scope lasts.
+BREAK_GLASS_MINUTES = env.int("BREAK_GLASS_MINUTES", default=60)
+# Retention of participants' data: a participant is anonymised (participants.services,
+# nightly task) this many days after their last sign of bridging care, normally the
+# closure of their last referral. Bridging care is not treatment and keeps no medical
+# file, so the WGBO's 20-year term (art. 7:454 BW) does not apply; no other statutory
+# term does either, so the AVG's storage limitation (art. 5(1)(e)) rules: no longer than
+# needed. Two years covers a relapse and re-referral and questions or complaints about
+# the bridging period. A choice of the programme as controller, to confirm with its DPO
+# (FG); the NEN 7513 access log keeps its own, longer term and is not touched.
+PARTICIPANT_RETENTION_DAYS = env.int("PARTICIPANT_RETENTION_DAYS", default=730)
 
 LOGGING = {
     "version": 1,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, env
+from .base import BASE_DIR, CONTENT_SECURITY_POLICY, env
 
 DEBUG = False
 # Required: no generated key in production. Raises ImproperlyConfigured when unset.
@@ -20,6 +20,7 @@ STORAGES = {
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
@@ -28,6 +29,23 @@ SECURE_HSTS_PRELOAD = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# The base policy, plus: a stray http:// URL in a page is fetched over https, not sent in
+# the clear. Not in development, where runserver only speaks http.
+CONTENT_SECURITY_POLICY = {
+    **CONTENT_SECURITY_POLICY,
+    "DIRECTIVES": {**CONTENT_SECURITY_POLICY["DIRECTIVES"], "upgrade-insecure-requests": True},
+}
+
+# A shared cache (REDIS_URL) is expected in production, but not enforced at import time,
+# on purpose: the Docker build runs collectstatic with production settings and no Redis,
+# and `check --deploy` must pass with only SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL
+# (tests/core/test_settings.py). Without REDIS_URL base.py keeps the local-memory cache and
+# the django_ratelimit.E003 silence. The cost: with N web workers the self-registration
+# rate limit is N times looser (still a limit; exact with one worker), Celery tasks run
+# inside the request, and no beat recomputes the indicators. django-axes lockouts use its
+# database handler, not the cache, so they stay exact. docker-compose.yml and every other
+# multi-worker deployment set REDIS_URL; then E003 is live and guards the cache backend.
 
 # Production never prints mail (password-reset links) to a log: without EMAIL_URL it
 # hands mail to the local MTA.
@@ -35,3 +53,6 @@ if not env.str("EMAIL_URL", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = "localhost"
     EMAIL_PORT = 25
+
+# Demo accounts never skip the second factor here, whatever the environment says.
+DEMO_SKIP_2FA = False

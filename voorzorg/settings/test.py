@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -12,3 +14,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "nl"
 MIN_CELL = env.int("MIN_CELL", default=10)
+
+# Sign-in: the values the tests assert, whatever a developer's .env says. django-axes
+# stays on; tests sign in through the login pages (tests/accounts/helpers.py) or with
+# force_login plus a verified device (tests/conftest.py `client_for`), never with
+# client.login(), which gives axes no request.
+DEMO_SKIP_2FA = False
+SESSION_IDLE_TIMEOUT = 30 * 60
+SESSION_COOKIE_AGE = 12 * 60 * 60
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
