@@ -1,0 +1,450 @@
+"""Issue 6, authorisation matrix: every URL of the project against every persona.
+
+The URL list comes from the resolver, not from this file: a URL name that is neither in
+EXPECTED nor in EXCLUDED fails the test, so no URL can be added without deciding here
+who may reach it. Each URL with an object in it is tried twice: on an object of
+practice A / region Groningen ("home"), and on the same kind of object in another region
+("foreign"), which no persona has in scope.
+
+Reading the table: one status per persona for the home object; for URLs with objects,
+FOREIGN gives the status on the foreign object (default: 404 where the home status is a
+success, i.e. out of scope is never revealed; unchanged where the role is refused).
+``anonymous`` 302 always means: sent to the sign-in page.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.security.world import build_world
+
+PERSONAS = ["anonymous", "poh_anna", "poh_bram", "expert_eva", "coordinator_cor", "admin_ada"]
+
+# ---------------------------------------------------------------------------------------
+# Which object fills which URL argument (keys of the world's "home"/"foreign" records).
+# ---------------------------------------------------------------------------------------
+P = {"pk": "participant.pk"}
+R = {"pk": "referral.pk"}
+H = {"pk": "referral_h.pk"}
+G = {"pk": "group.pk"}
+ARGS: dict[str, dict[str, str]] = {
+    "admin:app_list": {"app_label": "=accounts"},
+    "accounts:organisation_detail": {"pk": "practice.pk"},
+    "accounts:password_reset_confirm": {"uidb64": "=MQ", "token": "=set-password"},
+    "referrals:detail": R,
+    "referrals:participant": P,
+    "referrals:consent": P,
+    "referrals:accept": R,
+    "referrals:decline": R,
+    "referrals:first_contact": R,
+    "referrals:withdraw": R,
+    "referrals:close": R,
+    "referrals:handover": H,
+    "referrals:handover_complete": H,
+    "referrals:gp_letter": H,
+    "referrals:episode_create": P,
+    "referrals:episode_edit": {"pk": "participant.pk", "episode_pk": "episode.pk"},
+    "participants:export": P,
+    "participants:export_json": P,
+    "participants:erase": P,
+    "groups:signal_detail": {"signal_pk": "signal.pk"},
+    "groups:signal_create": P,
+    "groups:contact_create": P,
+    "groups:contact_list": P,
+    "groups:health_create": P,
+    "groups:group_detail": G,
+    "groups:group_edit": G,
+    "groups:enrol": G,
+    "groups:enrolment_edit": {"pk": "group.pk", "enrolment_pk": "enrolment.pk"},
+    "groups:session_log": G,
+    "groups:session_detail": {"pk": "group.pk", "session_pk": "session.pk"},
+    "audit:participant": {"public_id": "participant.public_id"},
+    "audit:break_glass_detail": {"pk": "grant.pk"},
+    "audit:break_glass_open": {"pk": "grant.pk"},
+    "audit:break_glass_review": {"pk": "grant.pk"},
+    "fhir:handover": {"logical_id": "participant.public_id"},
+    "fhir:Patient-read": {"logical_id": "participant.public_id"},
+    "fhir:ServiceRequest-read": {"logical_id": "referral.pk"},
+    "fhir:EpisodeOfCare-read": {"logical_id": "wait-{episode.pk}"},
+    "fhir:Task-read": {"logical_id": "handover.pk"},
+    "fhir:Group-read": {"logical_id": "group.pk"},
+    "fhir:Encounter-read": {"logical_id": "contact-{contact.pk}"},
+    "fhir:QuestionnaireResponse-read": {"logical_id": "measurement.pk"},
+    "fhir:unknown": {"rest": "=Bestaatniet"},
+}
+
+# URLs that only take POST: the matrix sends an empty POST, which must never change data.
+POST = {
+    "accounts:keepalive",
+    "accounts:logout",
+    "accounts:switch_role",
+    "referrals:consent",
+    "referrals:accept",
+    "referrals:decline",
+    "referrals:first_contact",
+    "referrals:withdraw",
+    "referrals:close",
+    "referrals:handover_complete",
+    "participants:erase",
+    "groups:enrol",
+    "groups:enrolment_edit",
+    "audit:break_glass_open",
+    "audit:break_glass_review",
+    "monitoring:recompute",
+}
+
+# Query strings some URLs need to get past their own validation.
+QUERY = {"monitoring_api:indicators": "?period=2026-Q3"}
+
+
+def _row(anonymous, poh_anna, poh_bram, expert_eva, coordinator_cor, admin_ada):
+    return dict(
+        zip(
+            PERSONAS,
+            (anonymous, poh_anna, poh_bram, expert_eva, coordinator_cor, admin_ada),
+            strict=True,
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The table: status per persona on the HOME object (or the page itself).
+#                                    anon  anna  bram   eva   cor   ada
+# ---------------------------------------------------------------------------------------
+# fmt: off
+EXPECTED: dict[str, dict[str, int]] = {
+    # Public and sign-in pages
+    "home":                           _row(302,  302,  302,  302,  302,  302),
+    "health":                         _row(200,  200,  200,  200,  200,  200),
+    "set_language":                   _row(302,  302,  302,  302,  302,  302),
+    "accounts:login":                 _row(200,  302,  302,  302,  302,  302),
+    "accounts:verify":                _row(302,  302,  302,  302,  302,  302),
+    "accounts:keepalive":             _row(401,  200,  200,  200,  200,  200),
+    "accounts:password_reset":        _row(200,  200,  200,  200,  200,  200),
+    "accounts:password_reset_done":   _row(200,  200,  200,  200,  200,  200),
+    "accounts:password_reset_confirm": _row(200, 200,  200,  200,  200,  200),
+    "accounts:password_reset_complete": _row(200, 200, 200,  200,  200,  200),
+    "accounts:switch_role":           _row(302,  302,  302,  302,  302,  302),
+    "accounts:logout":                _row(302,  302,  302,  302,  302,  302),
+    "accounts:my_organisation":       _row(302,  200,  200,  200,  200,  200),
+    "accounts:organisation_detail":   _row(302,  200,  404,  404,  404,  200),
+    "accounts:beheer":                _row(302,  403,  403,  403,  403,  200),
+    "two_factor:login":               _row(200,  302,  302,  302,  302,  302),
+    "two_factor:setup":               _row(302,  302,  302,  302,  302,  302),
+    "two_factor:qr":                  _row(302,  404,  404,  404,  404,  404),
+    "two_factor:setup_complete":      _row(302,  200,  200,  200,  200,  200),
+    "two_factor:backup_tokens":       _row(302,  200,  200,  200,  200,  200),
+    # Referrals
+    "referrals:mine":                 _row(302,  200,  200,  403,  403,  403),
+    "referrals:export":               _row(302,  200,  200,  403,  403,  403),
+    "referrals:create":               _row(302,  200,  200,  403,  403,  403),
+    "referrals:detail":               _row(302,  200,  404,  200,  403,  200),
+    "referrals:participant":          _row(302,  200,  404,  200,  403,  200),
+    "referrals:consent":              _row(302,  302,  404,  302,  403,  302),
+    "referrals:accept":               _row(302,  302,  404,  302,  403,  302),
+    "referrals:decline":              _row(302,  302,  404,  302,  403,  302),
+    "referrals:first_contact":        _row(302,  302,  404,  302,  403,  302),
+    "referrals:withdraw":             _row(302,  302,  404,  302,  403,  302),
+    "referrals:close":                _row(302,  302,  404,  302,  403,  302),
+    "referrals:intake_queue":         _row(302,  403,  403,  200,  403,  200),
+    "referrals:handover":             _row(302,  200,  404,  200,  403,  200),
+    "referrals:handover_complete":    _row(302,  302,  404,  302,  403,  302),
+    "referrals:gp_letter":            _row(302,  200,  404,  200,  403,  200),
+    "referrals:self_register":        _row(200,  200,  200,  200,  200,  200),
+    "referrals:self_register_done":   _row(200,  200,  200,  200,  200,  200),
+    "referrals:episode_create":       _row(302,  200,  404,  200,  403,  200),
+    "referrals:episode_edit":         _row(302,  200,  404,  200,  403,  200),
+    # Participants (AVG)
+    "participants:export":            _row(302,  200,  404,  403,  403,  200),
+    "participants:export_json":       _row(302,  200,  404,  403,  403,  200),
+    "participants:erase":             _row(302,  403,  403,  403,  403,  200),
+    # Groups (experience experts)
+    "groups:worklist":                _row(302,  403,  403,  200,  403,  403),
+    "groups:team":                    _row(302,  403,  403,  200,  403,  200),
+    "groups:signal_list":             _row(302,  200,  200,  200,  403,  200),
+    "groups:signal_detail":           _row(302,  200,  404,  200,  403,  200),
+    "groups:signal_create":           _row(302,  403,  403,  200,  403,  200),
+    "groups:contact_create":          _row(302,  403,  403,  200,  403,  200),
+    "groups:contact_list":            _row(302,  200,  404,  200,  403,  200),
+    "groups:health_create":           _row(302,  403,  403,  200,  403,  200),
+    "groups:group_list":              _row(302,  403,  403,  200,  403,  200),
+    "groups:group_create":            _row(302,  403,  403,  200,  403,  200),
+    "groups:group_detail":            _row(302,  403,  403,  200,  403,  200),
+    "groups:group_edit":              _row(302,  403,  403,  200,  403,  200),
+    "groups:enrol":                   _row(302,  403,  403,  200,  403,  200),
+    "groups:enrolment_edit":          _row(302,  403,  403,  302,  403,  302),
+    "groups:session_log":             _row(302,  403,  403,  200,  403,  200),
+    "groups:session_detail":          _row(302,  403,  403,  200,  403,  200),
+    # Monitoring
+    "monitoring:dashboard":           _row(302,  403,  403,  403,  200,  200),
+    "monitoring:dashboard_print":     _row(302,  403,  403,  403,  200,  200),
+    "monitoring:recompute":           _row(302,  403,  403,  403,  403,  302),
+    "monitoring:import_waitlist":     _row(302,  403,  403,  403,  403,  200),
+    "monitoring_api:indicators":      _row(403,  403,  403,  403,  200,  200),
+    # Audit and emergency access (the grant is admin_bob's, on a foreign participant)
+    "audit:log":                      _row(302,  403,  403,  403,  403,  200),
+    "audit:export":                   _row(302,  403,  403,  403,  403,  200),
+    "audit:participant":              _row(302,  200,  404,  403,  403,  200),
+    "audit:break_glass":              _row(302,  403,  403,  403,  403,  200),
+    "audit:break_glass_detail":       _row(302,  403,  403,  403,  403,  200),
+    "audit:break_glass_open":         _row(302,  403,  403,  403,  403,  404),
+    "audit:break_glass_review":       _row(302,  403,  403,  403,  403,  302),
+    # FHIR API (anonymous: OperationOutcome 403, no sign-in redirect)
+    "fhir:metadata":                  _row(200,  200,  200,  200,  200,  200),
+    "fhir:unknown":                   _row(404,  404,  404,  404,  404,  404),
+    "fhir:handover":                  _row(403,  403,  404,  403,  403,  403),
+    "fhir:Patient-search":            _row(403,  200,  200,  200,  403,  200),
+    "fhir:Patient-read":              _row(403,  200,  404,  200,  403,  200),
+    "fhir:ServiceRequest-search":     _row(403,  200,  200,  200,  403,  200),
+    "fhir:ServiceRequest-read":       _row(403,  200,  404,  200,  403,  200),
+    "fhir:EpisodeOfCare-search":      _row(403,  200,  200,  200,  403,  200),
+    "fhir:EpisodeOfCare-read":        _row(403,  200,  404,  200,  403,  200),
+    "fhir:Task-search":               _row(403,  200,  200,  200,  403,  200),
+    "fhir:Task-read":                 _row(403,  200,  404,  200,  403,  200),
+    "fhir:Group-search":              _row(403,  200,  200,  200,  403,  200),
+    "fhir:Group-read":                _row(403,  404,  404,  200,  403,  200),
+    "fhir:Encounter-search":          _row(403,  200,  200,  200,  403,  200),
+    "fhir:Encounter-read":            _row(403,  200,  404,  200,  403,  200),
+    "fhir:QuestionnaireResponse-search": _row(403, 200, 200, 200,  403,  200),
+    "fhir:QuestionnaireResponse-read": _row(403, 200,  404,  200,  403,  200),
+    # Django admin: the superuser only; the rest are sent to the admin's sign-in.
+    "admin:index":                    _row(302,  302,  302,  302,  302,  200),
+    "admin:login":                    _row(302,  302,  302,  302,  302,  302),
+    "admin:logout":                   _row(302,  302,  302,  302,  302,  405),
+    "admin:password_change":          _row(302,  302,  302,  302,  302,  200),
+    "admin:password_change_done":     _row(302,  302,  302,  302,  302,  200),
+    "admin:jsi18n":                   _row(302,  302,  302,  302,  302,  200),
+    "admin:autocomplete":             _row(302,  302,  302,  302,  302,  403),
+    "admin:app_list":                 _row(302,  302,  302,  302,  302,  200),
+}
+# fmt: on
+_ADMIN_MODELS = {
+    # model admin: status of its "add" page for admin_ada (403: append-only / read-only)
+    "auth_group": 200,
+    "otp_totp_totpdevice": 200,
+    "otp_static_staticdevice": 200,
+    "axes_accessattempt": 403,
+    "axes_accesslog": 403,
+    "axes_accessfailurelog": 403,
+    "accounts_user": 200,
+    "accounts_organisation": 200,
+    "accounts_region": 200,
+    "accounts_membership": 200,
+    "audit_accesslog": 403,
+    "audit_breakglassgrant": 403,
+    "monitoring_indicatorvalue": 403,
+    "monitoring_computationrun": 403,
+    "monitoring_norm": 200,
+}
+for _model, _add in _ADMIN_MODELS.items():
+    EXPECTED[f"admin:{_model}_changelist"] = _row(302, 302, 302, 302, 302, 200)
+    EXPECTED[f"admin:{_model}_add"] = _row(302, 302, 302, 302, 302, _add)
+
+# Status on the FOREIGN object (another region) where it differs from the rule:
+# anonymous and refused roles (403/404) get the same answer; every success becomes 404.
+FOREIGN: dict[str, dict[str, int]] = {
+    # Organisations are not person data; the administrator manages them all.
+    "accounts:organisation_detail": {"admin_ada": 200},
+    # The audit trail by participant number is the administrator's, across regions.
+    "audit:participant": {"admin_ada": 200},
+    # $handover without consent is 403 at home, 404 (not in scope) abroad.
+    "fhir:handover": {"poh_anna": 404, "expert_eva": 404, "admin_ada": 404},
+}
+
+# Excluded from the walk, each with its reason.
+EXCLUDED: dict[str, str] = {
+    "admin:view_on_site": "Django admin redirect to an object's page; needs a content type",
+    "admin:auth_user_password_change": "Django admin per-user page; superuser-only like the rest",
+    "admin:otp_totp_totpdevice_config": "django-otp admin per-device page; superuser-only",
+    "admin:otp_totp_totpdevice_qrcode": "django-otp admin per-device page; superuser-only",
+}
+for _model in _ADMIN_MODELS:
+    for _op in ("change", "delete", "history"):
+        EXCLUDED[f"admin:{_model}_{_op}"] = (
+            "Django admin per-object page; its changelist above proves it is superuser-only"
+        )
+
+
+def _foreign_expected(name: str, persona: str) -> int:
+    home = EXPECTED[name][persona]
+    if persona in FOREIGN.get(name, {}):
+        return FOREIGN[name][persona]
+    if persona == "anonymous" or home in (403, 404):
+        return home
+    return 404
+
+
+def _value(records: dict, spec: str) -> str:
+    if spec.startswith("="):
+        return spec[1:]
+    if "{" in spec:
+        prefix, rest = spec.split("{", 1)
+        return prefix + _value(records, rest.rstrip("}"))
+    key, attr = spec.split(".", 1)
+    return str(getattr(records[key], attr))
+
+
+def url_names() -> dict[str, set[str]]:
+    """Every named URL pattern of the project: ``namespace:name`` -> its converters."""
+    found: dict[str, set[str]] = {}
+
+    def walk(resolver: URLResolver, namespaces: tuple[str, ...]) -> None:
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                ns = namespaces + ((pattern.namespace,) if pattern.namespace else ())
+                walk(pattern, ns)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                name = ":".join((*namespaces, pattern.name))
+                # path() converters, or re_path() named groups.
+                args = set(pattern.pattern.converters) | set(pattern.pattern.regex.groupindex)
+                found.setdefault(name, args)
+
+    walk(get_resolver(), ())
+    return found
+
+
+def _excluded(name: str) -> bool:
+    return name in EXCLUDED or f"{name.split(':')[0]}:*" in EXCLUDED
+
+
+def _url(name: str, records: dict) -> str:
+    kwargs = {kw: _value(records, spec) for kw, spec in ARGS.get(name, {}).items()}
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.fixture
+def world(
+    participant_a,
+    referral_a,
+    practice_a,
+    practice_b,
+    municipality,
+    region,
+    provider,
+    welfare_org,
+    personas,
+):
+    return build_world(
+        participant_a=participant_a,
+        referral_a=referral_a,
+        practice_a=practice_a,
+        municipality=municipality,
+        region=region,
+        provider=provider,
+        expert_eva=personas["expert_eva"],
+        admin_ada=personas["admin_ada"],
+    )
+
+
+def test_every_url_name_is_declared():
+    names = set(url_names())
+    undeclared = sorted(n for n in names if n not in EXPECTED and not _excluded(n))
+    assert not undeclared, f"URLs without a row in EXPECTED or EXCLUDED: {undeclared}"
+    stale = sorted(
+        n
+        for n in [*EXPECTED, *EXCLUDED]
+        if (
+            n not in names if not n.endswith(":*") else not any(m.startswith(n[:-1]) for m in names)
+        )
+    )
+    assert not stale, f"Declared names that no longer exist: {stale}"
+    for name in names - set(EXCLUDED):
+        if _excluded(name):
+            continue
+        missing_args = set(url_names()[name]) - set(ARGS.get(name, {}))
+        assert not missing_args, f"{name}: no object for {missing_args}"
+    for name, row in EXPECTED.items():
+        assert set(row) == set(PERSONAS), f"{name}: a status for every persona"
+
+
+def _fingerprint(world: dict) -> dict:
+    """What an empty POST must never change: counts and the state of the home records."""
+    from groups.models import Contact, Enrolment, PeerGroup, PositiveHealthMeasurement, Signal
+    from participants.models import Consent, Participant
+    from referrals.models import Handover, Referral, WaitingEpisode
+    from voorzorg.accounts.models import Membership
+    from voorzorg.audit.models import BreakGlassGrant
+
+    home = world["home"]
+    state = {
+        model.__name__: model.objects.count()
+        for model in (
+            Participant,
+            Referral,
+            WaitingEpisode,
+            Handover,
+            Consent,
+            Contact,
+            Signal,
+            Enrolment,
+            PeerGroup,
+            PositiveHealthMeasurement,
+            BreakGlassGrant,
+            Membership,
+        )
+    }
+    participant = Participant.objects.get(pk=home["participant"].pk)
+    state["participant"] = (participant.given_name, participant.family_name, participant.email)
+    state["referrals"] = sorted(Referral.objects.values_list("pk", "status"))
+    state["enrolment"] = tuple(
+        Enrolment.objects.filter(pk=home["enrolment"].pk).values_list("status", "end_date").get()
+    )
+    state["grant"] = tuple(
+        BreakGlassGrant.objects.filter(pk=home["grant"].pk)
+        .values_list("reviewed_at", "reviewed_by")
+        .get()
+    )
+    state["consents"] = sorted(Consent.objects.values_list("pk", "withdrawn_on"))
+    return state
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_url_matrix(persona, personas, client_for, world):
+    client = Client() if persona == "anonymous" else client_for(personas[persona])
+    names = sorted(n for n in url_names() if not _excluded(n))
+    names.sort(key=lambda n: n == "accounts:logout")  # signing out last
+    before = _fingerprint(world)
+    wrong: list[str] = []
+    for name in names:
+        method = client.post if name in POST else client.get
+        variants = [("home", EXPECTED[name][persona])]
+        specs = ARGS.get(name, {}).values()
+        if specs and not all(spec.startswith("=") for spec in specs):
+            variants.append(("foreign", _foreign_expected(name, persona)))
+        for where, expected in variants:
+            try:
+                url = _url(name, world[where]) + QUERY.get(name, "")
+            except KeyError:  # no such object abroad (the emergency-access grant)
+                continue
+            status = method(url).status_code
+            if status != expected:
+                wrong.append(f"{name} [{where}] {url}: expected {expected}, got {status}")
+            assert status != 500, f"{persona} got a 500 on {url}"
+        if name in POST:
+            assert _fingerprint(world) == before, f"empty POST to {name} changed data"
+    assert not wrong, f"{persona}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.django_db
+def test_anonymous_redirects_go_to_sign_in(client, world):
+    """Every 302 for anonymous on a staff page is the sign-in page, not some other place."""
+    from django.conf import settings
+
+    public_redirects = {"set_language", "accounts:verify", "home"}
+    for name in sorted(url_names()):
+        if _excluded(name) or name in public_redirects or name.startswith("admin:"):
+            continue
+        if EXPECTED[name]["anonymous"] != 302:
+            continue
+        method = client.post if name in POST else client.get
+        response = method(_url(name, world["home"]))
+        assert response.status_code == 302, name
+        location = response["Location"]
+        assert (
+            location.startswith(reverse("accounts:login"))
+            or location.startswith(str(settings.LOGIN_URL))
+            or name in {"accounts:logout"}
+        ), f"{name} -> {location}"

@@ -1,0 +1,124 @@
+"""A small world for the security tests: practice A's records in region Groningen, and a
+foreign region's records (Amsterdam) that no persona has in scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from groups.models import GroupSession
+from referrals.models import Handover
+from tests.factories import (
+    ContactFactory,
+    EnrolmentFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    ParticipantFactory,
+    PeerGroupFactory,
+    PositiveHealthMeasurementFactory,
+    ReferralFactory,
+    RegionFactory,
+    SignalFactory,
+    UserFactory,
+    WaitingEpisodeFactory,
+)
+from voorzorg.accounts.constants import Role
+from voorzorg.audit.models import BreakGlassGrant
+
+
+def _records(*, participant, referral, practice, municipality, region, provider, expert, tag):
+    """One organisation's records around ``participant`` (who has ``referral``)."""
+    episode = WaitingEpisodeFactory(participant=participant, provider=provider)
+    # A second participant of the same practice, in bridging care and handed over.
+    handed_over = ParticipantFactory(
+        gp_practice=practice, municipality=municipality, family_name=f"Overdracht {tag}"
+    )
+    referral_h = ReferralFactory(
+        in_bridging=True,
+        participant=handed_over,
+        region=region,
+        assigned_expert=expert,
+        intended_provider=provider,
+    )
+    handover = Handover.objects.create(
+        referral=referral_h,
+        provider=provider,
+        meeting_at=dt.datetime(2026, 11, 30, 14, 0, tzinfo=dt.UTC),
+        summary="Doet mee aan de groep; slaapt beter.",
+        completed_at=timezone.now(),
+    )
+    group = PeerGroupFactory(name=f"Groep {tag}", municipality=municipality, facilitators=[expert])
+    enrolment = EnrolmentFactory(participant=participant, group=group)
+    session = GroupSession.objects.create(
+        group=group, starts_at=dt.datetime(2026, 11, 10, 18, 30, tzinfo=dt.UTC), topic="Slapen"
+    )
+    contact = ContactFactory(participant=participant, expert=expert)
+    measurement = PositiveHealthMeasurementFactory(participant=participant, recorded_by=expert)
+    signal = SignalFactory(participant=participant, raised_by=expert)
+    return {
+        "participant": participant,
+        "referral": referral,
+        "practice": practice,
+        "episode": episode,
+        "referral_h": referral_h,
+        "handover": handover,
+        "group": group,
+        "enrolment": enrolment,
+        "session": session,
+        "contact": contact,
+        "measurement": measurement,
+        "signal": signal,
+    }
+
+
+def build_world(
+    *, participant_a, referral_a, practice_a, municipality, region, provider, expert_eva, admin_ada
+):
+    home = _records(
+        participant=participant_a,
+        referral=referral_a,
+        practice=practice_a,
+        municipality=municipality,
+        region=region,
+        provider=provider,
+        expert=expert_eva,
+        tag="A",
+    )
+    far_municipality = OrganisationFactory(
+        municipality_kind=True, name="Gemeente Amsterdam", cbs_code="GM0363"
+    )
+    far_region = RegionFactory(name="Amsterdam")
+    far_region.municipalities.add(far_municipality)
+    far_practice = OrganisationFactory(name="Praktijk Zuid", municipality=far_municipality)
+    far_provider = OrganisationFactory(provider=True, municipality=far_municipality)
+    far_welfare = OrganisationFactory(welfare=True, municipality=far_municipality)
+    far_expert = UserFactory(email="zoe@voorzorg.test", full_name="Zoë Ver")
+    MembershipFactory(user=far_expert, organisation=far_welfare, role=Role.EXPERT)
+    far_participant = ParticipantFactory(
+        gp_practice=far_practice, municipality=far_municipality, family_name="Verweg"
+    )
+    far_referral = ReferralFactory(participant=far_participant, region=far_region)
+    foreign = _records(
+        participant=far_participant,
+        referral=far_referral,
+        practice=far_practice,
+        municipality=far_municipality,
+        region=far_region,
+        provider=far_provider,
+        expert=far_expert,
+        tag="Z",
+    )
+    # Emergency access asked by another administrator: what admin_ada may review.
+    admin_bob = UserFactory(email="bob@voorzorg.test", full_name="Bob de Beheerder")
+    MembershipFactory(user=admin_bob, organisation=municipality, role=Role.ADMIN)
+    now = timezone.now()
+    home["grant"] = BreakGlassGrant.objects.create(
+        user=admin_bob,
+        membership=admin_bob.memberships.get(),
+        person_id=far_participant.public_id,
+        reason="Storing gemeld door de POH: dossier opent niet, controle nodig.",
+        granted_at=now,
+        expires_at=now + dt.timedelta(minutes=30),
+    )
+    return {"home": home, "foreign": foreign}
