@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +20,7 @@ from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region, User
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
-from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 
 from .constants import CloseReason, ReferralSource, ReferralStatus
 from .models import Handover, Referral, ReferralEvent, WaitingEpisode
@@ -97,7 +96,7 @@ def _transition(
         setattr(locked, field, value)
     locked.status = to
     locked.status_changed_at = timezone.now()
-    _full_clean(locked)
+    full_clean_or_raise(locked)
     locked.save()
     ReferralEvent.objects.create(
         referral=locked,
@@ -113,13 +112,6 @@ def _transition(
         person_id=locked.participant.public_id,
     )
     return locked
-
-
-def _full_clean(obj: Any, **kwargs: Any) -> None:
-    try:
-        obj.full_clean(**kwargs)
-    except ValidationError as exc:
-        raise ApplicationError(" ".join(exc.messages), extra=exc.message_dict) from exc
 
 
 def region_for_municipality(municipality: Organisation | None) -> Region | None:
@@ -159,7 +151,7 @@ def referral_register(
                 _("Zonder toestemming voor verwerking kan de deelnemer niet worden aangemeld.")
             )
         participant = Participant(gp_practice=practice, **participant_data)
-        _full_clean(participant)
+        full_clean_or_raise(participant)
         participant.save()
         Consent.objects.create(
             participant=participant,
@@ -197,7 +189,7 @@ def referral_register(
         status=S.SUBMITTED,
         status_changed_at=now,
     )
-    _full_clean(referral)
+    full_clean_or_raise(referral)
     referral.save()
     ReferralEvent.objects.create(
         referral=referral, at=now, by=actor.user, from_status="", to_status=S.SUBMITTED
@@ -223,7 +215,7 @@ def referral_self_register(
         raise ApplicationError(_("Geef toestemming om uw aanmelding te kunnen verwerken."))
     today = timezone.localdate()
     participant = Participant(**participant_data)
-    _full_clean(participant)
+    full_clean_or_raise(participant)
     participant.save()
     # The participant gave consent herself: no staff member recorded it.
     Consent.objects.create(participant=participant, kind=ConsentKind.PROCESSING, given_on=today)
@@ -237,7 +229,7 @@ def referral_self_register(
         status=S.SUBMITTED,
         status_changed_at=now,
     )
-    _full_clean(referral)
+    full_clean_or_raise(referral)
     referral.save()
     ReferralEvent.objects.create(referral=referral, at=now, from_status="", to_status=S.SUBMITTED)
     actor.audit(
@@ -332,7 +324,7 @@ def handover_save(*, actor: Actor, referral: Referral, **fields: Any) -> Handove
     creating = handover.pk is None
     for field, value in fields.items():
         setattr(handover, field, value)
-    _full_clean(handover)
+    full_clean_or_raise(handover)
     handover.save()
     actor.audit(
         action=AuditAction.CREATE if creating else AuditAction.UPDATE,
@@ -432,7 +424,7 @@ def _episode_apply(episode: WaitingEpisode, fields: dict[str, Any]) -> None:
         raise ApplicationError(
             _("Kies een GGZ-aanbieder."), extra={"provider": [_("Kies een GGZ-aanbieder.")]}
         )
-    _full_clean(episode)
+    full_clean_or_raise(episode)
 
 
 @transaction.atomic

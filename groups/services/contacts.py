@@ -12,7 +12,6 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +25,7 @@ from referrals.services import TRANSITIONS, capacities, referral_record_first_co
 from voorzorg.accounts.constants import Role
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
-from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 
 from ..constants import NetworkPartner, PositiveHealthDimension
 from ..models import Contact, PositiveHealthMeasurement
@@ -42,13 +41,6 @@ DIMENSIONS: tuple[str, ...] = tuple(PositiveHealthDimension.values)
 
 def _refuse(message: str, field: str | None = None) -> ApplicationError:
     return ApplicationError(message, extra={field: [message]} if field else None)
-
-
-def _full_clean(obj: Any, **kwargs: Any) -> None:
-    try:
-        obj.full_clean(**kwargs)
-    except ValidationError as exc:
-        raise ApplicationError(" ".join(exc.messages), extra=exc.message_dict) from exc
 
 
 def _check_actor(actor: Actor, participant: Participant, *, refusal: str) -> None:
@@ -131,7 +123,7 @@ def contact_record(
         partner_organisation=partner_organisation,
         note=note.strip(),
     )
-    _full_clean(contact)
+    full_clean_or_raise(contact)
 
     for referral in _referrals_starting_with(actor, participant):
         # Checked here as well as in the referral service, to name the field to blame.
@@ -207,7 +199,7 @@ def positive_health_record(
         recorded_by=actor.user,
         **{dimension: scores[dimension] for dimension in DIMENSIONS},
     )
-    _full_clean(measurement)
+    full_clean_or_raise(measurement)
     measurement.save()
     actor.audit(
         action=AuditAction.CREATE,

@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -25,7 +24,7 @@ from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, User
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
-from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 
 from ..constants import (
     DEFAULT_CAPACITY,
@@ -67,13 +66,6 @@ GROUP_EDITABLE_FIELDS = frozenset(
 
 
 # --- Shared checks ------------------------------------------------------------------------
-
-
-def _full_clean(obj: Any, **kwargs: Any) -> None:
-    try:
-        obj.full_clean(**kwargs)
-    except ValidationError as exc:
-        raise ApplicationError(" ".join(exc.messages), extra=exc.message_dict) from exc
 
 
 def _field_error(field: str, message: str) -> ApplicationError:
@@ -159,7 +151,7 @@ def _group_apply(group: PeerGroup, fields: dict[str, Any]) -> None:
         errors["end_time"] = [_("De eindtijd ligt vóór of op de begintijd.")]
     if errors:
         raise ApplicationError(" ".join(m for ms in errors.values() for m in ms), extra=errors)
-    _full_clean(group)
+    full_clean_or_raise(group)
 
 
 @transaction.atomic
@@ -282,7 +274,7 @@ def enrolment_create(
     enrolment = Enrolment(
         participant=participant, group=locked, status=status, start_date=start_date
     )
-    _full_clean(enrolment)
+    full_clean_or_raise(enrolment)
     enrolment.save()
     actor.audit(
         action=AuditAction.CREATE,
@@ -325,7 +317,7 @@ def enrolment_admit(*, actor: Actor, enrolment: Enrolment, start_date: dt.date) 
         raise _field_error("start_date", _("De startdatum ligt vóór de datum van de wachtplaats."))
     locked.status = EnrolmentStatus.ACTIVE
     locked.start_date = start_date
-    _full_clean(locked)
+    full_clean_or_raise(locked)
     locked.save()
     actor.audit(
         action=AuditAction.UPDATE,
@@ -358,7 +350,7 @@ def enrolment_end(
     locked.status = EnrolmentStatus.ENDED
     locked.end_date = end_date
     locked.leaving_reason = leaving_reason
-    _full_clean(locked)
+    full_clean_or_raise(locked)
     locked.save()
     actor.audit(
         action=AuditAction.UPDATE,
@@ -479,7 +471,7 @@ def session_log(
     if creating or changed:
         # Saved only when something differs: a repeated submission leaves even the
         # session's "updated_at" as it was.
-        _full_clean(session)
+        full_clean_or_raise(session)
         session.save()
     # set() writes only the difference, so a repeat adds and removes nothing.
     session.facilitators_present.set(facilitators_present)
@@ -491,11 +483,11 @@ def session_log(
         if row is None:
             row = Attendance(session=session, participant=roster[participant_id], status=status)
             # The foreign keys are known-good objects: skip their one-query-per-row checks.
-            _full_clean(row, exclude=["session", "participant"], validate_constraints=False)
+            full_clean_or_raise(row, exclude=["session", "participant"], validate_constraints=False)
             new_rows.append(row)
         elif row.status != status:
             row.status = status
-            _full_clean(row, exclude=["session", "participant"], validate_constraints=False)
+            full_clean_or_raise(row, exclude=["session", "participant"], validate_constraints=False)
             changed_rows.append(row)
     Attendance.objects.bulk_create(new_rows)
     Attendance.objects.bulk_update(changed_rows, ["status"])

@@ -15,10 +15,7 @@ case nothing is written.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Case, Q, QuerySet, When
@@ -34,7 +31,7 @@ from voorzorg.accounts.models import Membership, Organisation, Region
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
-from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 
 from ..constants import SignalSeverity
 from ..models import Signal
@@ -192,13 +189,6 @@ def open_signal_count(membership: Membership | None) -> int:
 # --- Writes ---------------------------------------------------------------------------------
 
 
-def _full_clean(obj: Any) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise ApplicationError(" ".join(exc.messages), extra=exc.message_dict) from exc
-
-
 @transaction.atomic
 def signal_raise(
     *, actor: Actor, participant: Participant, severity: str, description: str
@@ -229,7 +219,7 @@ def signal_raise(
         severity=severity,
         description=description,
     )
-    _full_clean(signal)
+    full_clean_or_raise(signal)
     signal.save()
     actor.audit(
         action=AuditAction.CREATE,
@@ -265,7 +255,7 @@ def signal_acknowledge(*, actor: Actor, signal: Signal, note: str = "") -> Signa
     locked.acknowledged_at = timezone.now()
     locked.acknowledged_by = actor.user
     locked.acknowledge_note = note.strip()
-    _full_clean(locked)
+    full_clean_or_raise(locked)
     locked.save(
         update_fields=["acknowledged_at", "acknowledged_by", "acknowledge_note", "updated_at"]
     )
@@ -299,7 +289,7 @@ def signal_resolve(*, actor: Actor, signal: Signal, note: str) -> Signal:
     locked.resolved_at = now
     locked.resolved_by = actor.user
     locked.resolution_note = note
-    _full_clean(locked)
+    full_clean_or_raise(locked)
     locked.save(
         update_fields=[
             "acknowledged_at",

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, User
-from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 
 from .models import AccessLog, AuditAction, BreakGlassGrant
 
@@ -217,7 +216,7 @@ def break_glass_request(*, actor: Actor, person_id: str, reason: str) -> BreakGl
             granted_at=now,
             expires_at=now + dt.timedelta(minutes=break_glass_minutes()),
         )
-        _full_clean(grant)
+        full_clean_or_raise(grant)
         grant.save()
         actor.audit(
             action=AuditAction.READ, event=f"break_glass.grant:{grant.pk}", person_id=number
@@ -245,7 +244,7 @@ def break_glass_review(*, actor: Actor, grant: BreakGlassGrant, note: str) -> Br
     locked.reviewed_at = timezone.now()
     locked.reviewed_by = actor.user
     locked.review_note = note
-    _full_clean(locked)
+    full_clean_or_raise(locked)
     locked.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
     actor.audit(
         action=AuditAction.UPDATE,
@@ -253,10 +252,3 @@ def break_glass_review(*, actor: Actor, grant: BreakGlassGrant, note: str) -> Br
         person_id=locked.person_id,
     )
     return locked
-
-
-def _full_clean(obj: BreakGlassGrant) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise ApplicationError(" ".join(exc.messages), extra=exc.message_dict) from exc
