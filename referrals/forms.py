@@ -24,6 +24,21 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+def clean_phone_number(value: str) -> str:
+    """A phone number as people type it: digits, with spaces, dashes, brackets or a
+    leading +. Anything else (letters, control or direction characters) is refused, so
+    a number can be dialled from the worklist and cannot spoof how a page reads."""
+    if not value:
+        return value
+    digits = value.replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
+    digits = digits.removeprefix("+")
+    if not (8 <= len(digits) <= 15 and all(c in "0123456789" for c in digits)):
+        raise forms.ValidationError(
+            _("Vul een telefoonnummer in met alleen cijfers, bijvoorbeeld 06 12345678.")
+        )
+    return value
+
+
 class ReferralForm(forms.Form):
     """One screen: the person (when new), the referral, and consent."""
 
@@ -112,6 +127,9 @@ class ReferralForm(forms.Form):
         if existing_participant is not None:
             for name in (*self.PERSON_FIELDS, "consent_processing"):
                 del self.fields[name]
+
+    def clean_phone(self) -> str:
+        return clean_phone_number(self.cleaned_data.get("phone", ""))
 
     def clean_referral_date(self) -> Any:
         value = self.cleaned_data["referral_date"]
@@ -420,16 +438,7 @@ class SelfRegistrationForm(forms.Form):
         return bool(str(self.data.get(self.add_prefix("website"), "")).strip())
 
     def clean_phone(self) -> str:
-        value: str = self.cleaned_data.get("phone", "")
-        if not value:
-            return value
-        digits = value.replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
-        digits = digits.removeprefix("+")
-        if not (8 <= len(digits) <= 15 and all(c in "0123456789" for c in digits)):
-            raise forms.ValidationError(
-                _("Vul een telefoonnummer in met alleen cijfers, bijvoorbeeld 06 12345678.")
-            )
-        return value
+        return clean_phone_number(self.cleaned_data.get("phone", ""))
 
     def clean_date_of_birth(self) -> Any:
         value = self.cleaned_data.get("date_of_birth")
