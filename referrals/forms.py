@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -173,6 +174,9 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+HANDOVER_TEXT_MAX = 4000
+
+
 class HandoverForm(forms.ModelForm):
     """The warm handover: the joint meeting, the checklist and the acknowledgement."""
 
@@ -213,6 +217,12 @@ class HandoverForm(forms.ModelForm):
             kind=OrganisationKind.GGZ_PROVIDER
         ).order_by("name")
         self.fields["meeting_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        # The texts travel to the treating provider: a page or two, never a document dump.
+        for name in ("summary", "life_domain_status"):
+            field = self.fields[name]
+            field.max_length = HANDOVER_TEXT_MAX
+            field.validators.append(MaxLengthValidator(HANDOVER_TEXT_MAX))
+            field.widget.attrs["maxlength"] = str(HANDOVER_TEXT_MAX)
 
     def clean_provider_acknowledged_on(self) -> Any:
         value = self.cleaned_data.get("provider_acknowledged_on")

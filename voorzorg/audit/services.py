@@ -162,6 +162,8 @@ def _valid_ip(value: str | None) -> str | None:
 # --- Emergency access (break-the-glass) ----------------------------------------------------
 
 BREAK_GLASS_MIN_REASON = 20
+# A reason is a few sentences for the reviewer, not a document.
+BREAK_GLASS_MAX_REASON = 2000
 # VZ- and eight characters of the participant-number alphabet (participants.models).
 PARTICIPANT_NUMBER = re.compile(r"^VZ-[23456789ABCDEFGHJKMNPQRSTVWXYZ]{8}\Z")
 
@@ -196,6 +198,10 @@ def break_glass_request(*, actor: Actor, person_id: str, reason: str) -> BreakGl
         errors["reason"] = [
             _("Beschrijf in minstens %(n)d tekens waarom u dit dossier nu moet inzien.")
             % {"n": BREAK_GLASS_MIN_REASON}
+        ]
+    elif len(reason) > BREAK_GLASS_MAX_REASON:
+        errors["reason"] = [
+            _("Houd de reden korter dan %(n)d tekens.") % {"n": BREAK_GLASS_MAX_REASON}
         ]
     if errors:
         actor.audit(
