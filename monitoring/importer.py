@@ -427,6 +427,11 @@ def _parse_row(
         ]
     raw = {name: cells[position].strip() for name, position in index.items()}
     errors: dict[str, str] = {}  # column -> the first reason found for it
+    for name in COLUMNS:
+        # Control characters (NUL above all, which PostgreSQL cannot store) never belong
+        # in a provider's export; refuse the row rather than store or choke on them.
+        if any(ord(char) < 32 and char != "\t" for char in raw[name]):
+            errors[name] = _("Deze cel bevat een onzichtbaar stuurteken. Verwijder het.")
 
     for name in COLUMNS:
         if name in REQUIRED_VALUES and not raw[name]:

@@ -199,6 +199,9 @@ def break_glass_request(*, actor: Actor, person_id: str, reason: str) -> BreakGl
             _("Beschrijf in minstens %(n)d tekens waarom u dit dossier nu moet inzien.")
             % {"n": BREAK_GLASS_MIN_REASON}
         ]
+    elif "\x00" in reason:
+        # PostgreSQL cannot store a NUL character; nobody types one on purpose.
+        errors["reason"] = [_("De reden bevat een ongeldig teken.")]
     elif len(reason) > BREAK_GLASS_MAX_REASON:
         errors["reason"] = [
             _("Houd de reden korter dan %(n)d tekens.") % {"n": BREAK_GLASS_MAX_REASON}
