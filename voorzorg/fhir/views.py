@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
@@ -241,19 +242,20 @@ def _one_participant(obj: Any) -> list[Participant]:
     return [obj.participant]
 
 
-class ResourceType:
+class ResourceType(ABC):
     """A FHIR resource type: its search parameters, its sources, and read by id."""
 
     name: ClassVar[str]
     # name -> (FHIR search param type, documentation), for checks and the CapabilityStatement
     params: ClassVar[dict[str, tuple[str, str]]] = {}
 
+    @abstractmethod
     def sources(self, membership: Membership, query: dict[str, str]) -> list[Source]:
-        raise NotImplementedError
+        """The scoped querysets a search draws from."""
 
+    @abstractmethod
     def read(self, membership: Membership, logical_id: str) -> tuple[Source, Any] | None:
         """The source and the row for one id, in scope; None when there is none."""
-        raise NotImplementedError
 
     @staticmethod
     def _first(source: Source, **lookup: Any) -> tuple[Source, Any] | None:
