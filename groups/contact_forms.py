@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.constants import LifeDomain
+from voorzorg.core.forms import DateInput
 
 from .constants import ContactMode, NetworkPartner, PositiveHealthDimension
 
@@ -21,13 +22,6 @@ def _not_in_future(value: dt.date | None, message: str) -> dt.date | None:
     if value is not None and value > timezone.localdate():
         raise forms.ValidationError(message)
     return value
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class PillRadioSelect(forms.RadioSelect):

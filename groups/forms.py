@@ -17,31 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.models import Participant
 from voorzorg.accounts.models import Organisation, User
+from voorzorg.core.forms import DateInput, DateTimeInput, TimeInput
 
 from .constants import DEFAULT_CAPACITY, AttendanceStatus, GroupKind, LeavingReason, SessionFormat
 from .models import PeerGroup
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%H:%M", **kwargs)
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
-
 
 # What a datetime-local input sends, and the same with a space (typed by hand, tests).
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]

@@ -90,6 +90,7 @@ from monitoring.periods import Period
 from participants.models import Participant
 from referrals.constants import ReferralStatus
 from referrals.models import Referral, WaitingEpisode
+from voorzorg.core.dates import local_midnight
 from voorzorg.core.treeknorm import AANMELD_NORM_DAYS, BEHANDEL_NORM_DAYS, TOTAL_NORM_DAYS
 
 # --- SQL building blocks --------------------------------------------------------------
@@ -145,14 +146,10 @@ def _grouped(expression: str) -> Coalesce:
     return Coalesce(NullIf(F(expression), Value("")), Value(UNKNOWN_GROUP))
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def _moments(period: Period) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) of the period as aware datetimes: a moment's LOCAL date is in the
     period exactly when start <= moment < end."""
-    return _local_midnight(period.start), _local_midnight(period.end + dt.timedelta(days=1))
+    return local_midnight(period.start), local_midnight(period.end + dt.timedelta(days=1))
 
 
 def _uses_percentile_cont() -> bool:
@@ -230,7 +227,7 @@ _STAGE_DATES = {
 
 def _in_beeld(peildatum: dt.date) -> Q:
     """The episode's participant is "in beeld" at the peildatum (bridging.py's rules)."""
-    changed_after_peildatum = _local_midnight(peildatum + dt.timedelta(days=1))
+    changed_after_peildatum = local_midnight(peildatum + dt.timedelta(days=1))
     first, last = bridging.contact_window(peildatum)
     referral = Referral.objects.filter(
         participant_id=OuterRef("participant_id"), first_contact_date__lte=peildatum

@@ -20,7 +20,7 @@ from django.http import HttpResponse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from referrals.views.poh import csv_safe
+from voorzorg.core.spreadsheets import csv_safe
 
 from .indicators.registry import BY_KEY
 from .selectors import TREND_KEYS, UNIT_LABELS, DashboardData, Figure

@@ -12,6 +12,7 @@ from groups.constants import EnrolmentStatus
 from groups.models import Attendance, Contact, Enrolment, PositiveHealthMeasurement, Signal
 from referrals.constants import OPEN_STATUSES
 from referrals.models import Referral, WaitingEpisode
+from voorzorg.core.dates import local_midnight
 
 from .constants import ConsentKind, LifeDomain
 from .models import Participant
@@ -272,10 +273,6 @@ def _referral(r: Referral) -> dict[str, Any]:
 # --- Retention ----------------------------------------------------------------------------
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def participants_expired(*, today: dt.date, retention_days: int) -> QuerySet[Participant]:
     """Participants whose retention period has run out on ``today`` (not yet erased).
 
@@ -289,7 +286,7 @@ def participants_expired(*, today: dt.date, retention_days: int) -> QuerySet[Par
     """
     cutoff = today - dt.timedelta(days=retention_days)
     # A moment's local date is after the cutoff exactly when it is at or after this.
-    after_cutoff = _local_midnight(cutoff + dt.timedelta(days=1))
+    after_cutoff = local_midnight(cutoff + dt.timedelta(days=1))
     mine = {"participant": OuterRef("pk")}
     open_referral = Referral.objects.filter(**mine, status__in=sorted(OPEN_STATUSES))
     # A referral without status_changed_at (older data) counts from its last change.

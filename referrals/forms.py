@@ -13,16 +13,10 @@ from participants.constants import LifeDomain, TargetGroup
 from participants.models import validate_postcode4
 from voorzorg.accounts.constants import OrganisationKind
 from voorzorg.accounts.models import Organisation
+from voorzorg.core.forms import DateInput, DateTimeInput
 
 from .constants import CareLevel, CloseReason, ReferralStatus, Urgency
 from .models import Handover, WaitingEpisode
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def clean_phone_number(value: str) -> str:
@@ -165,13 +159,6 @@ class ReferralForm(forms.Form):
         if self.existing_participant is not None:
             return None
         return {name: self.cleaned_data[name] for name in self.PERSON_FIELDS}
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 HANDOVER_TEXT_MAX = 4000

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -22,6 +21,7 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.spreadsheets import csv_safe
 from voorzorg.core.treeknorm import OpenWait, WaitStage, open_wait_at
 
 from ..constants import CloseReason, ReferralStatus
@@ -116,17 +116,6 @@ def my_referrals(request: HttpRequest) -> HttpResponse:
         "referrals/poh/list.html",
         {"form": form, "page": page, "rows": rows, "query": query.urlencode()},
     )
-
-
-# Cells that a spreadsheet would read as a formula (OWASP CSV injection).
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_PREFIXES):
-        return "'" + text
-    return text
 
 
 @role_required(Role.POH)

@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from voorzorg.accounts.models import Membership, Organisation
+from voorzorg.core.dates import local_midnight
 
 from .models import AccessLog, BreakGlassGrant
 
@@ -79,11 +79,6 @@ class LogFilter:
     break_glass_only: bool = False
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    """Local midnight at the start of ``day`` (Europe/Amsterdam), as an aware datetime."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def access_log_search(f: LogFilter) -> QuerySet[AccessLog]:
     """Log rows matching the filter, newest first. Periods are whole local days, inclusive."""
     rows = AccessLog.objects.all()
@@ -96,10 +91,10 @@ def access_log_search(f: LogFilter) -> QuerySet[AccessLog]:
     if f.action:
         rows = rows.filter(action=f.action)
     if f.date_from:
-        rows = rows.filter(timestamp__gte=_day_start(f.date_from))
+        rows = rows.filter(timestamp__gte=local_midnight(f.date_from))
     if f.date_to:
         # Up to, not including, the next local midnight: the "to" day counts in full.
-        rows = rows.filter(timestamp__lt=_day_start(f.date_to + dt.timedelta(days=1)))
+        rows = rows.filter(timestamp__lt=local_midnight(f.date_to + dt.timedelta(days=1)))
     if f.access_granted is not None:
         rows = rows.filter(access_granted=f.access_granted)
     if f.break_glass_only:

@@ -10,7 +10,6 @@ this person?" has one definition and it lives there.
 from __future__ import annotations
 
 import csv
-from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -24,6 +23,7 @@ from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.spreadsheets import csv_safe
 
 from .forms import AccessLogFilterForm, BreakGlassRequestForm, BreakGlassReviewForm
 from .models import AuditAction, BreakGlassGrant
@@ -44,15 +44,6 @@ from .services import (
 )
 
 PAGE_SIZE = 50
-
-# Cells a spreadsheet would read as a formula (OWASP CSV injection).
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_safe(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
-
 
 # --- The viewer -----------------------------------------------------------------------------
 
@@ -117,7 +108,7 @@ def log_export(request: HttpRequest) -> HttpResponse:
             people[row.person_id] = None
         writer.writerow(
             [
-                _csv_safe(v)
+                csv_safe(v)
                 for v in (
                     timezone.localtime(row.timestamp).isoformat(),
                     row.actor_label,
