@@ -22,6 +22,7 @@ from referrals.models import Referral
 from referrals.selectors import regions_of
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, User
+from voorzorg.core.figures import percent_value
 
 from .constants import (
     OUT_OF_SIGHT_DAYS,
@@ -268,9 +269,9 @@ class MonthFigures:
     @property
     def attendance_rate(self) -> float | None:
         """Percentage present of those expected, one decimal; None without sessions."""
-        if not self.expected:
-            return None
-        return round(100 * self.present / self.expected, 1)
+        # The same arithmetic as the group_attendance_rate indicator (voorzorg.core.figures).
+        value = percent_value(self.present, self.expected)
+        return None if value is None else float(value)
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from voorzorg.core.figures import percent_value, round1
 
 from .registry import Breakdown
 
-ONE_DECIMAL = Decimal("0.1")
 SECONDS_PER_HOUR = Decimal(3600)
 
 # (indicator key, breakdown, group), e.g. ("total_within_norm", "provider", "22000001").
@@ -41,14 +42,6 @@ class Ratio:
 Results = dict[ResultKey, Ratio]
 
 
-def round1(value: Decimal) -> Decimal:
-    """One decimal, half away from zero (12.25 -> 12.3), as people round by hand.
-
-    Decimal, not float: 0.15 as a float is 0.1499..., which Python's round() takes down.
-    """
-    return value.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
-
-
 def to_decimal(value: int | float | Decimal) -> Decimal:
     """A Decimal of what a database or Python computed; floats by their shortest repr."""
     if isinstance(value, Decimal):
@@ -62,9 +55,7 @@ def to_decimal(value: int | float | Decimal) -> Decimal:
 
 def percent(numerator: int, denominator: int) -> Ratio:
     """A share in %; value None when there is nothing to divide by."""
-    if not denominator:
-        return Ratio(numerator, denominator, None)
-    return Ratio(numerator, denominator, round1(Decimal(100 * numerator) / Decimal(denominator)))
+    return Ratio(numerator, denominator, percent_value(numerator, denominator))
 
 
 def mean(total: int | Decimal, count: int) -> Ratio:
