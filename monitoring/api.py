@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import translation
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -90,6 +91,23 @@ class IndicatorListApi(APIView):
         with translation.override("en"):
             return super().dispatch(request, *args, **kwargs)
 
+    @extend_schema(
+        operation_id="indicators_list",
+        summary="Stored indicator rows of one period (aggregates only)",
+        parameters=[InputSerializer],
+        responses={
+            200: inline_serializer(
+                "IndicatorList",
+                {
+                    "period": serializers.CharField(),
+                    "computed_at": serializers.DateTimeField(allow_null=True),
+                    "count": serializers.IntegerField(),
+                    "results": OutputSerializer(many=True),
+                },
+            )
+        },
+        tags=["indicators"],
+    )
     def get(self, request: Request) -> Response:
         params = self.InputSerializer(data=request.query_params)
         if not params.is_valid():

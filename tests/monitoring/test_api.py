@@ -65,12 +65,22 @@ def test_anonymous_is_refused(computed):
     assert "results" not in response.json()
 
 
-def test_a_user_without_any_role_is_refused(computed):
+def test_a_user_without_any_role_is_refused(computed, client_for):
+    from tests.conftest import with_authenticator
+    from tests.factories import UserFactory
+
+    client = client_for(with_authenticator(UserFactory()))
+    assert client.get(URL, {"period": "2026-Q3"}).status_code == 403
+
+
+def test_a_session_on_the_password_alone_counts_as_signed_out(computed):
     from tests.factories import UserFactory
 
     client = Client()
     client.force_login(UserFactory())
-    assert client.get(URL, {"period": "2026-Q3"}).status_code == 403
+    response = client.get(URL, {"period": "2026-Q3"})
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_the_api_returns_the_export_rows_exactly(computed, coordinator_cor, client_for):

@@ -73,6 +73,7 @@ ARGS: dict[str, dict[str, str]] = {
     "fhir:Encounter-read": {"logical_id": "contact-{contact.pk}"},
     "fhir:QuestionnaireResponse-read": {"logical_id": "measurement.pk"},
     "fhir:unknown": {"rest": "=Bestaatniet"},
+    "api:token_revoke": {"pk": "api_token.pk"},
 }
 
 # URLs that only take POST: the matrix sends an empty POST, which must never change data.
@@ -93,6 +94,7 @@ POST = {
     "audit:break_glass_open",
     "audit:break_glass_review",
     "monitoring:recompute",
+    "api:token_revoke",
 }
 
 # Query strings some URLs need to get past their own validation.
@@ -182,7 +184,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "monitoring:dashboard_print":     _row(302,  403,  403,  403,  200,  200),
     "monitoring:recompute":           _row(302,  403,  403,  403,  403,  302),
     "monitoring:import_waitlist":     _row(302,  403,  403,  403,  403,  200),
-    "monitoring_api:indicators":      _row(403,  403,  403,  403,  200,  200),
+    "monitoring_api:indicators":      _row(401,  403,  403,  403,  200,  200),
     # Audit and emergency access (the grant is admin_bob's, on a foreign participant)
     "audit:log":                      _row(302,  403,  403,  403,  403,  200),
     "audit:export":                   _row(302,  403,  403,  403,  403,  200),
@@ -191,24 +193,32 @@ EXPECTED: dict[str, dict[str, int]] = {
     "audit:break_glass_detail":       _row(302,  403,  403,  403,  403,  200),
     "audit:break_glass_open":         _row(302,  403,  403,  403,  403,  404),
     "audit:break_glass_review":       _row(302,  403,  403,  403,  403,  302),
-    # FHIR API (anonymous: OperationOutcome 403, no sign-in redirect)
+    # API tokens (the token is expert_eva's; revoking it takes her or an admin of her region)
+    "api:tokens":                     _row(302,  200,  200,  200,  200,  200),
+    "api:token_revoke":               _row(302,  404,  404,  302,  404,  302),
+    "api:admin_tokens":               _row(302,  403,  403,  403,  403,  200),
+    # OpenAPI schema and its docs: public, they hold no data
+    "api-schema":                     _row(200,  200,  200,  200,  200,  200),
+    "api-docs":                       _row(200,  200,  200,  200,  200,  200),
+    "api-redoc":                      _row(200,  200,  200,  200,  200,  200),
+    # FHIR API (anonymous: OperationOutcome 401, no sign-in redirect)
     "fhir:metadata":                  _row(200,  200,  200,  200,  200,  200),
     "fhir:unknown":                   _row(404,  404,  404,  404,  404,  404),
-    "fhir:handover":                  _row(403,  403,  404,  403,  403,  403),
-    "fhir:Patient-search":            _row(403,  200,  200,  200,  403,  200),
-    "fhir:Patient-read":              _row(403,  200,  404,  200,  403,  200),
-    "fhir:ServiceRequest-search":     _row(403,  200,  200,  200,  403,  200),
-    "fhir:ServiceRequest-read":       _row(403,  200,  404,  200,  403,  200),
-    "fhir:EpisodeOfCare-search":      _row(403,  200,  200,  200,  403,  200),
-    "fhir:EpisodeOfCare-read":        _row(403,  200,  404,  200,  403,  200),
-    "fhir:Task-search":               _row(403,  200,  200,  200,  403,  200),
-    "fhir:Task-read":                 _row(403,  200,  404,  200,  403,  200),
-    "fhir:Group-search":              _row(403,  200,  200,  200,  403,  200),
-    "fhir:Group-read":                _row(403,  404,  404,  200,  403,  200),
-    "fhir:Encounter-search":          _row(403,  200,  200,  200,  403,  200),
-    "fhir:Encounter-read":            _row(403,  200,  404,  200,  403,  200),
-    "fhir:QuestionnaireResponse-search": _row(403, 200, 200, 200,  403,  200),
-    "fhir:QuestionnaireResponse-read": _row(403, 200,  404,  200,  403,  200),
+    "fhir:handover":                  _row(401,  403,  404,  403,  403,  403),
+    "fhir:Patient-search":            _row(401,  200,  200,  200,  403,  200),
+    "fhir:Patient-read":              _row(401,  200,  404,  200,  403,  200),
+    "fhir:ServiceRequest-search":     _row(401,  200,  200,  200,  403,  200),
+    "fhir:ServiceRequest-read":       _row(401,  200,  404,  200,  403,  200),
+    "fhir:EpisodeOfCare-search":      _row(401,  200,  200,  200,  403,  200),
+    "fhir:EpisodeOfCare-read":        _row(401,  200,  404,  200,  403,  200),
+    "fhir:Task-search":               _row(401,  200,  200,  200,  403,  200),
+    "fhir:Task-read":                 _row(401,  200,  404,  200,  403,  200),
+    "fhir:Group-search":              _row(401,  200,  200,  200,  403,  200),
+    "fhir:Group-read":                _row(401,  404,  404,  200,  403,  200),
+    "fhir:Encounter-search":          _row(401,  200,  200,  200,  403,  200),
+    "fhir:Encounter-read":            _row(401,  200,  404,  200,  403,  200),
+    "fhir:QuestionnaireResponse-search": _row(401, 200, 200, 200,  403,  200),
+    "fhir:QuestionnaireResponse-read": _row(401, 200,  404,  200,  403,  200),
     # Django admin: the superuser only; the rest are sent to the admin's sign-in.
     "admin:index":                    _row(302,  302,  302,  302,  302,  200),
     "admin:login":                    _row(302,  302,  302,  302,  302,  302),

@@ -121,4 +121,20 @@ def build_world(
         granted_at=now,
         expires_at=now + dt.timedelta(minutes=30),
     )
+    home["api_token"] = _token_of(expert_eva)
+    foreign["api_token"] = _token_of(far_expert)
     return {"home": home, "foreign": foreign}
+
+
+def _token_of(user):
+    from voorzorg.api.services import token_create
+    from voorzorg.audit.services import Actor
+
+    membership = user.memberships.first()
+    token, _secret = token_create(
+        actor=Actor(user=user, membership=membership),
+        membership=membership,
+        name="HIS-koppeling",
+        lifetime_days=90,
+    )
+    return token

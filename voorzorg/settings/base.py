@@ -64,9 +64,13 @@ INSTALLED_APPS = [
     "csp",
     # Only for its system checks on the cache; the rate limiting itself needs no app.
     "django_ratelimit",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "voorzorg.core",
     "voorzorg.accounts",
     "voorzorg.audit",
+    "voorzorg.api",
     "participants",
     "groups",
     "referrals",
@@ -302,12 +306,55 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Integrations: a personal token (Authorization: Bearer vz_...), made after 2FA.
+        # First, so an unauthenticated call gets 401 with a WWW-Authenticate header.
+        "voorzorg.api.authentication.ApiTokenAuthentication",
         # The browser session, once past the second factor (as every page with data).
         "voorzorg.accounts.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "voorzorg.api.pagination.ApiPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "voorzorg.api.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "voorzorg.api.throttling.UserThrottle",
+        "voorzorg.api.throttling.AnonThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_RATE_USER", default="1200/hour"),
+        "anon": env.str("API_RATE_ANON", default="60/hour"),
+    },
+}
+
+# OpenAPI 3 of /api/v1/ (drf-spectacular); the committed copy is docs/openapi.yaml.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Voorzorg API",
+    "DESCRIPTION": (
+        "REST API of Voorzorg: referrals, waiting episodes, peer groups, contacts, signals "
+        "and indicators. Authenticate with a personal API token: "
+        "`Authorization: Bearer vz_...`. Errors are `{\"detail\": ..., \"errors\": {...}}`. "
+        "Messages are Dutch unless the request sends `Accept-Language: en`. "
+        "FHIR R4 lives under /fhir/ (see its CapabilityStatement at /fhir/metadata)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["voorzorg.api.schema.only_rest_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "voorzorg.api.schema.document_errors",
+    ],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "DISABLE_ERRORS_AND_WARNINGS": False,
 }
 
 # --- Security headers and Content Security Policy -------------------------------------

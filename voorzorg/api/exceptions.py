@@ -1,0 +1,55 @@
+"""One error shape for the REST API: ``{"detail": str, "errors": {field: [str]}}``.
+
+``errors`` is present for validation errors only (400). Domain rules broken in a
+service (``ApplicationError``) become a 400 with the service's message; a gate's 404 a
+plain "Not found." that reveals nothing. Messages follow the request's language, which
+API views take from Accept-Language (``voorzorg.api.base``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from voorzorg.core.exceptions import ApplicationError
+
+
+def _as_lists(errors: Any) -> dict[str, Any]:
+    """DRF's error detail as ``{field: [messages]}``, the rest under ``non_field_errors``."""
+    if isinstance(errors, Mapping):
+        return {
+            str(key): value if isinstance(value, list | dict) else [value]
+            for key, value in errors.items()
+        }
+    if isinstance(errors, list):
+        return {"non_field_errors": errors}
+    return {"non_field_errors": [errors]}
+
+
+def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        body: dict[str, Any] = {"detail": exc.message}
+        if exc.extra:
+            body["errors"] = {k: v if isinstance(v, list) else [v] for k, v in exc.extra.items()}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.ValidationError):
+        response = Response(
+            {"detail": _("De invoer is niet geldig."), "errors": _as_lists(exc.detail)},
+            status=exc.status_code,
+        )
+        return response
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, Mapping) and "detail" in response.data:
+        response.data = {"detail": str(response.data["detail"])}
+    return response
