@@ -1,6 +1,12 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.urls import register_converter
+
+from .converters import IdConverter
+
+# Registered at import, before any urls module that uses "<id:pk>" is loaded.
+register_converter(IdConverter, "id")
 
 
 class ApiConfig(AppConfig):
