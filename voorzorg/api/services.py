@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from voorzorg.accounts.models import Membership
+from voorzorg.accounts.models import Membership, User
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
@@ -47,7 +47,7 @@ def token_create(
     now = timezone.now()
     with transaction.atomic():
         # Lock the user's row, so two requests at once cannot pass the limit together.
-        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        User.objects.select_for_update().filter(pk=user.pk).first()
         if ApiToken.objects.usable(now).filter(user=user).count() >= MAX_USABLE_TOKENS:
             raise ApplicationError(
                 _("U hebt al %(n)d geldige sleutels. Trek er eerst een in.")

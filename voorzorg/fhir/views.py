@@ -137,6 +137,8 @@ def fhir_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Respon
     headers = {}
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None) is not None:
+        headers["Retry-After"] = str(int(exc.wait))
     return Response(mappers.operation_outcome(code, text), status=exc.status_code, headers=headers)
 
 
