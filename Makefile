@@ -6,7 +6,7 @@ PORT ?= 8000
 # Development settings for run/worker/beat; tests pick voorzorg.settings.test themselves.
 DEV_ENV := DJANGO_SETTINGS_MODULE=voorzorg.settings.base DEBUG=$${DEBUG:-1}
 
-.PHONY: install run test lint format worker beat migrate seed messages clean
+.PHONY: install run test lint format worker beat migrate seed messages schema clean
 
 $(VENV)/.installed: requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Voorzorg needs Python 3.11, found " + sys.version' 
@@ -47,6 +47,10 @@ worker: install
 
 beat: install
 	$(DEV_ENV) $(BIN)/celery -A voorzorg beat --loglevel=info
+
+# Regenerate the committed OpenAPI schema of /api/v1/ (a test fails when it is stale).
+schema: install
+	DJANGO_SETTINGS_MODULE=voorzorg.settings.test $(BIN)/python manage.py spectacular --lang en --validate --fail-on-warn --file docs/openapi.yaml
 
 # Regenerate and compile the English catalogue (needs GNU gettext).
 messages: install

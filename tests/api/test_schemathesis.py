@@ -1,0 +1,82 @@
+"""Property-based tests of the REST API against its committed OpenAPI schema (schemathesis).
+
+For every operation and every role, schemathesis generates requests from the schema and
+sends them, with that role's personal token, to the app in-process (WSGI). Each response
+must not be a server error and must conform to the schema: a documented status code, the
+documented content type and a body that validates. The world holds a participant,
+referral, group, session, contact and signal in the personas' scope, so ids hit real
+records as well as missing ones. Examples are bounded and derandomised, so CI is
+repeatable and quick; raise VOORZORG_SCHEMATHESIS_EXAMPLES locally to dig deeper.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.api.conftest import token_for
+from tests.security.world import build_world
+from voorzorg.settings.base import BASE_DIR
+
+SCHEMA_FILE = Path(BASE_DIR) / "docs" / "openapi.yaml"
+EXAMPLES = int(os.environ.get("VOORZORG_SCHEMATHESIS_EXAMPLES", "12"))
+ROLES = ["poh_anna", "expert_eva", "coordinator_cor", "admin_ada"]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+schema = schemathesis.openapi.from_path(str(SCHEMA_FILE))
+schema.app = get_wsgi_application()
+
+
+@pytest.fixture(params=ROLES)
+def role_token(
+    request,
+    personas,
+    participant_a,
+    referral_a,
+    practice_a,
+    municipality,
+    region,
+    provider,
+    welfare_org,
+):
+    build_world(
+        participant_a=participant_a,
+        referral_a=referral_a,
+        practice_a=practice_a,
+        municipality=municipality,
+        region=region,
+        provider=provider,
+        expert_eva=personas["expert_eva"],
+        admin_ada=personas["admin_ada"],
+    )
+    return token_for(personas[request.param])
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+def test_the_api_keeps_to_its_schema(case, role_token):
+    response = case.call(headers={"Authorization": f"Bearer {role_token}"})
+    case.validate_response(response, checks=CHECKS)
