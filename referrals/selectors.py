@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from rest_framework.request import Request as ApiRequest
 
 from participants.models import Participant
 from voorzorg.accounts.constants import OrganisationKind, Role
@@ -32,7 +33,7 @@ from voorzorg.audit.services import Actor
 from voorzorg.core.treeknorm import AANMELD_NORM_DAYS, BEHANDEL_NORM_DAYS
 
 from .constants import ReferralStatus, Urgency
-from .models import Referral
+from .models import Referral, WaitingEpisode
 
 _NOTHING = Q(pk__in=[])
 
@@ -107,7 +108,10 @@ def _not_found(request: HttpRequest, membership: Membership | None) -> Http404:
     Offered for every refusal alike, whether the record exists or not, so the offer
     itself reveals nothing; the request form does not look the number up either.
     """
-    if membership is not None and membership.role == Role.ADMIN:
+    # Not for the REST API: a client has no page to show the offer on, and the message
+    # would ride along in a cookie to the next page the browser opens.
+    on_a_page = not isinstance(request, ApiRequest)
+    if membership is not None and membership.role == Role.ADMIN and on_a_page:
         messages.info(
             request,
             format_html(
@@ -149,7 +153,9 @@ def referral_get_for(request: HttpRequest, pk: int, *, event: str = "referral.vi
     return referral
 
 
-def participant_get_for(request: HttpRequest, pk: int) -> Participant:
+def participant_get_for(
+    request: HttpRequest, pk: int, *, event: str = "participant.view"
+) -> Participant:
     """The access gate for one participant: 404 outside scope, audited either way.
 
     An admin's active emergency-access grant is part of her scope, so it lets her in
@@ -163,7 +169,7 @@ def participant_get_for(request: HttpRequest, pk: int) -> Participant:
     )
     Actor.from_request(request).audit(
         action=AuditAction.READ,
-        event=f"participant.view:{pk}",
+        event=f"{event}:{pk}",
         access_granted=participant is not None,
         person_id=participant.public_id if participant else "",
     )
@@ -196,6 +202,36 @@ def participant_get_by_number_for(
     if participant is None:
         raise Http404
     return participant
+
+
+def episode_scope(membership: Membership | None) -> Q:
+    """The waiting episodes a membership may see: those of the participants she may see.
+
+    Imported episodes not (yet) linked to a participant are nobody's here: they feed the
+    indicators only.
+    """
+    return Q(participant__in=Participant.objects.filter(participant_scope(membership)))
+
+
+def episode_get_for(
+    request: HttpRequest, pk: int, *, event: str = "episode.view"
+) -> WaitingEpisode:
+    """The access gate for one waiting episode: 404 outside scope, audited either way."""
+    membership = current_membership(request)
+    episode = (
+        WaitingEpisode.objects.filter(episode_scope(membership), pk=pk)
+        .select_related("participant", "provider", "municipality")
+        .first()
+    )
+    Actor.from_request(request).audit(
+        action=AuditAction.READ,
+        event=f"{event}:{pk}",
+        access_granted=episode is not None,
+        person_id=episode.participant.public_id if episode else "",
+    )
+    if episode is None:
+        raise Http404
+    return episode
 
 
 def referral_queryset_for(membership: Membership | None) -> QuerySet[Referral]:

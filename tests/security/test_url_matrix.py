@@ -74,6 +74,23 @@ ARGS: dict[str, dict[str, str]] = {
     "fhir:QuestionnaireResponse-read": {"logical_id": "measurement.pk"},
     "fhir:unknown": {"rest": "=Bestaatniet"},
     "api:token_revoke": {"pk": "api_token.pk"},
+    "api-unknown": {"rest": "=bestaat-niet/"},
+    "referrals_api:referral-detail": R,
+    "referrals_api:referral-accept": R,
+    "referrals_api:referral-decline": R,
+    "referrals_api:referral-first-contact": R,
+    "referrals_api:referral-withdraw": R,
+    "referrals_api:referral-close": R,
+    "referrals_api:referral-handover": H,
+    "referrals_api:referral-handover-complete": H,
+    "referrals_api:episode-detail": {"pk": "episode.pk"},
+    "participants_api:participant-detail": P,
+    "groups_api:group-detail": G,
+    "groups_api:session-list": G,
+    "groups_api:session-detail": {"pk": "session.pk"},
+    "groups_api:signal-detail": {"pk": "signal.pk"},
+    "groups_api:signal-acknowledge": {"pk": "signal.pk"},
+    "groups_api:signal-resolve": {"pk": "signal.pk"},
 }
 
 # URLs that only take POST: the matrix sends an empty POST, which must never change data.
@@ -95,6 +112,14 @@ POST = {
     "audit:break_glass_review",
     "monitoring:recompute",
     "api:token_revoke",
+    "referrals_api:referral-accept",
+    "referrals_api:referral-decline",
+    "referrals_api:referral-first-contact",
+    "referrals_api:referral-withdraw",
+    "referrals_api:referral-close",
+    "referrals_api:referral-handover-complete",
+    "groups_api:signal-acknowledge",
+    "groups_api:signal-resolve",
 }
 
 # Query strings some URLs need to get past their own validation.
@@ -197,6 +222,32 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api:tokens":                     _row(302,  200,  200,  200,  200,  200),
     "api:token_revoke":               _row(302,  404,  404,  302,  404,  302),
     "api:admin_tokens":               _row(302,  403,  403,  403,  403,  200),
+    # REST API (token or verified session; anonymous 401). An empty POST is an empty form,
+    # which the JSON-only API refuses with 415 once past the gate; nothing changes.
+    "api-unknown":                    _row(404,  404,  404,  404,  404,  404),
+    "referrals_api:referral-list":    _row(401,  200,  200,  200,  403,  200),
+    "referrals_api:referral-detail":  _row(401,  200,  404,  200,  403,  200),
+    "referrals_api:referral-accept":  _row(401,  403,  404,  415,  403,  415),
+    "referrals_api:referral-decline": _row(401,  403,  404,  415,  403,  415),
+    "referrals_api:referral-first-contact": _row(401, 403, 404, 415, 403,  415),
+    "referrals_api:referral-withdraw": _row(401, 415,  404,  415,  403,  415),
+    "referrals_api:referral-close":   _row(401,  403,  404,  415,  403,  415),
+    "referrals_api:referral-handover": _row(401, 200,  404,  200,  403,  200),
+    "referrals_api:referral-handover-complete": _row(401, 403, 404, 400, 403, 400),
+    "referrals_api:episode-list":     _row(401,  200,  200,  200,  403,  200),
+    "referrals_api:episode-detail":   _row(401,  200,  404,  200,  403,  200),
+    "participants_api:participant-list": _row(401, 200, 200,  200,  403,  200),
+    "participants_api:participant-detail": _row(401, 200, 404, 200,  403,  200),
+    "groups_api:group-list":          _row(401,  403,  403,  200,  403,  200),
+    "groups_api:group-detail":        _row(401,  403,  403,  200,  403,  200),
+    "groups_api:session-list":        _row(401,  403,  403,  200,  403,  200),
+    "groups_api:session-detail":      _row(401,  403,  403,  200,  403,  200),
+    "groups_api:contact-list":        _row(401,  200,  200,  200,  403,  200),
+    "groups_api:health-measurement-list": _row(401, 200, 200, 200,  403,  200),
+    "groups_api:signal-list":         _row(401,  200,  200,  200,  403,  200),
+    "groups_api:signal-detail":       _row(401,  200,  404,  200,  403,  200),
+    "groups_api:signal-acknowledge":  _row(401,  415,  404,  415,  403,  415),
+    "groups_api:signal-resolve":      _row(401,  415,  404,  415,  403,  415),
     # OpenAPI schema and its docs: public, they hold no data
     "api-schema":                     _row(200,  200,  200,  200,  200,  200),
     "api-docs":                       _row(200,  200,  200,  200,  200,  200),
@@ -261,6 +312,12 @@ FOREIGN: dict[str, dict[str, int]] = {
     "audit:participant": {"admin_ada": 200},
     # $handover without consent is 403 at home, 404 (not in scope) abroad.
     "fhir:handover": {"poh_anna": 404, "expert_eva": 404, "admin_ada": 404},
+    # The gate's 404 comes before the capacity check's 403.
+    "referrals_api:referral-accept": {"poh_anna": 404},
+    "referrals_api:referral-decline": {"poh_anna": 404},
+    "referrals_api:referral-first-contact": {"poh_anna": 404},
+    "referrals_api:referral-close": {"poh_anna": 404},
+    "referrals_api:referral-handover-complete": {"poh_anna": 404},
 }
 
 # Excluded from the walk, each with its reason.

@@ -21,23 +21,36 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from voorzorg.core.exceptions import ApplicationError
 
 
-def _as_lists(errors: Any) -> dict[str, Any]:
-    """DRF's error detail as ``{field: [messages]}``, the rest under ``non_field_errors``."""
-    if isinstance(errors, Mapping):
-        return {
-            str(key): value if isinstance(value, list | dict) else [value]
-            for key, value in errors.items()
-        }
-    if isinstance(errors, list):
-        return {"non_field_errors": errors}
-    return {"non_field_errors": [errors]}
+def _as_lists(errors: Any) -> dict[str, list[str]]:
+    """DRF's error detail as ``{field: [messages]}``, flat, whatever its nesting.
+
+    Nested objects become dotted keys (``new_participant.given_name``), items of a list
+    of objects an index (``attendance[2].status``); errors not about one field go under
+    ``non_field_errors``. So every client reads one shape, as the schema says.
+    """
+    flat: dict[str, list[str]] = {}
+
+    def walk(detail: Any, key: str) -> None:
+        if isinstance(detail, Mapping):
+            for name, value in detail.items():
+                walk(value, f"{key}.{name}" if key else str(name))
+        elif isinstance(detail, list) and any(isinstance(v, Mapping | list) for v in detail):
+            for index, value in enumerate(detail):
+                if value:  # DRF gives {} for the items of a list that were fine
+                    walk(value, f"{key}[{index}]")
+        else:
+            messages = detail if isinstance(detail, list) else [detail]
+            flat.setdefault(key or "non_field_errors", []).extend(str(m) for m in messages)
+
+    walk(errors, "")
+    return flat
 
 
 def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
     if isinstance(exc, ApplicationError):
         body: dict[str, Any] = {"detail": exc.message}
         if exc.extra:
-            body["errors"] = {k: v if isinstance(v, list) else [v] for k, v in exc.extra.items()}
+            body["errors"] = _as_lists(exc.extra)
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

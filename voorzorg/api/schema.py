@@ -53,6 +53,7 @@ _ERRORS = {
     "401": "No token or session, or an invalid, expired or revoked token.",
     "403": "Your role may not use this endpoint, or may not take this action.",
     "404": "Not found, or outside your scope (the API does not say which).",
+    "415": "The body is not JSON (send Content-Type: application/json).",
     "429": "Too many requests; see the Retry-After header.",
 }
 
@@ -69,6 +70,8 @@ def document_errors(result: dict, generator: object, request: object, public: bo
             )
             for code, description in _ERRORS.items():
                 if code == "400" and not takes_input:
+                    continue
+                if code == "415" and method not in {"post", "put", "patch"}:
                     continue
                 responses.setdefault(
                     code,

@@ -9,10 +9,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
@@ -20,6 +25,7 @@ from voorzorg.accounts.selectors import current_membership, request_memberships
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
+from .base import ApiView
 from .forms import TokenCreateForm
 from .models import ApiToken
 from .selectors import token_may_revoke, tokens_for_admin, tokens_of_user
@@ -87,3 +93,28 @@ def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 def admin_tokens(request: HttpRequest) -> HttpResponse:
     membership = current_membership(request)
     return render(request, "api/admin_tokens.html", {"tokens": tokens_for_admin(membership)})
+
+
+@extend_schema(exclude=True)
+class UnknownApiView(ApiView):
+    """Every method on a path under /api/v1/ that matches no endpoint: 404, as JSON."""
+
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    def _not_found(self, request: Request, *args: object, **kwargs: object) -> None:
+        # A path that only lacks its trailing slash gets a hint instead of a redirect (a
+        # redirected POST would lose its body).
+        with_slash = request.path + "/"
+        try:
+            match = resolve(with_slash)
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "api-unknown":
+            raise NotFound(
+                _("Niet gevonden. Bedoelt u %(path)s, met een / aan het eind?")
+                % {"path": with_slash}
+            )
+        raise NotFound
+
+    get = post = put = patch = delete = head = options = _not_found

@@ -1,0 +1,601 @@
+"""REST API of peer groups and their sessions with attendance, mounted at ``/api/v1/``.
+
+The same roles, gates and audit as the pages (``groups.views.groups``): experts see the
+groups they facilitate (a team lead also her region's), admins their region's; POH-GGZ
+and coordinators get 403 (a roster is a list of persons). One view per operation,
+nested Input/Output serializers; the services decide. Contacts and Positieve Gezondheid
+live in ``groups.api_contacts``, signals in ``groups.api_signals``; the shared bits
+(serializer fields that refuse what the database cannot store, roles per method, the
+audit of a list) are at the top of this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from participants.models import Participant
+from voorzorg.accounts.constants import Role
+from voorzorg.accounts.models import User
+from voorzorg.accounts.selectors import current_membership
+from voorzorg.api.base import ApiMixin
+from voorzorg.audit.models import AuditAction
+from voorzorg.audit.services import Actor
+
+from .constants import AttendanceStatus, EnrolmentStatus, GroupKind, SessionFormat
+from .filters import MAX_ID, GroupFilter, SessionFilter
+from .models import Attendance, Enrolment, GroupSession, PeerGroup
+from .selectors import group_get_for, groups_for
+from .services.groups import session_log
+
+GROUP_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
+RECENT_LEAVERS = 10  # as on the group page
+
+# --- Shared by the groups, contacts and signals APIs -----------------------------------------
+
+
+def _no_surrogates(value: str) -> str:
+    # JSON may carry "\ud800" (a lone surrogate): valid Python, but no UTF-8 text, so
+    # PostgreSQL would refuse it with an error. Refused here as invalid input instead.
+    if any("\ud800" <= char <= "\udfff" for char in value):
+        raise serializers.ValidationError(_("De tekst bevat ongeldige tekens."))
+    return value
+
+
+def text_field(*, max_length: int, required: bool = False, **kwargs: Any) -> serializers.CharField:
+    """Free text as the database can store it: bounded, no NUL, no lone surrogates.
+
+    DRF's CharField already refuses NUL characters (PostgreSQL cannot store them).
+    """
+    kwargs.setdefault("allow_blank", not required)
+    if not required:
+        kwargs.setdefault("default", "")
+    return serializers.CharField(
+        max_length=max_length, required=required, validators=[_no_surrogates], **kwargs
+    )
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    """A database id in a request body: 1 to the largest bigint, so never a database error."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def _flatten(detail: Any, path: str = "") -> list[str]:
+    """DRF's nested errors of a list as plain messages, each prefixed with where it is."""
+    if isinstance(detail, dict):
+        return [
+            message
+            for key, value in detail.items()
+            for message in _flatten(
+                value,
+                path
+                if key == api_settings.NON_FIELD_ERRORS_KEY
+                else f"{path}[{key}]"
+                if str(key).isdigit()
+                else f"{path}.{key}"
+                if path
+                else str(key),
+            )
+        ]
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return [f"{path}: {item}" if path else str(item) for item in detail]
+        return [
+            message
+            for index, item in enumerate(detail)
+            for message in _flatten(item, f"{path}[{index}]")
+        ]
+    return [f"{path}: {detail}" if path else str(detail)]
+
+
+class FlatListField(serializers.ListField):
+    """A list whose errors keep the API's shape, ``{"field": ["message", ...]}``.
+
+    DRF reports an item's error as ``{"field": {"0": [...]}}``; here it becomes
+    ``{"field": ["[0]: ..."]}`` (``[0].status: ...`` for a list of objects).
+    """
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError(_flatten(exc.detail)) from exc
+
+
+class ApiGenericView(ApiMixin, GenericAPIView):
+    """The base of these views. OPTIONS is a 405: DRF's metadata would build the POST
+    body from ``serializer_class``, which views with nested serializers do not set."""
+
+    metadata_class = None
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "19:30"}
+)
+class ClockTimeField(serializers.TimeField):
+    """A time of day as "HH:MM", local (Dutch) time: OpenAPI's "time" format would
+    demand an offset, and a weekly group's start time has none."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class MethodRolesMixin(ApiMixin):
+    """``allowed_roles`` per HTTP method, for one URL that reads and writes.
+
+    ``HasRole`` reads ``view.allowed_roles``; a method not in ``roles_by_method`` lets
+    nobody in (fails closed). HEAD follows GET. A method the view does not implement
+    takes the roles of all the others, so those roles learn it is a 405, not a 403.
+    """
+
+    roles_by_method: dict[str, frozenset[str]] = {}
+
+    @property
+    def allowed_roles(self) -> frozenset[str]:  # type: ignore[override]
+        method = self.request.method  # type: ignore[attr-defined]
+        method = "GET" if method == "HEAD" else method
+        if method == "OPTIONS" or not hasattr(self, method.lower()):
+            return frozenset().union(*self.roles_by_method.values())
+        return self.roles_by_method.get(method, frozenset())
+
+
+def audit_list(request: Request, event: str, people: Iterable[Participant]) -> None:
+    """NEN 7513 for a list: one READ row per distinct person shown, or one naming nobody.
+
+    The row naming nobody keeps an empty page (or a filter that found nobody) in the log.
+    """
+    ids = list(dict.fromkeys(p.public_id for p in people))
+    Actor.from_request(request).audit(action=AuditAction.READ, event=event, person_ids=ids or None)
+
+
+def enum_field(name: str, choices: type[models.Choices]) -> type[serializers.ChoiceField]:
+    """A ChoiceField class whose OpenAPI enum has its own name.
+
+    Several models have a field called ``status`` with different choices; without a
+    name of their own, drf-spectacular would call their enums "Status<hash>".
+    """
+
+    @extend_schema_field(
+        {"type": "string", "enum": list(choices.values), "description": _enum_doc(choices)},
+        component_name=name,
+    )
+    class Field(serializers.ChoiceField):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(choices=choices.choices, **kwargs)
+
+    Field.__name__ = f"{name}Field"
+    return Field
+
+
+def _enum_doc(choices: type[models.Choices]) -> str:
+    with translation.override("en"):
+        return "; ".join(f"`{value}`: {label}" for value, label in choices.choices)
+
+
+AttendanceStatusField = enum_field("AttendanceStatus", AttendanceStatus)
+EnrolmentStatusField = enum_field("EnrolmentStatus", EnrolmentStatus)
+
+
+class ParticipantRefSerializer(serializers.Serializer):
+    """A participant as the pages name her: number and name."""
+
+    id = serializers.IntegerField(read_only=True)
+    participant_number = serializers.CharField(
+        read_only=True, source="public_id", help_text="VZ-..."
+    )
+    name = serializers.CharField(read_only=True, source="full_name")
+
+    class Meta:
+        ref_name = "NamedParticipantRef"
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True, source="full_name")
+
+    class Meta:
+        ref_name = "StaffRef"
+
+
+class OrganisationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        ref_name = "OrgRef"
+
+
+def _fake(view: Any) -> bool:
+    """drf-spectacular builds the schema with a request that has no user."""
+    return getattr(view, "swagger_fake_view", False)
+
+
+# --- Groups ----------------------------------------------------------------------------------
+
+
+class GroupSerializer(serializers.Serializer):
+    """A peer group, with place counts but no person (as the "Mijn groepen" page)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    municipality = OrganisationRefSerializer()
+    location = serializers.CharField()
+    meeting_url = serializers.CharField()
+    frequency = serializers.CharField()
+    weekday = serializers.IntegerField(allow_null=True, help_text="0 = Monday ... 6 = Sunday.")
+    start_time = ClockTimeField(allow_null=True)
+    end_time = ClockTimeField(allow_null=True)
+    capacity = serializers.IntegerField()
+    target_group = serializers.CharField()
+    theme = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+    is_active = serializers.BooleanField()
+    facilitators = UserRefSerializer(many=True, source="facilitators.all")
+    active_count = serializers.IntegerField(help_text="Places taken.")
+    waiting_count = serializers.IntegerField(help_text="People on the group's waiting list.")
+
+    class Meta:
+        ref_name = "PeerGroup"
+
+
+def _enrolment_count(status: str) -> Coalesce:
+    counted = (
+        Enrolment.objects.filter(group=OuterRef("pk"), status=status)
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+class GroupListApi(ApiGenericView):
+    """The groups this role sees, as on "Mijn groepen": counts only, so no person rows."""
+
+    allowed_roles = GROUP_ROLES
+    filterset_class = GroupFilter
+
+    class OutputSerializer(GroupSerializer):
+        last_session_at = serializers.DateTimeField(allow_null=True)
+
+        class Meta:
+            ref_name = "PeerGroupListItem"
+
+    def get_queryset(self) -> QuerySet[PeerGroup]:
+        if _fake(self):
+            return PeerGroup.objects.none()
+        last_session = (
+            GroupSession.objects.filter(group=OuterRef("pk"))
+            .order_by()
+            .values("group")
+            .annotate(last=Max("starts_at"))
+            .values("last")
+        )
+        return (
+            groups_for(current_membership(self.request))
+            .select_related("municipality")
+            .prefetch_related(
+                Prefetch("facilitators", queryset=User.objects.order_by("full_name", "pk"))
+            )
+            .annotate(
+                active_count=_enrolment_count(EnrolmentStatus.ACTIVE),
+                waiting_count=_enrolment_count(EnrolmentStatus.WAITING),
+                last_session_at=Subquery(last_session),
+            )
+            .order_by("-is_active", "name", "pk")
+        )
+
+    @extend_schema(
+        operation_id="groups_list",
+        summary="Peer groups you facilitate (team lead: the region's; admin: her regions')",
+        responses={200: OutputSerializer(many=True)},
+        tags=["groups"],
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.OutputSerializer(page, many=True).data)
+
+
+class EnrolmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    participant = ParticipantRefSerializer()
+    status = EnrolmentStatusField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+    leaving_reason = serializers.CharField()
+
+    class Meta:
+        ref_name = "Enrolment"
+
+
+class GroupDetailApi(ApiGenericView):
+    """One group with its roster as the group page shows it: taking part (by name),
+    the waiting list (first come, first served) and the last ten who left. One READ
+    audit row per person shown (NEN 7513), after the gate's own row."""
+
+    allowed_roles = GROUP_ROLES
+
+    class OutputSerializer(GroupSerializer):
+        organisations = OrganisationRefSerializer(many=True, source="organisations.all")
+        free_places = serializers.IntegerField()
+        active = EnrolmentSerializer(many=True, help_text="Taking part, by name.")
+        waiting = EnrolmentSerializer(many=True, help_text="Waiting list, in order.")
+        recently_left = EnrolmentSerializer(many=True, help_text="The last ten who left.")
+
+        class Meta:
+            ref_name = "PeerGroupDetail"
+
+    @extend_schema(
+        operation_id="groups_retrieve",
+        summary="One peer group with its roster",
+        responses={200: OutputSerializer},
+        tags=["groups"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        group = group_get_for(request, pk, event="api.group.view")
+        current = list(
+            group.enrolments.exclude(status=EnrolmentStatus.ENDED)
+            .select_related("participant")
+            .order_by("start_date", "id")
+        )
+        active = sorted(
+            (e for e in current if e.status == EnrolmentStatus.ACTIVE),
+            key=lambda e: (e.participant.family_name, e.participant.given_name, e.pk),
+        )
+        waiting = [e for e in current if e.status == EnrolmentStatus.WAITING]
+        leavers = list(
+            group.enrolments.filter(status=EnrolmentStatus.ENDED)
+            .select_related("participant")
+            .order_by("-end_date", "-id")[:RECENT_LEAVERS]
+        )
+        group = (
+            PeerGroup.objects.filter(pk=group.pk)
+            .select_related("municipality")
+            .prefetch_related(
+                Prefetch("facilitators", queryset=User.objects.order_by("full_name", "pk")),
+                "organisations",
+            )
+            .get()
+        )
+        group.active_count = len(active)
+        group.waiting_count = len(waiting)
+        group.free_places = max(group.capacity - len(active), 0)
+        group.active, group.waiting, group.recently_left = active, waiting, leavers
+        audit_list(
+            request,
+            f"api.group.roster:{group.pk}",
+            [e.participant for e in (*active, *waiting, *leavers)],
+        )
+        return Response(self.OutputSerializer(group).data)
+
+
+# --- Sessions --------------------------------------------------------------------------------
+
+
+def _attendance_counts() -> dict[str, Count]:
+    return {
+        f"{status}_count": Count("attendance", filter=Q(attendance__status=status))
+        for status in AttendanceStatus.values
+    }
+
+
+class SessionSerializer(serializers.Serializer):
+    """A meeting with its counts; walk-ins are only a number, never a person."""
+
+    id = serializers.IntegerField()
+    group = serializers.IntegerField(source="group_id")
+    starts_at = serializers.DateTimeField()
+    topic = serializers.CharField()
+    format = serializers.ChoiceField(choices=SessionFormat.choices)
+    walk_in_count = serializers.IntegerField()
+    note = serializers.CharField()
+    facilitators_present = UserRefSerializer(many=True, source="facilitators_present.all")
+    present_count = serializers.IntegerField()
+    excused_count = serializers.IntegerField()
+    absent_count = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "GroupSession"
+
+
+class AttendanceSerializer(serializers.Serializer):
+    participant = ParticipantRefSerializer()
+    status = AttendanceStatusField()
+
+    class Meta:
+        ref_name = "Attendance"
+
+
+class SessionDetailSerializer(SessionSerializer):
+    attendance = AttendanceSerializer(many=True, source="attendance_rows")
+
+    class Meta:
+        ref_name = "GroupSessionDetail"
+
+
+def _session_with_attendance(session_pk: int) -> GroupSession:
+    session = (
+        GroupSession.objects.filter(pk=session_pk)
+        .annotate(**_attendance_counts())
+        .prefetch_related(
+            Prefetch("facilitators_present", queryset=User.objects.order_by("full_name", "pk"))
+        )
+        .get()
+    )
+    session.attendance_rows = list(
+        Attendance.objects.filter(session=session)
+        .select_related("participant")
+        .order_by("participant__family_name", "participant__given_name", "pk")
+    )
+    return session
+
+
+def _facilitator_choices(group: PeerGroup, user: User, session: GroupSession | None) -> Q:
+    """Who may be named as having led the meeting, as the page offers: the group's
+    facilitators, whoever logs it (a team lead standing in), and anyone already recorded."""
+    scope = Q(facilitated_groups=group) | Q(pk=user.pk, memberships__role=Role.EXPERT)
+    if session is not None:
+        scope |= Q(sessions_facilitated=session)
+    return scope
+
+
+class AttendanceInputSerializer(serializers.Serializer):
+    participant = id_field(help_text="Participant id.")
+    status = AttendanceStatusField()
+
+    class Meta:
+        ref_name = "AttendanceInput"
+
+
+class GroupSessionsApi(ApiGenericView):
+    """``GET``: a group's meetings, newest first, with counts (no person named: the
+    gate's row is the audit). ``POST``: log a meeting with its attendance."""
+
+    allowed_roles = GROUP_ROLES
+    filterset_class = SessionFilter
+
+    class InputSerializer(serializers.Serializer):
+        starts_at = serializers.DateTimeField(
+            help_text="Date and start time; without an offset, Dutch local time. "
+            "Seconds are dropped. Logging the same start again updates that meeting."
+        )
+        format = serializers.ChoiceField(
+            choices=SessionFormat.choices,
+            required=False,
+            help_text="Default: online for an online group, else in person.",
+        )
+        topic = text_field(max_length=200)
+        walk_in_count = serializers.IntegerField(min_value=0, max_value=500, default=0)
+        note = text_field(max_length=2000)
+        facilitators_present = FlatListField(
+            child=id_field(),
+            min_length=1,
+            max_length=50,
+            help_text="User ids: the group's facilitators, or yourself standing in.",
+        )
+        attendance = FlatListField(
+            child=AttendanceInputSerializer(),
+            max_length=500,
+            help_text="One status for every person taking part that day; [] for none.",
+        )
+
+        class Meta:
+            ref_name = "GroupSessionLog"
+
+        def validate_attendance(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            ids = [row["participant"] for row in value]
+            if len(ids) != len(set(ids)):
+                raise serializers.ValidationError(_("Iedereen staat maar één keer op de lijst."))
+            return value
+
+    def get_queryset(self) -> QuerySet[GroupSession]:
+        return GroupSession.objects.none()  # the real one needs the group: see get()
+
+    @extend_schema(
+        operation_id="groups_sessions_list",
+        summary="The meetings of one group, newest first, with attendance counts",
+        responses={200: SessionSerializer(many=True)},
+        tags=["sessions"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        group = group_get_for(request, pk, event="api.group.sessions")
+        sessions = (
+            group.sessions.annotate(**_attendance_counts())
+            .prefetch_related(
+                Prefetch("facilitators_present", queryset=User.objects.order_by("full_name", "pk"))
+            )
+            .order_by("-starts_at", "-pk")
+        )
+        page = self.paginate_queryset(self.filter_queryset(sessions))
+        return self.get_paginated_response(SessionSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="groups_sessions_log",
+        summary="Log a meeting with one attendance status per person on its roster",
+        description=(
+            "The same rules as the page: not in the future, not before the group started, "
+            "every person taking part that day exactly once. Safe to send twice: the same "
+            "start time updates the meeting (200) instead of adding one (201)."
+        ),
+        request=InputSerializer,
+        responses={201: SessionDetailSerializer, 200: SessionDetailSerializer},
+        tags=["sessions"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        group = group_get_for(request, pk, event="api.group.session_log")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        starts_at = values["starts_at"].replace(second=0, microsecond=0)
+        existing = group.sessions.filter(starts_at=starts_at).first()
+        wanted = set(values["facilitators_present"])
+        facilitators = list(
+            User.objects.filter(
+                _facilitator_choices(group, request.user, existing), pk__in=wanted
+            ).distinct()
+        )
+        if len(facilitators) != len(wanted):
+            raise serializers.ValidationError(
+                {"facilitators_present": [_("Kies begeleiders van deze groep.")]}
+            )
+        session = session_log(
+            actor=self.actor,
+            group=group,
+            starts_at=starts_at,
+            attendance={row["participant"]: row["status"] for row in values["attendance"]},
+            facilitators_present=facilitators,
+            topic=values["topic"],
+            format=values.get("format") or _default_format(group),
+            walk_in_count=values["walk_in_count"],
+            note=values["note"],
+        )
+        return Response(
+            SessionDetailSerializer(_session_with_attendance(session.pk)).data,
+            status=status.HTTP_200_OK if existing else status.HTTP_201_CREATED,
+        )
+
+
+def _default_format(group: PeerGroup) -> str:
+    return SessionFormat.ONLINE if group.kind == GroupKind.ONLINE else SessionFormat.IN_PERSON
+
+
+class SessionDetailApi(ApiGenericView):
+    """One meeting with who came, as the session page: one READ row per person shown."""
+
+    allowed_roles = GROUP_ROLES
+
+    @extend_schema(
+        operation_id="sessions_retrieve",
+        summary="One meeting with its attendance per participant",
+        responses={200: SessionDetailSerializer},
+        tags=["sessions"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        group_id = GroupSession.objects.filter(pk=pk).values_list("group_id", flat=True).first()
+        if group_id is None:
+            Actor.from_request(request).audit(
+                action=AuditAction.READ, event=f"api.session.view:{pk}", access_granted=False
+            )
+            raise Http404
+        # The group's gate decides (404 outside scope, audited), as on the session page.
+        group_get_for(request, group_id, event="api.group.session")
+        session = _session_with_attendance(pk)
+        audit_list(
+            request, f"api.session.view:{pk}", [row.participant for row in session.attendance_rows]
+        )
+        return Response(SessionDetailSerializer(session).data)
