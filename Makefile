@@ -6,7 +6,7 @@ PORT ?= 8000
 # Development settings for run/worker/beat; tests pick voorzorg.settings.test themselves.
 DEV_ENV := DJANGO_SETTINGS_MODULE=voorzorg.settings.base DEBUG=$${DEBUG:-1}
 
-.PHONY: install run test lint format worker beat migrate seed messages schema clean
+.PHONY: install run test e2e lint format worker beat migrate seed messages schema clean
 
 $(VENV)/.installed: requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Voorzorg needs Python 3.11, found " + sys.version' 
@@ -32,6 +32,12 @@ run: seed
 
 test: install
 	$(BIN)/python -m pytest
+
+# Browser journeys in Debian's Chromium (`apt-get install chromium`, never `playwright
+# install`), with axe-core on every page; screenshots in test-output/e2e/. `make test`
+# leaves them out. About two minutes.
+e2e: install
+	$(BIN)/python -m pytest -m e2e tests/e2e -rP --show-capture=stdout
 
 lint: install
 	$(BIN)/ruff check .
