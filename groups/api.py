@@ -25,18 +25,18 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from participants.models import Participant
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import User
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.base import ApiMixin
+from voorzorg.api.fields import id_field
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 
 from .constants import AttendanceStatus, EnrolmentStatus, GroupKind, SessionFormat
-from .filters import MAX_ID, GroupFilter, SessionFilter
+from .filters import GroupFilter, SessionFilter
 from .models import Attendance, Enrolment, GroupSession, PeerGroup
 from .selectors import group_get_for, groups_for
 from .services.groups import session_log
@@ -66,53 +66,6 @@ def text_field(*, max_length: int, required: bool = False, **kwargs: Any) -> ser
     return serializers.CharField(
         max_length=max_length, required=required, validators=[_no_surrogates], **kwargs
     )
-
-
-def id_field(**kwargs: Any) -> serializers.IntegerField:
-    """A database id in a request body: 1 to the largest bigint, so never a database error."""
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
-
-
-def _flatten(detail: Any, path: str = "") -> list[str]:
-    """DRF's nested errors of a list as plain messages, each prefixed with where it is."""
-    if isinstance(detail, dict):
-        return [
-            message
-            for key, value in detail.items()
-            for message in _flatten(
-                value,
-                path
-                if key == api_settings.NON_FIELD_ERRORS_KEY
-                else f"{path}[{key}]"
-                if str(key).isdigit()
-                else f"{path}.{key}"
-                if path
-                else str(key),
-            )
-        ]
-    if isinstance(detail, list):
-        if all(isinstance(item, str) for item in detail):
-            return [f"{path}: {item}" if path else str(item) for item in detail]
-        return [
-            message
-            for index, item in enumerate(detail)
-            for message in _flatten(item, f"{path}[{index}]")
-        ]
-    return [f"{path}: {detail}" if path else str(detail)]
-
-
-class FlatListField(serializers.ListField):
-    """A list whose errors keep the API's shape, ``{"field": ["message", ...]}``.
-
-    DRF reports an item's error as ``{"field": {"0": [...]}}``; here it becomes
-    ``{"field": ["[0]: ..."]}`` (``[0].status: ...`` for a list of objects).
-    """
-
-    def to_internal_value(self, data: Any) -> list[Any]:
-        try:
-            return super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError(_flatten(exc.detail)) from exc
 
 
 class ApiGenericView(ApiMixin, GenericAPIView):
@@ -482,13 +435,13 @@ class GroupSessionsApi(ApiGenericView):
         topic = text_field(max_length=200)
         walk_in_count = serializers.IntegerField(min_value=0, max_value=500, default=0)
         note = text_field(max_length=2000)
-        facilitators_present = FlatListField(
+        facilitators_present = serializers.ListField(
             child=id_field(),
             min_length=1,
             max_length=50,
             help_text="User ids: the group's facilitators, or yourself standing in.",
         )
-        attendance = FlatListField(
+        attendance = serializers.ListField(
             child=AttendanceInputSerializer(),
             max_length=500,
             help_text="One status for every person taking part that day; [] for none.",

@@ -28,7 +28,6 @@ from voorzorg.accounts.selectors import current_membership
 
 from .api import (
     ApiGenericView,
-    FlatListField,
     MethodRolesMixin,
     ParticipantRefSerializer,
     UserRefSerializer,
@@ -82,7 +81,7 @@ class ContactsApi(MethodRolesMixin, ApiGenericView):
         date = serializers.DateField(help_text="Not in the future.")
         duration_minutes = serializers.IntegerField(min_value=1, max_value=600)
         mode = serializers.ChoiceField(choices=ContactMode.choices)
-        life_domains = FlatListField(
+        life_domains = serializers.ListField(
             child=serializers.ChoiceField(choices=LifeDomain.choices),
             max_length=len(LifeDomain.choices),
             default=list,

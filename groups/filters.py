@@ -9,26 +9,13 @@ a silly value is a 400 with the field named, never a database error.
 
 from __future__ import annotations
 
-from django import forms
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
+from voorzorg.api.fields import IdFilter
+
 from .constants import ContactMode, GroupKind, SignalSeverity, SignalStatus
 from .models import Contact, GroupSession, PeerGroup, PositiveHealthMeasurement, Signal
-
-# The largest value of a bigint primary key: anything larger is no id at all.
-MAX_ID = 2**63 - 1
-
-
-class IdFilter(filters.NumberFilter):
-    """An exact match on a database id: a whole number from 1 to the largest bigint."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
 
 
 class GroupFilter(filters.FilterSet):

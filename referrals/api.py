@@ -38,12 +38,13 @@ from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, User
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.base import PEOPLE_ROLES, ApiMixin, ApiView
+from voorzorg.api.fields import id_field
 from voorzorg.audit.models import AuditAction
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.treeknorm import open_wait_at
 
 from .constants import CareLevel, CloseReason, DiagnosisGroup, ReferralStatus, Urgency
-from .filters import MAX_ID, EpisodeFilter, ReferralFilter
+from .filters import EpisodeFilter, ReferralFilter
 from .forms import HANDOVER_TEXT_MAX, clean_phone_number
 from .models import Handover, Referral, ReferralEvent, WaitingEpisode
 from .selectors import (
@@ -87,11 +88,6 @@ ACTION_FOR_STATUS: dict[str, str] = {
 
 
 # --- Shared fields ----------------------------------------------------------------------
-
-
-def id_field(**kwargs: Any) -> serializers.IntegerField:
-    """A database id in a body: 1 to the largest bigint, so a lookup never overflows."""
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class BoundedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):

@@ -9,30 +9,13 @@ English, like the rest of the schema; error messages follow the request's langua
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
-from django import forms
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+
+from voorzorg.api.fields import IdFilter
 
 from .constants import CareLevel, ReferralStatus, Urgency
 from .models import Referral, WaitingEpisode
-
-MAX_ID = 2**63 - 1  # bigint
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
-    """A database id: a whole number from 1 to the largest bigint."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
 
 
 class ReferralFilter(django_filters.FilterSet):

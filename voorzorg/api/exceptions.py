@@ -16,6 +16,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from voorzorg.core.exceptions import ApplicationError
@@ -33,7 +34,12 @@ def _as_lists(errors: Any) -> dict[str, list[str]]:
     def walk(detail: Any, key: str) -> None:
         if isinstance(detail, Mapping):
             for name, value in detail.items():
-                walk(value, f"{key}.{name}" if key else str(name))
+                if isinstance(name, int) or str(name).isdigit():  # an item of a list field
+                    walk(value, f"{key}[{name}]")
+                elif name == api_settings.NON_FIELD_ERRORS_KEY and key:
+                    walk(value, key)
+                else:
+                    walk(value, f"{key}.{name}" if key else str(name))
         elif isinstance(detail, list) and any(isinstance(v, Mapping | list) for v in detail):
             for index, value in enumerate(detail):
                 if value:  # DRF gives {} for the items of a list that were fine
