@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -41,6 +43,18 @@ CHECKS = [
 
 schema = schemathesis.openapi.from_path(str(SCHEMA_FILE))
 schema.app = get_wsgi_application()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calls go to the WSGI app directly, not through Django's test client, so undo what
+    that client would: at the end of each request Django closes a connection that is not
+    in autocommit, which on PostgreSQL is the test's own transaction."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(params=ROLES)
