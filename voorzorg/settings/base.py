@@ -336,7 +336,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "REST API of Voorzorg: referrals, waiting episodes, peer groups, contacts, signals "
         "and indicators. Authenticate with a personal API token: "
-        "`Authorization: Bearer vz_...`. Errors are `{\"detail\": ..., \"errors\": {...}}`. "
+        '`Authorization: Bearer vz_...`. Errors are `{"detail": ..., "errors": {...}}`. '
         "Messages are Dutch unless the request sends `Accept-Language: en`. "
         "FHIR R4 lives under /fhir/ (see its CapabilityStatement at /fhir/metadata)."
     ),
