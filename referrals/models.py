@@ -111,6 +111,12 @@ class Referral(TimeStampedModel):
             models.Index(fields=["gp_practice", "status"], name="referral_practice_status"),
             models.Index(fields=["region", "status"], name="referral_region_status"),
             models.Index(fields=["assigned_expert", "status"], name="referral_expert_status"),
+            # The POH's list: her practice's referrals, newest first, a page at a time.
+            # Without it PostgreSQL sorts all of a practice's referrals for every page
+            # (issue 8: 80 ms -> under 1 ms with 21,000 referrals in one practice).
+            models.Index(
+                fields=["gp_practice", "-referral_date", "-id"], name="referral_practice_date"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
