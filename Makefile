@@ -6,7 +6,7 @@ PORT ?= 8000
 # Development settings for run/worker/beat; tests pick voorzorg.settings.test themselves.
 DEV_ENV := DJANGO_SETTINGS_MODULE=voorzorg.settings.base DEBUG=$${DEBUG:-1}
 
-.PHONY: install run test e2e lint format worker beat migrate seed messages schema clean
+.PHONY: install run test e2e lint format worker beat migrate seed messages schema clean bench
 
 $(VENV)/.installed: requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Voorzorg needs Python 3.11, found " + sys.version' 
@@ -62,6 +62,12 @@ schema: install
 messages: install
 	$(BIN)/python manage.py makemessages --locale en --ignore '.venv/*' --ignore 'static/*'
 	$(BIN)/python manage.py compilemessages --locale en --ignore '.venv/*'
+
+# Benchmarks at national scale (docs/performance.md): PostgreSQL from BENCH_DATABASE_URL
+# (default postgres://postgres@127.0.0.1:5432/voorzorg_bench), created, migrated and
+# seeded with a million episodes on the first run (a few minutes), reused afterwards.
+bench: install
+	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/voorzorg_bench} $(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,321 @@
+"""Bench 3: pages under load, over loopback, against gunicorn with the bench settings.
+
+20 concurrent clients (asyncio + httpx), each with its own two-factor-verified session
+(made server-side, as tests/conftest.py ``client_for`` does) and its own CSRF token:
+
+- the coordinator's dashboard (``/dashboard/``), as the coordinator of the demo region;
+- the POH's referral list (``/verwijzingen/``) of the demo practice that holds most of
+  the scale data's referrals;
+- the referral form submit (POST ``/verwijzingen/nieuw/``, a new participant each
+  time; a success is the redirect to the new referral).
+
+Each client behaves like a user (and like a locust user with ``wait_time = between(0.5,
+1.5)``): a request, then a think time of 0.5 to 1.5 s, so 20 clients offer about 20
+requests a second. Per page: a warm-up, then BENCH_REQUESTS requests (default 600) spread
+over the clients; the targets apply to these. Then, for information, the same page with
+no think time at all (20 requests always in flight): the saturation throughput of the
+machine, where latency is just queueing (20 / throughput). Any status other than the
+expected one, or a transport error, is an error.
+The participants the submits created are removed afterwards (the audit log keeps its
+rows: it is append-only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+from _common import (
+    ROOT,
+    cpu_used,
+    machine,
+    pids_where,
+    process_cpu_seconds,
+    setup_django,
+    verdict,
+)
+
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "20"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "600"))
+SATURATION_REQUESTS = int(os.environ.get("BENCH_SATURATION_REQUESTS", "200"))
+THINK_SECONDS = (0.5, 1.5)
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+POH_EMAIL = "anna.poh@voorzorg.example"
+COORDINATOR_EMAIL = "cor.coordinator@voorzorg.example"
+BENCH_EMAIL_DOMAIN = "bench.voorzorg.example"
+TARGETS_MS = {"dashboard": 150.0, "referral_list": None, "referral_submit": 200.0}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def verified_sessions(email: str, count: int) -> list[str]:
+    """``count`` session keys of ``email``, past both factors (password and app)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from voorzorg.accounts.models import User
+
+    user = User.objects.get(email=email)
+    device, _created = TOTPDevice.objects.get_or_create(
+        user=user, name="default", defaults={"confirmed": True}
+    )
+    keys = []
+    for _ in range(count):
+        client = Client()
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        keys.append(session.session_key)
+    return keys
+
+
+def start_server(port: int) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "voorzorg.settings.bench"}
+    server = subprocess.Popen(  # noqa: S603 - fixed arguments, no outside input
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "voorzorg.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+async def run_scenario(
+    base: str, name: str, sessions: list[str], requests: int, *, think: bool = True
+) -> dict:
+    import random
+
+    import httpx
+
+    rng = random.Random(8)  # noqa: S311 - think times, reproducible
+    latencies: list[float] = []
+    errors: list[str] = []
+    counter = iter(range(requests))
+    today = time.strftime("%Y-%m-%d")
+
+    async def client_loop(number: int, session_key: str) -> None:
+        async with httpx.AsyncClient(
+            base_url=base, cookies={"sessionid": session_key}, timeout=30
+        ) as client:
+            token = ""
+            if name == "referral_submit":
+                form = await client.get("/verwijzingen/nieuw/")
+                found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+                if form.status_code != 200 or not found:
+                    errors.append(f"form GET {form.status_code}")
+                    return
+                token = found.group(1)
+            if think:
+                # Users arrive spread over the first think time, not all in the same
+                # millisecond (locust spawns them at a rate the same way).
+                await asyncio.sleep(rng.uniform(0, THINK_SECONDS[1]))
+            for index in counter:
+                started = time.perf_counter()
+                try:
+                    if name == "dashboard":
+                        response = await client.get("/dashboard/")
+                        ok = response.status_code == 200
+                    elif name == "referral_list":
+                        response = await client.get("/verwijzingen/")
+                        ok = response.status_code == 200
+                    else:
+                        response = await client.post(
+                            "/verwijzingen/nieuw/",
+                            data={
+                                "csrfmiddlewaretoken": token,
+                                "given_name": "Bench",
+                                "family_name": f"Deelnemer {number}-{index}",
+                                "phone": "0612345678",
+                                "email": f"b{number}-{index}@{BENCH_EMAIL_DOMAIN}",
+                                "postcode4": "9711",
+                                "target_group": "volwassene",
+                                "consent_processing": "on",
+                                "referral_date": today,
+                                "help_question": "Somber, geen werk meer; wil lotgenoten.",
+                                "life_domains": ["werk", "sociale_relaties"],
+                                "urgency": "normal",
+                                "care_level": "gb-ggz",
+                            },
+                            headers={"Referer": f"{base}/verwijzingen/nieuw/"},
+                        )
+                        ok = response.status_code == 302 and "/verwijzingen/" in (
+                            response.headers.get("location", "")
+                        )
+                except httpx.HTTPError as exc:
+                    errors.append(type(exc).__name__)
+                    continue
+                latencies.append((time.perf_counter() - started) * 1000)
+                if not ok:
+                    errors.append(str(response.status_code))
+                if think:
+                    await asyncio.sleep(rng.uniform(*THINK_SECONDS))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client_loop(i, key) for i, key in enumerate(sessions)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "n": len(latencies),
+        "p50": statistics.median(latencies) if latencies else float("nan"),
+        "p95": latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan"),
+        "max": latencies[-1] if latencies else float("nan"),
+        "rps": len(latencies) / elapsed,
+        "errors": errors,
+    }
+
+
+def bench_backends() -> list[int]:
+    """Process ids of the PostgreSQL backends connected to the bench database."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = [pid for (pid,) in cursor.fetchall()]
+    connection.close()
+    return pids
+
+
+def cleanup() -> None:
+    from groups.models import Contact
+    from participants.models import Consent, Participant
+    from referrals.models import Referral, ReferralEvent
+
+    people = Participant.objects.filter(email__endswith=f"@{BENCH_EMAIL_DOMAIN}")
+    ReferralEvent.objects.filter(referral__participant__in=people).delete()
+    Referral.objects.filter(participant__in=people).delete()
+    Consent.objects.filter(participant__in=people).delete()
+    Contact.objects.filter(participant__in=people).delete()
+    people.delete()
+
+
+def main() -> int:
+    setup_django()
+    from django.db import connection
+
+    from referrals.models import Referral, WaitingEpisode
+
+    cleanup()
+    episodes = WaitingEpisode.objects.count()
+    listed = Referral.objects.filter(gp_practice__agb_code="01990001").count()
+    poh = verified_sessions(POH_EMAIL, CLIENTS)
+    coordinator = verified_sessions(COORDINATOR_EMAIL, CLIENTS)
+    connection.close()
+    port = free_port()
+    server = start_server(port)
+    base = f"http://127.0.0.1:{port}"
+    print(
+        f"bench 3: {CLIENTS} clients, {REQUESTS} requests per page, gunicorn "
+        f"{WORKERS} sync workers, {episodes} episodes, {listed} referrals in the POH's list"
+    )
+    print(f"  machine: {machine()}")
+    results: dict[str, dict] = {}
+    saturated: dict[str, dict] = {}
+    try:
+        for name, sessions in (
+            ("dashboard", coordinator),
+            ("referral_list", poh),
+            ("referral_submit", poh),
+        ):
+            # Warm-up: every worker imports, compiles templates, opens its connection.
+            asyncio.run(run_scenario(base, name, sessions, 4 * WORKERS, think=False))
+            workers = pids_where(lambda _pid, _name, parent: parent == server.pid)
+            postgres = bench_backends()
+            before = process_cpu_seconds(workers), process_cpu_seconds(postgres)
+            client_before = time.process_time()
+            results[name] = asyncio.run(run_scenario(base, name, sessions, REQUESTS))
+            client_ms = 1000 * (time.process_time() - client_before)
+            # CPU per request on the server side: what a request costs whatever else
+            # competes for the cores (the latencies are what it costs here, now).
+            n = results[name]["n"] or 1
+            results[name]["client_ms"] = client_ms / n
+            results[name]["cpu_ms"] = (
+                1000 * cpu_used(before[0], process_cpu_seconds(workers)) / n,
+                # The backends connected to the bench database (gunicorn keeps its
+                # connections: CONN_MAX_AGE), not other databases on the same server.
+                1000 * cpu_used(before[1], process_cpu_seconds(bench_backends())) / n,
+            )
+            saturated[name] = asyncio.run(
+                run_scenario(base, name, sessions, SATURATION_REQUESTS, think=False)
+            )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        cleanup()
+
+    ok = True
+    print(f"  with think time {THINK_SECONDS[0]}-{THINK_SECONDS[1]} s (the targets):")
+    for name, r in results.items():
+        target = TARGETS_MS[name]
+        errors = len(r["errors"])
+        line = (
+            f"  {name:<16} n={r['n']:>5}  p50={r['p50']:7.1f} ms  p95={r['p95']:7.1f} ms  "
+            f"max={r['max']:7.1f} ms  {r['rps']:6.1f} req/s  errors={errors}"
+        )
+        if r["errors"]:
+            line += f" ({', '.join(sorted(set(r['errors']))[:5])})"
+        print(line)
+        app_ms, db_ms = r["cpu_ms"]
+        print(
+            f"  {'':<16} CPU per request: gunicorn {app_ms:.0f} ms + postgres {db_ms:.0f} ms"
+            f" (+ {r['client_ms']:.0f} ms in this load client, on the same cores)"
+        )
+        ok &= errors == 0 and (target is None or r["p95"] <= target)
+    print(f"  saturation, no think time ({CLIENTS} requests always in flight; information):")
+    for name, r in saturated.items():
+        print(
+            f"  {name:<16} n={r['n']:>5}  p50={r['p50']:7.1f} ms  p95={r['p95']:7.1f} ms  "
+            f"{r['rps']:6.1f} req/s  errors={len(r['errors'])}"
+        )
+        ok &= not r["errors"]
+    for name, r in results.items():
+        target = TARGETS_MS[name]
+        if target is None:
+            print(
+                f"P95 {name} = {r['p95']:.1f} ms (no target) errors={len(r['errors'])} "
+                f"{verdict(not r['errors'])}"
+            )
+            continue
+        good = r["p95"] <= target and not r["errors"]
+        print(
+            f"RATIO {name} p95/target = {r['p95'] / target:.2f} "
+            f"({r['p95']:.1f} ms, target <= {target:.0f} ms, errors={len(r['errors'])}) "
+            f"{verdict(good)}"
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

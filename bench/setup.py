@@ -1,0 +1,72 @@
+"""Create, migrate and seed the benchmark database (BENCH_DATABASE_URL).
+
+Idempotent and fast on a rerun: the database is created only when missing, migrations
+only apply what is new, the demo world is only added when missing, and seed_scale does
+nothing when the database holds exactly BENCH_EPISODES scale episodes already. After a
+fresh seed, the current month, quarter and year are computed, as the hourly beat would.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from urllib.parse import urlsplit
+
+from _common import DEFAULT_URL, EPISODES, SEED, setup_django
+
+
+def ensure_database(url: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = psycopg2.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password,
+        dbname="postgres",
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}")
+    admin.close()
+
+
+def main() -> None:
+    url = os.environ.setdefault("BENCH_DATABASE_URL", DEFAULT_URL)
+    ensure_database(url)
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    from voorzorg.core.demo import seed_demo
+
+    started = time.perf_counter()
+    seed_demo()
+    print(f"demo world ready ({time.perf_counter() - started:.1f} s)")
+    from monitoring.scale import scale_episode_count
+
+    fresh = scale_episode_count() != EPISODES
+    call_command("seed_scale", episodes=EPISODES, seed=SEED)
+    if fresh:
+        # What the hourly beat does next: the dashboard then shows the scale data's
+        # figures for the current month, quarter and year, not the demo's.
+        from django.utils import timezone
+
+        from monitoring.periods import Period
+        from monitoring.services import indicators_compute_and_store
+        from monitoring.tasks import recent_period_keys
+
+        for key in recent_period_keys(timezone.localdate()):
+            started = time.perf_counter()
+            rows = indicators_compute_and_store(period=Period.parse(key))
+            print(f"computed {key}: {rows} rows in {time.perf_counter() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,373 @@
+"""Query budgets (issue 8): a list page costs the same number of queries at 10 rows as at
+many. A page whose count grows with its rows (a query per row: the N+1 pattern) fails
+here long before it is slow in production, where bench/ measures it at a million rows.
+
+Each case grows the data behind one page with ``bulk_create`` (fast, and free of the
+factories' sub-objects), counts the queries of a GET at SMALL rows and again at LARGE
+rows, and asserts the two counts are equal. LARGE is 200 in the suite: enough to expose
+any per-row query (it would add 190), small enough to keep the suite fast; ``make bench``
+runs the same test at 1,000 on PostgreSQL (QUERY_BUDGET_LARGE).
+
+One bulk insert counts as one statement: Django splits ``bulk_create`` into batches on
+SQLite (999 parameters per statement), so the audit rows of a page showing 200 people
+take three INSERTs there and one on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from groups.models import Contact, Enrolment, PeerGroup, Signal
+from monitoring.models import ComputationRun, IndicatorValue
+from participants.models import Participant
+from referrals.models import Referral, WaitingEpisode
+from tests.factories import ParticipantFactory, ReferralFactory
+from voorzorg.audit.models import AccessLog
+
+SMALL = 10
+LARGE = int(os.environ.get("QUERY_BUDGET_LARGE", "200"))
+TODAY = timezone.localdate()
+
+
+@dataclass
+class World:
+    personas: dict
+    practice_a: object
+    municipality: object
+    region: object
+    provider: object
+    participant: Participant
+    group: PeerGroup | None = None
+
+
+def _participants(world: World, n: int) -> list[Participant]:
+    start = Participant.objects.count()
+    people = [
+        Participant(
+            public_id=f"VZ-{start + i:08d}".replace("0", "Z").replace("1", "Y"),
+            given_name="Budget",
+            family_name=f"Deelnemer {start + i}",
+            phone="0612345678",
+            gp_practice=world.practice_a,
+            municipality=world.municipality,
+        )
+        for i in range(n)
+    ]
+    return Participant.objects.bulk_create(people)
+
+
+def _referrals(world: World, n: int, **fields) -> list[Referral]:
+    people = _participants(world, n)
+    episodes = WaitingEpisode.objects.bulk_create(
+        [
+            WaitingEpisode(
+                participant=p,
+                provider=world.provider,
+                municipality=world.municipality,
+                care_level="gb-ggz",
+                registration_date=TODAY - dt.timedelta(days=40 + i % 90),
+                intake_date=(TODAY - dt.timedelta(days=10)) if i % 2 else None,
+            )
+            for i, p in enumerate(people)
+        ]
+    )
+    return Referral.objects.bulk_create(
+        [
+            Referral(
+                participant=p,
+                source="gp",
+                gp_practice=world.practice_a,
+                region=world.region,
+                referral_date=TODAY - dt.timedelta(days=i % 60),
+                help_question="Wacht op behandeling.",
+                care_level="gb-ggz",
+                intended_provider=world.provider,
+                waiting_episode=e,
+                **fields,
+            )
+            for i, (p, e) in enumerate(zip(people, episodes, strict=True))
+        ]
+    )
+
+
+def grow_poh_referrals(world: World, n: int) -> None:
+    eva = world.personas["expert_eva"]
+    _referrals(world, n // 2, status="accepted", assigned_expert=eva)
+    _referrals(world, n - n // 2)
+
+
+def grow_submitted(world: World, n: int) -> None:
+    _referrals(world, n)
+
+
+def grow_eva_caseload(world: World, n: int) -> None:
+    eva = world.personas["expert_eva"]
+    _referrals(world, n // 2, status="accepted", assigned_expert=eva)
+    referrals = _referrals(
+        world,
+        n - n // 2,
+        status="in_bridging",
+        assigned_expert=eva,
+        first_contact_date=TODAY - dt.timedelta(days=20),
+    )
+    Contact.objects.bulk_create(
+        [
+            Contact(
+                participant_id=r.participant_id,
+                expert=eva,
+                date=TODAY - dt.timedelta(days=i % 30),
+                duration_minutes=30,
+                mode="phone",
+            )
+            for i, r in enumerate(referrals)
+        ]
+    )
+
+
+def grow_signals(world: World, n: int) -> None:
+    eva = world.personas["expert_eva"]
+    people = _participants(world, n)
+    Signal.objects.bulk_create(
+        [
+            Signal(
+                participant=p,
+                raised_by=eva,
+                raised_at=timezone.now() - dt.timedelta(hours=i),
+                severity=("zorg", "urgent", "crisis")[i % 3],
+                description="Slaapt slecht.",
+            )
+            for i, p in enumerate(people)
+        ]
+    )
+
+
+def grow_groups(world: World, n: int) -> None:
+    eva = world.personas["expert_eva"]
+    groups = PeerGroup.objects.bulk_create(
+        [
+            PeerGroup(
+                name=f"Groep {PeerGroup.objects.count() + i}",
+                kind="voorzorggroep",
+                municipality=world.municipality,
+                location="Buurthuis",
+                frequency="weekly",
+                weekday=i % 7,
+                start_time=dt.time(10),
+                end_time=dt.time(12),
+                capacity=12,
+                start_date=TODAY - dt.timedelta(days=30),
+            )
+            for i in range(n)
+        ]
+    )
+    through = PeerGroup.facilitators.through
+    through.objects.bulk_create([through(peergroup_id=g.pk, user_id=eva.pk) for g in groups])
+
+
+def grow_roster(world: World, n: int) -> None:
+    people = _participants(world, n)
+    Enrolment.objects.bulk_create(
+        [
+            Enrolment(
+                participant=p,
+                group=world.group,
+                status="waiting" if i % 4 == 0 else "active",
+                start_date=TODAY - dt.timedelta(days=10),
+            )
+            for i, p in enumerate(people)
+        ]
+    )
+
+
+def grow_contacts(world: World, n: int) -> None:
+    eva = world.personas["expert_eva"]
+    Contact.objects.bulk_create(
+        [
+            Contact(
+                participant=world.participant,
+                expert=eva,
+                date=TODAY - dt.timedelta(days=i % 300),
+                duration_minutes=30,
+                mode="phone",
+            )
+            for i in range(n)
+        ]
+    )
+
+
+def grow_episodes(world: World, n: int) -> None:
+    WaitingEpisode.objects.bulk_create(
+        [
+            WaitingEpisode(
+                participant=world.participant,
+                provider=world.provider,
+                municipality=world.municipality,
+                care_level="s-ggz",
+                registration_date=TODAY - dt.timedelta(days=i % 400 + 1),
+            )
+            for i in range(n)
+        ]
+    )
+
+
+def grow_access_log(world: World, n: int) -> None:
+    ada = world.personas["admin_ada"]
+    AccessLog.objects.bulk_create(
+        [
+            AccessLog(
+                actor=ada,
+                actor_label=ada.email,
+                role="admin",
+                person_id=f"VZ-BUDGET{i:02d}"[:11],
+                action="R",
+                event="participant.view",
+                access_granted=True,
+            )
+            for i in range(n)
+        ]
+    )
+
+
+def grow_indicator_groups(world: World, n: int) -> None:
+    """More groups behind the dashboard's group menu and trend (e.g. many providers)."""
+    period = f"{TODAY:%Y-%m}"
+    ComputationRun.objects.update_or_create(
+        period=period, defaults={"computed_at": timezone.now(), "rows": 0}
+    )
+    start = IndicatorValue.objects.filter(breakdown="provider").count()
+    IndicatorValue.objects.bulk_create(
+        [
+            IndicatorValue(
+                indicator=key,
+                period=period,
+                breakdown="provider",
+                group=f"{22000000 + start + i:08d}",
+                numerator=20,
+                denominator=40,
+                value=50,
+                computed_at=timezone.now(),
+            )
+            for i in range(n)
+            for key in ("aanmeld_within_norm", "waiting_for_intake_over_norm")
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    persona: str
+    url: Callable[[World], str]
+    grow: Callable[[World, int], None]
+    status: int = 200
+
+
+CASES: dict[str, Case] = {
+    "poh referral list": Case("poh_anna", lambda w: reverse("referrals:mine"), grow_poh_referrals),
+    "poh referral list, filtered": Case(
+        "poh_anna",
+        lambda w: reverse("referrals:mine") + "?over_norm=on&q=Budget",
+        grow_poh_referrals,
+    ),
+    "poh referral export": Case(
+        "poh_anna", lambda w: reverse("referrals:export"), grow_poh_referrals
+    ),
+    "participant page": Case(
+        "poh_anna",
+        lambda w: reverse("referrals:participant", args=[w.participant.pk]),
+        grow_episodes,
+    ),
+    "intake queue": Case("expert_eva", lambda w: reverse("referrals:intake_queue"), grow_submitted),
+    "worklist": Case("expert_eva", lambda w: reverse("groups:worklist"), grow_eva_caseload),
+    "team overview": Case("expert_eva", lambda w: reverse("groups:team"), grow_eva_caseload),
+    "signals list": Case("expert_eva", lambda w: reverse("groups:signal_list"), grow_signals),
+    "group list": Case("expert_eva", lambda w: reverse("groups:group_list"), grow_groups),
+    "group roster": Case(
+        "expert_eva", lambda w: reverse("groups:group_detail", args=[w.group.pk]), grow_roster
+    ),
+    "contact list": Case(
+        "expert_eva",
+        lambda w: reverse("groups:contact_list", args=[w.participant.pk]),
+        grow_contacts,
+    ),
+    "audit log viewer": Case("admin_ada", lambda w: reverse("audit:log"), grow_access_log),
+    "dashboard": Case(
+        "coordinator_cor", lambda w: reverse("monitoring:dashboard"), grow_indicator_groups
+    ),
+}
+
+
+@pytest.fixture
+def world(personas, practice_a, municipality, region, provider, welfare_org):
+    eva = personas["expert_eva"]
+    participant = ParticipantFactory(gp_practice=practice_a, municipality=municipality)
+    # In scope for both the POH (her practice) and Eva (assigned to her).
+    ReferralFactory(
+        participant=participant,
+        gp_practice=practice_a,
+        region=region,
+        status="in_bridging",
+        assigned_expert=eva,
+        first_contact_date=TODAY - dt.timedelta(days=3),
+    )
+    group = PeerGroup.objects.create(
+        name="Voorzorggroep Budget",
+        kind="voorzorggroep",
+        municipality=municipality,
+        location="Buurthuis",
+        frequency="weekly",
+        weekday=1,
+        start_time=dt.time(10),
+        end_time=dt.time(12),
+        capacity=12,
+        start_date=TODAY - dt.timedelta(days=30),
+    )
+    group.facilitators.set([eva])
+    return World(personas, practice_a, municipality, region, provider, participant, group)
+
+
+_INSERT_INTO = re.compile(r'^INSERT INTO "?(\w+)"?')
+
+
+def _statements(sql: list[str]) -> list[str]:
+    """The statements, with the batches of one bulk insert counted once."""
+    found: list[str] = []
+    for statement in sql:
+        insert = _INSERT_INTO.match(statement)
+        if insert and found and found[-1].startswith(insert.group(0)):
+            continue
+        found.append(statement)
+    return found
+
+
+def _queries(client, url: str, status: int) -> tuple[int, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    statements = _statements([q["sql"] for q in captured.captured_queries])
+    return len(statements), statements
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_list_page_costs_the_same_queries_at_few_and_many_rows(name, world, client_for):
+    case = CASES[name]
+    client = client_for(world.personas[case.persona])
+    url = case.url(world)
+    case.grow(world, SMALL)
+    client.get(url)  # first visit: session and cache warm-up are not the page's cost
+    small, _sql = _queries(client, url, case.status)
+    case.grow(world, LARGE - SMALL)
+    large, sql = _queries(client, url, case.status)
+    print(f"BUDGET {name}: {small} queries at {SMALL} rows, {large} at {LARGE}")  # bench 4 reads
+    assert large == small, f"{name}: {small} queries at {SMALL} rows, {large} at {LARGE}\n" + (
+        "\n".join(s[:160] for s in sql)
+    )

@@ -1,0 +1,52 @@
+"""Benchmark settings (``make bench``): production, on plain http over loopback.
+
+Everything production does (DEBUG off, template caching, password hashing, security
+middleware, CSP, two-factor sessions) stays, so the figures are production figures.
+Only what needs TLS is relaxed, because gunicorn serves http on 127.0.0.1 and nobody
+else can reach it: no https redirect, no secure-only cookies, no HSTS. The database is
+BENCH_DATABASE_URL, never the developer's DATABASE_URL, so a benchmark cannot seed a
+million synthetic episodes into a real database by accident.
+"""
+
+from __future__ import annotations
+
+import os
+
+BENCH_DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/voorzorg_bench"
+)
+# production.py requires these; a benchmark has no secrets to keep.
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-never-used-for-real-data")
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+
+from .production import *  # noqa: E402, F403
+from .production import env  # noqa: E402
+
+DATABASES = {"default": env.db_url_config(BENCH_DATABASE_URL)}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections, as .env.example recommends for production.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+SECURE_HSTS_PRELOAD = False
+SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+# Served from the source tree by WhiteNoise's finders; no collectstatic step needed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+# The load itself is the point; keep the log to warnings.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
+# No mail server on a bench machine: the demo seed's signal e-mail stays in memory.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Nothing collected: WhiteNoise serves from the finders (above), no STATIC_ROOT needed.
+STATIC_ROOT = None
