@@ -32,7 +32,7 @@ from tests.security.world import build_world
 from voorzorg.settings.base import BASE_DIR
 
 SCHEMA_FILE = Path(BASE_DIR) / "docs" / "openapi.yaml"
-EXAMPLES = int(os.environ.get("VOORZORG_SCHEMATHESIS_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("VOORZORG_SCHEMATHESIS_EXAMPLES", "5"))
 ROLES = ["poh_anna", "expert_eva", "coordinator_cor", "admin_ada"]
 CHECKS = [
     not_a_server_error,
