@@ -32,6 +32,7 @@ from voorzorg.accounts.models import User
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.base import ApiMixin
 from voorzorg.api.fields import id_field
+from voorzorg.api.serializers import OrganisationRefSerializer, UserRefSerializer
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 
@@ -153,22 +154,6 @@ class ParticipantRefSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "NamedParticipantRef"
-
-
-class UserRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    name = serializers.CharField(read_only=True, source="full_name")
-
-    class Meta:
-        ref_name = "StaffRef"
-
-
-class OrganisationRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    name = serializers.CharField(read_only=True)
-
-    class Meta:
-        ref_name = "OrgRef"
 
 
 def _fake(view: Any) -> bool:

@@ -25,14 +25,14 @@ from participants.models import Participant
 from referrals.selectors import participant_get_for, participant_scope
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.selectors import current_membership
+from voorzorg.api.fields import id_field
+from voorzorg.api.serializers import UserRefSerializer
 
 from .api import (
     ApiGenericView,
     MethodRolesMixin,
     ParticipantRefSerializer,
-    UserRefSerializer,
     audit_list,
-    id_field,
     text_field,
 )
 from .constants import ContactMode, NetworkPartner

@@ -20,16 +20,16 @@ from rest_framework.response import Response
 from referrals.selectors import participant_get_for
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.selectors import current_membership
+from voorzorg.api.fields import id_field
+from voorzorg.api.serializers import UserRefSerializer
 from voorzorg.audit.models import AuditAction
 
 from .api import (
     ApiGenericView,
     MethodRolesMixin,
     ParticipantRefSerializer,
-    UserRefSerializer,
     audit_list,
     enum_field,
-    id_field,
     text_field,
 )
 from .constants import SignalSeverity, SignalStatus

@@ -17,11 +17,12 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from referrals.api import OrganisationRefSerializer, audited_list
+from referrals.api import audited_list
 from referrals.filters import IdFilter
 from referrals.selectors import participant_get_for, participant_scope
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.base import PEOPLE_ROLES, ApiMixin, ApiView
+from voorzorg.api.serializers import OrganisationRefSerializer
 
 from .constants import ConsentKind, TargetGroup
 from .models import Participant

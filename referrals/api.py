@@ -39,6 +39,7 @@ from voorzorg.accounts.models import Membership, Organisation, User
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.base import PEOPLE_ROLES, ApiMixin, ApiView
 from voorzorg.api.fields import id_field
+from voorzorg.api.serializers import OrganisationRefSerializer, UserRefSerializer
 from voorzorg.audit.models import AuditAction
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.treeknorm import open_wait_at
@@ -102,22 +103,10 @@ def organisations(kind: str) -> QuerySet[Organisation]:
     return Organisation.objects.filter(kind=kind)
 
 
-@extend_schema_serializer(component_name="OrganisationSummary")
-class OrganisationRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-
-
 @extend_schema_serializer(component_name="RegionSummary")
 class RegionRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-
-
-@extend_schema_serializer(component_name="StaffMemberSummary")
-class UserRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="full_name")
 
 
 @extend_schema_serializer(component_name="ParticipantSummary")

@@ -1,0 +1,18 @@
+"""Output shapes the REST API's apps share: how an organisation or a staff member is named."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
+
+
+@extend_schema_serializer(component_name="OrganisationSummary")
+class OrganisationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+@extend_schema_serializer(component_name="StaffMemberSummary")
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True, source="full_name")
