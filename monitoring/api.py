@@ -14,7 +14,6 @@ from django.http import HttpRequest
 from django.utils import translation
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,20 +22,8 @@ from monitoring.indicators.registry import BY_KEY, Breakdown
 from monitoring.periods import Period
 from monitoring.services import indicator_row_dict, indicator_rows, last_computation
 from voorzorg.accounts.constants import Role
-from voorzorg.accounts.selectors import current_membership
+from voorzorg.api.permissions import HasRole
 from voorzorg.core.exceptions import ApplicationError
-
-
-class CoordinatorOrAdmin(BasePermission):
-    """A signed-in user acting as regional coordinator or functional administrator."""
-
-    message = "Only coordinators and administrators can read indicators."
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        if not request.user or not request.user.is_authenticated:
-            return False
-        membership = current_membership(request)
-        return membership is not None and membership.role in {Role.COORDINATOR, Role.ADMIN}
 
 
 class IndicatorListApi(APIView):
@@ -47,7 +34,8 @@ class IndicatorListApi(APIView):
     ``{"detail", "errors": {field: [...]}}`` for a missing or bad parameter.
     """
 
-    permission_classes = [CoordinatorOrAdmin]
+    permission_classes = [HasRole]
+    allowed_roles = frozenset({Role.COORDINATOR, Role.ADMIN})
 
     class InputSerializer(serializers.Serializer):
         period = serializers.CharField(

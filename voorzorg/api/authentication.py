@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.request import Request
@@ -22,7 +23,7 @@ from .services import TOKEN_PREFIX, token_hash
 KEYWORDS = (b"bearer", b"token")
 # last_used_at is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
-_INVALID = "Invalid, expired or revoked token."
+_INVALID = _("Ongeldige, verlopen of ingetrokken sleutel.")
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -33,7 +34,9 @@ class ApiTokenAuthentication(BaseAuthentication):
         if not parts or parts[0].lower() not in KEYWORDS:
             return None  # not ours: the session may still authenticate
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Send the header as 'Bearer <token>'.")
+            raise exceptions.AuthenticationFailed(
+                _("Stuur de kop als 'Authorization: Bearer <sleutel>'.")
+            )
         try:
             secret = parts[1].decode("ascii")
         except UnicodeDecodeError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -15,7 +16,7 @@ class HasRole(BasePermission):
     A view without ``allowed_roles`` lets nobody in: forgetting it fails closed.
     """
 
-    message = "Your role may not use this endpoint."
+    message = _("Uw rol mag dit deel van de API niet gebruiken.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         if not request.user or not request.user.is_authenticated:
