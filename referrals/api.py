@@ -52,6 +52,7 @@ from .selectors import (
     episode_get_for,
     episode_scope,
     expert_choices_for,
+    handover_as_shown,
     participant_get_for,
     referral_get_for,
     referral_queryset_for,
@@ -72,7 +73,6 @@ from .services import (
     referral_register,
     referral_withdraw,
 )
-from .views.handover import _as_shown as handover_as_shown
 
 S = ReferralStatus
 REFERRER_ROLES = frozenset({Role.POH})

@@ -13,6 +13,7 @@ Scope per role (DOMAIN.md, "Who uses the app"):
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 from django.contrib import messages
@@ -33,9 +34,11 @@ from voorzorg.audit.services import Actor
 from voorzorg.core.treeknorm import AANMELD_NORM_DAYS, BEHANDEL_NORM_DAYS
 
 from .constants import ReferralStatus, Urgency
-from .models import Referral, WaitingEpisode
+from .models import Handover, Referral, WaitingEpisode
 
 _NOTHING = Q(pk__in=[])
+# Who prepares the warm handover and keeps its notes.
+BRIDGING_TEAM_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 
 
 def regions_of(membership: Membership) -> QuerySet[Region]:
@@ -299,3 +302,23 @@ def expert_choices_for(membership: Membership | None) -> list[tuple[int, str]]:
         experts = experts.filter(organisation__municipality__regions__in=regions_of(membership))
     rows = experts.select_related("user", "organisation").order_by("user__full_name").distinct()
     return [(m.user_id, f"{m.user.full_name} ({m.organisation.name})") for m in rows]
+
+
+def handover_as_shown(
+    handover: Handover | None, membership: Membership | None, *, share: bool
+) -> Handover | None:
+    """The handover as this reader may see it.
+
+    Privacy: the summary and the life-domain status go beyond the referral's own data, so
+    they leave the bridging team (experts, functional administrator) only while the
+    participant's consent to share is in force, as in the GP letter. Checked on every
+    view, so withdrawing consent after the handover was prepared hides them from the POH
+    at once. An in-memory copy: nothing is deleted, the team still has its notes.
+    """
+    in_team = membership is not None and membership.role in BRIDGING_TEAM_ROLES
+    if handover is None or share or in_team:
+        return handover
+    shown = copy.copy(handover)
+    shown.summary = ""
+    shown.life_domain_status = ""
+    return shown

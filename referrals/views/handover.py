@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +13,6 @@ from participants.constants import LifeDomain
 from participants.selectors import consent_to_share_active
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
-from voorzorg.accounts.models import Membership
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
@@ -23,11 +20,10 @@ from voorzorg.core.exceptions import ApplicationError
 from ..constants import ReferralStatus
 from ..forms import HandoverForm
 from ..models import Handover, Referral
-from ..selectors import referral_get_for
+from ..selectors import handover_as_shown, referral_get_for
 from ..services import allowed_transitions, handover_complete, handover_save
 
 PEOPLE_ROLES = (Role.POH, Role.EXPERT, Role.ADMIN)
-BRIDGING_TEAM_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 
 
 def _checklist(referral: Referral, handover: Handover | None, share: bool) -> list[dict]:
@@ -75,26 +71,6 @@ def _initial_provider(referral: Referral) -> int | None:
     return None
 
 
-def _as_shown(
-    handover: Handover | None, membership: Membership | None, *, share: bool
-) -> Handover | None:
-    """The handover as this reader may see it.
-
-    Privacy: the summary and the life-domain status go beyond the referral's own data, so
-    they leave the bridging team (experts, functional administrator) only while the
-    participant's consent to share is in force, as in the GP letter. Checked on every
-    view, so withdrawing consent after the handover was prepared hides them from the POH
-    at once. An in-memory copy: nothing is deleted, the team still has its notes.
-    """
-    in_team = membership is not None and membership.role in BRIDGING_TEAM_ROLES
-    if handover is None or share or in_team:
-        return handover
-    shown = copy.copy(handover)
-    shown.summary = ""
-    shown.life_domain_status = ""
-    return shown
-
-
 @role_required(*PEOPLE_ROLES)
 def handover_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Prepare the warm handover (assigned expert, team lead, admin); others read it."""
@@ -129,7 +105,7 @@ def handover_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "referrals/handover.html",
         {
             "referral": referral,
-            "handover": _as_shown(handover, membership, share=share),
+            "handover": handover_as_shown(handover, membership, share=share),
             "form": form,
             "checklist": checklist,
             "share_consent": share,
