@@ -30,8 +30,10 @@ run: seed
 	@echo "Voorzorg runs on http://127.0.0.1:$(PORT)/ (stop with Ctrl-C)"
 	$(DEV_ENV) DEMO_SKIP_2FA=$${DEMO_SKIP_2FA:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# On every core (pytest-xdist; TEST_WORKERS=1 for one process, e.g. with a debugger).
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # Browser journeys in Debian's Chromium (`apt-get install chromium`, never `playwright
 # install`), with axe-core on every page; screenshots in test-output/e2e/. `make test`

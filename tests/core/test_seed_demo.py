@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from io import StringIO
 
 import pytest
@@ -23,6 +24,11 @@ from tests.accounts.helpers import sign_in
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region, User
 from voorzorg.core.demo import DEMO_PASSWORD
+
+# The demo counts its history back from the day it is seeded, so every check of it states
+# that day. On 16 November 2026 the 24 months of history are December 2024 to November
+# 2026: 24 months, 9 quarters (2024-Q4 to 2026-Q4) and 3 years, 36 periods in all.
+SEED_DAY = dt.datetime(2026, 11, 16, 9, 0, tzinfo=dt.UTC)
 
 
 def counts() -> dict[str, int]:
@@ -49,7 +55,8 @@ def counts() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_seed_demo_twice_leaves_the_same_counts():
+def test_seed_demo_twice_leaves_the_same_counts(time_machine):
+    time_machine.move_to(SEED_DAY)
     out = StringIO()
     call_command("seed_demo", stdout=out)
     first = counts()
@@ -62,7 +69,10 @@ def test_seed_demo_twice_leaves_the_same_counts():
 # One seed per test: the demo computes two years of figures, so the checks of the demo
 # world share a seed instead of seeding once per check.
 @pytest.mark.django_db
-def test_demo_world_is_alive_for_every_role(client, django_capture_on_commit_callbacks, mailoutbox):
+def test_demo_world_is_alive_for_every_role(
+    client, django_capture_on_commit_callbacks, mailoutbox, time_machine
+):
+    time_machine.move_to(SEED_DAY)
     out = StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", stdout=out)
@@ -115,7 +125,7 @@ def test_demo_world_is_alive_for_every_role(client, django_capture_on_commit_cal
 
     # Two years of provider waitlists, with the figures computed for every month.
     assert WaitingEpisode.objects.filter(external_id__startswith="DEMO-").count() >= 1500
-    assert ComputationRun.objects.count() == 36  # 24 months, their quarters and years
+    assert ComputationRun.objects.count() == 36  # 24 months, 9 quarters, 3 years (SEED_DAY)
     total = IndicatorValue.objects.filter(breakdown="total", indicator="aanmeld_within_norm")
     assert total.filter(suppressed=False, value__isnull=False).count() == 36
     assert sign_in(client, "cor.coordinator@voorzorg.example", DEMO_PASSWORD)

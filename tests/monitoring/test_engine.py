@@ -237,6 +237,21 @@ def test_recent_and_history_period_keys():
     assert len(keys) == len(set(keys)) == 36
 
 
+@pytest.mark.parametrize(
+    ("day", "quarters", "years"),
+    [
+        (dt.date(2026, 12, 3), 8, 2),  # January 2025 to December 2026: whole years
+        (dt.date(2027, 3, 31), 8, 3),  # April 2025 to March 2027: whole quarters
+        (dt.date(2028, 2, 29), 9, 3),  # March 2026 to February 2028
+    ],
+)
+def test_the_history_holds_as_many_quarters_and_years_as_its_24_months_touch(day, quarters, years):
+    keys = history_period_keys(day)
+    assert sum(1 for k in keys if "Q" in k) == quarters
+    assert sum(1 for k in keys if len(k) == 4) == years
+    assert len(keys) == len(set(keys)) == 24 + quarters + years
+
+
 @pytest.fixture
 def enqueued(monkeypatch):
     keys: list[str] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from .base import *  # noqa: F403
@@ -31,3 +32,13 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {"user": "100000/hour", "anon": "100000/hour"},
 }
+
+# pytest-xdist runs the suite in several processes (make test). pytest-django gives each its
+# own test database; the cache and the broker are shared servers, so each worker keeps its
+# own keys: one worker's cache.clear() or rate-limit counter must not reach another's.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER:
+    CACHES = {
+        alias: {**config, "KEY_PREFIX": f"test-{XDIST_WORKER}"}
+        for alias, config in CACHES.items()  # noqa: F405
+    }
