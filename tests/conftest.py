@@ -15,6 +15,8 @@ device), and ``client_for`` gives a session that has passed both factors. A plai
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 
@@ -141,6 +143,20 @@ def referral_a(participant_a, region):
     from tests.factories import ReferralFactory
 
     return ReferralFactory(participant=participant_a, region=region)
+
+
+# The factories (tests/factories.py) build their world in autumn 2026: referrals of
+# 1 October, contacts and measurements of 2 November, a signal of 20 November. A test whose
+# outcome depends on what day it is states that day; this is the usual one, the Monday
+# after that world, for modules that say ``pytestmark = pytest.mark.usefixtures("factory_today")``.
+FACTORY_TODAY = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def factory_today(time_machine) -> dt.date:
+    """The clock at FACTORY_TODAY (running on from there); returns that date."""
+    time_machine.move_to(FACTORY_TODAY)
+    return FACTORY_TODAY.date()
 
 
 @pytest.fixture(autouse=True)

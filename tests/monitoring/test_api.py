@@ -14,6 +14,9 @@ from django.test import Client
 from monitoring.models import IndicatorValue
 from tests.factories import OrganisationFactory, WaitingEpisodeFactory
 
+# The figures of 2026-Q3 and the factories' dates are judged from a day after them.
+pytestmark = pytest.mark.usefixtures("factory_today")
+
 URL = "/api/v1/indicators/"
 KEYS = [
     "indicator",

@@ -22,6 +22,9 @@ from voorzorg.audit.models import AccessLog
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
+# The factories' dates lie in autumn 2026: these tests run on a day after them.
+pytestmark = pytest.mark.usefixtures("factory_today")
+
 
 def actor(user) -> Actor:
     return Actor(user=user, membership=user.memberships.get(), client_address="127.0.0.1")
