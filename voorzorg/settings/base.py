@@ -164,10 +164,11 @@ CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 # Without a broker (make run, make test without services) tasks run in-process, at once.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-# Acknowledge after the task has run, not when it is received: a worker that dies
-# mid-task (deploy, OOM kill) leaves the message for another worker. Our tasks are
-# idempotent, so running one twice is safe; losing one silently is not.
-CELERY_TASK_ACKS_LATE = True
+# Acknowledge after the task has run, not when it is received, so a worker that dies
+# mid-task (deploy, OOM kill, kill -9) leaves the message for another worker. Only for a
+# task that is safe to run twice: each idempotent task says acks_late=True itself (with
+# an "# idempotency:" comment), so a new task does not get it by default.
+CELERY_TASK_ACKS_LATE = False
 # With acks_late a worker otherwise reserves a batch of messages it may never run;
 # prefetching one keeps long indicator recomputes from starving short tasks.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -178,6 +179,29 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # job cannot hold a worker slot (and an advisory lock) forever.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+# Redis hands an unacknowledged message (acks_late, its worker killed) to another worker
+# after the visibility timeout; kombu's default is an hour. It must exceed the longest
+# time a message is legitimately unacknowledged, the hard time limit (prefetch 1, no eta
+# tasks), or a slow task would be run a second time beside the first.
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int(
+    "CELERY_BROKER_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 300
+)
+if CELERY_BROKER_VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ValueError("CELERY_BROKER_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT.")
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    # A broker that is down must fail a request's enqueue in seconds, not hang it: the
+    # outbox keeps the work (voorzorg/core/outbox.py). The socket timeout stays above
+    # kombu's 1-second BRPOP poll.
+    "socket_connect_timeout": 3,
+    "socket_timeout": 10,
+}
+# The transactional outbox (voorzorg/core/outbox.py): an enqueued message not done after
+# this long is presumed lost by the broker (Redis in docker-compose keeps no data across a
+# restart) and enqueued again, after the broker's own redelivery had its chance. Done
+# messages are kept a month for inspection.
+OUTBOX_REDELIVER_SECONDS = CELERY_BROKER_VISIBILITY_TIMEOUT + 120
+OUTBOX_KEEP_DAYS = 30
 # Results are only read by health checks and tests; keep Redis from filling up.
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "Europe/Amsterdam"
@@ -187,6 +211,12 @@ CELERY_TIMEZONE = "Europe/Amsterdam"
 # registrations, imports of old episodes and changed norms also rewrite the past. Both
 # only enqueue one idempotent task per period (monitoring.tasks).
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Every minute: hand the outbox's pending work (a signal's e-mail, an import's
+    # recompute) to the broker, also what was recorded while the broker was down.
+    "outbox-sweep": {
+        "task": "voorzorg.core.tasks.outbox_sweep_due",
+        "schedule": 60.0,
+    },
     "indicators-recompute-recent": {
         "task": "monitoring.tasks.indicators_recompute_recent",
         "schedule": crontab(minute=7),
@@ -317,7 +347,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON only, with limits on size and nesting: a deeply nested body made the parser
+    # recurse into a 500 (voorzorg/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["voorzorg.api.parsers.LimitedJSONParser"],
     "EXCEPTION_HANDLER": "voorzorg.api.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
