@@ -236,3 +236,69 @@ def test_production_sends_secure_cookies_hsts_and_redirects_to_https(tmp_path):
     assert "unsafe-inline" not in probe["csp"] and "unsafe-eval" not in probe["csp"]
     assert probe["x_frame_options"] == "DENY"
     assert "camera=()" in probe["permissions_policy"]
+
+
+# --- Every page sends a policy, also the answers of middleware -------------------------
+
+
+@pytest.mark.parametrize("url", ["/api/redoc", "/verwijzingen", "/api/docs"])
+def test_slash_redirects_carry_the_policy(db, url):
+    # CommonMiddleware answers these itself; the CSP middleware once sat below it.
+    response = Client().get(url)
+    assert response.status_code == 301
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_redoc_page_sends_a_policy_with_scripts_from_self_only(db):
+    response = Client().get("/api/redoc/")
+    assert response.status_code == 200
+    directives = [p.strip() for p in response.headers["Content-Security-Policy"].split(";")]
+    # ReDoc alone may add inline styles (styled-components); nothing else is loosened.
+    for directive in DIRECTIVES_REQUIRED:
+        if not directive.startswith("style-src"):
+            assert directive in directives, directive
+    assert "unsafe-eval" not in response.headers["Content-Security-Policy"]
+
+
+# --- Person data is never stored by the browser ----------------------------------------
+
+NO_STORE = "no-store, private"
+
+
+def test_a_person_page_is_not_cached(client_for, poh_anna, participant_a):
+    response = client_for(poh_anna).get(f"/deelnemers/{participant_a.pk}/")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == NO_STORE
+
+
+def test_an_api_list_is_not_cached(poh_anna, referral_a):
+    from tests.api.conftest import token_for
+
+    response = Client().get(
+        "/api/v1/referrals/", HTTP_AUTHORIZATION=f"Bearer {token_for(poh_anna)}"
+    )
+    assert response.status_code == 200
+    assert referral_a.participant.public_id in response.content.decode()
+    assert response.headers["Cache-Control"] == NO_STORE
+
+
+def test_a_fhir_read_is_not_cached(poh_anna, participant_a):
+    from tests.api.conftest import token_for
+
+    response = Client().get(
+        f"/fhir/Patient/{participant_a.public_id}",
+        HTTP_AUTHORIZATION=f"Bearer {token_for(poh_anna)}",
+    )
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == NO_STORE
+
+
+def test_a_session_api_call_and_an_export_are_not_cached(client_for, poh_anna, participant_a):
+    client = client_for(poh_anna)
+    assert client.get("/api/v1/participants/").headers["Cache-Control"] == NO_STORE
+    export = client.get(f"/deelnemers/{participant_a.pk}/gegevens.json")
+    assert export.headers["Cache-Control"] == NO_STORE
+
+
+def test_anonymous_public_pages_keep_their_caching(db):
+    assert "Cache-Control" not in Client().get("/health/").headers

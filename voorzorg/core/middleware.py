@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -45,4 +46,31 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         if self.policy:
             response.headers.setdefault("Permissions-Policy", self.policy)
+        return response
+
+
+class NoStoreForSignedInMiddleware:
+    """``Cache-Control: no-store, private`` on every response to a signed-in user.
+
+    Person data must not stay behind in the browser cache of a shared practice computer
+    (or in a proxy) after the session ends. Rather than trusting each view to say which
+    responses carry person data, every response to an authenticated request is marked:
+    pages, exports, the API and FHIR alike. DRF sets the token's user on the underlying
+    request during the view, so token calls count as signed in here too. Static files
+    (the same for everyone) keep their long cache lifetime; WhiteNoise answers them before
+    this middleware anyway in production, the prefix check covers development.
+
+    A view's own Cache-Control is replaced: nothing a signed-in user receives is cacheable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.static_prefix = urlsplit(settings.STATIC_URL or "/static/").path
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in and not request.path.startswith(self.static_prefix):
+            response.headers["Cache-Control"] = "no-store, private"
         return response

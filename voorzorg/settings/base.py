@@ -78,6 +78,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so its header is added last, to every response: also to the redirects and
+    # answers of the middleware below (the APPEND_SLASH redirect of /api/redoc, the HTTPS
+    # redirect, the session-timeout sign-out, a lockout), which never reached it when it
+    # sat near the end of this list.
+    "csp.middleware.CSPMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "voorzorg.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -86,6 +91,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store, private on every response to a signed-in user (session or
+    # API token): person data must not stay in the cache of a shared practice computer.
+    "voorzorg.core.middleware.NoStoreForSignedInMiddleware",
     # Right after authentication: signs out idle (30 min) and old (12 h) sessions, so
     # nothing below sees a user whose session has ended.
     "voorzorg.accounts.middleware.SessionTimeoutMiddleware",
@@ -95,7 +103,6 @@ MIDDLEWARE = [
     "voorzorg.accounts.middleware.DemoSecondFactorSkipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
