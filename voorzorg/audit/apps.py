@@ -6,3 +6,12 @@ from django.apps import AppConfig
 class AuditConfig(AppConfig):
     name = "voorzorg.audit"
     label = "audit"
+
+    def ready(self) -> None:
+        from voorzorg.core.db_roles import register_append_only
+
+        from .models import AccessLog
+
+        # The application's database role may read and add log rows, never change, remove
+        # or truncate them: the grants of `migrate` with DATABASE_MIGRATE_URL.
+        register_append_only(AccessLog)

@@ -144,6 +144,21 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Optional, for deployments: the same database as the role that owns its tables. `migrate`
+# then runs as that owner and grants DATABASE_URL's role only what the application needs,
+# so it cannot get past the access log's append-only trigger (voorzorg/core/db_roles.py;
+# docs/security.md, "Database roles"). Give it to the migrate step only, never to web,
+# worker or beat. Unset or empty: `migrate` runs on DATABASE_URL, as in development and CI.
+_migrate_url = env.str("DATABASE_MIGRATE_URL", default="")
+DATABASE_MIGRATE = env.db_url_config(_migrate_url) if _migrate_url else {}
+if DATABASE_MIGRATE and (
+    "postgresql" not in DATABASE_MIGRATE["ENGINE"]
+    or (DATABASE_MIGRATE["ENGINE"], DATABASE_MIGRATE["NAME"])
+    != (DATABASES["default"]["ENGINE"], DATABASES["default"]["NAME"])
+):
+    raise environ.ImproperlyConfigured(
+        "DATABASE_MIGRATE_URL must name the same PostgreSQL database as DATABASE_URL."
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache and Celery ----------------------------------------------------------
