@@ -31,7 +31,7 @@ from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import User
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.base import ApiMixin
-from voorzorg.api.fields import id_field
+from voorzorg.api.fields import id_field, moment_field
 from voorzorg.api.serializers import OrganisationRefSerializer, UserRefSerializer
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
@@ -408,7 +408,7 @@ class GroupSessionsApi(ApiGenericView):
     filterset_class = SessionFilter
 
     class InputSerializer(serializers.Serializer):
-        starts_at = serializers.DateTimeField(
+        starts_at = moment_field(
             help_text="Date and start time; without an offset, Dutch local time. "
             "Seconds are dropped. Logging the same start again updates that meeting."
         )

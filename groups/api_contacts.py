@@ -25,7 +25,7 @@ from participants.models import Participant
 from referrals.selectors import participant_get_for, participant_scope
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.selectors import current_membership
-from voorzorg.api.fields import id_field
+from voorzorg.api.fields import date_field, id_field
 from voorzorg.api.serializers import UserRefSerializer
 
 from .api import (
@@ -78,7 +78,7 @@ class ContactsApi(MethodRolesMixin, ApiGenericView):
 
     class InputSerializer(serializers.Serializer):
         participant = id_field(help_text="Participant id.")
-        date = serializers.DateField(help_text="Not in the future.")
+        date = date_field(help_text="Not in the future.")
         duration_minutes = serializers.IntegerField(min_value=1, max_value=600)
         mode = serializers.ChoiceField(choices=ContactMode.choices)
         life_domains = serializers.ListField(
@@ -171,7 +171,7 @@ class HealthMeasurementsApi(MethodRolesMixin, ApiGenericView):
 
     class InputSerializer(serializers.Serializer):
         participant = id_field(help_text="Participant id.")
-        measured_on = serializers.DateField(help_text="Not in the future.")
+        measured_on = date_field(help_text="Not in the future.")
         lichaamsfuncties = _score()
         mentaal_welbevinden = _score()
         zingeving = _score()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.constants import LifeDomain
-from voorzorg.core.forms import DateInput
+from voorzorg.core.forms import PlausibleDateField
 
 from .constants import ContactMode, NetworkPartner, PositiveHealthDimension
 
@@ -43,7 +43,7 @@ class ContactForm(forms.Form):
     so there is no need for script to clear the pills.
     """
 
-    date = forms.DateField(label=_("Datum"), widget=DateInput(), initial=timezone.localdate)
+    date = PlausibleDateField(label=_("Datum"), initial=timezone.localdate)
     duration_preset = forms.TypedChoiceField(
         label=_("Duur"),
         choices=[(str(m), f"{m} min") for m in DURATION_PRESETS],
@@ -147,7 +147,7 @@ def _score_field(label: str) -> forms.IntegerField:
 class PositiveHealthForm(forms.Form):
     """The six Positieve Gezondheid scores (0-10) and the day they were given."""
 
-    measured_on = forms.DateField(label=_("Datum"), widget=DateInput(), initial=timezone.localdate)
+    measured_on = PlausibleDateField(label=_("Datum"), initial=timezone.localdate)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -17,13 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.models import Participant
 from voorzorg.accounts.models import Organisation, User
-from voorzorg.core.forms import DateInput, DateTimeInput, TimeInput
+from voorzorg.core.forms import PlausibleDateField, PlausibleDateTimeField, TimeInput
 
 from .constants import DEFAULT_CAPACITY, AttendanceStatus, GroupKind, LeavingReason, SessionFormat
 from .models import PeerGroup
-
-# What a datetime-local input sends, and the same with a space (typed by hand, tests).
-DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 def _default_capacities() -> str:
@@ -66,13 +63,12 @@ class GroupForm(forms.ModelForm):
             "end_date",
             "is_active",
         )
+        field_classes = {"start_date": PlausibleDateField, "end_date": PlausibleDateField}
         widgets = {
             "facilitators": forms.CheckboxSelectMultiple,
             "organisations": forms.CheckboxSelectMultiple,
             "start_time": TimeInput(),
             "end_time": TimeInput(),
-            "start_date": DateInput(),
-            "end_date": DateInput(),
             "capacity": forms.NumberInput(attrs={"inputmode": "numeric"}),
         }
         help_texts = {
@@ -144,9 +140,7 @@ class EnrolForm(forms.Form):
             "invalid_choice": _("Kies een deelnemer uit de lijst."),
         },
     )
-    start_date = forms.DateField(
-        label=_("Startdatum"), widget=DateInput(), initial=timezone.localdate
-    )
+    start_date = PlausibleDateField(label=_("Startdatum"), initial=timezone.localdate)
     # Set by the "give a waiting place" button that appears when the group is full.
     waiting_list = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
@@ -168,15 +162,12 @@ class EnrolForm(forms.Form):
 
 
 class EnrolmentAdmitForm(forms.Form):
-    start_date = forms.DateField(
-        label=_("Doet mee vanaf"), widget=DateInput(), initial=timezone.localdate
-    )
+    start_date = PlausibleDateField(label=_("Doet mee vanaf"), initial=timezone.localdate)
 
 
 class EnrolmentEndForm(forms.Form):
-    end_date = forms.DateField(
+    end_date = PlausibleDateField(
         label=_("Einddatum"),
-        widget=DateInput(),
         initial=timezone.localdate,
         error_messages={"required": _("Vul de einddatum in.")},
     )
@@ -213,10 +204,8 @@ class SessionForm(forms.Form):
     and one tap per person still takes well under a minute for a group of twelve.
     """
 
-    starts_at = forms.DateTimeField(
+    starts_at = PlausibleDateTimeField(
         label=_("Datum en begintijd"),
-        widget=DateTimeInput(),
-        input_formats=DATETIME_INPUT_FORMATS,
         error_messages={
             "required": _("Vul de datum en begintijd in."),
             "invalid": _("Vul een geldige datum en tijd in."),

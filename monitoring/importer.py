@@ -57,6 +57,7 @@ from voorzorg.accounts.constants import OrganisationKind
 from voorzorg.accounts.models import Organisation
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
+from voorzorg.core.dates import EARLIEST_BIRTH_DAY, EARLIEST_DAY
 from voorzorg.core.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -104,10 +105,12 @@ _DATE_INDEXES = tuple(_FIELD_INDEX[name] for name in DATE_COLUMNS)
 
 BATCH_SIZE = 2_000
 MAX_STORED_ERRORS = 1_000
-MIN_BIRTH_YEAR = 1900
-# No waiting list in a provider's export goes back further; an older date is a typo
-# (0026 for 2026), and would also send the recompute back through the centuries.
-MIN_DATE = dt.date(2000, 1, 1)
+# The plausible-date rule of every hand-entered date (voorzorg.core.dates): no waiting
+# list in a provider's export goes back further; an older date is a typo (0026 for 2026),
+# and would also send the recompute back through the centuries. The upper bound needs no
+# check here: a date in the future is refused outright (``episode_date_errors``).
+MIN_BIRTH_YEAR = EARLIEST_BIRTH_DAY.year
+MIN_DATE = EARLIEST_DAY
 # A physical line longer than this is not a waitlist row (binary data, a lost quote).
 MAX_LINE_BYTES = 64 * 1024
 

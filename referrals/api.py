@@ -38,9 +38,10 @@ from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, User
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.base import PEOPLE_ROLES, ApiMixin, ApiView
-from voorzorg.api.fields import id_field
+from voorzorg.api.fields import date_field, id_field, moment_field
 from voorzorg.api.serializers import OrganisationRefSerializer, UserRefSerializer
 from voorzorg.audit.models import AuditAction
+from voorzorg.core.dates import EARLIEST_BIRTH_DAY
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.treeknorm import open_wait_at
 
@@ -139,25 +140,6 @@ def audited_list(
 def not_in_future(value: Any) -> Any:
     if value is not None and value > timezone.localdate():
         raise serializers.ValidationError(_("Deze datum ligt in de toekomst."))
-    return value
-
-
-class MomentField(serializers.DateTimeField):
-    """DRF's DateTimeField, with its overflow near year 1 as a 400 (DRF raises it bare
-    when making a naive moment aware)."""
-
-    def to_internal_value(self, value: Any) -> Any:
-        try:
-            return super().to_internal_value(value)
-        except OverflowError:
-            self.fail("overflow")
-
-
-def plausible_moment(value: Any) -> Any:
-    """A moment this century or the next. Year 1 parses, but in UTC it is year 0, which
-    neither Python nor the database driver can read back: refused here, not a 500 later."""
-    if value is not None and not 2000 <= value.year <= 2199:
-        raise serializers.ValidationError(_("Controleer de datum."))
     return value
 
 
@@ -261,8 +243,12 @@ class NewParticipantInputSerializer(serializers.Serializer):
 
     given_name = serializers.CharField(max_length=100)
     family_name = serializers.CharField(max_length=100)
-    date_of_birth = serializers.DateField(
-        required=False, allow_null=True, default=None, validators=[not_in_future]
+    date_of_birth = date_field(
+        earliest=EARLIEST_BIRTH_DAY,
+        required=False,
+        allow_null=True,
+        default=None,
+        validators=[not_in_future],
     )
     phone = serializers.CharField(
         max_length=20, required=False, allow_blank=True, default="",
@@ -324,7 +310,7 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
             default=False,
             help_text="Required (true) with new_participant: consent to process the data.",
         )
-        referral_date = serializers.DateField(validators=[not_in_future])
+        referral_date = date_field(validators=[not_in_future])
         help_question = serializers.CharField(max_length=1000)
         life_domains = serializers.MultipleChoiceField(
             choices=LifeDomain.choices, required=False, default=list
@@ -522,7 +508,7 @@ class ReferralFirstContactApi(_ReferralActionApi):
 
     @extend_schema_serializer(component_name="ReferralFirstContactInput")
     class InputSerializer(serializers.Serializer):
-        contact_date = serializers.DateField(validators=[not_in_future])
+        contact_date = date_field(validators=[not_in_future])
 
     @extend_schema(
         operation_id="referrals_first_contact",
@@ -668,9 +654,7 @@ class HandoverApi(ApiView):
         provider_contact = serializers.CharField(
             max_length=200, required=False, allow_blank=True, default=""
         )
-        meeting_at = MomentField(
-            required=False, allow_null=True, default=None, validators=[plausible_moment]
-        )
+        meeting_at = moment_field(required=False, allow_null=True, default=None)
         attends_participant = serializers.BooleanField(required=False, default=True)
         attends_expert = serializers.BooleanField(required=False, default=True)
         attends_poh = serializers.BooleanField(required=False, default=False)
@@ -681,7 +665,7 @@ class HandoverApi(ApiView):
             max_length=HANDOVER_TEXT_MAX, required=False, allow_blank=True, default=""
         )
         open_signals_checked = serializers.BooleanField(required=False, default=False)
-        provider_acknowledged_on = serializers.DateField(
+        provider_acknowledged_on = date_field(
             required=False, allow_null=True, default=None, validators=[not_in_future]
         )
 
@@ -810,11 +794,11 @@ class EpisodeFieldsSerializer(serializers.Serializer):
     diagnosis_group = serializers.ChoiceField(
         choices=DiagnosisGroup.choices, required=False, allow_blank=True, default=""
     )
-    referral_date = serializers.DateField(required=False, allow_null=True, default=None)
-    registration_date = serializers.DateField()
-    intake_date = serializers.DateField(required=False, allow_null=True, default=None)
-    treatment_start_date = serializers.DateField(required=False, allow_null=True, default=None)
-    closed_date = serializers.DateField(required=False, allow_null=True, default=None)
+    referral_date = date_field(required=False, allow_null=True, default=None)
+    registration_date = date_field()
+    intake_date = date_field(required=False, allow_null=True, default=None)
+    treatment_start_date = date_field(required=False, allow_null=True, default=None)
+    closed_date = date_field(required=False, allow_null=True, default=None)
     close_reason = serializers.ChoiceField(
         choices=CloseReason.choices, required=False, allow_blank=True, default=""
     )

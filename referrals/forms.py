@@ -13,7 +13,12 @@ from participants.constants import LifeDomain, TargetGroup
 from participants.models import validate_postcode4
 from voorzorg.accounts.constants import OrganisationKind
 from voorzorg.accounts.models import Organisation
-from voorzorg.core.forms import DateInput, DateTimeInput
+from voorzorg.core.dates import EARLIEST_BIRTH_DAY
+from voorzorg.core.forms import (
+    PlausibleDateField,
+    PlausibleDateTimeField,
+    SearchField,
+)
 
 from .constants import CareLevel, CloseReason, ReferralStatus, Urgency
 from .models import Handover, WaitingEpisode
@@ -39,7 +44,9 @@ class ReferralForm(forms.Form):
 
     given_name = forms.CharField(label=_("Voornaam"), max_length=100, required=False)
     family_name = forms.CharField(label=_("Achternaam"), max_length=100, required=False)
-    date_of_birth = forms.DateField(label=_("Geboortedatum"), required=False, widget=DateInput())
+    date_of_birth = PlausibleDateField(
+        earliest=EARLIEST_BIRTH_DAY, label=_("Geboortedatum"), required=False
+    )
     phone = forms.CharField(
         label=_("Telefoonnummer"),
         max_length=20,
@@ -72,9 +79,7 @@ class ReferralForm(forms.Form):
         help_text=_("Mondeling gevraagd en vastgelegd door u, met de datum van vandaag."),
     )
 
-    referral_date = forms.DateField(
-        label=_("Verwijsdatum"), widget=DateInput(), initial=timezone.localdate
-    )
+    referral_date = PlausibleDateField(label=_("Verwijsdatum"), initial=timezone.localdate)
     help_question = forms.CharField(
         label=_("Hulpvraag"),
         max_length=1000,
@@ -181,9 +186,12 @@ class HandoverForm(forms.ModelForm):
             "open_signals_checked",
             "provider_acknowledged_on",
         )
+        # The plausible-date rule, also for what the model allows (year 1 would parse).
+        field_classes = {
+            "meeting_at": PlausibleDateTimeField,
+            "provider_acknowledged_on": PlausibleDateField,
+        }
         widgets = {
-            "meeting_at": DateTimeInput(),
-            "provider_acknowledged_on": DateInput(),
             "summary": forms.Textarea(attrs={"rows": 4}),
             "life_domain_status": forms.Textarea(attrs={"rows": 3}),
         }
@@ -203,7 +211,6 @@ class HandoverForm(forms.ModelForm):
         self.fields["provider"].queryset = Organisation.objects.filter(
             kind=OrganisationKind.GGZ_PROVIDER
         ).order_by("name")
-        self.fields["meeting_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         # The texts travel to the treating provider: a page or two, never a document dump.
         for name in ("summary", "life_domain_status"):
             field = self.fields[name]
@@ -219,7 +226,7 @@ class HandoverForm(forms.ModelForm):
 
 
 class ReferralFilterForm(forms.Form):
-    q = forms.CharField(label=_("Zoeken"), required=False, help_text=_("Naam of deelnemernummer"))
+    q = SearchField(label=_("Zoeken"), help_text=_("Naam of deelnemernummer"))
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("Alle")), *ReferralStatus.choices], required=False
     )
@@ -235,7 +242,7 @@ class ReasonForm(forms.Form):
 
 
 class FirstContactForm(forms.Form):
-    contact_date = forms.DateField(label=_("Datum eerste contact"), widget=DateInput())
+    contact_date = PlausibleDateField(label=_("Datum eerste contact"))
 
 
 class CloseForm(forms.Form):
@@ -271,13 +278,13 @@ class WaitingEpisodeForm(forms.ModelForm):
             "closed_date",
             "close_reason",
         )
-        field_classes = {"provider": ProviderChoiceField}
-        widgets = {
-            "referral_date": DateInput(),
-            "registration_date": DateInput(),
-            "intake_date": DateInput(),
-            "treatment_start_date": DateInput(),
-            "closed_date": DateInput(),
+        field_classes = {
+            "provider": ProviderChoiceField,
+            "referral_date": PlausibleDateField,
+            "registration_date": PlausibleDateField,
+            "intake_date": PlausibleDateField,
+            "treatment_start_date": PlausibleDateField,
+            "closed_date": PlausibleDateField,
         }
         help_texts = {
             "referral_date": _("De datum van de verwijzing; uiterlijk de aanmelddatum."),
@@ -373,8 +380,8 @@ class SelfRegistrationForm(forms.Form):
         validators=[validate_postcode4],
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    date_of_birth = forms.DateField(
-        label=_("Geboortedatum (niet verplicht)"), required=False, widget=DateInput()
+    date_of_birth = PlausibleDateField(
+        earliest=EARLIEST_BIRTH_DAY, label=_("Geboortedatum (niet verplicht)"), required=False
     )
     target_group = forms.ChoiceField(
         label=_("Wat past het best bij u?"),
@@ -441,8 +448,6 @@ class SelfRegistrationForm(forms.Form):
         value = self.cleaned_data.get("date_of_birth")
         if value and value > timezone.localdate():
             raise forms.ValidationError(_("De geboortedatum ligt in de toekomst."))
-        if value and value.year < 1900:
-            raise forms.ValidationError(_("Controleer het geboortejaar."))
         return value
 
     def clean(self) -> dict[str, Any]:

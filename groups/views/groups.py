@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -37,10 +37,10 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.forms import PlausibleDateTimeField, search_term
 
 from ..constants import AttendanceStatus, EnrolmentStatus, GroupKind, SessionFormat
 from ..forms import (
-    DATETIME_INPUT_FORMATS,
     EnrolForm,
     EnrolmentAdmitForm,
     EnrolmentEndForm,
@@ -307,7 +307,7 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     group = group_get_for(request, pk, event="group.enrol")
     membership = current_membership(request)
     candidates = _enrol_candidates(membership, group)
-    query = request.GET.get("zoek", "").strip()
+    query = search_term(request.GET, "zoek")
     shown_qs = candidates
     if query:
         shown_qs = candidates.filter(
@@ -418,13 +418,13 @@ def enrolment_edit(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResp
 
 
 def _parse_start(raw: str | None) -> dt.datetime | None:
-    for fmt in DATETIME_INPUT_FORMATS:
-        try:
-            naive = dt.datetime.strptime((raw or "").strip(), fmt)
-        except ValueError:
-            continue
-        return timezone.make_aware(naive)
-    return None
+    """The meeting asked for, as an aware moment; None when ``raw`` is empty or no
+    plausible moment (the session form's own field and rule, so year 1 never reaches
+    the database)."""
+    try:
+        return PlausibleDateTimeField(required=False).clean((raw or "").strip())
+    except ValidationError:
+        return None
 
 
 def _default_start(group: PeerGroup) -> dt.datetime:
@@ -453,7 +453,11 @@ def session_log(request: HttpRequest, pk: int) -> HttpResponse:
     """Log a meeting on one phone screen. ?start=YYYY-MM-DDTHH:MM opens that meeting."""
     group = group_get_for(request, pk, event="group.session_log")
     raw = request.POST.get("starts_at") if request.method == "POST" else request.GET.get("start")
-    starts_at = _parse_start(raw) or _default_start(group)
+    starts_at = _parse_start(raw)
+    if starts_at is None:
+        if raw and request.method == "GET":
+            messages.warning(request, _("Onbekende datum gekozen. U ziet de bijeenkomst van nu."))
+        starts_at = _default_start(group)
     session = group.sessions.filter(starts_at=starts_at).prefetch_related("attendance").first()
     roster = session_roster(group=group, day=timezone.localdate(starts_at), session=session)
     initial: dict[str, object] = {

@@ -1,11 +1,14 @@
-"""Fields the REST API's apps share: database ids bounded to a bigint.
+"""Fields the REST API's apps share: database ids bounded to a bigint, and dates and
+moments within the plausible-date rule.
 
 A number larger than a bigint is no id at all; unbounded, it would reach PostgreSQL and
-fail there (a 500) instead of being refused as invalid input (a 400).
+fail there (a 500) instead of being refused as invalid input (a 400). A date in year 1
+is no date anybody means; stored, it would make every page that shows it fail.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters
@@ -13,6 +16,8 @@ from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from voorzorg.core.dates import EARLIEST_DAY, PlausibleDateValidator
 
 MAX_ID = 2**63 - 1  # the largest bigint
 
@@ -32,3 +37,27 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+def date_field(*, earliest: dt.date = EARLIEST_DAY, **kwargs: Any) -> serializers.DateField:
+    """A date a client sends, within the plausible-date rule (``voorzorg.core.dates``)."""
+    kwargs["validators"] = [PlausibleDateValidator(earliest), *kwargs.get("validators", ())]
+    return serializers.DateField(**kwargs)
+
+
+class MomentField(serializers.DateTimeField):
+    """DRF's DateTimeField, with its overflow near year 1 as a 400 (DRF raises it bare
+    when making a naive moment aware)."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:
+            self.fail("overflow")
+
+
+def moment_field(**kwargs: Any) -> MomentField:
+    """A moment a client sends (without an offset: Dutch time), within the plausible-date
+    rule."""
+    kwargs["validators"] = [PlausibleDateValidator(), *kwargs.get("validators", ())]
+    return MomentField(**kwargs)

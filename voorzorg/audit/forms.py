@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from voorzorg.accounts.models import Organisation
+from voorzorg.core.forms import PlausibleDateField
 
 from .models import AuditAction
 from .selectors import LogFilter
@@ -30,12 +31,9 @@ class AccessLogFilterForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Handeling"), choices=[("", _("alle")), *AuditAction.choices], required=False
     )
-    date_from = forms.DateField(
-        label=_("Van"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("Tot en met"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    # The plausible-date rule: year 1 or 9999 would overflow the day boundaries (a 500).
+    date_from = PlausibleDateField(label=_("Van"), required=False)
+    date_to = PlausibleDateField(label=_("Tot en met"), required=False)
     granted = forms.ChoiceField(label=_("Toegang verleend"), choices=YES_NO, required=False)
     break_glass = forms.BooleanField(label=_("Alleen noodtoegang"), required=False)
 

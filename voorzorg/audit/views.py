@@ -23,6 +23,7 @@ from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.forms import has_control_chars
 from voorzorg.core.spreadsheets import csv_safe
 
 from .forms import AccessLogFilterForm, BreakGlassRequestForm, BreakGlassReviewForm
@@ -143,6 +144,8 @@ def participant_overview(request: HttpRequest, public_id: str) -> HttpResponse:
     """
     from referrals.selectors import participant_get_by_number_for
 
+    if has_control_chars(public_id):  # no participant number has one; PostgreSQL refuses NUL
+        raise Http404
     membership = current_membership(request)
     number = normalise_participant_number(public_id)
     participant = None

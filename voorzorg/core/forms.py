@@ -1,10 +1,17 @@
-"""Form widgets shared by every app: the browser's own date and time pickers."""
+"""Form widgets and fields shared by every app: the browser's own date and time pickers,
+date fields that keep to the plausible-date rule, and a search box that cannot break a
+query."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .dates import EARLIEST_DAY, PlausibleDateValidator
 
 
 class DateInput(forms.DateInput):
@@ -28,3 +35,76 @@ class DateTimeInput(forms.DateTimeInput):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class PlausibleDateField(forms.DateField):
+    """A date a person types, within the plausible-date rule (``voorzorg.core.dates``).
+
+    ``earliest`` lowers the first day, e.g. ``EARLIEST_BIRTH_DAY`` for a date of birth.
+    """
+
+    widget = DateInput
+
+    def __init__(self, *, earliest: dt.date = EARLIEST_DAY, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(PlausibleDateValidator(earliest))
+
+
+# What a datetime-local input sends, and the same with a space (typed by hand, tests).
+DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+
+
+class PlausibleDateTimeField(forms.DateTimeField):
+    """A moment a person types (Dutch local time), within the plausible-date rule.
+
+    Making a moment near year 1 or 9999 aware can overflow; that is an invalid value
+    here, never a 500.
+    """
+
+    widget = DateTimeInput
+
+    def __init__(self, *, earliest: dt.date = EARLIEST_DAY, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", DATETIME_INPUT_FORMATS)
+        super().__init__(**kwargs)
+        self.validators.append(PlausibleDateValidator(earliest))
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        try:
+            return super().to_python(value)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+# Control characters (NUL above all: PostgreSQL refuses it in any query) never belong in
+# a search; stripping them keeps the rest of what was typed.
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+SEARCH_MAX_LENGTH = 100
+
+
+class SearchField(forms.CharField):
+    """A search box: trimmed, control characters removed, at most 100 characters.
+
+    Never an error: what remains is searched for, so a pasted NUL or a stray tab finds
+    what the rest of the text finds instead of failing the page.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Zoeken"))
+        super().__init__(**kwargs)
+        # The text is cleaned below instead of refused; keep no validator that refuses it.
+        self.validators = []
+
+    def to_python(self, value: Any) -> str:
+        text = _CONTROL_CHARS.sub("", str(value or ""))
+        return text.strip()[:SEARCH_MAX_LENGTH]
+
+
+def has_control_chars(text: str) -> bool:
+    """Whether ``text`` holds a control character: no name, number or code ever does."""
+    return bool(_CONTROL_CHARS.search(text))
+
+
+def search_term(data: Any, name: str) -> str:
+    """The cleaned search text of parameter ``name`` in ``data`` (a QueryDict), or ""."""
+    return SearchField().clean(data.get(name, ""))
