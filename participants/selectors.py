@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -12,10 +13,12 @@ from groups.constants import EnrolmentStatus
 from groups.models import Attendance, Contact, Enrolment, PositiveHealthMeasurement, Signal
 from referrals.constants import OPEN_STATUSES
 from referrals.models import Referral, WaitingEpisode
+from voorzorg.accounts.constants import Role
+from voorzorg.accounts.models import Membership
 from voorzorg.core.dates import local_midnight
 
 from .constants import ConsentKind, LifeDomain
-from .models import Participant
+from .models import Consent, Participant
 
 # Bump when a field is renamed or removed, so a receiving system can tell the versions apart.
 EXPORT_FORMAT = "voorzorg-avg-inzage"
@@ -30,10 +33,42 @@ POSITIVE_HEALTH_SCORES = (
 )
 
 
+def consent_to_share_ids(participant_ids: Iterable[int]) -> set[int]:
+    """Pks of those participants whose consent to share at the handover is in force."""
+    return set(
+        Consent.objects.filter(
+            participant__in=list(participant_ids),
+            kind=ConsentKind.SHARE_AT_HANDOVER,
+            withdrawn_on__isnull=True,
+        ).values_list("participant_id", flat=True)
+    )
+
+
 def consent_to_share_active(participant: Participant) -> bool:
-    return participant.consents.filter(
-        kind=ConsentKind.SHARE_AT_HANDOVER, withdrawn_on__isnull=True
-    ).exists()
+    return participant.pk in consent_to_share_ids([participant.pk])
+
+
+# The bridging team: the experts who wrote the handover, and the functional administrator.
+BRIDGING_TEAM_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
+
+
+def handover_texts_visible(
+    membership: Membership | None, participant_ids: Iterable[int]
+) -> set[int]:
+    """Pks of the participants whose handover summary and life-domain status this reader
+    may see: the one consent rule for the pages, the REST API, FHIR and the AVG export.
+
+    The summary and the life-domain status go beyond the referral's own data, so they
+    leave the bridging team (experts, functional administrator) only while the
+    participant's consent to share is in force. Read on every request, so a withdrawn
+    consent hides them at once; nothing is deleted. At most one query.
+    """
+    ids = set(participant_ids)
+    if membership is None or not ids:
+        return set()
+    if membership.role in BRIDGING_TEAM_ROLES:
+        return ids
+    return consent_to_share_ids(ids)
 
 
 # --- AVG export (inzage, dataportabiliteit) ---------------------------------------------
@@ -63,8 +98,12 @@ def _domains(codes: list[str]) -> dict[str, Any]:
     return {"life_domains": list(codes), "life_domains_labels": labels}
 
 
-def participant_export(participant: Participant) -> dict[str, Any]:
+def participant_export(participant: Participant, membership: Membership | None) -> dict[str, Any]:
     """Everything Voorzorg holds about one participant, and nothing about anyone else.
+
+    For ``membership``: the handover's summary and life-domain status only where
+    ``handover_texts_visible`` allows (the administrator's copy is complete; the POH's
+    follows the consent to share, like every other view of the handover).
 
     The one source of the JSON download and the printable page. Group data stops at the
     participant's own enrolments and attendance: no other members, no session notes (a
@@ -89,6 +128,7 @@ def participant_export(participant: Participant) -> dict[str, Any]:
     )
     # The participant's own waiting places, and those a referral points to (an imported
     # episode the POH recognised as this person's wait has no participant link itself).
+    texts = handover_texts_visible(membership, [p.pk])
     episodes = (
         WaitingEpisode.objects.filter(Q(participant=p) | Q(referrals__participant=p))
         .select_related("provider", "municipality")
@@ -130,7 +170,7 @@ def participant_export(participant: Participant) -> dict[str, Any]:
                 "given_on", "id"
             )
         ],
-        "referrals": [_referral(r) for r in referrals],
+        "referrals": [_referral(r, texts=p.pk in texts) for r in referrals],
         "waiting_episodes": [
             {
                 "id": e.pk,
@@ -219,7 +259,7 @@ def participant_export(participant: Participant) -> dict[str, Any]:
     }
 
 
-def _referral(r: Referral) -> dict[str, Any]:
+def _referral(r: Referral, *, texts: bool) -> dict[str, Any]:
     handover = getattr(r, "handover", None)
     return {
         "id": r.pk,
@@ -260,8 +300,8 @@ def _referral(r: Referral) -> dict[str, Any]:
             "attends_expert": handover.attends_expert,
             "attends_poh": handover.attends_poh,
             "provider_contact": handover.provider_contact,
-            "summary": handover.summary,
-            "life_domain_status": handover.life_domain_status,
+            "summary": handover.summary if texts else "",
+            "life_domain_status": handover.life_domain_status if texts else "",
             "open_signals_checked": handover.open_signals_checked,
             "provider_acknowledged_on": handover.provider_acknowledged_on,
             "completed_at": _moment(handover.completed_at),

@@ -20,6 +20,7 @@ from referrals.constants import OPEN_STATUSES
 from referrals.selectors import participant_get_for
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
+from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
@@ -43,7 +44,7 @@ def _audit_export(request: HttpRequest, public_id: str, kind: str) -> None:
 def export_page(request: HttpRequest, pk: int) -> HttpResponse:
     """All of a participant's data, readable and printable (AVG inzage)."""
     participant = participant_get_for(request, pk)
-    data = participant_export(participant)
+    data = participant_export(participant, current_membership(request))
     _audit_export(request, participant.public_id, "html")
     return render(request, "participants/export.html", {"participant": participant, "data": data})
 
@@ -53,7 +54,7 @@ def export_page(request: HttpRequest, pk: int) -> HttpResponse:
 def export_json(request: HttpRequest, pk: int) -> HttpResponse:
     """The same data as a JSON download (AVG dataportabiliteit, art. 20)."""
     participant = participant_get_for(request, pk)
-    data = participant_export(participant)
+    data = participant_export(participant, current_membership(request))
     _audit_export(request, participant.public_id, "json")
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     stamp = timezone.localdate().isoformat()

@@ -52,7 +52,6 @@ from .models import Handover, Referral, ReferralEvent, WaitingEpisode
 from .selectors import (
     episode_get_for,
     episode_scope,
-    expert_choices_for,
     handover_as_shown,
     participant_get_for,
     referral_get_for,
@@ -455,7 +454,7 @@ class ReferralAcceptApi(_ReferralActionApi):
 
     @extend_schema_serializer(component_name="ReferralAcceptInput")
     class InputSerializer(serializers.Serializer):
-        expert = id_field(help_text="User id of an experience expert of your region.")
+        expert = id_field(help_text="User id of an experience expert of the referral's region.")
 
     @extend_schema(
         operation_id="referrals_accept",
@@ -467,13 +466,10 @@ class ReferralAcceptApi(_ReferralActionApi):
     )
     def post(self, request: Request, pk: int) -> Response:
         def accept(referral: Referral, data: dict) -> Referral:
-            # Only the experts this team lead could pick on the page: her region's.
-            choices = {
-                user_id for user_id, _label in expert_choices_for(current_membership(request))
-            }
             expert = User.objects.filter(pk=data["expert"], is_active=True).first()
-            if expert is None or expert.pk not in choices:
+            if expert is None:
                 raise exceptions.ValidationError({"expert": [_("Kies een ervaringsdeskundige.")]})
+            # The service refuses an expert outside the referral's region (400).
             return referral_accept(actor=self.actor, referral=referral, expert=expert)
 
         return self.run(request, pk, self.InputSerializer, accept)
@@ -625,7 +621,7 @@ def handover_data(request: Request, referral: Referral, handover: Handover) -> d
     membership = current_membership(request)
     share = consent_to_share_active(referral.participant)
     # Privacy: the same rule as the page (summary only within the team or with consent).
-    shown = handover_as_shown(handover, membership, share=share) or handover
+    shown = handover_as_shown(handover, membership) or handover
     data = {name: getattr(shown, name) for name in HANDOVER_FIELDS}
     data.update(
         referral_id=referral.pk,

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from rest_framework.request import Request as ApiRequest
 
 from participants.models import Participant
+from participants.selectors import handover_texts_visible
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region
 from voorzorg.accounts.selectors import current_membership
@@ -38,7 +39,6 @@ from .models import Handover, Referral, WaitingEpisode
 
 _NOTHING = Q(pk__in=[])
 # Who prepares the warm handover and keeps its notes.
-BRIDGING_TEAM_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 
 
 def regions_of(membership: Membership) -> QuerySet[Region]:
@@ -293,30 +293,48 @@ def episode_over_norm_q(peildatum: dt.date, prefix: str = "") -> Q:
     return not_closed & (for_intake | for_treatment)
 
 
-def expert_choices_for(membership: Membership | None) -> list[tuple[int, str]]:
-    """Experience experts a team lead (or admin) can assign: those of her regions."""
+def assignable_experts(
+    membership: Membership | None, referral: Referral | None = None
+) -> QuerySet[Membership]:
+    """The experience experts this team lead (or admin) may assign: active experts whose
+    organisation works in the referral's region, or, without a referral or for one that
+    has no region yet, in one of her own regions. The one rule for the page, the API and
+    the accept service: an expert of another region never gets a person's record."""
     if membership is None or membership.role not in (Role.EXPERT, Role.ADMIN):
-        return []
-    experts = Membership.objects.filter(role=Role.EXPERT)
-    if membership.role == Role.EXPERT:
-        experts = experts.filter(organisation__municipality__regions__in=regions_of(membership))
-    rows = experts.select_related("user", "organisation").order_by("user__full_name").distinct()
-    return [(m.user_id, f"{m.user.full_name} ({m.organisation.name})") for m in rows]
+        return Membership.objects.none()
+    if referral is not None and referral.region_id is not None:
+        regions = Region.objects.filter(pk=referral.region_id)
+    else:
+        regions = regions_of(membership)
+    in_region = Q(organisation__municipality__regions__in=regions) | Q(
+        organisation__kind=OrganisationKind.MUNICIPALITY, organisation__regions__in=regions
+    )
+    return Membership.objects.filter(in_region, role=Role.EXPERT, user__is_active=True)
 
 
-def handover_as_shown(
-    handover: Handover | None, membership: Membership | None, *, share: bool
-) -> Handover | None:
-    """The handover as this reader may see it.
+def expert_choices_for(
+    membership: Membership | None, referral: Referral | None = None
+) -> list[tuple[int, str]]:
+    """(user id, label) of ``assignable_experts``, by name, each expert once."""
+    rows = (
+        assignable_experts(membership, referral)
+        .select_related("user", "organisation")
+        .order_by("user__full_name", "user_id", "pk")
+    )
+    choices: dict[int, str] = {}
+    for m in rows:
+        choices.setdefault(m.user_id, f"{m.user.full_name} ({m.organisation.name})")
+    return list(choices.items())
 
-    Privacy: the summary and the life-domain status go beyond the referral's own data, so
-    they leave the bridging team (experts, functional administrator) only while the
-    participant's consent to share is in force, as in the GP letter. Checked on every
-    view, so withdrawing consent after the handover was prepared hides them from the POH
-    at once. An in-memory copy: nothing is deleted, the team still has its notes.
-    """
-    in_team = membership is not None and membership.role in BRIDGING_TEAM_ROLES
-    if handover is None or share or in_team:
+
+def handover_as_shown(handover: Handover | None, membership: Membership | None) -> Handover | None:
+    """The handover as this reader may see it: without its summary and life-domain status
+    where ``handover_texts_visible`` (the one consent rule) says so. An in-memory copy:
+    nothing is deleted, the team still has its notes."""
+    if handover is None:
+        return None
+    participant_id = handover.referral.participant_id
+    if participant_id in handover_texts_visible(membership, [participant_id]):
         return handover
     shown = copy.copy(handover)
     shown.summary = ""

@@ -8,6 +8,7 @@ message when a rule is broken, in which case nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -24,7 +25,7 @@ from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 
 from .constants import CloseReason, ReferralSource, ReferralStatus
 from .models import Handover, Referral, ReferralEvent, WaitingEpisode
-from .selectors import regions_of
+from .selectors import assignable_experts, regions_of
 
 S = ReferralStatus
 
@@ -78,9 +79,13 @@ def _transition(
     referral: Referral,
     to: str,
     reason: str = "",
+    check: Callable[[Referral], None] | None = None,
     **changes: Any,
 ) -> Referral:
-    """Move a referral to ``to`` if the rules allow it; write the event and audit row."""
+    """Move a referral to ``to`` if the rules allow it; write the event and audit row.
+
+    ``check`` runs on the locked row once the actor is known to be allowed the step, for
+    rules of the step itself (it raises ApplicationError)."""
     # Lock the row: two team leads clicking "accept" at once must not both win.
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     key = (locked.status, to)
@@ -91,6 +96,8 @@ def _transition(
         )
     if not TRANSITIONS[key] & capacities(actor.membership, locked):
         raise ApplicationError(_("U mag deze stap niet zetten voor deze verwijzing."))
+    if check is not None:
+        check(locked)
     previous = locked.status
     for field, value in changes.items():
         setattr(locked, field, value)
@@ -242,19 +249,23 @@ def referral_self_register(
 
 @transaction.atomic
 def referral_accept(*, actor: Actor, referral: Referral, expert: User) -> Referral:
-    """A team lead accepts a referral and assigns an experience expert of her region."""
-    expert_membership = (
-        Membership.objects.filter(user=expert, role=Role.EXPERT)
-        .select_related("organisation")
-        .first()
-    )
-    if expert_membership is None:
-        raise ApplicationError(_("Kies een ervaringsdeskundige."))
+    """A team lead accepts a referral and assigns an experience expert of its region.
+
+    Only an expert the actor could pick (``assignable_experts``): whatever a form or a
+    client posts, the record never goes to an expert of another region.
+    """
+
+    def of_the_region(locked: Referral) -> None:
+        if not assignable_experts(actor.membership, locked).filter(user=expert).exists():
+            message = _("Kies een ervaringsdeskundige uit de regio van deze verwijzing.")
+            raise ApplicationError(message, extra={"expert": [message]})
+
     return _transition(
         actor=actor,
         referral=referral,
         to=S.ACCEPTED,
         reason=_("Toegewezen aan %(name)s.") % {"name": expert.full_name},
+        check=of_the_region,
         assigned_expert=expert,
     )
 

@@ -105,7 +105,7 @@ def handover_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "referrals/handover.html",
         {
             "referral": referral,
-            "handover": handover_as_shown(handover, membership, share=share),
+            "handover": handover_as_shown(handover, membership),
             "form": form,
             "checklist": checklist,
             "share_consent": share,

@@ -212,7 +212,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     allowed = allowed_transitions(membership, referral)
     expert_choices = []
     if ReferralStatus.ACCEPTED in allowed:
-        expert_choices = expert_choices_for(membership)
+        expert_choices = expert_choices_for(membership, referral)
     return render(
         request,
         "referrals/detail.html",

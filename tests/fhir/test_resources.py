@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fhir.conftest import FHIR_JSON, assert_outcome, fhir_get, validate
+from tests.fhir.conftest import (
+    FHIR_JSON,
+    assert_outcome,
+    fhir_get,
+    give_share_consent,
+    validate,
+)
 from voorzorg.fhir import mappers
 
 pytestmark = pytest.mark.django_db
@@ -88,9 +94,14 @@ def test_bridging_episode(world, client_for, poh_anna):
     assert body["referralRequest"] == [{"reference": f"ServiceRequest/{referral.pk}"}]
 
 
-def test_task(world, client_for, poh_anna, provider):
+def test_task(world, client_for, poh_anna, expert_eva, provider):
     handover = world["handover"]
-    status, body = fhir_get(client_for(poh_anna), f"/fhir/Task/{handover.pk}")
+    url = f"/fhir/Task/{handover.pk}"
+    # Without the consent to share, the summary stays with the bridging team.
+    assert "note" not in fhir_get(client_for(poh_anna), url)[1]
+    assert fhir_get(client_for(expert_eva), url)[1]["note"][0]["text"] == handover.summary
+    give_share_consent(world["participant"])
+    status, body = fhir_get(client_for(poh_anna), url)
     assert status == 200
     validate(body)
     assert body["status"] == "in-progress"

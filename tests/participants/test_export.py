@@ -20,7 +20,7 @@ def _download(client, participant) -> tuple[object, dict]:
     return response, json.loads(response.content)
 
 
-def test_json_export_holds_all_of_the_persons_data(client_for, poh_anna, world):
+def test_json_export_holds_all_of_the_persons_data(client_for, poh_anna, admin_ada, world):
     response, data = _download(client_for(poh_anna), world.sanne)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
@@ -57,8 +57,13 @@ def test_json_export_holds_all_of_the_persons_data(client_for, poh_anna, world):
     assert closed["events"][1]["reason"] == s["event_reason"]
     assert closed["events"][0]["at"] == "2026-03-01T10:00:00+01:00"  # local time, ISO 8601
     handover = closed["handover"]
-    assert handover["summary"] == s["summary"]
-    assert handover["life_domain_status"] == s["life_domain_status"]
+    # Her consent to share was withdrawn: the POH's copy leaves the handover texts out
+    # (participants.selectors.handover_texts_visible); the administrator's copy holds them.
+    assert (handover["summary"], handover["life_domain_status"]) == ("", "")
+    _response, complete = _download(client_for(admin_ada), world.sanne)
+    [full] = [r for r in complete["referrals"] if r["id"] == world.closed_referral.pk]
+    assert full["handover"]["summary"] == s["summary"]
+    assert full["handover"]["life_domain_status"] == s["life_domain_status"]
     assert handover["provider"] == "GGZ Noord"
     assert referrals[world.declined_referral.pk]["decline_reason"] == s["decline_reason"]
     assert referrals[world.declined_referral.pk]["handover"] is None
@@ -100,7 +105,7 @@ def test_export_of_a_waiting_place_only_known_through_a_referral(world, provider
     imported = WaitingEpisodeFactory(provider=provider, external_id="EXT-9")
     world.declined_referral.waiting_episode = imported
     world.declined_referral.save()
-    ids = [e["id"] for e in participant_export(world.sanne)["waiting_episodes"]]
+    ids = [e["id"] for e in participant_export(world.sanne, None)["waiting_episodes"]]
     assert ids == [world.episode.pk, imported.pk]
 
 
@@ -120,8 +125,9 @@ def test_printable_page_shows_the_persons_data_and_no_one_elses(client_for, poh_
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     body = response.content.decode()
-    for key in ("given_name", "phone", "help_question", "summary", "contact_note"):
+    for key in ("given_name", "phone", "help_question", "contact_note"):
         assert SANNE_SECRETS[key] in body
+    assert SANNE_SECRETS["summary"] not in body  # her consent to share was withdrawn
     assert "data-print" in body
     assert reverse("participants:export_json", args=[world.sanne.pk]) in body
     for secret in PIET_SECRETS.values():

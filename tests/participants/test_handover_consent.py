@@ -134,3 +134,65 @@ def test_withdrawal_after_completion_removes_the_summary_from_the_gp_letter(
         assert SUMMARY not in body, name
         assert DOMAINS not in body, name
     assert NO_CONSENT in _page(poh, "referrals:gp_letter", prepared)
+
+
+def _task_notes(client, referral) -> list[str]:
+    import json
+
+    texts: list[str] = []
+    handover = referral.handover
+    read = client.get(f"/fhir/Task/{handover.pk}")
+    search = client.get("/fhir/Task", {"patient": f"Patient/{referral.participant.public_id}"})
+    assert read.status_code == search.status_code == 200
+    found = [json.loads(read.content)]
+    found += [e["resource"] for e in json.loads(search.content).get("entry", [])]
+    assert len(found) == 2
+    for task in found:
+        texts += [note["text"] for note in task.get("note", [])]
+    return texts
+
+
+def test_fhir_follows_a_withdrawn_consent_like_the_pages(
+    client_for, poh_anna, expert_finn, prepared
+):
+    poh = client_for(poh_anna)
+    assert set(_task_notes(poh, prepared)) == {SUMMARY, DOMAINS}
+
+    _withdraw(poh, prepared.participant)
+
+    assert _task_notes(poh, prepared) == []
+    assert set(_task_notes(client_for(expert_finn), prepared)) == {SUMMARY, DOMAINS}
+
+
+def test_the_rest_handover_follows_a_withdrawn_consent(client_for, poh_anna, prepared):
+    poh = client_for(poh_anna)
+    url = f"/api/v1/referrals/{prepared.pk}/handover/"
+    assert poh.get(url).json()["summary"] == SUMMARY
+    _withdraw(poh, prepared.participant)
+    shown = poh.get(url).json()
+    assert (shown["summary"], shown["life_domain_status"], shown["share_consent"]) == (
+        "",
+        "",
+        False,
+    )
+
+
+def test_the_poh_s_export_follows_the_consent_the_administrator_s_copy_is_complete(
+    client_for, poh_anna, admin_ada, prepared
+):
+    """Decision: the POH's AVG export applies the same rule as every other view of the
+    handover (else the export would be a way around a withdrawal); a complete copy for the
+    participant is made by the functional administrator, who is part of the bridging team."""
+    participant = prepared.participant
+    json_url = reverse("participants:export_json", args=[participant.pk])
+    page_url = reverse("participants:export", args=[participant.pk])
+    poh = client_for(poh_anna)
+    assert SUMMARY in poh.get(json_url).content.decode("utf-8")
+
+    _withdraw(poh, participant)
+
+    for url in (json_url, page_url):
+        body = poh.get(url).content.decode("utf-8")
+        assert SUMMARY not in body and DOMAINS not in body, url
+        complete = client_for(admin_ada).get(url).content.decode("utf-8")
+        assert SUMMARY in complete and DOMAINS in complete, url

@@ -175,3 +175,53 @@ def test_first_contact_date_cannot_precede_the_referral_or_lie_ahead(
                 actor=actor(expert_eva), referral=referral, contact_date=day
             )
     assert Referral.objects.get(pk=referral.pk).status == S.ACCEPTED
+
+
+@pytest.fixture
+def expert_elsewhere(db):
+    """An experience expert of a welfare organisation in another region (Amsterdam)."""
+    from tests.factories import OrganisationFactory, RegionFactory
+
+    elsewhere = OrganisationFactory(municipality_kind=True, cbs_code="GM0363")
+    RegionFactory(name="Amsterdam").municipalities.add(elsewhere)
+    user = UserFactory(full_name="Zeno Elders")
+    MembershipFactory(
+        user=user,
+        organisation=OrganisationFactory(welfare=True, municipality=elsewhere),
+        role=Role.EXPERT,
+    )
+    return user
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["expert_eva", "admin_ada"])
+def test_nobody_assigns_an_expert_of_another_region(referral_a, expert_elsewhere, request, persona):
+    """The region rule lives in the service: a page, the API or a crafted POST all meet it."""
+    user = request.getfixturevalue(persona)
+    with pytest.raises(ApplicationError, match="regio") as refused:
+        referral_accept(actor=actor(user), referral=referral_a, expert=expert_elsewhere)
+    assert refused.value.extra == {"expert": [refused.value.message]}
+    referral = Referral.objects.get(pk=referral_a.pk)
+    assert (referral.status, referral.assigned_expert) == (S.SUBMITTED, None)
+    assert not ReferralEvent.objects.filter(referral=referral_a).exists()
+
+
+@pytest.mark.django_db
+def test_an_expert_without_an_active_account_is_not_assignable(referral_a, expert_eva, expert_finn):
+    expert_finn.is_active = False
+    expert_finn.save()
+    with pytest.raises(ApplicationError, match="regio"):
+        referral_accept(actor=actor(expert_eva), referral=referral_a, expert=expert_finn)
+
+
+@pytest.mark.django_db
+def test_the_choices_offered_are_exactly_the_experts_the_service_accepts(
+    referral_a, expert_eva, expert_finn, expert_elsewhere, admin_ada
+):
+    from referrals.selectors import expert_choices_for
+
+    for user in (expert_eva, admin_ada):
+        membership = user.memberships.get()
+        offered = {pk for pk, _label in expert_choices_for(membership, referral_a)}
+        assert offered == {expert_eva.pk, expert_finn.pk}
+        assert expert_elsewhere.pk not in {pk for pk, _ in expert_choices_for(membership)}

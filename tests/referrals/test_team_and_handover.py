@@ -172,6 +172,33 @@ def test_accept_with_an_offsite_next_url_stays_on_the_site(client_for, expert_ev
 
 
 @pytest.mark.django_db
+def test_a_posted_expert_of_another_region_is_refused_and_sees_nothing(
+    client_for, expert_eva, referral_a
+):
+    """A crafted POST with the id of another region's expert (the page never offers her)."""
+    from tests.conftest import with_authenticator
+
+    elsewhere = OrganisationFactory(municipality_kind=True, cbs_code="GM0363")
+    RegionFactory(name="Amsterdam").municipalities.add(elsewhere)
+    stranger = with_authenticator(UserFactory(full_name="Zeno Elders"))
+    MembershipFactory(
+        user=stranger,
+        organisation=OrganisationFactory(welfare=True, municipality=elsewhere),
+        role=Role.EXPERT,
+    )
+    response = client_for(expert_eva).post(
+        reverse("referrals:accept", args=[referral_a.pk]), {"expert": stranger.pk}, follow=True
+    )
+    assert "regio van deze verwijzing" in response.content.decode()
+    referral = Referral.objects.get(pk=referral_a.pk)
+    assert (referral.status, referral.assigned_expert) == (S.SUBMITTED, None)
+    theirs = client_for(stranger)
+    participant_page = reverse("referrals:participant", args=[referral_a.participant.pk])
+    assert theirs.get(participant_page).status_code == 404
+    assert "Sanne Kuipers" not in theirs.get(reverse("groups:worklist")).content.decode()
+
+
+@pytest.mark.django_db
 def test_decline_from_the_queue_shows_the_reason_to_the_poh(
     client_for, expert_eva, poh_anna, referral_a
 ):

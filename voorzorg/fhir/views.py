@@ -14,7 +14,7 @@ import json
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -32,7 +32,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from participants.models import Participant
-from participants.selectors import consent_to_share_active
+from participants.selectors import consent_to_share_active, handover_texts_visible
 from referrals.constants import ReferralStatus
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
@@ -190,6 +190,8 @@ class Context:
 
     details: set[int]
     now: dt.datetime
+    # Whose handover summary may be shown (participants.selectors.handover_texts_visible).
+    handover_texts: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -394,7 +396,9 @@ class TaskType(ResourceType):
             .select_related("provider", "referral__participant")
             .order_by("pk"),
             to_resource=lambda h, ctx: mappers.task(
-                h, details=h.referral.participant_id in ctx.details
+                h,
+                details=h.referral.participant_id in ctx.details
+                and h.referral.participant_id in ctx.handover_texts,
             ),
             people=lambda h: [h.referral.participant],
         )
@@ -541,7 +545,11 @@ def _resources(
 ) -> tuple[list[Resource], list[str]]:
     """Map rows to resources; return them with the public ids of every person named."""
     people: list[Participant] = [p for source, obj in rows for p in source.people(obj)]
-    ctx = Context(details=details_visible(membership, people), now=timezone.now())
+    ctx = Context(
+        details=details_visible(membership, people),
+        now=timezone.now(),
+        handover_texts=handover_texts_visible(membership, [p.pk for p in people]),
+    )
     resources = [source.to_resource(obj, ctx) for source, obj in rows]
     return resources, [p.public_id for p in people]
 
@@ -704,7 +712,11 @@ class PatientHandoverView(FhirView):
             mappers.service_request(referral, details=details),
             mappers.bridging_episode(referral, handover),
             *(mappers.waiting_episode(e) for e in waiting),
-            mappers.task(handover, details=details),
+            mappers.task(
+                handover,
+                details=details
+                and participant.pk in handover_texts_visible(membership, [participant.pk]),
+            ),
             *(mappers.questionnaire_response(m) for m in measurements),
         ]
         audit_shown(request, event=event, person_ids=person, action=AuditAction.EXPORT)
