@@ -60,7 +60,8 @@ class NoStoreForSignedInMiddleware:
     (the same for everyone) keep their long cache lifetime; WhiteNoise answers them before
     this middleware anyway in production, the prefix check covers development.
 
-    A view's own Cache-Control is replaced: nothing a signed-in user receives is cacheable.
+    A view's own Cache-Control is replaced (nothing a signed-in user receives is
+    cacheable), unless it already says no-store (``never_cache``, which is stricter still).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -71,6 +72,7 @@ class NoStoreForSignedInMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         signed_in = user is not None and user.is_authenticated
-        if signed_in and not request.path.startswith(self.static_prefix):
+        already = "no-store" in response.headers.get("Cache-Control", "")
+        if signed_in and not already and not request.path.startswith(self.static_prefix):
             response.headers["Cache-Control"] = "no-store, private"
         return response
