@@ -2,7 +2,8 @@
 
 Beat runs ``indicators_recompute_recent`` hourly and ``indicators_recompute_history``
 nightly (settings.CELERY_BEAT_SCHEDULE); writes that change the underlying data (the
-waitlist import) call ``enqueue_recompute_on_commit``.
+waitlist import) call ``enqueue_recompute_on_commit``, which records the recomputes in the
+transactional outbox (voorzorg.core.outbox), so they are not lost when the broker is down.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from django.utils import timezone
 
 from monitoring.periods import Period, PeriodKind, last_months
 from monitoring.services import indicators_compute_and_store
+from voorzorg.core.models import OutboxMessage
+from voorzorg.core.outbox import outbox_record, outbox_record_many
 
 HISTORY_MONTHS = 24
 
@@ -46,17 +49,19 @@ def history_period_keys(today: dt.date, months: int = HISTORY_MONTHS) -> list[st
     return keys
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, acks_late=True)
 def indicators_recompute_recent() -> None:
     """Enqueue the current month, quarter and year (hourly: today's figures move)."""
+    # idempotency: a second run only enqueues the same idempotent recomputes again.
     for key in recent_period_keys(timezone.localdate()):
         indicators_recompute.delay(key)
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, acks_late=True)
 def indicators_recompute_history() -> None:
     """Enqueue the last 24 months and their quarters and years (nightly: late data,
     changed norms and corrections also change the past)."""
+    # idempotency: a second run only enqueues the same idempotent recomputes again.
     for key in history_period_keys(timezone.localdate()):
         indicators_recompute.delay(key)
 
@@ -65,20 +70,29 @@ def enqueue_recompute_on_commit(period_keys: Iterable[str]) -> list[str]:
     """Recompute the given periods once the current transaction commits.
 
     Keys are parsed now (a bad key raises ApplicationError in the caller, not later in a
-    worker) and de-duplicated; the normalised keys are returned. Nothing is enqueued if
-    the transaction rolls back. An episode counts in the open-wait snapshot of every
-    period from its registration on, so a caller that changed episodes typically passes
-    ``history_period_keys(today)``.
+    worker) and de-duplicated; the normalised keys are returned. The recomputes are
+    recorded in the outbox in the caller's transaction: nothing happens if it rolls back,
+    and after the commit they run even if the broker is down at that moment (the outbox's
+    sweeper enqueues them once it is back). An episode counts in the open-wait snapshot
+    of every period from its registration on, so a caller that changed episodes
+    typically passes ``history_period_keys(today)``.
     """
     keys: list[str] = []
     for raw in period_keys:
         key = Period.parse(raw).key
         if key not in keys:
             keys.append(key)
-
-    def enqueue() -> None:
-        for key in keys:
-            indicators_recompute.delay(key)
-
-    transaction.on_commit(enqueue)
+    outbox_record_many(task=indicators_recompute, args_list=[[key] for key in keys])
     return keys
+
+
+def recompute_request(period_key: str) -> OutboxMessage:
+    """Record a recompute of one period (the dashboard's button) and enqueue it.
+
+    Its own transaction: when it returns, the request is stored, whether or not the broker
+    took it (``enqueued_at`` says which); the outbox's sweeper enqueues it later if not.
+    """
+    key = Period.parse(period_key).key
+    with transaction.atomic():
+        message = outbox_record(task=indicators_recompute, args=[key])
+    return message

@@ -12,7 +12,7 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from monitoring import collectors
+from monitoring import collectors, tasks
 from monitoring.indicators.registry import DEFINITIONS
 from monitoring.models import ComputationRun, IndicatorValue
 from monitoring.periods import Period
@@ -28,6 +28,7 @@ from monitoring.tasks import (
 from tests.factories import OrganisationFactory, WaitingEpisodeFactory
 from tests.monitoring.indicator_world import build_world
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.models import OutboxMessage
 
 SEPTEMBER = Period.parse("2026-09")
 FIELDS = (
@@ -271,13 +272,23 @@ def test_recompute_history_enqueues_24_months_with_quarters_and_years(enqueued):
     assert enqueued == history_period_keys(dt.date(2026, 11, 15))
 
 
-def test_enqueue_on_commit_waits_for_the_commit(db, enqueued, django_capture_on_commit_callbacks):
+def test_enqueue_on_commit_waits_for_the_commit(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    computed: list[str] = []
+    monkeypatch.setattr(
+        tasks, "indicators_compute_and_store", lambda *, period: computed.append(period.key)
+    )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         keys = enqueue_recompute_on_commit(["2026-09", "2026-q3", "2026-Q3"])
-        assert enqueued == []  # nothing before the commit
+        # Recorded in the outbox, in the caller's transaction; nothing runs before the commit.
+        pending = OutboxMessage.objects.filter(done_at__isnull=True).order_by("pk")
+        assert [m.args for m in pending] == [["2026-09"], ["2026-Q3"]]
+        assert computed == []
     assert len(callbacks) == 1
     assert keys == ["2026-09", "2026-Q3"]
-    assert enqueued == ["2026-09", "2026-Q3"]
+    assert computed == ["2026-09", "2026-Q3"]
+    assert not OutboxMessage.objects.filter(done_at__isnull=True).exists()
 
 
 def test_enqueue_on_commit_rejects_a_bad_key_at_once(db, enqueued):
