@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from voorzorg.audit.services import audit_role_refusal
+
 from .constants import Role
 from .second_factor import is_verified, second_factor_url
 from .selectors import current_membership
@@ -36,6 +38,9 @@ def role_required(*roles: Role) -> Callable[[View], View]:
             if not is_verified(request.user):
                 return redirect(second_factor_url(request.user, request.get_full_path()))
             membership = current_membership(request)
+            if membership is None or membership.role not in allowed:
+                # NEN 7513: a refused attempt is logged too (no person named).
+                audit_role_refusal(request)
             if membership is None:
                 return render(request, "accounts/no_role.html", status=403)
             if membership.role not in allowed:

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from voorzorg.accounts.selectors import current_membership
+from voorzorg.audit.services import audit_role_refusal
 
 
 class HasRole(BasePermission):
@@ -23,4 +24,8 @@ class HasRole(BasePermission):
             return False
         membership = current_membership(request)
         allowed = getattr(view, "allowed_roles", frozenset())
-        return membership is not None and membership.role in allowed
+        if membership is not None and membership.role in allowed:
+            return True
+        # NEN 7513: the refusal is logged (no person named); DRF then answers 403.
+        audit_role_refusal(request)
+        return False

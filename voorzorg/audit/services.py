@@ -141,6 +141,35 @@ def audit_request(
     )
 
 
+# A refused request's method, as the action it attempted.
+_ACTION_OF_METHOD = {
+    "POST": AuditAction.CREATE,
+    "PUT": AuditAction.UPDATE,
+    "PATCH": AuditAction.UPDATE,
+    "DELETE": AuditAction.DELETE,
+}
+
+
+def audit_role_refusal(request: HttpRequest) -> None:
+    """Log a request refused because of the user's role (the 403 of a role check).
+
+    Once per request, whichever check refuses first (a page's ``role_required``, the
+    API's ``HasRole``). Names no person: the event is the URL's name, never its path,
+    which can hold a participant number (``/beheer/audit/deelnemer/VZ-.../``).
+    """
+    django_request = getattr(request, "_request", request)  # under a DRF Request
+    if getattr(django_request, "_voorzorg_role_refusal_logged", False):
+        return
+    django_request._voorzorg_role_refusal_logged = True
+    match = getattr(request, "resolver_match", None)
+    view = (match.view_name if match else "") or "unknown"
+    Actor.from_request(request).audit(
+        action=_ACTION_OF_METHOD.get(request.method or "", AuditAction.READ),
+        event=f"role.refused:{view}"[:100],
+        access_granted=False,
+    )
+
+
 def client_address_of(request: HttpRequest) -> str | None:
     """The client's address as the web server saw it.
 
