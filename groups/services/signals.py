@@ -32,6 +32,7 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
+from voorzorg.core.outbox import outbox_record
 
 from ..constants import SignalSeverity
 from ..models import Signal
@@ -195,8 +196,10 @@ def signal_raise(
 ) -> Signal:
     """An expert (or admin) raises a care signal; the notification goes out after commit.
 
-    The e-mail is enqueued with ``transaction.on_commit``: a save that rolls back sends
-    nothing, and the worker never looks for a signal that is not committed yet.
+    The e-mail is recorded in the outbox in the same transaction (voorzorg.core.outbox):
+    a save that rolls back sends nothing, the worker never looks for a signal that is not
+    committed yet, and a broker that is down at the commit delays the e-mail until the
+    outbox's sweeper enqueues it, instead of losing it. ``notified_at`` keeps it to one.
     """
     from ..tasks import signal_notify
 
@@ -226,10 +229,10 @@ def signal_raise(
         event=f"signal.raise:{signal.pk}",
         person_id=participant.public_id,
     )
-    signal_id = signal.pk
-    # robust: with Celery eager (development) a mail server hiccup must not turn the
-    # expert's saved signal into an error page; the task logs and can be re-run.
-    transaction.on_commit(lambda: signal_notify.delay(signal_id), robust=True)
+    # A mail server hiccup (or, with eager Celery in development, any failure of the
+    # task) never turns the expert's saved signal into an error page: the outbox records
+    # the failure and tries again.
+    outbox_record(task=signal_notify, args=[signal.pk])
     return signal
 
 

@@ -194,6 +194,88 @@ def test_self_registered_participant_notifies_the_regions_team_leads(
     assert "ernst zorg" in mailoutbox[0].body
 
 
+# --- Notification: the broker down at the commit ------------------------------------------
+
+
+# transaction=True: the view's own commit runs its on-commit work, as in production.
+@pytest.mark.django_db(transaction=True)
+def test_a_signal_raised_while_the_broker_is_down_is_mailed_once_when_it_is_back(
+    client_for, expert_finn, poh_anna, bridging_a, mailoutbox, monkeypatch, time_machine
+):
+    from kombu.exceptions import OperationalError
+
+    from voorzorg.core.models import OutboxMessage
+    from voorzorg.core.outbox import outbox_run, outbox_sweep
+    from voorzorg.core.tasks import outbox_deliver
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
+
+    participant = bridging_a.participant
+    with monkeypatch.context() as patch:
+        patch.setattr(outbox_deliver, "delay", broker_down)
+        response = client_for(expert_finn).post(
+            reverse("groups:signal_create", args=[participant.pk]),
+            {"severity": "urgent", "description": DESCRIPTION},
+        )
+        signal = Signal.objects.get()
+        assert response["Location"] == reverse("groups:signal_detail", args=[signal.pk])
+        # Saved, the e-mail not sent, and not forgotten either.
+        message = OutboxMessage.objects.get()
+        assert (message.task_name, message.args) == ("groups.tasks.signal_notify", [signal.pk])
+        time_machine.shift(60)
+        assert outbox_sweep() == 0  # still down
+        assert mailoutbox == []
+        signal.refresh_from_db()
+        assert signal.notified_at is None
+    # The broker is back: the sweeper's next run (beat, every minute) sends it, once.
+    time_machine.shift(60)
+    assert outbox_sweep() == 1
+    assert [m.to for m in mailoutbox] == [[poh_anna.email]]
+    signal.refresh_from_db()
+    assert signal.notified_at == TODAY + dt.timedelta(seconds=120)
+    # Another sweep, a duplicate delivery, the task itself again: no second e-mail.
+    time_machine.shift(3600)
+    assert outbox_sweep() == 0
+    assert outbox_run(message_id=message.pk) is False
+    signal_notify(signal.pk)
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_mail_server_failure_is_retried_by_the_outbox(
+    expert_finn,
+    poh_anna,
+    bridging_a,
+    mailoutbox,
+    monkeypatch,
+    time_machine,
+    django_capture_on_commit_callbacks,
+):
+    import smtplib
+
+    from django.core import mail
+
+    from voorzorg.core.models import OutboxMessage
+    from voorzorg.core.outbox import outbox_sweep
+
+    def refused(self, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(mail.get_connection().__class__, "send_messages", refused)
+        with django_capture_on_commit_callbacks(execute=True):
+            signal = raise_signal(expert_finn, bridging_a.participant)  # no error page
+    signal.refresh_from_db()
+    assert signal.notified_at is None  # the claim rolled back with the failed send
+    message = OutboxMessage.objects.get()
+    assert message.last_error.startswith("SMTPServerDisconnected")
+    assert outbox_sweep() == 0  # waits for its backoff
+    time_machine.shift(60)
+    assert outbox_sweep() == 1
+    assert [m.to for m in mailoutbox] == [[poh_anna.email]]
+
+
 # --- Raising: who, and the crisis guidance -------------------------------------------------
 
 
