@@ -80,9 +80,9 @@ def test_demo_world_is_alive_for_every_role(
     # The region, its organisations, and every role in at least two organisations.
     kinds = {k: Organisation.objects.filter(kind=k).count() for k in OrganisationKind.values}
     assert kinds["municipality"] >= 8
-    assert kinds["gp_practice"] == 4
+    assert kinds["gp_practice"] == 5
     assert kinds["ggz_provider"] == 3
-    assert kinds["welfare"] == 2
+    assert kinds["welfare"] == 3
     region = Region.objects.get(name="Groningen")
     assert set(region.municipalities.values_list("cbs_code", flat=True)) >= {
         "GM0014", "GM0037", "GM0047", "GM1895", "GM0765", "GM1950", "GM1952", "GM1966",
@@ -132,3 +132,24 @@ def test_demo_world_is_alive_for_every_role(
     dashboard = client.get(reverse("monitoring:dashboard"))
     assert dashboard.status_code == 200
     assert "Cijfers van " in dashboard.content.decode()
+    client.logout()
+
+    # A second region whose people are its own: each of its users sees none of Groningen's
+    # people, and Groningen's users none of its people.
+    drenthe = Region.objects.get(name="Drenthe")
+    assert set(drenthe.municipalities.values_list("cbs_code", flat=True)) == {"GM0106", "GM0114"}
+    assert Referral.objects.filter(region=drenthe).count() == 2
+    groningen_names = ["Kuipers", "Hoekstra", "Brouwer", "VZ-DEMO0003"]
+    drenthe_names = ["Smeenge", "Lanting", "VZ-DEMO0102"]
+    pages = [reverse("referrals:intake_queue"), reverse("groups:worklist"), "/api/v1/referrals/"]
+    for email, hidden in (
+        ("noor.expert@voorzorg.example", groningen_names),
+        ("eva.expert@voorzorg.example", drenthe_names),
+    ):
+        assert sign_in(client, email, DEMO_PASSWORD)
+        for page in pages:
+            body = client.get(page).content.decode()
+            assert not [name for name in hidden if name in body], (email, page)
+        client.logout()
+    assert sign_in(client, "noor.expert@voorzorg.example", DEMO_PASSWORD)
+    assert "Smeenge" in client.get(reverse("referrals:intake_queue")).content.decode()

@@ -1,4 +1,5 @@
-"""The demo world: a Groningen-like region with organisations and a user for every role.
+"""The demo world: a Groningen-like region with organisations and a user for every role,
+and a small second region (Drenthe) with its own people and one user of every role.
 
 Idempotent: every object is found by its natural key (CBS code, AGB code, e-mail) and
 only created when missing, so running the seed twice changes nothing. Later features
@@ -34,6 +35,10 @@ from voorzorg.audit.services import Actor
 # Shared by every demo account; 12+ characters, as the password validators ask.
 DEMO_PASSWORD = "Voorzorg-demo-2026"  # noqa: S105 - a published demo credential
 DEMO_REGION = "Groningen"
+# A second, smaller region with its own people, so that every check across regions (a
+# team lead, coordinator or administrator of one region must see nothing of the other's
+# people) can be tried on the demo world.
+SECOND_REGION = "Drenthe"
 
 # Real CBS municipality codes (CBS gemeentelijke indeling).
 MUNICIPALITIES: list[tuple[str, str]] = [
@@ -48,6 +53,10 @@ MUNICIPALITIES: list[tuple[str, str]] = [
     ("GM1969", "Westerkwartier"),
     ("GM1979", "Eemsdelta"),
 ]
+SECOND_MUNICIPALITIES: list[tuple[str, str]] = [
+    ("GM0106", "Assen"),
+    ("GM0114", "Emmen"),
+]
 
 # Fictional organisations; AGB codes are made up but well-formed (8 digits).
 GP_PRACTICES: list[tuple[str, str, str]] = [
@@ -55,6 +64,7 @@ GP_PRACTICES: list[tuple[str, str, str]] = [
     ("01990002", "Huisartspraktijk Kanaalzicht (demo)", "GM0037"),
     ("01990003", "Gezondheidscentrum Veenkoloniën (demo)", "GM0047"),
     ("01990004", "Huisartspraktijk Wad en Wierde (demo)", "GM1966"),
+    ("01990011", "Huisartspraktijk De Brink (demo)", "GM0106"),
 ]
 GGZ_PROVIDERS: list[tuple[str, str, str]] = [
     ("22990001", "GGZ Noorderlicht (demo)", "GM0014"),
@@ -64,6 +74,7 @@ GGZ_PROVIDERS: list[tuple[str, str, str]] = [
 WELFARE: list[tuple[str, str]] = [
     ("Welzijn Kanaalstreek (demo)", "GM0037"),
     ("Stichting Samen Verder (demo)", "GM0014"),
+    ("Welzijn Drentse Aa (demo)", "GM0106"),
 ]
 
 
@@ -74,6 +85,7 @@ class DemoUser:
     role: Role
     organisation: str  # an AGB code, CBS code or welfare organisation name
     team_lead: bool = False
+    region: str = DEMO_REGION
 
 
 DEMO_USERS: list[DemoUser] = [
@@ -95,6 +107,28 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser(
         "aart.admin@voorzorg.example", "Aart de Boer", Role.ADMIN, "Welzijn Kanaalstreek (demo)"
     ),
+    # Region Drenthe: one of every role, none of whom may see a Groningen person.
+    DemoUser(
+        "dirk.poh@voorzorg.example", "Dirk Hofstede", Role.POH, "01990011", region=SECOND_REGION
+    ),
+    DemoUser(
+        "noor.expert@voorzorg.example",
+        "Noor Lubbers",
+        Role.EXPERT,
+        "Welzijn Drentse Aa (demo)",
+        team_lead=True,
+        region=SECOND_REGION,
+    ),
+    DemoUser(
+        "sofie.coordinator@voorzorg.example",
+        "Sofie Zwiers",
+        Role.COORDINATOR,
+        "GM0106",
+        region=SECOND_REGION,
+    ),
+    DemoUser(
+        "daan.admin@voorzorg.example", "Daan Mulder", Role.ADMIN, "GM0106", region=SECOND_REGION
+    ),
 ]
 
 
@@ -108,10 +142,13 @@ def seed_demo() -> list[DemoUser]:
             name=f"Gemeente {name}",
             kind=OrganisationKind.MUNICIPALITY,
         )
-        for code, name in MUNICIPALITIES
+        for code, name in MUNICIPALITIES + SECOND_MUNICIPALITIES
     }
     region = _get_or_create(Region, {"name": DEMO_REGION})
-    region.municipalities.add(*municipalities.values())
+    region.municipalities.add(*(municipalities[code] for code, _name in MUNICIPALITIES))
+    second = _get_or_create(Region, {"name": SECOND_REGION})
+    second.municipalities.add(*(municipalities[code] for code, _name in SECOND_MUNICIPALITIES))
+    regions = {DEMO_REGION: region, SECOND_REGION: second}
 
     by_key: dict[str, Organisation] = dict(municipalities)
     for kind, rows in (
@@ -151,7 +188,7 @@ def seed_demo() -> list[DemoUser]:
                 user=user,
                 organisation=by_key[demo.organisation],
                 role=demo.role,
-                region=region if demo.role == Role.COORDINATOR else None,
+                region=regions[demo.region] if demo.role == Role.COORDINATOR else None,
                 is_team_lead=demo.team_lead,
             )
             membership.full_clean()
@@ -177,6 +214,9 @@ DEMO_PARTICIPANTS: list[tuple[str, str, str, str, str, int, str, tuple | None]] 
     ("VZ-DEMO0008", "01990002", "Piet", "Wiersma", "GM0037", 80, "closed", ("22990003", 95, 60)),
     ("VZ-DEMO0009", "01990002", "Kim", "Veenstra", "GM0047", 15, "withdrawn", None),
     ("VZ-DEMO0010", "01990003", "Yara", "Haddad", "GM0047", 1, "submitted", ("22990002", 35, None)),
+    # Region Drenthe (Dirk's practice, Noor's team).
+    ("VZ-DEMO0101", "01990011", "Iris", "Smeenge", "GM0106", 3, "submitted", None),
+    ("VZ-DEMO0102", "01990011", "Bert", "Lanting", "GM0114", 25, "in_bridging", None),
 ]  # fmt: skip
 
 
@@ -189,15 +229,31 @@ def _actor(user: User | None) -> Actor:
 def seed_demo_referrals() -> None:
     """Participants and referrals in every status, walked there through the services.
 
-    Idempotent: once the demo participants exist, nothing is walked again.
+    Idempotent: a demo participant that exists is never walked again (so a database seeded
+    before the second region existed gets just the second region's people).
     """
-    if Participant.objects.filter(public_id__startswith="VZ-DEMO").exists():
-        return
+    existing = set(
+        Participant.objects.filter(public_id__startswith="VZ-DEMO").values_list(
+            "public_id", flat=True
+        )
+    )
     today = timezone.localdate()
     users = {u.email: u for u in User.objects.filter(email__endswith="@voorzorg.example")}
-    poh_of = {"01990001": "anna.poh@voorzorg.example", "01990002": "bram.poh@voorzorg.example"}
-    lead = _actor(users["eva.expert@voorzorg.example"])
+    poh_of = {
+        "01990001": "anna.poh@voorzorg.example",
+        "01990002": "bram.poh@voorzorg.example",
+        "01990011": "dirk.poh@voorzorg.example",
+    }
+    second = {code for code, _name in SECOND_MUNICIPALITIES}
+    postcodes = {"GM0014": "9700", "GM0106": "9400", "GM0114": "7800"}
     for pid, agb, given, family, cbs, days_ago, target, episode in DEMO_PARTICIPANTS:
+        if pid in existing:
+            continue
+        # Each region's team lead accepts its referrals, for an expert of that region.
+        lead_email = (
+            "noor.expert@voorzorg.example" if cbs in second else "eva.expert@voorzorg.example"
+        )
+        lead = _actor(users[lead_email])
         municipality = Organisation.objects.get(cbs_code=cbs)
         person = {
             "given_name": given,
@@ -205,7 +261,7 @@ def seed_demo_referrals() -> None:
             "phone": "0612345678",
             "email": f"{given.lower()}@example.org",
             "municipality": municipality,
-            "postcode4": "9700" if cbs == "GM0014" else "9500",
+            "postcode4": postcodes.get(cbs, "9500"),
         }
         if agb in poh_of:
             referral = referral_register(
@@ -247,11 +303,7 @@ def seed_demo_referrals() -> None:
             wait.save()
             referral.waiting_episode = wait
             referral.save(update_fields=["waiting_episode"])
-        expert = users[
-            "finn.expert@voorzorg.example"
-            if pid == "VZ-DEMO0007"
-            else "eva.expert@voorzorg.example"
-        ]
+        expert = users["finn.expert@voorzorg.example" if pid == "VZ-DEMO0007" else lead_email]
         _walk(referral, target, lead=lead, expert=expert, today=today, days_ago=days_ago)
         _backdate_history(referral.pk, today=today)
 
