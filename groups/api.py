@@ -39,7 +39,7 @@ from voorzorg.audit.services import Actor
 from .constants import AttendanceStatus, EnrolmentStatus, GroupKind, SessionFormat
 from .filters import GroupFilter, SessionFilter
 from .models import Attendance, Enrolment, GroupSession, PeerGroup
-from .selectors import group_get_for, groups_for
+from .selectors import group_get_for, groups_for, leavers_visible_to
 from .services.groups import session_log
 
 GROUP_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
@@ -296,11 +296,8 @@ class GroupDetailApi(ApiGenericView):
             key=lambda e: (e.participant.family_name, e.participant.given_name, e.pk),
         )
         waiting = [e for e in current if e.status == EnrolmentStatus.WAITING]
-        leavers = list(
-            group.enrolments.filter(status=EnrolmentStatus.ENDED)
-            .select_related("participant")
-            .order_by("-end_date", "-id")[:RECENT_LEAVERS]
-        )
+        # Only those she may still see: an ended place ends a facilitator's view of them.
+        leavers = list(leavers_visible_to(current_membership(request), group)[:RECENT_LEAVERS])
         group = (
             PeerGroup.objects.filter(pk=group.pk)
             .select_related("municipality")

@@ -11,14 +11,16 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
-from referrals.selectors import regions_of
+from participants.models import Participant
+from referrals.selectors import participant_scope, regions_of
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 
-from .models import PeerGroup
+from .constants import EnrolmentStatus
+from .models import Enrolment, PeerGroup
 
 
 def group_scope(membership: Membership | None) -> Q:
@@ -57,3 +59,40 @@ def group_get_for(request: HttpRequest, pk: int, *, event: str = "group.view") -
     if group is None:
         raise Http404
     return group
+
+
+def leavers_visible_to(membership: Membership | None, group: PeerGroup) -> QuerySet[Enrolment]:
+    """The group's ended places whose holder the viewer may still see, newest first.
+
+    Privacy: a place that ends ends what the group's facilitators may know of its holder,
+    the leaving reason included. A leaver stays visible only to whom the person is in
+    scope otherwise (``participant_scope``): the expert assigned to her referral, a team
+    lead or admin of its region, or a facilitator of another group she is still in. The
+    FHIR Group's members follow the same rule.
+    """
+    visible = Participant.objects.filter(participant_scope(membership)).values("pk")
+    return (
+        group.enrolments.filter(status=EnrolmentStatus.ENDED, participant__in=visible)
+        .select_related("participant")
+        .order_by("-end_date", "-id")
+    )
+
+
+def enrolment_get_for(request: HttpRequest, group: PeerGroup, pk: int) -> Enrolment:
+    """One place in a group the viewer passed the gate of: 404 for another group's place,
+    and for an ended place whose holder she may no longer see (``leavers_visible_to``).
+
+    A refusal is audited without naming anyone; a granted look is audited by the view,
+    with the person it shows.
+    """
+    membership = current_membership(request)
+    enrolment = group.enrolments.select_related("participant").filter(pk=pk).first()
+    if enrolment is not None and enrolment.status == EnrolmentStatus.ENDED:
+        still_visible = leavers_visible_to(membership, group).filter(pk=enrolment.pk).exists()
+        enrolment = enrolment if still_visible else None
+    if enrolment is None:
+        Actor.from_request(request).audit(
+            action=AuditAction.READ, event=f"enrolment.view:{pk}", access_granted=False
+        )
+        raise Http404
+    return enrolment

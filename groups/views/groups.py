@@ -48,7 +48,7 @@ from ..forms import (
     SessionForm,
 )
 from ..models import Enrolment, GroupSession, PeerGroup
-from ..selectors import group_get_for, groups_for
+from ..selectors import enrolment_get_for, group_get_for, groups_for, leavers_visible_to
 from ..services.groups import (
     GroupFullError,
     enrolment_admit,
@@ -158,11 +158,8 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     # First come, first served: the waiting list keeps the order people were put on it.
     waiting = [e for e in current if e.status == EnrolmentStatus.WAITING]
-    leavers = list(
-        group.enrolments.filter(status=EnrolmentStatus.ENDED)
-        .select_related("participant")
-        .order_by("-end_date", "-id")[:RECENT_LEAVERS]
-    )
+    # Only those she may still see: an ended place ends a facilitator's view of its holder.
+    leavers = list(leavers_visible_to(current_membership(request), group)[:RECENT_LEAVERS])
     sessions = list(
         group.sessions.annotate(
             present=Count("attendance", filter=Q(attendance__status=AttendanceStatus.PRESENT)),
@@ -361,10 +358,9 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
 def enrolment_edit(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     """End a place (date and reason), or move someone in from the waiting list."""
     group = group_get_for(request, pk, event="group.enrolment")
-    # Only among this group's enrolments: another group's id is a 404, like any out of scope.
-    enrolment = group.enrolments.select_related("participant").filter(pk=enrolment_pk).first()
-    if enrolment is None:
-        raise Http404
+    # Only among this group's enrolments, and an ended one only while its holder is in
+    # her scope: anything else is a 404, like any out of scope.
+    enrolment = enrolment_get_for(request, group, enrolment_pk)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     end_form = EnrolmentEndForm(request.POST if action == "end" else None, prefix="end")
     admit_form = EnrolmentAdmitForm(request.POST if action == "admit" else None, prefix="admit")

@@ -17,6 +17,7 @@ from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
     PeerGroupFactory,
+    ReferralFactory,
     RegionFactory,
     UserFactory,
 )
@@ -297,7 +298,12 @@ def test_group_list_query_count_does_not_grow(
 
 
 @pytest.mark.django_db
-def test_group_detail_shows_the_roster_and_audits_every_person(api_for, expert_finn, group, roster):
+def test_group_detail_shows_the_roster_and_audits_every_person(
+    api_for, expert_finn, group, roster, region
+):
+    # A leaver is shown only to whom she is otherwise in scope: here, through the referral
+    # assigned to Finn (tests/groups/test_leavers.py has the rest of that rule).
+    ReferralFactory(participant=roster["left"], region=region, assigned_expert=expert_finn)
     response = api_for(expert_finn).get(f"/api/v1/groups/{group.pk}/")
     assert response.status_code == 200
     body = response.json()

@@ -452,12 +452,14 @@ def test_an_enrolment_of_another_group_is_404(client_for, expert_finn, group):
 
 
 @pytest.mark.django_db
-def test_group_page_writes_one_read_row_per_person_shown(client_for, expert_eva, group):
+def test_group_page_writes_one_read_row_per_person_shown(client_for, expert_eva, group, region):
     shown = [
         EnrolmentFactory(group=group),
         EnrolmentFactory(group=group, waiting=True),
         EnrolmentFactory(group=group, ended=True),
     ]
+    # The leaver is shown to the team lead through her region's referral (test_leavers.py).
+    ReferralFactory(participant=shown[-1].participant, region=region)
     client_for(expert_eva).get(reverse("groups:group_detail", args=[group.pk]))
     rows = AccessLog.objects.filter(event=f"group.roster:{group.pk}", action=AuditAction.READ)
     assert sorted(rows.values_list("person_id", flat=True)) == sorted(
