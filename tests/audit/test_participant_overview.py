@@ -6,6 +6,9 @@ import pytest
 from django.urls import reverse
 
 from tests.audit.conftest import LONG_REASON
+from tests.conftest import with_authenticator
+from tests.factories import MembershipFactory, UserFactory
+from voorzorg.accounts.constants import Role
 from voorzorg.audit.models import AccessLog
 
 
@@ -86,14 +89,19 @@ def test_the_link_is_not_on_an_experts_page(client_for, expert_eva, participant_
 
 
 @pytest.mark.django_db
-def test_emergency_access_shows_in_the_overview(client_for, admin_ada, admin_bob, participant_far):
+def test_emergency_access_shows_in_the_overview(
+    client_for, admin_ada, far_municipality, participant_far
+):
     ada = client_for(admin_ada)
     ada.post(
         reverse("audit:break_glass"),
         {"person_id": participant_far.public_id, "reason": LONG_REASON},
     )
     ada.get(reverse("referrals:participant", args=[participant_far.pk]))
-    response = client_for(admin_bob).get(overview_url(participant_far))
+    # The overview is for an administrator of the person's own region (test_audit_scope.py).
+    admin_far = with_authenticator(UserFactory(email="fleur@voorzorg.test"))
+    MembershipFactory(user=admin_far, organisation=far_municipality, role=Role.ADMIN)
+    response = client_for(admin_far).get(overview_url(participant_far))
     assert response.status_code == 200
     rows = response.context["rows"]
     marked = [r for r in rows if r.break_glass_grant_id]

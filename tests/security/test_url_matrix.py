@@ -308,8 +308,6 @@ for _model, _add in _ADMIN_MODELS.items():
 FOREIGN: dict[str, dict[str, int]] = {
     # Organisations are not person data; the administrator manages them all.
     "accounts:organisation_detail": {"admin_ada": 200},
-    # The audit trail by participant number is the administrator's, across regions.
-    "audit:participant": {"admin_ada": 200},
     # $handover without consent is 403 at home, 404 (not in scope) abroad.
     "fhir:handover": {"poh_anna": 404, "expert_eva": 404, "admin_ada": 404},
     # The gate's 404 comes before the capacity check's 403.

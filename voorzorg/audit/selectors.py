@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from voorzorg.accounts.models import Membership, Organisation
 from voorzorg.core.dates import local_midnight
@@ -79,9 +79,54 @@ class LogFilter:
     break_glass_only: bool = False
 
 
-def access_log_search(f: LogFilter) -> QuerySet[AccessLog]:
-    """Log rows matching the filter, newest first. Periods are whole local days, inclusive."""
-    rows = AccessLog.objects.all()
+@dataclass(frozen=True)
+class LogScope:
+    """The part of the access log one administrator may read: her region(s).
+
+    A row belongs to her when
+    - it is about a participant in her scope (``person_ids``: the numbers of the people
+      she may see, as ``referrals.selectors.participant_scope`` defines them: a referral
+      in or living in one of her regions, or under her running emergency access); or
+    - it was written in the name of an organisation in her regions (``organisation_ids``:
+      the row's ``organisation``, the one the actor acted for), whoever it names: what her
+      region's staff did is hers to oversee; or
+    - it is her own.
+    Everything else is left out: other regions' staff looking at other regions' people,
+    and anonymous rows that belong to no region (the Django admin shows those to the
+    technical superuser). So the viewer cannot be used to harvest participant numbers of
+    another region, which would defeat the blind emergency-access request.
+
+    Built by the views from ``referrals.selectors`` (the audit app does not look up
+    participants itself); ``None`` fields mean nothing of that kind is in scope.
+    """
+
+    person_ids: QuerySet | None
+    organisation_ids: QuerySet | None
+    user_id: int | None
+
+    def q(self) -> Q:
+        scope = Q(pk__in=[])
+        if self.person_ids is not None:
+            scope |= Q(person_id__in=self.person_ids) & ~Q(person_id="")
+        if self.organisation_ids is not None:
+            scope |= Q(organisation__in=self.organisation_ids)
+        if self.user_id is not None:
+            scope |= Q(actor=self.user_id)
+        return scope
+
+    def covers_person(self, person_id: str) -> bool:
+        """Whether a participant number is in scope: a real person she may see."""
+        return bool(
+            person_id
+            and self.person_ids is not None
+            and self.person_ids.filter(public_id=person_id).exists()
+        )
+
+
+def access_log_search(f: LogFilter, scope: LogScope) -> QuerySet[AccessLog]:
+    """Log rows in ``scope`` matching the filter, newest first. Periods are whole local
+    days, inclusive."""
+    rows = AccessLog.objects.filter(scope.q())
     if f.person_id:
         rows = rows.filter(person_id=f.person_id)
     if f.user_email:

@@ -13,6 +13,7 @@ import csv
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,14 +22,16 @@ from django.views.decorators.http import require_POST
 
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
+from voorzorg.accounts.models import Membership, Organisation
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.forms import has_control_chars
 from voorzorg.core.spreadsheets import csv_safe
 
 from .forms import AccessLogFilterForm, BreakGlassRequestForm, BreakGlassReviewForm
-from .models import AuditAction, BreakGlassGrant
+from .models import AccessLog, AuditAction, BreakGlassGrant
 from .selectors import (
+    LogScope,
     access_history_of,
     access_log_search,
     grant_get,
@@ -49,20 +52,65 @@ PAGE_SIZE = 50
 # --- The viewer -----------------------------------------------------------------------------
 
 
+def log_scope_of(membership: Membership) -> LogScope:
+    """The part of the log an administrator may read: her region(s) (``LogScope``).
+
+    Her people are those of ``referrals.selectors.participant_scope``, the one definition
+    of whom she may see (her regions, and whoever she holds emergency access to now);
+    looked up here, above the audit app, like the per-person overview's gate.
+    """
+    from participants.models import Participant
+    from referrals.selectors import participant_scope, regions_of
+
+    regions = regions_of(membership)
+    return LogScope(
+        person_ids=Participant.objects.filter(participant_scope(membership)).values("public_id"),
+        organisation_ids=Organisation.objects.filter(
+            Q(municipality__regions__in=regions) | Q(regions__in=regions)
+        ).values("pk"),
+        user_id=membership.user_id,
+    )
+
+
+def _scoped_search(
+    request: HttpRequest, form: AccessLogFilterForm
+) -> tuple[QuerySet[AccessLog], bool]:
+    """The filter's rows within the admin's scope, and whether a person asked for is hers.
+
+    Every filter only narrows her scope, the person filter too: a number outside it
+    finds only what her scope holds anyway (what her own region's staff did), exactly as
+    an unknown number does, so the answer never depends on whether the number exists.
+    Asking for such a number counts as refused (the caller logs it without the number).
+    """
+    log_filter = form.log_filter()
+    scope = log_scope_of(current_membership(request))
+    granted = not log_filter.person_id or scope.covers_person(log_filter.person_id)
+    return access_log_search(log_filter, scope), granted
+
+
 @role_required(Role.ADMIN)
 def log_view(request: HttpRequest) -> HttpResponse:
     """Toegangslog: filter, newest first, 50 a page. A fixed number of queries per page.
 
+    Only the rows of her region(s) (``LogScope``): an administrator of one region cannot
+    read, and so harvest, the participant numbers of another.
+
     Logged as one "audit.view" row per page shown, naming the person when the filter asks
-    for one: the page shows pseudonymous numbers and access metadata, not records, and a
-    row per number shown would soon fill the log with records of itself.
+    for one of hers (refused and unnamed for anyone else): the page shows pseudonymous
+    numbers and access metadata, not records, and a row per number shown would soon fill
+    the log with records of itself.
     """
     form = AccessLogFilterForm(request.GET or None)
     log_filter = form.log_filter()
-    page = Paginator(access_log_search(log_filter), PAGE_SIZE).get_page(request.GET.get("pagina"))
+    found, granted = _scoped_search(request, form)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("pagina"))
     rows = list(page.object_list)
+    # A refused person filter is logged without the number, like any refused look-up.
     Actor.from_request(request).audit(
-        action=AuditAction.READ, event="audit.view", person_id=log_filter.person_id
+        action=AuditAction.READ,
+        event="audit.view",
+        access_granted=granted,
+        person_id=log_filter.person_id if granted else "",
     )
     query = request.GET.copy()
     query.pop("pagina", None)
@@ -81,7 +129,7 @@ def log_export(request: HttpRequest) -> HttpResponse:
     it names gets an export row (one row without a person when it names none).
     """
     form = AccessLogFilterForm(request.GET or None)
-    rows = access_log_search(form.log_filter())
+    rows, granted = _scoped_search(request, form)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="toegangslog-{stamp}.csv"'
@@ -126,7 +174,10 @@ def log_export(request: HttpRequest) -> HttpResponse:
             ]
         )
     Actor.from_request(request).audit(
-        action=AuditAction.EXPORT, event="audit.export", person_ids=list(people) or [""]
+        action=AuditAction.EXPORT,
+        event="audit.export",
+        access_granted=granted,
+        person_ids=list(people) or [""],
     )
     return response
 
@@ -138,25 +189,17 @@ def log_export(request: HttpRequest) -> HttpResponse:
 def participant_overview(request: HttpRequest, public_id: str) -> HttpResponse:
     """Who accessed this person's record, when, how, in which role; printable.
 
-    Admins: any participant number (the page shows access metadata, which the viewer
-    shows them anyway). A POH-GGZ: only a participant of her practice, through the
-    participant gate (404 otherwise, never revealing that the number exists).
+    Through the participant gate for both roles: a POH-GGZ only for a participant of
+    her practice, an admin only for one in her scope (her regions, or under her running
+    emergency access). Anyone else gets a 404, logged as refused without the number,
+    exactly like an unknown number, so the page never reveals that a number exists.
     """
     from referrals.selectors import participant_get_by_number_for
 
     if has_control_chars(public_id):  # no participant number has one; PostgreSQL refuses NUL
         raise Http404
-    membership = current_membership(request)
     number = normalise_participant_number(public_id)
-    participant = None
-    if membership.role == Role.POH:
-        participant = participant_get_by_number_for(
-            request, number, event="audit.participant_overview"
-        )
-    else:
-        Actor.from_request(request).audit(
-            action=AuditAction.READ, event="audit.participant_overview", person_id=number
-        )
+    participant = participant_get_by_number_for(request, number, event="audit.participant_overview")
     return render(
         request,
         "audit/participant_overview.html",
