@@ -13,12 +13,10 @@ import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -579,7 +577,12 @@ def dashboard_print(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_POST
 def recompute(request: HttpRequest) -> HttpResponse:
-    """Queue a recomputation of one period's figures, once the request has committed."""
+    """Queue a recomputation of one period's figures.
+
+    The request is stored in the outbox first, so a broker that is down delays the
+    recomputation (the outbox's sweeper enqueues it once the broker is back) instead of
+    losing it or answering with an error page.
+    """
     key = request.POST.get("periode", "").strip()
     target = reverse("monitoring:dashboard")
     try:
@@ -588,17 +591,27 @@ def recompute(request: HttpRequest) -> HttpResponse:
         messages.error(request, error.message)
         return redirect(target)
     # Imported here: the engine's task module is built alongside this page.
-    from monitoring.tasks import indicators_recompute
+    from monitoring.tasks import recompute_request
 
-    transaction.on_commit(partial(indicators_recompute.delay, period.key))
-    messages.success(
-        request,
-        _(
-            "De cijfers van %(period)s worden opnieuw berekend. Vernieuw deze pagina over "
-            "een paar minuten."
+    request_message = recompute_request(period.key)
+    if request_message.enqueued_at is not None:
+        messages.success(
+            request,
+            _(
+                "De cijfers van %(period)s worden opnieuw berekend. Vernieuw deze pagina "
+                "over een paar minuten."
+            )
+            % {"period": period_label(period)},
         )
-        % {"period": period_label(period)},
-    )
+    else:
+        messages.warning(
+            request,
+            _(
+                "De achtergrondverwerking is op dit moment niet bereikbaar. De herberekening "
+                "van %(period)s is vastgelegd en start vanzelf zodra die weer werkt."
+            )
+            % {"period": period_label(period)},
+        )
     query = {"periode": period.key}
     group = request.POST.get("groep", "").strip()
     if group:

@@ -11,10 +11,7 @@ import datetime as dt
 import io
 import json
 import re
-import sys
-import types
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.db import connection
@@ -22,10 +19,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+# Imported when collected: test_import.py imports monitoring.tasks anew, and a module
+# imported later would not be the one whose task Celery registered.
+from monitoring import tasks
 from monitoring.indicators.registry import DEFINITIONS
 from monitoring.models import ComputationRun, IndicatorValue
 from tests.factories import OrganisationFactory
 from voorzorg.audit.models import AccessLog
+from voorzorg.core.models import OutboxMessage
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 DASHBOARD = reverse("monitoring:dashboard")
@@ -122,12 +123,12 @@ def test_anonymous_goes_to_the_login_page(client, url):
     [("admin_ada", 302), ("coordinator_cor", 403), ("poh_anna", 403), ("expert_eva", 403)],
 )
 def test_only_admins_may_recompute(
-    client_for, personas, persona, status, recompute_task, django_capture_on_commit_callbacks
+    client_for, personas, persona, status, recomputed, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(personas[persona]).post(RECOMPUTE, {"periode": "2026-Q3"})
     assert response.status_code == status
-    assert recompute_task.delay.call_count == (1 if status == 302 else 0)
+    assert recomputed == (["2026-Q3"] if status == 302 else [])
 
 
 @pytest.mark.django_db
@@ -150,43 +151,84 @@ def test_the_menu_no_longer_says_the_dashboard_is_coming(client_for, coordinator
 
 
 @pytest.fixture
-def recompute_task(monkeypatch):
-    """The engine's Celery task, mocked; a stand-in module while the engine is unbuilt."""
-    task = mock.Mock(name="indicators_recompute")
-    try:
-        import monitoring.tasks  # noqa: F401
-    except ImportError:
-        monkeypatch.setitem(sys.modules, "monitoring.tasks", types.ModuleType("monitoring.tasks"))
+def recomputed(monkeypatch) -> list[str]:
+    """The periods the engine's recompute task computed (the computation itself stubbed)."""
+    keys: list[str] = []
     monkeypatch.setattr(
-        sys.modules["monitoring.tasks"], "indicators_recompute", task, raising=False
+        tasks, "indicators_compute_and_store", lambda *, period: keys.append(period.key)
     )
-    return task
+    return keys
 
 
 @pytest.mark.django_db
-def test_recompute_enqueues_once_after_commit(
-    client_for, admin_ada, recompute_task, django_capture_on_commit_callbacks
+def test_recompute_is_recorded_in_the_outbox_and_runs_after_commit(
+    client_for, admin_ada, recomputed, django_capture_on_commit_callbacks
 ):
     client = client_for(admin_ada)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post(RECOMPUTE, {"periode": "2026-Q3", "groep": "care_level:s-ggz"})
-    # Nothing is sent before the commit; one callback waits for it.
-    recompute_task.delay.assert_not_called()
+    # Recorded with the request; nothing is sent before the commit, one callback waits.
+    message = OutboxMessage.objects.get()
+    assert (message.task_name, message.args) == (
+        "monitoring.tasks.indicators_recompute",
+        ["2026-Q3"],
+    )
+    assert recomputed == []
     assert len(callbacks) == 1
     callbacks[0]()
-    recompute_task.delay.assert_called_once_with("2026-Q3")
+    assert recomputed == ["2026-Q3"]
+    message.refresh_from_db()
+    assert message.done_at is not None
     assert response.status_code == 302
     assert response["Location"] == f"{DASHBOARD}?periode=2026-Q3&groep=care_level%3As-ggz"
-    page = client.get(response["Location"]).content.decode()
-    assert "worden opnieuw berekend" in page
+
+
+# transaction=True: the view's own commit runs its on-commit work, as in production.
+@pytest.mark.django_db(transaction=True)
+def test_recompute_says_it_is_on_its_way(client_for, admin_ada, recomputed):
+    client = client_for(admin_ada)
+    response = client.post(RECOMPUTE, {"periode": "2026-Q3"}, follow=True)
+    assert "worden opnieuw berekend" in response.content.decode()
+    assert recomputed == ["2026-Q3"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recompute_with_the_broker_down_answers_in_dutch_and_runs_once_it_is_back(
+    client_for, admin_ada, recomputed, monkeypatch
+):
+    from kombu.exceptions import OperationalError
+
+    from voorzorg.core.outbox import outbox_sweep
+    from voorzorg.core.tasks import outbox_deliver
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
+
+    client = client_for(admin_ada)
+    with monkeypatch.context() as patch:
+        patch.setattr(outbox_deliver, "delay", broker_down)
+        response = client.post(RECOMPUTE, {"periode": "2026-Q3"})
+        assert response.status_code == 302  # not a 500
+        page = client.get(response["Location"]).content.decode()
+        assert "De achtergrondverwerking is op dit moment niet bereikbaar" in page
+        assert "vastgelegd en start vanzelf" in page
+        assert recomputed == []
+        assert outbox_sweep() == 0  # still down: the sweeper leaves it pending
+    message = OutboxMessage.objects.get()
+    assert message.done_at is None
+    # The broker is back: the sweeper's next run (beat, every minute) enqueues it.
+    assert outbox_sweep() == 1
+    assert recomputed == ["2026-Q3"]
+    message.refresh_from_db()
+    assert message.done_at is not None
 
 
 @pytest.mark.django_db
-def test_recompute_refuses_a_bad_period(client_for, admin_ada, recompute_task):
+def test_recompute_refuses_a_bad_period(client_for, admin_ada, recomputed):
     client = client_for(admin_ada)
     response = client.post(RECOMPUTE, {"periode": "2026-Q9"})
     assert response.status_code == 302
-    recompute_task.delay.assert_not_called()
+    assert not OutboxMessage.objects.exists()
     assert "Onbekende periode" in client.get(response["Location"]).content.decode()
 
 
