@@ -35,7 +35,7 @@ from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, User
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
-from voorzorg.audit.services import Actor
+from voorzorg.audit.services import Actor, audit_role_refusal
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.forms import PlausibleDateTimeField, search_term
 
@@ -274,6 +274,7 @@ def _group_form_page(request: HttpRequest, group: PeerGroup | None) -> HttpRespo
 def group_create_view(request: HttpRequest) -> HttpResponse:
     """A new group: team leads (in their region) and admins."""
     if not may_create_groups(current_membership(request)):
+        audit_role_refusal(request)  # an expert who is not a team lead: logged, nobody named
         raise PermissionDenied
     return _group_form_page(request, None)
 

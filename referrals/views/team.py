@@ -16,7 +16,7 @@ from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
-from voorzorg.audit.services import Actor
+from voorzorg.audit.services import Actor, audit_role_refusal
 
 from ..constants import ReferralSource, ReferralStatus
 from ..models import Referral
@@ -41,6 +41,7 @@ def intake_queue(request: HttpRequest) -> HttpResponse:
     """
     membership = current_membership(request)
     if membership.role == Role.EXPERT and not membership.is_team_lead:
+        audit_role_refusal(request)  # logged like a role check's 403, nobody named
         raise PermissionDenied
     queue = intake_queue_for(membership)
     source = request.GET.get("bron", "")

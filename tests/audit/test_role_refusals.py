@@ -76,3 +76,23 @@ def test_allowed_requests_write_no_refusal(client_for, poh_anna):
 def test_anonymous_api_calls_are_401_not_role_refusals(client):
     assert client.get(reverse("referrals_api:referral-list")).status_code == 401
     assert not AccessLog.objects.filter(event__startswith="role.refused").exists()
+
+
+@pytest.mark.parametrize(
+    ("url_name", "event"),
+    [
+        ("referrals:intake_queue", "role.refused:referrals:intake_queue"),
+        ("groups:group_create", "role.refused:groups:group_create"),
+    ],
+)
+def test_pages_for_team_leads_log_an_ordinary_experts_refusal(
+    client_for, welfare_org, url_name, event
+):
+    from tests.conftest import with_authenticator
+    from tests.factories import MembershipFactory
+    from voorzorg.accounts.constants import Role
+
+    finn = with_authenticator(UserFactory(email="finn@voorzorg.test"))
+    MembershipFactory(user=finn, organisation=welfare_org, role=Role.EXPERT)
+    assert client_for(finn).get(reverse(url_name)).status_code == 403
+    assert refusals(finn) == [(AuditAction.READ, event, False, "")]
