@@ -103,3 +103,10 @@ def test_malformed_json_is_still_a_400(api_for, poh_anna):
 )
 def test_depth_counting(text, limit, exceeds):
     assert json_depth_exceeds(text, limit) is exceeds
+
+
+def test_fhir_takes_no_bodies_so_a_deep_one_is_refused_as_a_method(api_for, poh_anna):
+    # /fhir/ reads and searches only (GET/HEAD, no parsers): the body is never parsed.
+    response = post_raw(api_for(poh_anna), "/fhir/Patient", nested(100_000))
+    assert response.status_code == 405
+    assert response.json()["resourceType"] == "OperationOutcome"
