@@ -174,6 +174,58 @@ def test_grant_refuses_a_role_that_could_still_get_past_it(roles, make_risky, re
 
 
 @postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_migrate_with_an_owner_url_runs_as_the_owner_and_grants_the_app_role(settings):
+    """The real switch: ``migrate`` reconnects as DATABASE_MIGRATE_URL's owner, then grants.
+
+    Outside a transaction (the connection is closed and reopened), so the roles are
+    dropped by hand in ``finally``.
+    """
+    tag = secrets.token_hex(4)
+    owner, app, password = f"vz_agent_d_owner_{tag}", f"vz_agent_d_app_{tag}", secrets.token_hex(8)
+    superuser = {key: connection.settings_dict[key] for key in ("USER", "PASSWORD")}
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {owner} LOGIN PASSWORD '{password}'")
+        cursor.execute(f"CREATE ROLE {app} LOGIN PASSWORD '{password}'")
+    try:
+        with connection.cursor() as cursor:
+            hand_tables_to(cursor, owner)
+        settings.DATABASE_MIGRATE = {
+            **{key: connection.settings_dict[key] for key in ("HOST", "PORT")},
+            "USER": owner,
+            "PASSWORD": password,
+        }
+        # The application's role is DATABASE_URL's user.
+        connection.close()
+        connection.settings_dict.update(USER=app, PASSWORD=password)
+        out = StringIO()
+        call_command("migrate", stdout=out)
+        assert f"Role {app}: SELECT, INSERT, UPDATE, DELETE" in out.getvalue()
+        assert connection.settings_dict["USER"] == app  # switched back afterwards
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            assert cursor.fetchone() == (app,)
+            with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+                cursor.execute(f"TRUNCATE {AUDIT}")
+    finally:
+        connection.close()
+        connection.settings_dict.update(superuser)
+        with connection.cursor() as cursor:
+            # Who granted: the default privileges belong to the role migrate ran as.
+            cursor.execute(
+                "SELECT DISTINCT defaclrole::regrole::text FROM pg_default_acl"
+                " WHERE array_to_string(defaclacl, ',') LIKE %s",
+                [f"%{app}=%"],
+            )
+            granted_by = cursor.fetchall()
+            cursor.execute(f"REASSIGN OWNED BY {owner} TO CURRENT_USER")
+            cursor.execute(f"DROP OWNED BY {app}")
+            cursor.execute(f"DROP OWNED BY {owner}")
+            cursor.execute(f"DROP ROLE {owner}, {app}")
+    assert granted_by == [(owner,)]
+
+
+@postgresql_only
 @pytest.mark.django_db
 def test_grant_refuses_the_role_it_runs_as():
     with pytest.raises(CommandError, match="the application's role must be another one"):
