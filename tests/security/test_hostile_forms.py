@@ -394,3 +394,62 @@ def test_episode_one_megabyte_date(client_for, poh_anna, participant_a, provider
         episode_post(provider, registration_date=BIG),
     )
     assert_refused_in_dutch(response, before)
+
+
+# --- Implausible dates (the plausible-date rule, voorzorg.core.dates) ---------------------
+
+# Dates that parse but nobody means: year 1 (in UTC year 0: stored, it broke every page
+# showing it), a lost century, the day before the range, and past the planning horizon.
+IMPLAUSIBLE = ["0001-01-01", "0026-11-20", "1999-12-31", "9999-12-31"]
+IMPLAUSIBLE_IDS = ["year1", "0026", "1999", "9999"]
+IMPLAUSIBLE_BIRTH = ["0001-01-01", "1899-12-31", "9999-12-31"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", IMPLAUSIBLE, ids=IMPLAUSIBLE_IDS)
+def test_poh_referral_date_implausible(client_for, poh_anna, municipality, region, payload):
+    assert check_poh(client_for(poh_anna), municipality, "referral_date", payload) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", IMPLAUSIBLE_BIRTH)
+def test_poh_referral_date_of_birth_implausible(
+    client_for, poh_anna, municipality, region, payload
+):
+    assert check_poh(client_for(poh_anna), municipality, "date_of_birth", payload) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", IMPLAUSIBLE_BIRTH)
+def test_self_register_date_of_birth_implausible(
+    client_for, expert_eva, municipality, region, payload
+):
+    assert check_self(client_for, expert_eva, municipality, "date_of_birth", payload) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", IMPLAUSIBLE, ids=IMPLAUSIBLE_IDS)
+def test_contact_date_implausible(client_for, expert_eva, referral_a, payload):
+    assert check_contact(client_for(expert_eva), referral_a.participant_id, date=payload) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", IMPLAUSIBLE, ids=IMPLAUSIBLE_IDS)
+@pytest.mark.parametrize("field", ["referral_date", "registration_date"])
+def test_episode_dates_implausible(client_for, poh_anna, participant_a, provider, field, payload):
+    # Both, so the order rules cannot refuse it in the rule's place.
+    dates = {"referral_date": payload, "registration_date": payload}
+    if field == "referral_date":
+        dates["registration_date"] = "2026-11-10"
+    episode = check_episode(client_for(poh_anna), participant_a, provider, **dates)
+    assert episode is None, "an implausible date was stored"
+
+
+@pytest.mark.django_db
+def test_implausible_date_message_names_the_range(client_for, poh_anna, municipality, region):
+    response = client_for(poh_anna).post(
+        reverse("referrals:create"), poh_post(municipality, referral_date="0001-01-01")
+    )
+    assert response.context["form"].errors["referral_date"] == [
+        "Controleer de datum: kies een datum van 1-1-2000 tot en met 31-12-2031."
+    ]

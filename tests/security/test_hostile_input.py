@@ -74,3 +74,67 @@ def test_indicator_api_period_payloads(client_for, coordinator_cor, region, peri
     assert response.status_code == 400
     # The message echoes the value (in English), but as JSON: never rendered as HTML.
     assert response["Content-Type"].startswith("application/json")
+
+
+# --- Ids, dates and NULs in list filters ----------------------------------------------------
+
+# A bigint holds 19 digits: more never is an id, and reached PostgreSQL as an error.
+HOSTILE_IDS = ["9" * 20, "9" * 22, "-1", "0", "1e9", "1\x00", XSS]
+HOSTILE_DATES = ["0001-01-01", "9999-12-31", "0000-00-00", "\x00"]
+LIST_FILTERS = [
+    ("/api/v1/referrals/", "participant"),
+    ("/api/v1/episodes/", "provider"),
+    ("/api/v1/episodes/", "participant"),
+    ("/api/v1/groups/", "municipality"),
+    ("/api/v1/contacts/", "participant"),
+    ("/api/v1/contacts/", "expert"),
+    ("/api/v1/health-measurements/", "participant"),
+    ("/api/v1/signals/", "participant"),
+]
+DATE_FILTERS = [
+    ("/api/v1/referrals/", "referral_date_after"),
+    ("/api/v1/referrals/", "referral_date_before"),
+    ("/api/v1/episodes/", "registration_date_after"),
+    ("/api/v1/contacts/", "date_from"),
+    ("/api/v1/health-measurements/", "date_to"),
+]
+
+
+def api_client(user):
+    from rest_framework.test import APIClient
+
+    from tests.api.conftest import token_for
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(user)}")
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", HOSTILE_IDS)
+@pytest.mark.parametrize(("url", "param"), LIST_FILTERS)
+def test_list_filters_hostile_ids(expert_eva, referral_a, url, param, value):
+    response = api_client(expert_eva).get(url, {param: value})
+    assert response.status_code in (200, 400), (url, param, response.status_code)
+    if response.status_code == 200:
+        assert response.json()["results"] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", HOSTILE_DATES)
+@pytest.mark.parametrize(("url", "param"), DATE_FILTERS)
+def test_list_filters_hostile_dates(expert_eva, referral_a, url, param, value):
+    response = api_client(expert_eva).get(url, {param: value})
+    assert response.status_code in (200, 400), (url, param, response.status_code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", HOSTILE_DATES)
+def test_group_sessions_filter_hostile_dates(expert_eva, municipality, value):
+    from tests.factories import PeerGroupFactory
+
+    group = PeerGroupFactory(municipality=municipality, facilitators=[expert_eva])
+    url = reverse("groups_api:session-list", args=[group.pk])
+    for param in ("date_from", "date_to"):
+        response = api_client(expert_eva).get(url, {param: value})
+        assert response.status_code in (200, 400), (param, response.status_code)

@@ -535,3 +535,139 @@ def test_fhir_service_request_subject_and_status(client_for, poh_anna, referral_
     fhir_check(client.get("/fhir/ServiceRequest", {"subject": payload, "status": payload}))
     subject = f"Patient/{referral_a.participant.public_id}"
     fhir_check(client.get("/fhir/ServiceRequest", {"subject": subject, "status": payload}))
+
+
+# --- Implausible dates and moments (the plausible-date rule, voorzorg.core.dates) ---------
+
+# Parse, but nobody means them. Year 1 in Dutch time is year 0 in UTC: a handover meeting
+# stored so made every page showing it fail (on PostgreSQL the driver cannot read it).
+IMPLAUSIBLE_DAYS = ["0001-01-01", "0026-11-20", "1999-12-31", "9999-12-31"]
+IMPLAUSIBLE_MOMENTS = [
+    "0001-01-01T00:00",
+    "0001-01-01 00:00",
+    "1999-12-31T23:59",
+    "9999-12-31T23:59",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", IMPLAUSIBLE_MOMENTS)
+def test_handover_meeting_at_implausible(client_for, expert_eva, bridging, provider, payload):
+    handover = check_handover(client_for(expert_eva), bridging, provider, "meeting_at", payload)
+    assert handover is None, "an implausible meeting was stored"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", IMPLAUSIBLE_DAYS[:3])
+def test_handover_acknowledged_on_implausible(client_for, expert_eva, bridging, provider, payload):
+    field = "provider_acknowledged_on"
+    assert check_handover(client_for(expert_eva), bridging, provider, field, payload) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", IMPLAUSIBLE_DAYS)
+def test_health_measured_on_implausible(client_for, expert_eva, referral_a, payload):
+    client = client_for(expert_eva)
+    assert check_health(client, referral_a.participant, "measured_on", payload) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "payload"), [("start_date", "0001-01-01"), ("end_date", "9999-12-31")]
+)
+def test_group_dates_implausible(client_for, expert_eva, municipality, region, field, payload):
+    group = check_group(client_for(expert_eva), municipality, expert_eva, field, payload)
+    assert group is None, "an implausible group date was stored"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("payload", IMPLAUSIBLE_DAYS[:3])
+def test_first_contact_date_implausible(client_for, expert_eva, participant_a, region, payload):
+    referral = ReferralFactory(
+        accepted=True, participant=participant_a, region=region, assigned_expert=expert_eva
+    )
+    response = client_for(expert_eva).post(
+        reverse("referrals:first_contact", args=[referral.pk]), {"contact_date": payload}
+    )
+    assert response.status_code in (200, 302)
+    referral.refresh_from_db()
+    assert (referral.status, referral.first_contact_date) == ("accepted", None)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("start", [*IMPLAUSIBLE_MOMENTS, "\x00", XSS])
+def test_session_page_start_parameter(client_for, expert_eva, group, start):
+    # ?start= opens a meeting; one that cannot be opens the meeting of now, with a word.
+    before = counts()
+    response = client_for(expert_eva).get(
+        reverse("groups:session_log", args=[group.pk]), {"start": start}
+    )
+    assert response.status_code == 200
+    assert counts() == before
+    assert "Onbekende datum gekozen" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "moment", ["0001-01-01T00:00:00", "0001-01-01T00:00:00+14:00", "1999-12-31T23:59:00+01:00"]
+)
+def test_session_api_starts_at_implausible(expert_eva, group, moment):
+    from rest_framework.test import APIClient
+
+    from tests.api.conftest import token_for
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(expert_eva)}", HTTP_ACCEPT_LANGUAGE="en")
+    body = {"starts_at": moment, "facilitators_present": [expert_eva.pk], "attendance": []}
+    response = api.post(reverse("groups_api:session-list", args=[group.pk]), body, format="json")
+    assert response.status_code == 400, response.status_code
+    assert response.json()["errors"]["starts_at"][0].startswith("Check the date")
+    assert not GroupSession.objects.exists()
+
+
+# --- The audit viewer's filters and per-person page ---------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"date_to": "9999-12-31"},
+        {"date_from": "0001-01-01"},
+        {"date_from": "0001-01-01", "date_to": "9999-12-31"},
+        {"date_from": "\x00"},
+        {"person": "VZ-\x00"},
+        {"user": "a\x00b"},
+        {"organisation": "9" * 22},
+    ],
+)
+def test_audit_viewer_hostile_filters(client_for, admin_ada, query):
+    client = client_for(admin_ada)
+    response = client.get(reverse("audit:log"), query)
+    assert response.status_code == 200
+    if "date_to" in query or query.get("date_from") == "0001-01-01":
+        assert "Controleer de datum" in response.content.decode()
+    assert client.get(reverse("audit:export"), query).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("number", ["VZ-\x00", "\x00", "VZ-7KQ4M2XA\x00"])
+def test_audit_person_page_nul(client_for, admin_ada, number):
+    # On PostgreSQL the NUL reached the audit row (a 500): no participant number has one.
+    response = client_for(admin_ada).get(reverse("audit:participant", args=[number]))
+    assert response.status_code == 404
+
+
+# --- Search boxes ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["a\x00b", "\x00", "Sanne\x00", "\t\x1b", "x" * 10_000])
+def test_search_boxes_hostile(client_for, expert_eva, poh_anna, group, referral_a, query):
+    # On PostgreSQL a NUL in the enrol search reached the query (a 500).
+    response = client_for(expert_eva).get(reverse("groups:enrol", args=[group.pk]), {"zoek": query})
+    assert response.status_code == 200
+    response = client_for(poh_anna).get(reverse("referrals:mine"), {"q": query})
+    assert response.status_code == 200
+    if query == "Sanne\x00":  # the NUL is dropped, the rest is searched for
+        assert referral_a.participant.public_id in response.content.decode()

@@ -46,8 +46,14 @@ def date_field(*, earliest: dt.date = EARLIEST_DAY, **kwargs: Any) -> serializer
 
 
 class MomentField(serializers.DateTimeField):
-    """DRF's DateTimeField, with its overflow near year 1 as a 400 (DRF raises it bare
-    when making a naive moment aware)."""
+    """A moment a client sends (without an offset: Dutch time), within the plausible-date
+    rule. Near year 1 or 9999 DRF's own parsing overflows (it raises that bare, a 500):
+    here that is the rule's refusal, a 400."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.plausible = PlausibleDateValidator()
+        kwargs["validators"] = [self.plausible, *kwargs.get("validators", ())]
+        super().__init__(**kwargs)
 
     def to_internal_value(self, value: Any) -> Any:
         try:
@@ -55,9 +61,13 @@ class MomentField(serializers.DateTimeField):
         except OverflowError:
             self.fail("overflow")
 
+    def fail(self, key: str, **kwargs: Any) -> None:
+        # DRF's own "overflow" (an offset past year 1 or 9999) says the same as the rule.
+        if key == "overflow":
+            raise serializers.ValidationError(self.plausible.error().messages, code=key)
+        super().fail(key, **kwargs)
+
 
 def moment_field(**kwargs: Any) -> MomentField:
-    """A moment a client sends (without an offset: Dutch time), within the plausible-date
-    rule."""
-    kwargs["validators"] = [PlausibleDateValidator(), *kwargs.get("validators", ())]
+    """A moment a client sends, within the plausible-date rule (``MomentField``)."""
     return MomentField(**kwargs)

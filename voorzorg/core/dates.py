@@ -78,8 +78,12 @@ class PlausibleDateValidator:
     def __call__(self, value: dt.date | dt.datetime | None) -> None:
         if value is None or is_plausible(value, earliest=self.earliest):
             return
+        raise self.error()
+
+    def error(self) -> ValidationError:
+        """The refusal, also for a value too far out to parse (an overflow)."""
         first, last = plausible_day_range(self.earliest)
-        raise ValidationError(
+        return ValidationError(
             _("Controleer de datum: kies een datum van %(first)s tot en met %(last)s."),
             code=self.code,
             params={"first": date_format(first, "j-n-Y"), "last": date_format(last, "j-n-Y")},

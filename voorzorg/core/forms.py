@@ -57,7 +57,7 @@ DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 class PlausibleDateTimeField(forms.DateTimeField):
     """A moment a person types (Dutch local time), within the plausible-date rule.
 
-    Making a moment near year 1 or 9999 aware can overflow; that is an invalid value
+    Making a moment near year 1 or 9999 aware can overflow; that is the rule's refusal
     here, never a 500.
     """
 
@@ -66,13 +66,14 @@ class PlausibleDateTimeField(forms.DateTimeField):
     def __init__(self, *, earliest: dt.date = EARLIEST_DAY, **kwargs: Any) -> None:
         kwargs.setdefault("input_formats", DATETIME_INPUT_FORMATS)
         super().__init__(**kwargs)
-        self.validators.append(PlausibleDateValidator(earliest))
+        self.plausible = PlausibleDateValidator(earliest)
+        self.validators.append(self.plausible)
 
     def to_python(self, value: Any) -> dt.datetime | None:
         try:
             return super().to_python(value)
-        except (OverflowError, ValueError):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        except OverflowError:
+            raise self.plausible.error() from None
 
 
 # Control characters (NUL above all: PostgreSQL refuses it in any query) never belong in
