@@ -113,6 +113,8 @@ def grant_app_role(*, connection: BaseDatabaseWrapper, role: str) -> GrantSummar
     """
     if connection.vendor != "postgresql":
         raise DatabaseRoleError(f"The role split needs PostgreSQL, not {connection.vendor}.")
+    if not role:
+        raise DatabaseRoleError("DATABASE_URL names no user: name the application's role.")
     if not ROLE_NAME.fullmatch(role):
         raise DatabaseRoleError(f"Not a plain role name (lower case, digits, _): {role!r}.")
     qn = connection.ops.quote_name
