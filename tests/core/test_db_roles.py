@@ -55,7 +55,7 @@ def hand_tables_to(cursor: CursorWrapper, owner: str) -> None:
 def roles(db) -> Iterator[Roles]:
     # Unique per run: roles are shared by every database of the server.
     tag = secrets.token_hex(4)
-    roles = Roles(owner=f"vz_agent_d_owner_{tag}", app=f"vz_agent_d_app_{tag}")
+    roles = Roles(owner=f"vz_test_owner_{tag}", app=f"vz_test_app_{tag}")
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE ROLE {roles.owner} NOLOGIN NOSUPERUSER")
         cursor.execute(f"CREATE ROLE {roles.app} NOLOGIN NOSUPERUSER")
@@ -182,7 +182,7 @@ def test_migrate_with_an_owner_url_runs_as_the_owner_and_grants_the_app_role(set
     dropped by hand in ``finally``.
     """
     tag = secrets.token_hex(4)
-    owner, app, password = f"vz_agent_d_owner_{tag}", f"vz_agent_d_app_{tag}", secrets.token_hex(8)
+    owner, app, password = f"vz_test_owner_{tag}", f"vz_test_app_{tag}", secrets.token_hex(8)
     superuser = {key: connection.settings_dict[key] for key in ("USER", "PASSWORD")}
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE ROLE {owner} LOGIN PASSWORD '{password}'")
