@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.constants import TargetGroup
 from voorzorg.accounts.constants import OrganisationKind
+from voorzorg.core.dates import validate_plausible_date
 from voorzorg.core.models import TimeStampedModel
 
 from .constants import (
@@ -71,8 +72,10 @@ class PeerGroup(TimeStampedModel):
         help_text=_("Leeg: voor iedereen."),
     )
     theme = models.CharField(_("thema"), max_length=200, blank=True)
-    start_date = models.DateField(_("startdatum"))
-    end_date = models.DateField(_("einddatum"), null=True, blank=True)
+    start_date = models.DateField(_("startdatum"), validators=[validate_plausible_date])
+    end_date = models.DateField(
+        _("einddatum"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     is_active = models.BooleanField(_("actief"), default=True)
 
     class Meta:
@@ -104,8 +107,10 @@ class Enrolment(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=10, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE
     )
-    start_date = models.DateField(_("start"))
-    end_date = models.DateField(_("einde"), null=True, blank=True)
+    start_date = models.DateField(_("start"), validators=[validate_plausible_date])
+    end_date = models.DateField(
+        _("einde"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     leaving_reason = models.CharField(
         _("reden van stoppen"), max_length=30, choices=LeavingReason.choices, blank=True
     )
@@ -141,7 +146,7 @@ class GroupSession(TimeStampedModel):
     """One meeting of a peer group, with its attendance and anonymous walk-ins."""
 
     group = models.ForeignKey(PeerGroup, on_delete=models.PROTECT, related_name="sessions")
-    starts_at = models.DateTimeField(_("datum en tijd"))
+    starts_at = models.DateTimeField(_("datum en tijd"), validators=[validate_plausible_date])
     facilitators_present = models.ManyToManyField(
         "accounts.User", related_name="sessions_facilitated", verbose_name=_("begeleiders")
     )
@@ -201,7 +206,7 @@ class Contact(TimeStampedModel):
         related_name="contacts",
         verbose_name=_("ervaringsdeskundige"),
     )
-    date = models.DateField(_("datum"))
+    date = models.DateField(_("datum"), validators=[validate_plausible_date])
     duration_minutes = models.PositiveSmallIntegerField(
         _("duur (minuten)"), validators=[MinValueValidator(1), MaxValueValidator(600)]
     )
@@ -235,7 +240,7 @@ class PositiveHealthMeasurement(TimeStampedModel):
     participant = models.ForeignKey(
         "participants.Participant", on_delete=models.PROTECT, related_name="positive_health"
     )
-    measured_on = models.DateField(_("datum"))
+    measured_on = models.DateField(_("datum"), validators=[validate_plausible_date])
     recorded_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("door")
     )

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from voorzorg.accounts.constants import OrganisationKind
+from voorzorg.core.dates import validate_plausible_birth_date
 from voorzorg.core.models import TimeStampedModel
 
 from .constants import ConsentKind, TargetGroup
@@ -34,7 +35,9 @@ class Participant(TimeStampedModel):
     )
     given_name = models.CharField(_("voornaam"), max_length=100)
     family_name = models.CharField(_("achternaam"), max_length=100)
-    date_of_birth = models.DateField(_("geboortedatum"), null=True, blank=True)
+    date_of_birth = models.DateField(
+        _("geboortedatum"), null=True, blank=True, validators=[validate_plausible_birth_date]
+    )
     phone = models.CharField(_("telefoonnummer"), max_length=20, blank=True)
     email = models.EmailField(_("e-mailadres"), blank=True)
     municipality = models.ForeignKey(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from voorzorg.accounts.constants import OrganisationKind
+from voorzorg.core.dates import validate_plausible_date
 from voorzorg.core.models import TimeStampedModel
 
 from .constants import (
@@ -55,7 +56,7 @@ class Referral(TimeStampedModel):
         verbose_name=_("regio"),
         help_text=_("Bepaalt welk team de aanmelding ziet."),
     )
-    referral_date = models.DateField(_("verwijsdatum"))
+    referral_date = models.DateField(_("verwijsdatum"), validators=[validate_plausible_date])
     help_question = models.TextField(_("hulpvraag"), max_length=1000)
     life_domains = models.JSONField(_("leefgebieden met problemen"), default=list, blank=True)
     urgency = models.CharField(
@@ -100,7 +101,9 @@ class Referral(TimeStampedModel):
     close_reason = models.CharField(
         _("reden van afsluiten"), max_length=30, choices=CloseReason.choices, blank=True
     )
-    first_contact_date = models.DateField(_("datum eerste contact"), null=True, blank=True)
+    first_contact_date = models.DateField(
+        _("datum eerste contact"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     status_changed_at = models.DateTimeField(_("status gewijzigd op"), null=True, blank=True)
 
     class Meta:
@@ -226,11 +229,19 @@ class WaitingEpisode(TimeStampedModel):
         blank=True,
         help_text=_("Leeg: nog niet gesteld. Voor overbruggingszorg is geen diagnose nodig."),
     )
-    referral_date = models.DateField(_("verwijsdatum"), null=True, blank=True)
-    registration_date = models.DateField(_("aanmelddatum"))
-    intake_date = models.DateField(_("intakedatum"), null=True, blank=True)
-    treatment_start_date = models.DateField(_("start behandeling"), null=True, blank=True)
-    closed_date = models.DateField(_("afgesloten op"), null=True, blank=True)
+    referral_date = models.DateField(
+        _("verwijsdatum"), null=True, blank=True, validators=[validate_plausible_date]
+    )
+    registration_date = models.DateField(_("aanmelddatum"), validators=[validate_plausible_date])
+    intake_date = models.DateField(
+        _("intakedatum"), null=True, blank=True, validators=[validate_plausible_date]
+    )
+    treatment_start_date = models.DateField(
+        _("start behandeling"), null=True, blank=True, validators=[validate_plausible_date]
+    )
+    closed_date = models.DateField(
+        _("afgesloten op"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     close_reason = models.CharField(
         _("reden van afsluiten"), max_length=30, choices=CloseReason.choices, blank=True
     )
@@ -344,7 +355,9 @@ class Handover(TimeStampedModel):
         limit_choices_to={"kind": OrganisationKind.GGZ_PROVIDER},
         verbose_name=_("behandelaar (aanbieder)"),
     )
-    meeting_at = models.DateTimeField(_("gezamenlijk gesprek op"), null=True, blank=True)
+    meeting_at = models.DateTimeField(
+        _("gezamenlijk gesprek op"), null=True, blank=True, validators=[validate_plausible_date]
+    )
     attends_participant = models.BooleanField(_("deelnemer is erbij"), default=True)
     attends_expert = models.BooleanField(_("ervaringsdeskundige is erbij"), default=True)
     attends_poh = models.BooleanField(_("POH-GGZ is erbij"), default=False)
@@ -353,7 +366,10 @@ class Handover(TimeStampedModel):
     life_domain_status = models.TextField(_("stand van zaken leefgebieden"), blank=True)
     open_signals_checked = models.BooleanField(_("open signalen besproken"), default=False)
     provider_acknowledged_on = models.DateField(
-        _("ontvangst bevestigd door aanbieder op"), null=True, blank=True
+        _("ontvangst bevestigd door aanbieder op"),
+        null=True,
+        blank=True,
+        validators=[validate_plausible_date],
     )
     completed_at = models.DateTimeField(_("afgerond op"), null=True, blank=True)
     completed_by = models.ForeignKey(

@@ -191,3 +191,35 @@ def test_the_repair_clears_a_year_one_meeting(bridging, provider):
     run_repair("referrals", "0003_repair_implausible_dates")
     handover.refresh_from_db()
     assert handover.meeting_at is None
+
+
+# --- The services refuse too (the rule on the model fields) ---------------------------------
+
+
+@pytest.mark.django_db
+def test_services_refuse_implausible_dates(expert_eva, bridging, provider, participant_a):
+    from groups.services.contacts import contact_record
+    from referrals.services import handover_save
+    from voorzorg.audit.services import Actor
+    from voorzorg.core.exceptions import ApplicationError
+
+    actor = Actor(user=expert_eva, membership=expert_eva.memberships.first())
+    with pytest.raises(ApplicationError) as refused:
+        handover_save(
+            actor=actor,
+            referral=bridging,
+            provider=provider,
+            meeting_at=dt.datetime(1, 1, 1, 12, tzinfo=dt.UTC),
+        )
+    assert "meeting_at" in refused.value.extra
+    assert not Handover.objects.exists()
+    with pytest.raises(ApplicationError):
+        contact_record(
+            actor=actor,
+            participant=participant_a,
+            date=dt.date(1999, 12, 31),
+            duration_minutes=30,
+            mode="phone",
+            life_domains=[],
+        )
+    assert not Contact.objects.exists()
