@@ -476,18 +476,24 @@ def scale_world() -> ScaleWorld:
         .exclude(cbs_code="")
         .values_list("cbs_code", "pk")
     )
+    region = Region.objects.filter(name=DEMO_REGION).first()
+    # Only the demo region's practices and experts: the demo's second region keeps its
+    # own people out of the synthetic Groningen referrals.
     practices = list(
         Organisation.objects.filter(
-            kind=OrganisationKind.GP_PRACTICE, agb_code__in=[agb for agb, _n, _c in GP_PRACTICES]
+            kind=OrganisationKind.GP_PRACTICE,
+            agb_code__in=[agb for agb, _n, _c in GP_PRACTICES],
+            municipality__regions=region,
         )
         .order_by("agb_code")
         .values_list("pk", "municipality__cbs_code")
     )
-    region = Region.objects.filter(name=DEMO_REGION).first()
     experts = sorted(
-        Membership.objects.filter(role=Role.EXPERT, user__is_active=True).values_list(
-            "user_id", flat=True
+        Membership.objects.filter(
+            role=Role.EXPERT, user__is_active=True, organisation__municipality__regions=region
         )
+        .values_list("user_id", flat=True)
+        .distinct()
     )
     poh_of_practice: dict[int, int] = {}
     for organisation_id, user_id in (

@@ -41,12 +41,3 @@ def test_unknown_address_gets_the_same_answer_and_no_mail(client, poh_anna):
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:password_reset_done")
     assert mail.outbox == []
-
-
-@pytest.mark.django_db
-def test_health_endpoint_reports_the_database():
-    from django.test import Client
-
-    response = Client().get("/health/")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": True}

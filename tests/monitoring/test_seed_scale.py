@@ -18,7 +18,13 @@ from referrals.models import Referral, WaitingEpisode, episode_date_errors
 from tests.factories import MembershipFactory, OrganisationFactory, RegionFactory, UserFactory
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Organisation
-from voorzorg.core.demo import DEMO_REGION, GGZ_PROVIDERS, GP_PRACTICES, MUNICIPALITIES
+from voorzorg.core.demo import (
+    DEMO_REGION,
+    GGZ_PROVIDERS,
+    GP_PRACTICES,
+    MUNICIPALITIES,
+    SECOND_MUNICIPALITIES,
+)
 from voorzorg.core.treeknorm import open_wait_at
 
 TODAY = dt.date(2026, 11, 20)
@@ -31,10 +37,10 @@ def demo_world(db):
     seed_demo that seed_scale needs; seed_demo itself would cost seconds per test)."""
     municipalities = {
         cbs: OrganisationFactory(municipality_kind=True, cbs_code=cbs, name=f"Gemeente {name}")
-        for cbs, name in MUNICIPALITIES
+        for cbs, name in MUNICIPALITIES + SECOND_MUNICIPALITIES
     }
     region = RegionFactory(name=DEMO_REGION)
-    region.municipalities.add(*municipalities.values())
+    region.municipalities.add(*(municipalities[cbs] for cbs, _name in MUNICIPALITIES))
     for agb, name, cbs in GGZ_PROVIDERS:
         OrganisationFactory(
             provider=True, agb_code=agb, name=name, municipality=municipalities[cbs]
@@ -179,3 +185,19 @@ def test_the_command_writes_and_then_skips(demo_world, capsys):
     assert WaitingEpisode.objects.count() == 100
     # The demo organisations were used, none created.
     assert Organisation.objects.filter(kind=OrganisationKind.GGZ_PROVIDER).count() == 3
+
+
+def test_the_second_demo_region_s_practice_and_expert_stay_out(demo_world):
+    assen = Organisation.objects.get(cbs_code="GM0106")
+    MembershipFactory(
+        user=UserFactory(),
+        organisation=OrganisationFactory(welfare=True, municipality=assen),
+        role=Role.EXPERT,
+    )
+    seed_scale(episodes=EPISODES, seed=2026, today=TODAY)
+    referrals = Referral.objects.all()
+    assert referrals.exists()
+    assert not referrals.filter(gp_practice__municipality=assen).exists()
+    assert not referrals.filter(
+        assigned_expert__memberships__organisation__municipality=assen
+    ).exists()
