@@ -20,4 +20,4 @@ class Command(BaseCommand):
         self.stdout.write(f"  password: {DEMO_PASSWORD}")
         for user in users:
             lead = ", team lead" if user.team_lead else ""
-            self.stdout.write(f"  {user.role.label:<24} {user.email}{lead}")
+            self.stdout.write(f"  {user.region:<10} {user.role.label:<24} {user.email}{lead}")
