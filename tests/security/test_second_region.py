@@ -16,25 +16,10 @@ from django.test import Client
 from tests.conftest import with_authenticator
 from tests.factories import MembershipFactory, UserFactory
 from tests.security.test_url_matrix import ARGS, POST, QUERY, _excluded, _url, url_names
-from tests.security.world import build_world
 from voorzorg.accounts.constants import Role
 
 # Not walked: they sign out, switch the language or need a running sign-in wizard.
 SKIPPED = {"accounts:logout", "set_language", "accounts:verify"}
-
-
-@pytest.fixture
-def world(participant_a, referral_a, practice_a, municipality, region, provider, personas):
-    return build_world(
-        participant_a=participant_a,
-        referral_a=referral_a,
-        practice_a=practice_a,
-        municipality=municipality,
-        region=region,
-        provider=provider,
-        expert_eva=personas["expert_eva"],
-        admin_ada=personas["admin_ada"],
-    )
 
 
 @pytest.fixture

@@ -18,8 +18,6 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.security.world import build_world
-
 PERSONAS = ["anonymous", "poh_anna", "poh_bram", "expert_eva", "coordinator_cor", "admin_ada"]
 
 # ---------------------------------------------------------------------------------------
@@ -377,30 +375,6 @@ def _excluded(name: str) -> bool:
 def _url(name: str, records: dict) -> str:
     kwargs = {kw: _value(records, spec) for kw, spec in ARGS.get(name, {}).items()}
     return reverse(name, kwargs=kwargs)
-
-
-@pytest.fixture
-def world(
-    participant_a,
-    referral_a,
-    practice_a,
-    practice_b,
-    municipality,
-    region,
-    provider,
-    welfare_org,
-    personas,
-):
-    return build_world(
-        participant_a=participant_a,
-        referral_a=referral_a,
-        practice_a=practice_a,
-        municipality=municipality,
-        region=region,
-        provider=provider,
-        expert_eva=personas["expert_eva"],
-        admin_ada=personas["admin_ada"],
-    )
 
 
 def test_every_url_name_is_declared():
