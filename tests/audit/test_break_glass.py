@@ -241,7 +241,9 @@ def test_the_service_refuses_non_admins(db, poh_anna):
 
 
 @pytest.fixture
-def grant(client_for, admin_ada, participant_far):
+def grant(client_for, admin_ada, participant_far, region):
+    # ``region``: Ada's and Bob's municipality lies in region Groningen, so each sees and
+    # reviews the other's grants.
     request_grant(client_for(admin_ada), participant_far.public_id)
     return BreakGlassGrant.objects.get()
 
@@ -271,6 +273,29 @@ def test_grants_await_review_by_another_admin(client_for, admin_bob, grant):
     # Reviewed: no longer waiting.
     listing = bob.get(reverse("audit:break_glass")).content.decode()
     assert "Niets te beoordelen" in listing
+
+
+@pytest.mark.django_db
+def test_another_region_s_admin_neither_sees_nor_reviews_the_grant(
+    client_for, far_municipality, grant
+):
+    """The review lists keep to the region like the log: no participant numbers to
+    harvest there. A grant of another region is a 404, as an unknown id."""
+    from tests.conftest import with_authenticator
+    from tests.factories import MembershipFactory, UserFactory
+    from voorzorg.accounts.constants import Role
+
+    far_admin = with_authenticator(UserFactory(email="zara@verweg.test"))
+    MembershipFactory(user=far_admin, organisation=far_municipality, role=Role.ADMIN)
+    zara = client_for(far_admin)
+    listing = zara.get(reverse("audit:break_glass")).content.decode()
+    assert grant.person_id not in listing
+    assert "Niets te beoordelen" in listing
+    assert zara.get(reverse("audit:break_glass_detail", args=[grant.pk])).status_code == 404
+    review = zara.post(reverse("audit:break_glass_review", args=[grant.pk]), {"note": "x" * 40})
+    assert review.status_code == 404
+    grant.refresh_from_db()
+    assert grant.reviewed_at is None
 
 
 @pytest.mark.django_db

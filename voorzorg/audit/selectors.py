@@ -44,25 +44,42 @@ def break_glass_grant_for(membership: Membership | None, person_id: str) -> Brea
     )
 
 
-def grants_awaiting_review() -> QuerySet[BreakGlassGrant]:
+def _grants_of(scope: LogScope) -> Q:
+    """The grants an administrator may see and review: those asked in the name of an
+    organisation in her regions, and her own. Like the log itself (``LogScope``), so the
+    review lists cannot be used to harvest another region's participant numbers; her
+    region's colleagues review her grants and she theirs."""
+    mine = Q(user=scope.user_id) if scope.user_id is not None else Q(pk__in=[])
+    if scope.organisation_ids is None:
+        return mine
+    return mine | Q(membership__organisation__in=scope.organisation_ids)
+
+
+def grants_awaiting_review(scope: LogScope) -> QuerySet[BreakGlassGrant]:
     """Te beoordelen noodtoegang: oldest first, the ones waiting longest on top."""
     return (
         BreakGlassGrant.objects.awaiting_review()
+        .filter(_grants_of(scope))
         .select_related("user")
         .order_by("granted_at", "pk")
     )
 
 
-def grants_recently_reviewed(limit: int = 20) -> list[BreakGlassGrant]:
+def grants_recently_reviewed(scope: LogScope, limit: int = 20) -> list[BreakGlassGrant]:
     return list(
-        BreakGlassGrant.objects.filter(reviewed_at__isnull=False)
+        BreakGlassGrant.objects.filter(_grants_of(scope), reviewed_at__isnull=False)
         .select_related("user", "reviewed_by")
         .order_by("-reviewed_at", "-pk")[:limit]
     )
 
 
-def grant_get(pk: int) -> BreakGlassGrant | None:
-    return BreakGlassGrant.objects.select_related("user", "reviewed_by").filter(pk=pk).first()
+def grant_get(pk: int, scope: LogScope) -> BreakGlassGrant | None:
+    """One grant in ``scope``; None (a 404) for another region's, as for an unknown id."""
+    return (
+        BreakGlassGrant.objects.select_related("user", "reviewed_by")
+        .filter(_grants_of(scope), pk=pk)
+        .first()
+    )
 
 
 @dataclass(frozen=True)

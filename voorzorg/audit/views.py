@@ -252,7 +252,8 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                 % {"until": timezone.localtime(grant.expires_at).strftime("%H:%M")},
             )
             return redirect("audit:break_glass_detail", grant.pk)
-    awaiting = list(grants_awaiting_review())
+    scope = log_scope_of(current_membership(request))
+    awaiting = list(grants_awaiting_review(scope))
     now = timezone.now()
     mine = list(
         BreakGlassGrant.objects.filter(user=actor.user, expires_at__gt=now).order_by("expires_at")
@@ -267,7 +268,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
             "form": form,
             "awaiting": awaiting,
             "mine": mine,
-            "reviewed": grants_recently_reviewed(),
+            "reviewed": grants_recently_reviewed(scope),
             "minutes": break_glass_minutes(),
             "user_id": actor.user.pk,
         },
@@ -277,7 +278,7 @@ def break_glass(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN)
 def break_glass_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One grant: its reason, what was done under it, and the review (by another admin)."""
-    grant = grant_get(pk)
+    grant = grant_get(pk, log_scope_of(current_membership(request)))
     actor = Actor.from_request(request)
     actor.audit(
         action=AuditAction.READ,
@@ -308,7 +309,7 @@ def break_glass_open(request: HttpRequest, pk: int) -> HttpResponse:
     from referrals.selectors import participant_get_by_number_for
 
     membership = current_membership(request)
-    grant = grant_get(pk)
+    grant = grant_get(pk, log_scope_of(current_membership(request)))
     if (
         grant is None
         or grant.user_id != request.user.pk
@@ -328,7 +329,7 @@ def break_glass_open(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_POST
 def break_glass_review_view(request: HttpRequest, pk: int) -> HttpResponse:
-    grant = grant_get(pk)
+    grant = grant_get(pk, log_scope_of(current_membership(request)))
     if grant is None:
         Actor.from_request(request).audit(
             action=AuditAction.UPDATE, event=f"break_glass.review:{pk}", access_granted=False
