@@ -144,6 +144,12 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    # A database that does not answer fails a request (and /health/) in seconds, instead
+    # of holding a worker until the client's own timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 # Optional, for deployments: the same database as the role that owns its tables. `migrate`
 # then runs as that owner and grants DATABASE_URL's role only what the application needs,
 # so it cannot get past the access log's append-only trigger (voorzorg/core/db_roles.py;
