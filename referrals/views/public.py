@@ -8,7 +8,6 @@ Two defences against spam, neither of which bothers a person:
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 
 from django.http import HttpRequest, HttpResponse
@@ -17,8 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import is_ratelimited
 
-from voorzorg.audit.services import Actor, client_address_of
+from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.net import ratelimit_key
 
 from ..forms import SelfRegistrationForm
 from ..services import referral_self_register
@@ -31,20 +31,9 @@ RATE = "5/h"
 RATE_GROUP = "referrals.self_register"
 
 
-def rate_key(group: str, request: HttpRequest) -> str:
-    """The address a rate limit counts against: REMOTE_ADDR, as in the audit log.
-
-    An IPv6 client usually holds a whole /64, so counting single addresses would let
-    it step around the limit. Without a usable address all such requests share one
-    bucket: stricter rather than open.
-    """
-    address = client_address_of(request)
-    if address is None:
-        return "unknown"
-    ip = ipaddress.ip_address(address)
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
-    return address
+# The address a rate limit counts against: the client address as in the audit log
+# (behind a trusted proxy, the one it forwarded), IPv6 per /64.
+rate_key = ratelimit_key
 
 
 def _rate_limited(request: HttpRequest, *, count: bool) -> bool:

@@ -20,8 +20,8 @@ USERNAME_POST_FIELD = "auth-username"
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client address as the audit log records it: REMOTE_ADDR only, never a header
-    the client could forge (see ``voorzorg.audit.services.client_address_of``)."""
+    """The client address as the audit log records it: the trusted-proxy policy of
+    ``voorzorg.core.net.client_address``, never a header the client could forge."""
     return client_address_of(request)
 
 

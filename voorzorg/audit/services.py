@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, User
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
+from voorzorg.core.net import client_address
 
 from .models import AccessLog, AuditAction, BreakGlassGrant
 
@@ -171,12 +172,12 @@ def audit_role_refusal(request: HttpRequest) -> None:
 
 
 def client_address_of(request: HttpRequest) -> str | None:
-    """The client's address as the web server saw it.
+    """The client's address under the one trusted-proxy policy (``TRUSTED_PROXY_COUNT``).
 
-    Only REMOTE_ADDR: X-Forwarded-For can be forged by the client, so a proxy in front
-    must set REMOTE_ADDR (gunicorn --forwarded-allow-ips) rather than us trusting a header.
+    Without a configured proxy only REMOTE_ADDR; X-Forwarded-For counts only as far as
+    the trusted proxies wrote it (see ``voorzorg.core.net``).
     """
-    return _valid_ip(request.META.get("REMOTE_ADDR"))
+    return client_address(request)
 
 
 def _valid_ip(value: str | None) -> str | None:

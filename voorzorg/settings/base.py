@@ -7,9 +7,11 @@ django-environ (see ``.env.example``). ``production.py`` only tightens these.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from celery.schedules import crontab
@@ -86,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "voorzorg.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, which checks the Host: probes reach /health/ by address.
+    "voorzorg.core.middleware.HealthProbeAnyHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "voorzorg.core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,6 +148,10 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# With persistent connections (CONN_MAX_AGE > 0), a connection the server closed (restart,
+# failover, idle timeout) is noticed and replaced before a request uses it, instead of
+# failing one request (and one /health/ probe) per worker.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if "postgresql" in DATABASES["default"]["ENGINE"]:
     # A database that does not answer fails a request (and /health/) in seconds, instead
     # of holding a worker until the client's own timeout.
@@ -170,11 +178,30 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis, cache and Celery ----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 
+
+def _redis_database(url: str, offset: int) -> str:
+    """``url`` with its database number (``/0`` when none) raised by ``offset``."""
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) + offset
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+# Broker, results and cache each in their own Redis database, so a cache.clear() (or a
+# cache eviction) never drops queued tasks: the broker on REDIS_URL's database, the cache
+# on the next, results on the one after (redis://redis:6379/0 gives 0, 1 and 2). Either
+# can be pointed elsewhere with REDIS_CACHE_URL and CELERY_RESULT_URL.
+_redis_cache_url = env.str("REDIS_CACHE_URL", default="") or (
+    _redis_database(REDIS_URL, 1) if REDIS_URL else ""
+)
+_celery_result_url = env.str("CELERY_RESULT_URL", default="") or (
+    _redis_database(REDIS_URL, 2) if REDIS_URL else ""
+)
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": _redis_cache_url,
         }
     }
     # Django's own RedisCache has the atomic add/incr that django-ratelimit needs, but
@@ -188,7 +215,7 @@ else:
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
+CELERY_RESULT_BACKEND = _celery_result_url or "cache+memory://"
 # Without a broker (make run, make test without services) tasks run in-process, at once.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -259,7 +286,32 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "participants.tasks.participants_erase_expired",
         "schedule": crontab(hour=3, minute=45),
     },
+    # Nightly: expired sessions (Django deletes none by itself: `clearsessions`) and
+    # django-axes rows older than AXES_KEEP_DAYS. Both idempotent (voorzorg.accounts.tasks).
+    "sessions-clear": {
+        "task": "voorzorg.accounts.tasks.sessions_clear",
+        "schedule": crontab(hour=4, minute=15),
+    },
+    "lockout-records-prune": {
+        "task": "voorzorg.accounts.tasks.lockout_records_prune",
+        "schedule": crontab(hour=4, minute=25),
+    },
 }
+
+# --- Client address behind proxies ---------------------------------------------------
+# One policy (voorzorg.core.net.client_address) for the audit log, the sign-in lockout,
+# the sign-up rate limit and the API throttles. TRUSTED_PROXY_COUNT: how many reverse
+# proxies stand in front of the application, each appending to X-Forwarded-For; 0 (no
+# proxy) uses REMOTE_ADDR and ignores the header, which any client can write. With
+# TRUSTED_PROXY_CIDRS set, the header only counts when REMOTE_ADDR lies in one of them.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Parsed here so a typo stops the start-up instead of every request.
+TRUSTED_PROXY_CIDRS = [
+    str(ipaddress.ip_network(cidr, strict=False))
+    for cidr in env.list("TRUSTED_PROXY_CIDRS", default=[])
+]
+if TRUSTED_PROXY_COUNT < 0:
+    raise ValueError("TRUSTED_PROXY_COUNT must be 0 or more.")
 
 # --- Authentication: two factors, lockout, sessions ----------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -292,7 +344,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 # either: a whole GP practice often shares one address. Guessing one password from many
 # addresses still meets the 12-character password and then the second factor.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-# The client address as the audit log sees it: REMOTE_ADDR only, no forgeable header.
+# The client address as the audit log sees it (TRUSTED_PROXY_COUNT, voorzorg.core.net).
 AXES_CLIENT_IP_CALLABLE = "voorzorg.accounts.lockout.client_ip"
 # Lower-cased e-mail address: sign-in ignores case, so the count must too.
 AXES_USERNAME_FORM_FIELD = "username"
@@ -306,6 +358,10 @@ AXES_LOCKOUT_CALLABLE = "voorzorg.accounts.lockout.locked_out"
 # "probeer het over 30 minuten opnieuw" stays true.
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# django-axes keeps every attempt, failure and sign-in row for ever; the nightly task
+# lockout_records_prune deletes those older than this many days: long enough to review a
+# brute-force attempt or a strange sign-in afterwards, not a second access log.
+AXES_KEEP_DAYS = env.int("AXES_KEEP_DAYS", default=90)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
