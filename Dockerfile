@@ -1,5 +1,15 @@
-# The image for web, worker and beat in docker-compose.yml.
+# The image for web, worker and beat in docker-compose.yml. Without a command it serves
+# the web app (docker/start-web.sh); worker and beat run docker/start-worker.sh and
+# docker/start-beat.sh. Label the build: docker build --build-arg VERSION=$(git describe
+# --always) --build-arg SOURCE_URL=<repository URL> .
 FROM python:3.11-slim
+
+ARG VERSION=dev
+ARG SOURCE_URL=""
+LABEL org.opencontainers.image.title="voorzorg" \
+      org.opencontainers.image.description="Voorzorg: bridging care on mental-health waiting lists" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.source="${SOURCE_URL}"
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
@@ -16,3 +26,5 @@ RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost DATABASE_URL=sqlite:////tmp/bu
 RUN useradd --system --uid 1000 voorzorg && chown -R voorzorg /app
 USER voorzorg
 EXPOSE 8000
+# Exec form and `exec` inside the script: gunicorn is PID 1 and receives SIGTERM.
+CMD ["/app/docker/start-web.sh"]
