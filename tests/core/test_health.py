@@ -21,6 +21,22 @@ def test_all_well(client):
     assert response.json() == {"status": "ok", "database": "ok", "broker": "eager"}
 
 
+def test_probes_need_no_allowed_host(client):
+    # Load balancers and container probes call /health/ by address, not by site name.
+    response = client.get("/health/", HTTP_HOST="10.0.3.7:8000")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    # Only that path: every other page keeps the host check.
+    assert client.get("/account/inloggen/", HTTP_HOST="10.0.3.7:8000").status_code == 400
+    assert client.get("/health", HTTP_HOST="10.0.3.7:8000").status_code == 400
+
+
+def test_a_connection_the_database_closed_is_replaced_before_use(settings):
+    # With CONN_MAX_AGE a connection dropped by the server (restart, failover) failed one
+    # request and one probe per worker before Django noticed.
+    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+
+
 def test_broker_down_is_degraded_but_still_200(client):
     # docker-compose's healthcheck wants a 2xx: the site works, background work waits.
     with broker_at():  # a real address where nothing listens

@@ -186,8 +186,10 @@ django.setup()
 from django.conf import settings as s
 from django.test import Client
 
-insecure = Client().get("/health/")
+insecure = Client().get("/account/inloggen/")
 secure = Client().get("/health/", secure=True)
+# A load balancer's probe: plain http, the container's address as Host.
+probe = Client().get("/health/", HTTP_HOST="10.0.3.7:8000")
 print(json.dumps({
     "session_cookie_secure": s.SESSION_COOKIE_SECURE,
     "session_cookie_httponly": s.SESSION_COOKIE_HTTPONLY,
@@ -200,6 +202,8 @@ print(json.dumps({
     "csp": secure.headers.get("Content-Security-Policy"),
     "x_frame_options": secure.headers.get("X-Frame-Options"),
     "permissions_policy": secure.headers.get("Permissions-Policy"),
+    "probe_status": probe.status_code,
+    "probe_body": probe.json(),
 }))
 """
 
@@ -229,13 +233,16 @@ def test_production_sends_secure_cookies_hsts_and_redirects_to_https(tmp_path):
     assert probe["csrf_cookie_secure"] is True
     assert probe["ssl_redirect"] is True
     assert probe["http_status"] == 301
-    assert probe["http_location"] == "https://testserver/health/"
+    assert probe["http_location"] == "https://testserver/account/inloggen/"
     assert probe["https_status"] == 200
     assert probe["hsts"] == "max-age=31536000; includeSubDomains; preload"
     assert "upgrade-insecure-requests" in probe["csp"]
     assert "unsafe-inline" not in probe["csp"] and "unsafe-eval" not in probe["csp"]
     assert probe["x_frame_options"] == "DENY"
     assert "camera=()" in probe["permissions_policy"]
+    # /health/ needs neither https nor an allowed Host: probes call it by address.
+    assert probe["probe_status"] == 200
+    assert probe["probe_body"]["database"] == "ok"
 
 
 # --- Every page sends a policy, also the answers of middleware -------------------------

@@ -95,3 +95,53 @@ def test_production_passes_check_deploy_with_only_the_required_variables(tmp_pat
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+REDIS_PROBE = (
+    "from django.conf import settings as s; "
+    "print(s.CELERY_BROKER_URL, s.CACHES['default']['LOCATION'], s.CELERY_RESULT_BACKEND)"
+)
+
+
+def test_broker_cache_and_results_use_separate_redis_databases():
+    # A cache.clear() (or a cache eviction) must never flush queued tasks.
+    result = run_django(
+        REDIS_PROBE,
+        DJANGO_SETTINGS_MODULE="voorzorg.settings.base",
+        REDIS_URL="redis://redis:6379/3",
+        REDIS_CACHE_URL="",
+        CELERY_RESULT_URL="",
+    )
+    assert result.stdout.split() == [
+        "redis://redis:6379/3",
+        "redis://redis:6379/4",
+        "redis://redis:6379/5",
+    ], result.stderr
+    # Without a database number Redis means 0.
+    result = run_django(
+        REDIS_PROBE,
+        DJANGO_SETTINGS_MODULE="voorzorg.settings.base",
+        REDIS_URL="redis://:secret@redis:6379",
+        REDIS_CACHE_URL="",
+        CELERY_RESULT_URL="",
+    )
+    assert result.stdout.split() == [
+        "redis://:secret@redis:6379",
+        "redis://:secret@redis:6379/1",
+        "redis://:secret@redis:6379/2",
+    ], result.stderr
+
+
+def test_cache_and_results_can_be_pointed_elsewhere():
+    result = run_django(
+        REDIS_PROBE,
+        DJANGO_SETTINGS_MODULE="voorzorg.settings.base",
+        REDIS_URL="redis://redis:6379/0",
+        REDIS_CACHE_URL="redis://cache:6379/0",
+        CELERY_RESULT_URL="redis://results:6379/7",
+    )
+    assert result.stdout.split() == [
+        "redis://redis:6379/0",
+        "redis://cache:6379/0",
+        "redis://results:6379/7",
+    ], result.stderr
