@@ -46,6 +46,8 @@ IDEMPOTENT_TASKS = {
     "monitoring.tasks.indicators_recompute_recent",
     "monitoring.tasks.indicators_recompute_history",
     "participants.tasks.participants_erase_expired",
+    "voorzorg.accounts.tasks.lockout_records_prune",
+    "voorzorg.accounts.tasks.sessions_clear",
     "voorzorg.core.tasks.ping",
     "voorzorg.core.tasks.outbox_deliver",
     "voorzorg.core.tasks.outbox_sweep_due",
@@ -61,6 +63,10 @@ def test_acks_late_only_on_the_tasks_that_are_safe_to_run_twice():
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in ours
     assert settings.CELERY_BEAT_SCHEDULE["outbox-sweep"]["schedule"] == 60.0
+    # Nightly housekeeping of sign-in data (tests/accounts/test_housekeeping.py).
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "voorzorg.accounts.tasks.sessions_clear" in tasks
+    assert "voorzorg.accounts.tasks.lockout_records_prune" in tasks
 
 
 @pytest.mark.redis
