@@ -9,6 +9,8 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 
+from tests.accounts.helpers import sign_in
+from tests.factories import TEST_PASSWORD
 from voorzorg.accounts.tasks import lockout_records_prune, sessions_clear
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +69,13 @@ def test_lockout_records_older_than_the_limit_go_newer_stay(time_machine, settin
 
 def test_lockout_records_are_kept_ninety_days_by_default(settings):
     assert settings.AXES_KEEP_DAYS == 90
+
+
+def test_an_anonymous_look_at_the_login_page_stores_no_session(client, poh_anna):
+    page = client.get("/account/inloggen/")
+    assert page.status_code == 200
+    assert 'name="login-current_step" value="auth"' in page.content.decode()
+    assert Session.objects.count() == 0
+    # The sign-in that follows still works: the password step starts the session.
+    assert sign_in(client, poh_anna.email, TEST_PASSWORD)
+    assert Session.objects.count() == 1

@@ -152,6 +152,18 @@ class LoginView(two_factor_views.LoginView):
             return redirect(second_factor_url(request.user, next_url))
         return super().dispatch(request, *args, **kwargs)
 
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        if request.session.session_key is None:
+            # A first look without a session: the wizard stored only its empty first
+            # step, which the password POST rebuilds. Without this every anonymous GET
+            # (a visitor who leaves, a bot, a link preview) stored a session row. Rendered
+            # first, because the template reads the wizard's step from that storage; an
+            # empty session is not saved.
+            response.render()
+            request.session.pop(self.storage.prefix, None)
+        return response
+
     def get_form(self, step: str | None = None, **kwargs: Any) -> Form:
         form = super().get_form(step=step, **kwargs)
         step = step or self.steps.current
