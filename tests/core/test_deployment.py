@@ -357,3 +357,11 @@ def test_beat_healthcheck_fails_on_a_stale_schedule_file(tmp_path):
 def test_beat_healthcheck_fails_without_a_schedule_file(tmp_path):
     result = beat_healthcheck(tmp_path / "celerybeat-schedule")
     assert result.returncode == 1
+
+
+def test_redis_keeps_queued_tasks_across_a_restart(compose):
+    redis = compose["services"]["redis"]
+    command = redis["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert any(volume.endswith(":/data") for volume in redis["volumes"])
+    assert redis["volumes"][0].split(":")[0] in compose["volumes"]
