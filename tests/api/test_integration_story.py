@@ -11,9 +11,9 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
+from tests.conftest import FACTORY_TODAY
 from tests.fhir.conftest import validate
 from voorzorg.audit.models import AccessLog
 
@@ -39,10 +39,10 @@ def token_from_the_page(client_for, user) -> str:
 
 @pytest.mark.django_db
 def test_a_practice_registers_a_referral_follows_it_and_fetches_the_handover(
-    client_for, region, poh_anna, expert_eva, provider
+    client_for, region, poh_anna, expert_eva, provider, factory_today
 ):
     his = integration(token_from_the_page(client_for, poh_anna))
-    today = timezone.localdate()
+    today = factory_today
 
     # List the practice's referrals: none yet.
     listed = his.get("/api/v1/referrals/")
@@ -91,7 +91,7 @@ def test_a_practice_registers_a_referral_follows_it_and_fetches_the_handover(
         f"/api/v1/referrals/{referral['id']}/handover/",
         {
             "provider": provider.pk,
-            "meeting_at": (timezone.now() + dt.timedelta(days=3)).isoformat(),
+            "meeting_at": (FACTORY_TODAY + dt.timedelta(days=3)).isoformat(),
             "summary": "Gaat beter; werk hervat voor twee dagen.",
             "open_signals_checked": True,
         },

@@ -8,10 +8,10 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.api.conftest import token_for
+from tests.conftest import FACTORY_TODAY
 from tests.factories import MembershipFactory
 from voorzorg.accounts.constants import Role
 from voorzorg.api.models import ApiToken
@@ -30,7 +30,7 @@ def bearer(secret: str) -> APIClient:
 
 
 @pytest.mark.django_db
-def test_a_user_makes_a_token_on_the_page_and_sees_it_once(client_for, poh_anna):
+def test_a_user_makes_a_token_on_the_page_and_sees_it_once(client_for, poh_anna, factory_today):
     client = client_for(poh_anna)
     membership = poh_anna.memberships.get()
     response = client.post(
@@ -44,7 +44,7 @@ def test_a_user_makes_a_token_on_the_page_and_sees_it_once(client_for, poh_anna)
     token = ApiToken.objects.get()
     # Only the hash is stored, and the secret works as a Bearer token.
     assert token.key_hash == token_hash(secret) and secret not in str(token.__dict__)
-    assert token.expires_at.date() == (timezone.now() + dt.timedelta(days=90)).date()
+    assert token.expires_at.date() == factory_today + dt.timedelta(days=90)
     assert bearer(secret).get(FHIR_PATIENTS).status_code == 200
     # The list afterwards never shows it again.
     assert secret not in client.get(TOKENS).content.decode()
@@ -108,10 +108,10 @@ def test_a_bad_token_is_a_401_not_an_anonymous_call(header, db):
 
 
 @pytest.mark.django_db
-def test_expired_and_revoked_tokens_stop_working(client_for, coordinator_cor):
+def test_expired_and_revoked_tokens_stop_working(client_for, coordinator_cor, factory_today):
     secret = token_for(coordinator_cor)
     assert bearer(secret).get(INDICATORS).status_code == 200
-    with time_machine.travel(timezone.now() + dt.timedelta(days=31)):
+    with time_machine.travel(FACTORY_TODAY + dt.timedelta(days=31)):
         assert bearer(secret).get(INDICATORS).status_code == 401
 
     token = ApiToken.objects.get()

@@ -7,9 +7,10 @@ or the functional administrator), nor a coordinator. Erasure: the administrator 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from participants.models import Participant
 
@@ -89,7 +90,7 @@ def test_avg_links_snippet_per_role(rf, personas, referral_a):
         assert (export in html, erase in html) == (shows_export, shows_erase), persona
         assert "zijn gewist op" not in html
 
-    participant.erased_at = timezone.now()
+    participant.erased_at = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
     html = render_to_string(
         "participants/_avg_links.html",
         {"participant": participant, "current_membership": membership},

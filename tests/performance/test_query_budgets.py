@@ -25,18 +25,21 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from groups.models import Contact, Enrolment, PeerGroup, Signal
 from monitoring.models import ComputationRun, IndicatorValue
 from participants.models import Participant
 from referrals.models import Referral, WaitingEpisode
+from tests.conftest import FACTORY_TODAY
 from tests.factories import ParticipantFactory, ReferralFactory
 from voorzorg.audit.models import AccessLog
 
 SMALL = 10
 LARGE = int(os.environ.get("QUERY_BUDGET_LARGE", "200"))
-TODAY = timezone.localdate()
+# The pages judge the data against today: the tests run on the day the data was made for.
+NOW = FACTORY_TODAY
+TODAY = FACTORY_TODAY.date()
+pytestmark = pytest.mark.usefixtures("factory_today")
 
 
 @dataclass
@@ -142,7 +145,7 @@ def grow_signals(world: World, n: int) -> None:
             Signal(
                 participant=p,
                 raised_by=eva,
-                raised_at=timezone.now() - dt.timedelta(hours=i),
+                raised_at=NOW - dt.timedelta(hours=i),
                 severity=("zorg", "urgent", "crisis")[i % 3],
                 description="Slaapt slecht.",
             )
@@ -241,9 +244,7 @@ def grow_access_log(world: World, n: int) -> None:
 def grow_indicator_groups(world: World, n: int) -> None:
     """More groups behind the dashboard's group menu and trend (e.g. many providers)."""
     period = f"{TODAY:%Y-%m}"
-    ComputationRun.objects.update_or_create(
-        period=period, defaults={"computed_at": timezone.now(), "rows": 0}
-    )
+    ComputationRun.objects.update_or_create(period=period, defaults={"computed_at": NOW, "rows": 0})
     start = IndicatorValue.objects.filter(breakdown="provider").count()
     IndicatorValue.objects.bulk_create(
         [
@@ -255,7 +256,7 @@ def grow_indicator_groups(world: World, n: int) -> None:
                 numerator=20,
                 denominator=40,
                 value=50,
-                computed_at=timezone.now(),
+                computed_at=NOW,
             )
             for i in range(n)
             for key in ("aanmeld_within_norm", "waiting_for_intake_over_norm")

@@ -112,6 +112,7 @@ def build_world(
     # Emergency access asked by another administrator: what admin_ada may review.
     admin_bob = UserFactory(email="bob@voorzorg.test", full_name="Bob de Beheerder")
     MembershipFactory(user=admin_bob, organisation=municipality, role=Role.ADMIN)
+    # Running now by the clock the code checks (tests that build this world freeze it).
     now = timezone.now()
     home["grant"] = BreakGlassGrant.objects.create(
         user=admin_bob,
