@@ -1,6 +1,6 @@
 """Reads about peer groups that leave the app, and the access gate for one group.
 
-Scope (DOMAIN.md): an experience expert sees the groups she facilitates, a team lead also
+Scope (docs/domain.md): an experience expert sees the groups she facilitates, a team lead also
 the groups of her region, an admin the groups of her organisation's region(s) (emergency
 access opens one person's record, never a group's roster); POH-GGZ and coordinators see
 no group (a group's roster is a list of persons).

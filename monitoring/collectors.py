@@ -259,7 +259,7 @@ def _in_beeld(peildatum: dt.date) -> Q:
 
 
 def _episode_conditions(period: Period) -> dict[str, Q]:
-    """The date conditions of DOMAIN.md as Q objects (peildatum inclusive)."""
+    """The date conditions of docs/indicators.md as Q objects (peildatum inclusive)."""
     span = (period.start, period.end)
     peildatum = period.peildatum
     not_closed = Q(closed_date__isnull=True) | Q(closed_date__gt=peildatum)
@@ -320,7 +320,7 @@ def _episode_aggregates(period: Period) -> dict[str, Any]:
     for stage in _STAGE_DATES:
         counted = when[stage]
         aggregates[f"{stage}_den"] = Count("pk", filter=counted)
-        # Within the norm when days <= norm days (DOMAIN.md).
+        # Within the norm when days <= norm days (docs/indicators.md).
         aggregates[f"{stage}_num"] = Count(
             "pk", filter=counted & LessThanOrEqual(_stage_wait(stage), norm[stage])
         )
@@ -464,7 +464,7 @@ def _episode_grouping_sets(period: Period) -> list[tuple[Breakdown, str, dict[st
         days, norm = f"d_{stage}", f"n_{stage}"
         selects += [
             f"COUNT(*) FILTER (WHERE {counted}) AS {stage}_den",
-            # Within the norm when days <= norm days (DOMAIN.md).
+            # Within the norm when days <= norm days (docs/indicators.md).
             f"COUNT(*) FILTER (WHERE {counted} AND {days} <= {norm}) AS {stage}_num",
             f"SUM({days}) FILTER (WHERE {counted}) AS {stage}_sum",
             "percentile_cont(0.5) WITHIN GROUP (ORDER BY CAST("
@@ -517,7 +517,7 @@ def _episode_grouping_sets(period: Period) -> list[tuple[Breakdown, str, dict[st
 def _collect_episodes(period: Period) -> Results:
     breakdowns = BY_KEY["aanmeld_within_norm"].breakdowns
     if _uses_percentile_cont():
-        # One pass over the episodes instead of one per breakdown (issue 8: 23 s -> ~6 s
+        # One pass over the episodes instead of one per breakdown (23 s -> ~6 s
         # for a quarter over a million episodes).
         grouped = _episode_grouping_sets(period)
     else:

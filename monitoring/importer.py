@@ -1,4 +1,4 @@
-"""Import a GGZ provider's waitlist export (DOMAIN.md, "Waitlist import format").
+"""Import a GGZ provider's waitlist export (docs/indicators.md, "Waitlist import format").
 
 Contract of ``waitlist_import``:
 
@@ -123,7 +123,7 @@ _AGB = re.compile(r"^\d{8}$")
 _CBS = re.compile(r"^GM\d{4}$")
 _BOM = b"\xef\xbb\xbf"
 # Any character below 32 except tab. One regex search per cell instead of a Python loop
-# over its characters: pass 1 and pass 2 read every cell (issue 8: a third of the time).
+# over its characters: pass 1 and pass 2 read every cell (a third of the time).
 _CONTROL_CHAR = re.compile(r"[\x00-\x08\x0a-\x1f]")
 
 _CARE_LEVELS = frozenset(CareLevel.values)
@@ -401,7 +401,7 @@ class _Lookups:
 
 
 # A waitlist holds a few thousand distinct dates in a hundred thousand rows, each read in
-# both passes: remembering them halves the date work (issue 8). Bounded, and the
+# both passes: remembering them halves the date work. Bounded, and the
 # function is pure, so a cached answer is the same answer.
 @functools.lru_cache(maxsize=16_384)
 def _parse_date(text: str) -> dt.date | None:
@@ -678,7 +678,7 @@ def _write_batch(
     for provider_id, external_ids in wanted.items():
         query |= Q(provider_id=provider_id, external_id__in=external_ids)
     # Plain tuples, not model instances: building 2,000 instances per batch to compare
-    # them was a fifth of a large import (issue 8). An instance is made only to update.
+    # them was a fifth of a large import. An instance is made only to update.
     existing = {
         (row[1], row[2]): row
         # exclude(external_id=""): the unique index is partial on exactly that condition,
@@ -730,7 +730,7 @@ def _write_batch(
         # The rows were checked against the model's rules in pass 1 (same
         # episode_date_errors, same choices); full_clean per row would add a query per row.
         # The database's check and unique constraints remain the backstop.
-        # COPY on PostgreSQL (issue 8: the INSERT compiler was half of a large import).
+        # COPY on PostgreSQL (the INSERT compiler was half of a large import).
         copy_insert(WaitingEpisode, to_create)
         if to_update:
             WaitingEpisode.objects.bulk_update(to_update, [*IMPORT_FIELDS, "updated_at"])

@@ -70,7 +70,7 @@ class ComputationRun(models.Model):
 
 
 class Norm(TimeStampedModel):
-    """The Treeknorm of a region, in calendar days. Data, not constants (DOMAIN.md).
+    """The Treeknorm of a region, in calendar days. Data, not constants (docs/domain.md).
 
     A region without a row uses the NZa defaults 28 / 70 / 98.
     """

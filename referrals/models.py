@@ -116,7 +116,7 @@ class Referral(TimeStampedModel):
             models.Index(fields=["assigned_expert", "status"], name="referral_expert_status"),
             # The POH's list: her practice's referrals, newest first, a page at a time.
             # Without it PostgreSQL sorts all of a practice's referrals for every page
-            # (issue 8: 80 ms -> under 1 ms with 21,000 referrals in one practice).
+            # (80 ms -> under 1 ms with 21,000 referrals in one practice).
             models.Index(
                 fields=["gp_practice", "-referral_date", "-id"], name="referral_practice_date"
             ),
@@ -310,7 +310,8 @@ def episode_date_errors(
     closed_date: dt.date | None,
     today: dt.date,
 ) -> dict[str, str]:
-    """The date rules of DOMAIN.md, per field, in Dutch. Shared by forms and the import.
+    """The waiting episode's date rules (docs/domain.md), per field, in Dutch. Shared by
+    forms and the import.
 
     referral <= registration <= intake <= treatment start; closed >= registration;
     a treatment start needs an intake; no date in the future.

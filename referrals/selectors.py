@@ -1,6 +1,6 @@
 """Reads of referrals and participants that leave the app, and their access gates.
 
-Scope per role (DOMAIN.md, "Who uses the app"):
+Scope per role (docs/domain.md, "Who uses the app"):
 - POH-GGZ: people and referrals of her own GP practice;
 - experience expert: referrals assigned to her; a team lead also her region's referrals;
 - coordinator: no person at all;

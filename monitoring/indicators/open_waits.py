@@ -1,4 +1,4 @@
-"""Open waits at the peildatum (wachtplekken), as DOMAIN.md defines them.
+"""Open waits at the peildatum (wachtplekken), as docs/indicators.md defines them.
 
 Pure functions. Whether an episode is open, and in which stage, is decided by
 ``voorzorg.core.treeknorm.open_wait_at``: the same function the POH pages use, so a

@@ -1,4 +1,4 @@
-"""The one registry of indicator definitions (DOMAIN.md, "Indicators").
+"""The one registry of indicator definitions (docs/indicators.md).
 
 Every figure a user sees, on the dashboard, in an export or through the API, is one of
 these keys. The engine computes exactly this list; the dashboard and exports read the

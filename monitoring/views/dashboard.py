@@ -84,7 +84,7 @@ def number(value: Decimal | int, places: int = 1) -> str:
 
 # The dashboard formats some 450 numbers per view (the trend alone is 120 cells) and
 # Django's number_format looks up the locale's separators every time: a third of the
-# page's CPU (issue 8). The result depends only on the value, the places and the
+# page's CPU. The result depends only on the value, the places and the
 # language, so it is remembered; a bounded cache of short strings.
 @functools.lru_cache(maxsize=8192)
 def _number(value: Decimal | int, places: int, language: str | None) -> str:

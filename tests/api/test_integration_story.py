@@ -1,4 +1,4 @@
-"""Issue 7's "done when", as an integration would do it with a token and docs/api.md only.
+"""The REST API end to end, as an integration would use it with a token and docs/api.md only.
 
 A practice's HIS: gets a token on the page, lists its referrals, registers one, follows its
 status while the bridging team works, and fetches the handover Bundle as valid FHIR. A

@@ -1,7 +1,7 @@
 """Security headers, the strict Content Security Policy and the templates that keep it.
 
 Voorzorg holds health data: every response says what the browser may load and run, and
-no template relies on inline code the policy would block (issue 6).
+no template relies on inline code the policy would block.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Browser journeys (issue 9): Playwright driving Debian's Chromium against a live server
+"""Browser journeys: Playwright driving Debian's Chromium against a live server
 with the demo world, axe-core on every page, screenshots under test-output/e2e/.
 
 Run with ``make e2e`` (``pytest -m e2e tests/e2e``). A plain ``pytest`` (``make test``)

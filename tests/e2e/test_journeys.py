@@ -1,4 +1,4 @@
-"""The journeys of issue 9, one test each, in Debian's Chromium against the demo world.
+"""The browser journeys, one test each, in Debian's Chromium against the demo world.
 
 Each page a journey shows is checked with axe-core and photographed (tests/e2e/journey.py).
 The keyboard-only journey lives in test_keyboard.py.

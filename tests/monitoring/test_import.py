@@ -1,4 +1,4 @@
-"""The waitlist import (issue 5): contract of DOMAIN.md, "Waitlist import format"."""
+"""The waitlist import: contract of docs/indicators.md, "Waitlist import format"."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Query budgets (issue 8): a list page costs the same number of queries at 10 rows as at
+"""Query budgets: a list page costs the same number of queries at 10 rows as at
 many. A page whose count grows with its rows (a query per row: the N+1 pattern) fails
 here long before it is slow in production, where bench/ measures it at a million rows.
 

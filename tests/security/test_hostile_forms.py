@@ -1,4 +1,4 @@
-"""Issue 6, hostile input: the POH referral form, self-registration, the contact form and
+"""Hostile input: the POH referral form, self-registration, the contact form and
 the waiting-episode form.
 
 Never a 500. Accepted: stored verbatim (or trimmed) and rendered escaped on the detail or

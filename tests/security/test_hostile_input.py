@@ -1,4 +1,4 @@
-"""Issue 6, hostile input (partial): the signal form and the indicators API.
+"""Hostile input (partial): the signal form and the indicators API.
 
 Never a 500; stored verbatim but rendered escaped; refused with a Dutch message and no
 half-written rows. Not yet covered (time): referrals:create, self_register, contact_create,

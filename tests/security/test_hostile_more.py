@@ -1,4 +1,4 @@
-"""Issue 6, hostile input (continued): the group form, the session log, Positieve
+"""Hostile input (continued): the group form, the session log, Positieve
 Gezondheid, the warm handover, break-the-glass, erasure, the waitlist upload and the FHIR
 search parameters.
 

@@ -1,4 +1,4 @@
-"""Issue 6, authorisation matrix: every URL of the project against every persona.
+"""The authorisation matrix: every URL of the project against every persona.
 
 The URL list comes from the resolver, not from this file: a URL name that is neither in
 EXPECTED nor in EXCLUDED fails the test, so no URL can be added without deciding here

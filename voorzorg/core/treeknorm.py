@@ -1,4 +1,4 @@
-"""The Treeknorm and the open-wait definition of DOMAIN.md, in one place.
+"""The Treeknorm and the open-wait definition (docs/indicators.md), in one place.
 
 Pure functions over dates; the peildatum (snapshot day) is always passed in. Pages,
 exports and the indicator engine all ask these functions, so a wait shown to a POH and
@@ -31,7 +31,7 @@ class OpenWait:
 
     @property
     def over_norm(self) -> bool:
-        # Within the norm when days <= norm days (DOMAIN.md).
+        # Within the norm when days <= norm days (docs/indicators.md).
         return self.days > self.norm_days
 
     @property

@@ -23,7 +23,7 @@ from voorzorg.accounts.models import Membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 
-# Roles that work with persons. Coordinators see aggregates only (DOMAIN.md).
+# Roles that work with persons. Coordinators see aggregates only (docs/domain.md).
 PEOPLE_ROLES = frozenset({Role.POH, Role.EXPERT, Role.ADMIN})
 
 

@@ -57,7 +57,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
-    # Two-factor sign-in (TOTP and backup codes) and brute-force lockout (issue 6).
+    # Two-factor sign-in (TOTP and backup codes) and brute-force lockout.
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -475,7 +475,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Security headers and Content Security Policy -------------------------------------
 # Voorzorg holds health data, so a single injected script would be a data breach. The CSP
-# is strict in every environment (issue 6), so a violation shows up in development first:
+# is strict in every environment, so a violation shows up in development first:
 # only our own files may run or style a page; no 'unsafe-inline', no 'unsafe-eval', no
 # nonces. That holds because templates carry no inline <script>, <style>, style="" or on*=
 # handlers (tests/core/test_security_headers.py scans them), chart data travels as
@@ -515,7 +515,7 @@ PERMISSIONS_POLICY = (
 )
 
 # --- Domain settings ------------------------------------------------------------------
-# Small-cell suppression threshold for aggregated figures (DOMAIN.md).
+# Small-cell suppression threshold for aggregated figures (docs/indicators.md).
 MIN_CELL = env.int("MIN_CELL", default=10)
 # The dashboard's aim for shares within the Treeknorm (a regional target, not in the
 # Treeknorm itself): at or above it a tile reads "good", below it "attention".

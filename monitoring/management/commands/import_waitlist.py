@@ -14,7 +14,7 @@ from voorzorg.core.exceptions import ApplicationError
 
 class Command(BaseCommand):
     help = (
-        "Import a GGZ provider's waitlist CSV (format: docs/DOMAIN.md). All or nothing: "
+        "Import a GGZ provider's waitlist CSV (format: docs/indicators.md). All or nothing: "
         "any invalid row imports nothing and every invalid row is reported. Safe to run "
         "twice. Exits non-zero when the file is not imported."
     )
