@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from voorzorg.accounts import views as account_views
+from voorzorg.core import statements
 from voorzorg.core import views as core_views
 
 admin.site.site_header = "Voorzorg — technisch beheer"
@@ -23,6 +24,9 @@ urlpatterns = [
     path("", include("voorzorg.api.urls")),
     path("api/", include("voorzorg.api.rest_urls")),
     path("fhir/", include("voorzorg.fhir.urls")),
+    # Public statements, linked from every footer and the self-registration consent.
+    path("privacy/", statements.privacy_statement, name="privacy_statement"),
+    path("toegankelijkheid/", statements.accessibility_statement, name="accessibility_statement"),
     path("taal/", set_language, name="set_language"),
     path("health/", core_views.health, name="health"),
     path("django-admin/", admin.site.urls),

@@ -393,6 +393,15 @@ EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Voorzorg <noreply@voorzorg.local>")
 
+# --- Public statements (/privacy/, /toegankelijkheid/) ------------------------------------
+# Who is responsible for the personal data and whom people can write to: the organisation
+# that runs Voorzorg in the region. Without them the pages name no organisation and say to
+# ask the expert or the practice (voorzorg/core/statements.py).
+PRIVACY_CONTROLLER_NAME = env.str("PRIVACY_CONTROLLER_NAME", default="")
+PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="")
+PRIVACY_OFFICER_EMAIL = env.str("PRIVACY_OFFICER_EMAIL", default="")
+ACCESSIBILITY_CONTACT_EMAIL = env.str("ACCESSIBILITY_CONTACT_EMAIL", default="")
+
 # --- Internationalisation -------------------------------------------------------------
 # Source strings are Dutch, so the default UI is Dutch even without compiled
 # catalogues; English comes from locale/en.
