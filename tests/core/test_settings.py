@@ -44,6 +44,35 @@ def test_production_refuses_to_start_without_required_settings(missing):
     assert missing in result.stderr
 
 
+def test_production_without_secret_key_writes_no_key_file():
+    """The development fallback must not run: it would leave a key file in the image."""
+    # Any read or write of the key file counts, whether or not it exists in this checkout.
+    spy = (
+        "import pathlib; touched = []; "
+        "pathlib.Path.read_text = lambda self, *a, **k: touched.append(self.name) or ''; "
+        "pathlib.Path.write_text = lambda self, *a, **k: touched.append(self.name)\n"
+        "try:\n    import voorzorg.settings.production\n"
+        "finally:\n    print('touched', touched)"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", spy],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "SECRET_KEY"},
+            "DJANGO_SETTINGS_MODULE": "voorzorg.settings.production",
+            "ALLOWED_HOSTS": "voorzorg.example.nl",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    assert "touched [" in result.stdout
+    assert ".secret_key.dev" not in result.stdout
+
+
 def test_production_is_tight_and_seed_demo_refuses_it():
     env = {
         "DJANGO_SETTINGS_MODULE": "voorzorg.settings.production",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -41,7 +42,10 @@ def _development_secret_key() -> str:
 
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="") or _development_secret_key()
+# Production settings require SECRET_KEY and must not leave a generated key file behind
+# (in an image or a deployment directory) when it is missing: no fallback for them.
+_PRODUCTION = os.environ.get("DJANGO_SETTINGS_MODULE", "").endswith(".production")
+SECRET_KEY = env.str("SECRET_KEY", default="") or ("" if _PRODUCTION else _development_secret_key())
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
