@@ -202,6 +202,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _redis_cache_url,
+            # A Redis that hangs fails a cache call (and the /health/ready/ probe) in two
+            # seconds, instead of holding a worker for as long as the socket lives.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
     # Django's own RedisCache has the atomic add/incr that django-ratelimit needs, but
@@ -296,7 +299,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "voorzorg.accounts.tasks.lockout_records_prune",
         "schedule": crontab(hour=4, minute=25),
     },
+    # Every minute: beat's heartbeat, the time stored in the cache; /health/ready/ reports
+    # "beat": "stale" when it is older than BEAT_HEALTH_MAX_MINUTES. A heartbeat that
+    # waited longer than a minute in the queue is dropped: only the newest one matters.
+    "beat-heartbeat": {
+        "task": "voorzorg.core.tasks.beat_heartbeat",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
+# Beat (or every worker) counts as stopped when its heartbeat is older than this; the
+# same variable sets beat's container health check (docker/beat-healthcheck.sh).
+BEAT_HEALTH_MAX_MINUTES = env.int("BEAT_HEALTH_MAX_MINUTES", default=15)
 
 # --- Client address behind proxies ---------------------------------------------------
 # One policy (voorzorg.core.net.client_address) for the audit log, the sign-in lockout,
