@@ -407,6 +407,13 @@ EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Voorzorg <noreply@voorzorg.local>")
 
+# --- The site's own address -------------------------------------------------------------
+# Public address of the site, e.g. https://voorzorg.example.nl (no trailing slash), for
+# links made without a request: e-mail sent by a Celery task, bootstrap_admin's links
+# (voorzorg.core.links.absolute_url). Unset: such links are paths only, and
+# `check --deploy` warns (core.W001).
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+
 # --- Internationalisation -------------------------------------------------------------
 # Source strings are Dutch, so the default UI is Dutch even without compiled
 # catalogues; English comes from locale/en.
