@@ -143,6 +143,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     # Public and sign-in pages
     "home":                           _row(302,  302,  302,  302,  302,  302),
     "health":                         _row(200,  200,  200,  200,  200,  200),
+    "health_live":                    _row(200,  200,  200,  200,  200,  200),
+    "health_ready":                   _row(200,  200,  200,  200,  200,  200),
     "set_language":                   _row(302,  302,  302,  302,  302,  302),
     "accounts:login":                 _row(200,  302,  302,  302,  302,  302),
     "accounts:verify":                _row(302,  302,  302,  302,  302,  302),

@@ -27,7 +27,6 @@ def database_status() -> str:
     return "ok"
 
 
-@never_cache
 def health(request: HttpRequest) -> JsonResponse:
     """Health of the database and the broker, for load balancers and docker-compose.
 
