@@ -4,13 +4,6 @@
 # --always) --build-arg SOURCE_URL=<repository URL> .
 FROM python:3.11-slim
 
-ARG VERSION=dev
-ARG SOURCE_URL=""
-LABEL org.opencontainers.image.title="voorzorg" \
-      org.opencontainers.image.description="Voorzorg: bridging care on mental-health waiting lists" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.source="${SOURCE_URL}"
-
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 
@@ -24,6 +17,18 @@ RUN SECRET_KEY=build-only ALLOWED_HOSTS=localhost DATABASE_URL=sqlite:////tmp/bu
     python manage.py collectstatic --noinput
 
 RUN useradd --system --uid 1000 voorzorg && chown -R voorzorg /app
+
+# The version, last: a new one must not rebuild the layers above. One build argument
+# labels the image and tells the application (VOORZORG_VERSION: the page footer,
+# /health/, the logs); without it the application reports pyproject.toml's version.
+ARG VERSION=""
+ARG SOURCE_URL=""
+LABEL org.opencontainers.image.title="voorzorg" \
+      org.opencontainers.image.description="Voorzorg: bridging care on mental-health waiting lists" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.source="${SOURCE_URL}"
+ENV VOORZORG_VERSION="${VERSION}"
+
 USER voorzorg
 EXPOSE 8000
 # Exec form and `exec` inside the script: gunicorn is PID 1 and receives SIGTERM.

@@ -6,7 +6,7 @@ PORT ?= 8000
 # Development settings for run/worker/beat; tests pick voorzorg.settings.test themselves.
 DEV_ENV := DJANGO_SETTINGS_MODULE=voorzorg.settings.base DEBUG=$${DEBUG:-1}
 
-.PHONY: install run test e2e lint format worker beat migrate seed messages schema clean bench
+.PHONY: install run test e2e lint format worker beat migrate seed messages schema clean bench lock
 
 $(VENV)/.installed: requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Voorzorg needs Python 3.11, found " + sys.version' 
@@ -71,5 +71,20 @@ messages: install
 bench: install
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/voorzorg_bench} $(BIN)/python bench/run.py
 
+# Regenerate the hashed lock files from pyproject.toml, with uv in a throwaway venv
+# (.lockenv, removed again). Versions already pinned stay unless pyproject.toml rules them
+# out, so after adding a dependency only it and what it needs change; `make lock
+# LOCK_FLAGS=--upgrade` moves everything to the newest allowed. Review the diff.
+UV_VERSION ?= 0.13.9
+LOCK_FLAGS ?=
+LOCK_COMPILE = .lockenv/bin/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header --quiet $(LOCK_FLAGS)
+lock:
+	rm -rf .lockenv
+	$(PYTHON) -m venv .lockenv
+	.lockenv/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(LOCK_COMPILE) -o requirements.txt
+	$(LOCK_COMPILE) --extra dev -o requirements-dev.txt
+	rm -rf .lockenv
+
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) .lockenv db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -28,6 +28,10 @@ urlpatterns = [
     path("privacy/", statements.privacy_statement, name="privacy_statement"),
     path("toegankelijkheid/", statements.accessibility_statement, name="accessibility_statement"),
     path("taal/", set_language, name="set_language"),
+    # Probes (voorzorg/core/health.py): /health/ (database and broker, kept as it was),
+    # liveness and readiness. Any Host, plain http: see HealthProbeAnyHostMiddleware.
     path("health/", core_views.health, name="health"),
+    path("health/live/", core_views.health_live, name="health_live"),
+    path("health/ready/", core_views.health_ready, name="health_ready"),
     path("django-admin/", admin.site.urls),
 ]

@@ -32,6 +32,7 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
+from voorzorg.core.links import absolute_url
 from voorzorg.core.outbox import outbox_record
 
 from ..constants import SignalSeverity
@@ -353,7 +354,8 @@ def signal_notification_message(signal: Signal) -> tuple[str, str]:
     with translation.override(settings.LANGUAGE_CODE):
         severity = SignalSeverity(signal.severity).label
         number = signal.participant.public_id
-        path = reverse("groups:signal_detail", args=[signal.pk])
+        # Sent from a task, without a request: the site's address comes from SITE_URL.
+        path = absolute_url(reverse("groups:signal_detail", args=[signal.pk]))
         subject = _("Zorgsignaal voor deelnemer %(number)s") % {"number": number}
         body = "\n\n".join(
             [

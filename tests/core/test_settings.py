@@ -102,19 +102,17 @@ def test_development_defaults_are_dutch_amsterdam_and_sqlite():
     assert result.stdout.split() == ["nl", "Europe/Amsterdam", "True", "django.db.backends.sqlite3"]
 
 
-def test_production_passes_check_deploy_with_only_the_required_variables(tmp_path):
-    # The deployment contract: SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL are enough for a
-    # clean `check --deploy` (no REDIS_URL; see the comment in production.py). A clean
-    # environment, so nothing from the test run or the shell leaks in.
+def check_deploy(tmp_path, fail_level: str = "WARNING", **extra: str):
     env = {
         "PATH": os.environ.get("PATH", ""),
         "DJANGO_SETTINGS_MODULE": "voorzorg.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "voorzorg.example.nl",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        **extra,
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", fail_level],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -122,8 +120,24 @@ def test_production_passes_check_deploy_with_only_the_required_variables(tmp_pat
         timeout=120,
         check=False,
     )
+
+
+def test_production_passes_check_deploy_with_only_the_required_variables(tmp_path):
+    # The deployment contract: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and SITE_URL are
+    # enough for a clean `check --deploy` (no REDIS_URL; see the comment in production.py).
+    # A clean environment, so nothing from the test run or the shell leaks in.
+    result = check_deploy(tmp_path, SITE_URL="https://voorzorg.example.nl")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_warns_without_site_url_but_does_not_fail_on_it(tmp_path):
+    # Mail sent by a task has no request to take the site's address from.
+    result = check_deploy(tmp_path, fail_level="ERROR")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "core.W001" in result.stderr + result.stdout
+    result = check_deploy(tmp_path, fail_level="ERROR", SITE_URL="http://voorzorg.example.nl/")
+    assert "core.W002" in result.stderr + result.stdout
 
 
 REDIS_PROBE = (

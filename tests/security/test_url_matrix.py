@@ -145,6 +145,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "health":                         _row(200,  200,  200,  200,  200,  200),
     "privacy_statement":              _row(200,  200,  200,  200,  200,  200),
     "accessibility_statement":        _row(200,  200,  200,  200,  200,  200),
+    "health_live":                    _row(200,  200,  200,  200,  200,  200),
+    "health_ready":                   _row(200,  200,  200,  200,  200,  200),
     "set_language":                   _row(302,  302,  302,  302,  302,  302),
     "accounts:login":                 _row(200,  302,  302,  302,  302,  302),
     "accounts:verify":                _row(302,  302,  302,  302,  302,  302),

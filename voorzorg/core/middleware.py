@@ -79,24 +79,25 @@ class NoStoreForSignedInMiddleware:
 
 
 class HealthProbeAnyHostMiddleware:
-    """Let load-balancer and container probes reach ``/health/`` with any Host header.
+    """Let load-balancer and container probes reach the health paths with any Host header.
 
-    Probes call the container by its address (``http://10.0.3.7:8000/health/``), which is
-    not in ALLOWED_HOSTS, so CommonMiddleware refused them with 400 unless they faked a
-    Host header. For that one path the Host is taken as sent: the health view builds no
-    URL and no redirect from it, and answers the same to everyone (no person data). Every
-    other path keeps the host check. Placed before CommonMiddleware, which checks the host;
-    the response still passes all the header middleware. The HTTPS redirect skips the path
-    through SECURE_REDIRECT_EXEMPT.
+    Probes call the container by its address (``http://10.0.3.7:8000/health/ready/``),
+    which is not in ALLOWED_HOSTS, so CommonMiddleware refused them with 400 unless they
+    faked a Host header. For the three probe paths (``/health/``, ``/health/live/``,
+    ``/health/ready/``) the Host is taken as sent: the health views build no URL and no
+    redirect from it, and answer the same to everyone (no person data). Every other path
+    keeps the host check. Placed before CommonMiddleware, which checks the host; the
+    response still passes all the header middleware. The HTTPS redirect skips the same
+    paths through SECURE_REDIRECT_EXEMPT (production settings).
     """
 
-    path = "/health/"
+    paths = frozenset({"/health/", "/health/live/", "/health/ready/"})
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info == self.path:
+        if request.path_info in self.paths:
             host = request._get_raw_host()  # the Host header, not checked against ALLOWED_HOSTS
             request.get_host = lambda: host  # type: ignore[method-assign]
         return self.get_response(request)

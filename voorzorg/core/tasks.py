@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .health import beat_heartbeat_record
 from .outbox import outbox_run, outbox_sweep
 
 
@@ -24,3 +25,13 @@ def outbox_sweep_due() -> int:
     """Enqueue the outbox messages still due (beat, every minute). Safe to run twice."""
     # idempotency: enqueueing a message twice runs it once (see outbox_deliver).
     return outbox_sweep()
+
+
+@shared_task(ignore_result=True)
+def beat_heartbeat() -> None:
+    """Store the time in the cache (beat, every minute), for /health/ready/'s "beat".
+
+    Runs on a worker, so a fresh heartbeat shows that beat schedules and a worker runs.
+    Harmless to run twice or to lose: the next one comes a minute later.
+    """
+    beat_heartbeat_record()

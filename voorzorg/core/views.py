@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from celery import current_app
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.functional import Promise
+from django.views.decorators.cache import never_cache
+
+from .health import broker_status, readiness
+from .version import app_version
 
 
 def render_not_yet_built(
@@ -24,29 +27,13 @@ def database_status() -> str:
     return "ok"
 
 
-def broker_status(timeout: float = 1.0) -> str:
-    """``"ok"`` when the Celery broker accepts a connection within ``timeout`` seconds,
-    ``"down"`` when not, ``"eager"`` without a broker (tasks run in-process)."""
-    if current_app.conf.task_always_eager:
-        return "eager"
-    try:
-        # A fresh connection, not the publishing pool: a pooled one may be stale, and a
-        # probe must not hold one of the pool's connections. One try, short timeouts
-        # (with Redis, kombu pings the server while connecting).
-        short = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
-        with current_app.connection_for_write(transport_options=short) as conn:
-            conn.ensure_connection(max_retries=0, timeout=timeout)
-    except Exception:
-        return "down"
-    return "ok"
-
-
 def health(request: HttpRequest) -> JsonResponse:
     """Health of the database and the broker, for load balancers and docker-compose.
 
     ``ok`` (200): both answer. ``degraded`` (200): the broker is down, but the site works
     (pages save; background work waits in the outbox and runs when the broker is back).
     ``down`` (503): the database is down. No person data; about a second at most.
+    Kept as it was for the probes that call it; ``health_ready`` checks more.
     """
     database = database_status()
     broker = broker_status()
@@ -56,4 +43,27 @@ def health(request: HttpRequest) -> JsonResponse:
         status, code = "degraded", 200
     else:
         status, code = "ok", 200
-    return JsonResponse({"status": status, "database": database, "broker": broker}, status=code)
+    return JsonResponse(
+        {"status": status, "database": database, "broker": broker, "version": app_version()},
+        status=code,
+    )
+
+
+@never_cache
+def health_live(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers requests. Touches no database, cache or broker.
+
+    A failing liveness probe makes the orchestrator restart the process, so it must not
+    fail because a service elsewhere is down: restarting would not bring that back.
+    """
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def health_ready(request: HttpRequest) -> JsonResponse:
+    """Readiness: this process can serve requests now (voorzorg.core.health.readiness).
+
+    200 with ``ok`` or ``degraded``, 503 with ``down``; one key per check.
+    """
+    code, body = readiness()
+    return JsonResponse(body, status=code)

@@ -206,6 +206,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _redis_cache_url,
+            # A Redis that hangs fails a cache call (and the /health/ready/ probe) in two
+            # seconds, instead of holding a worker for as long as the socket lives.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
     # Django's own RedisCache has the atomic add/incr that django-ratelimit needs, but
@@ -300,7 +303,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "voorzorg.accounts.tasks.lockout_records_prune",
         "schedule": crontab(hour=4, minute=25),
     },
+    # Every minute: beat's heartbeat, the time stored in the cache; /health/ready/ reports
+    # "beat": "stale" when it is older than BEAT_HEALTH_MAX_MINUTES. A heartbeat that
+    # waited longer than a minute in the queue is dropped: only the newest one matters.
+    "beat-heartbeat": {
+        "task": "voorzorg.core.tasks.beat_heartbeat",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
+# Beat (or every worker) counts as stopped when its heartbeat is older than this; the
+# same variable sets beat's container health check (docker/beat-healthcheck.sh).
+BEAT_HEALTH_MAX_MINUTES = env.int("BEAT_HEALTH_MAX_MINUTES", default=15)
 
 # --- Client address behind proxies ---------------------------------------------------
 # One policy (voorzorg.core.net.client_address) for the audit log, the sign-in lockout,
@@ -405,6 +419,13 @@ PRIVACY_CONTROLLER_NAME = env.str("PRIVACY_CONTROLLER_NAME", default="")
 PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="")
 PRIVACY_OFFICER_EMAIL = env.str("PRIVACY_OFFICER_EMAIL", default="")
 ACCESSIBILITY_CONTACT_EMAIL = env.str("ACCESSIBILITY_CONTACT_EMAIL", default="")
+
+# --- The site's own address -------------------------------------------------------------
+# Public address of the site, e.g. https://voorzorg.example.nl (no trailing slash), for
+# links made without a request: e-mail sent by a Celery task, bootstrap_admin's links
+# (voorzorg.core.links.absolute_url). Unset: such links are paths only, and
+# `check --deploy` warns (core.W001).
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
 
 # --- Internationalisation -------------------------------------------------------------
 # Source strings are Dutch, so the default UI is Dutch even without compiled

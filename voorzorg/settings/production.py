@@ -19,10 +19,10 @@ STORAGES = {
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-# Load balancers and container probes call /health/ over plain http inside the network;
-# it holds no person data and sets no cookie. Its Host is not checked either
-# (voorzorg.core.middleware.HealthProbeAnyHostMiddleware).
-SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+# Load balancers and container probes call /health/, /health/live/ and /health/ready/
+# over plain http inside the network; they hold no person data and set no cookie. Their
+# Host is not checked either (voorzorg.core.middleware.HealthProbeAnyHostMiddleware).
+SECURE_REDIRECT_EXEMPT = [r"^health/((live|ready)/)?$"]
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
