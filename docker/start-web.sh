@@ -12,6 +12,8 @@ set -eu
 # FORWARDED_ALLOW_IPS: the proxies whose X-Forwarded-Proto gunicorn believes; `*` when
 # only the TLS proxy can reach the port. It does not touch the client address: gunicorn
 # passes REMOTE_ADDR (the peer) and X-Forwarded-For on to the application unchanged.
+# --logger-class: gunicorn's own and access lines in the app's log shape (JSON, request
+# id, no client address or query string: voorzorg/core/gunicorn_logging.py).
 exec gunicorn voorzorg.wsgi:application \
     --bind "0.0.0.0:${PORT:-8000}" \
     --workers "${GUNICORN_WORKERS:-3}" \
@@ -20,4 +22,5 @@ exec gunicorn voorzorg.wsgi:application \
     --max-requests "${GUNICORN_MAX_REQUESTS:-1000}" \
     --max-requests-jitter "${GUNICORN_MAX_REQUESTS_JITTER:-100}" \
     --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-*}" \
-    --access-logfile -
+    --access-logfile - \
+    --logger-class voorzorg.core.gunicorn_logging.Logger

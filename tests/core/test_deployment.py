@@ -234,6 +234,8 @@ def test_start_web_passes_every_setting_and_execs(tmp_path):
         "10.0.0.2,10.0.0.3",
         "--access-logfile",
         "-",
+        "--logger-class",
+        "voorzorg.core.gunicorn_logging.Logger",
     ]
 
 
@@ -258,6 +260,8 @@ def test_start_web_defaults(tmp_path):
         "*",
         "--access-logfile",
         "-",
+        "--logger-class",
+        "voorzorg.core.gunicorn_logging.Logger",
     ]
 
 
@@ -288,6 +292,10 @@ def test_start_web_arguments_mean_to_gunicorn_what_they_say(tmp_path):
     assert cfg.max_requests_jitter == 100
     assert cfg.forwarded_allow_ips == ["10.0.0.2"]
     assert cfg.accesslog == "-"
+    # gunicorn's lines in the app's log shape (tests/core/test_logging.py).
+    from voorzorg.core.gunicorn_logging import Logger
+
+    assert cfg.logger_class is Logger
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,11 @@ from urllib.parse import urlsplit, urlunsplit
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
+
+from voorzorg.core.logging import build_logging, parse_admins
+from voorzorg.core.sentry import init_sentry
+from voorzorg.core.version import app_version
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -61,6 +66,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    # Request ids (X-Request-ID) in every log line and in the Celery tasks a request starts.
+    "django_guid",
     # Two-factor sign-in (TOTP and backup codes) and brute-force lockout.
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -89,6 +96,11 @@ MIDDLEWARE = [
     # redirect, the session-timeout sign-out, a lockout), which never reached it when it
     # sat near the end of this list.
     "csp.middleware.CSPMiddleware",
+    # Next, so every later middleware's log lines (and a lockout's or a redirect's answer)
+    # carry the request id. An incoming X-Request-ID that is not a plain UUID is dropped
+    # first, and django-guid makes a new one (voorzorg.core.logging).
+    "voorzorg.core.logging.RequestIdHeaderMiddleware",
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "voorzorg.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -99,6 +111,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Right after authentication: log lines from here on carry the user's id.
+    "voorzorg.core.logging.LogContextMiddleware",
     # Cache-Control: no-store, private on every response to a signed-in user (session or
     # API token): person data must not stay in the cache of a shared practice computer.
     "voorzorg.core.middleware.NoStoreForSignedInMiddleware",
@@ -566,9 +580,48 @@ BREAK_GLASS_MINUTES = env.int("BREAK_GLASS_MINUTES", default=60)
 # (FG); the NEN 7513 access log keeps its own, longer term and is not touched.
 PARTICIPANT_RETENTION_DAYS = env.int("PARTICIPANT_RETENTION_DAYS", default=730)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+# --- Logs and error reports (voorzorg/core/logging.py, voorzorg/core/sentry.py) --------
+# One shape for web, gunicorn, worker and beat: JSON lines in production, one line here
+# (LOG_FORMAT), each with time (UTC), level, logger, message, request_id, user_id and,
+# in a task, task_id and task_name. No person data in messages (docs/security.md).
+LOG_FORMAT = env.str("LOG_FORMAT", default="") or "text"
+LOG_LEVEL = env.str("LOG_LEVEL", default="") or "INFO"
+LOGGING = build_logging(log_format=LOG_FORMAT, level=LOG_LEVEL)
+# Celery's worker and beat log through LOGGING too (voorzorg/celery.py connects
+# setup_logging); this only says so should that receiver ever go.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# django-axes logs its version at every start and four lines per sign-in otherwise;
+# its lockout warnings stay.
+AXES_VERBOSE = False
+
+# django-guid: the request id comes from an incoming X-Request-ID when that is a UUID
+# (a proxy's or a client's id, so its logs and ours meet), else a new one; it is sent
+# back in the response's X-Request-ID and travels with the Celery tasks the request
+# starts (their correlation id; a task started by beat gets its own).
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "UUID_FORMAT": "hex",
+    "RETURN_HEADER": True,
+    # No cross-origin callers: no Access-Control-Expose-Headers on every response.
+    "EXPOSE_HEADER": False,
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=False, log_parent=False)],
 }
+
+# Who gets a mail on a server error (production, mail_admins), e.g.
+# "Beheer <beheer@voorzorg.nl>, ontwikkel@voorzorg.nl"; empty: nobody. The mail holds the
+# traceback and the log line, never the request's data (voorzorg/core/errormail.py).
+ADMINS = parse_admins(env.str("ADMINS", default=""))
+SERVER_EMAIL = env.str("SERVER_EMAIL", default="") or DEFAULT_FROM_EMAIL
+EMAIL_SUBJECT_PREFIX = "[Voorzorg] "
+
+# Sentry error tracking, only with SENTRY_DSN; no person data leaves (see sentry.py).
+SENTRY_TRACES_SAMPLE_RATE = float(env.str("SENTRY_TRACES_SAMPLE_RATE", default="") or 0)
+if not 0.0 <= SENTRY_TRACES_SAMPLE_RATE <= 1.0:
+    raise ValueError("SENTRY_TRACES_SAMPLE_RATE must be between 0 and 1.")
+SENTRY_ENABLED = init_sentry(
+    dsn=env.str("SENTRY_DSN", default=""),
+    environment=env.str("SENTRY_ENVIRONMENT", default=""),
+    release=app_version(),
+    traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+)

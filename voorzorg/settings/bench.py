@@ -20,7 +20,7 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-never-used-for-real-d
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 from .production import *  # noqa: E402, F403
-from .production import env  # noqa: E402
+from .production import LOG_FORMAT, build_logging, env  # noqa: E402
 
 DATABASES = {"default": env.db_url_config(BENCH_DATABASE_URL)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -40,12 +40,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 # The load itself is the point; keep the log to warnings.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-}
+LOGGING = build_logging(log_format=LOG_FORMAT, level="WARNING")
 # No mail server on a bench machine: the demo seed's signal e-mail stays in memory.
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Nothing collected: WhiteNoise serves from the finders (above), no STATIC_ROOT needed.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, CONTENT_SECURITY_POLICY, env
+from .base import ADMINS, BASE_DIR, CONTENT_SECURITY_POLICY, LOG_LEVEL, build_logging, env
 
 DEBUG = False
 # Required: no generated key in production. Raises ImproperlyConfigured when unset.
@@ -60,3 +60,8 @@ if not env.str("EMAIL_URL", default=""):
 
 # Demo accounts never skip the second factor here, whatever the environment says.
 DEMO_SKIP_2FA = False
+
+# JSON lines for the log collector (voorzorg/core/logging.py); LOG_FORMAT=text reads
+# better on a console. With ADMINS set, a server error (5xx) also mails its traceback.
+LOG_FORMAT = env.str("LOG_FORMAT", default="") or "json"
+LOGGING = build_logging(log_format=LOG_FORMAT, level=LOG_LEVEL, mail_admins=bool(ADMINS))
