@@ -656,3 +656,22 @@ def test_development_writes_text_unless_log_format_says_json():
     result = run_django(LOGGING_PROBE, **{**base, "LOG_FORMAT": "yaml"})
     assert result.returncode != 0
     assert "LOG_FORMAT" in result.stderr
+
+
+def test_failing_health_checks_log_no_traceback_at_every_probe(client, settings, caplog):
+    """The probe's answer names the failing check; the log is not flooded every few seconds."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    }
+    with caplog.at_level(logging.DEBUG):
+        response = client.get("/health/ready/")
+    assert response.status_code == 503
+    assert response.json()["cache"] == "down"
+    failures = [r for r in caplog.records if r.name.startswith("health_check")]
+    assert failures
+    for record in failures:
+        assert record.exc_info is None
+        assert re.search(r"\(\w+: .+\)$", record.getMessage())

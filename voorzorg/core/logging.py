@@ -297,6 +297,21 @@ class TextFormatter(logging.Formatter):
         return scrub_exception_text(super().formatException(ei))
 
 
+class ProbeFailureFilter(logging.Filter):
+    """A failing health check in one line: the error's type and text instead of its
+    traceback, which would repeat at every probe. No check reads person data."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            detail = f"{type(error).__name__}: {error}"[:200]
+            record.msg = f"{record.getMessage()} ({detail})"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 # --- Settings -------------------------------------------------------------------------
 
 LOG_FORMATS = ("json", "text")
@@ -351,6 +366,7 @@ def build_logging(*, log_format: str, level: str, mail_admins: bool = False) -> 
         "filters": {
             "context": {"()": "voorzorg.core.logging.ContextFilter"},
             "client_errors": {"()": "voorzorg.core.logging.ClientErrorFilter"},
+            "probe_failures": {"()": "voorzorg.core.logging.ProbeFailureFilter"},
             "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
         },
         "formatters": {
@@ -373,5 +389,8 @@ def build_logging(*, log_format: str, level: str, mail_admins: bool = False) -> 
             # Four INFO lines per sign-in; failures and lockouts are warnings and stay
             # (their client string masks e-mail and address: AXES_SENSITIVE_PARAMETERS).
             "axes": {"level": "WARNING"},
+            # django-health-check logs every failing check with a traceback, at each probe
+            # (every few seconds): one line each, naming the error, is enough.
+            "health_check": {"filters": ["probe_failures"]},
         },
     }
