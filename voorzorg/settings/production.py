@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, CONTENT_SECURITY_POLICY, env
 
@@ -60,3 +62,21 @@ if not env.str("EMAIL_URL", default=""):
 
 # Demo accounts never skip the second factor here, whatever the environment says.
 DEMO_SKIP_2FA = False
+
+# Single sign-on: tokens and the user's claims travel to and from the provider over https.
+if OIDC_ENABLED:  # noqa: F405
+    _oidc_plain = [
+        name
+        for name in (
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+            "OIDC_OP_LOGOUT_ENDPOINT",
+        )
+        if globals()[name] and not globals()[name].startswith("https://")
+    ]
+    if _oidc_plain:
+        raise ImproperlyConfigured(
+            ", ".join(_oidc_plain) + " must start with https:// in production."
+        )
