@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -35,3 +36,8 @@ urlpatterns = [
     path("health/ready/", core_views.health_ready, name="health_ready"),
     path("django-admin/", admin.site.urls),
 ]
+
+# Single sign-on through the region's OpenID Connect provider, only when it is configured
+# (OIDC_ENABLED): /oidc/authenticate/ and /oidc/callback/ (voorzorg.accounts.sso).
+if settings.OIDC_ENABLED:
+    urlpatterns.append(path("oidc/", include("voorzorg.accounts.sso_urls")))

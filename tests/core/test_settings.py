@@ -188,3 +188,85 @@ def test_cache_and_results_can_be_pointed_elsewhere():
         "redis://cache:6379/0",
         "redis://results:6379/7",
     ], result.stderr
+
+
+# --- Single sign-on (OIDC_*) ------------------------------------------------------------
+
+OIDC_ENV = {
+    "OIDC_ENABLED": "1",
+    "OIDC_RP_CLIENT_ID": "voorzorg",
+    "OIDC_RP_CLIENT_SECRET": "s3cret-from-the-region",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://login.regio.example/oidc/authorize",
+    "OIDC_OP_TOKEN_ENDPOINT": "https://login.regio.example/oidc/token",
+    "OIDC_OP_USER_ENDPOINT": "https://login.regio.example/oidc/userinfo",
+    "OIDC_OP_JWKS_ENDPOINT": "https://login.regio.example/oidc/jwks",
+    "OIDC_OP_LOGOUT_ENDPOINT": "https://login.regio.example/oidc/logout",
+}
+OIDC_PROBE = (
+    "from django.conf import settings as s; "
+    "print(s.AUTHENTICATION_BACKENDS); "
+    "print(s.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action']); "
+    "print(s.OIDC_STORE_ID_TOKEN, s.OIDC_CREATE_USER, s.OIDC_TRUSTS_IDP_MFA)"
+)
+
+
+def test_sso_is_off_by_default():
+    result = run_django(OIDC_PROBE, DJANGO_SETTINGS_MODULE="voorzorg.settings.base")
+    backends, form_action, flags = result.stdout.splitlines()
+    assert "SSOBackend" not in backends
+    assert form_action == "[\"'self'\"]"
+    assert flags == "False False True"
+
+
+def test_sso_when_enabled_comes_after_the_lockout_and_may_send_sign_out_to_the_provider():
+    result = run_django(OIDC_PROBE, DJANGO_SETTINGS_MODULE="voorzorg.settings.base", **OIDC_ENV)
+    backends, form_action, flags = result.stdout.splitlines()
+    assert backends == (
+        "['axes.backends.AxesStandaloneBackend', 'django.contrib.auth.backends.ModelBackend', "
+        "'voorzorg.accounts.sso.SSOBackend']"
+    )
+    assert form_action == "[\"'self'\", 'https://login.regio.example']"
+    assert flags == "True False True"
+
+
+def test_sso_refuses_to_start_half_configured():
+    env = {**OIDC_ENV, "OIDC_OP_JWKS_ENDPOINT": "", "OIDC_RP_CLIENT_SECRET": ""}
+    result = run_django("print('started')", DJANGO_SETTINGS_MODULE="voorzorg.settings.base", **env)
+    assert result.returncode != 0
+    assert "OIDC_ENABLED needs OIDC_RP_CLIENT_SECRET, OIDC_OP_JWKS_ENDPOINT" in result.stderr
+
+
+def test_production_sso_needs_https_endpoints(tmp_path):
+    env = {
+        "DJANGO_SETTINGS_MODULE": "voorzorg.settings.production",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "voorzorg.example.nl",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'sso.sqlite3'}",
+        **OIDC_ENV,
+        "OIDC_OP_TOKEN_ENDPOINT": "http://login.regio.example/oidc/token",
+    }
+    result = run_django("print('started')", **env)
+    assert result.returncode != 0
+    assert "OIDC_OP_TOKEN_ENDPOINT must start with https://" in result.stderr
+
+
+def test_production_with_sso_passes_check_deploy(tmp_path):
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "voorzorg.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "voorzorg.example.nl",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        **OIDC_ENV,
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django_otp.oath import totp
 
 from tests.e2e.journey import OUTPUT_DIR, DemoLogin, Journey
+from tests.oidc_provider.fixtures import oidc_provider, sso_enabled  # noqa: F401
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # As the issue asks: no sandbox (containers, CI), no GPU, and nothing that phones home

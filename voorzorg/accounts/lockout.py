@@ -15,6 +15,8 @@ from django.shortcuts import render
 
 from voorzorg.audit.services import client_address_of
 
+from . import sso
+
 # The login wizard (django-two-factor-auth) prefixes its first step's fields with "auth-".
 USERNAME_POST_FIELD = "auth-username"
 
@@ -32,7 +34,24 @@ def username_of(request: HttpRequest, credentials: dict[str, Any] | None) -> str
     each get their own five attempts.
     """
     username = (credentials or {}).get("username") or request.POST.get(USERNAME_POST_FIELD)
+    if not username and (attempt := sso.attempt_of(request)) is not None:
+        # A sign-in through the region's provider: the address it named, once it has.
+        username = attempt.email
     return username.strip().lower() if isinstance(username, str) and username else None
+
+
+def not_an_account_yet(request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:
+    """True for a sign-in through the region's provider that has named no address yet.
+
+    Such an attempt (before the provider answered, or when its answer was unusable) is
+    about no account, so django-axes neither counts nor locks it; it is still logged
+    (``voorzorg.accounts.sso``). Without this, the few failed callbacks of one practice
+    would all count against one empty username and lock SSO for everyone behind its
+    address. Once the provider has named an address, the attempt counts for that address
+    and client address, as a password does.
+    """
+    attempt = sso.attempt_of(request)
+    return attempt is not None and attempt.email is None and not (credentials or {}).get("username")
 
 
 def locked_out(

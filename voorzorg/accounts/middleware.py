@@ -1,4 +1,4 @@
-"""Session lifetime and the demo skip of the second factor."""
+"""Session lifetime, the demo skip of the second factor, and trust in the SSO provider's."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.utils.functional import SimpleLazyObject
 
 from . import sessions
 from .second_factor import demo_skip_applies
+from .sso import provider_vouches_for_second_factor
 
 
 class SessionTimeoutMiddleware:
@@ -71,4 +72,35 @@ class DemoSecondFactorSkipMiddleware:
             return user
 
         request.user = SimpleLazyObject(skip_if_demo)
+        return self.get_response(request)
+
+
+class SSOSecondFactorMiddleware:
+    """An SSO session counts as past the second factor, when the provider's is trusted.
+
+    After django-otp's OTPMiddleware, like the demo skip. Does nothing unless the session
+    was signed in through the region's provider (``voorzorg.accounts.sso``), SSO is still
+    on and ``OIDC_TRUSTS_IDP_MFA``: the provider asked for its own second factor, so the
+    user counts as verified (every check reads ``is_verified()``: role_required, the API,
+    the admin site) and carries ``second_factor_by_provider``. Read on every request, so
+    switching the trust off sends open SSO sessions to the authenticator app.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+
+        def trust_provider():
+            if (
+                user.is_authenticated
+                and provider_vouches_for_second_factor(request)
+                and not user.is_verified()
+            ):
+                user.is_verified = lambda: True
+                user.second_factor_by_provider = True
+            return user
+
+        request.user = SimpleLazyObject(trust_provider)
         return self.get_response(request)

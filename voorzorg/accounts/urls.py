@@ -10,7 +10,7 @@ app_name = "accounts"
 urlpatterns = [
     # Password, then the second factor (django-two-factor-auth's wizard, our templates).
     path("account/inloggen/", views.LoginView.as_view(), name="login"),
-    path("account/uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/uitloggen/", views.LogoutView.as_view(), name="logout"),
     path("account/tweede-stap/", views.verify, name="verify"),
     path("account/blijf-ingelogd/", views.keepalive, name="keepalive"),
     path(

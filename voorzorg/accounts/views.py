@@ -4,6 +4,7 @@ from typing import Any
 
 import django_otp
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.forms import Form
@@ -18,7 +19,7 @@ from two_factor import views as two_factor_views
 from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
 from two_factor.utils import get_otpauth_url, totp_digits
 
-from . import sessions
+from . import sessions, sso
 from .access import role_required
 from .constants import OrganisationKind, Role
 from .forms import LoginForm, VerifyForm, dutch_code_field
@@ -179,7 +180,20 @@ class LoginView(two_factor_views.LoginView):
             user and StaticToken.objects.filter(device__user=user).exists()
         )
         context["session_ended"] = self.request.session.pop(sessions.ENDED_BECAUSE, None)
+        # "Inloggen via <provider>", when single sign-on is on (OIDC_ENABLED).
+        context["sso"] = sso.login_button(self.request, self.request.GET.get("next", ""))
         return context
+
+
+class LogoutView(auth_views.LogoutView):
+    """Sign out (POST). After a sign-in through the region's provider, also end the
+    provider's session when it has an end-session endpoint; it sends the browser back to
+    the login page. Local sign-out happens first either way."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        provider_logout = sso.end_session_url(request)  # before the session is flushed
+        response = super().post(request, *args, **kwargs)
+        return redirect(provider_logout) if provider_logout else response
 
 
 class SetupView(two_factor_views.SetupView):

@@ -123,6 +123,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # Development only (DEMO_SKIP_2FA and DEBUG): demo accounts count as verified.
     "voorzorg.accounts.middleware.DemoSecondFactorSkipMiddleware",
+    # A sign-in through the region's provider counts as verified (OIDC_TRUSTS_IDP_MFA).
+    "voorzorg.accounts.middleware.SSOSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -561,6 +563,64 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=()"
 )
+
+# --- Single sign-on (OpenID Connect) ---------------------------------------------------
+# Staff may also sign in through the region's identity provider (mozilla-django-oidc),
+# next to the password and authenticator app. Off unless OIDC_ENABLED; then the login page
+# shows "Inloggen via <OIDC_PROVIDER_NAME>", /oidc/ is routed (voorzorg/urls.py) and the
+# backend below joins AUTHENTICATION_BACKENDS, after django-axes'. The provider only says
+# who someone is: she needs an existing, active account with that e-mail address (never
+# created here) and keeps her own roles (voorzorg/accounts/sso.py, docs/security.md).
+OIDC_ENABLED = env.bool("OIDC_ENABLED", default=False)
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="de regio")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+# The provider's endpoints, as its /.well-known/openid-configuration lists them.
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+# Optional: the ID token's "iss" must equal it when set (the audience is always checked).
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+# Optional: signing out of Voorzorg after an SSO sign-in also ends the provider's session.
+OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = "openid email"
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = env.int("OIDC_TIMEOUT", default=10)
+# The provider asks for its own second factor, so an SSO sign-in counts as both factors.
+# False: the authenticator app is still asked for after the provider.
+OIDC_TRUSTS_IDP_MFA = env.bool("OIDC_TRUSTS_IDP_MFA", default=True)
+# Kept in the session only to end the provider's session at sign-out (id_token_hint).
+OIDC_STORE_ID_TOKEN = bool(OIDC_OP_LOGOUT_ENDPOINT)
+OIDC_REQUIRED_SETTINGS = (
+    "OIDC_RP_CLIENT_ID",
+    "OIDC_RP_CLIENT_SECRET",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT",
+    "OIDC_OP_TOKEN_ENDPOINT",
+    "OIDC_OP_USER_ENDPOINT",
+    "OIDC_OP_JWKS_ENDPOINT",
+)
+# django-axes: an SSO callback that has not named an account yet is no password guess and
+# counts for no lockout; the callback's one-time code and state are masked in its records.
+AXES_WHITELIST_CALLABLE = "voorzorg.accounts.lockout.not_an_account_yet"
+AXES_SENSITIVE_PARAMETERS = [*AXES_SENSITIVE_PARAMETERS, "code", "state"]
+if OIDC_ENABLED:
+    _oidc_missing = [name for name in OIDC_REQUIRED_SETTINGS if not globals()[name]]
+    if _oidc_missing:
+        raise environ.ImproperlyConfigured(
+            "OIDC_ENABLED needs " + ", ".join(_oidc_missing) + " as well."
+        )
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "voorzorg.accounts.sso.SSOBackend"]
+    if OIDC_OP_LOGOUT_ENDPOINT:
+        # Sign-out is a POST form that ends in a redirect to the provider; Chromium applies
+        # form-action to such redirects, so the provider's origin must be allowed there.
+        _logout = urlsplit(OIDC_OP_LOGOUT_ENDPOINT)
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] = [
+            *CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"],
+            f"{_logout.scheme}://{_logout.netloc}",
+        ]
 
 # --- Domain settings ------------------------------------------------------------------
 # Small-cell suppression threshold for aggregated figures (docs/indicators.md).

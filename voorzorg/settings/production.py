@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import ADMINS, BASE_DIR, CONTENT_SECURITY_POLICY, LOG_LEVEL, build_logging, env
 
@@ -65,3 +67,21 @@ DEMO_SKIP_2FA = False
 # better on a console. With ADMINS set, a server error (5xx) also mails its traceback.
 LOG_FORMAT = env.str("LOG_FORMAT", default="") or "json"
 LOGGING = build_logging(log_format=LOG_FORMAT, level=LOG_LEVEL, mail_admins=bool(ADMINS))
+
+# Single sign-on: tokens and the user's claims travel to and from the provider over https.
+if OIDC_ENABLED:  # noqa: F405
+    _oidc_plain = [
+        name
+        for name in (
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+            "OIDC_OP_LOGOUT_ENDPOINT",
+        )
+        if globals()[name] and not globals()[name].startswith("https://")
+    ]
+    if _oidc_plain:
+        raise ImproperlyConfigured(
+            ", ".join(_oidc_plain) + " must start with https:// in production."
+        )
