@@ -7,6 +7,7 @@ PORT ?= 8000
 DEV_ENV := DJANGO_SETTINGS_MODULE=voorzorg.settings.base DEBUG=$${DEBUG:-1}
 
 .PHONY: install run test e2e lint format worker beat migrate seed messages schema clean bench
+.PHONY: proxy-check
 
 $(VENV)/.installed: requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Voorzorg needs Python 3.11, found " + sys.version' 
@@ -70,6 +71,12 @@ messages: install
 # seeded with a million episodes on the first run (a few minutes), reused afterwards.
 bench: install
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/voorzorg_bench} $(BIN)/python bench/run.py
+
+# The TLS proxy of docker-compose.yml (docker/Caddyfile) in front of gunicorn with production
+# settings, on this machine: client addresses, health probes and request ids through Caddy
+# and around it (bench/proxy_check.py). Needs Debian's caddy (apt-get install caddy).
+proxy-check: install
+	$(BIN)/python bench/proxy_check.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
