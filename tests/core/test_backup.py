@@ -65,6 +65,12 @@ def test_scripts_are_executable_bash_that_stops_on_errors(script):
     assert "set -euo pipefail" in text
 
 
+def test_dumps_stay_out_of_git_and_the_image():
+    # They hold health data; ./backups is where compose's backup service writes them.
+    assert "backups/" in (ROOT / ".gitignore").read_text().split()
+    assert "backups" in (ROOT / ".dockerignore").read_text().split()
+
+
 def lib(snippet: str, *args: str):
     return run([BASH, "-c", f'. "{OPS}/_lib.sh"; {snippet}', "lib", *args])
 
