@@ -6,7 +6,8 @@ PORT ?= 8000
 # Development settings for run/worker/beat; tests pick voorzorg.settings.test themselves.
 DEV_ENV := DJANGO_SETTINGS_MODULE=voorzorg.settings.base DEBUG=$${DEBUG:-1}
 
-.PHONY: install run test e2e lint format worker beat migrate seed messages schema clean bench lock
+.PHONY: install run test e2e lint format worker beat migrate seed messages schema clean bench
+.PHONY: lock proxy-check
 
 $(VENV)/.installed: requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Voorzorg needs Python 3.11, found " + sys.version' 
@@ -85,6 +86,12 @@ lock:
 	$(LOCK_COMPILE) -o requirements.txt
 	$(LOCK_COMPILE) --extra dev -o requirements-dev.txt
 	rm -rf .lockenv
+
+# The TLS proxy of docker-compose.yml (docker/Caddyfile) in front of gunicorn with production
+# settings, on this machine: client addresses, health probes and request ids through Caddy
+# and around it (bench/proxy_check.py). Needs Debian's caddy (apt-get install caddy).
+proxy-check: install
+	$(BIN)/python bench/proxy_check.py
 
 clean:
 	rm -rf $(VENV) .lockenv db.sqlite3 staticfiles .pytest_cache .ruff_cache

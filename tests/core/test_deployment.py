@@ -375,3 +375,101 @@ def test_redis_keeps_queued_tasks_across_a_restart(compose):
     assert command[command.index("--appendonly") + 1] == "yes"
     assert any(volume.endswith(":/data") for volume in redis["volumes"])
     assert redis["volumes"][0].split(":")[0] in compose["volumes"]
+
+
+# --- The TLS proxy (docker/Caddyfile) and the backup service -----------------------------
+
+CADDYFILE = DOCKER / "Caddyfile"
+
+
+def test_only_the_proxy_is_reachable_from_the_host(compose):
+    published = {name for name, svc in compose["services"].items() if svc.get("ports")}
+    assert published == {"proxy"}
+    proxy = compose["services"]["proxy"]
+    assert proxy["image"] == "caddy:2"
+    assert set(proxy["ports"]) == {"80:80", "443:443", "443:443/udp"}
+    assert proxy["depends_on"] == {"web": {"condition": "service_healthy"}}
+    assert proxy["restart"] == "unless-stopped"
+    # Certificates and the local authority's key survive a new container.
+    mounts = {volume.split(":")[1]: volume.split(":")[0] for volume in proxy["volumes"]}
+    assert mounts["/etc/caddy/Caddyfile"] == "./docker/Caddyfile"
+    assert mounts["/data"] in compose["volumes"]
+    assert proxy["healthcheck"]["test"][:2] == ["CMD", "wget"]
+
+
+def test_web_trusts_exactly_one_proxy(compose):
+    web_env = compose["services"]["web"]["environment"]
+    assert web_env["TRUSTED_PROXY_COUNT"] == "1"
+    # Still the application's role, with the owner's secrets blanked (the anchor's values).
+    assert "${DB_APP_USER" in web_env["DATABASE_URL"]
+    assert web_env["DATABASE_MIGRATE_URL"] == ""
+
+
+def test_the_proxy_forwards_to_the_port_web_listens_on(compose):
+    upstream = compose["services"]["proxy"]["environment"]["UPSTREAM"]
+    assert upstream == "web:${PORT:-8000}"
+    # start-web.sh binds the same variable with the same default.
+    assert '--bind "0.0.0.0:${PORT:-8000}"' in (DOCKER / "start-web.sh").read_text()
+    caddyfile = CADDYFILE.read_text()
+    assert re.search(r"^\treverse_proxy \{\$UPSTREAM:web:8000\} \{$", caddyfile, re.MULTILINE)
+
+
+def test_the_caddyfile_keeps_the_client_address_honest():
+    directives = [
+        line.strip()
+        for line in CADDYFILE.read_text().splitlines()
+        if not line.strip().startswith("#")
+    ]
+    # No trusted_proxies: Caddy drops a client's own X-Forwarded-For and writes the address
+    # it saw, which TRUSTED_PROXY_COUNT=1 then reads.
+    assert not any(line.startswith("trusted_proxies") for line in directives)
+    assert "header_up X-Request-ID {http.request.uuid}" in directives
+    assert "tls {$SITE_TLS:internal}" in directives
+    assert "{$SITE_ADDRESS:localhost} {" in directives
+    assert "skip_install_trust" in directives
+    assert not any(line.startswith("encode") for line in directives)
+
+
+@pytest.mark.skipif(shutil.which("caddy") is None, reason="needs caddy (apt-get install caddy)")
+def test_caddy_reads_the_caddyfile_as_meant():
+    result = subprocess.run(  # noqa: S603
+        [shutil.which("caddy"), "adapt", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
+        env={"PATH": os.environ["PATH"], "SITE_ADDRESS": "voorzorg.example.nl"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    config = json.loads(result.stdout)
+    server = config["apps"]["http"]["servers"]["srv0"]
+    assert server["listen"] == [":443"]
+    route = server["routes"][0]
+    assert route["match"] == [{"host": ["voorzorg.example.nl"]}]
+    handlers = [h for sub in route["handle"] for r in sub["routes"] for h in r["handle"]]
+    proxy = next(h for h in handlers if h["handler"] == "reverse_proxy")
+    assert proxy["upstreams"] == [{"dial": "web:8000"}]
+    assert proxy["headers"]["request"]["set"]["X-Request-Id"] == ["{http.request.uuid}"]
+    assert "trusted_proxies" not in proxy
+    policy = config["apps"]["tls"]["automation"]["policies"][0]
+    assert policy["subjects"] == ["voorzorg.example.nl"]
+    assert policy["issuers"] == [{"module": "internal"}]
+    assert config["apps"]["pki"]["certificate_authorities"]["local"]["install_trust"] is False
+
+
+def test_the_backup_service_runs_only_when_asked_with_the_servers_own_pg_dump(compose):
+    backup = compose["services"]["backup"]
+    # `docker compose up` leaves it out; `docker compose run --rm backup` runs it.
+    assert backup["profiles"] == ["ops"]
+    assert backup["restart"] == "no"
+    # pg_dump must be at least the server's version: the same image as db.
+    assert backup["image"] == compose["services"]["db"]["image"]
+    assert backup["command"] == ["/ops/backup.sh"]
+    assert "./ops:/ops:ro" in backup["volumes"]
+    assert any(volume.endswith(":/backups") for volume in backup["volumes"])
+    env = backup["environment"]
+    assert env["BACKUP_DIR"] == "/backups"
+    # As the owner, which reads every table; never the application's role.
+    assert "${DB_OWNER_USER" in env["DATABASE_BACKUP_URL"]
+    assert "DB_APP" not in json.dumps(backup)
+    assert "build" not in backup
