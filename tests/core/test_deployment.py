@@ -405,6 +405,56 @@ def test_web_trusts_exactly_one_proxy(compose):
     assert web_env["DATABASE_MIGRATE_URL"] == ""
 
 
+def test_web_believes_x_forwarded_for_only_from_the_proxys_fixed_address(compose):
+    """Around the proxy, another container could write its own X-Forwarded-For: web reads
+    the header only when the request comes from the proxy's fixed address."""
+    import ipaddress
+
+    default = "172.30.57.10"
+    proxy_address = compose["services"]["proxy"]["networks"]["default"]["ipv4_address"]
+    assert proxy_address == "${PROXY_ADDRESS:-" + default + "}"
+    web_env = compose["services"]["web"]["environment"]
+    assert web_env["TRUSTED_PROXY_CIDRS"] == "${PROXY_ADDRESS:-" + default + "}/32"
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    default_subnet = re.fullmatch(r"\$\{COMPOSE_SUBNET:-(.+)\}", subnet).group(1)
+    assert ipaddress.ip_address(default) in ipaddress.ip_network(default_subnet)
+
+
+def _compose_cli() -> list[str] | None:
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    docker = shutil.which("docker")
+    if (
+        docker
+        and subprocess.run(  # noqa: S603
+            [docker, "compose", "version"], capture_output=True, check=False
+        ).returncode
+        == 0
+    ):
+        return [docker, "compose"]
+    return None
+
+
+def test_compose_config_is_valid(tmp_path):
+    """`docker compose config` with the example environment: the file as Compose reads it.
+    Needs the compose CLI (Debian's docker-compose); the YAML tests above run without."""
+    cli = _compose_cli()
+    if cli is None:
+        pytest.skip("no docker-compose or docker compose on this machine")
+    shutil.copy(ROOT / "docker-compose.yml", tmp_path / "docker-compose.yml")
+    shutil.copytree(DOCKER, tmp_path / "docker")
+    example = (ROOT / ".env.example").read_text()
+    example = re.sub(r"(?m)^((?:POSTGRES|DB_OWNER|DB_APP)_PASSWORD)=.*$", r"\1=example", example)
+    (tmp_path / ".env").write_text(example)
+    result = subprocess.run(  # noqa: S603
+        [*cli, "config"], cwd=tmp_path, capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    config = yaml.safe_load(result.stdout)
+    assert config["services"]["web"]["environment"]["TRUSTED_PROXY_CIDRS"] == "172.30.57.10/32"
+    assert config["services"]["proxy"]["networks"]["default"]["ipv4_address"] == "172.30.57.10"
+
+
 def test_the_proxy_forwards_to_the_port_web_listens_on(compose):
     upstream = compose["services"]["proxy"]["environment"]["UPSTREAM"]
     assert upstream == "web:${PORT:-8000}"
