@@ -257,6 +257,7 @@ def test_production_with_sso_passes_check_deploy(tmp_path):
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "voorzorg.example.nl",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "SITE_URL": "https://voorzorg.example.nl",
         **OIDC_ENV,
     }
     result = subprocess.run(
