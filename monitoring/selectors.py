@@ -209,7 +209,10 @@ def period_groups(period_key: str) -> dict[str, set[str]]:
     """Per breakdown, the groups that have at least one row in the period. One query."""
     found: dict[str, set[str]] = defaultdict(set)
     rows = (
-        IndicatorValue.objects.filter(period=period_key, breakdown__in=list(GROUP_BREAKDOWNS))
+        # The all-data scope (rows without a region): one scope at a time, never a mix.
+        IndicatorValue.objects.filter(
+            period=period_key, region=None, breakdown__in=list(GROUP_BREAKDOWNS)
+        )
         # No ordering: the model's default ordering would add columns to the DISTINCT.
         .order_by()
         .values_list("breakdown", "group")
@@ -325,7 +328,11 @@ def figures_for(
     period_keys = list(dict.fromkeys(periods))
     rows = (
         IndicatorValue.objects.filter(
-            period__in=period_keys, breakdown=breakdown, group=group, indicator__in=keys
+            period__in=period_keys,
+            region=None,
+            breakdown=breakdown,
+            group=group,
+            indicator__in=keys,
         )
         .order_by()
         .values(*_FIGURE_FIELDS)
