@@ -26,6 +26,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class IndicatorValueAdmin(ReadOnlyAdmin):
     list_display = [
         "period",
+        "region",
         "indicator",
         "breakdown",
         "group",
@@ -35,7 +36,8 @@ class IndicatorValueAdmin(ReadOnlyAdmin):
         "suppressed",
         "computed_at",
     ]
-    list_filter = ["period", "breakdown", "suppressed"]
+    list_filter = ["period", "region", "breakdown", "suppressed"]
+    list_select_related = ["region"]
     search_fields = ["indicator", "group"]
 
 

@@ -4,6 +4,10 @@ Aggregates only, never a person; the rows are the ones the export command prints
 (``services.indicator_rows`` / ``indicator_row_dict``). Small cells arrive withheld
 (``suppressed: true`` with null figures), because they were stored that way.
 Messages are English: the callers are programs, not people in the Dutch UI.
+
+Whose rows: ``monitoring.selectors.figure_scope_for``, the rule the dashboard uses too
+(a coordinator her region; an administrator her organisation's region(s); all data only
+for an administrator outside any region). ``region`` picks one of those scopes.
 """
 
 from __future__ import annotations
@@ -20,18 +24,22 @@ from rest_framework.views import APIView
 
 from monitoring.indicators.registry import BY_KEY, Breakdown
 from monitoring.periods import Period
+from monitoring.selectors import FigureScopeRefused, figure_scope_for
 from monitoring.services import indicator_row_dict, indicator_rows, last_computation
 from voorzorg.accounts.constants import Role
+from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.permissions import HasRole
 from voorzorg.core.exceptions import ApplicationError
 
 
 class IndicatorListApi(APIView):
-    """``GET /api/v1/indicators/?period=2026-Q3[&breakdown=...][&indicator=...]``.
+    """``GET /api/v1/indicators/?period=2026-Q3[&breakdown=...][&indicator=...][&region=...]``.
 
-    200: ``{"period", "computed_at", "count", "results": [...]}`` with every matching
-    row (a period has a bounded number of rows, so no paging). 400 with
-    ``{"detail", "errors": {field: [...]}}`` for a missing or bad parameter.
+    200: ``{"period", "computed_at", "count", "results": [...], "region"}`` with every
+    matching row of the caller's scope (a period has a bounded number of rows, so no
+    paging); ``region`` names that scope (``{"id", "name"}``, or null for all data). 400
+    with ``{"detail", "errors": {field: [...]}}`` for a missing or bad parameter, also for
+    a region the caller may not read (answered like an unknown one).
     """
 
     permission_classes = [HasRole]
@@ -54,6 +62,16 @@ class IndicatorListApi(APIView):
             required=False,
             error_messages={"invalid_choice": "Unknown indicator {input!r}."},
         )
+        region = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=100,
+            help_text=(
+                "A region's id or name. Default: the caller's own region (an "
+                "administrator of several regions: the first by name; one outside any "
+                "region: all data)."
+            ),
+        )
 
         def validate_period(self, value: str) -> str:
             try:
@@ -74,6 +92,10 @@ class IndicatorListApi(APIView):
         value = serializers.FloatField(allow_null=True)
         suppressed = serializers.BooleanField()
 
+    class IndicatorRegionSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         # English for API clients, whatever language the web session chose.
         with translation.override("en"):
@@ -91,6 +113,9 @@ class IndicatorListApi(APIView):
                     "computed_at": serializers.DateTimeField(allow_null=True),
                     "count": serializers.IntegerField(),
                     "results": OutputSerializer(many=True),
+                    "region": IndicatorRegionSerializer(
+                        allow_null=True, help_text="The figures' region; null: all data."
+                    ),
                 },
             )
         },
@@ -104,12 +129,27 @@ class IndicatorListApi(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         query = params.validated_data
+        try:
+            scope = figure_scope_for(current_membership(request), query.get("region"))
+        except FigureScopeRefused:
+            # The same answer for a region that does not exist and one of another
+            # region's: which regions exist is not the caller's business.
+            return Response(
+                {
+                    "detail": "Invalid query parameters.",
+                    "errors": {
+                        "region": [f"Unknown region {query.get('region')!r}, or not yours."]
+                    },
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         rows = [
             indicator_row_dict(row)
             for row in indicator_rows(
                 period_key=query["period"],
                 breakdown=query.get("breakdown"),
                 indicator=query.get("indicator"),
+                region_id=scope.region_id,
             )
         ]
         run = last_computation(period_key=query["period"])
@@ -119,5 +159,10 @@ class IndicatorListApi(APIView):
                 "computed_at": run.computed_at.isoformat() if run else None,
                 "count": len(rows),
                 "results": self.OutputSerializer(rows, many=True).data,
+                "region": (
+                    None
+                    if scope.region_id is None
+                    else {"id": scope.region_id, "name": str(scope.name)}
+                ),
             }
         )

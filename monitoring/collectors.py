@@ -2,7 +2,13 @@
 
 ``collect(period=...)`` returns exactly what the pure engine
 (``monitoring.indicators.engine.compute``) returns for the same data, and the tests
-hold the two to that on seeded random data, on SQLite and on PostgreSQL. The database
+hold the two to that on seeded random data, on SQLite and on PostgreSQL.
+
+``collect(period=..., scope=...)`` computes the same definitions over one region's data
+(``Scope``): every collector takes the scope and adds its filter to the queryset it
+already has (``episodes_in``, ``referrals_in``, ``attendance_in``, ``participants_in``),
+so each indicator keeps one definition whatever the scope. What belongs to a region is
+explained in docs/indicators.md ("Regions"). The database
 counts and sums (conditional ``Count``/``Sum`` with ``FILTER``, grouped per breakdown
 with ``.values(...).annotate(...)``); the shared pure helpers in ``results.py`` then only
 divide and round, so the two paths round identically.
@@ -24,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -96,6 +103,7 @@ from monitoring.periods import Period
 from participants.models import Participant
 from referrals.constants import ReferralStatus
 from referrals.models import Referral, WaitingEpisode
+from voorzorg.accounts.models import Organisation, Region
 from voorzorg.core.dates import local_midnight
 from voorzorg.core.treeknorm import AANMELD_NORM_DAYS, BEHANDEL_NORM_DAYS, TOTAL_NORM_DAYS
 
@@ -188,19 +196,108 @@ def _emit(results: Results, key: str, breakdown: str, group: str, ratio: Ratio) 
         results[(key, str(breakdown), group)] = ratio
 
 
+# --- Scope: the whole deployment or one region -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose data one computation covers.
+
+    ``region_id`` None is the whole deployment ("all data"): every row, each episode
+    measured against the norm of its municipality's region. A region's scope counts only
+    that region's data and measures every one of its episodes against the region's own
+    norm (``norms``: its ``Norm``, else the NZa defaults). Build one with ``scope_for``.
+    """
+
+    region_id: int | None = None
+    norms: Norms | None = None
+
+
+ALL_DATA = Scope()
+
+
+def scope_for(region_id: int | None) -> Scope:
+    """The scope of one region (one query for its norm), or ``ALL_DATA`` for None."""
+    if region_id is None:
+        return ALL_DATA
+    norm = Norm.objects.filter(region_id=region_id).first()
+    if norm is None:
+        return Scope(region_id=region_id, norms=Norms())
+    return Scope(
+        region_id=region_id, norms=Norms(norm.aanmeld_days, norm.behandel_days, norm.total_days)
+    )
+
+
+def _region_municipality_ids(region_id: int) -> QuerySet:
+    """Ids of the region's municipalities, as a subquery (no join, so no duplicate rows
+    when a municipality is also in another region)."""
+    return Region.municipalities.through.objects.filter(region_id=region_id).values(
+        "organisation_id"
+    )
+
+
+def episodes_in(region_id: int) -> Q:
+    """Waiting episodes of a region: those of its municipalities; an episode without a
+    municipality belongs to the regions of its provider's location (gemeente van
+    vestiging). A municipality in several regions counts in each of them."""
+    municipalities = _region_municipality_ids(region_id)
+    # Providers as a subquery of ids rather than a join, so the database can take both
+    # halves from the episode table's own indexes.
+    providers = Organisation.objects.filter(municipality_id__in=municipalities).values("pk")
+    return Q(municipality_id__in=municipalities) | Q(
+        municipality__isnull=True, provider_id__in=providers
+    )
+
+
+def referrals_in(region_id: int) -> Q:
+    """Referrals of a region: the region the referral was registered in (which also
+    decides which team sees it)."""
+    return Q(region_id=region_id)
+
+
+def participants_in(region_id: int) -> Q:
+    """Participants of a region: living in one of its municipalities, or with a referral
+    in it (the people an administrator of the region may see)."""
+    with_referral = Referral.objects.filter(referrals_in(region_id)).values("participant_id")
+    return Q(municipality_id__in=_region_municipality_ids(region_id)) | Q(pk__in=with_referral)
+
+
+def attendance_in(region_id: int) -> Q:
+    """Attendance at sessions of a region's groups: the group's municipality."""
+    return Q(session__group__municipality_id__in=_region_municipality_ids(region_id))
+
+
+def _of_participants_in(region_id: int) -> Q:
+    """Rows (signals, measurements) of the region's participants."""
+    return Q(participant_id__in=Participant.objects.filter(participants_in(region_id)).values("pk"))
+
+
+def _within(queryset: QuerySet, scope: Scope, rule: Callable[[int], Q]) -> QuerySet:
+    """``queryset`` narrowed to the scope's region by ``rule``; all of it for all data."""
+    if scope.region_id is None:
+        return queryset
+    return queryset.filter(rule(scope.region_id))
+
+
 # --- Norms ----------------------------------------------------------------------------
 
+# A stage's field on Norm and on Norms.
+_NORM_FIELDS = {"aanmeld": "aanmeld_days", "behandel": "behandel_days", "total": "total_days"}
 
-def _norm(field: str, default: int) -> Coalesce:
-    """The episode's norm: its municipality's region's Norm, else the NZa default.
+
+def _norm(stage: str, default: int, scope: Scope = ALL_DATA) -> Any:
+    """The episode's norm: its municipality's region's Norm, else the NZa default; in a
+    region's scope the region's own norm for every episode.
 
     A municipality in several regions with a norm takes the region created first
     (lowest id): deterministic, and the same rule as ``norms_by_municipality``.
     """
+    if scope.norms is not None:
+        return Value(getattr(scope.norms, stage), output_field=IntegerField())
     norm = (
         Norm.objects.filter(region__municipalities=OuterRef("municipality_id"))
         .order_by("region_id")
-        .values(field)[:1]
+        .values(_NORM_FIELDS[stage])[:1]
     )
     return Coalesce(Subquery(norm), Value(default), output_field=IntegerField())
 
@@ -284,12 +381,14 @@ def _episode_conditions(period: Period) -> dict[str, Q]:
     }
 
 
-def _episodes(period: Period) -> QuerySet:
-    """Episodes that can count in the period: an event in it, or open at its peildatum."""
+def _episodes(period: Period, scope: Scope) -> QuerySet:
+    """Episodes of the scope that can count in the period: an event in it, or open at its
+    peildatum."""
     when = _episode_conditions(period)
-    return WaitingEpisode.objects.filter(
+    episodes = WaitingEpisode.objects.filter(
         when["aanmeld"] | when["behandel"] | when["closed"] | when["open"]
     ).order_by()
+    return _within(episodes, scope, episodes_in)
 
 
 def _stage_wait(stage: str) -> DaysBetween:
@@ -302,7 +401,7 @@ def _age_at(peildatum: dt.date, since: str) -> DaysBetween:
     return DaysBetween(Value(peildatum, output_field=DateField()), since)
 
 
-def _episode_aggregates(period: Period) -> dict[str, Any]:
+def _episode_aggregates(period: Period, scope: Scope) -> dict[str, Any]:
     """Conditional aggregates for every episode indicator, for one GROUP BY query.
 
     Expressions rather than aliases: ``.aggregate()`` (the total row) cannot refer to
@@ -310,9 +409,9 @@ def _episode_aggregates(period: Period) -> dict[str, Any]:
     """
     when = _episode_conditions(period)
     norm = {
-        "aanmeld": _norm("aanmeld_days", AANMELD_NORM_DAYS),
-        "behandel": _norm("behandel_days", BEHANDEL_NORM_DAYS),
-        "total": _norm("total_days", TOTAL_NORM_DAYS),
+        "aanmeld": _norm("aanmeld", AANMELD_NORM_DAYS, scope),
+        "behandel": _norm("behandel", BEHANDEL_NORM_DAYS, scope),
+        "total": _norm("total", TOTAL_NORM_DAYS, scope),
     }
     age_since_registration = _age_at(period.peildatum, "registration_date")
     age_since_intake = _age_at(period.peildatum, "intake_date")
@@ -351,14 +450,14 @@ def _episode_aggregates(period: Period) -> dict[str, Any]:
 
 
 def _episode_medians_in_python(
-    period: Period, breakdowns: Iterable[Breakdown]
+    period: Period, scope: Scope, breakdowns: Iterable[Breakdown]
 ) -> dict[tuple[str, str, str], Any]:
     """SQLite has no percentile_cont: fetch only the realised day counts (one query) and
     take the medians with the same interpolation in Python."""
     when = _episode_conditions(period)
     group_exprs = {b: _grouped(f) for b, f in EPISODE_GROUP_FIELDS.items()}
     rows = (
-        _episodes(period)
+        _episodes(period, scope)
         .filter(when["aanmeld"] | when["behandel"])
         .annotate(
             **{f"d_{stage}": _stage_wait(stage) for stage in _STAGE_DATES},
@@ -409,10 +508,13 @@ def _breakdown_of_bits(bits: int) -> Breakdown:
     raise ValueError(bits)
 
 
-def _norm_case(field: str, default: int, norms: dict[int, Norms]) -> Any:
+def _norm_case(field: str, default: int, norms: dict[int, Norms], scope: Scope) -> Any:
     """The episode's norm as a CASE over its municipality id: the same rule as ``_norm``
     (first region by id with a Norm, else the NZa default), read once from the small
-    norm tables instead of a correlated subquery for every episode and every use."""
+    norm tables instead of a correlated subquery for every episode and every use. In a
+    region's scope, the region's own norm."""
+    if scope.norms is not None:
+        return Value(getattr(scope.norms, field), output_field=IntegerField())
     by_days: dict[int, list[int]] = defaultdict(list)
     for municipality_id, norm in sorted(norms.items()):
         days = getattr(norm, field)
@@ -427,20 +529,20 @@ def _norm_case(field: str, default: int, norms: dict[int, Norms]) -> Any:
     )
 
 
-def _episode_rows_sql(period: Period) -> tuple[str, list[Any]]:
+def _episode_rows_sql(period: Period, scope: Scope) -> tuple[str, list[Any]]:
     """The episodes of the period, one row each with its group codes, waits, norms and
     condition flags: the ORM definitions above, compiled, for the one-pass aggregate."""
     when = _episode_conditions(period)
-    norms = norms_by_municipality()
+    norms = norms_by_municipality() if scope.norms is None else {}
     flag = {name: ExpressionWrapper(q, output_field=BooleanField()) for name, q in when.items()}
-    rows = _episodes(period).values(
+    rows = _episodes(period, scope).values(
         **{column: _grouped(EPISODE_GROUP_FIELDS[b]) for b, column in _GROUP_COLUMNS},
         **{f"d_{stage}": _stage_wait(stage) for stage in _STAGE_DATES},
         age_registration=_age_at(period.peildatum, "registration_date"),
         age_intake=_age_at(period.peildatum, "intake_date"),
-        n_aanmeld=_norm_case("aanmeld", AANMELD_NORM_DAYS, norms),
-        n_behandel=_norm_case("behandel", BEHANDEL_NORM_DAYS, norms),
-        n_total=_norm_case("total", TOTAL_NORM_DAYS, norms),
+        n_aanmeld=_norm_case("aanmeld", AANMELD_NORM_DAYS, norms, scope),
+        n_behandel=_norm_case("behandel", BEHANDEL_NORM_DAYS, norms, scope),
+        n_total=_norm_case("total", TOTAL_NORM_DAYS, norms, scope),
         reason=F("close_reason"),
         **{f"f_{name}": expression for name, expression in flag.items()},
         f_in_beeld=ExpressionWrapper(_in_beeld(period.peildatum), output_field=BooleanField()),
@@ -449,7 +551,9 @@ def _episode_rows_sql(period: Period) -> tuple[str, list[Any]]:
     return sql, list(params)
 
 
-def _episode_grouping_sets(period: Period) -> list[tuple[Breakdown, str, dict[str, Any]]]:
+def _episode_grouping_sets(
+    period: Period, scope: Scope
+) -> list[tuple[Breakdown, str, dict[str, Any]]]:
     """``_by_breakdown`` with ``_episode_aggregates``, in ONE statement and one pass.
 
     The per-row expressions come from the ORM (the same Q objects as the SQLite path);
@@ -490,7 +594,7 @@ def _episode_grouping_sets(period: Period) -> list[tuple[Breakdown, str, dict[st
         selects.append(f"COUNT(*) FILTER (WHERE f_closed AND reason = %s) AS outflow_{reason}")
         params.append(reason)
     columns = [column for _b, column in _GROUP_COLUMNS]
-    inner, inner_params = _episode_rows_sql(period)
+    inner, inner_params = _episode_rows_sql(period, scope)
     # Every name in here is a constant of this module; the values are parameters.
     sql = (
         f"SELECT GROUPING({', '.join(columns)}) AS grouping_bits, {', '.join(columns)}, "  # noqa: S608
@@ -514,18 +618,21 @@ def _episode_grouping_sets(period: Period) -> list[tuple[Breakdown, str, dict[st
     return found
 
 
-def _collect_episodes(period: Period) -> Results:
+def _collect_episodes(period: Period, scope: Scope) -> Results:
     breakdowns = BY_KEY["aanmeld_within_norm"].breakdowns
     if _uses_percentile_cont():
         # One pass over the episodes instead of one per breakdown (23 s -> ~6 s
         # for a quarter over a million episodes).
-        grouped = _episode_grouping_sets(period)
+        grouped = _episode_grouping_sets(period, scope)
     else:
         grouped = _by_breakdown(
-            _episodes(period), breakdowns, EPISODE_GROUP_FIELDS, _episode_aggregates(period)
+            _episodes(period, scope),
+            breakdowns,
+            EPISODE_GROUP_FIELDS,
+            _episode_aggregates(period, scope),
         )
     python_medians = (
-        None if _uses_percentile_cont() else _episode_medians_in_python(period, breakdowns)
+        None if _uses_percentile_cont() else _episode_medians_in_python(period, scope, breakdowns)
     )
     results: Results = {}
     for breakdown, group, agg in grouped:
@@ -575,12 +682,14 @@ def _collect_episodes(period: Period) -> Results:
 # --- Referrals: first contact within 7 days -------------------------------------------
 
 
-def _collect_first_contact(period: Period) -> Results:
+def _collect_first_contact(period: Period, scope: Scope) -> Results:
     definition = BY_KEY["first_contact_within_7_days"]
-    referrals = (
+    referrals = _within(
         Referral.objects.filter(referral_date__range=(period.start, period.end))
         .exclude(status__in=sorted(bridging.NOT_COUNTED_FOR_FIRST_CONTACT))
-        .order_by()
+        .order_by(),
+        scope,
+        referrals_in,
     )
     first_wait = DaysBetween("first_contact_date", "referral_date")
     aggregates = {
@@ -602,14 +711,18 @@ def _collect_first_contact(period: Period) -> Results:
 # --- Group attendance -----------------------------------------------------------------
 
 
-def _collect_attendance(period: Period) -> Results:
+def _collect_attendance(period: Period, scope: Scope) -> Results:
     definition = BY_KEY["group_attendance_rate"]
     start, end = _moments(period)
-    attendance = Attendance.objects.filter(
-        session__starts_at__gte=start,
-        session__starts_at__lt=end,
-        status__in=sorted(bridging.ATTENDANCE_COUNTED),
-    ).order_by()
+    attendance = _within(
+        Attendance.objects.filter(
+            session__starts_at__gte=start,
+            session__starts_at__lt=end,
+            status__in=sorted(bridging.ATTENDANCE_COUNTED),
+        ).order_by(),
+        scope,
+        attendance_in,
+    )
     aggregates = {"den": Count("pk"), "num": Count("pk", filter=Q(status=AttendanceStatus.PRESENT))}
     results: Results = {}
     for breakdown, group, agg in _by_breakdown(
@@ -641,7 +754,7 @@ def _score_sum() -> Any:
     return total
 
 
-def _collect_positive_health(period: Period) -> Results:
+def _collect_positive_health(period: Period, scope: Scope) -> Results:
     definition = BY_KEY["positive_health_change_mean"]
     # As known at the peildatum; see bridging.positive_health_change.
     known = PositiveHealthMeasurement.objects.filter(
@@ -653,7 +766,8 @@ def _collect_positive_health(period: Period) -> Results:
     agg = (
         # A measurement in [start, peildatum] makes the latest one (<= peildatum) fall in
         # the period.
-        Participant.objects.filter(Exists(known.filter(measured_on__gte=period.start)))
+        _within(Participant.objects.all(), scope, participants_in)
+        .filter(Exists(known.filter(measured_on__gte=period.start)))
         .order_by()
         .filter(GreaterThanOrEqual(Subquery(how_many, output_field=IntegerField()), 2))
         .aggregate(
@@ -679,9 +793,13 @@ def _collect_positive_health(period: Period) -> Results:
 # --- Signals --------------------------------------------------------------------------
 
 
-def _collect_signals(period: Period) -> Results:
+def _collect_signals(period: Period, scope: Scope) -> Results:
     start, end = _moments(period)
-    signals = Signal.objects.filter(raised_at__gte=start, raised_at__lt=end).order_by()
+    signals = _within(
+        Signal.objects.filter(raised_at__gte=start, raised_at__lt=end).order_by(),
+        scope,
+        _of_participants_in,
+    )
     followed_up = Q(acknowledged_at__isnull=False) | Q(resolved_at__isnull=False)
     done = Coalesce("acknowledged_at", "resolved_at")
     aggregates: dict[str, Any] = {
@@ -718,7 +836,7 @@ def _collect_signals(period: Period) -> Results:
 
 # --- Entry points ---------------------------------------------------------------------
 
-_COLLECTORS: tuple[Callable[[Period], Results], ...] = (
+_COLLECTORS: tuple[Callable[[Period, Scope], Results], ...] = (
     _collect_episodes,
     _collect_first_contact,
     _collect_attendance,
@@ -727,22 +845,33 @@ _COLLECTORS: tuple[Callable[[Period], Results], ...] = (
 )
 
 
-def collect(*, period: Period) -> Results:
+def collect(*, period: Period, scope: Scope = ALL_DATA) -> Results:
     """Every registry definition for one period, unsuppressed, aggregated in the database.
 
-    Same keys and figures as ``engine.compute(load_snapshot(), period)``. A fixed number
-    of queries (about a dozen) whatever the data size.
+    Same keys and figures as ``engine.compute(load_snapshot(scope), period)``. A fixed
+    number of queries (about a dozen) whatever the data size. ``scope``: all data (the
+    default) or one region's (``scope_for(region_id)``).
     """
     results: Results = {}
     for collector in _COLLECTORS:
-        results.update(collector(period))
+        results.update(collector(period, scope))
     return results
 
 
-def load_snapshot() -> Snapshot:
+def region_ids() -> list[int]:
+    """Every region of the deployment, by id: the scopes a recompute fills besides all
+    data."""
+    return list(Region.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def load_snapshot(scope: Scope = ALL_DATA) -> Snapshot:
     """All rows the pure engine reads, straight from the tables (the test reference).
 
-    Reads everything; fine for tests and spot checks, not for the production path.
+    For a region's scope: its episodes (each with the region's norm), attendance,
+    measurements and signals, and its referrals as those that count for the first
+    contact; "in beeld" still looks at every referral, enrolment and contact of a
+    participant, as the collectors do. Reads everything; fine for tests and spot checks,
+    not for the production path.
     """
     norms = norms_by_municipality()
     episodes = tuple(
@@ -757,12 +886,14 @@ def load_snapshot() -> Snapshot:
             municipality=e.municipality.cbs_code if e.municipality else None,
             diagnosis_group=e.diagnosis_group,
             participant_id=e.participant_id,
-            norms=norms.get(e.municipality_id, Norms()),
+            norms=scope.norms or norms.get(e.municipality_id, Norms()),
         )
-        for e in WaitingEpisode.objects.select_related("provider", "municipality")
+        for e in _within(
+            WaitingEpisode.objects.select_related("provider", "municipality"), scope, episodes_in
+        )
     )
-    referrals = tuple(
-        ReferralRow(
+    referral_rows = {
+        r.pk: ReferralRow(
             participant_id=r.participant_id,
             referral_date=r.referral_date,
             status=r.status,
@@ -774,8 +905,17 @@ def load_snapshot() -> Snapshot:
                 r.participant.municipality.cbs_code if r.participant.municipality else None
             ),
         )
-        for r in Referral.objects.select_related("participant__municipality")
-    )
+        for r in Referral.objects.select_related("participant__municipality").order_by("pk")
+    }
+    referrals = tuple(referral_rows.values())
+    counted_referrals = None
+    if scope.region_id is not None:
+        counted_referrals = tuple(
+            referral_rows[pk]
+            for pk in _within(Referral.objects.order_by("pk"), scope, referrals_in).values_list(
+                "pk", flat=True
+            )
+        )
     enrolments = tuple(
         EnrolmentRow(e.participant_id, e.status, e.start_date, e.end_date)
         for e in Enrolment.objects.all()
@@ -787,7 +927,9 @@ def load_snapshot() -> Snapshot:
             status=a.status,
             municipality=a.session.group.municipality.cbs_code,
         )
-        for a in Attendance.objects.select_related("session__group__municipality")
+        for a in _within(
+            Attendance.objects.select_related("session__group__municipality"), scope, attendance_in
+        )
     )
     measurements = tuple(
         MeasurementRow(
@@ -796,7 +938,7 @@ def load_snapshot() -> Snapshot:
             score_sum=sum(getattr(m, name) for name in _SCORES),
             order=m.pk,
         )
-        for m in PositiveHealthMeasurement.objects.all()
+        for m in _within(PositiveHealthMeasurement.objects.all(), scope, _of_participants_in)
     )
     signals = tuple(
         SignalRow(
@@ -807,11 +949,12 @@ def load_snapshot() -> Snapshot:
                 else None
             ),
         )
-        for s in Signal.objects.all()
+        for s in _within(Signal.objects.all(), scope, _of_participants_in)
     )
     return Snapshot(
         episodes=episodes,
         referrals=referrals,
+        counted_referrals=counted_referrals,
         enrolments=enrolments,
         contacts=contacts,
         attendance=attendance,

@@ -1,7 +1,8 @@
 """The dashboard's figures as a spreadsheet: CSV for Dutch Excel, and XLSX.
 
-What is on screen: the chosen period's figures for the chosen group, the previous period's
-(the changes on screen are computed from them) and the 12-month trend. Only stored rows;
+What is on screen: the chosen period's figures for the chosen group of the reader's scope
+(her region; ``monitoring.selectors.figure_scope_for``), the previous period's (the
+changes on screen are computed from them) and the 12-month trend. Only stored rows;
 a suppressed row is there with ``afgeschermd = ja`` and empty figures: the selectors never
 hand out its numbers, so neither can an export.
 """
@@ -174,6 +175,7 @@ def xlsx_response(data: DashboardData) -> HttpResponse:
     )
     for line in (
         [_("Periode"), data.period.key],
+        [_("Regio"), str(data.scope.name)],
         [_("Groep"), data.choice.name],
         [_("Cijfers van"), computed],
         [

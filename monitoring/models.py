@@ -10,13 +10,27 @@ from voorzorg.core.models import TimeStampedModel
 
 
 class IndicatorValue(models.Model):
-    """One computed figure: indicator x period x breakdown x group.
+    """One computed figure: scope x indicator x period x breakdown x group.
 
     Written only by ``monitoring.services`` (which replaces a period's rows in one
     transaction, suppression applied before storing). A suppressed row keeps its place
     with null figures, so a reader can tell "withheld" from "no data".
+
+    The scope is ``region``: empty (NULL) for the whole deployment ("all data", what
+    rows meant before regions were stored), else the figures of that region's data only
+    (docs/indicators.md, "Regions"). Who may read which scope is decided in one place,
+    ``monitoring.selectors.figure_scope_for``.
     """
 
+    region = models.ForeignKey(
+        "accounts.Region",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="indicator_values",
+        verbose_name=_("regio"),
+        help_text=_("Leeg: alle gegevens van deze installatie."),
+    )
     indicator = models.CharField(_("indicator"), max_length=64)
     period = models.CharField(_("periode"), max_length=7)
     breakdown = models.CharField(_("uitsplitsing"), max_length=20)
@@ -32,9 +46,18 @@ class IndicatorValue(models.Model):
         verbose_name_plural = _("indicatorwaarden")
         ordering = ["period", "indicator", "breakdown", "group"]
         constraints = [
+            # One row per figure and scope. Two partial constraints rather than one with
+            # nulls_distinct=False: that option exists on PostgreSQL 15+ only, and
+            # SQLite would let two all-data rows of the same figure in.
             models.UniqueConstraint(
                 fields=["indicator", "period", "breakdown", "group"],
+                condition=models.Q(region__isnull=True),
                 name="indicator_value_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["region", "indicator", "period", "breakdown", "group"],
+                condition=models.Q(region__isnull=False),
+                name="indicator_value_region_unique",
             ),
             models.CheckConstraint(
                 condition=models.Q(suppressed=False)
@@ -49,11 +72,16 @@ class IndicatorValue(models.Model):
         indexes = [models.Index(fields=["period", "breakdown"], name="indicator_period_breakdown")]
 
     def __str__(self) -> str:
-        return f"{self.indicator} {self.period} {self.breakdown}={self.group}"
+        text = f"{self.indicator} {self.period} {self.breakdown}={self.group}"
+        return text if self.region_id is None else f"{text} ({self.region_id})"
 
 
 class ComputationRun(models.Model):
-    """When a period's figures were last computed: the dashboard's "cijfers van <tijd>"."""
+    """When a period's figures were last computed: the dashboard's "cijfers van <tijd>".
+
+    One per period: a recompute computes the all-data scope and every region's scope
+    together, in one transaction, so they always share this moment. ``rows`` counts the
+    rows of all scopes."""
 
     period = models.CharField(_("periode"), max_length=7, unique=True)
     computed_at = models.DateTimeField(_("berekend op"))

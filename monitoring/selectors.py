@@ -1,12 +1,20 @@
-"""Reads for the coordinator's dashboard, its print view and its exports.
+"""Reads for the coordinator's dashboard, its print view and its exports, and the one
+rule of whose figures a user may read.
 
 Aggregates only, never a person: everything here reads ``IndicatorValue`` rows (written by
 ``monitoring.services``) and ``ComputationRun``, plus organisation names for the groups.
 
+Scope: ``figure_scope_for`` decides, for every reader (dashboard, print view, CSV/Excel
+export, REST API), which stored scope a membership reads: a coordinator her region, an
+administrator the region(s) of her organisation, and the all-data scope only an
+administrator whose organisation lies in no region. Readers pass the scope it returns to
+``dashboard_data`` / ``services.indicator_rows``; nothing else chooses a region.
+
 The number of queries is fixed whatever the data size (STYLE.md): one for the computation
 runs, one for the groups that have figures in the period, one for the organisation names
 of those groups, one for the chosen group's figures in the period and the one before it,
-one for the 12-month trend and one for the region's norm.
+one for the 12-month trend and one for the region's norm (and, for an administrator, one
+or two for the regions she may read).
 """
 
 from __future__ import annotations
@@ -24,8 +32,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from referrals.constants import CareLevel, DiagnosisGroup
-from voorzorg.accounts.constants import OrganisationKind
-from voorzorg.accounts.models import Organisation
+from referrals.selectors import regions_of
+from voorzorg.accounts.constants import OrganisationKind, Role
+from voorzorg.accounts.models import Membership, Organisation, Region
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.treeknorm import AANMELD_NORM_DAYS, BEHANDEL_NORM_DAYS, TOTAL_NORM_DAYS
 
@@ -73,6 +82,92 @@ TREND_MONTHS = 12
 # Years a period key may name. Outside this range Period.previous() and last_months()
 # would run off the calendar (date.min), so such a key is treated like a malformed one.
 FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+
+# --- Whose figures ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FigureScope:
+    """A set of stored figures: one region's (``region_id``) or all data (None)."""
+
+    region_id: int | None
+    name: str | Promise
+
+    @property
+    def key(self) -> str:
+        """The value of the ``regio`` parameter (dashboard) or ``region`` (API)."""
+        return "" if self.region_id is None else str(self.region_id)
+
+
+ALL_FIGURES = FigureScope(None, _("Alle gegevens"))
+
+
+class FigureScopeRefused(ApplicationError):
+    """No figures for this membership, or not of the region asked for."""
+
+
+def figure_scopes_for(membership: Membership | None) -> list[FigureScope]:
+    """The scopes whose figures a membership may read, its default first.
+
+    - coordinator: her region only (a coordinator always has one);
+    - administrator: the region(s) of her organisation (``regions_of``, the same regions
+      as her people), by name; only when her organisation lies in no region (she is
+      not region-bound) all data, then any single region;
+    - anyone else: nothing (the role checks refuse them before this).
+
+    The all-data scope thus never reaches a region-bound user, so a deployment with
+    several regions shows no coordinator another region's figures. At most two queries,
+    once per membership object (a request reads its memberships once).
+    """
+    if membership is None:
+        return []
+    if not hasattr(membership, "_figure_scopes"):
+        membership._figure_scopes = _figure_scopes(membership)
+    return list(membership._figure_scopes)
+
+
+def _figure_scopes(membership: Membership) -> list[FigureScope]:
+    if membership.role == Role.COORDINATOR:
+        region = membership.region
+        return [] if region is None else [FigureScope(region.pk, region.name)]
+    if membership.role == Role.ADMIN:
+        own = [FigureScope(r.pk, r.name) for r in regions_of(membership).order_by("name", "pk")]
+        if own:
+            return own
+        every = Region.objects.order_by("name", "pk")
+        return [ALL_FIGURES, *(FigureScope(r.pk, r.name) for r in every)]
+    return []
+
+
+def figure_scope_for(membership: Membership | None, requested: str | None = None) -> FigureScope:
+    """THE rule of whose figures a reader gets: ``requested`` (a region's id or name,
+    empty for the default) if the membership may read it, else FigureScopeRefused.
+
+    An unknown region and another region's are refused alike, so the answer does not
+    tell which regions exist.
+    """
+    scopes = figure_scopes_for(membership)
+    if not scopes:
+        raise FigureScopeRefused(_("U mag geen cijfers bekijken."))
+    wanted = (requested or "").strip()
+    if not wanted:
+        return scopes[0]
+    for scope in scopes:
+        if scope.region_id is not None and (
+            wanted == scope.key or wanted.casefold() == str(scope.name).casefold()
+        ):
+            return scope
+    raise FigureScopeRefused(_("Onbekende regio, of een regio waarvan u de cijfers niet ziet."))
+
+
+def region_by_key(key: str) -> Region | None:
+    """A region by its id or (case-insensitive) name, for the management commands, which
+    run as the operator and may read any scope. None when there is no such region."""
+    key = key.strip()
+    if key.isdigit():
+        return Region.objects.filter(pk=int(key)).first()
+    return Region.objects.filter(name__iexact=key).first()
 
 
 class FigureState(StrEnum):
@@ -159,6 +254,9 @@ class DashboardData:
     trend_months: list[Period]
     trend: dict[tuple[str, str], Figure] = field(default_factory=dict)
     norms: Norms = Norms()
+    scope: FigureScope = ALL_FIGURES
+    # The scopes the reader may switch to (the region menu when there are several).
+    scopes: tuple[FigureScope, ...] = ()
 
     def figure(self, key: str) -> Figure:
         return self.current[key]
@@ -205,11 +303,14 @@ def default_period(runs: dict[str, dt.datetime], *, today: dt.date) -> Period:
 # --- Groups and their names ---------------------------------------------------------------
 
 
-def period_groups(period_key: str) -> dict[str, set[str]]:
-    """Per breakdown, the groups that have at least one row in the period. One query."""
+def period_groups(period_key: str, *, region_id: int | None = None) -> dict[str, set[str]]:
+    """Per breakdown, the groups that have at least one row in the period and scope. One
+    query."""
     found: dict[str, set[str]] = defaultdict(set)
     rows = (
-        IndicatorValue.objects.filter(period=period_key, breakdown__in=list(GROUP_BREAKDOWNS))
+        IndicatorValue.objects.filter(
+            period=period_key, region_id=region_id, breakdown__in=list(GROUP_BREAKDOWNS)
+        )
         # No ordering: the model's default ordering would add columns to the DISTINCT.
         .order_by()
         .values_list("breakdown", "group")
@@ -315,8 +416,10 @@ def figures_for(
     breakdown: str,
     group: str,
     indicators: Iterable[str] | None = None,
+    region_id: int | None = None,
 ) -> dict[tuple[str, str], Figure]:
-    """The stored figures of one group in the given periods, by (indicator, period).
+    """The stored figures of one group in the given periods and one scope, by (indicator,
+    period).
 
     One query. Only registry indicators; every (indicator, period) asked for is present in
     the result, as a ``stored=False`` figure where no row exists.
@@ -325,7 +428,11 @@ def figures_for(
     period_keys = list(dict.fromkeys(periods))
     rows = (
         IndicatorValue.objects.filter(
-            period__in=period_keys, breakdown=breakdown, group=group, indicator__in=keys
+            period__in=period_keys,
+            region_id=region_id,
+            breakdown=breakdown,
+            group=group,
+            indicator__in=keys,
         )
         .order_by()
         .values(*_FIGURE_FIELDS)
@@ -342,7 +449,7 @@ def figures_for(
 
 
 def norms_for(region_id: int | None) -> Norms:
-    """The region's Treeknorm, or the NZa defaults. One query."""
+    """The region's Treeknorm, or the NZa defaults (also for all data). One query."""
     norm = Norm.objects.filter(region_id=region_id).first() if region_id else None
     if norm is None:
         return Norms()
@@ -354,13 +461,17 @@ def dashboard_data(
     period: Period,
     breakdown: str = Breakdown.TOTAL,
     group: str = ALL,
-    region_id: int | None = None,
+    scope: FigureScope = ALL_FIGURES,
+    scopes: Iterable[FigureScope] = (),
     runs: dict[str, dt.datetime] | None = None,
 ) -> DashboardData:
-    """Everything the dashboard, its print view and its exports show for one period and group.
+    """Everything the dashboard, its print view and its exports show for one period,
+    group and scope.
 
-    A fixed number of queries whatever the number of rows (see the module docstring).
-    ``runs`` may be passed in when the caller already read them (to pick the period).
+    ``scope`` must come from ``figure_scope_for`` (the reader's right to it is checked
+    there); ``scopes`` are the others the reader may pick. A fixed number of queries
+    whatever the number of rows (see the module docstring). ``runs`` may be passed in
+    when the caller already read them (to pick the period).
     """
     if runs is None:
         runs = computation_runs()
@@ -369,7 +480,7 @@ def dashboard_data(
         # day as its peildatum, as the engine used it.
         period = period.as_of(timezone.localdate(runs[period.key]))
     previous = period.previous()
-    groups = period_groups(period.key)
+    groups = period_groups(period.key, region_id=scope.region_id)
     if breakdown != Breakdown.TOTAL:
         # The chosen group stays selectable even when the period has no figures for it.
         groups[breakdown].add(group)
@@ -387,10 +498,19 @@ def dashboard_data(
         b: sorted((choice_for(b, g) for g in groups.get(b, ())), key=_choice_order)
         for b in GROUP_BREAKDOWNS
     }
-    figures = figures_for(periods=[period.key, previous.key], breakdown=breakdown, group=group)
+    figures = figures_for(
+        periods=[period.key, previous.key],
+        breakdown=breakdown,
+        group=group,
+        region_id=scope.region_id,
+    )
     months = last_months(period.end, TREND_MONTHS)
     trend = figures_for(
-        periods=[m.key for m in months], breakdown=breakdown, group=group, indicators=TREND_KEYS
+        periods=[m.key for m in months],
+        breakdown=breakdown,
+        group=group,
+        indicators=TREND_KEYS,
+        region_id=scope.region_id,
     )
     return DashboardData(
         period=period,
@@ -403,5 +523,7 @@ def dashboard_data(
         before={key: figures[(key, previous.key)] for key in BY_KEY},
         trend_months=months,
         trend=trend,
-        norms=norms_for(region_id),
+        norms=norms_for(scope.region_id),
+        scope=scope,
+        scopes=tuple(scopes),
     )

@@ -1,8 +1,11 @@
 """The one writer of IndicatorValue and ComputationRun, and the one reader of them.
 
 ``indicators_compute_and_store`` replaces a period's figures atomically, with small-cell
-suppression applied before anything is stored. ``indicator_rows`` is what the API, the
-export command and the dashboard read, so they can never show different figures.
+suppression applied before anything is stored: the all-data scope and every region's.
+``indicator_rows`` is what the API and the export command read (the dashboard reads the
+same rows through ``monitoring.selectors``), so they can never show different figures.
+Which scope a user may read is not decided here but in
+``monitoring.selectors.figure_scope_for``; these functions take the scope they are given.
 """
 
 from __future__ import annotations
@@ -65,20 +68,30 @@ def period_transaction(period_key: str) -> Iterator[None]:
 def indicators_compute_and_store(*, period: Period) -> int:
     """Compute every indicator of ``period`` and replace its stored rows; return how many.
 
+    Scopes: all data (rows without a region) and each region of the deployment, 1 + the
+    number of regions collector passes, with small-cell suppression per row in each.
     Safe to run twice or concurrently: under the period's lock the figures are computed
-    and the period's rows deleted and bulk-created in one transaction, so a reader sees
-    the old set or the new set, never a mix, and two runs never collide on the unique
-    (indicator, period, breakdown, group). Running it again on the same data gives the
-    same rows; only ``computed_at`` moves.
+    and the period's rows (of every scope) deleted and bulk-created in one transaction,
+    so a reader sees the old set or the new set, never a mix, and two runs never collide
+    on the unique (region, indicator, period, breakdown, group). Running it again on the
+    same data gives the same rows; only ``computed_at`` moves. The number returned (and
+    stored on the ``ComputationRun``) counts the rows of all scopes.
     """
     started = time.monotonic()
     # A running period is measured up to today (its peildatum is today, not its last day).
     period = period.as_of(timezone.localdate())
     with period_transaction(period.key):
-        results = suppress_all(collectors.collect(period=period), min_cell=settings.MIN_CELL)
+        computed = {
+            region_id: suppress_all(
+                collectors.collect(period=period, scope=collectors.scope_for(region_id)),
+                min_cell=settings.MIN_CELL,
+            )
+            for region_id in [None, *collectors.region_ids()]
+        }
         computed_at = timezone.now()
         rows = [
             IndicatorValue(
+                region_id=region_id,
                 indicator=indicator,
                 period=period.key,
                 breakdown=breakdown,
@@ -89,6 +102,7 @@ def indicators_compute_and_store(*, period: Period) -> int:
                 suppressed=ratio.suppressed,
                 computed_at=computed_at,
             )
+            for region_id, results in computed.items()
             for (indicator, breakdown, group), ratio in sorted(results.items())
         ]
         # idempotency: replace the period's computed bucket as a whole (Zulip analytics).
@@ -106,15 +120,21 @@ def indicators_compute_and_store(*, period: Period) -> int:
 
 
 def indicator_rows(
-    *, period_key: str, breakdown: str | None = None, indicator: str | None = None
+    *,
+    period_key: str,
+    breakdown: str | None = None,
+    indicator: str | None = None,
+    region_id: int | None = None,
 ) -> QuerySet[IndicatorValue]:
-    """The stored rows of one period, optionally of one breakdown and/or one indicator.
+    """The stored rows of one period and scope, optionally of one breakdown and/or one
+    indicator.
 
-    ``period_key`` is parsed (``2026-q3`` -> ``2026-Q3``); a malformed key raises
-    ApplicationError with the Dutch message. Suppressed rows are included, with their
-    figures null: a reader can tell "withheld" from "no data".
+    ``region_id`` None is the all-data scope (the rows as they were before regions), else
+    that region's rows; never a mix. ``period_key`` is parsed (``2026-q3`` -> ``2026-Q3``);
+    a malformed key raises ApplicationError with the Dutch message. Suppressed rows are
+    included, with their figures null: a reader can tell "withheld" from "no data".
     """
-    rows = IndicatorValue.objects.filter(period=Period.parse(period_key).key)
+    rows = IndicatorValue.objects.filter(period=Period.parse(period_key).key, region_id=region_id)
     if breakdown:
         rows = rows.filter(breakdown=breakdown)
     if indicator:

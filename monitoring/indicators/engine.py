@@ -69,7 +69,8 @@ def _calculations() -> dict[str, Calculation]:
         lambda rows, ctx: open_waits.in_bridging_care(rows, ctx.period.peildatum, ctx.in_beeld),
     )
     table["first_contact_within_7_days"] = Calculation(
-        "referrals", lambda rows, ctx: bridging.first_contact_within(rows, ctx.period)
+        "first_contact_referrals",
+        lambda rows, ctx: bridging.first_contact_within(rows, ctx.period),
     )
     for reason in OUTFLOW_REASONS:
         table[f"outflow_{reason}"] = Calculation(

@@ -89,12 +89,23 @@ class SignalRow:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Everything the engine reads, as plain rows."""
+    """Everything the engine reads, as plain rows.
+
+    ``referrals`` decide who is "in beeld"; ``counted_referrals`` are those the first
+    contact counts, when that is a subset (one region's referrals: a participant is in
+    beeld through a referral of any region). None: all of ``referrals``.
+    """
 
     episodes: tuple[EpisodeRow, ...] = ()
     referrals: tuple[ReferralRow, ...] = ()
+    counted_referrals: tuple[ReferralRow, ...] | None = None
     enrolments: tuple[EnrolmentRow, ...] = ()
     contacts: tuple[ContactRow, ...] = ()
     attendance: tuple[AttendanceRow, ...] = ()
     measurements: tuple[MeasurementRow, ...] = ()
     signals: tuple[SignalRow, ...] = ()
+
+    @property
+    def first_contact_referrals(self) -> tuple[ReferralRow, ...]:
+        """The referrals ``first_contact_within_7_days`` counts."""
+        return self.referrals if self.counted_referrals is None else self.counted_referrals

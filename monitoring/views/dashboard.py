@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -41,11 +42,15 @@ from ..selectors import (
     TREND_KEYS,
     DashboardData,
     Figure,
+    FigureScope,
+    FigureScopeRefused,
     FigureState,
     Norms,
     computation_runs,
     dashboard_data,
     default_period,
+    figure_scope_for,
+    figure_scopes_for,
     period_in_range,
 )
 
@@ -400,7 +405,10 @@ def build_context(request: HttpRequest, data: DashboardData) -> dict:
         "previous_label": period_label(data.previous),
         "group_label": data.choice.name,
         "breakdown_label": BREAKDOWN_LABELS[data.choice.breakdown],
-        "region": membership.region if membership else None,
+        # The figures' scope, as the heading names it: a region, or all data.
+        "region": data.scope if data.scope.region_id is not None else None,
+        "all_data": data.scope.region_id is None,
+        "region_options": _region_options(data),
         "computed_at": timezone.localtime(data.computed_at) if data.computed_at else None,
         "is_admin": membership is not None and membership.role == Role.ADMIN,
         "min_cell": settings.MIN_CELL,
@@ -434,7 +442,21 @@ def _query(data: DashboardData) -> dict[str, str]:
     query = {"periode": data.period.key}
     if data.choice.key:
         query["groep"] = data.choice.key
+    if len(data.scopes) > 1:
+        # Only a reader with a choice of regions carries it along; for anyone else the
+        # scope follows from her role alone.
+        query["regio"] = data.scope.key
     return query
+
+
+def _region_options(data: DashboardData) -> list[dict]:
+    """The scopes to switch between; empty when the reader has just one."""
+    if len(data.scopes) < 2:
+        return []
+    return [
+        {"key": scope.key, "label": scope.name, "selected": scope == data.scope}
+        for scope in data.scopes
+    ]
 
 
 def _period_options(data: DashboardData, *, today: dt.date) -> list[dict]:
@@ -533,17 +555,43 @@ def _chosen_group(request: HttpRequest, *, announce: bool) -> tuple[str, str]:
     return Breakdown.TOTAL, ALL
 
 
+def _chosen_scope(request: HttpRequest, *, announce: bool) -> tuple[FigureScope, list]:
+    """The scope the reader may see (``figure_scope_for``, the one rule), and the ones
+    she may switch to. A region she may not see (or that does not exist) falls back to
+    her own, with a message that does not say which of the two it was."""
+    membership = current_membership(request)
+    scopes = figure_scopes_for(membership)
+    raw = request.GET.get("regio", "")[:100]
+    try:
+        return figure_scope_for(membership, raw), scopes
+    except FigureScopeRefused:
+        pass
+    try:
+        scope = figure_scope_for(membership)
+    except FigureScopeRefused:
+        raise PermissionDenied from None
+    if announce:
+        messages.warning(
+            request,
+            _("Onbekende regio, of een regio waarvan u de cijfers niet ziet. U ziet nu %(name)s.")
+            % {"name": scope.name},
+        )
+    return scope, scopes
+
+
 def load(request: HttpRequest, *, announce: bool = True) -> DashboardData:
-    """The figures the request asks for. A bad period or group falls back, never a 500."""
+    """The figures the request asks for, of the reader's own scope. A bad period, group
+    or region falls back, never a 500 and never to figures she may not see."""
     runs = computation_runs()
     period = _chosen_period(request, runs, announce=announce)
     breakdown, group = _chosen_group(request, announce=announce)
-    membership = current_membership(request)
+    scope, scopes = _chosen_scope(request, announce=announce)
     return dashboard_data(
         period=period,
         breakdown=breakdown,
         group=group,
-        region_id=membership.region_id if membership else None,
+        scope=scope,
+        scopes=scopes,
         runs=runs,
     )
 
@@ -556,9 +604,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if export in ("csv", "xlsx"):
         data = load(request, announce=False)
         # Aggregates only, no person: one log row that an export of figures happened.
-        Actor.from_request(request).audit(
-            action=AuditAction.EXPORT, event=f"monitoring.export:{export}:{data.period.key}"
-        )
+        event = f"monitoring.export:{export}:{data.period.key}"
+        if data.scope.region_id is not None and len(data.scopes) > 1:
+            # Which of her regions an administrator exported; a coordinator has just one.
+            event += f":region={data.scope.region_id}"
+        Actor.from_request(request).audit(action=AuditAction.EXPORT, event=event)
         if export == "csv":
             return exports.csv_response(data)
         return exports.xlsx_response(data)
@@ -616,6 +666,10 @@ def recompute(request: HttpRequest) -> HttpResponse:
     group = request.POST.get("groep", "").strip()
     if group:
         query["groep"] = group
+    region = request.POST.get("regio", "").strip()
+    if region:
+        # Only echoed back to the dashboard, which checks it again like any request.
+        query["regio"] = region[:100]
     return redirect(f"{target}?{urlencode(query)}")
 
 

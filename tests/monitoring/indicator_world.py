@@ -55,6 +55,9 @@ class World:
     practice: object
     expert: object
     sessions: list = field(default_factory=list)
+    # Municipality id -> the region a referral of someone living there is registered
+    # in (the first region holding it, as ``referrals.services.region_for_municipality``).
+    referral_region: dict = field(default_factory=dict)
 
     def day(self, span: int = 420) -> dt.date:
         return START + dt.timedelta(days=self.rng.randint(0, span))
@@ -138,6 +141,8 @@ class World:
                     close_reason="other" if status == "closed" else "",
                     first_contact_date=first_contact,
                     status_changed_at=self.moment() if rng.random() < 0.9 else None,
+                    # No draw from rng: the world of a seed stays the world it was.
+                    region=self.referral_region.get(participant.municipality_id),
                 )
             )
             for group in self.groups:
@@ -246,7 +251,9 @@ class World:
 
 def build_world(*, seed: int, episodes: int, participants: int = 40) -> World:
     """Five municipalities over three regions (two with their own norm, one overlapping,
-    one municipality in no region), four providers, and ``episodes`` waiting places."""
+    one municipality in no region), four providers (two located in a region, so episodes
+    without a municipality count there), and ``episodes`` waiting places; referrals in
+    the region of the participant's municipality."""
     rng = random.Random(seed)
     municipalities = [OrganisationFactory(municipality_kind=True) for _ in range(5)]
     north = RegionFactory(name=f"Noord {seed}")
@@ -259,14 +266,21 @@ def build_world(*, seed: int, episodes: int, participants: int = 40) -> World:
     south.municipalities.add(municipalities[3], municipalities[0])
     Norm.objects.create(region=south, aanmeld_days=35, behandel_days=80, total_days=120)
     practice = OrganisationFactory()
+    located = [municipalities[3], municipalities[2], None, None]
     world = World(
         rng=rng,
         municipalities=municipalities,
-        providers=[OrganisationFactory(provider=True) for _ in range(4)],
+        providers=[OrganisationFactory(provider=True, municipality=m) for m in located],
         participants=[],
         groups=[PeerGroupFactory(municipality=municipalities[i]) for i in (0, 3)],
         practice=practice,
         expert=UserFactory(),
+        referral_region={
+            municipalities[0].pk: north,
+            municipalities[1].pk: north,
+            municipalities[2].pk: plain,
+            municipalities[3].pk: south,
+        },
     )
     world.add_participants(participants)
     world.add_episodes(episodes)

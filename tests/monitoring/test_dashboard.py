@@ -1,7 +1,9 @@
 """The coordinator's dashboard: figures only, never a person, never a withheld figure.
 
 Rows are made with IndicatorValue.objects.create, so these tests stand apart from the
-engine that normally writes them.
+engine that normally writes them. They are rows of region Groningen, the personas'
+region, when it exists (a coordinator reads her region's rows; tests/monitoring/
+test_regions.py has the scopes themselves).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from monitoring import tasks
 from monitoring.indicators.registry import DEFINITIONS
 from monitoring.models import ComputationRun, IndicatorValue
 from tests.factories import OrganisationFactory
+from voorzorg.accounts.models import Region
 from voorzorg.audit.models import AccessLog
 from voorzorg.core.models import OutboxMessage
 
@@ -39,6 +42,11 @@ def _frozen_now(time_machine):
     time_machine.move_to(NOW, tick=False)
 
 
+def home_region() -> Region | None:
+    """The personas' region (conftest ``region``), whose rows they read; None without it."""
+    return Region.objects.filter(name="Groningen").first()
+
+
 def figure(
     indicator: str,
     *,
@@ -51,6 +59,7 @@ def figure(
     suppressed: bool = False,
 ) -> IndicatorValue:
     return IndicatorValue.objects.create(
+        region=home_region(),
         indicator=indicator,
         period=period,
         breakdown=breakdown,
@@ -545,6 +554,7 @@ def test_every_chart_has_its_table(client_for, coordinator_cor):
 
 
 def _lots_of_rows(periods: list[str], municipalities: int) -> None:
+    region = home_region()
     rows = []
     for period in periods:
         for definition in DEFINITIONS:
@@ -553,6 +563,7 @@ def _lots_of_rows(periods: list[str], municipalities: int) -> None:
             for breakdown, group in groups:
                 rows.append(
                     IndicatorValue(
+                        region=region,
                         indicator=definition.key,
                         period=period,
                         breakdown=breakdown,

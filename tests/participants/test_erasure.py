@@ -222,7 +222,8 @@ def test_collectors_give_the_same_figures_before_and_after_erasure():
     # Not the admin_ada persona: her municipality fixture (GM0014) could collide with the
     # world's sequence-numbered municipality codes. An administrator of a region that
     # holds every referral, so every participant is in her scope. (The referral's region
-    # only routes the intake queue; no figure reads it.)
+    # also decides which region's figures count it; an erasure keeps it, and the region
+    # figures are checked below too.)
     admin = UserFactory()
     MembershipFactory(user=admin, organisation=world.municipalities[0], role=Role.ADMIN)
     region = RegionFactory(name="Alles")
@@ -232,7 +233,12 @@ def test_collectors_give_the_same_figures_before_and_after_erasure():
     Referral.objects.filter(status__in=sorted(OPEN_STATUSES)).update(
         status="closed", close_reason="other", decline_reason=""
     )
-    before = {key: collectors.collect(period=Period.parse(key)) for key in PERIODS}
+    scopes = [collectors.scope_for(r) for r in [None, *collectors.region_ids()]]
+    before = {
+        (key, scope): collectors.collect(period=Period.parse(key), scope=scope)
+        for key in PERIODS
+        for scope in scopes
+    }
     for key in PERIODS:
         indicators_compute_and_store(period=Period.parse(key))
     stored = list(IndicatorValue.objects.order_by("pk").values())
@@ -243,8 +249,12 @@ def test_collectors_give_the_same_figures_before_and_after_erasure():
         participant_erase(actor=actor, participant=participant, reason="Test")
     assert not Participant.objects.filter(erased_at__isnull=True).exists()
 
-    after = {key: collectors.collect(period=Period.parse(key)) for key in PERIODS}
-    for key in PERIODS:
+    after = {
+        (key, scope): collectors.collect(period=Period.parse(key), scope=scope)
+        for key in PERIODS
+        for scope in scopes
+    }
+    for key in before:
         assert after[key] == before[key], key
     # The stored figures are not touched by an erasure.
     assert list(IndicatorValue.objects.order_by("pk").values()) == stored

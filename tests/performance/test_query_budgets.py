@@ -249,6 +249,7 @@ def grow_indicator_groups(world: World, n: int) -> None:
     IndicatorValue.objects.bulk_create(
         [
             IndicatorValue(
+                region=world.region,  # the coordinator's region: the rows she reads
                 indicator=key,
                 period=period,
                 breakdown="provider",

@@ -1,5 +1,8 @@
 """``python manage.py export_indicators --period 2026-Q3 --format json|csv``: stored rows.
 
+Without ``--region`` the all-data scope (every region's data together, as before regions
+were stored); ``--region Drenthe`` (a name or id) that region's rows instead.
+
 Output columns (a contract other tools rely on): indicator, period, breakdown, group,
 numerator, denominator, value, suppressed. JSON: a list of objects with exactly these
 keys, value a number or null. CSV: a header with these columns, empty cells for null,
@@ -15,6 +18,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from monitoring.indicators.registry import BY_KEY, Breakdown
+from monitoring.selectors import region_by_key
 from monitoring.services import EXPORT_FIELDS, indicator_row_dict, indicator_rows
 from voorzorg.core.exceptions import ApplicationError
 
@@ -30,13 +34,24 @@ class Command(BaseCommand):
         parser.add_argument("--format", required=True, choices=["json", "csv"], dest="fmt")
         parser.add_argument("--breakdown", choices=[str(b) for b in Breakdown])
         parser.add_argument("--indicator", choices=list(BY_KEY))
+        parser.add_argument(
+            "--region",
+            help="Regio (naam of id): alleen de cijfers van die regio. Zonder: alle gegevens.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        region_id = None
+        if options.get("region") is not None:
+            region = region_by_key(options["region"])
+            if region is None:
+                raise CommandError(f"Onbekende regio: {options['region']!r}.")
+            region_id = region.pk
         try:
             rows = indicator_rows(
                 period_key=options["period"],
                 breakdown=options.get("breakdown"),
                 indicator=options.get("indicator"),
+                region_id=region_id,
             )
         except ApplicationError as error:
             raise CommandError(error.message) from None
