@@ -165,6 +165,18 @@ def test_dockerignore_keeps_local_state_out_of_the_image():
     assert "!.env.example" in lines
 
 
+def test_the_image_leaves_out_what_only_developers_and_ci_use():
+    lines = set((ROOT / ".dockerignore").read_text().split())
+    assert {"tests", "bench", "docs", ".ci", "ops", "node_modules"} <= lines
+    # Nothing the running app or its start scripts need is left out.
+    for needed in ("voorzorg", "templates", "static", "locale", "docker", "manage.py"):
+        assert needed not in lines, needed
+    # The app reads nothing from the folders left out (the backup service mounts ops/).
+    for source in (ROOT / "voorzorg").rglob("*.py"):
+        text = source.read_text()
+        assert "import tests" not in text and "from tests" not in text, source
+
+
 @pytest.mark.parametrize("script", sorted(DOCKER.glob("*.sh")), ids=lambda p: p.name)
 def test_docker_scripts_parse(script):
     result = subprocess.run(  # noqa: S603
