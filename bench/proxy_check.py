@@ -19,11 +19,20 @@ has in compose, and Debian's ``caddy`` in front of it with the repository's own
 4. Request ids: the proxy replaces the client's X-Request-ID with its own; when the app
    writes JSON logs, a log line carries the id the response answered. A build without
    them reports "skipped".
+5. The rate limit of the public self-registration (``/aanmelden/``, 5 stored per client
+   address per hour) counts the client's address, not the proxy's nor a forged one: from
+   127.0.0.2, through the proxy, each submission with another ``X-Forwarded-For:
+   203.0.113.N``, the first 5 are stored (302 to the done page, an audit row with
+   127.0.0.2) and the 6th gets 429, as does one more straight at gunicorn with a forged
+   header (Caddy drops the client's header, so that one tests the application's own
+   refusal); then one from 127.0.0.3 (another client behind the same proxy) is still
+   stored. Without a second loopback address that row is skipped.
 
 Prints a table and exits 1 when a check fails (2 when it cannot run: no caddy). Installs
 nothing. The database is a temporary SQLite file (PROXY_CHECK_DATABASE_URL for another:
 it gets migrated and the demo data), ``collectstatic`` writes ``staticfiles/`` as the image
-build does, and gunicorn listens on 0.0.0.0:<free port> for the minute the check takes.
+build does, and gunicorn listens on 0.0.0.0:<free port> for the minute the check takes,
+with one worker (see GUNICORN_WORKERS below).
 """
 
 from __future__ import annotations
@@ -52,8 +61,11 @@ PYTHON = sys.executable
 CLIENT_ADDRESS = "127.0.0.2"  # the client's side of every request
 PROXY_ADDRESS = "127.0.0.1"  # where Caddy connects to gunicorn from
 FORGED = "203.0.113.9"  # TEST-NET-3: what a client claims in X-Forwarded-For
+OTHER_CLIENT_ADDRESS = "127.0.0.3"  # a second client behind the same proxy
 ADMIN = "ada.admin@voorzorg.example"  # a demo administrator (voorzorg/core/demo.py)
 LOGIN = "/account/inloggen/"
+SELF_REGISTER = "/aanmelden/"
+SELF_REGISTER_DONE = "/aanmelden/bedankt/"
 REQUEST_ID_KEYS = ("request_id", "correlation_id", "guid", "x_request_id")
 
 
@@ -152,11 +164,16 @@ class Django:
         return device
 
     def code(self, device) -> str:
-        from django_otp.oath import totp
+        """The current code, of a later time step than the last one used: django-otp
+        refuses a step twice, and with a kept PROXY_CHECK_DATABASE_URL the previous run
+        may have signed in less than a step ago."""
+        from django_otp.oath import TOTP
 
         device.refresh_from_db()
-        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
-        return str(code).zfill(device.digits)
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        while totp.t() <= device.last_t:
+            time.sleep(1)
+        return str(totp.token()).zfill(device.digits)
 
     def axes_addresses(self, email: str) -> list[str]:
         from axes.models import AccessAttempt
@@ -169,6 +186,38 @@ class Django:
 
         rows = AccessLog.objects.filter(actor_label=email, event="audit.view", id__gt=since_id)
         return sorted({str(row.client_address) for row in rows})
+
+    def self_registration_addresses(self, since_id: int) -> list[str]:
+        """The client address of every stored self-registration after ``since_id``."""
+        from voorzorg.audit.models import AccessLog
+
+        rows = AccessLog.objects.filter(
+            event__startswith="referral.self_register:", id__gt=since_id
+        ).order_by("id")
+        return [str(row.client_address) for row in rows]
+
+    def self_registration_limit(self) -> tuple[int, int]:
+        """The self-registration rate limit as (count, seconds), from the view itself."""
+        from django_ratelimit.core import _split_rate
+
+        from referrals.views.public import RATE
+
+        return _split_rate(RATE)
+
+    def seconds_left_in_window(self, address: str, period: int) -> float:
+        """Until django-ratelimit starts a new count for ``address``. Its windows end at
+        an offset per key, not on the hour. Private API: when it moved, no wait."""
+        try:
+            from django_ratelimit.core import _get_window
+
+            return _get_window(address, period) - time.time()
+        except (ImportError, TypeError):
+            return float("inf")
+
+    def adult_target_group(self) -> str:
+        from participants.constants import TargetGroup
+
+        return TargetGroup.ADULT.value
 
     def last_audit_id(self) -> int:
         from voorzorg.audit.models import AccessLog
@@ -253,6 +302,151 @@ def check_addresses(
         )
     )
     return results
+
+
+def self_register(
+    client: httpx.Client, base: str, data: dict[str, str], headers: dict[str, str], origin: str
+) -> tuple[int, str]:
+    """One valid self-registration: the answer's status and Location. The CSRF cookie goes
+    by hand, as in ``failed_sign_in``, so that it also travels over plain http."""
+    page = client.get(f"{base}{SELF_REGISTER}", headers=headers)
+    cookie = page.cookies.get("csrftoken") or client.cookies.get("csrftoken")
+    response = client.post(
+        f"{base}{SELF_REGISTER}",
+        data={**data, "csrfmiddlewaretoken": csrf_token(page.text)},
+        headers={**headers, "Cookie": f"csrftoken={cookie}", "Origin": origin},
+    )
+    return response.status_code, response.headers.get("location", "")
+
+
+def check_rate_limit(db: Django, site: str, app: str, client_ip: str) -> list[Result]:
+    """The self-registration limit counts the client's address, behind the proxy too.
+
+    Each submission forges another X-Forwarded-For, as a spam run would to step around a
+    limit on that header; the count stays with the address the proxy saw. Caddy already
+    drops a client's own X-Forwarded-For, so one more forged submission goes around the
+    proxy, straight at gunicorn: there the application itself must refuse the header
+    (TRUSTED_PROXY_CIDRS). A second client address then shows that the limit is per
+    client, not one for everyone behind the proxy. Each client is a new httpx client:
+    no cookies of the sign-ins above.
+    """
+    limit, period = db.self_registration_limit()
+    # The count restarts when django-ratelimit's window for this address ends; a run
+    # that straddled that moment would see a 302 for the last submission. Rare (a few
+    # seconds in an hour), but then wait for the new window instead of failing.
+    left = db.seconds_left_in_window(client_ip, period)
+    if left < 30:
+        time.sleep(left + 1)
+
+    transport = httpx.HTTPTransport(local_address=client_ip, verify=False)
+    with httpx.Client(transport=transport, timeout=30) as client:
+        form = client.get(f"{site}{SELF_REGISTER}")
+        # A municipality with a bridging team: the form offers only those.
+        select = re.search(r'<select name="municipality".*?</select>', form.text, re.S)
+        choices = re.findall(r'<option value="(\d+)"', select.group(0)) if select else []
+        if not choices:
+            return [
+                Result(
+                    "self-registration: the form offers a municipality",
+                    "one or more",
+                    f"none (HTTP {form.status_code} on {SELF_REGISTER})",
+                    "FAILED",
+                )
+            ]
+        data = {
+            "given_name": "Proxy",
+            "family_name": "Check",
+            "phone": "06 12345678",
+            "municipality": choices[0],
+            "target_group": db.adult_target_group(),
+            "help_question": "A rate-limit check of make proxy-check.",
+            "consent_processing": "on",
+            "website": "",
+        }
+        since = db.last_audit_id()
+        answers = [
+            self_register(client, site, data, {"X-Forwarded-For": f"203.0.113.{n}"}, site)
+            for n in range(1, limit + 2)
+        ]
+    # Around the proxy, claiming https and yet another address. Not when the client has
+    # to use the proxy's own address: from there the header is rightly believed.
+    around_forged = f"203.0.113.{limit + 2}"
+    around = None
+    if client_ip != PROXY_ADDRESS:
+        claims = {"X-Forwarded-For": around_forged, "X-Forwarded-Proto": "https"}
+        transport = httpx.HTTPTransport(local_address=client_ip)
+        with httpx.Client(transport=transport, timeout=30) as direct:
+            around, _ = self_register(direct, app, data, claims, app.replace("http:", "https:"))
+
+    stored, over = answers[:limit], answers[limit]
+    results = [
+        Result(
+            f"self-registrations 1-{limit} through the proxy, XFF 203.0.113.1-{limit}",
+            f"302 to {SELF_REGISTER_DONE}",
+            " ".join(str(status) for status, _ in stored),
+            verdict(
+                all(
+                    status == 302 and location.endswith(SELF_REGISTER_DONE)
+                    for status, location in stored
+                )
+            ),
+        ),
+        Result(
+            f"self-registration {limit + 1}, XFF 203.0.113.{limit + 1}: rate-limited",
+            "429",
+            str(over[0]),
+            verdict(over[0] == 429),
+        ),
+        Result(
+            f"self-registration around the proxy, XFF {around_forged}: rate-limited",
+            "429",
+            str(around) if around else "client at the proxy's address",
+            verdict(around == 429) if around else "skipped",
+        ),
+    ]
+
+    expected = [client_ip] * limit
+    if client_ip != PROXY_ADDRESS and loopback_alias_works(OTHER_CLIENT_ADDRESS):
+        transport = httpx.HTTPTransport(local_address=OTHER_CLIENT_ADDRESS, verify=False)
+        with httpx.Client(transport=transport, timeout=30) as other:
+            status, location = self_register(
+                other, site, data, {"X-Forwarded-For": f"203.0.113.{limit + 3}"}, site
+            )
+        results.append(
+            Result(
+                f"self-registration from {OTHER_CLIENT_ADDRESS} through the proxy",
+                f"302 to {SELF_REGISTER_DONE}",
+                str(status),
+                verdict(status == 302 and location.endswith(SELF_REGISTER_DONE)),
+            )
+        )
+        expected.append(OTHER_CLIENT_ADDRESS)
+    else:
+        results.append(
+            Result(
+                f"self-registration from {OTHER_CLIENT_ADDRESS} through the proxy",
+                "302",
+                "no second loopback address",
+                "skipped",
+            )
+        )
+
+    seen = db.self_registration_addresses(since)
+    results.append(
+        Result(
+            "stored self-registrations: addresses in the audit log",
+            count_addresses(expected),
+            count_addresses(seen) or "none",
+            verdict(seen == expected),
+        )
+    )
+    return results
+
+
+def count_addresses(addresses: list[str]) -> str:
+    """``["a", "a", "b"]`` as ``2 x a, 1 x b``, in order of first appearance."""
+    counts = {address: addresses.count(address) for address in dict.fromkeys(addresses)}
+    return ", ".join(f"{n} x {address}" for address, n in counts.items())
 
 
 def check_health(proxied: httpx.Client, direct: httpx.Client, site: str, app: str) -> list[Result]:
@@ -385,7 +579,12 @@ def main() -> int:
         "TRUSTED_PROXY_CIDRS": f"{PROXY_ADDRESS}/32",
         "FORWARDED_ALLOW_IPS": PROXY_ADDRESS,
         "PORT": str(app_port),
-        "GUNICORN_WORKERS": "2",
+        # One worker: the self-registration rate limit lives in the Django cache, which
+        # without REDIS_URL is local memory per worker, so with two workers the count
+        # would be split between them (production.py: "N times looser"). One worker
+        # makes the limit exact without Redis: the check needs no Redis server, and no
+        # counts survive a run in a shared store to spoil the next run within the hour.
+        "GUNICORN_WORKERS": "1",
         # JSON logs, when this build has them (ignored otherwise).
         "LOG_FORMAT": "json",
     }
@@ -453,6 +652,7 @@ def main() -> int:
             results = check_health(proxied, direct, site, app)
             results.append(check_redirect(client_ip, http_port))
             results += check_addresses(db, proxied, direct, site, app, client_ip)
+            results += check_rate_limit(db, site, app, client_ip)
             results += check_request_ids(proxied, site, app_log)
     finally:
         stop(caddy_process)
