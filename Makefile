@@ -88,8 +88,9 @@ lock:
 	rm -rf .lockenv
 
 # The TLS proxy of docker-compose.yml (docker/Caddyfile) in front of gunicorn with production
-# settings, on this machine: client addresses, health probes and request ids through Caddy
-# and around it (bench/proxy_check.py). Needs Debian's caddy (apt-get install caddy).
+# settings, on this machine: client addresses, the self-registration rate limit, health
+# probes and request ids through Caddy and around it (bench/proxy_check.py). Needs Debian's
+# caddy (apt-get install caddy).
 proxy-check: install
 	$(BIN)/python bench/proxy_check.py
 
