@@ -14,7 +14,6 @@ import os
 import shutil
 import stat
 import subprocess
-import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -306,7 +305,9 @@ def test_backup_removes_its_own_old_dumps_only(committed_log, tmp_path):
     for path in (old, recent, other):
         path.write_bytes(b"x")
         Path(f"{path}.sha256").write_text("x")
-    ten_days_ago = time.time() - 10 * 86400
+    # Aged by the file system's clock, which the script's `find` also reads: the test
+    # process's own clock may be shifted (faketime), the script runs without it.
+    ten_days_ago = recent.stat().st_mtime - 10 * 86400
     for path in (old, other):
         os.utime(path, (ten_days_ago, ten_days_ago))
 
