@@ -1,14 +1,16 @@
 """The Treeknorm and the open-wait definition (docs/indicators.md), in one place.
 
 Pure functions over dates; the peildatum (snapshot day) is always passed in. Pages,
-exports and the indicator engine all ask these functions, so a wait shown to a POH and
-a wait counted on the dashboard can never disagree.
+exports and the indicator engine all ask these functions, with the same norm for the
+same episode, so a wait a POH sees over the norm is a wait the all-data figures count
+over it.
 
 Which norm an episode is judged against is data, not a constant: a region may set its
 own (``voorzorg.accounts.models.Norm``). The one rule that picks it (the norm of the
 region holding the episode's municipality, else the NZa defaults below) lives beside the
 region, in ``voorzorg.accounts.norms``; pages, exports and the engine all take their
-``Norms`` from there and pass them in here.
+``Norms`` from there and pass them in here. Only a region's own figures measure its
+episodes against the region's norm instead (docs/indicators.md, "Norms per region").
 """
 
 from __future__ import annotations
