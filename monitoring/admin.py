@@ -1,11 +1,12 @@
-"""Technical admin of monitoring: computed figures read-only, norms editable."""
+"""Technical admin of monitoring: computed figures, read-only. The norms are edited
+beside the regions (accounts admin, "Treeknormen")."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import ComputationRun, IndicatorValue, Norm
+from .models import ComputationRun, IndicatorValue
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -45,13 +46,3 @@ class IndicatorValueAdmin(ReadOnlyAdmin):
 class ComputationRunAdmin(ReadOnlyAdmin):
     list_display = ["period", "computed_at", "duration_ms", "rows"]
     search_fields = ["period"]
-
-
-@admin.register(Norm)
-class NormAdmin(admin.ModelAdmin):
-    """Per-region Treeknorm in days; a region without one uses 28 / 70 / 98. Figures
-    follow at the next recompute (hourly for recent periods, nightly for history)."""
-
-    list_display = ["region", "aanmeld_days", "behandel_days", "total_days", "updated_at"]
-    list_select_related = ["region"]
-    search_fields = ["region__name"]

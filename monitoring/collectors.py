@@ -37,7 +37,6 @@ from django.db import connection
 from django.db.models import (
     Aggregate,
     BooleanField,
-    Case,
     Count,
     DateField,
     Exists,
@@ -52,7 +51,6 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual, LessThanOrEqual
@@ -88,6 +86,7 @@ from monitoring.indicators.results import (
     should_emit,
 )
 from monitoring.indicators.rows import (
+    DEFAULT_NORMS,
     AttendanceRow,
     ContactRow,
     EnrolmentRow,
@@ -98,37 +97,16 @@ from monitoring.indicators.rows import (
     SignalRow,
     Snapshot,
 )
-from monitoring.models import Norm
 from monitoring.periods import Period
 from participants.models import Participant
 from referrals.constants import ReferralStatus
 from referrals.models import Referral, WaitingEpisode
 from voorzorg.accounts.models import Organisation, Region
+from voorzorg.accounts.norms import norm_case, norm_expression, norms_by_municipality, norms_for
 from voorzorg.core.dates import local_midnight
-from voorzorg.core.treeknorm import AANMELD_NORM_DAYS, BEHANDEL_NORM_DAYS, TOTAL_NORM_DAYS
+from voorzorg.core.dbfunctions import DaysBetween
 
 # --- SQL building blocks --------------------------------------------------------------
-
-
-class DaysBetween(Func):
-    """Calendar days ``later - earlier`` between two dates; NULL when either is NULL."""
-
-    output_field = IntegerField()
-    arity = 2
-    # PostgreSQL: date - date is an integer number of days.
-    template = "(%(expressions)s)"
-    arg_joiner = " - "
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
-        # Dates are 'YYYY-MM-DD' text; julianday() of two dates differs by whole days
-        # exactly, ROUND only guards the float conversion.
-        return self.as_sql(
-            compiler,
-            connection,
-            template="CAST(ROUND(JULIANDAY(%(expressions)s)) AS INTEGER)",
-            arg_joiner=") - JULIANDAY(",
-            **extra,
-        )
 
 
 class EpochSecondsBetween(Func):
@@ -220,12 +198,7 @@ def scope_for(region_id: int | None) -> Scope:
     """The scope of one region (one query for its norm), or ``ALL_DATA`` for None."""
     if region_id is None:
         return ALL_DATA
-    norm = Norm.objects.filter(region_id=region_id).first()
-    if norm is None:
-        return Scope(region_id=region_id, norms=Norms())
-    return Scope(
-        region_id=region_id, norms=Norms(norm.aanmeld_days, norm.behandel_days, norm.total_days)
-    )
+    return Scope(region_id=region_id, norms=norms_for(region=region_id))
 
 
 def _region_municipality_ids(region_id: int) -> QuerySet:
@@ -280,37 +253,17 @@ def _within(queryset: QuerySet, scope: Scope, rule: Callable[[int], Q]) -> Query
 
 
 # --- Norms ----------------------------------------------------------------------------
+# The rule lives beside the regions (``voorzorg.accounts.norms``), shared with the pages;
+# a region's scope overrides it with the region's own norm.
 
-# A stage's field on Norm and on Norms.
-_NORM_FIELDS = {"aanmeld": "aanmeld_days", "behandel": "behandel_days", "total": "total_days"}
 
-
-def _norm(stage: str, default: int, scope: Scope = ALL_DATA) -> Any:
-    """The episode's norm: its municipality's region's Norm, else the NZa default; in a
-    region's scope the region's own norm for every episode.
-
-    A municipality in several regions with a norm takes the region created first
-    (lowest id): deterministic, and the same rule as ``norms_by_municipality``.
+def _norm(stage: str, scope: Scope = ALL_DATA) -> Any:
+    """The episode's norm: its municipality's region's Norm, else the NZa default
+    (``norm_expression``); in a region's scope the region's own norm for every episode.
     """
     if scope.norms is not None:
-        return Value(getattr(scope.norms, stage), output_field=IntegerField())
-    norm = (
-        Norm.objects.filter(region__municipalities=OuterRef("municipality_id"))
-        .order_by("region_id")
-        .values(_NORM_FIELDS[stage])[:1]
-    )
-    return Coalesce(Subquery(norm), Value(default), output_field=IntegerField())
-
-
-def norms_by_municipality() -> dict[int, Norms]:
-    """Municipality id -> its Norms (first region by id that has a Norm)."""
-    found: dict[int, Norms] = {}
-    for norm in Norm.objects.prefetch_related("region__municipalities").order_by("region_id"):
-        for municipality in norm.region.municipalities.all():
-            found.setdefault(
-                municipality.pk, Norms(norm.aanmeld_days, norm.behandel_days, norm.total_days)
-            )
-    return found
+        return Value(scope.norms.for_stage(stage), output_field=IntegerField())
+    return norm_expression(stage)
 
 
 # --- Episodes: realised waits, open waits, in beeld, outflow --------------------------
@@ -408,11 +361,7 @@ def _episode_aggregates(period: Period, scope: Scope) -> dict[str, Any]:
     aliases, and the same dictionary serves the total and the grouped queries.
     """
     when = _episode_conditions(period)
-    norm = {
-        "aanmeld": _norm("aanmeld", AANMELD_NORM_DAYS, scope),
-        "behandel": _norm("behandel", BEHANDEL_NORM_DAYS, scope),
-        "total": _norm("total", TOTAL_NORM_DAYS, scope),
-    }
+    norm = {stage: _norm(stage, scope) for stage in _STAGE_DATES}
     age_since_registration = _age_at(period.peildatum, "registration_date")
     age_since_intake = _age_at(period.peildatum, "intake_date")
     aggregates: dict[str, Any] = {}
@@ -508,25 +457,14 @@ def _breakdown_of_bits(bits: int) -> Breakdown:
     raise ValueError(bits)
 
 
-def _norm_case(field: str, default: int, norms: dict[int, Norms], scope: Scope) -> Any:
-    """The episode's norm as a CASE over its municipality id: the same rule as ``_norm``
-    (first region by id with a Norm, else the NZa default), read once from the small
-    norm tables instead of a correlated subquery for every episode and every use. In a
-    region's scope, the region's own norm."""
+def _norm_case(stage: str, norms: dict[int, Norms], scope: Scope) -> Any:
+    """The episode's norm as a CASE over its municipality id (``norm_case``): the same
+    rule as ``_norm``, read once from the small norm tables instead of a correlated
+    subquery for every episode and every use. In a region's scope, the region's own
+    norm."""
     if scope.norms is not None:
-        return Value(getattr(scope.norms, field), output_field=IntegerField())
-    by_days: dict[int, list[int]] = defaultdict(list)
-    for municipality_id, norm in sorted(norms.items()):
-        days = getattr(norm, field)
-        if days != default:
-            by_days[days].append(municipality_id)
-    if not by_days:
-        return Value(default, output_field=IntegerField())
-    return Case(
-        *[When(municipality_id__in=ids, then=Value(days)) for days, ids in sorted(by_days.items())],
-        default=Value(default),
-        output_field=IntegerField(),
-    )
+        return Value(scope.norms.for_stage(stage), output_field=IntegerField())
+    return norm_case(stage, norms)
 
 
 def _episode_rows_sql(period: Period, scope: Scope) -> tuple[str, list[Any]]:
@@ -540,9 +478,7 @@ def _episode_rows_sql(period: Period, scope: Scope) -> tuple[str, list[Any]]:
         **{f"d_{stage}": _stage_wait(stage) for stage in _STAGE_DATES},
         age_registration=_age_at(period.peildatum, "registration_date"),
         age_intake=_age_at(period.peildatum, "intake_date"),
-        n_aanmeld=_norm_case("aanmeld", AANMELD_NORM_DAYS, norms, scope),
-        n_behandel=_norm_case("behandel", BEHANDEL_NORM_DAYS, norms, scope),
-        n_total=_norm_case("total", TOTAL_NORM_DAYS, norms, scope),
+        **{f"n_{stage}": _norm_case(stage, norms, scope) for stage in _STAGE_DATES},
         reason=F("close_reason"),
         **{f"f_{name}": expression for name, expression in flag.items()},
         f_in_beeld=ExpressionWrapper(_in_beeld(period.peildatum), output_field=BooleanField()),
@@ -886,7 +822,7 @@ def load_snapshot(scope: Scope = ALL_DATA) -> Snapshot:
             municipality=e.municipality.cbs_code if e.municipality else None,
             diagnosis_group=e.diagnosis_group,
             participant_id=e.participant_id,
-            norms=scope.norms or norms.get(e.municipality_id, Norms()),
+            norms=scope.norms or norms.get(e.municipality_id, DEFAULT_NORMS),
         )
         for e in _within(
             WaitingEpisode.objects.select_related("provider", "municipality"), scope, episodes_in

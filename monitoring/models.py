@@ -1,12 +1,12 @@
-"""Stored indicator values and the norms they are measured against."""
+"""Stored indicator values and their computation runs.
+
+The norms the figures are measured against live beside the regions
+(``voorzorg.accounts.models.Norm``, one rule in ``voorzorg.accounts.norms``)."""
 
 from __future__ import annotations
 
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-from voorzorg.core.models import TimeStampedModel
 
 
 class IndicatorValue(models.Model):
@@ -95,30 +95,3 @@ class ComputationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} @ {self.computed_at:%Y-%m-%d %H:%M}"
-
-
-class Norm(TimeStampedModel):
-    """The Treeknorm of a region, in calendar days. Data, not constants (docs/domain.md).
-
-    A region without a row uses the NZa defaults 28 / 70 / 98.
-    """
-
-    region = models.OneToOneField(
-        "accounts.Region", on_delete=models.CASCADE, related_name="norm", verbose_name=_("regio")
-    )
-    aanmeld_days = models.PositiveSmallIntegerField(
-        _("aanmeldwachttijd (dagen)"), default=28, validators=[MinValueValidator(1)]
-    )
-    behandel_days = models.PositiveSmallIntegerField(
-        _("behandelwachttijd (dagen)"), default=70, validators=[MinValueValidator(1)]
-    )
-    total_days = models.PositiveSmallIntegerField(
-        _("totale wachttijd (dagen)"), default=98, validators=[MinValueValidator(1)]
-    )
-
-    class Meta:
-        verbose_name = _("Treeknorm")
-        verbose_name_plural = _("Treeknormen")
-
-    def __str__(self) -> str:
-        return f"{self.region}: {self.aanmeld_days}/{self.behandel_days}/{self.total_days}"

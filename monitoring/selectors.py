@@ -35,11 +35,12 @@ from referrals.constants import CareLevel, DiagnosisGroup
 from referrals.selectors import regions_of
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region
+from voorzorg.accounts.norms import norms_for
 from voorzorg.core.exceptions import ApplicationError
-from voorzorg.core.treeknorm import AANMELD_NORM_DAYS, BEHANDEL_NORM_DAYS, TOTAL_NORM_DAYS
+from voorzorg.core.treeknorm import DEFAULT_NORMS, Norms
 
 from .indicators.registry import ALL, BY_KEY, UNKNOWN_GROUP, Breakdown, Definition, Unit
-from .models import ComputationRun, IndicatorValue, Norm
+from .models import ComputationRun, IndicatorValue
 from .periods import Period, PeriodKind, last_months
 
 # The breakdowns a coordinator can filter on, one at a time: stored rows are per single
@@ -210,22 +211,6 @@ class Figure:
 
 
 @dataclass(frozen=True)
-class Norms:
-    """The Treeknorm in calendar days that the dashboard judges waits against."""
-
-    aanmeld_days: int = AANMELD_NORM_DAYS
-    behandel_days: int = BEHANDEL_NORM_DAYS
-    total_days: int = TOTAL_NORM_DAYS
-
-    def for_stage(self, stage: str) -> int:
-        return {
-            "aanmeld": self.aanmeld_days,
-            "behandel": self.behandel_days,
-            "total": self.total_days,
-        }[stage]
-
-
-@dataclass(frozen=True)
 class GroupChoice:
     breakdown: str
     group: str
@@ -253,7 +238,8 @@ class DashboardData:
     before: dict[str, Figure]
     trend_months: list[Period]
     trend: dict[tuple[str, str], Figure] = field(default_factory=dict)
-    norms: Norms = Norms()
+    # The scope's norm: the region's own, the NZa defaults for all data.
+    norms: Norms = DEFAULT_NORMS
     scope: FigureScope = ALL_FIGURES
     # The scopes the reader may switch to (the region menu when there are several).
     scopes: tuple[FigureScope, ...] = ()
@@ -448,14 +434,6 @@ def figures_for(
     }
 
 
-def norms_for(region_id: int | None) -> Norms:
-    """The region's Treeknorm, or the NZa defaults (also for all data). One query."""
-    norm = Norm.objects.filter(region_id=region_id).first() if region_id else None
-    if norm is None:
-        return Norms()
-    return Norms(norm.aanmeld_days, norm.behandel_days, norm.total_days)
-
-
 def dashboard_data(
     *,
     period: Period,
@@ -523,7 +501,8 @@ def dashboard_data(
         before={key: figures[(key, previous.key)] for key in BY_KEY},
         trend_months=months,
         trend=trend,
-        norms=norms_for(scope.region_id),
+        # The region's own norm (the defaults for all data), as its figures use.
+        norms=norms_for(region=scope.region_id),
         scope=scope,
         scopes=tuple(scopes),
     )

@@ -43,7 +43,6 @@ from voorzorg.api.serializers import OrganisationRefSerializer, UserRefSerialize
 from voorzorg.audit.models import AuditAction
 from voorzorg.core.dates import EARLIEST_BIRTH_DAY
 from voorzorg.core.exceptions import ApplicationError
-from voorzorg.core.treeknorm import open_wait_at
 
 from .constants import CareLevel, CloseReason, DiagnosisGroup, ReferralStatus, Urgency
 from .filters import EpisodeFilter, ReferralFilter
@@ -53,6 +52,8 @@ from .selectors import (
     episode_get_for,
     episode_scope,
     handover_as_shown,
+    open_wait_of,
+    open_waits_of,
     participant_get_for,
     referral_get_for,
     referral_queryset_for,
@@ -763,13 +764,13 @@ class EpisodeOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenWaitSerializer(allow_null=True))
     def get_open_wait(self, episode: WaitingEpisode) -> dict | None:
-        wait = open_wait_at(
-            registration=episode.registration_date,
-            intake=episode.intake_date,
-            treatment_start=episode.treatment_start_date,
-            closed=episode.closed_date,
-            peildatum=timezone.localdate(),
-        )
+        # Against the episode's own norm, as the pages and the dashboard judge it. A list
+        # passes the waits of the whole page (``open_waits``: one query for the norms).
+        waits = self.context.get("open_waits")
+        if waits is not None and episode.pk in waits:
+            wait = waits[episode.pk]
+        else:
+            wait = open_wait_of(episode, peildatum=timezone.localdate())
         if wait is None:
             return None
         return {
@@ -823,6 +824,13 @@ class EpisodeListApi(ApiMixin, generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return WaitingEpisode.objects.none()
         return episode_queryset(current_membership(self.request))
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> serializers.BaseSerializer:
+        if kwargs.get("many") and args:
+            # One page of episodes: their open waits with the norms of all in one query.
+            context = kwargs.setdefault("context", self.get_serializer_context())
+            context["open_waits"] = open_waits_of(args[0], peildatum=timezone.localdate())
+        return super().get_serializer(*args, **kwargs)
 
     @extend_schema(
         operation_id="episodes_list",

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Iterable
 
 from django.contrib import messages
-from django.db.models import Case, Q, QuerySet, When
+from django.db.models import Case, DateField, F, Q, QuerySet, Value, When
+from django.db.models.lookups import GreaterThan
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -28,11 +30,13 @@ from participants.models import Participant
 from participants.selectors import handover_texts_visible
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region
+from voorzorg.accounts.norms import norm_expression, norms_by_municipality, norms_for
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.selectors import break_glass_person_ids
 from voorzorg.audit.services import Actor
-from voorzorg.core.treeknorm import AANMELD_NORM_DAYS, BEHANDEL_NORM_DAYS
+from voorzorg.core.dbfunctions import DaysBetween
+from voorzorg.core.treeknorm import DEFAULT_NORMS, Norms, OpenWait, open_wait_at
 
 from .constants import ReferralStatus, Urgency
 from .models import Handover, Referral, WaitingEpisode
@@ -271,16 +275,26 @@ def intake_queue_for(membership: Membership | None) -> QuerySet[Referral]:
 
 
 def episode_over_norm_q(peildatum: dt.date, prefix: str = "") -> Q:
-    """Episodes whose open wait at the peildatum is over the norm, as a database filter.
+    """Episodes whose open wait at the peildatum is over their norm, as a database filter.
 
-    The same definition as ``voorzorg.core.treeknorm.open_wait_at`` (tests cross-check).
+    The same definition as ``open_wait_of`` (tests cross-check), each episode against
+    its own norm: the SQL form of the one rule (``voorzorg.accounts.norms``), which the
+    indicator engine uses too.
     """
     p = prefix
+    today = Value(peildatum, output_field=DateField())
+    municipality = f"{p}municipality_id"
     not_closed = Q(**{f"{p}closed_date__isnull": True}) | Q(**{f"{p}closed_date__gt": peildatum})
     for_intake = (
         Q(**{f"{p}registration_date__lte": peildatum})
         & (Q(**{f"{p}intake_date__isnull": True}) | Q(**{f"{p}intake_date__gt": peildatum}))
-        & Q(**{f"{p}registration_date__lt": peildatum - dt.timedelta(days=AANMELD_NORM_DAYS)})
+        # Over the norm when days > norm days (docs/indicators.md).
+        & Q(
+            GreaterThan(
+                DaysBetween(today, F(f"{p}registration_date")),
+                norm_expression("aanmeld", municipality=municipality),
+            )
+        )
     )
     for_treatment = (
         Q(**{f"{p}intake_date__lte": peildatum})
@@ -288,9 +302,51 @@ def episode_over_norm_q(peildatum: dt.date, prefix: str = "") -> Q:
             Q(**{f"{p}treatment_start_date__isnull": True})
             | Q(**{f"{p}treatment_start_date__gt": peildatum})
         )
-        & Q(**{f"{p}intake_date__lt": peildatum - dt.timedelta(days=BEHANDEL_NORM_DAYS)})
+        & Q(
+            GreaterThan(
+                DaysBetween(today, F(f"{p}intake_date")),
+                norm_expression("behandel", municipality=municipality),
+            )
+        )
     )
     return not_closed & (for_intake | for_treatment)
+
+
+def open_wait_of(
+    episode: WaitingEpisode, *, peildatum: dt.date, norms: Norms | None = None
+) -> OpenWait | None:
+    """The episode's open wait at the peildatum, judged against the episode's own norm
+    (its municipality's region's, else the NZa defaults): what the dashboard counts.
+
+    ``norms``: the episode's, from ``open_waits_of``'s batch for a list; left out, it is
+    read here (one query when the episode has a municipality).
+    """
+    if norms is None:
+        norms = norms_for(municipality=episode.municipality_id)
+    return open_wait_at(
+        registration=episode.registration_date,
+        intake=episode.intake_date,
+        treatment_start=episode.treatment_start_date,
+        closed=episode.closed_date,
+        peildatum=peildatum,
+        aanmeld_norm_days=norms.aanmeld,
+        behandel_norm_days=norms.behandel,
+    )
+
+
+def open_waits_of(
+    episodes: Iterable[WaitingEpisode], *, peildatum: dt.date
+) -> dict[int, OpenWait | None]:
+    """Episode id -> its open wait (``open_wait_of``) for a list: the norms of all of
+    them in one query (none when no episode has a municipality), so no query per row."""
+    episodes = list(episodes)
+    norms = norms_by_municipality(e.municipality_id for e in episodes)
+    return {
+        e.pk: open_wait_of(
+            e, peildatum=peildatum, norms=norms.get(e.municipality_id, DEFAULT_NORMS)
+        )
+        for e in episodes
+    }
 
 
 def assignable_experts(

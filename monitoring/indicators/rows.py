@@ -10,19 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from voorzorg.core.treeknorm import AANMELD_NORM_DAYS, BEHANDEL_NORM_DAYS, TOTAL_NORM_DAYS
-
-
-@dataclass(frozen=True, slots=True)
-class Norms:
-    """The Treeknorm that applies to one episode, in calendar days."""
-
-    aanmeld: int = AANMELD_NORM_DAYS
-    behandel: int = BEHANDEL_NORM_DAYS
-    total: int = TOTAL_NORM_DAYS
-
-
-DEFAULT_NORMS = Norms()
+# The Treeknorm of one episode: the same type (and value) the pages judge against.
+from voorzorg.core.treeknorm import DEFAULT_NORMS, Norms
 
 
 @dataclass(frozen=True, slots=True)

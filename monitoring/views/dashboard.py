@@ -32,6 +32,7 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.treeknorm import Norms
 
 from .. import exports
 from ..indicators.registry import AGE_BUCKETS, ALL, OUTFLOW_REASONS, Breakdown, Unit
@@ -45,7 +46,6 @@ from ..selectors import (
     FigureScope,
     FigureScopeRefused,
     FigureState,
-    Norms,
     computation_runs,
     dashboard_data,
     default_period,

@@ -21,11 +21,11 @@ from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
-from voorzorg.core.treeknorm import OpenWait, WaitStage, open_wait_at
+from voorzorg.core.treeknorm import OpenWait, WaitStage
 
 from ..forms import WaitingEpisodeForm
 from ..models import WaitingEpisode
-from ..selectors import participant_get_for
+from ..selectors import open_waits_of, participant_get_for
 from ..services import episode_create as episode_create_service
 from ..services import episode_edit_refusal, episode_update
 
@@ -54,19 +54,12 @@ class EpisodeRow:
 
 
 def episode_rows(episodes: Iterable[WaitingEpisode], *, today: dt.date) -> list[EpisodeRow]:
-    """Rows for the participant page; ``today`` is the peildatum (inclusive)."""
+    """Rows for the participant page; ``today`` is the peildatum (inclusive). Each wait
+    is judged against the episode's own norm (all norms in one query)."""
+    episodes = list(episodes)
+    waits = open_waits_of(episodes, peildatum=today)
     return [
-        EpisodeRow(
-            episode=e,
-            wait=open_wait_at(
-                registration=e.registration_date,
-                intake=e.intake_date,
-                treatment_start=e.treatment_start_date,
-                closed=e.closed_date,
-                peildatum=today,
-            ),
-            editable=episode_edit_refusal(e) is None,
-        )
+        EpisodeRow(episode=e, wait=waits[e.pk], editable=episode_edit_refusal(e) is None)
         for e in episodes
     ]
 

@@ -22,7 +22,7 @@ from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.spreadsheets import csv_safe
-from voorzorg.core.treeknorm import OpenWait, WaitStage, open_wait_at
+from voorzorg.core.treeknorm import OpenWait, WaitStage
 
 from ..constants import CloseReason, ReferralStatus
 from ..forms import ReferralFilterForm, ReferralForm
@@ -30,6 +30,7 @@ from ..models import Referral
 from ..selectors import (
     episode_over_norm_q,
     expert_choices_for,
+    open_waits_of,
     participant_get_for,
     referral_get_for,
     referral_queryset_for,
@@ -60,21 +61,13 @@ class ReferralRow:
 
 
 def _rows(referrals: list[Referral]) -> list[ReferralRow]:
-    today = timezone.localdate()
-    rows = []
-    for referral in referrals:
-        episode = referral.waiting_episode
-        wait = None
-        if episode is not None:
-            wait = open_wait_at(
-                registration=episode.registration_date,
-                intake=episode.intake_date,
-                treatment_start=episode.treatment_start_date,
-                closed=episode.closed_date,
-                peildatum=today,
-            )
-        rows.append(ReferralRow(referral, wait))
-    return rows
+    """Each referral with its episode's open wait today, against the episode's own norm
+    (the norms of the whole list in one query)."""
+    waits = open_waits_of(
+        (r.waiting_episode for r in referrals if r.waiting_episode is not None),
+        peildatum=timezone.localdate(),
+    )
+    return [ReferralRow(r, waits.get(r.waiting_episode_id)) for r in referrals]
 
 
 def _filtered(request: HttpRequest) -> tuple[ReferralFilterForm, QuerySet[Referral]]:

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from referrals.models import WaitingEpisode
 from tests.factories import OrganisationFactory, ParticipantFactory, WaitingEpisodeFactory
+from voorzorg.accounts.models import Norm
 from voorzorg.audit.models import AccessLog, AuditAction
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +104,26 @@ def test_detail_shows_the_open_wait_today(api_for, poh_anna, episode):
         "norm_days": 28,
         "over_norm": True,
     }
+
+
+def test_the_open_wait_is_judged_against_the_regions_own_norm(
+    api_for, poh_anna, episode, region, municipality
+):
+    """Region Groningen sets 60 days: the episode's municipality (GM0014) is in it."""
+    Norm.objects.create(region=region, aanmeld_days=60, behandel_days=70, total_days=98)
+    client = api_for(poh_anna)
+    # No municipality on the episode yet: the NZa 28 days.
+    assert client.get(detail(episode.pk)).json()["open_wait"]["norm_days"] == 28
+    episode.municipality = municipality
+    episode.save()
+    expected = {"stage": "for_intake", "days": 80, "norm_days": 60, "over_norm": True}
+    assert client.get(detail(episode.pk)).json()["open_wait"] == expected
+    (row,) = client.get(LIST).json()["results"]
+    assert row["open_wait"] == expected
+    Norm.objects.filter(region=region).update(aanmeld_days=90)
+    within = {**expected, "norm_days": 90, "over_norm": False}
+    assert client.get(detail(episode.pk)).json()["open_wait"] == within
+    assert client.get(LIST).json()["results"][0]["open_wait"] == within
 
 
 def test_an_imported_episode_without_participant_is_nobodys(api_for, admin_ada, provider):
@@ -276,10 +297,13 @@ def test_list_query_count_does_not_grow_with_rows(
     api_for, personas, participant_a, referral_a, persona
 ):
     def make(n):
+        # With a municipality, so each row has a norm to look up: one query for all.
+        home = participant_a.municipality
         for _ in range(n):
-            WaitingEpisodeFactory(participant=participant_a)
+            WaitingEpisodeFactory(participant=participant_a, municipality=home)
             WaitingEpisodeFactory(
-                participant=ParticipantFactory(gp_practice=participant_a.gp_practice)
+                participant=ParticipantFactory(gp_practice=participant_a.gp_practice),
+                municipality=home,
             )
 
     client = api_for(personas[persona])

@@ -20,7 +20,6 @@ from groups.models import (
     Signal,
 )
 from monitoring.indicators.registry import OUTFLOW_REASONS
-from monitoring.models import Norm
 from referrals.models import Referral, WaitingEpisode
 from tests.factories import (
     OrganisationFactory,
@@ -29,6 +28,7 @@ from tests.factories import (
     RegionFactory,
     UserFactory,
 )
+from voorzorg.accounts.models import Norm
 
 UTC = dt.UTC
 START = dt.date(2025, 10, 1)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from monitoring.models import Norm
 from tests.factories import (
     OrganisationFactory,
     ParticipantFactory,
@@ -21,6 +20,7 @@ from tests.factories import (
     UserFactory,
     WaitingEpisodeFactory,
 )
+from voorzorg.accounts.models import Norm
 
 UTC = dt.UTC
 

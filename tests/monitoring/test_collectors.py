@@ -16,7 +16,6 @@ from django.test.utils import CaptureQueriesContext
 from monitoring import collectors
 from monitoring.indicators.engine import compute
 from monitoring.indicators.registry import ALL, BY_KEY, DEFINITIONS, Breakdown
-from monitoring.models import Norm
 from monitoring.periods import Period
 from tests.factories import (
     OrganisationFactory,
@@ -25,6 +24,7 @@ from tests.factories import (
     WaitingEpisodeFactory,
 )
 from tests.monitoring.indicator_world import build_world
+from voorzorg.accounts.models import Norm
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from monitoring import collectors
 from monitoring.indicators.engine import compute, suppress_all
 from monitoring.indicators.registry import ALL, DEFINITIONS
-from monitoring.models import ComputationRun, IndicatorValue, Norm
+from monitoring.models import ComputationRun, IndicatorValue
 from monitoring.periods import Period
 from monitoring.services import indicator_rows, indicators_compute_and_store
 from tests.factories import (
@@ -33,6 +33,7 @@ from tests.factories import (
 )
 from tests.monitoring.indicator_world import build_world
 from tests.monitoring.region_world import TwoRegions, build_two_regions
+from voorzorg.accounts.models import Norm
 
 SEPTEMBER = Period.parse("2026-09")
 UTC = dt.UTC

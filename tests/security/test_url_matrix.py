@@ -299,7 +299,7 @@ _ADMIN_MODELS = {
     "audit_breakglassgrant": 403,
     "monitoring_indicatorvalue": 403,
     "monitoring_computationrun": 403,
-    "monitoring_norm": 200,
+    "accounts_norm": 200,
 }
 for _model, _add in _ADMIN_MODELS.items():
     EXPECTED[f"admin:{_model}_changelist"] = _row(302, 302, 302, 302, 302, 200)

@@ -11,7 +11,7 @@ from two_factor.admin import AdminSiteOTPRequired
 
 from voorzorg.audit.services import Actor
 
-from .models import Membership, Organisation, Region, User
+from .models import Membership, Norm, Organisation, Region, User
 from .services import second_factor_reset
 
 # The technical admin shows staff accounts and the access log: like every page with
@@ -85,6 +85,17 @@ class OrganisationAdmin(admin.ModelAdmin):
 class RegionAdmin(admin.ModelAdmin):
     list_display = ["name"]
     filter_horizontal = ["municipalities"]
+
+
+@admin.register(Norm)
+class NormAdmin(admin.ModelAdmin):
+    """Per-region Treeknorm in days; a region without one uses 28 / 70 / 98. Pages judge
+    waits against it at once; figures follow at the next recompute (hourly for recent
+    periods, nightly for history)."""
+
+    list_display = ["region", "aanmeld_days", "behandel_days", "total_days", "updated_at"]
+    list_select_related = ["region"]
+    search_fields = ["region__name"]
 
 
 @admin.register(Membership)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -165,6 +166,37 @@ class Region(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Norm(TimeStampedModel):
+    """The Treeknorm of a region, in calendar days. Data, not constants (docs/domain.md).
+
+    A region without a row uses the NZa defaults 28 / 70 / 98. Which norm an episode is
+    judged against is one rule, ``voorzorg.accounts.norms``: pages, exports and figures
+    all ask it. The model lived in monitoring before it moved here, beside the region,
+    so that the pages may read it too; its table kept its name.
+    """
+
+    region = models.OneToOneField(
+        Region, on_delete=models.CASCADE, related_name="norm", verbose_name=_("regio")
+    )
+    aanmeld_days = models.PositiveSmallIntegerField(
+        _("aanmeldwachttijd (dagen)"), default=28, validators=[MinValueValidator(1)]
+    )
+    behandel_days = models.PositiveSmallIntegerField(
+        _("behandelwachttijd (dagen)"), default=70, validators=[MinValueValidator(1)]
+    )
+    total_days = models.PositiveSmallIntegerField(
+        _("totale wachttijd (dagen)"), default=98, validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        db_table = "monitoring_norm"
+        verbose_name = _("Treeknorm")
+        verbose_name_plural = _("Treeknormen")
+
+    def __str__(self) -> str:
+        return f"{self.region}: {self.aanmeld_days}/{self.behandel_days}/{self.total_days}"
 
 
 class Membership(TimeStampedModel):
