@@ -19,6 +19,7 @@ from participants.constants import ConsentKind
 from participants.models import Consent, Participant
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region, User
+from voorzorg.accounts.policy import PERSON_RECORD_ROLES, REFERRAL_SENDER_ROLES
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
@@ -144,7 +145,7 @@ def referral_register(
 ) -> Referral:
     """A POH registers a referral for an existing or a new participant of her practice."""
     membership = actor.membership
-    if membership is None or membership.role != Role.POH:
+    if membership is None or membership.role not in REFERRAL_SENDER_ROLES:
         raise ApplicationError(_("Alleen een POH-GGZ kan een verwijzing registreren."))
     practice = membership.organisation
     if referral_date > timezone.localdate():
@@ -395,7 +396,6 @@ EPISODE_EDITABLE_FIELDS = frozenset(
         "close_reason",
     }
 )
-EPISODE_ROLES = frozenset({Role.POH, Role.EXPERT, Role.ADMIN})
 
 
 def episode_edit_refusal(episode: WaitingEpisode) -> str | None:
@@ -416,7 +416,7 @@ def _episode_check_actor(actor: Actor, participant: Participant) -> None:
     from .selectors import participant_scope
 
     membership = actor.membership
-    if membership is None or membership.role not in EPISODE_ROLES:
+    if membership is None or membership.role not in PERSON_RECORD_ROLES:
         raise ApplicationError(_("U mag de wachtplekken van deelnemers niet bijwerken."))
     visible = Participant.objects.filter(participant_scope(membership), pk=participant.pk)
     if not visible.exists():

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from participants.constants import LifeDomain
 from participants.selectors import consent_to_share_active
 from voorzorg.accounts.access import role_required
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
@@ -22,8 +22,6 @@ from ..forms import HandoverForm
 from ..models import Handover, Referral
 from ..selectors import handover_as_shown, referral_get_for
 from ..services import allowed_transitions, handover_complete, handover_save
-
-PEOPLE_ROLES = (Role.POH, Role.EXPERT, Role.ADMIN)
 
 
 def _checklist(referral: Referral, handover: Handover | None, share: bool) -> list[dict]:
@@ -71,7 +69,7 @@ def _initial_provider(referral: Referral) -> int | None:
     return None
 
 
-@role_required(*PEOPLE_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 def handover_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Prepare the warm handover (assigned expert, team lead, admin); others read it."""
     referral = referral_get_for(request, pk, event="handover.view")
@@ -115,7 +113,7 @@ def handover_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*PEOPLE_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 @require_POST
 def handover_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
     referral = referral_get_for(request, pk, event="handover.complete")
@@ -130,7 +128,7 @@ def handover_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(referral.get_absolute_url())
 
 
-@role_required(*PEOPLE_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 def gp_letter(request: HttpRequest, pk: int) -> HttpResponse:
     """The printable feedback letter to the GP after a completed warm handover."""
     referral = referral_get_for(request, pk, event="handover.gp_letter")
