@@ -627,11 +627,7 @@ def handover_data(request: Request, referral: Referral, handover: Handover) -> d
         referral_id=referral.pk,
         share_consent=share,
         can_edit=S.HANDED_OVER in allowed_transitions(membership, referral),
-        ready=bool(
-            handover.meeting_at
-            and handover.provider_acknowledged_on
-            and handover.open_signals_checked
-        ),
+        ready=handover.is_ready,
     )
     return HandoverOutputSerializer(data).data
 

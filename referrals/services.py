@@ -350,24 +350,17 @@ def handover_save(*, actor: Actor, referral: Referral, **fields: Any) -> Handove
 def handover_complete(*, actor: Actor, referral: Referral) -> Referral:
     """Complete the warm handover: the referral becomes 'handed_over'.
 
-    Needs the joint meeting, the provider's acknowledgement and the checklist. Sharing
+    Needs what ``Handover.is_ready`` asks (``Handover.COMPLETION_NEEDS``). Sharing
     the summary needs the participant's active consent to share; without it the handover
     still completes, by conversation only, and the GP letter says so.
     """
     handover = Handover.objects.filter(referral=referral).first()
     if handover is None:
         raise ApplicationError(_("Bereid eerst de overdracht voor."))
-    missing = []
-    if handover.meeting_at is None:
-        missing.append(_("de datum van het gezamenlijke gesprek"))
-    if handover.provider_acknowledged_on is None:
-        missing.append(_("de bevestiging door de aanbieder"))
-    if not handover.open_signals_checked:
-        missing.append(_("het bespreken van open signalen"))
-    if missing:
+    if not handover.is_ready:
         raise ApplicationError(
             _("De overdracht is nog niet compleet. Nog nodig: %(missing)s.")
-            % {"missing": ", ".join(str(m) for m in missing)}
+            % {"missing": ", ".join(handover.missing_for_completion)}
         )
     now = timezone.now()
     referral = _transition(

@@ -25,39 +25,28 @@ from ..services import allowed_transitions, handover_complete, handover_save
 
 
 def _checklist(referral: Referral, handover: Handover | None, share: bool) -> list[dict]:
-    """What a complete warm handover needs, ticked off as the form is filled."""
-    h = handover
+    """What a complete warm handover has, ticked off as the form is filled; the items
+    needed to complete it are those of ``Handover.COMPLETION_NEEDS``."""
+    needed = {field for field, _label in Handover.COMPLETION_NEEDS}
+
+    def item(label: str, field: str) -> dict:
+        return {
+            "label": label,
+            "done": bool(handover and getattr(handover, field)),
+            "required": field in needed,
+        }
+
     return [
         {
             "label": _("Toestemming om te delen met de behandelaar"),
             "done": share,
             "required": False,
         },
-        {
-            "label": _("Gezamenlijk gesprek gepland"),
-            "done": bool(h and h.meeting_at),
-            "required": True,
-        },
-        {
-            "label": _("Samenvatting van de overbruggingsperiode"),
-            "done": bool(h and h.summary),
-            "required": False,
-        },
-        {
-            "label": _("Stand van zaken per leefgebied"),
-            "done": bool(h and h.life_domain_status),
-            "required": False,
-        },
-        {
-            "label": _("Open signalen besproken"),
-            "done": bool(h and h.open_signals_checked),
-            "required": True,
-        },
-        {
-            "label": _("Bevestiging door de aanbieder"),
-            "done": bool(h and h.provider_acknowledged_on),
-            "required": True,
-        },
+        item(_("Gezamenlijk gesprek gepland"), "meeting_at"),
+        item(_("Samenvatting van de overbruggingsperiode"), "summary"),
+        item(_("Stand van zaken per leefgebied"), "life_domain_status"),
+        item(_("Open signalen besproken"), "open_signals_checked"),
+        item(_("Bevestiging door de aanbieder"), "provider_acknowledged_on"),
     ]
 
 
@@ -107,7 +96,7 @@ def handover_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "checklist": checklist,
             "share_consent": share,
-            "ready": handover is not None and all(c["done"] for c in checklist if c["required"]),
+            "ready": handover is not None and handover.is_ready,
             "life_domains": [LifeDomain(d).label for d in referral.life_domains],
         },
     )
