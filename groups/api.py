@@ -29,6 +29,7 @@ from rest_framework.response import Response
 from participants.models import Participant
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import User
+from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.base import ApiMixin
 from voorzorg.api.fields import id_field, moment_field
@@ -42,7 +43,6 @@ from .models import Attendance, Enrolment, GroupSession, PeerGroup
 from .selectors import group_get_for, groups_for, leavers_visible_to
 from .services.groups import session_log
 
-GROUP_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 RECENT_LEAVERS = 10  # as on the group page
 
 # --- Shared by the groups, contacts and signals APIs -----------------------------------------
@@ -205,7 +205,7 @@ def _enrolment_count(status: str) -> Coalesce:
 class GroupListApi(ApiGenericView):
     """The groups this role sees, as on "Mijn groepen": counts only, so no person rows."""
 
-    allowed_roles = GROUP_ROLES
+    allowed_roles = BRIDGING_TEAM_ROLES
     filterset_class = GroupFilter
 
     class OutputSerializer(GroupSerializer):
@@ -266,7 +266,7 @@ class GroupDetailApi(ApiGenericView):
     the waiting list (first come, first served) and the last ten who left. One READ
     audit row per person shown (NEN 7513), after the gate's own row."""
 
-    allowed_roles = GROUP_ROLES
+    allowed_roles = BRIDGING_TEAM_ROLES
 
     class OutputSerializer(GroupSerializer):
         organisations = OrganisationRefSerializer(many=True, source="organisations.all")
@@ -401,7 +401,7 @@ class GroupSessionsApi(ApiGenericView):
     """``GET``: a group's meetings, newest first, with counts (no person named: the
     gate's row is the audit). ``POST``: log a meeting with its attendance."""
 
-    allowed_roles = GROUP_ROLES
+    allowed_roles = BRIDGING_TEAM_ROLES
     filterset_class = SessionFilter
 
     class InputSerializer(serializers.Serializer):
@@ -512,7 +512,7 @@ def _default_format(group: PeerGroup) -> str:
 class SessionDetailApi(ApiGenericView):
     """One meeting with who came, as the session page: one READ row per person shown."""
 
-    allowed_roles = GROUP_ROLES
+    allowed_roles = BRIDGING_TEAM_ROLES
 
     @extend_schema(
         operation_id="sessions_retrieve",

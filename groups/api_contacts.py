@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from participants.constants import LifeDomain
 from participants.models import Participant
 from referrals.selectors import participant_get_for, participant_scope
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.fields import date_field, id_field
 from voorzorg.api.serializers import UserRefSerializer
@@ -40,9 +40,7 @@ from .filters import ContactFilter, MeasurementFilter
 from .models import Contact, PositiveHealthMeasurement
 from .services.contacts import DIMENSIONS, contact_record, positive_health_record
 
-READING_ROLES = frozenset({Role.POH, Role.EXPERT, Role.ADMIN})
-RECORDING_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
-ROLES = {"GET": READING_ROLES, "POST": RECORDING_ROLES}
+ROLES = {"GET": PERSON_RECORD_ROLES, "POST": BRIDGING_TEAM_ROLES}
 
 
 def _visible(model: type, membership: Any) -> QuerySet:

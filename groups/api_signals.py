@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from referrals.selectors import participant_get_for
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.fields import id_field
 from voorzorg.api.serializers import UserRefSerializer
@@ -45,9 +45,6 @@ from .services.signals import (
 )
 
 SignalStatusField = enum_field("SignalStatus", SignalStatus)
-
-READING_ROLES = frozenset({Role.POH, Role.EXPERT, Role.ADMIN})
-RAISING_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 
 
 class SignalSerializer(serializers.Serializer):
@@ -95,7 +92,7 @@ class SignalsApi(MethodRolesMixin, ApiGenericView):
     lead: also her region's; admin: her participants'), open first by severity.
     ``POST``: raise a signal; the POH-GGZ is told by e-mail after commit."""
 
-    roles_by_method = {"GET": READING_ROLES, "POST": RAISING_ROLES}
+    roles_by_method = {"GET": PERSON_RECORD_ROLES, "POST": BRIDGING_TEAM_ROLES}
     filterset_class = SignalFilter
 
     class InputSerializer(serializers.Serializer):
@@ -152,7 +149,7 @@ class SignalsApi(MethodRolesMixin, ApiGenericView):
 
 
 class SignalDetailApi(MethodRolesMixin, ApiGenericView):
-    roles_by_method = {"GET": READING_ROLES}
+    roles_by_method = {"GET": PERSON_RECORD_ROLES}
 
     @extend_schema(
         operation_id="signals_retrieve",
@@ -167,7 +164,7 @@ class SignalDetailApi(MethodRolesMixin, ApiGenericView):
 class _SignalStepApi(MethodRolesMixin, ApiGenericView):
     """Seen or resolved: the gate, then the capacity (403, audited), then the service."""
 
-    roles_by_method = {"POST": READING_ROLES}
+    roles_by_method = {"POST": PERSON_RECORD_ROLES}
     step = ""
     InputSerializer: type[serializers.Serializer]
 

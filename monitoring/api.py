@@ -26,7 +26,7 @@ from monitoring.indicators.registry import BY_KEY, Breakdown
 from monitoring.periods import Period
 from monitoring.selectors import FigureScopeRefused, figure_scope_for
 from monitoring.services import indicator_row_dict, indicator_rows, last_computation
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import FIGURE_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.permissions import HasRole
 from voorzorg.core.exceptions import ApplicationError
@@ -43,7 +43,7 @@ class IndicatorListApi(APIView):
     """
 
     permission_classes = [HasRole]
-    allowed_roles = frozenset({Role.COORDINATOR, Role.ADMIN})
+    allowed_roles = FIGURE_ROLES
 
     class InputSerializer(serializers.Serializer):
         period = serializers.CharField(

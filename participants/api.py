@@ -20,8 +20,9 @@ from rest_framework.response import Response
 from referrals.api import audited_list
 from referrals.filters import IdFilter
 from referrals.selectors import participant_get_for, participant_scope
+from voorzorg.accounts.policy import PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
-from voorzorg.api.base import PEOPLE_ROLES, ApiMixin, ApiView
+from voorzorg.api.base import ApiMixin, ApiView
 from voorzorg.api.serializers import OrganisationRefSerializer
 
 from .constants import ConsentKind, TargetGroup
@@ -95,7 +96,7 @@ class ParticipantOutputSerializer(serializers.Serializer):
 
 
 class ParticipantListApi(ApiMixin, generics.ListAPIView):
-    allowed_roles = PEOPLE_ROLES
+    allowed_roles = PERSON_RECORD_ROLES
     serializer_class = ParticipantOutputSerializer
     filterset_class = ParticipantFilter
 
@@ -124,7 +125,7 @@ class ParticipantListApi(ApiMixin, generics.ListAPIView):
 
 
 class ParticipantDetailApi(ApiView):
-    allowed_roles = PEOPLE_ROLES
+    allowed_roles = PERSON_RECORD_ROLES
 
     @extend_schema(
         operation_id="participants_retrieve",

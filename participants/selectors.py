@@ -13,8 +13,8 @@ from groups.constants import EnrolmentStatus
 from groups.models import Attendance, Contact, Enrolment, PositiveHealthMeasurement, Signal
 from referrals.constants import OPEN_STATUSES
 from referrals.models import Referral, WaitingEpisode
-from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
+from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.core.dates import local_midnight
 
 from .constants import ConsentKind, LifeDomain
@@ -46,10 +46,6 @@ def consent_to_share_ids(participant_ids: Iterable[int]) -> set[int]:
 
 def consent_to_share_active(participant: Participant) -> bool:
     return participant.pk in consent_to_share_ids([participant.pk])
-
-
-# The bridging team: the experts who wrote the handover, and the functional administrator.
-BRIDGING_TEAM_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 
 
 def handover_texts_visible(

@@ -15,7 +15,7 @@ from groups.models import Contact, Signal
 from referrals.constants import OPEN_STATUSES
 from referrals.models import Handover, Referral, ReferralEvent
 from referrals.selectors import participant_scope
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import ERASURE_ROLES
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
@@ -78,7 +78,6 @@ def consent_give(*, actor: Actor, participant: Participant, kind: str) -> Consen
 # records (``person_id``): kept, the log's rows, the erasure's own included, still resolve
 # to one (erased) record instead of to nothing.
 
-ERASABLE_ROLES = frozenset({Role.ADMIN})
 RETENTION = "retention"
 
 
@@ -104,7 +103,7 @@ def participant_erase(*, actor: Actor, participant: Participant, reason: str) ->
     event ``participant.erase``). Raises ``ApplicationError`` with a Dutch message.
     """
     membership = actor.membership
-    if membership is None or membership.role not in ERASABLE_ROLES:
+    if membership is None or membership.role not in ERASURE_ROLES:
         raise ApplicationError(_("Alleen een functioneel beheerder kan gegevens wissen."))
     # Defence in depth: the view already passed ``participant_get_for``, but a service
     # may be called from elsewhere (shell, API). Same scope definition, so they cannot drift.

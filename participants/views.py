@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from referrals.constants import OPEN_STATUSES
 from referrals.selectors import participant_get_for
 from voorzorg.accounts.access import role_required
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import ERASURE_ROLES, SUBJECT_ACCESS_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
@@ -29,8 +29,6 @@ from .forms import ErasureForm
 from .selectors import participant_export
 from .services import participant_erase, participant_erase_refusal
 
-EXPORT_ROLES = (Role.POH, Role.ADMIN)
-
 
 def _audit_export(request: HttpRequest, public_id: str, kind: str) -> None:
     # NEN 7513: the gate logged the read; this logs that a copy left the system.
@@ -39,7 +37,7 @@ def _audit_export(request: HttpRequest, public_id: str, kind: str) -> None:
     )
 
 
-@role_required(*EXPORT_ROLES)
+@role_required(*SUBJECT_ACCESS_ROLES)
 @never_cache
 def export_page(request: HttpRequest, pk: int) -> HttpResponse:
     """All of a participant's data, readable and printable (AVG inzage)."""
@@ -49,7 +47,7 @@ def export_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "participants/export.html", {"participant": participant, "data": data})
 
 
-@role_required(*EXPORT_ROLES)
+@role_required(*SUBJECT_ACCESS_ROLES)
 @never_cache
 def export_json(request: HttpRequest, pk: int) -> HttpResponse:
     """The same data as a JSON download (AVG dataportabiliteit, art. 20)."""
@@ -64,7 +62,7 @@ def export_json(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@role_required(Role.ADMIN)
+@role_required(*ERASURE_ROLES)
 @never_cache
 def erase(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm page, then erasure on request (AVG art. 17)."""

@@ -34,10 +34,11 @@ from rest_framework.response import Response
 from participants.constants import LifeDomain, TargetGroup
 from participants.models import Participant, validate_postcode4
 from participants.selectors import consent_to_share_active
-from voorzorg.accounts.constants import OrganisationKind, Role
+from voorzorg.accounts.constants import OrganisationKind
 from voorzorg.accounts.models import Membership, Organisation, User
+from voorzorg.accounts.policy import PERSON_RECORD_ROLES, REFERRAL_SENDER_ROLES
 from voorzorg.accounts.selectors import current_membership
-from voorzorg.api.base import PEOPLE_ROLES, ApiMixin, ApiView
+from voorzorg.api.base import ApiMixin, ApiView
 from voorzorg.api.fields import date_field, id_field, moment_field
 from voorzorg.api.serializers import OrganisationRefSerializer, UserRefSerializer
 from voorzorg.audit.models import AuditAction
@@ -76,7 +77,6 @@ from .services import (
 )
 
 S = ReferralStatus
-REFERRER_ROLES = frozenset({Role.POH})
 
 # The action (URL segment) that moves a referral to each status.
 ACTION_FOR_STATUS: dict[str, str] = {
@@ -351,7 +351,7 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
 
     @property
     def allowed_roles(self) -> frozenset[str]:  # type: ignore[override]
-        return REFERRER_ROLES if self.request.method == "POST" else PEOPLE_ROLES
+        return REFERRAL_SENDER_ROLES if self.request.method == "POST" else PERSON_RECORD_ROLES
 
     def get_queryset(self) -> QuerySet[Referral]:
         if getattr(self, "swagger_fake_view", False):
@@ -412,7 +412,7 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
 
 
 class ReferralDetailApi(ApiView):
-    allowed_roles = PEOPLE_ROLES
+    allowed_roles = PERSON_RECORD_ROLES
 
     @extend_schema(
         operation_id="referrals_retrieve",
@@ -432,7 +432,7 @@ class ReferralDetailApi(ApiView):
 class _ReferralActionApi(ApiView):
     """Gate (404), capacity (403), input (400), service (400 when the status forbids)."""
 
-    allowed_roles = PEOPLE_ROLES
+    allowed_roles = PERSON_RECORD_ROLES
     target: str = ""
 
     def run(self, request: Request, pk: int, serializer_class: type, action: Any) -> Response:
@@ -628,11 +628,7 @@ def handover_data(request: Request, referral: Referral, handover: Handover) -> d
         referral_id=referral.pk,
         share_consent=share,
         can_edit=S.HANDED_OVER in allowed_transitions(membership, referral),
-        ready=bool(
-            handover.meeting_at
-            and handover.provider_acknowledged_on
-            and handover.open_signals_checked
-        ),
+        ready=handover.is_ready,
     )
     return HandoverOutputSerializer(data).data
 
@@ -640,7 +636,7 @@ def handover_data(request: Request, referral: Referral, handover: Handover) -> d
 class HandoverApi(ApiView):
     """``GET``: the warm handover as you may see it; ``PUT``: prepare or update it."""
 
-    allowed_roles = PEOPLE_ROLES
+    allowed_roles = PERSON_RECORD_ROLES
 
     @extend_schema_serializer(component_name="HandoverInput")
     class InputSerializer(serializers.Serializer):
@@ -812,7 +808,7 @@ def episode_queryset(membership: Membership | None) -> QuerySet[WaitingEpisode]:
 class EpisodeListApi(ApiMixin, generics.ListAPIView):
     """``GET``: the waiting episodes of the participants in your scope; ``POST``: add one."""
 
-    allowed_roles = PEOPLE_ROLES
+    allowed_roles = PERSON_RECORD_ROLES
     serializer_class = EpisodeOutputSerializer
     filterset_class = EpisodeFilter
 
@@ -870,7 +866,7 @@ class EpisodeListApi(ApiMixin, generics.ListAPIView):
 class EpisodeDetailApi(ApiView):
     """``GET``: one waiting episode; ``PATCH``: change a hand-entered one."""
 
-    allowed_roles = PEOPLE_ROLES
+    allowed_roles = PERSON_RECORD_ROLES
 
     @extend_schema(
         operation_id="episodes_retrieve",

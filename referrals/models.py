@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from voorzorg.accounts.constants import OrganisationKind
@@ -348,6 +350,16 @@ def episode_date_errors(
 class Handover(TimeStampedModel):
     """The warm handover to the treating provider: meeting, checklist, acknowledgement."""
 
+    # What completing a warm handover needs: each field must be filled in (the one rule
+    # behind the page's checklist, the refusal of ``handover_complete`` and the API's
+    # ``ready``), with how a refusal names it. The summary and the consent to share are
+    # not needed: without them the handover goes by conversation only.
+    COMPLETION_NEEDS: ClassVar[tuple[tuple[str, Promise], ...]] = (
+        ("meeting_at", _("de datum van het gezamenlijke gesprek")),
+        ("provider_acknowledged_on", _("de bevestiging door de aanbieder")),
+        ("open_signals_checked", _("het bespreken van open signalen")),
+    )
+
     referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="handover")
     provider = models.ForeignKey(
         "accounts.Organisation",
@@ -388,3 +400,13 @@ class Handover(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Overdracht bij verwijzing {self.referral_id}"
+
+    @property
+    def missing_for_completion(self) -> list[str]:
+        """What completing still needs, in Dutch, in a fixed order; empty when ready."""
+        return [str(label) for field, label in self.COMPLETION_NEEDS if not getattr(self, field)]
+
+    @property
+    def is_ready(self) -> bool:
+        """Whether everything completing needs is there (whether or not it is completed)."""
+        return not self.missing_for_completion

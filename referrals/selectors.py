@@ -31,6 +31,7 @@ from participants.selectors import handover_texts_visible
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region
 from voorzorg.accounts.norms import norm_expression, norms_by_municipality, norms_for
+from voorzorg.accounts.policy import TEAM_LEAD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.selectors import break_glass_person_ids
@@ -356,7 +357,7 @@ def assignable_experts(
     organisation works in the referral's region, or, without a referral or for one that
     has no region yet, in one of her own regions. The one rule for the page, the API and
     the accept service: an expert of another region never gets a person's record."""
-    if membership is None or membership.role not in (Role.EXPERT, Role.ADMIN):
+    if membership is None or membership.role not in TEAM_LEAD_ROLES:
         return Membership.objects.none()
     if referral is not None and referral.region_id is not None:
         regions = Region.objects.filter(pk=referral.region_id)

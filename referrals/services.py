@@ -19,6 +19,7 @@ from participants.constants import ConsentKind
 from participants.models import Consent, Participant
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region, User
+from voorzorg.accounts.policy import PERSON_RECORD_ROLES, REFERRAL_SENDER_ROLES
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
@@ -144,7 +145,7 @@ def referral_register(
 ) -> Referral:
     """A POH registers a referral for an existing or a new participant of her practice."""
     membership = actor.membership
-    if membership is None or membership.role != Role.POH:
+    if membership is None or membership.role not in REFERRAL_SENDER_ROLES:
         raise ApplicationError(_("Alleen een POH-GGZ kan een verwijzing registreren."))
     practice = membership.organisation
     if referral_date > timezone.localdate():
@@ -349,24 +350,17 @@ def handover_save(*, actor: Actor, referral: Referral, **fields: Any) -> Handove
 def handover_complete(*, actor: Actor, referral: Referral) -> Referral:
     """Complete the warm handover: the referral becomes 'handed_over'.
 
-    Needs the joint meeting, the provider's acknowledgement and the checklist. Sharing
+    Needs what ``Handover.is_ready`` asks (``Handover.COMPLETION_NEEDS``). Sharing
     the summary needs the participant's active consent to share; without it the handover
     still completes, by conversation only, and the GP letter says so.
     """
     handover = Handover.objects.filter(referral=referral).first()
     if handover is None:
         raise ApplicationError(_("Bereid eerst de overdracht voor."))
-    missing = []
-    if handover.meeting_at is None:
-        missing.append(_("de datum van het gezamenlijke gesprek"))
-    if handover.provider_acknowledged_on is None:
-        missing.append(_("de bevestiging door de aanbieder"))
-    if not handover.open_signals_checked:
-        missing.append(_("het bespreken van open signalen"))
-    if missing:
+    if not handover.is_ready:
         raise ApplicationError(
             _("De overdracht is nog niet compleet. Nog nodig: %(missing)s.")
-            % {"missing": ", ".join(str(m) for m in missing)}
+            % {"missing": ", ".join(handover.missing_for_completion)}
         )
     now = timezone.now()
     referral = _transition(
@@ -395,7 +389,6 @@ EPISODE_EDITABLE_FIELDS = frozenset(
         "close_reason",
     }
 )
-EPISODE_ROLES = frozenset({Role.POH, Role.EXPERT, Role.ADMIN})
 
 
 def episode_edit_refusal(episode: WaitingEpisode) -> str | None:
@@ -416,7 +409,7 @@ def _episode_check_actor(actor: Actor, participant: Participant) -> None:
     from .selectors import participant_scope
 
     membership = actor.membership
-    if membership is None or membership.role not in EPISODE_ROLES:
+    if membership is None or membership.role not in PERSON_RECORD_ROLES:
         raise ApplicationError(_("U mag de wachtplekken van deelnemers niet bijwerken."))
     visible = Participant.objects.filter(participant_scope(membership), pk=participant.pk)
     if not visible.exists():

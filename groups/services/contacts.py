@@ -22,17 +22,13 @@ from referrals.constants import ReferralStatus
 from referrals.models import Referral
 from referrals.selectors import participant_scope
 from referrals.services import TRANSITIONS, capacities, referral_record_first_contact
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 
 from ..constants import NetworkPartner, PositiveHealthDimension
 from ..models import Contact, PositiveHealthMeasurement
-
-# Who may record contacts and Positieve Gezondheid: the experts who see the person, and
-# admins. A POH reads them on the participant page; a coordinator never sees a person.
-RECORDING_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 
 SCORE_MIN = 0
 SCORE_MAX = 10
@@ -47,7 +43,7 @@ def _check_actor(actor: Actor, participant: Participant, *, refusal: str) -> Non
     # Defence in depth: views already passed ``participant_get_for``, but a service may be
     # called from elsewhere (shell, API, a task). Same scope definition, so they cannot drift.
     membership = actor.membership
-    if membership is None or membership.role not in RECORDING_ROLES:
+    if membership is None or membership.role not in BRIDGING_TEAM_ROLES:
         raise ApplicationError(refusal)
     visible = Participant.objects.filter(participant_scope(membership), pk=participant.pk)
     if not visible.exists():

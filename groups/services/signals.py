@@ -28,6 +28,7 @@ from participants.models import Participant
 from referrals.selectors import participant_scope, regions_of
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, Organisation, Region
+from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
@@ -37,8 +38,6 @@ from voorzorg.core.outbox import outbox_record
 
 from ..constants import SignalSeverity
 from ..models import Signal
-
-RAISING_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 
 # Crisis first, then urgent, then concern.
 SEVERITY_RANK = Case(
@@ -128,7 +127,7 @@ def signal_list_for(membership: Membership | None) -> QuerySet[Signal]:
         scope = Q(raised_by=membership.user_id)
         if membership.is_team_lead:
             scope |= lead_region_q(membership)
-    elif membership.role in (Role.POH, Role.ADMIN):
+    elif membership.role in PERSON_RECORD_ROLES:  # POH-GGZ, admin: the expert is above
         scope = signal_scope(membership)
     else:
         return Signal.objects.none()
@@ -205,7 +204,7 @@ def signal_raise(
     from ..tasks import signal_notify
 
     membership = actor.membership
-    if membership is None or membership.role not in RAISING_ROLES:
+    if membership is None or membership.role not in BRIDGING_TEAM_ROLES:
         raise ApplicationError(_("Alleen een ervaringsdeskundige kan een zorgsignaal melden."))
     # Defence in depth: the view passed ``participant_get_for``, but a service may be
     # called from elsewhere. The same scope definition, so the two cannot drift apart.

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from participants.constants import LifeDomain
 from participants.models import Participant
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.accounts.selectors import current_membership
 
 from ..constants import PositiveHealthDimension
@@ -23,7 +23,6 @@ from ..models import Contact, PositiveHealthMeasurement
 register = template.Library()
 
 RECENT_CONTACTS = 10
-RECORDING_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -110,6 +109,6 @@ def participant_contacts_and_health(
         "contacts": contact_rows(recent[:RECENT_CONTACTS]),
         "more_contacts": len(recent) > RECENT_CONTACTS,
         "health": health_summary(first, latest),
-        "can_record": membership is not None and membership.role in RECORDING_ROLES,
+        "can_record": membership is not None and membership.role in BRIDGING_TEAM_ROLES,
         "request": request,
     }

@@ -11,16 +11,13 @@ from typing import Any
 from django import template
 
 from participants.models import Participant
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 
 from ..models import Signal
 from ..services.signals import SEVERITY_RANK, open_signal_count
 
 register = template.Library()
-
-RAISING_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
-READING_ROLES = frozenset({Role.POH, Role.EXPERT, Role.ADMIN})
 
 
 @register.inclusion_tag("groups/_participant_signals.html", takes_context=True)
@@ -34,7 +31,7 @@ def participant_signals(context: template.Context, participant: Participant) -> 
     membership = current_membership(request)
     role = membership.role if membership else None
     signals: list[Signal] = []
-    if role in READING_ROLES:
+    if role in PERSON_RECORD_ROLES:
         signals = list(
             Signal.objects.filter(participant=participant, resolved_at__isnull=True)
             .select_related("raised_by")
@@ -45,7 +42,7 @@ def participant_signals(context: template.Context, participant: Participant) -> 
         "participant": participant,
         "signals": signals,
         "has_crisis": any(s.severity == "crisis" for s in signals),
-        "can_raise": role in RAISING_ROLES,
+        "can_raise": role in BRIDGING_TEAM_ROLES,
         "request": request,
     }
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from referrals.selectors import participant_get_for
 from voorzorg.accounts.access import role_required
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
@@ -26,8 +26,6 @@ from ..contact_forms import ContactForm, PositiveHealthForm
 from ..services.contacts import contact_record, positive_health_record
 from ..templatetags.participant_care import contact_rows
 
-RECORDING_ROLES = (Role.EXPERT, Role.ADMIN)
-READING_ROLES = (Role.POH, Role.EXPERT, Role.ADMIN)
 PAGE_SIZE = 25
 
 # Where a service refusal about a model field shows in the form.
@@ -44,7 +42,7 @@ def _show_service_error(form: forms.Form, exc: ApplicationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-@role_required(*RECORDING_ROLES)
+@role_required(*BRIDGING_TEAM_ROLES)
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Contact vastleggen: one form, made for a phone."""
     participant = participant_get_for(request, pk)
@@ -67,7 +65,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "groups/contact_form.html", {"form": form, "participant": participant})
 
 
-@role_required(*READING_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 def contact_list(request: HttpRequest, pk: int) -> HttpResponse:
     """Alle contacten of a participant, newest first, a page at a time."""
     participant = participant_get_for(request, pk)
@@ -81,12 +79,12 @@ def contact_list(request: HttpRequest, pk: int) -> HttpResponse:
             "participant": participant,
             "page": page,
             "rows": rows,
-            "can_record": getattr(current_membership(request), "role", None) in RECORDING_ROLES,
+            "can_record": getattr(current_membership(request), "role", None) in BRIDGING_TEAM_ROLES,
         },
     )
 
 
-@role_required(*RECORDING_ROLES)
+@role_required(*BRIDGING_TEAM_ROLES)
 def health_create(request: HttpRequest, pk: int) -> HttpResponse:
     """A Positieve Gezondheid measurement: six scores 0-10."""
     participant = participant_get_for(request, pk)

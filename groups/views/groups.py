@@ -33,6 +33,7 @@ from referrals.selectors import (
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, User
+from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor, audit_role_refusal
@@ -61,7 +62,6 @@ from ..services.groups import (
 )
 from ..services.groups import session_log as session_log_service
 
-GROUP_ROLES = (Role.EXPERT, Role.ADMIN)
 PAGE_SIZE = 50
 RECENT_SESSIONS = 10
 RECENT_LEAVERS = 10
@@ -99,7 +99,7 @@ def _enrolment_count(status: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-@role_required(*GROUP_ROLES)
+@role_required(*BRIDGING_TEAM_ROLES)
 def group_list(request: HttpRequest) -> HttpResponse:
     """Mijn groepen: the groups I facilitate; a team lead also her region's, an admin all.
 
@@ -141,7 +141,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
 # --- The group page -------------------------------------------------------------------------
 
 
-@role_required(*GROUP_ROLES)
+@role_required(*BRIDGING_TEAM_ROLES)
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Schedule, roster (taking part, waiting list, recently left) and recent sessions."""
     group = group_get_for(request, pk)
@@ -270,7 +270,7 @@ def _group_form_page(request: HttpRequest, group: PeerGroup | None) -> HttpRespo
     return render(request, "groups/group_form.html", {"form": form, "group": group})
 
 
-@role_required(*GROUP_ROLES)
+@role_required(*BRIDGING_TEAM_ROLES)
 def group_create_view(request: HttpRequest) -> HttpResponse:
     """A new group: team leads (in their region) and admins."""
     if not may_create_groups(current_membership(request)):
@@ -279,7 +279,7 @@ def group_create_view(request: HttpRequest) -> HttpResponse:
     return _group_form_page(request, None)
 
 
-@role_required(*GROUP_ROLES)
+@role_required(*BRIDGING_TEAM_ROLES)
 def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a group's details: its facilitators, the region's team lead, an admin."""
     group = group_get_for(request, pk, event="group.edit")
@@ -299,7 +299,7 @@ def _enrol_candidates(membership: Membership, group: PeerGroup) -> QuerySet[Part
     )
 
 
-@role_required(*GROUP_ROLES)
+@role_required(*BRIDGING_TEAM_ROLES)
 def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     """Enrol someone the user may see; a full group offers a waiting place."""
     group = group_get_for(request, pk, event="group.enrol")
@@ -355,7 +355,7 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*GROUP_ROLES)
+@role_required(*BRIDGING_TEAM_ROLES)
 def enrolment_edit(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     """End a place (date and reason), or move someone in from the waiting list."""
     group = group_get_for(request, pk, event="group.enrolment")
@@ -445,7 +445,7 @@ def _facilitator_choices(
     return User.objects.filter(pk__in=User.objects.filter(scope).values("pk")).order_by("full_name")
 
 
-@role_required(*GROUP_ROLES)
+@role_required(*BRIDGING_TEAM_ROLES)
 def session_log(request: HttpRequest, pk: int) -> HttpResponse:
     """Log a meeting on one phone screen. ?start=YYYY-MM-DDTHH:MM opens that meeting."""
     group = group_get_for(request, pk, event="group.session_log")
@@ -525,7 +525,7 @@ def session_log(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*GROUP_ROLES)
+@role_required(*BRIDGING_TEAM_ROLES)
 def session_detail(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
     """One meeting: who led it, who came, walk-ins and the note."""
     group = group_get_for(request, pk, event="group.session")

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from referrals.selectors import participant_get_for
 from voorzorg.accounts.access import role_required
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
@@ -36,12 +36,10 @@ from ..services.signals import (
 )
 from ..signal_forms import AcknowledgeForm, ResolveForm, SignalForm
 
-READING_ROLES = (Role.POH, Role.EXPERT, Role.ADMIN)
-RAISING_ROLES = (Role.EXPERT, Role.ADMIN)
 PAGE_SIZE = 25
 
 
-@role_required(*READING_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 def signal_list(request: HttpRequest) -> HttpResponse:
     """Signalen: open ones first. POH: her practice's; expert: hers; lead: the region's."""
     signals = signal_list_for(current_membership(request))
@@ -64,7 +62,7 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*RAISING_ROLES)
+@role_required(*BRIDGING_TEAM_ROLES)
 def signal_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Signaal melden: the crisis guidance stands on the form, before anything is sent."""
     participant = participant_get_for(request, pk)
@@ -134,7 +132,7 @@ def _handle_action(
     return acknowledge_form, resolve_form, True
 
 
-@role_required(*READING_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 def signal_detail(request: HttpRequest, signal_pk: int) -> HttpResponse:
     """One signal, with the seen and resolve forms for those who may use them."""
     signal = signal_get_for(request, signal_pk)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import TEAM_LEAD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
@@ -16,7 +17,7 @@ from voorzorg.audit.services import Actor
 from ..worklist import team_overview
 
 
-@role_required(Role.EXPERT, Role.ADMIN)
+@role_required(*TEAM_LEAD_ROLES)
 def team(request: HttpRequest) -> HttpResponse:
     """Caseload, sessions, contacts and attendance per expert, this month and last.
 

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import FIGURE_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
@@ -596,7 +597,7 @@ def load(request: HttpRequest, *, announce: bool = True) -> DashboardData:
     )
 
 
-@role_required(Role.COORDINATOR, Role.ADMIN)
+@role_required(*FIGURE_ROLES)
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The dashboard; ``?formaat=csv`` or ``?formaat=xlsx`` downloads what it shows."""
@@ -616,7 +617,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/dashboard.html", build_context(request, data))
 
 
-@role_required(Role.COORDINATOR, Role.ADMIN)
+@role_required(*FIGURE_ROLES)
 @require_GET
 def dashboard_print(request: HttpRequest) -> HttpResponse:
     """The same figures as tables, for the board meeting's papers."""

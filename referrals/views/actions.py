@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from participants.constants import ConsentKind
 from participants.services import consent_give, consent_withdraw
 from voorzorg.accounts.access import role_required
-from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import User
+from voorzorg.accounts.policy import PERSON_RECORD_ROLES
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
@@ -30,8 +30,6 @@ from ..services import (
     referral_record_first_contact,
     referral_withdraw,
 )
-
-PEOPLE_ROLES = (Role.POH, Role.EXPERT, Role.ADMIN)
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
@@ -71,13 +69,13 @@ def _accept(actor: Actor, referral: Referral, data: dict) -> Referral:
     return referral_accept(actor=actor, referral=referral, expert=expert)
 
 
-@role_required(*PEOPLE_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(request, pk, AcceptForm, _accept, _("De verwijzing is geaccepteerd en toegewezen."))
 
 
-@role_required(*PEOPLE_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 @require_POST
 def decline(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
@@ -89,7 +87,7 @@ def decline(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*PEOPLE_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 @require_POST
 def first_contact(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
@@ -103,7 +101,7 @@ def first_contact(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*PEOPLE_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 @require_POST
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
@@ -115,7 +113,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*PEOPLE_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 @require_POST
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
@@ -129,7 +127,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*PEOPLE_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 @require_POST
 def consent_change(request: HttpRequest, pk: int) -> HttpResponse:
     """Give or withdraw a consent, as the participant asked; whoever may see her records it."""

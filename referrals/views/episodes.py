@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from participants.models import Participant
 from voorzorg.accounts.access import role_required
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import PERSON_RECORD_ROLES
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.treeknorm import OpenWait, WaitStage
@@ -28,8 +28,6 @@ from ..models import WaitingEpisode
 from ..selectors import open_waits_of, participant_get_for
 from ..services import episode_create as episode_create_service
 from ..services import episode_edit_refusal, episode_update
-
-PEOPLE_ROLES = (Role.POH, Role.EXPERT, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,7 @@ def _render(
     )
 
 
-@role_required(*PEOPLE_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 def episode_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a waiting episode to participant ``pk``."""
     participant = participant_get_for(request, pk)
@@ -109,7 +107,7 @@ def episode_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _render(request, form, participant, None)
 
 
-@role_required(*PEOPLE_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 def episode_edit(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
     """Edit a hand-entered waiting episode of participant ``pk``."""
     participant = participant_get_for(request, pk)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from participants.constants import LifeDomain
 from participants.selectors import consent_to_share_active
 from voorzorg.accounts.access import role_required
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
@@ -23,43 +23,30 @@ from ..models import Handover, Referral
 from ..selectors import handover_as_shown, referral_get_for
 from ..services import allowed_transitions, handover_complete, handover_save
 
-PEOPLE_ROLES = (Role.POH, Role.EXPERT, Role.ADMIN)
-
 
 def _checklist(referral: Referral, handover: Handover | None, share: bool) -> list[dict]:
-    """What a complete warm handover needs, ticked off as the form is filled."""
-    h = handover
+    """What a complete warm handover has, ticked off as the form is filled; the items
+    needed to complete it are those of ``Handover.COMPLETION_NEEDS``."""
+    needed = {field for field, _label in Handover.COMPLETION_NEEDS}
+
+    def item(label: str, field: str) -> dict:
+        return {
+            "label": label,
+            "done": bool(handover and getattr(handover, field)),
+            "required": field in needed,
+        }
+
     return [
         {
             "label": _("Toestemming om te delen met de behandelaar"),
             "done": share,
             "required": False,
         },
-        {
-            "label": _("Gezamenlijk gesprek gepland"),
-            "done": bool(h and h.meeting_at),
-            "required": True,
-        },
-        {
-            "label": _("Samenvatting van de overbruggingsperiode"),
-            "done": bool(h and h.summary),
-            "required": False,
-        },
-        {
-            "label": _("Stand van zaken per leefgebied"),
-            "done": bool(h and h.life_domain_status),
-            "required": False,
-        },
-        {
-            "label": _("Open signalen besproken"),
-            "done": bool(h and h.open_signals_checked),
-            "required": True,
-        },
-        {
-            "label": _("Bevestiging door de aanbieder"),
-            "done": bool(h and h.provider_acknowledged_on),
-            "required": True,
-        },
+        item(_("Gezamenlijk gesprek gepland"), "meeting_at"),
+        item(_("Samenvatting van de overbruggingsperiode"), "summary"),
+        item(_("Stand van zaken per leefgebied"), "life_domain_status"),
+        item(_("Open signalen besproken"), "open_signals_checked"),
+        item(_("Bevestiging door de aanbieder"), "provider_acknowledged_on"),
     ]
 
 
@@ -71,7 +58,7 @@ def _initial_provider(referral: Referral) -> int | None:
     return None
 
 
-@role_required(*PEOPLE_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 def handover_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Prepare the warm handover (assigned expert, team lead, admin); others read it."""
     referral = referral_get_for(request, pk, event="handover.view")
@@ -109,13 +96,13 @@ def handover_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "checklist": checklist,
             "share_consent": share,
-            "ready": handover is not None and all(c["done"] for c in checklist if c["required"]),
+            "ready": handover is not None and handover.is_ready,
             "life_domains": [LifeDomain(d).label for d in referral.life_domains],
         },
     )
 
 
-@role_required(*PEOPLE_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 @require_POST
 def handover_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
     referral = referral_get_for(request, pk, event="handover.complete")
@@ -130,7 +117,7 @@ def handover_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(referral.get_absolute_url())
 
 
-@role_required(*PEOPLE_ROLES)
+@role_required(*PERSON_RECORD_ROLES)
 def gp_letter(request: HttpRequest, pk: int) -> HttpResponse:
     """The printable feedback letter to the GP after a completed warm handover."""
     referral = referral_get_for(request, pk, event="handover.gp_letter")

@@ -17,6 +17,7 @@ from participants.constants import LifeDomain
 from participants.selectors import consent_to_share_active
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import PERSON_RECORD_ROLES, REFERRAL_SENDER_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
@@ -40,7 +41,6 @@ from .episodes import episode_rows
 from .timeline import participant_timeline
 
 PAGE_SIZE = 25
-ANY_ROLE_WITH_PEOPLE = (Role.POH, Role.EXPERT, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@role_required(Role.POH)
+@role_required(*REFERRAL_SENDER_ROLES)
 def referral_create(request: HttpRequest) -> HttpResponse:
     """Register a referral: for a new participant, or ?deelnemer=<id> for an existing one."""
     existing = None
@@ -198,7 +198,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
     return render(request, "referrals/poh/form.html", {"form": form, "existing": existing})
 
 
-@role_required(*ANY_ROLE_WITH_PEOPLE)
+@role_required(*PERSON_RECORD_ROLES)
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = referral_get_for(request, pk)
     membership = current_membership(request)
@@ -222,7 +222,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*ANY_ROLE_WITH_PEOPLE)
+@role_required(*PERSON_RECORD_ROLES)
 def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     participant = participant_get_for(request, pk)
     membership = current_membership(request)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from participants.constants import LifeDomain
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import TEAM_LEAD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor, audit_role_refusal
@@ -32,7 +33,7 @@ class QueueRow:
     life_domains: list[str]
 
 
-@role_required(Role.EXPERT, Role.ADMIN)
+@role_required(*TEAM_LEAD_ROLES)
 def intake_queue(request: HttpRequest) -> HttpResponse:
     """Aanmeldingen: submitted referrals of the team lead's region, oldest and urgent first.
 

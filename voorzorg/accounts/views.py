@@ -25,6 +25,7 @@ from .constants import OrganisationKind, Role
 from .forms import LoginForm, VerifyForm, dutch_code_field
 from .models import Membership, Organisation, Region
 from .navigation import START_PAGE
+from .policy import ANY_ROLE
 from .second_factor import ISSUER, is_verified, second_factor_url
 from .selectors import (
     SESSION_KEY,
@@ -67,13 +68,13 @@ def switch_role(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
-@role_required(Role.POH, Role.EXPERT, Role.COORDINATOR, Role.ADMIN)
+@role_required(*ANY_ROLE)
 def my_organisation(request: HttpRequest) -> HttpResponse:
     membership = current_membership(request)
     return organisation_detail(request, membership.organisation_id)
 
 
-@role_required(Role.POH, Role.EXPERT, Role.COORDINATOR, Role.ADMIN)
+@role_required(*ANY_ROLE)
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = organisation_get_for(request, pk)
     return render(

@@ -11,12 +11,9 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from voorzorg.accounts.constants import Role
 from voorzorg.audit.services import Actor
 
 from .permissions import HasRole
-
-PEOPLE_ROLES = frozenset({Role.POH, Role.EXPERT, Role.ADMIN})
 
 
 def api_language(request: HttpRequest) -> str:

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import ANY_ROLE
 from voorzorg.accounts.selectors import current_membership, request_memberships
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
@@ -31,11 +32,9 @@ from .models import ApiToken
 from .selectors import token_may_revoke, tokens_for_admin, tokens_of_user
 from .services import token_create, token_revoke
 
-ALL_ROLES = (Role.POH, Role.EXPERT, Role.COORDINATOR, Role.ADMIN)
-
 
 @never_cache
-@role_required(*ALL_ROLES)
+@role_required(*ANY_ROLE)
 def tokens(request: HttpRequest) -> HttpResponse:
     memberships = request_memberships(request)
     membership = current_membership(request)
@@ -75,7 +74,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*ALL_ROLES)
+@role_required(*ANY_ROLE)
 def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     membership = current_membership(request)
     token = ApiToken.objects.filter(pk=pk).first()

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, Organisation
+from voorzorg.accounts.policy import SUBJECT_ACCESS_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.forms import has_control_chars
@@ -185,7 +186,7 @@ def log_export(request: HttpRequest) -> HttpResponse:
 # --- One person's access overview (AVG inzage) ----------------------------------------------
 
 
-@role_required(Role.ADMIN, Role.POH)
+@role_required(*SUBJECT_ACCESS_ROLES)
 def participant_overview(request: HttpRequest, public_id: str) -> HttpResponse:
     """Who accessed this person's record, when, how, in which role; printable.
 

@@ -23,9 +23,6 @@ from voorzorg.accounts.models import Membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 
-# Roles that work with persons. Coordinators see aggregates only (docs/domain.md).
-PEOPLE_ROLES = frozenset({Role.POH, Role.EXPERT, Role.ADMIN})
-
 
 def patients_for(membership: Membership | None) -> QuerySet[Participant]:
     return Participant.objects.filter(participant_scope(membership))

@@ -36,13 +36,13 @@ from participants.selectors import consent_to_share_active, handover_texts_visib
 from referrals.constants import ReferralStatus
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
+from voorzorg.accounts.policy import PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 
 from . import mappers
 from .mappers import Resource
 from .selectors import (
-    PEOPLE_ROLES,
     audit_shown,
     contacts_for,
     details_visible,
@@ -169,7 +169,7 @@ class FhirView(APIView):
     def people_membership(self, request: Request, *, event: str) -> Membership:
         """The caller's membership, if its role may see persons; 403 (audited) otherwise."""
         membership = current_membership(request)
-        if membership is not None and membership.role in PEOPLE_ROLES:
+        if membership is not None and membership.role in PERSON_RECORD_ROLES:
             return membership
         audit_shown(request, event=event, granted=False)
         if membership is not None and membership.role == Role.COORDINATOR:

@@ -1,0 +1,44 @@
+"""Which roles may do what: every set of roles the app checks, named by what it allows.
+
+One place, so that a page, its API twin, its template and the service behind them cannot
+drift apart. Each set is spelled out on purpose (never derived from ``Role``): a new role
+gets nothing until someone adds it here. A check on one role
+(``membership.role == Role.POH``) needs no name. ``tests/accounts/test_policy.py`` fails
+when a set of two or more roles is spelled anywhere else.
+
+Scope (which people, which region) is not decided here: a role set only says who may try;
+each app's ``*_get_for`` gate and services then check the person or organisation.
+"""
+
+from __future__ import annotations
+
+from .constants import Role
+
+# Pages for anyone acting in a role: her own organisation, her API keys.
+ANY_ROLE = frozenset({Role.POH, Role.EXPERT, Role.COORDINATOR, Role.ADMIN})
+
+# Who works with persons and may open their records (referrals, waiting places, handovers,
+# contacts, signals; pages, REST API and FHIR). Coordinators see aggregates only.
+PERSON_RECORD_ROLES = frozenset({Role.POH, Role.EXPERT, Role.ADMIN})
+
+# The bridging team: the experts who run peer groups, record contacts, raise signals and
+# write the handover, and the functional administrator who stands in for them. They read
+# the handover's summary without the participant's consent to share; others need it.
+BRIDGING_TEAM_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
+
+# Team-lead work (the intake queue, the team overview, assigning experts). An expert
+# also needs the team-lead flag, which the page checks itself: a role cannot say it.
+TEAM_LEAD_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
+
+# Who reads the figures (dashboard, its exports, the indicator API): aggregates, no person.
+FIGURE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+# Who registers a referral: the POH-GGZ of the participant's GP practice (page, API, service).
+REFERRAL_SENDER_ROLES = frozenset({Role.POH})
+
+# Who answers a participant's AVG access request (inzage): the export of her data and the
+# overview of who looked at her record. The POH-GGZ of her practice, or an administrator.
+SUBJECT_ACCESS_ROLES = frozenset({Role.POH, Role.ADMIN})
+
+# Who erases a participant on request (AVG art. 17): the functional administrator only.
+ERASURE_ROLES = frozenset({Role.ADMIN})
