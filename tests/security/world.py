@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from groups.models import GroupSession
 from referrals.models import Handover
 from tests.factories import (
@@ -27,7 +25,7 @@ from voorzorg.accounts.constants import Role
 from voorzorg.audit.models import BreakGlassGrant
 
 
-def _records(*, participant, referral, practice, municipality, region, provider, expert, tag):
+def _records(*, participant, referral, practice, municipality, region, provider, expert, tag, now):
     """One organisation's records around ``participant`` (who has ``referral``)."""
     episode = WaitingEpisodeFactory(participant=participant, provider=provider)
     # A second participant of the same practice, in bridging care and handed over.
@@ -44,9 +42,9 @@ def _records(*, participant, referral, practice, municipality, region, provider,
     handover = Handover.objects.create(
         referral=referral_h,
         provider=provider,
-        meeting_at=dt.datetime(2026, 11, 30, 14, 0, tzinfo=dt.UTC),
+        meeting_at=dt.datetime(2026, 11, 20, 14, 0, tzinfo=dt.UTC),
         summary="Doet mee aan de groep; slaapt beter.",
-        completed_at=timezone.now(),
+        completed_at=now,
     )
     group = PeerGroupFactory(name=f"Groep {tag}", municipality=municipality, facilitators=[expert])
     enrolment = EnrolmentFactory(participant=participant, group=group)
@@ -73,8 +71,19 @@ def _records(*, participant, referral, practice, municipality, region, provider,
 
 
 def build_world(
-    *, participant_a, referral_a, practice_a, municipality, region, provider, expert_eva, admin_ada
+    *,
+    participant_a,
+    referral_a,
+    practice_a,
+    municipality,
+    region,
+    provider,
+    expert_eva,
+    admin_ada,
+    now: dt.datetime,
 ):
+    """Both regions' records as of ``now``, the moment the caller has frozen the clock at
+    (the emergency-access grant runs from then, by the clock the code checks)."""
     home = _records(
         participant=participant_a,
         referral=referral_a,
@@ -84,6 +93,7 @@ def build_world(
         provider=provider,
         expert=expert_eva,
         tag="A",
+        now=now,
     )
     far_municipality = OrganisationFactory(
         municipality_kind=True, name="Gemeente Amsterdam", cbs_code="GM0363"
@@ -108,12 +118,11 @@ def build_world(
         provider=far_provider,
         expert=far_expert,
         tag="Z",
+        now=now,
     )
     # Emergency access asked by another administrator: what admin_ada may review.
     admin_bob = UserFactory(email="bob@voorzorg.test", full_name="Bob de Beheerder")
     MembershipFactory(user=admin_bob, organisation=municipality, role=Role.ADMIN)
-    # Running now by the clock the code checks (tests that build this world freeze it).
-    now = timezone.now()
     home["grant"] = BreakGlassGrant.objects.create(
         user=admin_bob,
         membership=admin_bob.memberships.get(),
