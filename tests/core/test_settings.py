@@ -251,23 +251,6 @@ def test_production_sso_needs_https_endpoints(tmp_path):
 
 
 def test_production_with_sso_passes_check_deploy(tmp_path):
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "DJANGO_SETTINGS_MODULE": "voorzorg.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(64),
-        "ALLOWED_HOSTS": "voorzorg.example.nl",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
-        "SITE_URL": "https://voorzorg.example.nl",
-        **OIDC_ENV,
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = check_deploy(tmp_path, SITE_URL="https://voorzorg.example.nl", **OIDC_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
