@@ -47,6 +47,7 @@ def world(
         provider=provider,
         expert_eva=personas["expert_eva"],
         admin_ada=personas["admin_ada"],
+        now=TODAY,
     )
 
 

@@ -52,10 +52,13 @@ def api_for(api_for):
     return make
 
 
+NOW = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
+
+
 @pytest.fixture(autouse=True)
 def _today(time_machine):
     """Dates in the factories are autumn 2026: freeze 'today' after them."""
-    time_machine.move_to(dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC))
+    time_machine.move_to(NOW)
 
 
 @pytest.fixture
@@ -640,6 +643,7 @@ def world(participant_a, referral_a, practice_a, municipality, region, provider,
         provider=provider,
         expert_eva=personas["expert_eva"],
         admin_ada=personas["admin_ada"],
+        now=NOW,
     )
 
 

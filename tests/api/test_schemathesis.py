@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.api.conftest import token_for
+from tests.conftest import FACTORY_TODAY
 from tests.security.world import build_world
 from voorzorg.settings.base import BASE_DIR
 
@@ -68,6 +69,7 @@ def role_token(
     region,
     provider,
     welfare_org,
+    factory_today,
 ):
     build_world(
         participant_a=participant_a,
@@ -78,6 +80,7 @@ def role_token(
         provider=provider,
         expert_eva=personas["expert_eva"],
         admin_ada=personas["admin_ada"],
+        now=FACTORY_TODAY,
     )
     return token_for(personas[request.param])
 
