@@ -50,10 +50,10 @@ def write_file(path: Path, rows: int, seed: int) -> None:
     """A realistic waitlist export: the scale generator's episodes, codes not ids."""
     from django.utils import timezone
 
-    from monitoring.demo import PROVIDERS
     from monitoring.importer import COLUMNS
-    from monitoring.scale import ScaleWorld, scale_rows
-    from voorzorg.core.demo import MUNICIPALITIES
+    from voorzorg.devdata.demo import MUNICIPALITIES
+    from voorzorg.devdata.demo_waitlist import PROVIDERS
+    from voorzorg.devdata.scale import ScaleWorld, scale_rows
 
     world = ScaleWorld(
         providers={p.agb: p.agb for p in PROVIDERS},

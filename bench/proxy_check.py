@@ -1,8 +1,5 @@
 """``make proxy-check``: the web app behind the TLS proxy of docker-compose.yml, on this machine.
 
-(One long script on purpose: an operator runs and reads it as one story from start to
-end; it is a check, not part of the app, and nothing imports it.)
-
 Starts the app with production settings under gunicorn by ``docker/start-web.sh`` (its
 flags, and whatever a later change adds to them), with ``TRUSTED_PROXY_COUNT=1`` as web
 has in compose, and Debian's ``caddy`` in front of it with the repository's own
@@ -65,7 +62,7 @@ CLIENT_ADDRESS = "127.0.0.2"  # the client's side of every request
 PROXY_ADDRESS = "127.0.0.1"  # where Caddy connects to gunicorn from
 FORGED = "203.0.113.9"  # TEST-NET-3: what a client claims in X-Forwarded-For
 OTHER_CLIENT_ADDRESS = "127.0.0.3"  # a second client behind the same proxy
-ADMIN = "ada.admin@voorzorg.example"  # a demo administrator (voorzorg/core/demo.py)
+ADMIN = "ada.admin@voorzorg.example"  # a demo administrator (voorzorg/devdata/demo.py)
 LOGIN = "/account/inloggen/"
 SELF_REGISTER = "/aanmelden/"
 SELF_REGISTER_DONE = "/aanmelden/bedankt/"
@@ -265,7 +262,7 @@ def check_addresses(
     )
 
     # Both factors, through the proxy, then the access log: its "audit.view" row.
-    from voorzorg.core.demo import DEMO_PASSWORD
+    from voorzorg.devdata.demo import DEMO_PASSWORD
 
     device = db.authenticator(ADMIN)
     since = db.last_audit_id()

@@ -44,12 +44,12 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    from voorzorg.core.demo import seed_demo
+    from voorzorg.devdata.demo import seed_demo
 
     started = time.perf_counter()
     seed_demo()
     print(f"demo world ready ({time.perf_counter() - started:.1f} s)")
-    from monitoring.scale import scale_episode_count
+    from voorzorg.devdata.scale import scale_episode_count
 
     fresh = scale_episode_count() != EPISODES
     call_command("seed_scale", episodes=EPISODES, seed=SEED)

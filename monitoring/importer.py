@@ -50,7 +50,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monitoring.periods import Period, PeriodKind
-from monitoring.pgcopy import copy_insert
 from referrals.constants import CareLevel, CloseReason, DiagnosisGroup
 from referrals.models import WaitingEpisode, episode_date_errors
 from voorzorg.accounts.constants import OrganisationKind
@@ -59,6 +58,7 @@ from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.dates import EARLIEST_BIRTH_DAY, EARLIEST_DAY
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.pgcopy import copy_insert
 
 logger = logging.getLogger(__name__)
 

@@ -73,7 +73,7 @@ def test_production_without_secret_key_writes_no_key_file():
     assert ".secret_key.dev" not in result.stdout
 
 
-def test_production_is_tight_and_seed_demo_refuses_it():
+def test_production_is_tight_and_has_no_seed_demo():
     env = {
         "DJANGO_SETTINGS_MODULE": "voorzorg.settings.production",
         "SECRET_KEY": "x" * 60,
@@ -88,7 +88,33 @@ def test_production_is_tight_and_seed_demo_refuses_it():
         **env,
     )
     assert "False True True True DENY False" in result.stdout
-    assert "seed_demo refuses to run with production settings" in result.stderr
+    # The demo accounts share a published password: the command does not exist here.
+    assert result.returncode != 0
+    assert "Unknown command: 'seed_demo'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("settings_module", "installed"),
+    [
+        ("voorzorg.settings.production", False),
+        ("voorzorg.settings.base", True),
+        ("voorzorg.settings.test", True),
+        ("voorzorg.settings.bench", True),
+    ],
+)
+def test_demo_and_scale_data_are_installed_everywhere_but_in_production(settings_module, installed):
+    result = run_django(
+        "from django.apps import apps; from django.core.management import get_commands; "
+        "commands = get_commands(); "
+        "print(apps.is_installed('voorzorg.devdata'), 'seed_demo' in commands,"
+        " 'seed_scale' in commands)",
+        DJANGO_SETTINGS_MODULE=settings_module,
+        SECRET_KEY="x" * 60,
+        ALLOWED_HOSTS="voorzorg.example.nl",
+        DATABASE_URL="sqlite:////tmp/voorzorg-settings-test.sqlite3",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(installed)] * 3
 
 
 def test_development_defaults_are_dutch_amsterdam_and_sqlite():

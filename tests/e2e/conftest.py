@@ -105,7 +105,7 @@ def _seed_demo_world(figures: dict) -> None:
     name and resolved once the seed has made the regions again (their ids may differ)."""
     from monitoring.models import ComputationRun, IndicatorValue
     from voorzorg.accounts.models import Region
-    from voorzorg.core.demo import seed_demo
+    from voorzorg.devdata.demo import seed_demo
 
     today = timezone.localdate()
     again = figures.get("day") == today
@@ -141,7 +141,7 @@ def demo_server(live_server, _demo_figures) -> DemoServer:
     """
     from tests.accounts.helpers import authenticator_of
     from voorzorg.accounts.models import User
-    from voorzorg.core.demo import DEMO_PASSWORD
+    from voorzorg.devdata.demo import DEMO_PASSWORD
 
     _seed_demo_world(_demo_figures)
     logins = {}

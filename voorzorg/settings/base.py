@@ -2,10 +2,6 @@
 
 Every value that differs between machines comes from the environment through
 django-environ (see ``.env.example``). ``production.py`` only tightens these.
-
-Longer than most modules on purpose: every environment value the app reads is here, in
-one place, so an operator can read the whole contract with the app top to bottom;
-splitting it would scatter that contract over files.
 """
 
 from __future__ import annotations
@@ -92,6 +88,9 @@ INSTALLED_APPS = [
     "groups",
     "referrals",
     "monitoring",
+    # Demo and scale data (seed_demo, seed_scale) for development, tests and benchmarks;
+    # production.py takes it out, so those commands do not exist there.
+    "voorzorg.devdata",
 ]
 
 MIDDLEWARE = [

@@ -3,9 +3,10 @@
 Everything production does (DEBUG off, template caching, password hashing, security
 middleware, CSP, two-factor sessions) stays, so the figures are production figures.
 Only what needs TLS is relaxed, because gunicorn serves http on 127.0.0.1 and nobody
-else can reach it: no https redirect, no secure-only cookies, no HSTS. The database is
-BENCH_DATABASE_URL, never the developer's DATABASE_URL, so a benchmark cannot seed a
-million synthetic episodes into a real database by accident.
+else can reach it: no https redirect, no secure-only cookies, no HSTS; and the demo and
+scale data (``voorzorg.devdata``) is installed again, to seed the bench database. The
+database is BENCH_DATABASE_URL, never the developer's DATABASE_URL, so a benchmark cannot
+seed a million synthetic episodes into a real database by accident.
 """
 
 from __future__ import annotations
@@ -20,13 +21,16 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-never-used-for-real-d
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 from .production import *  # noqa: E402, F403
-from .production import LOG_FORMAT, build_logging, env  # noqa: E402
+from .production import INSTALLED_APPS, LOG_FORMAT, build_logging, env  # noqa: E402
 
 DATABASES = {"default": env.db_url_config(BENCH_DATABASE_URL)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Persistent connections, as .env.example recommends for production.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 
+# The bench database is seeded with the demo world and the scale data (bench/setup.py),
+# which production leaves out.
+INSTALLED_APPS = [*INSTALLED_APPS, "voorzorg.devdata"]
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

@@ -5,9 +5,20 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import ADMINS, BASE_DIR, CONTENT_SECURITY_POLICY, LOG_LEVEL, build_logging, env
+from .base import (
+    ADMINS,
+    BASE_DIR,
+    CONTENT_SECURITY_POLICY,
+    INSTALLED_APPS,
+    LOG_LEVEL,
+    build_logging,
+    env,
+)
 
 DEBUG = False
+# No demo or scale data: the demo accounts share a published password. Without the app
+# its commands (seed_demo, seed_scale) do not exist, whatever the environment says.
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "voorzorg.devdata"]
 # Required: no generated key in production. Raises ImproperlyConfigured when unset.
 SECRET_KEY = env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")

@@ -1,4 +1,4 @@
-"""Two years of demo waiting episodes (monitoring/demo.py)."""
+"""Two years of demo waiting episodes (voorzorg/devdata/demo_waitlist.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import types
 
 import pytest
 
-from monitoring.demo import demo_waitlist_rows, seed_demo_waitlist
 from monitoring.importer import COLUMNS, waitlist_import
 from referrals.models import WaitingEpisode, episode_date_errors
 from tests.factories import OrganisationFactory
-from voorzorg.core.demo import GGZ_PROVIDERS, MUNICIPALITIES
 from voorzorg.core.treeknorm import WaitStage, open_wait_at
+from voorzorg.devdata.demo import GGZ_PROVIDERS, MUNICIPALITIES
+from voorzorg.devdata.demo_waitlist import demo_waitlist_rows, seed_demo_waitlist
 
 TODAY = dt.date(2026, 11, 20)
 

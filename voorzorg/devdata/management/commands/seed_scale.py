@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from monitoring.scale import seed_scale
+from voorzorg.devdata.scale import seed_scale
 
 
 class Command(BaseCommand):
@@ -36,6 +36,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Synthetic people with a published domain: never in a production database.
+        # voorzorg.settings.production does not even install this app; this still stops
+        # a deployment's own *.production settings module that builds on base.py.
         if settings.SETTINGS_MODULE.endswith(".production"):
             raise CommandError("seed_scale refuses to run with production settings.")
         if options["episodes"] < 0 or (options["participants"] or 0) < 0:

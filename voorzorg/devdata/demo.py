@@ -533,11 +533,12 @@ def seed_demo_figures() -> None:
     a second seed changes nothing; afterwards Celery beat (or "Nu herberekenen") keeps
     them current, as in production.
     """
-    from monitoring.demo import seed_demo_waitlist
     from monitoring.models import ComputationRun
     from monitoring.periods import Period
     from monitoring.services import indicators_compute_and_store
     from monitoring.tasks import history_period_keys
+
+    from .demo_waitlist import seed_demo_waitlist
 
     today = timezone.localdate()
     seed_demo_waitlist(today=today)

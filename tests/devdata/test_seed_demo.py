@@ -4,7 +4,7 @@ import datetime as dt
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from groups.models import (
@@ -23,7 +23,7 @@ from referrals.models import Referral, ReferralEvent, WaitingEpisode
 from tests.accounts.helpers import sign_in
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region, User
-from voorzorg.core.demo import DEMO_PASSWORD
+from voorzorg.devdata.demo import DEMO_PASSWORD
 
 # The demo counts its history back from the day it is seeded, so every check of it states
 # that day. On 16 November 2026 the 24 months of history are December 2024 to November
@@ -158,3 +158,13 @@ def test_demo_world_is_alive_for_every_role(
         client.logout()
     assert sign_in(client, "noor.expert@voorzorg.example", DEMO_PASSWORD)
     assert "Smeenge" in client.get(reverse("referrals:intake_queue")).content.decode()
+
+
+@pytest.mark.parametrize("command", ["seed_demo", "seed_scale"])
+def test_the_seed_commands_refuse_a_production_settings_module(settings, command):
+    """Belt and braces: voorzorg.settings.production does not install the app at all
+    (tests/core/test_settings.py), but a deployment's own ``*.production`` settings
+    module that builds on base.py would; the commands refuse it before touching data."""
+    settings.SETTINGS_MODULE = "site.settings.production"
+    with pytest.raises(CommandError, match=f"{command} refuses to run with production settings"):
+        call_command(command, *(["--episodes", "1"] if command == "seed_scale" else []))

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from voorzorg.core.demo import DEMO_PASSWORD, seed_demo
+from voorzorg.devdata.demo import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):
@@ -13,6 +13,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Demo accounts share a published password: never in a production database.
+        # voorzorg.settings.production does not even install this app; this still stops
+        # a deployment's own *.production settings module that builds on base.py.
         if settings.SETTINGS_MODULE.endswith(".production"):
             raise CommandError("seed_demo refuses to run with production settings.")
         users = seed_demo()

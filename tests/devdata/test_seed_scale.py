@@ -1,4 +1,4 @@
-"""Synthetic data at scale (monitoring/scale.py, manage.py seed_scale), small and on the
+"""Synthetic data at scale (voorzorg/devdata/scale.py, manage.py seed_scale), small and on the
 test database: reproducible, valid, and shaped like a waiting list."""
 
 from __future__ import annotations
@@ -11,21 +11,21 @@ import pytest
 from django.core.management import call_command
 
 from groups.models import Contact
-from monitoring.scale import EXTERNAL_ID_PREFIX, SCALE_EMAIL_DOMAIN, scale_reset, seed_scale
 from participants.models import Participant
 from referrals.constants import CareLevel, CloseReason, DiagnosisGroup, ReferralStatus
 from referrals.models import Referral, WaitingEpisode, episode_date_errors
 from tests.factories import MembershipFactory, OrganisationFactory, RegionFactory, UserFactory
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Organisation
-from voorzorg.core.demo import (
+from voorzorg.core.treeknorm import open_wait_at
+from voorzorg.devdata.demo import (
     DEMO_REGION,
     GGZ_PROVIDERS,
     GP_PRACTICES,
     MUNICIPALITIES,
     SECOND_MUNICIPALITIES,
 )
-from voorzorg.core.treeknorm import open_wait_at
+from voorzorg.devdata.scale import EXTERNAL_ID_PREFIX, SCALE_EMAIL_DOMAIN, scale_reset, seed_scale
 
 TODAY = dt.date(2026, 11, 20)
 EPISODES = 500

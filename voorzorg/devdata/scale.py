@@ -1,6 +1,6 @@
 """Synthetic data at national scale, for benchmarks (``manage.py seed_scale``).
 
-Pure core, impure shell, like ``monitoring.demo``: ``scale_rows`` draws every row from
+Pure core, impure shell, like ``demo_waitlist``: ``scale_rows`` draws every row from
 one seeded ``random.Random`` (same counts, seed and day: the same rows, ids included),
 ``seed_scale`` writes them. On PostgreSQL with ``COPY ... FROM STDIN`` in chunks (a
 million episodes in about a minute on two cores); elsewhere with ``bulk_create`` in
@@ -48,9 +48,9 @@ from referrals.constants import CareLevel, CloseReason, ReferralSource, Referral
 from referrals.models import Referral, WaitingEpisode
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region
+from voorzorg.core.pgcopy import copy_insert
 
-from .demo import DIAGNOSIS_WEIGHTS, LEAVE_REASONS, NO_DIAGNOSIS_SHARE, PROVIDERS
-from .pgcopy import copy_insert
+from .demo_waitlist import DIAGNOSIS_WEIGHTS, LEAVE_REASONS, NO_DIAGNOSIS_SHARE, PROVIDERS
 
 EXTERNAL_ID_PREFIX = "SCALE-"
 SCALE_EMAIL_DOMAIN = "schaal.voorzorg.example"
@@ -461,10 +461,10 @@ def scale_world() -> ScaleWorld:
     """The demo region's organisations and staff; creates the demo world when missing."""
     agbs = [p.agb for p in PROVIDERS]
     if not Organisation.objects.filter(agb_code__in=agbs).exists():
-        from voorzorg.core.demo import seed_demo
+        from .demo import seed_demo
 
         seed_demo()
-    from voorzorg.core.demo import DEMO_REGION, GP_PRACTICES
+    from .demo import DEMO_REGION, GP_PRACTICES
 
     providers = dict(
         Organisation.objects.filter(
