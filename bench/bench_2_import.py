@@ -51,9 +51,9 @@ def write_file(path: Path, rows: int, seed: int) -> None:
     from django.utils import timezone
 
     from monitoring.importer import COLUMNS
-    from voorzorg.devdata.demo import MUNICIPALITIES
     from voorzorg.devdata.demo_waitlist import PROVIDERS
-    from voorzorg.devdata.scale import ScaleWorld, scale_rows
+    from voorzorg.devdata.demo_world import MUNICIPALITIES
+    from voorzorg.devdata.scale_draw import ScaleWorld, scale_rows
 
     world = ScaleWorld(
         providers={p.agb: p.agb for p in PROVIDERS},

@@ -62,7 +62,7 @@ CLIENT_ADDRESS = "127.0.0.2"  # the client's side of every request
 PROXY_ADDRESS = "127.0.0.1"  # where Caddy connects to gunicorn from
 FORGED = "203.0.113.9"  # TEST-NET-3: what a client claims in X-Forwarded-For
 OTHER_CLIENT_ADDRESS = "127.0.0.3"  # a second client behind the same proxy
-ADMIN = "ada.admin@voorzorg.example"  # a demo administrator (voorzorg/devdata/demo.py)
+ADMIN = "ada.admin@voorzorg.example"  # a demo administrator (voorzorg/devdata/demo_world.py)
 LOGIN = "/account/inloggen/"
 SELF_REGISTER = "/aanmelden/"
 SELF_REGISTER_DONE = "/aanmelden/bedankt/"
@@ -262,7 +262,7 @@ def check_addresses(
     )
 
     # Both factors, through the proxy, then the access log: its "audit.view" row.
-    from voorzorg.devdata.demo import DEMO_PASSWORD
+    from voorzorg.devdata.demo_world import DEMO_PASSWORD
 
     device = db.authenticator(ADMIN)
     since = db.last_audit_id()

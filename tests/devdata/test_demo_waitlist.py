@@ -14,8 +14,8 @@ from monitoring.importer import COLUMNS, waitlist_import
 from referrals.models import WaitingEpisode, episode_date_errors
 from tests.factories import OrganisationFactory
 from voorzorg.core.treeknorm import WaitStage, open_wait_at
-from voorzorg.devdata.demo import GGZ_PROVIDERS, MUNICIPALITIES
 from voorzorg.devdata.demo_waitlist import demo_waitlist_rows, seed_demo_waitlist
+from voorzorg.devdata.demo_world import GGZ_PROVIDERS, MUNICIPALITIES
 
 TODAY = dt.date(2026, 11, 20)
 

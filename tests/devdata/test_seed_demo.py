@@ -23,7 +23,7 @@ from referrals.models import Referral, ReferralEvent, WaitingEpisode
 from tests.accounts.helpers import sign_in
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region, User
-from voorzorg.devdata.demo import DEMO_PASSWORD
+from voorzorg.devdata.demo_world import DEMO_PASSWORD
 
 # The demo counts its history back from the day it is seeded, so every check of it states
 # that day. On 16 November 2026 the 24 months of history are December 2024 to November

@@ -18,7 +18,7 @@ from tests.factories import MembershipFactory, OrganisationFactory, RegionFactor
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Organisation
 from voorzorg.core.treeknorm import open_wait_at
-from voorzorg.devdata.demo import (
+from voorzorg.devdata.demo_world import (
     DEMO_REGION,
     GGZ_PROVIDERS,
     GP_PRACTICES,

@@ -141,7 +141,7 @@ def demo_server(live_server, _demo_figures) -> DemoServer:
     """
     from tests.accounts.helpers import authenticator_of
     from voorzorg.accounts.models import User
-    from voorzorg.devdata.demo import DEMO_PASSWORD
+    from voorzorg.devdata.demo_world import DEMO_PASSWORD
 
     _seed_demo_world(_demo_figures)
     logins = {}
