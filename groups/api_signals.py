@@ -17,12 +17,13 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from referrals.selectors import participant_get_for
+from participants.selectors import participant_get_for
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.fields import id_field
 from voorzorg.api.serializers import UserRefSerializer
 from voorzorg.audit.models import AuditAction
+from voorzorg.audit.services import Actor
 
 from .api import (
     ApiGenericView,
@@ -138,7 +139,7 @@ class SignalsApi(MethodRolesMixin, ApiGenericView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        participant = participant_get_for(request, values["participant"])
+        participant = participant_get_for(Actor.from_request(request), values["participant"])
         signal = signal_raise(
             actor=self.actor,
             participant=participant,

@@ -19,14 +19,15 @@ from rest_framework.response import Response
 
 from referrals.api import audited_list
 from referrals.filters import IdFilter
-from referrals.selectors import participant_get_for, participant_scope
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.base import ApiMixin, ApiView
 from voorzorg.api.serializers import OrganisationRefSerializer
+from voorzorg.audit.services import Actor
 
 from .constants import ConsentKind, TargetGroup
 from .models import Participant
+from .selectors import participant_get_for, participant_scope
 
 
 class ParticipantFilter(django_filters.FilterSet):
@@ -135,5 +136,7 @@ class ParticipantDetailApi(ApiView):
         tags=["participants"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        participant = participant_get_for(request, pk, event="api.participant.view")
+        participant = participant_get_for(
+            Actor.from_request(request), pk, event="api.participant.view"
+        )
         return Response(ParticipantOutputSerializer(participant).data)

@@ -33,7 +33,7 @@ from rest_framework.response import Response
 
 from participants.constants import LifeDomain, TargetGroup
 from participants.models import Participant, validate_postcode4
-from participants.selectors import consent_to_share_active
+from participants.selectors import consent_to_share_active, participant_get_for
 from voorzorg.accounts.constants import OrganisationKind
 from voorzorg.accounts.models import Membership, Organisation, User
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES, REFERRAL_SENDER_ROLES
@@ -42,6 +42,7 @@ from voorzorg.api.base import ApiMixin, ApiView
 from voorzorg.api.fields import date_field, id_field, moment_field
 from voorzorg.api.serializers import OrganisationRefSerializer, UserRefSerializer
 from voorzorg.audit.models import AuditAction
+from voorzorg.audit.services import Actor
 from voorzorg.core.dates import EARLIEST_BIRTH_DAY
 from voorzorg.core.exceptions import ApplicationError
 
@@ -55,7 +56,6 @@ from .selectors import (
     handover_as_shown,
     open_wait_of,
     open_waits_of,
-    participant_get_for,
     referral_get_for,
     referral_queryset_for,
 )
@@ -150,7 +150,7 @@ def participant_in_body(request: Request, pk: int, *, event: str) -> Participant
     the URL itself was found.
     """
     try:
-        return participant_get_for(request, pk, event=event)
+        return participant_get_for(Actor.from_request(request), pk, event=event)
     except Http404:
         raise exceptions.ValidationError(
             {"participant": [_("Deze deelnemer bestaat niet of valt buiten uw toegang.")]}
@@ -425,7 +425,7 @@ class ReferralDetailApi(ApiView):
         tags=["referrals"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        referral = referral_get_for(request, pk, event="api.referral.view")
+        referral = referral_get_for(Actor.from_request(request), pk, event="api.referral.view")
         return Response(referral_detail_data(request, referral))
 
 
@@ -436,7 +436,7 @@ class _ReferralActionApi(ApiView):
     target: str = ""
 
     def run(self, request: Request, pk: int, serializer_class: type, action: Any) -> Response:
-        referral = referral_get_for(request, pk, event="api.referral.action")
+        referral = referral_get_for(Actor.from_request(request), pk, event="api.referral.action")
         check_may_take(request, referral, self.target)
         data = validated(serializer_class, request.data)
         referral = action(referral, data)
@@ -674,7 +674,7 @@ class HandoverApi(ApiView):
         tags=["referrals"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        referral = referral_get_for(request, pk, event="api.handover.view")
+        referral = referral_get_for(Actor.from_request(request), pk, event="api.handover.view")
         handover = Handover.objects.filter(referral=referral).select_related("provider").first()
         if handover is None:
             raise exceptions.NotFound(_("Er is (nog) geen warme overdracht voor deze verwijzing."))
@@ -693,7 +693,7 @@ class HandoverApi(ApiView):
         tags=["referrals"],
     )
     def put(self, request: Request, pk: int) -> Response:
-        referral = referral_get_for(request, pk, event="api.handover.save")
+        referral = referral_get_for(Actor.from_request(request), pk, event="api.handover.save")
         if not may_ever_take(current_membership(request), referral, S.HANDED_OVER):
             raise exceptions.PermissionDenied(
                 _("U mag de overdracht van deze verwijzing niet voorbereiden.")
@@ -718,7 +718,7 @@ class HandoverCompleteApi(_ReferralActionApi):
         tags=["referrals"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        referral = referral_get_for(request, pk, event="api.handover.complete")
+        referral = referral_get_for(Actor.from_request(request), pk, event="api.handover.complete")
         check_may_take(request, referral, self.target)
         referral = handover_complete(actor=self.actor, referral=referral)
         return Response(referral_detail_data(request, referral))
@@ -876,7 +876,7 @@ class EpisodeDetailApi(ApiView):
         tags=["episodes"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        episode = episode_get_for(request, pk, event="api.episode.view")
+        episode = episode_get_for(Actor.from_request(request), pk, event="api.episode.view")
         return Response(EpisodeOutputSerializer(episode).data)
 
     @extend_schema(
@@ -890,7 +890,7 @@ class EpisodeDetailApi(ApiView):
         tags=["episodes"],
     )
     def patch(self, request: Request, pk: int) -> Response:
-        episode = episode_get_for(request, pk, event="api.episode.update")
+        episode = episode_get_for(Actor.from_request(request), pk, event="api.episode.update")
         refusal = episode_edit_refusal(episode)
         if refusal:
             raise ApplicationError(refusal)

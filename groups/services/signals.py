@@ -25,11 +25,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from participants.models import Participant
-from referrals.selectors import participant_scope, regions_of
+from participants.selectors import participant_scope
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, Organisation, Region
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
-from voorzorg.accounts.selectors import current_membership
+from voorzorg.accounts.selectors import current_membership, regions_of
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise

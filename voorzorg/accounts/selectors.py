@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from .constants import Role
-from .models import Membership, Organisation
+from . import access_log
+from .constants import OrganisationKind, Role
+from .models import Membership, Organisation, Region
 
 SESSION_KEY = "voorzorg_membership_id"
 
@@ -48,9 +50,6 @@ def organisation_get_for(request: HttpRequest, pk: int) -> Organisation:
     Members of the organisation and admins get it; anyone else a 404 that does not
     reveal whether the organisation exists. Both outcomes are written to the audit log.
     """
-    from voorzorg.audit.models import AuditAction
-    from voorzorg.audit.services import audit_request
-
     membership = current_membership(request)
     organisation = Organisation.objects.select_related("municipality").filter(pk=pk).first()
     granted = (
@@ -58,9 +57,8 @@ def organisation_get_for(request: HttpRequest, pk: int) -> Organisation:
         and membership is not None
         and (membership.role == Role.ADMIN or membership.organisation_id == organisation.pk)
     )
-    audit_request(
-        request,
-        action=AuditAction.READ,
+    access_log.actor_of(request).audit(
+        action=access_log.READ,
         event=f"organisation.view:{pk}",
         access_granted=granted,
     )
@@ -75,3 +73,17 @@ def organisation_team(organisation: Organisation) -> list[Membership]:
         .select_related("user", "region")
         .order_by("user__full_name", "role")
     )
+
+
+def regions_of(membership: Membership) -> QuerySet[Region]:
+    """The regions an organisation works in: those holding its municipality.
+
+    A municipality (an admin often works for one) is its own municipality: it has no
+    "gemeente van vestiging" of its own.
+    """
+    if membership.role == Role.COORDINATOR:
+        return Region.objects.filter(pk=membership.region_id)
+    organisation = membership.organisation
+    if organisation.kind == OrganisationKind.MUNICIPALITY:
+        return Region.objects.filter(municipalities=organisation.pk)
+    return Region.objects.filter(municipalities=organisation.municipality_id)

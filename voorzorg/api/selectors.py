@@ -16,7 +16,7 @@ def tokens_of_user(user) -> QuerySet[ApiToken]:
 
 def _admin_scope(membership: Membership) -> Q:
     """Tokens of roles within an administrator's regions (as her other scopes)."""
-    from referrals.selectors import regions_of
+    from voorzorg.accounts.selectors import regions_of
 
     regions = regions_of(membership)
     return (
