@@ -159,7 +159,7 @@ class SignalDetailApi(MethodRolesMixin, ApiGenericView):
         tags=["signals"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(_detail(request, signal_get_for(request, pk)))
+        return Response(_detail(request, signal_get_for(Actor.from_request(request), pk)))
 
 
 class _SignalStepApi(MethodRolesMixin, ApiGenericView):
@@ -170,7 +170,7 @@ class _SignalStepApi(MethodRolesMixin, ApiGenericView):
     InputSerializer: type[serializers.Serializer]
 
     def _run(self, request: Request, pk: int) -> Response:
-        signal = signal_get_for(request, pk)
+        signal = signal_get_for(Actor.from_request(request), pk)
         if not signal_capacities(current_membership(request), signal):
             self.actor.audit(
                 action=AuditAction.UPDATE,

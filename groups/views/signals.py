@@ -135,7 +135,7 @@ def _handle_action(
 @role_required(*PERSON_RECORD_ROLES)
 def signal_detail(request: HttpRequest, signal_pk: int) -> HttpResponse:
     """One signal, with the seen and resolve forms for those who may use them."""
-    signal = signal_get_for(request, signal_pk)
+    signal = signal_get_for(Actor.from_request(request), signal_pk)
     capacities = signal_capacities(current_membership(request), signal)
     if request.method == "POST":
         acknowledge_form, resolve_form, done = _handle_action(request, signal, capacities)

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
+from .models import Membership
+
 # The values of ``voorzorg.audit.models.AuditAction`` accounts writes (a test checks).
 READ = "R"
 DELETE = "D"
@@ -23,6 +25,9 @@ DELETE = "D"
 
 class Auditor(Protocol):
     """Who acts, able to write a row about what she did: ``voorzorg.audit.services.Actor``."""
+
+    @property
+    def membership(self) -> Membership | None: ...
 
     def audit(self, *, action: str, event: str, access_granted: bool = True) -> Any: ...
 

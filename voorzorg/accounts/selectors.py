@@ -44,24 +44,21 @@ def current_membership(request: HttpRequest) -> Membership | None:
     return memberships[0]
 
 
-def organisation_get_for(request: HttpRequest, pk: int) -> Organisation:
+def organisation_get_for(actor: access_log.Auditor, pk: int) -> Organisation:
     """The access gate for an organisation page (its details and its team).
 
     Members of the organisation and admins get it; anyone else a 404 that does not
-    reveal whether the organisation exists. Both outcomes are written to the audit log.
+    reveal whether the organisation exists. Both outcomes are written to the audit log,
+    through accounts' port (``access_log``): this gate sits below the audit app's.
     """
-    membership = current_membership(request)
+    membership = actor.membership
     organisation = Organisation.objects.select_related("municipality").filter(pk=pk).first()
     granted = (
         organisation is not None
         and membership is not None
         and (membership.role == Role.ADMIN or membership.organisation_id == organisation.pk)
     )
-    access_log.actor_of(request).audit(
-        action=access_log.READ,
-        event=f"organisation.view:{pk}",
-        access_granted=granted,
-    )
+    actor.audit(action=access_log.READ, event=f"organisation.view:{pk}", access_granted=granted)
     if not granted:
         raise Http404
     return organisation
