@@ -17,11 +17,10 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from referrals.api import audited_list
-from referrals.filters import IdFilter
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
-from voorzorg.api.base import ApiMixin, ApiView
+from voorzorg.api.base import ApiMixin, ApiView, audited_list
+from voorzorg.api.fields import IdFilter
 from voorzorg.api.serializers import OrganisationRefSerializer
 from voorzorg.audit.services import Actor
 
