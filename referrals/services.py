@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from participants.constants import ConsentKind
 from participants.models import Consent, Participant
+from participants.selectors import participant_scope
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region, User
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES, REFERRAL_SENDER_ROLES
@@ -407,8 +408,6 @@ def episode_edit_refusal(episode: WaitingEpisode) -> str | None:
 def _episode_check_actor(actor: Actor, participant: Participant) -> None:
     # Defence in depth: views already passed ``participant_get_for``, but a service may
     # be called from elsewhere (shell, API). Same scope definition, so they cannot drift.
-    from participants.selectors import participant_scope
-
     membership = actor.membership
     if membership is None or membership.role not in PERSON_RECORD_ROLES:
         raise ApplicationError(_("U mag de wachtplekken van deelnemers niet bijwerken."))
