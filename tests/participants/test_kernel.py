@@ -241,3 +241,7 @@ def test_an_open_referral_refuses_the_erasure_and_is_linked(world):
     assert [link.url for link in refusal.blocking] == [
         reverse("referrals:detail", args=[open_referral.pk])
     ]
+    # Labelled as the confirm page always listed them: date and status.
+    status = open_referral.get_status_display()
+    date = f"{open_referral.referral_date:%d-%m-%Y}"
+    assert [link.label for link in refusal.blocking] == [f"Verwijzing van {date} — {status}"]
