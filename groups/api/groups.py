@@ -29,7 +29,7 @@ from voorzorg.api.serializers import OrganisationRefSerializer, UserRefSerialize
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 
-from ..constants import AttendanceStatus, EnrolmentStatus, GroupKind, SessionFormat
+from ..constants import AttendanceStatus, EnrolmentStatus, SessionFormat
 from ..filters import GroupFilter, SessionFilter
 from ..models import GroupSession, PeerGroup
 from ..selectors import (
@@ -297,7 +297,7 @@ class GroupSessionsApi(ApiGenericView):
             attendance={row["participant"]: row["status"] for row in values["attendance"]},
             facilitators_present=facilitators,
             topic=values["topic"],
-            format=values.get("format") or _default_format(group),
+            format=values.get("format") or group.default_session_format,
             walk_in_count=values["walk_in_count"],
             note=values["note"],
         )
@@ -305,10 +305,6 @@ class GroupSessionsApi(ApiGenericView):
             SessionDetailSerializer(group_session(group, session.pk)).data,
             status=status.HTTP_200_OK if existing else status.HTTP_201_CREATED,
         )
-
-
-def _default_format(group: PeerGroup) -> str:
-    return SessionFormat.ONLINE if group.kind == GroupKind.ONLINE else SessionFormat.IN_PERSON
 
 
 class SessionDetailApi(ApiGenericView):

@@ -3,7 +3,7 @@ form, and the NEN 7513 audit of the people a page shows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.forms import Form
 from django.http import HttpRequest
@@ -14,12 +14,19 @@ from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
 
-def show_service_error(form: Form, exc: ApplicationError) -> None:
-    """Put a service's refusal next to the fields it names, the rest above the form."""
+def show_service_error(
+    form: Form, exc: ApplicationError, field_for: Mapping[str, str] | None = None
+) -> None:
+    """Put a service's refusal next to the fields it names, the rest above the form.
+
+    ``field_for`` names the form field where a model field's refusal shows, when the
+    form asks for it under another name.
+    """
     if not exc.extra:
         form.add_error(None, exc.message)
         return
     for field, errors in exc.extra.items():
+        field = (field_for or {}).get(field, field)
         form.add_error(field if field in form.fields else None, errors)
 
 

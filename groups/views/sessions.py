@@ -24,7 +24,7 @@ from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.forms import PlausibleDateTimeField
 
-from ..constants import AttendanceStatus, GroupKind, SessionFormat
+from ..constants import AttendanceStatus
 from ..forms.groups import SessionForm
 from ..models import PeerGroup
 from ..selectors import group_get_for, group_session, session_facilitator_choices
@@ -67,9 +67,7 @@ def session_log(request: HttpRequest, pk: int) -> HttpResponse:
     roster = session_roster(group=group, day=timezone.localdate(starts_at), session=session)
     initial: dict[str, object] = {
         "starts_at": timezone.localtime(starts_at),
-        "format": SessionFormat.ONLINE
-        if group.kind == GroupKind.ONLINE
-        else SessionFormat.IN_PERSON,
+        "format": group.default_session_format,
         "walk_in_count": 0,
     }
     if session is not None:
