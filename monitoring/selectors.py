@@ -32,10 +32,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from referrals.constants import CareLevel, DiagnosisGroup
-from referrals.selectors import regions_of
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region
 from voorzorg.accounts.norms import norms_for
+from voorzorg.accounts.selectors import regions_of
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.treeknorm import DEFAULT_NORMS, Norms
 

@@ -150,7 +150,7 @@ class GroupDetailApi(ApiGenericView):
         tags=["groups"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        group = group_get_for(request, pk, event="api.group.view")
+        group = group_get_for(Actor.from_request(request), pk, event="api.group.view")
         roster = group_roster(current_membership(request), group)
         group = group_with_details(group)
         group.active_count = len(roster.active)
@@ -258,7 +258,7 @@ class GroupSessionsApi(ApiGenericView):
         tags=["sessions"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        group = group_get_for(request, pk, event="api.group.sessions")
+        group = group_get_for(Actor.from_request(request), pk, event="api.group.sessions")
         sessions = group_sessions(group)
         page = self.paginate_queryset(self.filter_queryset(sessions))
         return self.get_paginated_response(SessionSerializer(page, many=True).data)
@@ -276,7 +276,7 @@ class GroupSessionsApi(ApiGenericView):
         tags=["sessions"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        group = group_get_for(request, pk, event="api.group.session_log")
+        group = group_get_for(Actor.from_request(request), pk, event="api.group.session_log")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -326,7 +326,7 @@ class SessionDetailApi(ApiGenericView):
             )
             raise Http404
         # The group's gate decides (404 outside scope, audited), as on the session page.
-        group = group_get_for(request, group_id, event="api.group.session")
+        group = group_get_for(Actor.from_request(request), group_id, event="api.group.session")
         session = group_session(group, pk)
         if session is None:
             raise Http404

@@ -15,7 +15,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from participants.models import Participant
-from referrals.selectors import participant_get_for, participant_scope
+from participants.selectors import participant_get_for, participant_scope
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.models import Membership
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
@@ -48,7 +48,7 @@ def _enrol_candidates(membership: Membership, group: PeerGroup) -> QuerySet[Part
 @role_required(*BRIDGING_TEAM_ROLES)
 def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     """Enrol someone the user may see; a full group offers a waiting place."""
-    group = group_get_for(request, pk, event="group.enrol")
+    group = group_get_for(Actor.from_request(request), pk, event="group.enrol")
     membership = current_membership(request)
     candidates = _enrol_candidates(membership, group)
     query = search_term(request.GET, "zoek")
@@ -65,7 +65,9 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     full = taken >= group.capacity
     if request.method == "POST" and form.is_valid():
         # The access gate for the person, audited like any other look-up of a participant.
-        participant = participant_get_for(request, form.cleaned_data["participant"].pk)
+        participant = participant_get_for(
+            Actor.from_request(request), form.cleaned_data["participant"].pk
+        )
         try:
             enrolment = enrolment_create(
                 actor=Actor.from_request(request),
@@ -104,10 +106,10 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*BRIDGING_TEAM_ROLES)
 def enrolment_edit(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     """End a place (date and reason), or move someone in from the waiting list."""
-    group = group_get_for(request, pk, event="group.enrolment")
+    group = group_get_for(Actor.from_request(request), pk, event="group.enrolment")
     # Only among this group's enrolments, and an ended one only while its holder is in
     # her scope: anything else is a 404, like any out of scope.
-    enrolment = enrolment_get_for(request, group, enrolment_pk)
+    enrolment = enrolment_get_for(Actor.from_request(request), group, enrolment_pk)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     end_form = EnrolmentEndForm(request.POST if action == "end" else None, prefix="end")
     admit_form = EnrolmentAdmitForm(request.POST if action == "admit" else None, prefix="admit")

@@ -21,12 +21,12 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from referrals.selectors import expert_choices_for, regions_of
+from referrals.selectors import expert_choices_for
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
-from voorzorg.accounts.selectors import current_membership
+from voorzorg.accounts.selectors import current_membership, regions_of
 from voorzorg.audit.services import Actor, audit_role_refusal
 from voorzorg.core.exceptions import ApplicationError
 
@@ -76,7 +76,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
 @role_required(*BRIDGING_TEAM_ROLES)
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Schedule, roster (taking part, waiting list, recently left) and recent sessions."""
-    group = group_with_details(group_get_for(request, pk))
+    group = group_with_details(group_get_for(Actor.from_request(request), pk))
     roster = group_roster(current_membership(request), group)
     sessions = list(group_sessions(group)[:RECENT_SESSIONS])
     audit_people_shown(request, f"group.roster:{group.pk}", roster.people)
@@ -190,7 +190,7 @@ def group_create_view(request: HttpRequest) -> HttpResponse:
 @role_required(*BRIDGING_TEAM_ROLES)
 def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a group's details: its facilitators, the region's team lead, an admin."""
-    group = group_get_for(request, pk, event="group.edit")
+    group = group_get_for(Actor.from_request(request), pk, event="group.edit")
     return _group_form_page(request, group)
 
 

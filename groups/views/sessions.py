@@ -56,7 +56,7 @@ def _default_start(group: PeerGroup) -> dt.datetime:
 @role_required(*BRIDGING_TEAM_ROLES)
 def session_log(request: HttpRequest, pk: int) -> HttpResponse:
     """Log a meeting on one phone screen. ?start=YYYY-MM-DDTHH:MM opens that meeting."""
-    group = group_get_for(request, pk, event="group.session_log")
+    group = group_get_for(Actor.from_request(request), pk, event="group.session_log")
     raw = request.POST.get("starts_at") if request.method == "POST" else request.GET.get("start")
     starts_at = _parse_start(raw)
     if starts_at is None:
@@ -134,7 +134,7 @@ def session_log(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*BRIDGING_TEAM_ROLES)
 def session_detail(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
     """One meeting: who led it, who came, walk-ins and the note."""
-    group = group_get_for(request, pk, event="group.session")
+    group = group_get_for(Actor.from_request(request), pk, event="group.session")
     session = group_session(group, session_pk)
     if session is None:
         raise Http404
