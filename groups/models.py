@@ -96,6 +96,11 @@ class PeerGroup(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def default_session_format(self) -> str:
+        """How a meeting is held unless said otherwise: online for an online group."""
+        return SessionFormat.ONLINE if self.kind == GroupKind.ONLINE else SessionFormat.IN_PERSON
+
 
 class Enrolment(TimeStampedModel):
     """A participant in a group: taking part, on the group's waiting list, or left."""

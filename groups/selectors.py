@@ -1,4 +1,6 @@
-"""Reads about peer groups that leave the app, and the access gate for one group.
+"""Reads about peer groups that leave the app, the access gate for one group, and the
+reads the group pages and the groups API share (a group list, a group's details and
+roster, its meetings with attendance).
 
 Scope (docs/domain.md): an experience expert sees the groups she facilitates, a team lead also
 the groups of her region, an admin the groups of her organisation's region(s) (emergency
@@ -8,17 +10,31 @@ no group (a group's roster is a list of persons).
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
 
+from django.db.models import (
+    Count,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
+
+from participants.models import Participant
 from participants.selectors import participants_for
 from voorzorg.accounts.constants import Role
-from voorzorg.accounts.models import Membership
+from voorzorg.accounts.models import Membership, Organisation, User
 from voorzorg.accounts.selectors import regions_of
 from voorzorg.audit.gate import get_for, refuse
 from voorzorg.audit.services import Actor
 
-from .constants import EnrolmentStatus
-from .models import Enrolment, PeerGroup
+from .constants import AttendanceStatus, EnrolmentStatus
+from .models import Attendance, Enrolment, GroupSession, PeerGroup
 
 
 def group_scope(membership: Membership | None) -> Q:
@@ -82,3 +98,144 @@ def enrolment_get_for(actor: Actor, group: PeerGroup, pk: int) -> Enrolment:
     if enrolment is None:
         raise refuse(actor, event=f"enrolment.view:{pk}")
     return enrolment
+
+
+# --- Reads shared by the group pages and the groups API -------------------------------------
+#
+# One function per read, so that "Mijn groepen", the group page and the session page show
+# what the API answers, loaded the same way: a fixed number of queries, whatever the
+# number of groups, people or meetings. Each takes what passed the gate (a membership,
+# a group from ``group_get_for``); none checks access itself beyond the scope it names.
+
+RECENT_LEAVERS = 10  # the roster shows the last ten who left
+
+
+def _enrolment_count(status: str) -> Coalesce:
+    counted = (
+        Enrolment.objects.filter(group=OuterRef("pk"), status=status)
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _users_by_name() -> QuerySet[User]:
+    return User.objects.order_by("full_name", "pk")
+
+
+def group_list_for(membership: Membership | None) -> QuerySet[PeerGroup]:
+    """The groups a membership sees (``groups_for``), as "Mijn groepen" lists them.
+
+    Active groups first, then by name; with the municipality, the facilitators (by name)
+    and per group ``active_count`` (places taken), ``waiting_count`` (the waiting list)
+    and ``last_session_at``. Counts only: no person is loaded.
+    """
+    last_session = (
+        GroupSession.objects.filter(group=OuterRef("pk"))
+        .order_by()
+        .values("group")
+        .annotate(last=Max("starts_at"))
+        .values("last")
+    )
+    return (
+        groups_for(membership)
+        .select_related("municipality")
+        .prefetch_related(Prefetch("facilitators", queryset=_users_by_name()))
+        .annotate(
+            active_count=_enrolment_count(EnrolmentStatus.ACTIVE),
+            waiting_count=_enrolment_count(EnrolmentStatus.WAITING),
+            last_session_at=Subquery(last_session),
+        )
+        .order_by("-is_active", "name", "pk")
+    )
+
+
+def group_with_details(group: PeerGroup) -> PeerGroup:
+    """The group (from its gate) with its facilitators by name and its organisations by
+    name loaded (``group.facilitators.all()``, ``group.organisations.all()``)."""
+    prefetch_related_objects(
+        [group],
+        Prefetch("facilitators", queryset=_users_by_name()),
+        Prefetch("organisations", queryset=Organisation.objects.order_by("name", "pk")),
+    )
+    return group
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Who a group's page shows: taking part (by name), the waiting list (first come,
+    first served) and the last who left whom the viewer may still see."""
+
+    active: list[Enrolment]
+    waiting: list[Enrolment]
+    recently_left: list[Enrolment]
+
+    @property
+    def people(self) -> list[Participant]:
+        """Everyone on the roster, for the audit of what was shown."""
+        return [e.participant for e in (*self.active, *self.waiting, *self.recently_left)]
+
+
+def group_roster(membership: Membership | None, group: PeerGroup) -> Roster:
+    """The roster of a group the membership passed the gate of, in two queries.
+
+    Leavers follow ``leavers_visible_to``: an ended place ends a facilitator's view of
+    its holder, so only those still in the viewer's scope are listed.
+    """
+    current = list(
+        group.enrolments.exclude(status=EnrolmentStatus.ENDED)
+        .select_related("participant")
+        .order_by("start_date", "id")
+    )
+    active = sorted(
+        (e for e in current if e.status == EnrolmentStatus.ACTIVE),
+        key=lambda e: (e.participant.family_name, e.participant.given_name, e.pk),
+    )
+    waiting = [e for e in current if e.status == EnrolmentStatus.WAITING]
+    leavers = list(leavers_visible_to(membership, group)[:RECENT_LEAVERS])
+    return Roster(active=active, waiting=waiting, recently_left=leavers)
+
+
+def _attendance_counts() -> dict[str, Count]:
+    return {
+        f"{status}_count": Count("attendance", filter=Q(attendance__status=status))
+        for status in AttendanceStatus.values
+    }
+
+
+def group_sessions(group: PeerGroup) -> QuerySet[GroupSession]:
+    """A group's meetings, newest first, each with who led it (by name) and its counts
+    ``present_count``, ``excused_count`` and ``absent_count``: numbers, no person."""
+    return (
+        group.sessions.annotate(**_attendance_counts())
+        .prefetch_related(Prefetch("facilitators_present", queryset=_users_by_name()))
+        .order_by("-starts_at", "-pk")
+    )
+
+
+def group_session(group: PeerGroup, session_pk: int) -> GroupSession | None:
+    """One meeting of the group, as ``group_sessions`` gives it, with ``attendance_rows``:
+    its attendance, participant loaded, by name. None when the group has no such meeting."""
+    session = group_sessions(group).filter(pk=session_pk).first()
+    if session is not None:
+        session.attendance_rows = list(
+            Attendance.objects.filter(session=session)
+            .select_related("participant")
+            .order_by("participant__family_name", "participant__given_name", "pk")
+        )
+    return session
+
+
+def session_facilitator_choices(
+    group: PeerGroup, user: User, session: GroupSession | None = None
+) -> QuerySet[User]:
+    """Who may be named as having led a meeting: the group's facilitators, whoever logs it
+    (an expert, e.g. a team lead standing in), and anyone already recorded for it."""
+    scope = Q(facilitated_groups=group) | Q(pk=user.pk, memberships__role=Role.EXPERT)
+    if session is not None:
+        scope |= Q(sessions_facilitated=session)
+    return User.objects.filter(pk__in=User.objects.filter(scope).values("pk")).order_by(
+        "full_name", "pk"
+    )

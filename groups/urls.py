@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import contacts, groups, signals, team, worklist
+from .views import contacts, enrolments, groups, sessions, signals, team, worklist
 
 app_name = "groups"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     *signals.urlpatterns,
     *contacts.urlpatterns,
     *groups.urlpatterns,
+    *enrolments.urlpatterns,
+    *sessions.urlpatterns,
 ]

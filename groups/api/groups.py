@@ -1,6 +1,7 @@
 """REST API of peer groups and their sessions with attendance, mounted at ``/api/v1/``.
 
-The same roles, gates and audit as the pages (``groups.views.groups``): experts see the
+The same roles, gates and audit as the pages (``groups.views``), and the same reads
+(``groups.selectors``: ``group_list_for``, ``group_roster``, ...): experts see the
 groups they facilitate (a team lead also her region's), admins their region's; POH-GGZ
 and coordinators get 403 (a roster is a list of persons). One view per operation,
 nested Input/Output serializers; the services decide. Contacts and Positieve Gezondheid
@@ -13,8 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -22,8 +22,6 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from voorzorg.accounts.constants import Role
-from voorzorg.accounts.models import User
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.fields import id_field, moment_field
@@ -31,10 +29,18 @@ from voorzorg.api.serializers import OrganisationRefSerializer, UserRefSerialize
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 
-from ..constants import AttendanceStatus, EnrolmentStatus, GroupKind, SessionFormat
+from ..constants import AttendanceStatus, EnrolmentStatus, SessionFormat
 from ..filters import GroupFilter, SessionFilter
-from ..models import Attendance, Enrolment, GroupSession, PeerGroup
-from ..selectors import group_get_for, groups_for, leavers_visible_to
+from ..models import GroupSession, PeerGroup
+from ..selectors import (
+    group_get_for,
+    group_list_for,
+    group_roster,
+    group_session,
+    group_sessions,
+    group_with_details,
+    session_facilitator_choices,
+)
 from ..services.groups import session_log
 from .common import (
     ApiGenericView,
@@ -45,8 +51,6 @@ from .common import (
     fake_view,
     text_field,
 )
-
-RECENT_LEAVERS = 10  # as on the group page
 
 AttendanceStatusField = enum_field("AttendanceStatus", AttendanceStatus)
 EnrolmentStatusField = enum_field("EnrolmentStatus", EnrolmentStatus)
@@ -82,17 +86,6 @@ class GroupSerializer(serializers.Serializer):
         ref_name = "PeerGroup"
 
 
-def _enrolment_count(status: str) -> Coalesce:
-    counted = (
-        Enrolment.objects.filter(group=OuterRef("pk"), status=status)
-        .order_by()
-        .values("group")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 class GroupListApi(ApiGenericView):
     """The groups this role sees, as on "Mijn groepen": counts only, so no person rows."""
 
@@ -108,26 +101,7 @@ class GroupListApi(ApiGenericView):
     def get_queryset(self) -> QuerySet[PeerGroup]:
         if fake_view(self):
             return PeerGroup.objects.none()
-        last_session = (
-            GroupSession.objects.filter(group=OuterRef("pk"))
-            .order_by()
-            .values("group")
-            .annotate(last=Max("starts_at"))
-            .values("last")
-        )
-        return (
-            groups_for(current_membership(self.request))
-            .select_related("municipality")
-            .prefetch_related(
-                Prefetch("facilitators", queryset=User.objects.order_by("full_name", "pk"))
-            )
-            .annotate(
-                active_count=_enrolment_count(EnrolmentStatus.ACTIVE),
-                waiting_count=_enrolment_count(EnrolmentStatus.WAITING),
-                last_session_at=Subquery(last_session),
-            )
-            .order_by("-is_active", "name", "pk")
-        )
+        return group_list_for(current_membership(self.request))
 
     @extend_schema(
         operation_id="groups_list",
@@ -177,47 +151,18 @@ class GroupDetailApi(ApiGenericView):
     )
     def get(self, request: Request, pk: int) -> Response:
         group = group_get_for(Actor.from_request(request), pk, event="api.group.view")
-        current = list(
-            group.enrolments.exclude(status=EnrolmentStatus.ENDED)
-            .select_related("participant")
-            .order_by("start_date", "id")
-        )
-        active = sorted(
-            (e for e in current if e.status == EnrolmentStatus.ACTIVE),
-            key=lambda e: (e.participant.family_name, e.participant.given_name, e.pk),
-        )
-        waiting = [e for e in current if e.status == EnrolmentStatus.WAITING]
-        # Only those she may still see: an ended place ends a facilitator's view of them.
-        leavers = list(leavers_visible_to(current_membership(request), group)[:RECENT_LEAVERS])
-        group = (
-            PeerGroup.objects.filter(pk=group.pk)
-            .select_related("municipality")
-            .prefetch_related(
-                Prefetch("facilitators", queryset=User.objects.order_by("full_name", "pk")),
-                "organisations",
-            )
-            .get()
-        )
-        group.active_count = len(active)
-        group.waiting_count = len(waiting)
-        group.free_places = max(group.capacity - len(active), 0)
-        group.active, group.waiting, group.recently_left = active, waiting, leavers
-        audit_list(
-            request,
-            f"api.group.roster:{group.pk}",
-            [e.participant for e in (*active, *waiting, *leavers)],
-        )
+        roster = group_roster(current_membership(request), group)
+        group = group_with_details(group)
+        group.active_count = len(roster.active)
+        group.waiting_count = len(roster.waiting)
+        group.free_places = max(group.capacity - len(roster.active), 0)
+        group.active, group.waiting = roster.active, roster.waiting
+        group.recently_left = roster.recently_left
+        audit_list(request, f"api.group.roster:{group.pk}", roster.people)
         return Response(self.OutputSerializer(group).data)
 
 
 # --- Sessions --------------------------------------------------------------------------------
-
-
-def _attendance_counts() -> dict[str, Count]:
-    return {
-        f"{status}_count": Count("attendance", filter=Q(attendance__status=status))
-        for status in AttendanceStatus.values
-    }
 
 
 class SessionSerializer(serializers.Serializer):
@@ -252,32 +197,6 @@ class SessionDetailSerializer(SessionSerializer):
 
     class Meta:
         ref_name = "GroupSessionDetail"
-
-
-def _session_with_attendance(session_pk: int) -> GroupSession:
-    session = (
-        GroupSession.objects.filter(pk=session_pk)
-        .annotate(**_attendance_counts())
-        .prefetch_related(
-            Prefetch("facilitators_present", queryset=User.objects.order_by("full_name", "pk"))
-        )
-        .get()
-    )
-    session.attendance_rows = list(
-        Attendance.objects.filter(session=session)
-        .select_related("participant")
-        .order_by("participant__family_name", "participant__given_name", "pk")
-    )
-    return session
-
-
-def _facilitator_choices(group: PeerGroup, user: User, session: GroupSession | None) -> Q:
-    """Who may be named as having led the meeting, as the page offers: the group's
-    facilitators, whoever logs it (a team lead standing in), and anyone already recorded."""
-    scope = Q(facilitated_groups=group) | Q(pk=user.pk, memberships__role=Role.EXPERT)
-    if session is not None:
-        scope |= Q(sessions_facilitated=session)
-    return scope
 
 
 class AttendanceInputSerializer(serializers.Serializer):
@@ -340,13 +259,7 @@ class GroupSessionsApi(ApiGenericView):
     )
     def get(self, request: Request, pk: int) -> Response:
         group = group_get_for(Actor.from_request(request), pk, event="api.group.sessions")
-        sessions = (
-            group.sessions.annotate(**_attendance_counts())
-            .prefetch_related(
-                Prefetch("facilitators_present", queryset=User.objects.order_by("full_name", "pk"))
-            )
-            .order_by("-starts_at", "-pk")
-        )
+        sessions = group_sessions(group)
         page = self.paginate_queryset(self.filter_queryset(sessions))
         return self.get_paginated_response(SessionSerializer(page, many=True).data)
 
@@ -371,9 +284,7 @@ class GroupSessionsApi(ApiGenericView):
         existing = group.sessions.filter(starts_at=starts_at).first()
         wanted = set(values["facilitators_present"])
         facilitators = list(
-            User.objects.filter(
-                _facilitator_choices(group, request.user, existing), pk__in=wanted
-            ).distinct()
+            session_facilitator_choices(group, request.user, existing).filter(pk__in=wanted)
         )
         if len(facilitators) != len(wanted):
             raise serializers.ValidationError(
@@ -386,18 +297,14 @@ class GroupSessionsApi(ApiGenericView):
             attendance={row["participant"]: row["status"] for row in values["attendance"]},
             facilitators_present=facilitators,
             topic=values["topic"],
-            format=values.get("format") or _default_format(group),
+            format=values.get("format") or group.default_session_format,
             walk_in_count=values["walk_in_count"],
             note=values["note"],
         )
         return Response(
-            SessionDetailSerializer(_session_with_attendance(session.pk)).data,
+            SessionDetailSerializer(group_session(group, session.pk)).data,
             status=status.HTTP_200_OK if existing else status.HTTP_201_CREATED,
         )
-
-
-def _default_format(group: PeerGroup) -> str:
-    return SessionFormat.ONLINE if group.kind == GroupKind.ONLINE else SessionFormat.IN_PERSON
 
 
 class SessionDetailApi(ApiGenericView):
@@ -419,8 +326,10 @@ class SessionDetailApi(ApiGenericView):
             )
             raise Http404
         # The group's gate decides (404 outside scope, audited), as on the session page.
-        group_get_for(Actor.from_request(request), group_id, event="api.group.session")
-        session = _session_with_attendance(pk)
+        group = group_get_for(Actor.from_request(request), group_id, event="api.group.session")
+        session = group_session(group, pk)
+        if session is None:
+            raise Http404
         audit_list(
             request, f"api.session.view:{pk}", [row.participant for row in session.attendance_rows]
         )

@@ -7,7 +7,6 @@ access gate, ``participant_get_for`` (404 outside scope, audited either way).
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -25,21 +24,12 @@ from voorzorg.core.exceptions import ApplicationError
 from ..forms.contacts import ContactForm, PositiveHealthForm
 from ..services.contacts import contact_record, positive_health_record
 from ..templatetags.participant_care import contact_rows
+from .common import show_service_error
 
 PAGE_SIZE = 25
 
 # Where a service refusal about a model field shows in the form.
 _FORM_FIELD_FOR = {"duration_minutes": "duration_other"}
-
-
-def _show_service_error(form: forms.Form, exc: ApplicationError) -> None:
-    """Put a service's refusal next to the fields it names, the rest above the form."""
-    if not exc.extra:
-        form.add_error(None, exc.message)
-        return
-    for field, errors in exc.extra.items():
-        field = _FORM_FIELD_FOR.get(field, field)
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @role_required(*BRIDGING_TEAM_ROLES)
@@ -55,7 +45,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
                 **form.contact_fields(),
             )
         except ApplicationError as exc:
-            _show_service_error(form, exc)
+            show_service_error(form, exc, _FORM_FIELD_FOR)
         else:
             messages.success(
                 request,
@@ -98,7 +88,7 @@ def health_create(request: HttpRequest, pk: int) -> HttpResponse:
                 scores=form.scores(),
             )
         except ApplicationError as exc:
-            _show_service_error(form, exc)
+            show_service_error(form, exc, _FORM_FIELD_FOR)
         else:
             messages.success(
                 request,

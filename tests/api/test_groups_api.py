@@ -406,6 +406,20 @@ def test_logging_a_session_writes_attendance_and_is_safe_to_send_twice(
 
 
 @pytest.mark.django_db
+def test_a_session_logged_without_a_format_takes_the_group_s_own(
+    api_for, expert_finn, group, roster
+):
+    client = api_for(expert_finn)
+    url = f"/api/v1/groups/{group.pk}/sessions/"
+    body = _log(roster, facilitators_present=[expert_finn.pk])
+    assert client.post(url, body, format="json").json()["format"] == "in_person"
+    group.kind, group.meeting_url = "online", "https://meet.example.org/huiskamer"
+    group.save()
+    body["starts_at"] = "2026-11-18T19:30:00+01:00"
+    assert client.post(url, body, format="json").json()["format"] == "online"
+
+
+@pytest.mark.django_db
 def test_a_team_lead_may_stand_in_but_not_name_a_stranger(
     api_for, expert_eva, expert_finn, group, roster
 ):

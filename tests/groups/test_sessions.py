@@ -161,6 +161,15 @@ def test_form_lists_the_roster_one_fieldset_per_person_nothing_preselected(
 
 
 @pytest.mark.django_db
+def test_the_form_proposes_the_group_s_own_format(client_for, expert_finn, group):
+    client = client_for(expert_finn)
+    assert client.get(url(group)).context["form"].initial["format"] == "in_person"
+    group.kind, group.meeting_url = "online", "https://meet.example.org/groep"
+    group.save()
+    assert client.get(url(group)).context["form"].initial["format"] == "online"
+
+
+@pytest.mark.django_db
 def test_log_once_then_the_identical_post_changes_nothing(client_for, expert_finn, group, roster):
     client = client_for(expert_finn)
     data = post_data(roster, facilitators_present=[expert_finn.pk])
