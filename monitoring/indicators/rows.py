@@ -96,5 +96,11 @@ class Snapshot:
 
     @property
     def first_contact_referrals(self) -> tuple[ReferralRow, ...]:
-        """The referrals ``first_contact_within_7_days`` counts."""
+        """The referrals of the scope: those the referral indicators count."""
         return self.referrals if self.counted_referrals is None else self.counted_referrals
+
+    def rows_of(self, source: str) -> tuple:
+        """The rows of one source (``terms.Source``) that the definitions count."""
+        if source == "referrals":
+            return self.first_contact_referrals
+        return getattr(self, source)

@@ -36,7 +36,7 @@ from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.treeknorm import Norms
 
 from .. import exports
-from ..indicators.registry import AGE_BUCKETS, ALL, OUTFLOW_REASONS, Breakdown, Unit
+from ..indicators.registry import ALL, DEFINITIONS, Breakdown, Panel, Unit
 from ..periods import Period, PeriodKind, last_months
 from ..selectors import (
     BREAKDOWN_LABELS,
@@ -67,17 +67,17 @@ STAGES = (
     ("behandel", "behandel_within_norm"),
     ("total", "total_within_norm"),
 )
-OPEN_KEYS = ("waiting_for_intake_over_norm", "waiting_for_treatment_over_norm")
-BRIDGING_KEYS = (
-    "in_bridging_care",
-    "first_contact_within_7_days",
-    "group_attendance_rate",
-    "positive_health_change_mean",
-    "signals_raised",
-    "signal_follow_up_median_hours",
-)
-AGE_KEYS = tuple(key for key, _low, _high, _label in AGE_BUCKETS)
-OUTFLOW_KEYS = tuple(f"outflow_{reason}" for reason in OUTFLOW_REASONS)
+
+
+def _panel(panel: Panel) -> tuple[str, ...]:
+    """The keys the registry puts in one panel of the page, in registry order."""
+    return tuple(d.key for d in DEFINITIONS if d.panel == panel)
+
+
+OPEN_KEYS = _panel(Panel.OPEN)
+BRIDGING_KEYS = _panel(Panel.BRIDGING)
+AGE_KEYS = _panel(Panel.AGE)
+OUTFLOW_KEYS = _panel(Panel.OUTFLOW)
 
 
 # --- Formatting -------------------------------------------------------------------------------
@@ -387,9 +387,7 @@ def build_context(request: HttpRequest, data: DashboardData) -> dict:
         ],
     }
 
-    age = [
-        show(data.figure(key), data, label=str(label)) for key, _low, _high, label in AGE_BUCKETS
-    ]
+    age = [show(data.figure(key), data) for key in AGE_KEYS]
     age_total = next((item.denominator for item in age if item.denominator), "")
     outflow = [
         show(data.figure(key), data, label=_short_label(str(data.figure(key).definition.label)))
