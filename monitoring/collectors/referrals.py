@@ -28,7 +28,10 @@ def _rows(frame: Frame) -> QuerySet:
 
 SOURCE = DbSource(
     rows=_rows,
-    groups={Breakdown.MUNICIPALITY: "participant__municipality__cbs_code"},
+    groups={
+        Breakdown.PROVIDER: "intended_provider__agb_code",
+        Breakdown.MUNICIPALITY: "participant__municipality__cbs_code",
+    },
     columns={
         "first_contact_days": Column(
             lambda frame: DaysBetween("first_contact_date", "referral_date")
@@ -37,6 +40,13 @@ SOURCE = DbSource(
     flags={
         "counts_for_first_contact": lambda frame: (
             ~Q(status__in=sorted(bridging.NOT_COUNTED_FOR_FIRST_CONTACT))
+        ),
+        **{
+            f"from_{source.value}": lambda frame, s=source: Q(source=s)
+            for source in bridging.KNOWN_SOURCES
+        },
+        f"from_{bridging.OTHER_SOURCE}": lambda frame: (
+            ~Q(source__in=sorted(bridging.KNOWN_SOURCES))
         ),
     },
 )
@@ -57,8 +67,12 @@ def load(scope: Scope) -> tuple[tuple[ReferralRow, ...], tuple[ReferralRow, ...]
             municipality=(
                 r.participant.municipality.cbs_code if r.participant.municipality else None
             ),
+            source=r.source,
+            provider=r.intended_provider.agb_code if r.intended_provider else None,
         )
-        for r in Referral.objects.select_related("participant__municipality").order_by("pk")
+        for r in Referral.objects.select_related(
+            "participant__municipality", "intended_provider"
+        ).order_by("pk")
     }
     if scope.region_id is None:
         return tuple(rows.values()), None

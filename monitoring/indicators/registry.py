@@ -294,6 +294,28 @@ def _bridging() -> list[Definition]:
         breakdowns=MUNICIPALITY_ONLY,
         higher_is_better=True,
     )
+    received = [
+        Definition(
+            "referrals_received" if source is None else f"referrals_received_{source}",
+            label,
+            Family.BRIDGING,
+            Unit.COUNT,
+            Panel.BRIDGING,
+            Source.REFERRALS,
+            compute=lambda rows, ctx, s=source: bridging.referrals_received(rows, ctx.period, s),
+            tallies={
+                "received": tally_count() if source is None else tally_count(f"from_{source}")
+            },
+            finish=lambda a: count(a["received"]),
+            breakdowns=(Breakdown.TOTAL, Breakdown.PROVIDER, Breakdown.MUNICIPALITY),
+        )
+        for source, label in (
+            (None, _("Verwijzingen ontvangen")),
+            ("gp", _("Verwijzingen ontvangen: van de huisartspraktijk")),
+            ("self", _("Verwijzingen ontvangen: zelfaanmelding")),
+            (bridging.OTHER_SOURCE, _("Verwijzingen ontvangen: andere bron")),
+        )
+    ]
     outflow = [
         Definition(
             f"outflow_{reason}",
@@ -362,7 +384,8 @@ def _bridging() -> list[Definition]:
             higher_is_better=False,
         ),
     ]
-    return [in_care, first_contact, *outflow, attendance, positive_health, *signals]
+    # New figures go last, so the rows of exports keep their order.
+    return [in_care, first_contact, *outflow, attendance, positive_health, *signals, *received]
 
 
 DEFINITIONS: list[Definition] = [*_realised(), *_open(), *_bridging()]

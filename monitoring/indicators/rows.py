@@ -39,6 +39,8 @@ class ReferralRow:
     first_contact: dt.date | None = None
     status_changed_on: dt.date | None = None  # local date of the last status change
     municipality: str | None = None  # the participant's CBS code
+    source: str = "gp"  # ReferralSource: "gp", "self" (or anything else: another source)
+    provider: str | None = None  # the intended GGZ provider's AGB code
 
 
 @dataclass(frozen=True, slots=True)
