@@ -159,11 +159,7 @@ Grouped = list[tuple[Breakdown, str, dict[str, Any]]]
 
 def collect_source(source: DbSource, definitions: Sequence[Definition], frame: Frame) -> Results:
     """Every definition of one source, unsuppressed; what the pure engine gives for them."""
-    aliases: dict[Tally, str] = {}
-    for definition in definitions:
-        for tally in definition.tallies.values():
-            aliases.setdefault(tally, f"t{len(aliases)}")
-    breakdowns = [b for b in Breakdown if any(b in d.breakdowns for d in definitions)]
+    aliases, breakdowns = _plan(definitions)
     if uses_percentile_cont() and len(breakdowns) > 1:
         found = _grouping_sets(source, frame, aliases, breakdowns)
     else:
@@ -171,26 +167,46 @@ def collect_source(source: DbSource, definitions: Sequence[Definition], frame: F
     results: Results = {}
     for breakdown, group, aggregated in found:
         for definition in definitions:
-            if breakdown not in definition.breakdowns:
-                continue
-            named = {name: aggregated[aliases[t]] for name, t in definition.tallies.items()}
-            ratio = definition.finish(named)
-            if should_emit(breakdown, ratio):
-                results[(definition.key, str(breakdown), group)] = ratio
+            if breakdown in definition.breakdowns:
+                _emit(results, definition, breakdown, group, aggregated, aliases)
     return results
+
+
+def _plan(definitions: Sequence[Definition]) -> tuple[dict[Tally, str], list[Breakdown]]:
+    """Every distinct tally of the definitions with its column alias, and the breakdowns
+    any of them is made for (in ``Breakdown`` order: total first)."""
+    aliases: dict[Tally, str] = {}
+    for tally in (t for d in definitions for t in d.tallies.values()):
+        aliases.setdefault(tally, f"t{len(aliases)}")
+    breakdowns = [b for b in Breakdown if any(b in d.breakdowns for d in definitions)]
+    return aliases, breakdowns
+
+
+def _emit(
+    results: Results,
+    definition: Definition,
+    breakdown: Breakdown,
+    group: str,
+    aggregated: Mapping[str, Any],
+    aliases: Mapping[Tally, str],
+) -> None:
+    """One definition's figure of one group, from the aggregated tallies."""
+    named = {name: aggregated[aliases[t]] for name, t in definition.tallies.items()}
+    ratio = definition.finish(named)
+    if should_emit(breakdown, ratio):
+        results[(definition.key, str(breakdown), group)] = ratio
 
 
 def _by_breakdown(
     source: DbSource, frame: Frame, aliases: dict[Tally, str], breakdowns: list[Breakdown]
 ) -> Grouped:
     """One aggregate query per breakdown; on SQLite one more for the medians."""
+    in_python = {} if uses_percentile_cont() else _medians(aliases)
     in_database = {
         alias: orm_aggregate(source, frame, tally)
         for tally, alias in aliases.items()
-        if tally.kind != "median" or uses_percentile_cont()
+        if alias not in in_python
     }
-    in_python = not uses_percentile_cont() and any(t.kind == "median" for t in aliases)
-    medians = _python_medians(source, frame, aliases, breakdowns) if in_python else {}
     rows = source.rows(frame)
     found: Grouped = []
     for breakdown in breakdowns:
@@ -204,53 +220,67 @@ def _by_breakdown(
         )
         found.extend((breakdown, row.pop("breakdown_group"), row) for row in grouped_rows)
     if in_python:
+        medians = _python_medians(source, frame, in_python, breakdowns)
         for breakdown, group, aggregated in found:
-            for tally, alias in aliases.items():
-                if tally.kind == "median":
-                    aggregated[alias] = medians.get((alias, breakdown, group))
+            aggregated.update({a: medians.get((a, breakdown, group)) for a in in_python})
     return found
 
 
+def _medians(aliases: Mapping[Tally, str]) -> dict[str, Tally]:
+    return {alias: tally for tally, alias in aliases.items() if tally.kind == "median"}
+
+
+# How to read one median's measured number from a fetched row: the fields, the function.
+Reader = tuple[list[str], Callable[..., Any]]
+
+
 def _python_medians(
-    source: DbSource, frame: Frame, aliases: dict[Tally, str], breakdowns: list[Breakdown]
+    source: DbSource, frame: Frame, wanted: dict[str, Tally], breakdowns: list[Breakdown]
 ) -> dict[tuple[str, str, str], Any]:
     """SQLite has no percentile_cont: fetch only the measured numbers (one query) and take
     the medians with the same interpolation in Python."""
-    wanted = {alias: tally for tally, alias in aliases.items() if tally.kind == "median"}
+    rows, readers = _median_rows(source, frame, wanted, breakdowns)
+    numbers: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
+    for row in rows:
+        groups = [(str(b), ALL if b == Breakdown.TOTAL else row[f"g_{b}"]) for b in breakdowns]
+        for alias, (fields, make) in readers.items():
+            if row[f"{alias}_w"]:
+                value = make(*(row[f] for f in fields))
+                for breakdown, group in groups:
+                    numbers[(alias, breakdown, group)].append(value)
+    return {key: median(values) for key, values in numbers.items()}
+
+
+def _median_rows(
+    source: DbSource, frame: Frame, wanted: dict[str, Tally], breakdowns: list[Breakdown]
+) -> tuple[QuerySet, dict[str, Reader]]:
+    """The rows a median counts, each with its group codes, per median whether it counts
+    (``<alias>_w``) and the fields its number is read from."""
     conditions = {alias: where(source, frame, tally) for alias, tally in wanted.items()}
     rows = source.rows(frame)
     if all(condition is not None for condition in conditions.values()):
         rows = rows.filter(reduce(or_, conditions.values()))
-    annotations: dict[str, Any] = {}
-    readers: dict[str, tuple[list[str], Callable[..., Any]]] = {}
+    annotations: dict[str, Any] = {
+        f"g_{b}": grouped(source.groups[b]) for b in breakdowns if b != Breakdown.TOTAL
+    }
+    readers: dict[str, Reader] = {}
     for alias, tally in wanted.items():
-        column = source.columns[tally.column]
-        if column.python is None:
-            annotations[f"{alias}_v"] = column.expression(frame)
-            readers[alias] = ([f"{alias}_v"], lambda value: value)
-        else:
-            fields, make = column.python
-            for name, expression in fields.items():
-                annotations[f"{alias}_{name}"] = expression(frame)
-            readers[alias] = ([f"{alias}_{name}" for name in fields], make)
+        fields, make = _measured(source.columns[tally.column], frame)
+        annotations.update({f"{alias}_{name}": expression for name, expression in fields.items()})
+        readers[alias] = ([f"{alias}_{name}" for name in fields], make)
         condition = conditions[alias]
         annotations[f"{alias}_w"] = (
             Value(True) if condition is None else ExpressionWrapper(condition, BooleanField())
         )
-    for breakdown in breakdowns:
-        if breakdown != Breakdown.TOTAL:
-            annotations[f"g_{breakdown}"] = grouped(source.groups[breakdown])
-    fetched = rows.annotate(**annotations).values(*annotations)
-    numbers: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
-    for row in fetched:
-        for alias, (fields, make) in readers.items():
-            if not row[f"{alias}_w"]:
-                continue
-            value = make(*(row[f] for f in fields))
-            for breakdown in breakdowns:
-                group = ALL if breakdown == Breakdown.TOTAL else row[f"g_{breakdown}"]
-                numbers[(alias, str(breakdown), group)].append(value)
-    return {key: median(values) for key, values in numbers.items()}
+    return rows.annotate(**annotations).values(*annotations), readers
+
+
+def _measured(column: Column, frame: Frame) -> tuple[dict[str, Any], Callable[..., Any]]:
+    """What to fetch for a column's measured number, and how to make the number of it."""
+    if column.python is None:
+        return {"v": column.expression(frame)}, lambda value: value
+    fields, make = column.python
+    return {name: expression(frame) for name, expression in fields.items()}, make
 
 
 # --- PostgreSQL: every breakdown in one pass ------------------------------------------
