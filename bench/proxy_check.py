@@ -1,5 +1,8 @@
 """``make proxy-check``: the web app behind the TLS proxy of docker-compose.yml, on this machine.
 
+(One long script on purpose: an operator runs and reads it as one story from start to
+end; it is a check, not part of the app, and nothing imports it.)
+
 Starts the app with production settings under gunicorn by ``docker/start-web.sh`` (its
 flags, and whatever a later change adds to them), with ``TRUSTED_PROXY_COUNT=1`` as web
 has in compose, and Debian's ``caddy`` in front of it with the repository's own

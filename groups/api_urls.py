@@ -1,7 +1,7 @@
 """URLs of the groups REST API, mounted at ``/api/v1/``.
 
-Peer groups and their sessions (``api``), contacts and Positieve Gezondheid
-(``api_contacts``), care signals (``api_signals``). Ids use the ``id`` converter, so a
+Peer groups and their sessions (``api.groups``), contacts and Positieve Gezondheid
+(``api.contacts``), care signals (``api.signals``). Ids use the ``id`` converter, so a
 number too large for the database is a plain 404.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .api import GroupDetailApi, GroupListApi, GroupSessionsApi, SessionDetailApi
-from .api_contacts import ContactsApi, HealthMeasurementsApi
-from .api_signals import SignalAcknowledgeApi, SignalDetailApi, SignalResolveApi, SignalsApi
+from .api.contacts import ContactsApi, HealthMeasurementsApi
+from .api.groups import GroupDetailApi, GroupListApi, GroupSessionsApi, SessionDetailApi
+from .api.signals import SignalAcknowledgeApi, SignalDetailApi, SignalResolveApi, SignalsApi
 
 app_name = "groups_api"
 

@@ -17,12 +17,11 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from referrals.api import audited_list
-from referrals.filters import IdFilter
 from referrals.selectors import participant_get_for, participant_scope
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
-from voorzorg.api.base import ApiMixin, ApiView
+from voorzorg.api.base import ApiMixin, ApiView, audited_list
+from voorzorg.api.fields import IdFilter
 from voorzorg.api.serializers import OrganisationRefSerializer
 
 from .constants import ConsentKind, TargetGroup

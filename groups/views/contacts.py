@@ -22,7 +22,7 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
-from ..contact_forms import ContactForm, PositiveHealthForm
+from ..forms.contacts import ContactForm, PositiveHealthForm
 from ..services.contacts import contact_record, positive_health_record
 from ..templatetags.participant_care import contact_rows
 

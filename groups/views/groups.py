@@ -41,7 +41,7 @@ from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.forms import PlausibleDateTimeField, search_term
 
 from ..constants import AttendanceStatus, EnrolmentStatus, GroupKind, SessionFormat
-from ..forms import (
+from ..forms.groups import (
     EnrolForm,
     EnrolmentAdmitForm,
     EnrolmentEndForm,

@@ -25,6 +25,7 @@ from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
 from ..constants import SignalSeverity
+from ..forms.signals import AcknowledgeForm, ResolveForm, SignalForm
 from ..models import Signal
 from ..services.signals import (
     signal_acknowledge,
@@ -34,7 +35,6 @@ from ..services.signals import (
     signal_raise,
     signal_resolve,
 )
-from ..signal_forms import AcknowledgeForm, ResolveForm, SignalForm
 
 PAGE_SIZE = 25
 

@@ -12,7 +12,7 @@ from tests.fhir.conftest import (
     give_share_consent,
     validate,
 )
-from voorzorg.fhir import mappers
+from voorzorg.fhir import datatypes
 
 pytestmark = pytest.mark.django_db
 
@@ -44,14 +44,14 @@ def test_patient_with_details_for_the_own_poh(world, client_for, poh_anna):
     validate(body)
     assert body["id"] == p.public_id
     assert body["identifier"] == [
-        {"use": "official", "system": mappers.PATIENT_ID_SYSTEM, "value": p.public_id}
+        {"use": "official", "system": datatypes.PATIENT_ID_SYSTEM, "value": p.public_id}
     ]
     assert body["name"][0]["family"] == "Kuipers"
     assert body["name"][0]["given"] == ["Sanne"]
     assert {"system": "phone", "value": p.phone} in body["telecom"]
     assert body["birthDate"] == p.date_of_birth.isoformat()
     gp = body["generalPractitioner"][0]
-    assert gp["identifier"] == {"system": mappers.AGB_SYSTEM, "value": "01000001"}
+    assert gp["identifier"] == {"system": datatypes.AGB_SYSTEM, "value": "01000001"}
     assert "bsn" not in str(body).lower()
     assert "meta" not in body
 
@@ -65,7 +65,7 @@ def test_service_request(world, client_for, poh_anna):
     assert body["intent"] == "order"
     assert body["priority"] == "urgent"
     assert body["subject"] == {"reference": f"Patient/{world['participant'].public_id}"}
-    assert body["requester"]["identifier"] == {"system": mappers.AGB_SYSTEM, "value": "01000001"}
+    assert body["requester"]["identifier"] == {"system": datatypes.AGB_SYSTEM, "value": "01000001"}
     assert body["authoredOn"] == "2026-10-01"
     assert body["note"] == [{"text": referral.help_question}]
     assert body["reasonCode"][0]["coding"][0]["code"] == "sociale_relaties"
@@ -108,7 +108,10 @@ def test_task(world, client_for, poh_anna, expert_eva, provider):
     assert body["intent"] == "order"
     assert body["focus"] == {"reference": f"ServiceRequest/{world['referral'].pk}"}
     assert body["for"] == {"reference": f"Patient/{world['participant'].public_id}"}
-    assert body["owner"]["identifier"] == {"system": mappers.AGB_SYSTEM, "value": provider.agb_code}
+    assert body["owner"]["identifier"] == {
+        "system": datatypes.AGB_SYSTEM,
+        "value": provider.agb_code,
+    }
     assert body["note"][0]["text"] == handover.summary
 
 
@@ -156,7 +159,7 @@ def test_questionnaire_response(world, client_for, expert_eva):
     assert status == 200
     validate(body)
     assert body["authored"] == "2026-11-02"
-    assert body["questionnaire"] == mappers.PH_QUESTIONNAIRE
+    assert body["questionnaire"] == datatypes.PH_QUESTIONNAIRE
     answers = {item["linkId"]: item["answer"][0]["valueInteger"] for item in body["item"]}
     assert answers == {
         "lichaamsfuncties": 5,

@@ -21,7 +21,7 @@ from tests.factories import (
     WaitingEpisodeFactory,
 )
 from tests.fhir.conftest import assert_outcome, fhir_get, validate
-from voorzorg.fhir import mappers
+from voorzorg.fhir import datatypes
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_patient_by_identifier(world, client_for, poh_anna):
     client = client_for(poh_anna)
     public_id = world["participant"].public_id
     assert _ids(_search(client, "Patient", {"identifier": public_id})) == [public_id]
-    with_system = f"{mappers.PATIENT_ID_SYSTEM}|{public_id}"
+    with_system = f"{datatypes.PATIENT_ID_SYSTEM}|{public_id}"
     assert _ids(_search(client, "Patient", {"identifier": with_system})) == [public_id]
     assert _ids(_search(client, "Patient", {"identifier": f"urn:other|{public_id}"})) == []
     # Someone else's participant is simply not found: a search reveals nothing.

@@ -1,4 +1,5 @@
-"""Output shapes the REST API's apps share: how an organisation or a staff member is named."""
+"""Output shapes the REST API's apps share: how an organisation, a region, a staff member
+or a participant (by number only) is named."""
 
 from __future__ import annotations
 
@@ -16,3 +17,15 @@ class OrganisationRefSerializer(serializers.Serializer):
 class UserRefSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True, source="full_name")
+
+
+@extend_schema_serializer(component_name="RegionSummary")
+class RegionRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="ParticipantSummary")
+class ParticipantRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    participant_number = serializers.CharField(source="public_id")

@@ -1,4 +1,5 @@
-"""Model instances to FHIR R4 resources, as plain JSON-ready dicts.
+"""Model instances to FHIR R4 resources, as plain JSON-ready dicts. The building blocks
+(systems, codings, references, ids) are in ``datatypes``, the Bundles in ``bundles``.
 
 Pure functions: no queries (callers pass what they selected), no request, no clock
 unless it is passed in. Privacy decisions are taken here, once, per field:
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
 from django.utils import timezone
 
@@ -36,24 +36,31 @@ from participants.constants import LifeDomain
 from participants.models import Participant
 from referrals.constants import CareLevel, ReferralSource, ReferralStatus, Urgency
 from referrals.models import Handover, Referral, WaitingEpisode
-from voorzorg.accounts.models import Organisation
 
-Resource = dict[str, Any]
-
-FHIR_VERSION = "4.0.1"
-BASE = "https://voorzorg.example/fhir"
-PATIENT_ID_SYSTEM = f"{BASE}/sid/deelnemer"
-AGB_SYSTEM = "http://fhir.nl/fhir/NamingSystem/agb-z"
-CS_SERVICE = f"{BASE}/CodeSystem/dienst"
-CS_CARE_LEVEL = f"{BASE}/CodeSystem/zorgzwaarte"
-CS_LIFE_DOMAIN = f"{BASE}/CodeSystem/leefgebied"
-CS_GROUP_KIND = f"{BASE}/CodeSystem/groepsvorm"
-CS_CONTACT_MODE = f"{BASE}/CodeSystem/contactvorm"
-PH_QUESTIONNAIRE = f"{BASE}/Questionnaire/positieve-gezondheid"
-HANDOVER_OPERATION = f"{BASE}/OperationDefinition/Patient-handover"
-V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-V3_OBSERVATION_VALUE = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
-UCUM = "http://unitsofmeasure.org"
+from .datatypes import (
+    CS_CARE_LEVEL,
+    CS_CONTACT_MODE,
+    CS_GROUP_KIND,
+    CS_LIFE_DOMAIN,
+    CS_SERVICE,
+    PATIENT_ID_SYSTEM,
+    PH_QUESTIONNAIRE,
+    UCUM,
+    V3_ACT_CODE,
+    V3_OBSERVATION_VALUE,
+    Resource,
+    bridging_episode_id,
+    coding,
+    compact,
+    concept,
+    contact_encounter_id,
+    fhir_date,
+    fhir_datetime,
+    organisation_reference,
+    patient_reference,
+    session_encounter_id,
+    waiting_episode_id,
+)
 
 # --- Status mappings (documented in docs/fhir.md) -------------------------------------
 
@@ -92,62 +99,6 @@ _SESSION_CLASS: dict[str, tuple[str, str]] = {
 }
 
 
-# --- Small building blocks ------------------------------------------------------------
-
-
-def _date(value: dt.date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _datetime(value: dt.datetime | None) -> str | None:
-    # Aware datetimes only (USE_TZ): FHIR requires a zone once a time is given.
-    return timezone.localtime(value).isoformat() if value else None
-
-
-def _compact(resource: Resource) -> Resource:
-    """Drop empty values: FHIR forbids empty strings, lists and objects."""
-    return {k: v for k, v in resource.items() if v not in (None, "", [], {})}
-
-
-def _coding(system: str, code: str, display: str | None = None) -> Resource:
-    return _compact({"system": system, "code": code, "display": display})
-
-
-def _concept(system: str, code: str, display: str | None = None) -> Resource:
-    return _compact({"coding": [_coding(system, code, display)], "text": display})
-
-
-def patient_reference(public_id: str) -> Resource:
-    return {"reference": f"Patient/{public_id}"}
-
-
-def organisation_reference(organisation: Organisation) -> Resource:
-    """A logical reference: organisations are not served as resources, their AGB is."""
-    ref: Resource = {"type": "Organization", "display": organisation.name}
-    if organisation.agb_code:
-        ref["identifier"] = {"system": AGB_SYSTEM, "value": organisation.agb_code}
-    return ref
-
-
-def waiting_episode_id(episode: WaitingEpisode) -> str:
-    return f"wait-{episode.pk}"
-
-
-def bridging_episode_id(referral: Referral) -> str:
-    return f"bridge-{referral.pk}"
-
-
-def session_encounter_id(session: GroupSession) -> str:
-    return f"session-{session.pk}"
-
-
-def contact_encounter_id(contact: Contact) -> str:
-    return f"contact-{contact.pk}"
-
-
-# --- Resources ------------------------------------------------------------------------
-
-
 def patient(participant: Participant, *, details: bool) -> Resource:
     """The participant, by pseudonym. Name, telecom, birth date and GP only with details."""
     resource: Resource = {
@@ -161,9 +112,9 @@ def patient(participant: Participant, *, details: bool) -> Resource:
     }
     if not details:
         # Says to a receiver that the identity was left out on purpose.
-        resource["meta"] = {"security": [_coding(V3_OBSERVATION_VALUE, "PSEUDED", "pseudonymized")]}
+        resource["meta"] = {"security": [coding(V3_OBSERVATION_VALUE, "PSEUDED", "pseudonymized")]}
         return resource
-    name = _compact(
+    name = compact(
         {
             "use": "official",
             "text": participant.full_name.strip(),
@@ -178,10 +129,10 @@ def patient(participant: Participant, *, details: bool) -> Resource:
     if participant.email:
         telecom.append({"system": "email", "value": participant.email})
     resource["telecom"] = telecom
-    resource["birthDate"] = _date(participant.date_of_birth)
+    resource["birthDate"] = fhir_date(participant.date_of_birth)
     if participant.gp_practice_id:
         resource["generalPractitioner"] = [organisation_reference(participant.gp_practice)]
-    return _compact(resource)
+    return compact(resource)
 
 
 def service_request(referral: Referral, *, details: bool) -> Resource:
@@ -197,20 +148,20 @@ def service_request(referral: Referral, *, details: bool) -> Resource:
         "status": SERVICE_REQUEST_STATUS[referral.status],
         "intent": "order",
         "priority": "urgent" if referral.urgency == Urgency.HIGH else "routine",
-        "code": _concept(CS_SERVICE, "overbruggingszorg", "Overbruggingszorg"),
+        "code": concept(CS_SERVICE, "overbruggingszorg", "Overbruggingszorg"),
         "subject": patient_reference(referral.participant.public_id),
         # The GP's referral date; a date is a valid (partial) FHIR dateTime.
-        "authoredOn": _date(referral.referral_date),
+        "authoredOn": fhir_date(referral.referral_date),
         "requester": requester,
     }
     if details:
         resource["reasonCode"] = [
-            _concept(CS_LIFE_DOMAIN, code, str(LifeDomain(code).label))
+            concept(CS_LIFE_DOMAIN, code, str(LifeDomain(code).label))
             for code in referral.life_domains
             if code in LifeDomain.values
         ]
         resource["note"] = [{"text": referral.help_question}] if referral.help_question else []
-    return _compact(resource)
+    return compact(resource)
 
 
 def waiting_episode_status(episode: WaitingEpisode) -> str:
@@ -228,13 +179,16 @@ def waiting_episode_status(episode: WaitingEpisode) -> str:
 def waiting_episode(episode: WaitingEpisode) -> Resource:
     """A waiting place at a GGZ provider. Needs ``participant`` and ``provider`` selected."""
     ends = [d for d in (episode.treatment_start_date, episode.closed_date) if d]
-    period = {"start": _date(episode.registration_date), "end": _date(min(ends) if ends else None)}
+    period = {
+        "start": fhir_date(episode.registration_date),
+        "end": fhir_date(min(ends) if ends else None),
+    }
     care_level = (
-        [_concept(CS_CARE_LEVEL, episode.care_level, str(CareLevel(episode.care_level).label))]
+        [concept(CS_CARE_LEVEL, episode.care_level, str(CareLevel(episode.care_level).label))]
         if episode.care_level in CareLevel.values
         else []
     )
-    return _compact(
+    return compact(
         {
             "resourceType": "EpisodeOfCare",
             "id": waiting_episode_id(episode),
@@ -242,7 +196,7 @@ def waiting_episode(episode: WaitingEpisode) -> Resource:
             "type": care_level,
             "patient": patient_reference(episode.participant.public_id),
             "managingOrganization": organisation_reference(episode.provider),
-            "period": _compact(period),
+            "period": compact(period),
         }
     )
 
@@ -275,18 +229,18 @@ def bridging_episode(referral: Referral, handover: Handover | None) -> Resource:
     status = bridging_episode_status(referral)
     period: Resource = {}
     if referral.first_contact_date:
-        period["start"] = _date(referral.first_contact_date)
+        period["start"] = fhir_date(referral.first_contact_date)
         if status == "finished":
-            period["end"] = _date(_bridging_end(referral, handover))
-    return _compact(
+            period["end"] = fhir_date(_bridging_end(referral, handover))
+    return compact(
         {
             "resourceType": "EpisodeOfCare",
             "id": bridging_episode_id(referral),
             "status": status,
-            "type": [_concept(CS_SERVICE, "overbruggingszorg", "Overbruggingszorg")],
+            "type": [concept(CS_SERVICE, "overbruggingszorg", "Overbruggingszorg")],
             "patient": patient_reference(referral.participant.public_id),
             "referralRequest": [{"reference": f"ServiceRequest/{referral.pk}"}],
-            "period": _compact(period),
+            "period": compact(period),
         }
     )
 
@@ -316,20 +270,23 @@ def task(handover: Handover, *, details: bool) -> Resource:
     notes = []
     if details:
         notes = [{"text": text} for text in (handover.summary, handover.life_domain_status) if text]
-    return _compact(
+    return compact(
         {
             "resourceType": "Task",
             "id": str(handover.pk),
             "status": task_status(handover, referral),
             "intent": "order",
-            "code": _concept(CS_SERVICE, "warme-overdracht", "Warme overdracht"),
+            "code": concept(CS_SERVICE, "warme-overdracht", "Warme overdracht"),
             "focus": {"reference": f"ServiceRequest/{referral.pk}"},
             "for": patient_reference(referral.participant.public_id),
-            "authoredOn": _datetime(handover.created_at),
-            "lastModified": _datetime(handover.updated_at),
+            "authoredOn": fhir_datetime(handover.created_at),
+            "lastModified": fhir_datetime(handover.updated_at),
             "owner": organisation_reference(handover.provider),
-            "executionPeriod": _compact(
-                {"start": _datetime(handover.meeting_at), "end": _datetime(handover.completed_at)}
+            "executionPeriod": compact(
+                {
+                    "start": fhir_datetime(handover.meeting_at),
+                    "end": fhir_datetime(handover.completed_at),
+                }
             ),
             "note": notes,
         }
@@ -343,23 +300,23 @@ def group(peer_group: PeerGroup, *, active_members: int, members: Iterable[Enrol
     only those in the caller's scope. Waiting-list places are not members yet.
     """
     entries = [
-        _compact(
+        compact(
             {
                 "entity": patient_reference(e.participant.public_id),
-                "period": _compact({"start": _date(e.start_date), "end": _date(e.end_date)}),
+                "period": compact({"start": fhir_date(e.start_date), "end": fhir_date(e.end_date)}),
                 "inactive": e.status == EnrolmentStatus.ENDED,
             }
         )
         for e in members
     ]
-    return _compact(
+    return compact(
         {
             "resourceType": "Group",
             "id": str(peer_group.pk),
             "active": peer_group.is_active,
             "type": "person",
             "actual": True,
-            "code": _concept(CS_GROUP_KIND, peer_group.kind, str(GroupKind(peer_group.kind).label))
+            "code": concept(CS_GROUP_KIND, peer_group.kind, str(GroupKind(peer_group.kind).label))
             if peer_group.kind in GroupKind.values
             else None,
             "name": peer_group.name,
@@ -372,15 +329,15 @@ def group(peer_group: PeerGroup, *, active_members: int, members: Iterable[Enrol
 def session_encounter(session: GroupSession, *, now: dt.datetime) -> Resource:
     """One meeting of a peer group: the Group is the subject, no person is named."""
     code, display = _SESSION_CLASS.get(session.format, ("AMB", "ambulatory"))
-    return _compact(
+    return compact(
         {
             "resourceType": "Encounter",
             "id": session_encounter_id(session),
             "status": "finished" if session.starts_at <= now else "planned",
-            "class": _coding(V3_ACT_CODE, code, display),
-            "type": [_concept(CS_SERVICE, "lotgenotenbijeenkomst", "Lotgenotenbijeenkomst")],
+            "class": coding(V3_ACT_CODE, code, display),
+            "type": [concept(CS_SERVICE, "lotgenotenbijeenkomst", "Lotgenotenbijeenkomst")],
             "subject": {"reference": f"Group/{session.group_id}"},
-            "period": {"start": _datetime(session.starts_at)},
+            "period": {"start": fhir_datetime(session.starts_at)},
             "reasonCode": [{"text": session.topic}] if session.topic else [],
         }
     )
@@ -390,18 +347,18 @@ def contact_encounter(contact: Contact) -> Resource:
     """A one-on-one contact. Needs ``participant`` selected. The note is never shared."""
     code, display = _CONTACT_CLASS.get(contact.mode, ("AMB", "ambulatory"))
     mode_label = str(ContactMode(contact.mode).label) if contact.mode in ContactMode.values else ""
-    return _compact(
+    return compact(
         {
             "resourceType": "Encounter",
             "id": contact_encounter_id(contact),
             "status": "finished",
-            "class": _coding(V3_ACT_CODE, code, display),
+            "class": coding(V3_ACT_CODE, code, display),
             "type": [
-                _concept(CS_SERVICE, "een-op-een-contact", "Eén-op-één contact"),
-                _concept(CS_CONTACT_MODE, contact.mode, mode_label),
+                concept(CS_SERVICE, "een-op-een-contact", "Eén-op-één contact"),
+                concept(CS_CONTACT_MODE, contact.mode, mode_label),
             ],
             "subject": patient_reference(contact.participant.public_id),
-            "period": {"start": _date(contact.date)},
+            "period": {"start": fhir_date(contact.date)},
             "length": {
                 "value": contact.duration_minutes,
                 "unit": "min",
@@ -420,7 +377,7 @@ def questionnaire_response(measurement: PositiveHealthMeasurement) -> Resource:
         "questionnaire": PH_QUESTIONNAIRE,
         "status": "completed",
         "subject": patient_reference(measurement.participant.public_id),
-        "authored": _date(measurement.measured_on),
+        "authored": fhir_date(measurement.measured_on),
         "item": [
             {
                 "linkId": dimension.value,
@@ -428,91 +385,5 @@ def questionnaire_response(measurement: PositiveHealthMeasurement) -> Resource:
                 "answer": [{"valueInteger": getattr(measurement, dimension.value)}],
             }
             for dimension in PositiveHealthDimension
-        ],
-    }
-
-
-# --- Bundles and outcomes -------------------------------------------------------------
-
-
-def searchset(
-    entries: list[tuple[str, Resource]], *, total: int, links: list[tuple[str, str]]
-) -> Resource:
-    """A searchset Bundle; ``entries`` are (fullUrl, resource), ``links`` (relation, url)."""
-    return _compact(
-        {
-            "resourceType": "Bundle",
-            "type": "searchset",
-            "total": total,
-            "link": [{"relation": rel, "url": url} for rel, url in links],
-            "entry": [
-                {"fullUrl": url, "resource": res, "search": {"mode": "match"}}
-                for url, res in entries
-            ],
-        }
-    )
-
-
-def collection(entries: list[tuple[str, Resource]], *, timestamp: dt.datetime) -> Resource:
-    return {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "timestamp": _datetime(timestamp),
-        "entry": [{"fullUrl": url, "resource": res} for url, res in entries],
-    }
-
-
-def operation_outcome(code: str, diagnostics: str, *, severity: str = "error") -> Resource:
-    return {
-        "resourceType": "OperationOutcome",
-        "issue": [{"severity": severity, "code": code, "diagnostics": diagnostics}],
-    }
-
-
-def capability_statement(
-    *, base_url: str, search_params: dict[str, list[tuple[str, str, str]]], date: str
-) -> Resource:
-    """What this server does. ``search_params``: type -> [(name, type, documentation)]."""
-    resources = []
-    for resource_type, params in search_params.items():
-        entry: Resource = {
-            "type": resource_type,
-            "interaction": [{"code": "read"}, {"code": "search-type"}],
-            "searchParam": [
-                {"name": name, "type": kind, "documentation": doc} for name, kind, doc in params
-            ],
-        }
-        if resource_type == "Patient":
-            entry["operation"] = [
-                {
-                    "name": "handover",
-                    "definition": HANDOVER_OPERATION,
-                    "documentation": "GET Patient/<id>/$handover: the warm-handover Bundle "
-                    "(collection); only with the participant's consent to share.",
-                }
-            ]
-        resources.append(entry)
-    return {
-        "resourceType": "CapabilityStatement",
-        "status": "active",
-        "date": date,
-        "publisher": "Voorzorg",
-        "kind": "instance",
-        "software": {"name": "Voorzorg"},
-        "implementation": {"description": "Voorzorg FHIR API (read and search)", "url": base_url},
-        "fhirVersion": FHIR_VERSION,
-        "format": ["application/fhir+json", "json"],
-        "rest": [
-            {
-                "mode": "server",
-                "documentation": "Read and search only. Every person resource is scoped to "
-                "the caller's organisation and role and written to the NEN 7513 access log.",
-                "security": {
-                    "cors": False,
-                    "description": "Signed-in staff session (two factors); coordinators are "
-                    "refused every person resource.",
-                },
-                "resource": resources,
-            }
         ],
     }

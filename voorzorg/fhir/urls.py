@@ -4,14 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path, re_path
 
-from .views import (
-    RESOURCE_TYPES,
-    MetadataView,
-    PatientHandoverView,
-    ReadView,
-    SearchView,
-    UnknownView,
-)
+from .resource_types import RESOURCE_TYPES
+from .views import MetadataView, PatientHandoverView, ReadView, SearchView, UnknownView
 
 app_name = "fhir"
 

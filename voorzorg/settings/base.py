@@ -2,6 +2,10 @@
 
 Every value that differs between machines comes from the environment through
 django-environ (see ``.env.example``). ``production.py`` only tightens these.
+
+Longer than most modules on purpose: every environment value the app reads is here, in
+one place, so an operator can read the whole contract with the app top to bottom;
+splitting it would scatter that contract over files.
 """
 
 from __future__ import annotations

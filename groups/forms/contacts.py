@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from participants.constants import LifeDomain
 from voorzorg.core.forms import PlausibleDateField
 
-from .constants import ContactMode, NetworkPartner, PositiveHealthDimension
+from ..constants import ContactMode, NetworkPartner, PositiveHealthDimension
 
 DURATION_PRESETS = (15, 30, 45, 60)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .constants import SignalSeverity
+from ..constants import SignalSeverity
 
 
 class SignalForm(forms.Form):

@@ -28,17 +28,17 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.fields import date_field, id_field
 from voorzorg.api.serializers import UserRefSerializer
 
-from .api import (
+from ..constants import ContactMode, NetworkPartner
+from ..filters import ContactFilter, MeasurementFilter
+from ..models import Contact, PositiveHealthMeasurement
+from ..services.contacts import DIMENSIONS, contact_record, positive_health_record
+from .common import (
     ApiGenericView,
     MethodRolesMixin,
     ParticipantRefSerializer,
     audit_list,
     text_field,
 )
-from .constants import ContactMode, NetworkPartner
-from .filters import ContactFilter, MeasurementFilter
-from .models import Contact, PositiveHealthMeasurement
-from .services.contacts import DIMENSIONS, contact_record, positive_health_record
 
 ROLES = {"GET": PERSON_RECORD_ROLES, "POST": BRIDGING_TEAM_ROLES}
 

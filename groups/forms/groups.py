@@ -1,7 +1,5 @@
-"""Forms of the peer-group pages. Thin: they parse and check input; services decide.
-
-Other features of the groups app may add their forms below; keep each feature's forms
-together under its own heading.
+"""Forms of the peer-group pages: a group, enrolments and logging a session. Thin: they
+parse and check input; services decide. Contacts and signals have their own modules.
 """
 
 from __future__ import annotations
@@ -19,8 +17,8 @@ from participants.models import Participant
 from voorzorg.accounts.models import Organisation, User
 from voorzorg.core.forms import PlausibleDateField, PlausibleDateTimeField, TimeInput
 
-from .constants import DEFAULT_CAPACITY, AttendanceStatus, GroupKind, LeavingReason, SessionFormat
-from .models import PeerGroup
+from ..constants import DEFAULT_CAPACITY, AttendanceStatus, GroupKind, LeavingReason, SessionFormat
+from ..models import PeerGroup
 
 
 def _default_capacities() -> str:

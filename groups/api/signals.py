@@ -24,24 +24,24 @@ from voorzorg.api.fields import id_field
 from voorzorg.api.serializers import UserRefSerializer
 from voorzorg.audit.models import AuditAction
 
-from .api import (
-    ApiGenericView,
-    MethodRolesMixin,
-    ParticipantRefSerializer,
-    audit_list,
-    enum_field,
-    text_field,
-)
-from .constants import SignalSeverity, SignalStatus
-from .filters import SignalFilter
-from .models import Signal
-from .services.signals import (
+from ..constants import SignalSeverity, SignalStatus
+from ..filters import SignalFilter
+from ..models import Signal
+from ..services.signals import (
     signal_acknowledge,
     signal_capacities,
     signal_get_for,
     signal_list_for,
     signal_raise,
     signal_resolve,
+)
+from .common import (
+    ApiGenericView,
+    MethodRolesMixin,
+    ParticipantRefSerializer,
+    audit_list,
+    enum_field,
+    text_field,
 )
 
 SignalStatusField = enum_field("SignalStatus", SignalStatus)

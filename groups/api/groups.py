@@ -4,161 +4,52 @@ The same roles, gates and audit as the pages (``groups.views.groups``): experts 
 groups they facilitate (a team lead also her region's), admins their region's; POH-GGZ
 and coordinators get 403 (a roster is a list of persons). One view per operation,
 nested Input/Output serializers; the services decide. Contacts and Positieve Gezondheid
-live in ``groups.api_contacts``, signals in ``groups.api_signals``; the shared bits
+live in ``groups.api.contacts``, signals in ``groups.api.signals``; the shared bits
 (serializer fields that refuse what the database cannot store, roles per method, the
-audit of a list) are at the top of this module.
+audit of a list) in ``groups.api.common``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
 from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from participants.models import Participant
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import User
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.accounts.selectors import current_membership
-from voorzorg.api.base import ApiMixin
 from voorzorg.api.fields import id_field, moment_field
 from voorzorg.api.serializers import OrganisationRefSerializer, UserRefSerializer
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 
-from .constants import AttendanceStatus, EnrolmentStatus, GroupKind, SessionFormat
-from .filters import GroupFilter, SessionFilter
-from .models import Attendance, Enrolment, GroupSession, PeerGroup
-from .selectors import group_get_for, groups_for, leavers_visible_to
-from .services.groups import session_log
+from ..constants import AttendanceStatus, EnrolmentStatus, GroupKind, SessionFormat
+from ..filters import GroupFilter, SessionFilter
+from ..models import Attendance, Enrolment, GroupSession, PeerGroup
+from ..selectors import group_get_for, groups_for, leavers_visible_to
+from ..services.groups import session_log
+from .common import (
+    ApiGenericView,
+    ClockTimeField,
+    ParticipantRefSerializer,
+    audit_list,
+    enum_field,
+    fake_view,
+    text_field,
+)
 
 RECENT_LEAVERS = 10  # as on the group page
 
-# --- Shared by the groups, contacts and signals APIs -----------------------------------------
-
-
-def _no_surrogates(value: str) -> str:
-    # JSON may carry "\ud800" (a lone surrogate): valid Python, but no UTF-8 text, so
-    # PostgreSQL would refuse it with an error. Refused here as invalid input instead.
-    if any("\ud800" <= char <= "\udfff" for char in value):
-        raise serializers.ValidationError(_("De tekst bevat ongeldige tekens."))
-    return value
-
-
-def text_field(*, max_length: int, required: bool = False, **kwargs: Any) -> serializers.CharField:
-    """Free text as the database can store it: bounded, no NUL, no lone surrogates.
-
-    DRF's CharField already refuses NUL characters (PostgreSQL cannot store them).
-    """
-    kwargs.setdefault("allow_blank", not required)
-    if not required:
-        kwargs.setdefault("default", "")
-    return serializers.CharField(
-        max_length=max_length, required=required, validators=[_no_surrogates], **kwargs
-    )
-
-
-class ApiGenericView(ApiMixin, GenericAPIView):
-    """The base of these views. OPTIONS is a 405: DRF's metadata would build the POST
-    body from ``serializer_class``, which views with nested serializers do not set."""
-
-    metadata_class = None
-
-
-@extend_schema_field(
-    {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "19:30"}
-)
-class ClockTimeField(serializers.TimeField):
-    """A time of day as "HH:MM", local (Dutch) time: OpenAPI's "time" format would
-    demand an offset, and a weekly group's start time has none."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%H:%M", **kwargs)
-
-
-class MethodRolesMixin(ApiMixin):
-    """``allowed_roles`` per HTTP method, for one URL that reads and writes.
-
-    ``HasRole`` reads ``view.allowed_roles``; a method not in ``roles_by_method`` lets
-    nobody in (fails closed). HEAD follows GET. A method the view does not implement
-    takes the roles of all the others, so those roles learn it is a 405, not a 403.
-    """
-
-    roles_by_method: dict[str, frozenset[str]] = {}
-
-    @property
-    def allowed_roles(self) -> frozenset[str]:  # type: ignore[override]
-        method = self.request.method  # type: ignore[attr-defined]
-        method = "GET" if method == "HEAD" else method
-        if method == "OPTIONS" or not hasattr(self, method.lower()):
-            return frozenset().union(*self.roles_by_method.values())
-        return self.roles_by_method.get(method, frozenset())
-
-
-def audit_list(request: Request, event: str, people: Iterable[Participant]) -> None:
-    """NEN 7513 for a list: one READ row per distinct person shown, or one naming nobody.
-
-    The row naming nobody keeps an empty page (or a filter that found nobody) in the log.
-    """
-    ids = list(dict.fromkeys(p.public_id for p in people))
-    Actor.from_request(request).audit(action=AuditAction.READ, event=event, person_ids=ids or None)
-
-
-def enum_field(name: str, choices: type[models.Choices]) -> type[serializers.ChoiceField]:
-    """A ChoiceField class whose OpenAPI enum has its own name.
-
-    Several models have a field called ``status`` with different choices; without a
-    name of their own, drf-spectacular would call their enums "Status<hash>".
-    """
-
-    @extend_schema_field(
-        {"type": "string", "enum": list(choices.values), "description": _enum_doc(choices)},
-        component_name=name,
-    )
-    class Field(serializers.ChoiceField):
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(choices=choices.choices, **kwargs)
-
-    Field.__name__ = f"{name}Field"
-    return Field
-
-
-def _enum_doc(choices: type[models.Choices]) -> str:
-    with translation.override("en"):
-        return "; ".join(f"`{value}`: {label}" for value, label in choices.choices)
-
-
 AttendanceStatusField = enum_field("AttendanceStatus", AttendanceStatus)
 EnrolmentStatusField = enum_field("EnrolmentStatus", EnrolmentStatus)
-
-
-class ParticipantRefSerializer(serializers.Serializer):
-    """A participant as the pages name her: number and name."""
-
-    id = serializers.IntegerField(read_only=True)
-    participant_number = serializers.CharField(
-        read_only=True, source="public_id", help_text="VZ-..."
-    )
-    name = serializers.CharField(read_only=True, source="full_name")
-
-    class Meta:
-        ref_name = "NamedParticipantRef"
-
-
-def _fake(view: Any) -> bool:
-    """drf-spectacular builds the schema with a request that has no user."""
-    return getattr(view, "swagger_fake_view", False)
 
 
 # --- Groups ----------------------------------------------------------------------------------
@@ -215,7 +106,7 @@ class GroupListApi(ApiGenericView):
             ref_name = "PeerGroupListItem"
 
     def get_queryset(self) -> QuerySet[PeerGroup]:
-        if _fake(self):
+        if fake_view(self):
             return PeerGroup.objects.none()
         last_session = (
             GroupSession.objects.filter(group=OuterRef("pk"))
