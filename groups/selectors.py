@@ -9,14 +9,12 @@ no group (a group's roster is a list of persons).
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest
 
-from participants.models import Participant
-from referrals.selectors import participant_scope, regions_of
+from participants.selectors import participants_for
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
-from voorzorg.accounts.selectors import current_membership
-from voorzorg.audit.models import AuditAction
+from voorzorg.accounts.selectors import regions_of
+from voorzorg.audit.gate import get_for, refuse
 from voorzorg.audit.services import Actor
 
 from .constants import EnrolmentStatus
@@ -43,22 +41,14 @@ def groups_for(membership: Membership | None) -> QuerySet[PeerGroup]:
     )
 
 
-def group_get_for(request: HttpRequest, pk: int, *, event: str = "group.view") -> PeerGroup:
+def group_get_for(actor: Actor, pk: int, *, event: str = "group.view") -> PeerGroup:
     """The access gate for one group: 404 outside scope, audited either way.
 
     The audit row names the group; views that then show the roster add one row per
     person shown (NEN 7513).
     """
-    membership = current_membership(request)
-    group = groups_for(membership).filter(pk=pk).select_related("municipality").first()
-    Actor.from_request(request).audit(
-        action=AuditAction.READ,
-        event=f"{event}:{pk}",
-        access_granted=group is not None,
-    )
-    if group is None:
-        raise Http404
-    return group
+    scoped = groups_for(actor.membership).select_related("municipality")
+    return get_for(actor, scoped, pk, event=f"{event}:{pk}")
 
 
 def leavers_visible_to(membership: Membership | None, group: PeerGroup) -> QuerySet[Enrolment]:
@@ -70,7 +60,7 @@ def leavers_visible_to(membership: Membership | None, group: PeerGroup) -> Query
     lead or admin of its region, or a facilitator of another group she is still in. The
     FHIR Group's members follow the same rule.
     """
-    visible = Participant.objects.filter(participant_scope(membership)).values("pk")
+    visible = participants_for(membership).values("pk")
     return (
         group.enrolments.filter(status=EnrolmentStatus.ENDED, participant__in=visible)
         .select_related("participant")
@@ -78,21 +68,17 @@ def leavers_visible_to(membership: Membership | None, group: PeerGroup) -> Query
     )
 
 
-def enrolment_get_for(request: HttpRequest, group: PeerGroup, pk: int) -> Enrolment:
+def enrolment_get_for(actor: Actor, group: PeerGroup, pk: int) -> Enrolment:
     """One place in a group the viewer passed the gate of: 404 for another group's place,
     and for an ended place whose holder she may no longer see (``leavers_visible_to``).
 
     A refusal is audited without naming anyone; a granted look is audited by the view,
     with the person it shows.
     """
-    membership = current_membership(request)
     enrolment = group.enrolments.select_related("participant").filter(pk=pk).first()
     if enrolment is not None and enrolment.status == EnrolmentStatus.ENDED:
-        still_visible = leavers_visible_to(membership, group).filter(pk=enrolment.pk).exists()
-        enrolment = enrolment if still_visible else None
+        visible = leavers_visible_to(actor.membership, group).filter(pk=enrolment.pk).exists()
+        enrolment = enrolment if visible else None
     if enrolment is None:
-        Actor.from_request(request).audit(
-            action=AuditAction.READ, event=f"enrolment.view:{pk}", access_granted=False
-        )
-        raise Http404
+        raise refuse(actor, event=f"enrolment.view:{pk}")
     return enrolment

@@ -19,9 +19,9 @@ from django.db.models.functions import Coalesce, Greatest, TruncDate
 from participants.models import Participant
 from referrals.constants import ReferralStatus
 from referrals.models import Referral
-from referrals.selectors import regions_of
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, User
+from voorzorg.accounts.selectors import regions_of
 from voorzorg.core.figures import percent_value
 
 from .constants import (

@@ -17,15 +17,16 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from referrals.selectors import participant_get_for, participant_scope
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.base import ApiMixin, ApiView, audited_list
 from voorzorg.api.fields import IdFilter
 from voorzorg.api.serializers import OrganisationRefSerializer
+from voorzorg.audit.services import Actor
 
 from .constants import ConsentKind, TargetGroup
 from .models import Participant
+from .selectors import participant_get_for, participant_scope
 
 
 class ParticipantFilter(django_filters.FilterSet):
@@ -134,5 +135,7 @@ class ParticipantDetailApi(ApiView):
         tags=["participants"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        participant = participant_get_for(request, pk, event="api.participant.view")
+        participant = participant_get_for(
+            Actor.from_request(request), pk, event="api.participant.view"
+        )
         return Response(ParticipantOutputSerializer(participant).data)

@@ -11,18 +11,16 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from groups.models import Contact, Signal
-from referrals.constants import OPEN_STATUSES
-from referrals.models import Handover, Referral, ReferralEvent
-from referrals.selectors import participant_scope
 from voorzorg.accounts.policy import ERASURE_ROLES
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
+from . import registry
 from .constants import ERASED
 from .models import Consent, Participant
-from .selectors import participants_expired
+from .registry import Refusal
+from .selectors import participants_expired, participants_for
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +55,9 @@ def consent_give(*, actor: Actor, participant: Participant, kind: str) -> Consen
 
 # --- Erasure ------------------------------------------------------------------------------
 #
+# Each app empties its own rows about the person: the erasure handlers it registers
+# (``participants.registry.register_erasure``), called here in the erasure's transaction.
+#
 # Erasing a participant turns the record into an anonymous tombstone rather than deleting
 # rows, because the aggregated indicators (monitoring.collectors) count waits, referrals,
 # contacts, group places, attendance, measurements and signals per participant:
@@ -81,16 +82,16 @@ def consent_give(*, actor: Actor, participant: Participant, kind: str) -> Consen
 RETENTION = "retention"
 
 
-def participant_erase_refusal(participant: Participant) -> str | None:
-    """Why this participant cannot be erased now, in Dutch; None when they can."""
+def participant_erase_refusal(participant: Participant) -> Refusal | None:
+    """Why this participant cannot be erased now (in Dutch, with the records in the way);
+    None when they can. Besides an erasure done already, each app's refusals
+    (``participants.registry.register_erasure_refusal``): an open referral."""
     if participant.erased_at is not None:
-        return _("De gegevens van deze deelnemer zijn al gewist.")
-    if participant.referrals.filter(status__in=sorted(OPEN_STATUSES)).exists():
-        return _(
-            "Deze deelnemer heeft nog een lopende verwijzing (aangemeld, geaccepteerd of in "
-            "overbrugging). Rond die eerst af: sluit de verwijzing af of trek haar in, en "
-            "wis de gegevens daarna."
-        )
+        return Refusal(_("De gegevens van deze deelnemer zijn al gewist."))
+    for refusal_of in registry.erasure_refusals():
+        refusal = refusal_of(participant)
+        if refusal is not None:
+            return refusal
     return None
 
 
@@ -107,15 +108,15 @@ def participant_erase(*, actor: Actor, participant: Participant, reason: str) ->
         raise ApplicationError(_("Alleen een functioneel beheerder kan gegevens wissen."))
     # Defence in depth: the view already passed ``participant_get_for``, but a service
     # may be called from elsewhere (shell, API). Same scope definition, so they cannot drift.
-    if not Participant.objects.filter(participant_scope(membership), pk=participant.pk).exists():
+    if not participants_for(membership).filter(pk=participant.pk).exists():
         raise ApplicationError(_("U mag de gegevens van deze deelnemer niet wissen."))
     reason = reason.strip()
     if not reason:
         raise ApplicationError(_("Geef de reden van het wissen op."))
     locked = _lock(participant.pk)
     refusal = participant_erase_refusal(locked)
-    if refusal:
-        raise ApplicationError(refusal)
+    if refusal is not None:
+        raise ApplicationError(refusal.message)
     _anonymise(locked, reason=reason, now=timezone.now())
     actor.audit(action=AuditAction.DELETE, event="participant.erase", person_id=locked.public_id)
     return locked
@@ -183,8 +184,8 @@ def _lock(pk: int) -> Participant:
 def _anonymise(participant: Participant, *, reason: str, now: dt.datetime) -> None:
     """The erasure itself; the caller holds the transaction and the row lock."""
     _erase_person(participant, reason=reason, now=now)
-    _erase_referral_records(participant)
-    _erase_group_records(participant)
+    for erase in registry.erasure_handlers():
+        erase(participant)
 
 
 def _erase_person(participant: Participant, *, reason: str, now: dt.datetime) -> None:
@@ -205,26 +206,3 @@ def _erase_person(participant: Participant, *, reason: str, now: dt.datetime) ->
     p.save()
     # Consents are about a person who, for this system, no longer exists.
     p.consents.all().delete()
-
-
-def _erase_referral_records(participant: Participant) -> None:
-    # Bulk updates: one statement per table, and no per-row validation, which would
-    # refuse the emptied required texts (a help question is required when registering).
-    referrals = Referral.objects.filter(participant=participant)
-    referrals.update(help_question="", life_domains=[])
-    # A declined referral must keep a non-empty reason (constraint referral_declined_has_reason).
-    referrals.exclude(decline_reason="").update(decline_reason=ERASED)
-    ReferralEvent.objects.filter(referral__participant=participant).update(reason="")
-    Handover.objects.filter(referral__participant=participant).update(
-        summary="", life_domain_status="", provider_contact=""
-    )
-
-
-def _erase_group_records(participant: Participant) -> None:
-    Contact.objects.filter(participant=participant).update(
-        note="", life_domains=[], partner="", partner_organisation=""
-    )
-    signals = Signal.objects.filter(participant=participant)
-    signals.update(description="", acknowledge_note="")
-    # A resolved signal must keep a non-empty note (constraint signal_resolved_has_note).
-    signals.exclude(resolution_note="").update(resolution_note=ERASED)

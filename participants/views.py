@@ -16,8 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from referrals.constants import OPEN_STATUSES
-from referrals.selectors import participant_get_for
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.policy import ERASURE_ROLES, SUBJECT_ACCESS_ROLES
 from voorzorg.accounts.selectors import current_membership
@@ -25,8 +23,9 @@ from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
+from .dossier import participant_export
 from .forms import ErasureForm
-from .selectors import participant_export
+from .selectors import participant_get_for
 from .services import participant_erase, participant_erase_refusal
 
 
@@ -41,7 +40,7 @@ def _audit_export(request: HttpRequest, public_id: str, kind: str) -> None:
 @never_cache
 def export_page(request: HttpRequest, pk: int) -> HttpResponse:
     """All of a participant's data, readable and printable (AVG inzage)."""
-    participant = participant_get_for(request, pk)
+    participant = participant_get_for(Actor.from_request(request), pk)
     data = participant_export(participant, current_membership(request))
     _audit_export(request, participant.public_id, "html")
     return render(request, "participants/export.html", {"participant": participant, "data": data})
@@ -51,7 +50,7 @@ def export_page(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 def export_json(request: HttpRequest, pk: int) -> HttpResponse:
     """The same data as a JSON download (AVG dataportabiliteit, art. 20)."""
-    participant = participant_get_for(request, pk)
+    participant = participant_get_for(Actor.from_request(request), pk)
     data = participant_export(participant, current_membership(request))
     _audit_export(request, participant.public_id, "json")
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
@@ -66,7 +65,7 @@ def export_json(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 def erase(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm page, then erasure on request (AVG art. 17)."""
-    participant = participant_get_for(request, pk)
+    participant = participant_get_for(Actor.from_request(request), pk)
     form = ErasureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -90,6 +89,5 @@ def erase(request: HttpRequest, pk: int) -> HttpResponse:
             "participant": participant,
             "form": form,
             "refusal": participant_erase_refusal(participant),
-            "open_referrals": participant.referrals.filter(status__in=sorted(OPEN_STATUSES)),
         },
     )

@@ -1,12 +1,13 @@
-"""Reads of referrals and participants that leave the app, and their access gates.
+"""Reads of referrals and waiting episodes that leave the app, and their access gates.
 
-Scope per role (docs/domain.md, "Who uses the app"):
+Who may see which participant is the person-record kernel's (``participants.selectors``);
+this app contributes "a participant with a referral I may see" (``person_record.py``).
+Referral scope per role (docs/domain.md, "Who uses the app"):
 - POH-GGZ: people and referrals of her own GP practice;
 - experience expert: referrals assigned to her; a team lead also her region's referrals;
 - coordinator: no person at all;
 - admin (functioneel beheerder): like a team lead, the region(s) of her organisation:
-  referrals of those regions, and participants with such a referral or living in one of
-  their municipalities. Outside it, one participant at a time by emergency access
+  referrals of those regions. Outside it, one participant at a time by emergency access
   (break-the-glass, ``voorzorg.audit``): a grant she gives herself with a reason, for a
   limited time, reviewed afterwards by another admin; every row logged under it is marked.
 """
@@ -17,23 +18,16 @@ import copy
 import datetime as dt
 from collections.abc import Iterable
 
-from django.contrib import messages
 from django.db.models import Case, DateField, F, Q, QuerySet, Value, When
 from django.db.models.lookups import GreaterThan
-from django.http import Http404, HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.translation import gettext as _
-from rest_framework.request import Request as ApiRequest
 
-from participants.models import Participant
-from participants.selectors import handover_texts_visible
+from participants.selectors import handover_texts_visible, participants_for
 from voorzorg.accounts.constants import OrganisationKind, Role
-from voorzorg.accounts.models import Membership, Organisation, Region
+from voorzorg.accounts.models import Membership, Region
 from voorzorg.accounts.norms import norm_expression, norms_by_municipality, norms_for
 from voorzorg.accounts.policy import TEAM_LEAD_ROLES
-from voorzorg.accounts.selectors import current_membership
-from voorzorg.audit.models import AuditAction
+from voorzorg.accounts.selectors import regions_of
+from voorzorg.audit.gate import get_for
 from voorzorg.audit.selectors import break_glass_person_ids
 from voorzorg.audit.services import Actor
 from voorzorg.core.dbfunctions import DaysBetween
@@ -44,20 +38,6 @@ from .models import Handover, Referral, WaitingEpisode
 
 _NOTHING = Q(pk__in=[])
 # Who prepares the warm handover and keeps its notes.
-
-
-def regions_of(membership: Membership) -> QuerySet[Region]:
-    """The regions an organisation works in: those holding its municipality.
-
-    A municipality (an admin often works for one) is its own municipality: it has no
-    "gemeente van vestiging" of its own.
-    """
-    if membership.role == Role.COORDINATOR:
-        return Region.objects.filter(pk=membership.region_id)
-    organisation = membership.organisation
-    if organisation.kind == OrganisationKind.MUNICIPALITY:
-        return Region.objects.filter(municipalities=organisation.pk)
-    return Region.objects.filter(municipalities=organisation.municipality_id)
 
 
 def referral_scope(membership: Membership | None) -> Q:
@@ -79,137 +59,26 @@ def referral_scope(membership: Membership | None) -> Q:
     return _NOTHING
 
 
-def participant_scope(membership: Membership | None) -> Q:
-    """The participants a membership may see, as a filter."""
-    if membership is None:
-        return _NOTHING
-    if membership.role == Role.ADMIN:
-        regions = regions_of(membership)
-        with_referral_there = Referral.objects.filter(region__in=regions).values("participant_id")
-        living_there = Organisation.objects.filter(regions__in=regions).values("pk")
-        return (
-            Q(pk__in=with_referral_there)
-            | Q(municipality__in=living_there)
-            | Q(public_id__in=break_glass_person_ids(membership))
-        )
-    if membership.role == Role.POH:
-        return Q(gp_practice=membership.organisation_id)
-    if membership.role == Role.EXPERT:
-        visible = Referral.objects.filter(referral_scope(membership)).values("participant_id")
-        # And the people with a current place (taking part or waiting) in a group she
-        # facilitates. A string lookup over the reverse relation: referrals must not
-        # import the groups app, which builds on it.
-        in_her_groups = (
-            # One filter() call: both conditions hold for the same enrolment.
-            Participant.objects.filter(
-                enrolments__group__facilitators=membership.user_id,
-                enrolments__status__in=["active", "waiting"],
-            ).values("pk")
-        )
-        return Q(pk__in=visible) | Q(pk__in=in_her_groups)
-    return _NOTHING
-
-
-def _not_found(request: HttpRequest, membership: Membership | None) -> Http404:
-    """A gate's 404. An admin is offered emergency access on the "not found" page.
-
-    Offered for every refusal alike, whether the record exists or not, so the offer
-    itself reveals nothing; the request form does not look the number up either.
-    """
-    # Not for the REST API: a client has no page to show the offer on, and the message
-    # would ride along in a cookie to the next page the browser opens.
-    on_a_page = not isinstance(request, ApiRequest)
-    if membership is not None and membership.role == Role.ADMIN and on_a_page:
-        messages.info(
-            request,
-            format_html(
-                '{} <a href="{}">{}</a>',
-                _("Valt dit dossier buiten uw regio en moet u het nu inzien?"),
-                reverse("audit:break_glass"),
-                _("Noodtoegang aanvragen"),
-            ),
-            fail_silently=True,
-        )
-    return Http404()
-
-
-def referral_get_for(request: HttpRequest, pk: int, *, event: str = "referral.view") -> Referral:
-    """The access gate for one referral: 404 outside scope, audited either way."""
-    membership = current_membership(request)
-    referral = (
-        Referral.objects.filter(referral_scope(membership), pk=pk)
-        .select_related(
-            "participant",
-            "gp_practice",
-            "assigned_expert",
-            "intended_provider",
-            "region",
-            "waiting_episode__provider",
-            "referred_by",
-        )
-        .first()
+def referral_get_for(actor: Actor, pk: int, *, event: str = "referral.view") -> Referral:
+    """The access gate for one referral: 404 outside scope, audited either way; an admin
+    refused here is offered emergency access (``voorzorg.audit.gate``)."""
+    scoped = Referral.objects.filter(referral_scope(actor.membership)).select_related(
+        "participant",
+        "gp_practice",
+        "assigned_expert",
+        "intended_provider",
+        "region",
+        "waiting_episode__provider",
+        "referred_by",
     )
-    person = referral.participant.public_id if referral else ""
-    Actor.from_request(request).audit(
-        action=AuditAction.READ,
+    return get_for(
+        actor,
+        scoped,
+        pk,
         event=f"{event}:{pk}",
-        access_granted=referral is not None,
-        person_id=person,
+        person_of=lambda r: r.participant.public_id,
+        offer_break_glass=True,
     )
-    if referral is None:
-        raise _not_found(request, membership)
-    return referral
-
-
-def participant_get_for(
-    request: HttpRequest, pk: int, *, event: str = "participant.view"
-) -> Participant:
-    """The access gate for one participant: 404 outside scope, audited either way.
-
-    An admin's active emergency-access grant is part of her scope, so it lets her in
-    here, and the audit row points to the grant (``audit_log``).
-    """
-    membership = current_membership(request)
-    participant = (
-        Participant.objects.filter(participant_scope(membership), pk=pk)
-        .select_related("gp_practice", "municipality")
-        .first()
-    )
-    Actor.from_request(request).audit(
-        action=AuditAction.READ,
-        event=f"{event}:{pk}",
-        access_granted=participant is not None,
-        person_id=participant.public_id if participant else "",
-    )
-    if participant is None:
-        raise _not_found(request, membership)
-    return participant
-
-
-def participant_get_by_number_for(
-    request: HttpRequest, public_id: str, *, event: str = "participant.view"
-) -> Participant:
-    """The same gate, by participant number (VZ-...): 404 outside scope, audited either way.
-
-    A refused look-up logs no number: the number typed may belong to nobody, or to
-    someone the user may not know of.
-    """
-    membership = current_membership(request)
-    number = public_id.strip().upper()
-    participant = (
-        Participant.objects.filter(participant_scope(membership), public_id=number)
-        .select_related("gp_practice", "municipality")
-        .first()
-    )
-    Actor.from_request(request).audit(
-        action=AuditAction.READ,
-        event=event,
-        access_granted=participant is not None,
-        person_id=participant.public_id if participant else "",
-    )
-    if participant is None:
-        raise Http404
-    return participant
 
 
 def episode_scope(membership: Membership | None) -> Q:
@@ -218,28 +87,17 @@ def episode_scope(membership: Membership | None) -> Q:
     Imported episodes not (yet) linked to a participant are nobody's here: they feed the
     indicators only.
     """
-    return Q(participant__in=Participant.objects.filter(participant_scope(membership)))
+    return Q(participant__in=participants_for(membership))
 
 
-def episode_get_for(
-    request: HttpRequest, pk: int, *, event: str = "episode.view"
-) -> WaitingEpisode:
+def episode_get_for(actor: Actor, pk: int, *, event: str = "episode.view") -> WaitingEpisode:
     """The access gate for one waiting episode: 404 outside scope, audited either way."""
-    membership = current_membership(request)
-    episode = (
-        WaitingEpisode.objects.filter(episode_scope(membership), pk=pk)
-        .select_related("participant", "provider", "municipality")
-        .first()
+    scoped = WaitingEpisode.objects.filter(episode_scope(actor.membership)).select_related(
+        "participant", "provider", "municipality"
     )
-    Actor.from_request(request).audit(
-        action=AuditAction.READ,
-        event=f"{event}:{pk}",
-        access_granted=episode is not None,
-        person_id=episode.participant.public_id if episode else "",
+    return get_for(
+        actor, scoped, pk, event=f"{event}:{pk}", person_of=lambda e: e.participant.public_id
     )
-    if episode is None:
-        raise Http404
-    return episode
 
 
 def referral_queryset_for(membership: Membership | None) -> QuerySet[Referral]:

@@ -17,16 +17,18 @@ from django.utils.translation import gettext as _
 
 from participants.constants import ConsentKind
 from participants.models import Consent, Participant
+from participants.selectors import participant_scope
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region, User
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES, REFERRAL_SENDER_ROLES
+from voorzorg.accounts.selectors import regions_of
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 
 from .constants import CloseReason, ReferralSource, ReferralStatus
 from .models import Handover, Referral, ReferralEvent, WaitingEpisode
-from .selectors import assignable_experts, regions_of
+from .selectors import assignable_experts
 
 S = ReferralStatus
 
@@ -406,8 +408,6 @@ def episode_edit_refusal(episode: WaitingEpisode) -> str | None:
 def _episode_check_actor(actor: Actor, participant: Participant) -> None:
     # Defence in depth: views already passed ``participant_get_for``, but a service may
     # be called from elsewhere (shell, API). Same scope definition, so they cannot drift.
-    from .selectors import participant_scope
-
     membership = actor.membership
     if membership is None or membership.role not in PERSON_RECORD_ROLES:
         raise ApplicationError(_("U mag de wachtplekken van deelnemers niet bijwerken."))

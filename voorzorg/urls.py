@@ -21,7 +21,7 @@ urlpatterns = [
     path("", include("participants.urls")),
     path("werklijst/", include("groups.urls")),
     path("dashboard/", include("monitoring.urls")),
-    path("beheer/audit/", include("voorzorg.audit.urls")),
+    path("beheer/audit/", include("voorzorg.audit.viewer.urls")),
     path("", include("voorzorg.api.urls")),
     path("api/", include("voorzorg.api.rest_urls")),
     path("fhir/", include("voorzorg.fhir.urls")),

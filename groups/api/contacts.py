@@ -22,11 +22,12 @@ from rest_framework.response import Response
 
 from participants.constants import LifeDomain
 from participants.models import Participant
-from referrals.selectors import participant_get_for, participant_scope
+from participants.selectors import participant_get_for, participant_scope
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.fields import date_field, id_field
 from voorzorg.api.serializers import UserRefSerializer
+from voorzorg.audit.services import Actor
 
 from ..constants import ContactMode, NetworkPartner
 from ..filters import ContactFilter, MeasurementFilter
@@ -132,7 +133,7 @@ class ContactsApi(MethodRolesMixin, ApiGenericView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        participant = participant_get_for(request, values.pop("participant"))
+        participant = participant_get_for(Actor.from_request(request), values.pop("participant"))
         contact = contact_record(actor=self.actor, participant=participant, **values)
         return Response(ContactSerializer(contact).data, status=status.HTTP_201_CREATED)
 
@@ -211,7 +212,7 @@ class HealthMeasurementsApi(MethodRolesMixin, ApiGenericView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        participant = participant_get_for(request, values["participant"])
+        participant = participant_get_for(Actor.from_request(request), values["participant"])
         measurement = positive_health_record(
             actor=self.actor,
             participant=participant,

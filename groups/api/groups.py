@@ -176,7 +176,7 @@ class GroupDetailApi(ApiGenericView):
         tags=["groups"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        group = group_get_for(request, pk, event="api.group.view")
+        group = group_get_for(Actor.from_request(request), pk, event="api.group.view")
         current = list(
             group.enrolments.exclude(status=EnrolmentStatus.ENDED)
             .select_related("participant")
@@ -339,7 +339,7 @@ class GroupSessionsApi(ApiGenericView):
         tags=["sessions"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        group = group_get_for(request, pk, event="api.group.sessions")
+        group = group_get_for(Actor.from_request(request), pk, event="api.group.sessions")
         sessions = (
             group.sessions.annotate(**_attendance_counts())
             .prefetch_related(
@@ -363,7 +363,7 @@ class GroupSessionsApi(ApiGenericView):
         tags=["sessions"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        group = group_get_for(request, pk, event="api.group.session_log")
+        group = group_get_for(Actor.from_request(request), pk, event="api.group.session_log")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -419,7 +419,7 @@ class SessionDetailApi(ApiGenericView):
             )
             raise Http404
         # The group's gate decides (404 outside scope, audited), as on the session page.
-        group_get_for(request, group_id, event="api.group.session")
+        group_get_for(Actor.from_request(request), group_id, event="api.group.session")
         session = _session_with_attendance(pk)
         audit_list(
             request, f"api.session.view:{pk}", [row.participant for row in session.attendance_rows]

@@ -17,12 +17,13 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from referrals.selectors import participant_get_for
+from participants.selectors import participant_get_for
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.fields import id_field
 from voorzorg.api.serializers import UserRefSerializer
 from voorzorg.audit.models import AuditAction
+from voorzorg.audit.services import Actor
 
 from ..constants import SignalSeverity, SignalStatus
 from ..filters import SignalFilter
@@ -138,7 +139,7 @@ class SignalsApi(MethodRolesMixin, ApiGenericView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        participant = participant_get_for(request, values["participant"])
+        participant = participant_get_for(Actor.from_request(request), values["participant"])
         signal = signal_raise(
             actor=self.actor,
             participant=participant,
@@ -158,7 +159,7 @@ class SignalDetailApi(MethodRolesMixin, ApiGenericView):
         tags=["signals"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(_detail(request, signal_get_for(request, pk)))
+        return Response(_detail(request, signal_get_for(Actor.from_request(request), pk)))
 
 
 class _SignalStepApi(MethodRolesMixin, ApiGenericView):
@@ -169,7 +170,7 @@ class _SignalStepApi(MethodRolesMixin, ApiGenericView):
     InputSerializer: type[serializers.Serializer]
 
     def _run(self, request: Request, pk: int) -> Response:
-        signal = signal_get_for(request, pk)
+        signal = signal_get_for(Actor.from_request(request), pk)
         if not signal_capacities(current_membership(request), signal):
             self.actor.audit(
                 action=AuditAction.UPDATE,

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 
 from participants.constants import LifeDomain
 from participants.models import Participant
+from participants.selectors import participant_scope
 from referrals.constants import ReferralStatus
 from referrals.models import Referral
-from referrals.selectors import participant_scope
 from referrals.services import TRANSITIONS, capacities, referral_record_first_contact
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.audit.models import AuditAction

@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.models import Participant
-from referrals.selectors import participant_scope, regions_of
+from participants.selectors import participant_scope
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, User
+from voorzorg.accounts.selectors import regions_of
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise

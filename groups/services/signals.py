@@ -19,17 +19,17 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Case, Q, QuerySet, When
-from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from participants.models import Participant
-from referrals.selectors import participant_scope, regions_of
+from participants.selectors import participant_scope
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, Organisation, Region
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
-from voorzorg.accounts.selectors import current_membership
+from voorzorg.accounts.selectors import regions_of
+from voorzorg.audit.gate import get_for
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
@@ -142,30 +142,19 @@ def signal_list_for(membership: Membership | None) -> QuerySet[Signal]:
     )
 
 
-def signal_get_for(request: HttpRequest, pk: int) -> Signal:
+def signal_get_for(actor: Actor, pk: int) -> Signal:
     """The access gate for one signal: 404 outside scope (never revealing that it
     exists), audited either way with the participant's number.
     """
-    membership = current_membership(request)
-    signal = (
-        Signal.objects.filter(signal_scope(membership), pk=pk)
-        .select_related(
-            "participant__gp_practice",
-            "raised_by",
-            "acknowledged_by",
-            "resolved_by",
-        )
-        .first()
+    scoped = Signal.objects.filter(signal_scope(actor.membership)).select_related(
+        "participant__gp_practice",
+        "raised_by",
+        "acknowledged_by",
+        "resolved_by",
     )
-    Actor.from_request(request).audit(
-        action=AuditAction.READ,
-        event=f"signal.view:{pk}",
-        access_granted=signal is not None,
-        person_id=signal.participant.public_id if signal else "",
+    return get_for(
+        actor, scoped, pk, event=f"signal.view:{pk}", person_of=lambda s: s.participant.public_id
     )
-    if signal is None:
-        raise Http404
-    return signal
 
 
 def open_signal_count(membership: Membership | None) -> int:

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from referrals.selectors import participant_get_for
+from participants.selectors import participant_get_for
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
@@ -45,7 +45,7 @@ def _show_service_error(form: forms.Form, exc: ApplicationError) -> None:
 @role_required(*BRIDGING_TEAM_ROLES)
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Contact vastleggen: one form, made for a phone."""
-    participant = participant_get_for(request, pk)
+    participant = participant_get_for(Actor.from_request(request), pk)
     form = ContactForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -68,7 +68,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*PERSON_RECORD_ROLES)
 def contact_list(request: HttpRequest, pk: int) -> HttpResponse:
     """Alle contacten of a participant, newest first, a page at a time."""
-    participant = participant_get_for(request, pk)
+    participant = participant_get_for(Actor.from_request(request), pk)
     contacts = participant.contacts.select_related("expert").order_by("-date", "-id")
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("pagina"))
     rows = contact_rows(list(page.object_list))
@@ -87,7 +87,7 @@ def contact_list(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*BRIDGING_TEAM_ROLES)
 def health_create(request: HttpRequest, pk: int) -> HttpResponse:
     """A Positieve Gezondheid measurement: six scores 0-10."""
-    participant = participant_get_for(request, pk)
+    participant = participant_get_for(Actor.from_request(request), pk)
     form = PositiveHealthForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -24,17 +24,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.models import Participant
-from referrals.selectors import (
-    expert_choices_for,
-    participant_get_for,
-    participant_scope,
-    regions_of,
-)
+from participants.selectors import participant_get_for, participant_scope
+from referrals.selectors import expert_choices_for
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, User
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
-from voorzorg.accounts.selectors import current_membership
+from voorzorg.accounts.selectors import current_membership, regions_of
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor, audit_role_refusal
 from voorzorg.core.exceptions import ApplicationError
@@ -144,7 +140,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
 @role_required(*BRIDGING_TEAM_ROLES)
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Schedule, roster (taking part, waiting list, recently left) and recent sessions."""
-    group = group_get_for(request, pk)
+    group = group_get_for(Actor.from_request(request), pk)
     facilitators = list(group.facilitators.order_by("full_name"))
     organisations = list(group.organisations.order_by("name"))
     current = list(
@@ -282,7 +278,7 @@ def group_create_view(request: HttpRequest) -> HttpResponse:
 @role_required(*BRIDGING_TEAM_ROLES)
 def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a group's details: its facilitators, the region's team lead, an admin."""
-    group = group_get_for(request, pk, event="group.edit")
+    group = group_get_for(Actor.from_request(request), pk, event="group.edit")
     return _group_form_page(request, group)
 
 
@@ -302,7 +298,7 @@ def _enrol_candidates(membership: Membership, group: PeerGroup) -> QuerySet[Part
 @role_required(*BRIDGING_TEAM_ROLES)
 def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     """Enrol someone the user may see; a full group offers a waiting place."""
-    group = group_get_for(request, pk, event="group.enrol")
+    group = group_get_for(Actor.from_request(request), pk, event="group.enrol")
     membership = current_membership(request)
     candidates = _enrol_candidates(membership, group)
     query = search_term(request.GET, "zoek")
@@ -319,7 +315,9 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     full = taken >= group.capacity
     if request.method == "POST" and form.is_valid():
         # The access gate for the person, audited like any other look-up of a participant.
-        participant = participant_get_for(request, form.cleaned_data["participant"].pk)
+        participant = participant_get_for(
+            Actor.from_request(request), form.cleaned_data["participant"].pk
+        )
         try:
             enrolment = enrolment_create(
                 actor=Actor.from_request(request),
@@ -358,10 +356,10 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*BRIDGING_TEAM_ROLES)
 def enrolment_edit(request: HttpRequest, pk: int, enrolment_pk: int) -> HttpResponse:
     """End a place (date and reason), or move someone in from the waiting list."""
-    group = group_get_for(request, pk, event="group.enrolment")
+    group = group_get_for(Actor.from_request(request), pk, event="group.enrolment")
     # Only among this group's enrolments, and an ended one only while its holder is in
     # her scope: anything else is a 404, like any out of scope.
-    enrolment = enrolment_get_for(request, group, enrolment_pk)
+    enrolment = enrolment_get_for(Actor.from_request(request), group, enrolment_pk)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     end_form = EnrolmentEndForm(request.POST if action == "end" else None, prefix="end")
     admit_form = EnrolmentAdmitForm(request.POST if action == "admit" else None, prefix="admit")
@@ -448,7 +446,7 @@ def _facilitator_choices(
 @role_required(*BRIDGING_TEAM_ROLES)
 def session_log(request: HttpRequest, pk: int) -> HttpResponse:
     """Log a meeting on one phone screen. ?start=YYYY-MM-DDTHH:MM opens that meeting."""
-    group = group_get_for(request, pk, event="group.session_log")
+    group = group_get_for(Actor.from_request(request), pk, event="group.session_log")
     raw = request.POST.get("starts_at") if request.method == "POST" else request.GET.get("start")
     starts_at = _parse_start(raw)
     if starts_at is None:
@@ -528,7 +526,7 @@ def session_log(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*BRIDGING_TEAM_ROLES)
 def session_detail(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
     """One meeting: who led it, who came, walk-ins and the note."""
-    group = group_get_for(request, pk, event="group.session")
+    group = group_get_for(Actor.from_request(request), pk, event="group.session")
     session = (
         group.sessions.filter(pk=session_pk)
         .prefetch_related(

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 
-from referrals.selectors import participant_get_for
+from participants.selectors import participant_get_for
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
@@ -65,7 +65,7 @@ def signal_list(request: HttpRequest) -> HttpResponse:
 @role_required(*BRIDGING_TEAM_ROLES)
 def signal_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Signaal melden: the crisis guidance stands on the form, before anything is sent."""
-    participant = participant_get_for(request, pk)
+    participant = participant_get_for(Actor.from_request(request), pk)
     form = SignalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -135,7 +135,7 @@ def _handle_action(
 @role_required(*PERSON_RECORD_ROLES)
 def signal_detail(request: HttpRequest, signal_pk: int) -> HttpResponse:
     """One signal, with the seen and resolve forms for those who may use them."""
-    signal = signal_get_for(request, signal_pk)
+    signal = signal_get_for(Actor.from_request(request), signal_pk)
     capacities = signal_capacities(current_membership(request), signal)
     if request.method == "POST":
         acknowledge_form, resolve_form, done = _handle_action(request, signal, capacities)

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from referrals.selectors import regions_of
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, Region
+from voorzorg.accounts.selectors import regions_of
 from voorzorg.core.exceptions import ApplicationError
 
 

@@ -26,6 +26,7 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.base import ApiMixin, ApiView, audited_list, validated
 from voorzorg.api.fields import BoundedPrimaryKeyRelatedField, date_field, id_field, organisations
 from voorzorg.api.serializers import OrganisationRefSerializer, ParticipantRefSerializer
+from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
 from ..constants import CareLevel, CloseReason, DiagnosisGroup
@@ -185,7 +186,7 @@ class EpisodeDetailApi(ApiView):
         tags=["episodes"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        episode = episode_get_for(request, pk, event="api.episode.view")
+        episode = episode_get_for(Actor.from_request(request), pk, event="api.episode.view")
         return Response(EpisodeOutputSerializer(episode).data)
 
     @extend_schema(
@@ -199,7 +200,7 @@ class EpisodeDetailApi(ApiView):
         tags=["episodes"],
     )
     def patch(self, request: Request, pk: int) -> Response:
-        episode = episode_get_for(request, pk, event="api.episode.update")
+        episode = episode_get_for(Actor.from_request(request), pk, event="api.episode.update")
         refusal = episode_edit_refusal(episode)
         if refusal:
             raise ApplicationError(refusal)

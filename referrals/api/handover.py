@@ -27,6 +27,7 @@ from voorzorg.api.fields import (
     organisations,
 )
 from voorzorg.api.serializers import OrganisationRefSerializer
+from voorzorg.audit.services import Actor
 
 from ..constants import ReferralStatus
 from ..forms import HANDOVER_TEXT_MAX
@@ -143,7 +144,7 @@ class HandoverApi(ApiView):
         tags=["referrals"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        referral = referral_get_for(request, pk, event="api.handover.view")
+        referral = referral_get_for(Actor.from_request(request), pk, event="api.handover.view")
         handover = Handover.objects.filter(referral=referral).select_related("provider").first()
         if handover is None:
             raise exceptions.NotFound(_("Er is (nog) geen warme overdracht voor deze verwijzing."))
@@ -162,7 +163,7 @@ class HandoverApi(ApiView):
         tags=["referrals"],
     )
     def put(self, request: Request, pk: int) -> Response:
-        referral = referral_get_for(request, pk, event="api.handover.save")
+        referral = referral_get_for(Actor.from_request(request), pk, event="api.handover.save")
         if not may_ever_take(current_membership(request), referral, S.HANDED_OVER):
             raise exceptions.PermissionDenied(
                 _("U mag de overdracht van deze verwijzing niet voorbereiden.")
@@ -187,7 +188,7 @@ class HandoverCompleteApi(ReferralActionApi):
         tags=["referrals"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        referral = referral_get_for(request, pk, event="api.handover.complete")
+        referral = referral_get_for(Actor.from_request(request), pk, event="api.handover.complete")
         check_may_take(request, referral, self.target)
         referral = handover_complete(actor=self.actor, referral=referral)
         return Response(referral_detail_data(request, referral))

@@ -33,6 +33,7 @@ from rest_framework.response import Response
 
 from participants.constants import LifeDomain, TargetGroup
 from participants.models import Participant, validate_postcode4
+from participants.selectors import participant_get_for
 from voorzorg.accounts.constants import OrganisationKind
 from voorzorg.accounts.models import Membership, User
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES, REFERRAL_SENDER_ROLES
@@ -51,13 +52,14 @@ from voorzorg.api.serializers import (
     RegionRefSerializer,
     UserRefSerializer,
 )
+from voorzorg.audit.services import Actor
 from voorzorg.core.dates import EARLIEST_BIRTH_DAY
 
 from ..constants import CareLevel, CloseReason, ReferralStatus, Urgency
 from ..filters import ReferralFilter
 from ..forms import clean_phone_number
 from ..models import Handover, Referral, ReferralEvent
-from ..selectors import participant_get_for, referral_get_for, referral_queryset_for
+from ..selectors import referral_get_for, referral_queryset_for
 from ..services import (
     TRANSITIONS,
     allowed_transitions,
@@ -90,7 +92,7 @@ def participant_in_body(request: Request, pk: int, *, event: str) -> Participant
     the URL itself was found.
     """
     try:
-        return participant_get_for(request, pk, event=event)
+        return participant_get_for(Actor.from_request(request), pk, event=event)
     except Http404:
         raise exceptions.ValidationError(
             {"participant": [_("Deze deelnemer bestaat niet of valt buiten uw toegang.")]}
@@ -362,7 +364,7 @@ class ReferralDetailApi(ApiView):
         tags=["referrals"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        referral = referral_get_for(request, pk, event="api.referral.view")
+        referral = referral_get_for(Actor.from_request(request), pk, event="api.referral.view")
         return Response(referral_detail_data(request, referral))
 
 
@@ -373,7 +375,7 @@ class ReferralActionApi(ApiView):
     target: str = ""
 
     def run(self, request: Request, pk: int, serializer_class: type, action: Any) -> Response:
-        referral = referral_get_for(request, pk, event="api.referral.action")
+        referral = referral_get_for(Actor.from_request(request), pk, event="api.referral.action")
         check_may_take(request, referral, self.target)
         data = validated(serializer_class, request.data)
         referral = action(referral, data)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from participants.constants import ConsentKind
+from participants.selectors import participant_get_for
 from participants.services import consent_give, consent_withdraw
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.models import User
@@ -22,7 +23,7 @@ from voorzorg.core.exceptions import ApplicationError
 
 from ..forms import AcceptForm, CloseForm, FirstContactForm, ReasonForm
 from ..models import Referral
-from ..selectors import participant_get_for, referral_get_for
+from ..selectors import referral_get_for
 from ..services import (
     referral_accept,
     referral_close,
@@ -46,7 +47,7 @@ def _run(
     action: Callable[[Actor, Referral, dict], Referral],
     success: str,
 ) -> HttpResponse:
-    referral = referral_get_for(request, pk, event="referral.action")
+    referral = referral_get_for(Actor.from_request(request), pk, event="referral.action")
     form = form_class(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -131,7 +132,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def consent_change(request: HttpRequest, pk: int) -> HttpResponse:
     """Give or withdraw a consent, as the participant asked; whoever may see her records it."""
-    participant = participant_get_for(request, pk)
+    participant = participant_get_for(Actor.from_request(request), pk)
     kind = request.POST.get("kind", "")
     give = request.POST.get("do") == "give"
     if kind not in ConsentKind.values:

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from participants.models import Participant
+from participants.selectors import participant_get_for
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES
 from voorzorg.audit.services import Actor
@@ -25,7 +26,7 @@ from voorzorg.core.treeknorm import OpenWait, WaitStage
 
 from ..forms import WaitingEpisodeForm
 from ..models import WaitingEpisode
-from ..selectors import open_waits_of, participant_get_for
+from ..selectors import open_waits_of
 from ..services import episode_create as episode_create_service
 from ..services import episode_edit_refusal, episode_update
 
@@ -87,7 +88,7 @@ def _render(
 @role_required(*PERSON_RECORD_ROLES)
 def episode_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a waiting episode to participant ``pk``."""
-    participant = participant_get_for(request, pk)
+    participant = participant_get_for(Actor.from_request(request), pk)
     form = WaitingEpisodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -110,7 +111,7 @@ def episode_create(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*PERSON_RECORD_ROLES)
 def episode_edit(request: HttpRequest, pk: int, episode_pk: int) -> HttpResponse:
     """Edit a hand-entered waiting episode of participant ``pk``."""
-    participant = participant_get_for(request, pk)
+    participant = participant_get_for(Actor.from_request(request), pk)
     # Only among this participant's episodes: another's id is a 404, like any out of scope.
     episode = participant.waiting_episodes.select_related("provider").filter(pk=episode_pk).first()
     if episode is None:

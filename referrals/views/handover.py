@@ -61,7 +61,7 @@ def _initial_provider(referral: Referral) -> int | None:
 @role_required(*PERSON_RECORD_ROLES)
 def handover_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Prepare the warm handover (assigned expert, team lead, admin); others read it."""
-    referral = referral_get_for(request, pk, event="handover.view")
+    referral = referral_get_for(Actor.from_request(request), pk, event="handover.view")
     handover = Handover.objects.filter(referral=referral).select_related("provider").first()
     membership = current_membership(request)
     can_edit = ReferralStatus.HANDED_OVER in allowed_transitions(membership, referral)
@@ -105,7 +105,7 @@ def handover_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*PERSON_RECORD_ROLES)
 @require_POST
 def handover_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
-    referral = referral_get_for(request, pk, event="handover.complete")
+    referral = referral_get_for(Actor.from_request(request), pk, event="handover.complete")
     try:
         handover_complete(actor=Actor.from_request(request), referral=referral)
     except ApplicationError as exc:
@@ -120,7 +120,7 @@ def handover_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*PERSON_RECORD_ROLES)
 def gp_letter(request: HttpRequest, pk: int) -> HttpResponse:
     """The printable feedback letter to the GP after a completed warm handover."""
-    referral = referral_get_for(request, pk, event="handover.gp_letter")
+    referral = referral_get_for(Actor.from_request(request), pk, event="handover.gp_letter")
     handover = Handover.objects.filter(referral=referral).select_related("provider").first()
     if handover is None or handover.completed_at is None:
         raise Http404

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.constants import LifeDomain
-from participants.selectors import consent_to_share_active
+from participants.selectors import consent_to_share_active, participant_get_for
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES, REFERRAL_SENDER_ROLES
@@ -32,7 +32,6 @@ from ..selectors import (
     episode_over_norm_q,
     expert_choices_for,
     open_waits_of,
-    participant_get_for,
     referral_get_for,
     referral_queryset_for,
 )
@@ -169,7 +168,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
     if participant_id:
         if not str(participant_id).isdigit():
             return redirect("referrals:create")
-        existing = participant_get_for(request, int(participant_id))
+        existing = participant_get_for(Actor.from_request(request), int(participant_id))
     form = ReferralForm(request.POST or None, existing_participant=existing)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -200,7 +199,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
 
 @role_required(*PERSON_RECORD_ROLES)
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    referral = referral_get_for(request, pk)
+    referral = referral_get_for(Actor.from_request(request), pk)
     membership = current_membership(request)
     allowed = allowed_transitions(membership, referral)
     expert_choices = []
@@ -224,7 +223,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*PERSON_RECORD_ROLES)
 def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    participant = participant_get_for(request, pk)
+    participant = participant_get_for(Actor.from_request(request), pk)
     membership = current_membership(request)
     referrals = list(
         participant.referrals.filter(

@@ -165,7 +165,9 @@ def test_the_scan_reads_the_places_that_hold_role_checks():
     scanned = [p for d in SOURCE_DIRS for p in (ROOT / d).rglob("*.py")]
     assert len(scanned) > 100
     assert any(p.name == "access.py" for p in scanned)
-    assert "PERSON_RECORD_ROLES" in (ROOT / "referrals" / "api.py").read_text(encoding="utf-8")
+    assert "PERSON_RECORD_ROLES" in (ROOT / "referrals" / "api" / "referrals.py").read_text(
+        encoding="utf-8"
+    )
 
 
 # --- The sets themselves -----------------------------------------------------------------

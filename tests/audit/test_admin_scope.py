@@ -13,8 +13,9 @@ from groups.models import PeerGroup, Signal
 from groups.selectors import group_scope
 from groups.services.signals import signal_scope
 from participants.models import Participant
+from participants.selectors import participant_scope
 from referrals.models import Referral
-from referrals.selectors import intake_queue_for, participant_scope, referral_scope
+from referrals.selectors import intake_queue_for, referral_scope
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,

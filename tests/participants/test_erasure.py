@@ -181,15 +181,17 @@ def test_erasure_needs_a_reason_and_happens_once(world, admin_ada):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_failure_midway_leaves_nothing_half_erased(world, admin_ada, monkeypatch):
+def test_a_failure_midway_leaves_nothing_half_erased(world, admin_ada, request):
     """A real transaction (not the test's savepoint): the failure rolls everything back."""
-    import participants.services as services
+    from participants import registry
 
     def boom(participant):
         raise RuntimeError("disk full")
 
-    # The person and their referral records are already anonymised when this step fails.
-    monkeypatch.setattr(services, "_erase_group_records", boom)
+    # Registered last, so the person and every app's records are already anonymised
+    # when this step fails.
+    registry.register_erasure("tests.boom", boom)
+    request.addfinalizer(lambda: registry.unregister("tests.boom"))
     with pytest.raises(RuntimeError, match="disk full"):
         participant_erase(actor=admin_actor(admin_ada), participant=world.sanne, reason=REASON)
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from participants.selectors import participant_export
+from participants.dossier import participant_export
 from voorzorg.audit.models import AccessLog, AuditAction
 
 from .conftest import PIET_SECRETS, SANNE_SECRETS

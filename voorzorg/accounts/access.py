@@ -11,8 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from voorzorg.audit.services import audit_role_refusal
-
+from .access_log import log_role_refusal
 from .constants import Role
 from .second_factor import is_verified, second_factor_url
 from .selectors import current_membership
@@ -40,7 +39,7 @@ def role_required(*roles: Role) -> Callable[[View], View]:
             membership = current_membership(request)
             if membership is None or membership.role not in allowed:
                 # NEN 7513: a refused attempt is logged too (no person named).
-                audit_role_refusal(request)
+                log_role_refusal(request)
             if membership is None:
                 return render(request, "accounts/no_role.html", status=403)
             if membership.role not in allowed:

@@ -9,8 +9,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from two_factor.admin import AdminSiteOTPRequired
 
-from voorzorg.audit.services import Actor
-
+from .access_log import actor_of
 from .models import Membership, Norm, Organisation, Region, User
 from .services import second_factor_reset
 
@@ -57,7 +56,7 @@ class UserAdmin(DjangoUserAdmin):
     def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         """For a lost or new phone: removes the app and backup codes; at the next page
         the user sets up a new app. Each reset is written to the access log."""
-        actor = Actor.from_request(request)
+        actor = actor_of(request)
         users = list(queryset)
         for user in users:
             second_factor_reset(actor=actor, user=user)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from voorzorg.audit.services import client_address_of
+from voorzorg.core.net import client_address
 
 from . import sso
 
@@ -24,7 +24,7 @@ USERNAME_POST_FIELD = "auth-username"
 def client_ip(request: HttpRequest) -> str | None:
     """The client address as the audit log records it: the trusted-proxy policy of
     ``voorzorg.core.net.client_address``, never a header the client could forge."""
-    return client_address_of(request)
+    return client_address(request)
 
 
 def username_of(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from .constants import Role
-from .models import Membership, Organisation
+from . import access_log
+from .constants import OrganisationKind, Role
+from .models import Membership, Organisation, Region
 
 SESSION_KEY = "voorzorg_membership_id"
 
@@ -42,28 +44,21 @@ def current_membership(request: HttpRequest) -> Membership | None:
     return memberships[0]
 
 
-def organisation_get_for(request: HttpRequest, pk: int) -> Organisation:
+def organisation_get_for(actor: access_log.Auditor, pk: int) -> Organisation:
     """The access gate for an organisation page (its details and its team).
 
     Members of the organisation and admins get it; anyone else a 404 that does not
-    reveal whether the organisation exists. Both outcomes are written to the audit log.
+    reveal whether the organisation exists. Both outcomes are written to the audit log,
+    through accounts' port (``access_log``): this gate sits below the audit app's.
     """
-    from voorzorg.audit.models import AuditAction
-    from voorzorg.audit.services import audit_request
-
-    membership = current_membership(request)
+    membership = actor.membership
     organisation = Organisation.objects.select_related("municipality").filter(pk=pk).first()
     granted = (
         organisation is not None
         and membership is not None
         and (membership.role == Role.ADMIN or membership.organisation_id == organisation.pk)
     )
-    audit_request(
-        request,
-        action=AuditAction.READ,
-        event=f"organisation.view:{pk}",
-        access_granted=granted,
-    )
+    actor.audit(action=access_log.READ, event=f"organisation.view:{pk}", access_granted=granted)
     if not granted:
         raise Http404
     return organisation
@@ -75,3 +70,17 @@ def organisation_team(organisation: Organisation) -> list[Membership]:
         .select_related("user", "region")
         .order_by("user__full_name", "role")
     )
+
+
+def regions_of(membership: Membership) -> QuerySet[Region]:
+    """The regions an organisation works in: those holding its municipality.
+
+    A municipality (an admin often works for one) is its own municipality: it has no
+    "gemeente van vestiging" of its own.
+    """
+    if membership.role == Role.COORDINATOR:
+        return Region.objects.filter(pk=membership.region_id)
+    organisation = membership.organisation
+    if organisation.kind == OrganisationKind.MUNICIPALITY:
+        return Region.objects.filter(municipalities=organisation.pk)
+    return Region.objects.filter(municipalities=organisation.municipality_id)

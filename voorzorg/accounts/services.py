@@ -12,13 +12,11 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from voorzorg.audit.models import AuditAction
-from voorzorg.audit.services import Actor
-
+from .access_log import DELETE, Auditor
 from .models import User
 
 
-def second_factor_reset(*, actor: Actor, user: User) -> int:
+def second_factor_reset(*, actor: Auditor, user: User) -> int:
     """Remove all of ``user``'s second-factor devices (app and backup codes); return how many.
 
     For a lost or replaced phone. Her next sign-in, or her next page in a session that is
@@ -32,7 +30,7 @@ def second_factor_reset(*, actor: Actor, user: User) -> int:
             # Backup tokens go with their StaticDevice (on_delete=CASCADE).
             removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
         actor.audit(
-            action=AuditAction.DELETE,
+            action=DELETE,
             event=f"account.second_factor_reset:{user.pk}",
             access_granted=True,
         )

@@ -19,7 +19,7 @@ from two_factor import views as two_factor_views
 from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
 from two_factor.utils import get_otpauth_url, totp_digits
 
-from . import sessions, sso
+from . import access_log, sessions, sso
 from .access import role_required
 from .constants import OrganisationKind, Role
 from .forms import LoginForm, VerifyForm, dutch_code_field
@@ -76,7 +76,7 @@ def my_organisation(request: HttpRequest) -> HttpResponse:
 
 @role_required(*ANY_ROLE)
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    organisation = organisation_get_for(request, pk)
+    organisation = organisation_get_for(access_log.actor_of(request), pk)
     return render(
         request,
         "accounts/organisation_detail.html",

@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
+from voorzorg.accounts.selectors import regions_of
 
 from .models import ApiToken
 
@@ -16,8 +17,6 @@ def tokens_of_user(user) -> QuerySet[ApiToken]:
 
 def _admin_scope(membership: Membership) -> Q:
     """Tokens of roles within an administrator's regions (as her other scopes)."""
-    from referrals.selectors import regions_of
-
     regions = regions_of(membership)
     return (
         Q(membership__organisation__municipality__regions__in=regions)

@@ -102,7 +102,7 @@ class LogScope:
 
     A row belongs to her when
     - it is about a participant in her scope (``person_ids``: the numbers of the people
-      she may see, as ``referrals.selectors.participant_scope`` defines them: a referral
+      she may see, as ``participants.selectors.participant_scope`` defines them: a referral
       in or living in one of her regions, or under her running emergency access); or
     - it was written in the name of an organisation in her regions (``organisation_ids``:
       the row's ``organisation``, the one the actor acted for), whoever it names: what her

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, User
+from voorzorg.accounts.selectors import current_membership
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 from voorzorg.core.net import client_address
 
@@ -91,8 +92,7 @@ class Actor:
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> Actor:
-        from voorzorg.accounts.selectors import current_membership
-
+        """The signed-in user (or nobody), the role she acts in now, her address."""
         user = request.user if request.user.is_authenticated else None
         return cls(
             user=user,

@@ -16,8 +16,9 @@ from groups.constants import EnrolmentStatus
 from groups.models import Contact, Enrolment, GroupSession, PeerGroup, PositiveHealthMeasurement
 from groups.selectors import groups_for
 from participants.models import Participant
+from participants.selectors import participant_scope
 from referrals.models import Handover, Referral, WaitingEpisode
-from referrals.selectors import participant_scope, referral_scope
+from referrals.selectors import referral_scope
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
 from voorzorg.audit.models import AuditAction

@@ -130,6 +130,8 @@ MIDDLEWARE = [
     # A sign-in through the region's provider counts as verified (OIDC_TRUSTS_IDP_MFA).
     "voorzorg.accounts.middleware.SSOSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: offers an administrator refused at a person's gate emergency access.
+    "voorzorg.audit.middleware.BreakGlassOfferMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it turns a lockout into its response.

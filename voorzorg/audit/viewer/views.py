@@ -2,9 +2,10 @@
 emergency access (break-the-glass) with its review.
 
 Every page here is itself logged: reading the log is an access like any other (NEN 7513).
-The per-person overview reads the participant through the referrals app's access gate for
-a POH-GGZ: the one place in the audit app that looks above itself, because "may she see
-this person?" has one definition and it lives there.
+The per-person overview reads the participant through the person-record kernel's gate
+(``participants.selectors``), and the viewer takes an admin's people from its
+``participant_scope``: "may she see this person?" has one definition, and it lives there.
+These pages sit above the participants app (docs/architecture.md), the log below it.
 """
 
 from __future__ import annotations
@@ -20,18 +21,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from participants.selectors import participant_get_by_number_for, participants_for
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, Organisation
 from voorzorg.accounts.policy import SUBJECT_ACCESS_ROLES
-from voorzorg.accounts.selectors import current_membership
+from voorzorg.accounts.selectors import current_membership, regions_of
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.forms import has_control_chars
 from voorzorg.core.spreadsheets import csv_safe
 
-from .forms import AccessLogFilterForm, BreakGlassRequestForm, BreakGlassReviewForm
-from .models import AccessLog, AuditAction, BreakGlassGrant
-from .selectors import (
+from ..forms import AccessLogFilterForm, BreakGlassRequestForm, BreakGlassReviewForm
+from ..models import AccessLog, AuditAction, BreakGlassGrant
+from ..selectors import (
     LogScope,
     access_history_of,
     access_log_search,
@@ -40,7 +42,7 @@ from .selectors import (
     grants_recently_reviewed,
     rows_under_grant,
 )
-from .services import (
+from ..services import (
     Actor,
     break_glass_minutes,
     break_glass_request,
@@ -56,16 +58,13 @@ PAGE_SIZE = 50
 def log_scope_of(membership: Membership) -> LogScope:
     """The part of the log an administrator may read: her region(s) (``LogScope``).
 
-    Her people are those of ``referrals.selectors.participant_scope``, the one definition
-    of whom she may see (her regions, and whoever she holds emergency access to now);
-    looked up here, above the audit app, like the per-person overview's gate.
+    Her people are those of ``participants.selectors.participant_scope``, the one
+    definition of whom she may see (her regions, and whoever she holds emergency access
+    to now), like the per-person overview's gate.
     """
-    from participants.models import Participant
-    from referrals.selectors import participant_scope, regions_of
-
     regions = regions_of(membership)
     return LogScope(
-        person_ids=Participant.objects.filter(participant_scope(membership)).values("public_id"),
+        person_ids=participants_for(membership).values("public_id"),
         organisation_ids=Organisation.objects.filter(
             Q(municipality__regions__in=regions) | Q(regions__in=regions)
         ).values("pk"),
@@ -195,12 +194,12 @@ def participant_overview(request: HttpRequest, public_id: str) -> HttpResponse:
     emergency access). Anyone else gets a 404, logged as refused without the number,
     exactly like an unknown number, so the page never reveals that a number exists.
     """
-    from referrals.selectors import participant_get_by_number_for
-
     if has_control_chars(public_id):  # no participant number has one; PostgreSQL refuses NUL
         raise Http404
     number = normalise_participant_number(public_id)
-    participant = participant_get_by_number_for(request, number, event="audit.participant_overview")
+    participant = participant_get_by_number_for(
+        Actor.from_request(request), number, event="audit.participant_overview"
+    )
     return render(
         request,
         "audit/participant_overview.html",
@@ -307,8 +306,6 @@ def break_glass_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.ADMIN)
 def break_glass_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Open the record a grant is for: the holder's own active grant, through the gate."""
-    from referrals.selectors import participant_get_by_number_for
-
     membership = current_membership(request)
     grant = grant_get(pk, log_scope_of(current_membership(request)))
     if (
@@ -322,7 +319,7 @@ def break_glass_open(request: HttpRequest, pk: int) -> HttpResponse:
         )
         raise Http404
     participant = participant_get_by_number_for(
-        request, grant.person_id, event=f"break_glass.open:{pk}"
+        Actor.from_request(request), grant.person_id, event=f"break_glass.open:{pk}"
     )
     return redirect("referrals:participant", participant.pk)
 

@@ -1,0 +1,166 @@
+"""What groups add to the person record (``participants.registry``).
+
+Registered in ``GroupsConfig.ready()``: the participants an experience expert may see
+because she facilitates their group; the group places, attendance, contacts, Positieve
+Gezondheid measurements and care signals in the AVG export; the erasure of the free
+texts of contacts and signals; and the care that keeps the record from expiring.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import OuterRef, Q, QuerySet
+
+from participants import registry
+from participants.constants import ERASED
+from participants.dossier import choice, life_domains, local_moment, name_of
+from participants.models import Participant
+from voorzorg.accounts.constants import Role
+from voorzorg.accounts.models import Membership
+
+from .constants import EnrolmentStatus
+from .models import Attendance, Contact, Enrolment, PositiveHealthMeasurement, Signal
+
+NAME = "groups"
+POSITIVE_HEALTH_SCORES = (
+    "lichaamsfuncties",
+    "mentaal_welbevinden",
+    "zingeving",
+    "kwaliteit_van_leven",
+    "meedoen",
+    "dagelijks_functioneren",
+)
+CURRENT_PLACE = (EnrolmentStatus.ACTIVE, EnrolmentStatus.WAITING)
+
+
+def in_a_group_she_facilitates(membership: Membership) -> Q:
+    """Scope contribution (experts): people with a current place (taking part or waiting)
+    in a group she facilitates. An ended place ends what the facilitators may know."""
+    places = Enrolment.objects.filter(
+        group__facilitators=membership.user_id, status__in=CURRENT_PLACE
+    ).values("participant_id")
+    return Q(pk__in=places)
+
+
+def dossier_section(participant: Participant, membership: Membership | None) -> dict[str, Any]:
+    """Her own group places and attendance (no other members, no session notes), her
+    contacts, measurements and care signals."""
+    p = participant
+    return {
+        "group_enrolments": [
+            {
+                "group": e.group.name,
+                **choice(e.group, "kind"),
+                **choice(e, "status"),
+                "start_date": e.start_date,
+                "end_date": e.end_date,
+                **choice(e, "leaving_reason"),
+            }
+            for e in Enrolment.objects.filter(participant=p)
+            .select_related("group")
+            .order_by("start_date", "id")
+        ],
+        "attendance": [
+            {
+                "group": a.session.group.name,
+                "session_starts_at": local_moment(a.session.starts_at),
+                "topic": a.session.topic,
+                **choice(a, "status"),
+            }
+            for a in Attendance.objects.filter(participant=p)
+            .select_related("session__group")
+            .order_by("session__starts_at", "id")
+        ],
+        "contacts": [
+            {
+                "date": c.date,
+                "expert": name_of(c.expert),
+                "duration_minutes": c.duration_minutes,
+                **choice(c, "mode"),
+                **life_domains(c.life_domains),
+                **choice(c, "partner"),
+                "partner_organisation": c.partner_organisation,
+                "note": c.note,
+            }
+            for c in Contact.objects.filter(participant=p)
+            .select_related("expert")
+            .order_by("date", "id")
+        ],
+        "positive_health": [
+            {
+                "measured_on": m.measured_on,
+                "recorded_by": name_of(m.recorded_by),
+                **{name: getattr(m, name) for name in POSITIVE_HEALTH_SCORES},
+            }
+            for m in PositiveHealthMeasurement.objects.filter(participant=p)
+            .select_related("recorded_by")
+            .order_by("measured_on", "id")
+        ],
+        "signals": [
+            {
+                "raised_at": local_moment(s.raised_at),
+                "raised_by": name_of(s.raised_by),
+                **choice(s, "severity"),
+                "description": s.description,
+                "acknowledged_at": local_moment(s.acknowledged_at),
+                "acknowledged_by": name_of(s.acknowledged_by),
+                "acknowledge_note": s.acknowledge_note,
+                "resolved_at": local_moment(s.resolved_at),
+                "resolved_by": name_of(s.resolved_by),
+                "resolution_note": s.resolution_note,
+            }
+            for s in Signal.objects.filter(participant=p)
+            .select_related("raised_by", "acknowledged_by", "resolved_by")
+            .order_by("raised_at", "id")
+        ],
+    }
+
+
+def erase(participant: Participant) -> None:
+    """Empty the free texts of her contacts and care signals (bulk updates).
+
+    Group places, attendance, scores and signal times stay: the figures count them.
+    """
+    Contact.objects.filter(participant=participant).update(
+        note="", life_domains=[], partner="", partner_organisation=""
+    )
+    signals = Signal.objects.filter(participant=participant)
+    signals.update(description="", acknowledge_note="")
+    # A resolved signal must keep a non-empty note (constraint signal_resolved_has_note).
+    signals.exclude(resolution_note="").update(resolution_note=ERASED)
+
+
+def place_hold(cutoff: dt.date, after_cutoff: dt.datetime) -> QuerySet[Enrolment]:
+    """A group place (taking part or waiting), or one that ended after the cutoff."""
+    return Enrolment.objects.filter(participant=OuterRef("pk")).filter(
+        Q(status__in=CURRENT_PLACE) | Q(end_date__gt=cutoff)
+    )
+
+
+def contact_hold(cutoff: dt.date, after_cutoff: dt.datetime) -> QuerySet[Contact]:
+    return Contact.objects.filter(participant=OuterRef("pk"), date__gt=cutoff)
+
+
+def measurement_hold(cutoff: dt.date, after_cutoff: dt.datetime) -> QuerySet:
+    return PositiveHealthMeasurement.objects.filter(
+        participant=OuterRef("pk"), measured_on__gt=cutoff
+    )
+
+
+def signal_hold(cutoff: dt.date, after_cutoff: dt.datetime) -> QuerySet[Signal]:
+    """A care signal still unresolved, or raised after the cutoff."""
+    return Signal.objects.filter(participant=OuterRef("pk")).filter(
+        Q(resolved_at__isnull=True) | Q(raised_at__gte=after_cutoff)
+    )
+
+
+def register() -> None:
+    registry.register_scope(NAME, roles=[Role.EXPERT], contribution=in_a_group_she_facilitates)
+    registry.register_dossier_section(NAME, position=20, build=dossier_section)
+    registry.register_erasure(NAME, erase)
+    registry.register_retention_hold(f"{NAME}.places", place_hold)
+    registry.register_retention_hold(f"{NAME}.contacts", contact_hold)
+    registry.register_retention_hold(f"{NAME}.measurements", measurement_hold)
+    registry.register_retention_hold(f"{NAME}.signals", signal_hold)

@@ -1,0 +1,137 @@
+"""The person-record kernel's registry: what other apps plug into a participant's record.
+
+``participants`` owns the person record, but not everything held about a person: a
+referral, a place in a group, a contact are other apps' rows, and those apps sit above
+this one (docs/architecture.md). So each app registers here, in its
+``AppConfig.ready()``, what it adds to the record, and participants calls it without
+importing the app:
+
+- a **scope contribution** (``register_scope``): for the roles it names, a filter on
+  ``Participant`` of the people an actor may see because of that app's rows ("a
+  participant with a referral I may see", "in a group I facilitate");
+  ``participants.selectors.participant_scope`` is the OR of the contributions for the
+  role an actor acts in, so a new kind of user (a GGZ provider's staff, a municipality's)
+  is one function in her app, registered for her role;
+- a **dossier section** (``register_dossier_section``): that app's part of the AVG
+  export, in a fixed place in it;
+- an **erasure handler** (``register_erasure``): empties that app's free texts about the
+  person, inside the erasure's transaction, and a **refusal** (``register_erasure_refusal``)
+  for as long as that app's rows forbid erasing (an open referral);
+- a **retention hold** (``register_retention_hold``): that app's recent or current care
+  that keeps the record from expiring.
+
+Registration is keyed by name: registering a name again replaces it (``ready()`` may run
+more than once in tests), and ``unregister`` removes one (tests only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from voorzorg.accounts.models import Membership
+
+from .models import Participant
+
+# Membership -> a filter on Participant of whom this contribution lets her see.
+ScopeContribution = Callable[[Membership], Q]
+# (participant, reader's membership) -> the section's keys and values in the export.
+DossierSection = Callable[[Participant, Membership | None], dict[str, Any]]
+# participant -> None: empties the app's own rows about the participant.
+ErasureHandler = Callable[[Participant], None]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A record shown beside a refusal, to be dealt with first (its label, its page)."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a participant cannot be erased now (Dutch), and the records in the way."""
+
+    message: str
+    blocking: tuple[Link, ...] = ()
+
+
+# participant -> why it cannot be erased now, or None.
+ErasureRefusal = Callable[[Participant], Refusal | None]
+# (cutoff, after_cutoff) -> a queryset correlated on ``participant=OuterRef("pk")`` whose
+# existence keeps the participant: care still running, or later than the cutoff day
+# (``after_cutoff``: the first moment after it, for datetime fields).
+RetentionHold = Callable[[dt.date, dt.datetime], QuerySet]
+
+
+@dataclass(frozen=True)
+class Scope:
+    roles: frozenset[str]
+    contribution: ScopeContribution
+
+
+@dataclass(frozen=True)
+class Section:
+    position: int
+    build: DossierSection
+
+
+_scopes: dict[str, Scope] = {}
+_sections: dict[str, Section] = {}
+_erasures: dict[str, ErasureHandler] = {}
+_refusals: dict[str, ErasureRefusal] = {}
+_holds: dict[str, RetentionHold] = {}
+
+
+def register_scope(name: str, *, roles: Iterable[str], contribution: ScopeContribution) -> None:
+    """Let members acting in ``roles`` see the participants ``contribution`` selects."""
+    _scopes[name] = Scope(frozenset(roles), contribution)
+
+
+def register_dossier_section(name: str, *, position: int, build: DossierSection) -> None:
+    """Add ``build``'s keys to the AVG export, after the sections of a lower position."""
+    _sections[name] = Section(position, build)
+
+
+def register_erasure(name: str, erase: ErasureHandler) -> None:
+    _erasures[name] = erase
+
+
+def register_erasure_refusal(name: str, refusal: ErasureRefusal) -> None:
+    _refusals[name] = refusal
+
+
+def register_retention_hold(name: str, hold: RetentionHold) -> None:
+    _holds[name] = hold
+
+
+def unregister(name: str) -> None:
+    """Remove every registration under ``name`` (for tests)."""
+    for registry in (_scopes, _sections, _erasures, _refusals, _holds):
+        registry.pop(name, None)
+
+
+def scope_contributions(role: str) -> list[ScopeContribution]:
+    """The contributions that count for a member acting in ``role``, in registration order."""
+    return [s.contribution for s in _scopes.values() if role in s.roles]
+
+
+def dossier_sections() -> list[DossierSection]:
+    return [s.build for s in sorted(_sections.values(), key=lambda s: s.position)]
+
+
+def erasure_handlers() -> list[ErasureHandler]:
+    return list(_erasures.values())
+
+
+def erasure_refusals() -> list[ErasureRefusal]:
+    return list(_refusals.values())
+
+
+def retention_holds() -> list[RetentionHold]:
+    return list(_holds.values())

@@ -1,0 +1,199 @@
+"""What referrals add to the person record (``participants.registry``).
+
+Registered in ``ReferralsConfig.ready()``: the participants an actor may see because of a
+referral she may see; the referrals and waiting episodes in the AVG export; the erasure
+of the free texts of her referrals, their events and handover; the refusal to erase
+while a referral is open; and the referrals that keep the record from expiring.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+
+from participants import registry
+from participants.constants import ERASED
+from participants.dossier import choice, life_domains, local_moment, name_of, org_name
+from participants.models import Participant
+from participants.registry import Link, Refusal
+from participants.selectors import handover_texts_visible
+from voorzorg.accounts.models import Membership
+from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
+
+from .constants import OPEN_STATUSES
+from .models import Handover, Referral, ReferralEvent, WaitingEpisode
+from .selectors import referral_scope
+
+NAME = "referrals"
+
+
+def with_a_referral_she_may_see(membership: Membership) -> Q:
+    """Scope contribution (experts and admins): people with a referral in her scope."""
+    visible = Referral.objects.filter(referral_scope(membership)).values("participant_id")
+    return Q(pk__in=visible)
+
+
+def dossier_section(participant: Participant, membership: Membership | None) -> dict[str, Any]:
+    """The participant's referrals (with events and handover) and waiting episodes."""
+    p = participant
+    referrals = list(
+        Referral.objects.filter(participant=p)
+        .select_related(
+            "gp_practice",
+            "referred_by",
+            "region",
+            "intended_provider",
+            "assigned_expert",
+            "handover__provider",
+            "handover__completed_by",
+        )
+        .prefetch_related("events__by")
+        .order_by("referral_date", "id")
+    )
+    texts = p.pk in handover_texts_visible(membership, [p.pk])
+    # The participant's own waiting places, and those a referral points to (an imported
+    # episode the POH recognised as this person's wait has no participant link itself).
+    episodes = (
+        WaitingEpisode.objects.filter(Q(participant=p) | Q(referrals__participant=p))
+        .select_related("provider", "municipality")
+        .distinct()
+        .order_by("registration_date", "id")
+    )
+    return {
+        "referrals": [_referral(r, texts=texts) for r in referrals],
+        "waiting_episodes": [
+            {
+                "id": e.pk,
+                "provider": org_name(e.provider),
+                "external_id": e.external_id,
+                "location": e.location,
+                "birth_year": e.birth_year,
+                "municipality": org_name(e.municipality),
+                **choice(e, "care_level"),
+                **choice(e, "diagnosis_group"),
+                "referral_date": e.referral_date,
+                "registration_date": e.registration_date,
+                "intake_date": e.intake_date,
+                "treatment_start_date": e.treatment_start_date,
+                "closed_date": e.closed_date,
+                **choice(e, "close_reason"),
+            }
+            for e in episodes
+        ],
+    }
+
+
+def _referral(r: Referral, *, texts: bool) -> dict[str, Any]:
+    handover = getattr(r, "handover", None)
+    return {
+        "id": r.pk,
+        **choice(r, "source"),
+        "gp_practice": org_name(r.gp_practice),
+        "referred_by": name_of(r.referred_by),
+        "region": r.region.name if r.region else None,
+        "referral_date": r.referral_date,
+        "help_question": r.help_question,
+        **life_domains(r.life_domains),
+        **choice(r, "urgency"),
+        **choice(r, "care_level"),
+        "intended_provider": org_name(r.intended_provider),
+        "waiting_episode_id": r.waiting_episode_id,
+        **choice(r, "status"),
+        "assigned_expert": name_of(r.assigned_expert),
+        "decline_reason": r.decline_reason,
+        **choice(r, "close_reason"),
+        "first_contact_date": r.first_contact_date,
+        "status_changed_at": local_moment(r.status_changed_at),
+        # The full status history, oldest first (the prefetch keeps the model's ordering).
+        "events": [
+            {
+                "at": local_moment(e.at),
+                "by": name_of(e.by),
+                **choice(e, "from_status"),
+                **choice(e, "to_status"),
+                "reason": e.reason,
+            }
+            for e in r.events.all()
+        ],
+        "handover": None
+        if handover is None
+        else {
+            "provider": org_name(handover.provider),
+            "meeting_at": local_moment(handover.meeting_at),
+            "attends_participant": handover.attends_participant,
+            "attends_expert": handover.attends_expert,
+            "attends_poh": handover.attends_poh,
+            "provider_contact": handover.provider_contact,
+            "summary": handover.summary if texts else "",
+            "life_domain_status": handover.life_domain_status if texts else "",
+            "open_signals_checked": handover.open_signals_checked,
+            "provider_acknowledged_on": handover.provider_acknowledged_on,
+            "completed_at": local_moment(handover.completed_at),
+            "completed_by": name_of(handover.completed_by),
+        },
+    }
+
+
+def erase(participant: Participant) -> None:
+    """Empty the free texts of the participant's referrals, their events and handover.
+
+    Bulk updates: one statement per table, and no per-row validation, which would refuse
+    the emptied required texts (a help question is required when registering). Dates,
+    statuses, provider and region stay: the figures count them.
+    """
+    referrals = Referral.objects.filter(participant=participant)
+    referrals.update(help_question="", life_domains=[])
+    # A declined referral must keep a non-empty reason (constraint referral_declined_has_reason).
+    referrals.exclude(decline_reason="").update(decline_reason=ERASED)
+    ReferralEvent.objects.filter(referral__participant=participant).update(reason="")
+    Handover.objects.filter(referral__participant=participant).update(
+        summary="", life_domain_status="", provider_contact=""
+    )
+
+
+def erasure_refusal(participant: Participant) -> Refusal | None:
+    """Never while a referral is open: someone still has to act on it. The open
+    referrals are listed beside the refusal, each linking to its page."""
+    open_referrals = list(participant.referrals.filter(status__in=sorted(OPEN_STATUSES)))
+    if not open_referrals:
+        return None
+    return Refusal(
+        _(
+            "Deze deelnemer heeft nog een lopende verwijzing (aangemeld, geaccepteerd of in "
+            "overbrugging). Rond die eerst af: sluit de verwijzing af of trek haar in, en "
+            "wis de gegevens daarna."
+        ),
+        blocking=tuple(
+            Link(
+                label=f"{_('Verwijzing van')} {date_format(r.referral_date, 'd-m-Y')}"
+                f" — {r.get_status_display()}",
+                url=reverse("referrals:detail", args=[r.pk]),
+            )
+            for r in open_referrals
+        ),
+    )
+
+
+def retention_hold(cutoff: dt.date, after_cutoff: dt.datetime) -> QuerySet[Referral]:
+    """An open referral, or one whose status changed after the cutoff, keeps the record."""
+    # A referral without status_changed_at (older data) counts from its last change.
+    return Referral.objects.filter(participant=OuterRef("pk")).filter(
+        Q(status__in=sorted(OPEN_STATUSES))
+        | Q(status_changed_at__gte=after_cutoff)
+        | Q(status_changed_at__isnull=True, updated_at__gte=after_cutoff)
+    )
+
+
+def register() -> None:
+    registry.register_scope(
+        NAME, roles=BRIDGING_TEAM_ROLES, contribution=with_a_referral_she_may_see
+    )
+    registry.register_dossier_section(NAME, position=10, build=dossier_section)
+    registry.register_erasure(NAME, erase)
+    registry.register_erasure_refusal(NAME, erasure_refusal)
+    registry.register_retention_hold(NAME, retention_hold)
