@@ -65,13 +65,9 @@ def headers() -> list[str]:
 
 def export_rows(data: DashboardData) -> list[ExportRow]:
     """The stored figures on screen, period by period, in registry order. No duplicates."""
-    figures: list[Figure] = [data.current[key] for key in BY_KEY]
-    figures += [data.before[key] for key in BY_KEY]
-    for month in reversed(data.trend_months):
-        figures += [data.trend_figure(key, month) for key in TREND_KEYS]
     seen: set[tuple[str, str]] = set()
     rows = []
-    for figure in figures:
+    for figure in _on_screen(data):
         if not figure.stored or (figure.indicator, figure.period) in seen:
             continue
         seen.add((figure.indicator, figure.period))
@@ -92,6 +88,15 @@ def export_rows(data: DashboardData) -> list[ExportRow]:
             )
         )
     return rows
+
+
+def _on_screen(data: DashboardData) -> list[Figure]:
+    """The period's figures, the previous period's, then the trend's, latest month first."""
+    figures: list[Figure] = [data.current[key] for key in BY_KEY]
+    figures += [data.before[key] for key in BY_KEY]
+    for month in reversed(data.trend_months):
+        figures += [data.trend_figure(key, month) for key in TREND_KEYS]
+    return figures
 
 
 def filename(data: DashboardData, extension: str) -> str:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from .views import dashboard, imports
+from .dashboard import views as dashboard
+from .views import imports
 
 app_name = "monitoring"
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from groups.constants import AttendanceStatus, EnrolmentStatus
 from monitoring.periods import Period
-from referrals.constants import ReferralStatus
+from referrals.constants import ReferralSource, ReferralStatus
 
 from .results import Ratio, count, hours, median, median_ratio, percent, round1
 from .rows import (
@@ -41,6 +41,9 @@ ATTENDANCE_COUNTED = frozenset(
     {AttendanceStatus.PRESENT, AttendanceStatus.EXCUSED, AttendanceStatus.ABSENT}
 )
 POSITIVE_HEALTH_DIMENSIONS = 6
+# The sources of a referral the figures name; any other counts as "other".
+KNOWN_SOURCES = (ReferralSource.GP, ReferralSource.SELF)
+OTHER_SOURCE = "other"
 
 
 def referral_active_at(referral: ReferralRow, peildatum: dt.date) -> bool:
@@ -103,6 +106,27 @@ def first_contact_within(
         if r.first_contact is not None and (r.first_contact - r.referral_date).days <= days
     )
     return percent(within, len(counted))
+
+
+def referrals_received(
+    referrals: Iterable[ReferralRow], period: Period, source: str | None = None
+) -> Ratio:
+    """How many referrals have their referral date in the period, whatever their status
+    now (declined and withdrawn ones were received too). ``source``: only those from the
+    GP practice (``"gp"``), self-registrations (``"self"``) or any other source
+    (``OTHER_SOURCE``); None: all of them."""
+    return count(
+        sum(
+            1
+            for r in referrals
+            if period.contains(r.referral_date) and (source is None or source_of(r) == source)
+        )
+    )
+
+
+def source_of(referral: ReferralRow) -> str:
+    """ "gp", "self", or ``OTHER_SOURCE`` for a source the app does not know."""
+    return referral.source if referral.source in KNOWN_SOURCES else OTHER_SOURCE
 
 
 def outflow(episodes: Iterable[EpisodeRow], period: Period, reason: str) -> Ratio:

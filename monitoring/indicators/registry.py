@@ -1,56 +1,103 @@
-"""The one registry of indicator definitions (docs/indicators.md).
+"""The one registry of indicators (docs/indicators.md): one ``Definition`` per figure.
 
 Every figure a user sees, on the dashboard, in an export or through the API, is one of
-these keys. The engine computes exactly this list; the dashboard and exports read the
-labels and units from here. docs/indicators.md explains each definition in words.
+these keys. A definition carries everything about its figure: key, label, unit, the
+dashboard panel that shows it, its breakdowns, the rows it is computed from
+(``source``), the pure function that defines it (``compute``, the pure engine's and the
+tests' reference) and what it asks of the database (``tallies``, named aggregates, and
+``finish``, which turns them into the figure). The pure engine (``engine.py``), the
+database collectors (``monitoring.collectors``), the dashboard and the exports are all
+driven by this list; adding an indicator is adding a definition here (and, for a new
+kind of question, a pure function and the columns it reads).
+docs/indicators.md explains each definition in words.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from monitoring.periods import Period
+from voorzorg.core.treeknorm import WaitStage
 
-class Breakdown(StrEnum):
-    TOTAL = "total"  # group "all"
-    CARE_LEVEL = "care_level"  # gb-ggz, s-ggz
-    PROVIDER = "provider"  # AGB code
-    MUNICIPALITY = "municipality"  # CBS code
-    DIAGNOSIS_GROUP = "diagnosis_group"  # a DiagnosisGroup value, or "onbekend"
+from . import bridging, open_waits, realised
+from .results import Ratio, count, hours, mean, median_ratio, percent
+from .tally import Col, Condition, Finish, Tally, eq, ge, gt, le
+from .tally import count as tally_count
+from .tally import middle as tally_median
+from .tally import total as tally_sum
+from .terms import (
+    ALL,
+    EPISODE_BREAKDOWNS,
+    TOTAL_ONLY,
+    UNKNOWN_GROUP,
+    Breakdown,
+    Family,
+    Panel,
+    Source,
+    Unit,
+)
 
-
-class Family(StrEnum):
-    REALISED = "realised"  # retrospective waits of episodes with an event in the period
-    OPEN = "open"  # open waits at the peildatum
-    BRIDGING = "bridging"  # from the app's own records
-
-
-class Unit(StrEnum):
-    PERCENT = "percent"  # value = 100 * numerator / denominator
-    DAYS = "days"  # value in days; denominator = episodes measured; numerator null
-    COUNT = "count"  # value = numerator = denominator = a count
-    POINTS = "points"  # value in score points; denominator = participants measured
-    HOURS = "hours"  # value in hours; denominator = signals measured
-
-
-ALL = "all"
-UNKNOWN_GROUP = "onbekend"
-EPISODE_BREAKDOWNS = tuple(Breakdown)
-TOTAL_ONLY = (Breakdown.TOTAL,)
+__all__ = [
+    "AGE_BUCKETS",
+    "ALL",
+    "BY_KEY",
+    "DEFINITIONS",
+    "OUTFLOW_REASONS",
+    "TOTAL_ONLY",
+    "UNKNOWN_GROUP",
+    "Breakdown",
+    "Context",
+    "Definition",
+    "Family",
+    "Panel",
+    "Source",
+    "Unit",
+    "get",
+]
 
 
 @dataclass(frozen=True)
+class Context:
+    """What every pure calculation may know beyond its rows."""
+
+    period: Period
+    in_beeld: frozenset[int] = frozenset()  # participant ids "in beeld" at the peildatum
+
+    @property
+    def peildatum(self) -> dt.date:
+        return self.period.peildatum
+
+
+@dataclass(frozen=True, eq=False)
 class Definition:
     key: str
     label: str | Promise
     family: Family
     unit: Unit
+    panel: Panel
+    source: Source
+    # The pure definition: the source's rows of one group -> the figure.
+    compute: Callable[[Sequence[Any], Context], Ratio]
+    # The same figure from the database: named aggregates, then ``finish`` over them.
+    tallies: Mapping[str, Tally]
+    finish: Finish
     breakdowns: tuple[Breakdown, ...] = EPISODE_BREAKDOWNS
     # For the dashboard's colour-and-text status: is a higher value good news?
     higher_is_better: bool | None = None
+
+
+def _share(numerator: Tally, denominator: Tally) -> dict[str, Any]:
+    """A percentage: tallies ``num`` and ``den``."""
+    return {
+        "tallies": {"num": numerator, "den": denominator},
+        "finish": lambda a: percent(a["num"], a["den"]),
+    }
 
 
 # Age buckets of open waits, in days since registration (upper bound inclusive).
@@ -72,115 +119,276 @@ OUTFLOW_REASONS = [
     "other",
 ]
 
-DEFINITIONS: list[Definition] = [
-    Definition(
-        "aanmeld_within_norm",
-        _("Intake binnen de Treeknorm"),
-        Family.REALISED,
-        Unit.PERCENT,
-        higher_is_better=True,
-    ),
-    Definition(
-        "behandel_within_norm",
-        _("Start behandeling binnen de Treeknorm"),
-        Family.REALISED,
-        Unit.PERCENT,
-        higher_is_better=True,
-    ),
-    Definition(
-        "total_within_norm",
-        _("Totale wachttijd binnen de Treeknorm"),
-        Family.REALISED,
-        Unit.PERCENT,
-        higher_is_better=True,
-    ),
-    *[
+# --- Realised waits: one Treeknorm stage each (realised.STAGES) --------------------------
+
+_WITHIN_LABELS = {
+    "aanmeld": _("Intake binnen de Treeknorm"),
+    "behandel": _("Start behandeling binnen de Treeknorm"),
+    "total": _("Totale wachttijd binnen de Treeknorm"),
+}
+_WAIT_LABELS = {
+    ("aanmeld", "mean"): _("Aanmeldwachttijd, gemiddeld"),
+    ("aanmeld", "median"): _("Aanmeldwachttijd, mediaan"),
+    ("behandel", "mean"): _("Behandelwachttijd, gemiddeld"),
+    ("behandel", "median"): _("Behandelwachttijd, mediaan"),
+    ("total", "mean"): _("Totale wachttijd, gemiddeld"),
+    ("total", "median"): _("Totale wachttijd, mediaan"),
+}
+# The flag of the episodes a stage counts: the event that ends its wait is in the period.
+_STAGE_FLAG = {"aanmeld": "aanmeld", "behandel": "behandel", "total": "behandel"}
+
+
+def _realised() -> list[Definition]:
+    within: list[Definition] = []
+    waits: list[Definition] = []
+    for stage in realised.STAGES:
+        name, counted = stage.name, _STAGE_FLAG[stage.name]
+        days, norm = f"d_{name}", f"n_{name}"
+        measured = tally_count(counted)
+        within.append(
+            Definition(
+                f"{name}_within_norm",
+                _WITHIN_LABELS[name],
+                Family.REALISED,
+                Unit.PERCENT,
+                Panel.REALISED,
+                Source.EPISODES,
+                compute=lambda rows, ctx, s=stage: realised.within_norm(rows, ctx.period, s),
+                **_share(tally_count(counted, le(days, Col(norm))), measured),
+                higher_is_better=True,
+            )
+        )
+        waits.append(
+            Definition(
+                f"{name}_wait_mean_days",
+                _WAIT_LABELS[(name, "mean")],
+                Family.REALISED,
+                Unit.DAYS,
+                Panel.REALISED,
+                Source.EPISODES,
+                compute=lambda rows, ctx, s=stage: realised.wait_days(rows, ctx.period, s, "mean"),
+                tallies={"sum": tally_sum(days, counted), "den": measured},
+                finish=lambda a: mean(a["sum"] or 0, a["den"]),
+                higher_is_better=False,
+            )
+        )
+        waits.append(
+            Definition(
+                f"{name}_wait_median_days",
+                _WAIT_LABELS[(name, "median")],
+                Family.REALISED,
+                Unit.DAYS,
+                Panel.REALISED,
+                Source.EPISODES,
+                compute=lambda rows, ctx, s=stage: realised.wait_days(
+                    rows, ctx.period, s, "median"
+                ),
+                tallies={"median": tally_median(days, counted), "den": measured},
+                finish=lambda a: median_ratio(a["den"], a["median"]),
+                higher_is_better=False,
+            )
+        )
+    return [*within, *waits]
+
+
+# --- Open waits at the peildatum ---------------------------------------------------------
+
+
+def _open() -> list[Definition]:
+    definitions = [
         Definition(
-            f"{stage}_wait_{stat}_days", label, Family.REALISED, Unit.DAYS, higher_is_better=False
+            "waiting_for_intake_over_norm",
+            _("Wachtend op intake, langer dan de norm"),
+            Family.OPEN,
+            Unit.PERCENT,
+            Panel.OPEN,
+            Source.EPISODES,
+            compute=lambda rows, ctx: open_waits.over_norm(
+                rows, ctx.peildatum, WaitStage.FOR_INTAKE
+            ),
+            **_share(
+                tally_count("for_intake", gt("age_registration", Col("n_aanmeld"))),
+                tally_count("for_intake"),
+            ),
+            higher_is_better=False,
+        ),
+        Definition(
+            "waiting_for_treatment_over_norm",
+            _("Wachtend op behandeling, langer dan de norm"),
+            Family.OPEN,
+            Unit.PERCENT,
+            Panel.OPEN,
+            Source.EPISODES,
+            compute=lambda rows, ctx: open_waits.over_norm(
+                rows, ctx.peildatum, WaitStage.FOR_TREATMENT
+            ),
+            **_share(
+                tally_count("for_treatment", gt("age_intake", Col("n_behandel"))),
+                tally_count("for_treatment"),
+            ),
+            higher_is_better=False,
+        ),
+    ]
+    for key, low, high, label in AGE_BUCKETS:
+        inside: list[Condition] = ["open", ge("age_registration", low)]
+        if high is not None:
+            inside.append(le("age_registration", high))
+        definitions.append(
+            Definition(
+                key,
+                label,
+                Family.OPEN,
+                Unit.PERCENT,
+                Panel.AGE,
+                Source.EPISODES,
+                compute=lambda rows, ctx, lo=low, hi=high: open_waits.age_bucket(
+                    rows, ctx.peildatum, lo, hi
+                ),
+                **_share(tally_count(*inside), tally_count("open")),
+            )
         )
-        for stage, stat, label in (
-            ("aanmeld", "mean", _("Aanmeldwachttijd, gemiddeld")),
-            ("aanmeld", "median", _("Aanmeldwachttijd, mediaan")),
-            ("behandel", "mean", _("Behandelwachttijd, gemiddeld")),
-            ("behandel", "median", _("Behandelwachttijd, mediaan")),
-            ("total", "mean", _("Totale wachttijd, gemiddeld")),
-            ("total", "median", _("Totale wachttijd, mediaan")),
-        )
-    ],
-    Definition(
-        "waiting_for_intake_over_norm",
-        _("Wachtend op intake, langer dan de norm"),
-        Family.OPEN,
-        Unit.PERCENT,
-        higher_is_better=False,
-    ),
-    Definition(
-        "waiting_for_treatment_over_norm",
-        _("Wachtend op behandeling, langer dan de norm"),
-        Family.OPEN,
-        Unit.PERCENT,
-        higher_is_better=False,
-    ),
-    *[Definition(key, label, Family.OPEN, Unit.PERCENT) for key, _low, _high, label in AGE_BUCKETS],
-    Definition(
+    return definitions
+
+
+# --- Bridging care ---------------------------------------------------------------------
+
+_OUTFLOW_LABELS = {
+    "treatment_started": _("Uitstroom: behandeling gestart"),
+    "no_longer_needed": _("Uitstroom: niet meer nodig"),
+    "referred_elsewhere": _("Uitstroom: elders naartoe verwezen"),
+    "dropped_out": _("Uitstroom: uitgevallen"),
+    "moved": _("Uitstroom: verhuisd"),
+    "deceased": _("Uitstroom: overleden"),
+    "other": _("Uitstroom: anders"),
+}
+MUNICIPALITY_ONLY = (Breakdown.TOTAL, Breakdown.MUNICIPALITY)
+
+
+def _bridging() -> list[Definition]:
+    in_care = Definition(
         "in_bridging_care",
         _("Wachtenden in beeld bij overbruggingszorg"),
         Family.BRIDGING,
         Unit.PERCENT,
+        Panel.BRIDGING,
+        Source.EPISODES,
+        compute=lambda rows, ctx: open_waits.in_bridging_care(rows, ctx.peildatum, ctx.in_beeld),
+        **_share(tally_count("open", "in_beeld"), tally_count("open")),
         higher_is_better=True,
-    ),
-    Definition(
+    )
+    first_contact = Definition(
         "first_contact_within_7_days",
         _("Eerste contact binnen 7 dagen na verwijzing"),
         Family.BRIDGING,
         Unit.PERCENT,
-        breakdowns=(Breakdown.TOTAL, Breakdown.MUNICIPALITY),
+        Panel.BRIDGING,
+        Source.REFERRALS,
+        compute=lambda rows, ctx: bridging.first_contact_within(rows, ctx.period),
+        **_share(
+            # No first contact yet: NULL days, so not within.
+            tally_count(
+                "counts_for_first_contact", le("first_contact_days", bridging.FIRST_CONTACT_DAYS)
+            ),
+            tally_count("counts_for_first_contact"),
+        ),
+        breakdowns=MUNICIPALITY_ONLY,
         higher_is_better=True,
-    ),
-    *[
-        Definition(f"outflow_{reason}", label, Family.BRIDGING, Unit.PERCENT)
-        for reason, label in (
-            ("treatment_started", _("Uitstroom: behandeling gestart")),
-            ("no_longer_needed", _("Uitstroom: niet meer nodig")),
-            ("referred_elsewhere", _("Uitstroom: elders naartoe verwezen")),
-            ("dropped_out", _("Uitstroom: uitgevallen")),
-            ("moved", _("Uitstroom: verhuisd")),
-            ("deceased", _("Uitstroom: overleden")),
-            ("other", _("Uitstroom: anders")),
+    )
+    received = [
+        Definition(
+            "referrals_received" if source is None else f"referrals_received_{source}",
+            label,
+            Family.BRIDGING,
+            Unit.COUNT,
+            Panel.BRIDGING,
+            Source.REFERRALS,
+            compute=lambda rows, ctx, s=source: bridging.referrals_received(rows, ctx.period, s),
+            tallies={
+                "received": tally_count() if source is None else tally_count(f"from_{source}")
+            },
+            finish=lambda a: count(a["received"]),
+            breakdowns=(Breakdown.TOTAL, Breakdown.PROVIDER, Breakdown.MUNICIPALITY),
         )
-    ],
-    Definition(
+        for source, label in (
+            (None, _("Verwijzingen ontvangen")),
+            ("gp", _("Verwijzingen ontvangen: van de huisartspraktijk")),
+            ("self", _("Verwijzingen ontvangen: zelfaanmelding")),
+            (bridging.OTHER_SOURCE, _("Verwijzingen ontvangen: andere bron")),
+        )
+    ]
+    outflow = [
+        Definition(
+            f"outflow_{reason}",
+            _OUTFLOW_LABELS[reason],
+            Family.BRIDGING,
+            Unit.PERCENT,
+            Panel.OUTFLOW,
+            Source.EPISODES,
+            compute=lambda rows, ctx, r=reason: bridging.outflow(rows, ctx.period, r),
+            **_share(tally_count("closed", eq("reason", reason)), tally_count("closed")),
+        )
+        for reason in OUTFLOW_REASONS
+    ]
+    attendance = Definition(
         "group_attendance_rate",
         _("Opkomst bij groepsbijeenkomsten"),
         Family.BRIDGING,
         Unit.PERCENT,
-        breakdowns=(Breakdown.TOTAL, Breakdown.MUNICIPALITY),
+        Panel.BRIDGING,
+        Source.ATTENDANCE,
+        compute=lambda rows, ctx: bridging.attendance_rate(rows, ctx.period),
+        **_share(tally_count("present"), tally_count()),
+        breakdowns=MUNICIPALITY_ONLY,
         higher_is_better=True,
-    ),
-    Definition(
+    )
+    positive_health = Definition(
         "positive_health_change_mean",
         _("Positieve Gezondheid: gemiddelde verandering"),
         Family.BRIDGING,
         Unit.POINTS,
+        Panel.BRIDGING,
+        Source.MEASUREMENTS,
+        compute=lambda rows, ctx: bridging.positive_health_change(rows, ctx.period),
+        tallies={"participants": tally_count(), "delta": tally_sum("delta")},
+        finish=lambda a: bridging.points_change(a["delta"] or 0, a["participants"]),
         breakdowns=TOTAL_ONLY,
         higher_is_better=True,
-    ),
-    Definition(
-        "signals_raised",
-        _("Zorgsignalen gemeld"),
-        Family.BRIDGING,
-        Unit.COUNT,
-        breakdowns=TOTAL_ONLY,
-    ),
-    Definition(
-        "signal_follow_up_median_hours",
-        _("Zorgsignalen: mediane tijd tot opvolging"),
-        Family.BRIDGING,
-        Unit.HOURS,
-        breakdowns=TOTAL_ONLY,
-        higher_is_better=False,
-    ),
-]
+    )
+    signals = [
+        Definition(
+            "signals_raised",
+            _("Zorgsignalen gemeld"),
+            Family.BRIDGING,
+            Unit.COUNT,
+            Panel.BRIDGING,
+            Source.SIGNALS,
+            compute=lambda rows, ctx: bridging.signals_raised(rows, ctx.period),
+            tallies={"raised": tally_count()},
+            finish=lambda a: count(a["raised"]),
+            breakdowns=TOTAL_ONLY,
+        ),
+        Definition(
+            "signal_follow_up_median_hours",
+            _("Zorgsignalen: mediane tijd tot opvolging"),
+            Family.BRIDGING,
+            Unit.HOURS,
+            Panel.BRIDGING,
+            Source.SIGNALS,
+            compute=lambda rows, ctx: bridging.signal_follow_up_median_hours(rows, ctx.period),
+            tallies={
+                "measured": tally_count("followed_up"),
+                "median": tally_median("follow_up_seconds", "followed_up"),
+            },
+            finish=lambda a: median_ratio(a["measured"], hours(a["median"])),
+            breakdowns=TOTAL_ONLY,
+            higher_is_better=False,
+        ),
+    ]
+    # New figures go last, so the rows of exports keep their order.
+    return [in_care, first_contact, *outflow, attendance, positive_health, *signals, *received]
+
+
+DEFINITIONS: list[Definition] = [*_realised(), *_open(), *_bridging()]
 
 BY_KEY: dict[str, Definition] = {d.key: d for d in DEFINITIONS}
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from voorzorg.core.figures import percent_value, round1
 
-from .registry import Breakdown
+from .terms import Breakdown
 
 SECONDS_PER_HOUR = Decimal(3600)
 

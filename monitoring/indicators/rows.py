@@ -39,6 +39,8 @@ class ReferralRow:
     first_contact: dt.date | None = None
     status_changed_on: dt.date | None = None  # local date of the last status change
     municipality: str | None = None  # the participant's CBS code
+    source: str = "gp"  # ReferralSource: "gp", "self" (or anything else: another source)
+    provider: str | None = None  # the intended GGZ provider's AGB code
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,5 +98,11 @@ class Snapshot:
 
     @property
     def first_contact_referrals(self) -> tuple[ReferralRow, ...]:
-        """The referrals ``first_contact_within_7_days`` counts."""
+        """The referrals of the scope: those the referral indicators count."""
         return self.referrals if self.counted_referrals is None else self.counted_referrals
+
+    def rows_of(self, source: str) -> tuple:
+        """The rows of one source (``terms.Source``) that the definitions count."""
+        if source == "referrals":
+            return self.first_contact_referrals
+        return getattr(self, source)

@@ -128,10 +128,16 @@ class World:
                 if rng.random() < 0.7
                 else None
             )
+            # Source and intended provider from the participant's id, not from rng: the
+            # world of a seed stays the world it was. "wijkteam" stands for a source the
+            # app does not know (counted as "other").
+            source = ("gp", "self", "gp", "wijkteam")[participant.pk % 4]
+            intended = (None, *self.providers)[participant.pk % (len(self.providers) + 1)]
             referrals.append(
                 Referral(
                     participant=participant,
-                    source="gp",
+                    source=source,
+                    intended_provider=intended,
                     gp_practice=self.practice,
                     referral_date=referral_date,
                     help_question="Somber.",

@@ -154,4 +154,16 @@ def test_every_registry_breakdown_is_collected(db):
     keys = {(k[0], k[1]) for k in collectors.collect(period=Period.parse("2026-09"))}
     # With no data only the total rows exist, one per definition.
     assert keys == {(d.key, Breakdown.TOTAL) for d in DEFINITIONS}
-    assert len(BY_KEY) == 29
+    assert len(BY_KEY) == 33
+
+
+def test_every_name_a_tally_reads_is_defined_by_its_source():
+    from monitoring.indicators.tally import columns_of, flags_of
+
+    for definition in DEFINITIONS:
+        source = collectors.SOURCES[definition.source]
+        for tally in definition.tallies.values():
+            assert columns_of(tally) <= set(source.columns), definition.key
+            assert flags_of(tally) <= set(source.flags), definition.key
+        for breakdown in definition.breakdowns:
+            assert breakdown == Breakdown.TOTAL or breakdown in source.groups, definition.key

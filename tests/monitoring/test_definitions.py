@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 
 from monitoring.indicators import bridging, open_waits, realised
-from monitoring.indicators.engine import CALCULATIONS, compute, suppress_all
-from monitoring.indicators.registry import AGE_BUCKETS, BY_KEY, DEFINITIONS, Breakdown, Unit
+from monitoring.indicators.engine import compute, suppress_all
+from monitoring.indicators.registry import AGE_BUCKETS, BY_KEY, DEFINITIONS, Breakdown, Panel, Unit
 from monitoring.indicators.results import Ratio, median, percent, round1, suppress
 from monitoring.indicators.rows import (
     AttendanceRow,
@@ -44,9 +44,14 @@ def days_after(n: int, day: dt.date) -> dt.date:
 # --- Registry contract ----------------------------------------------------------------
 
 
-def test_every_registry_definition_has_exactly_one_calculation():
-    assert set(CALCULATIONS) == set(BY_KEY)
-    assert len(DEFINITIONS) == 29
+def test_every_registry_definition_carries_its_calculation_and_its_tallies():
+    assert len(BY_KEY) == len(DEFINITIONS) == 33
+    for definition in DEFINITIONS:
+        assert callable(definition.compute), definition.key
+        assert callable(definition.finish), definition.key
+        assert definition.tallies, definition.key
+        assert definition.panel in Panel, definition.key
+        assert definition.breakdowns[0] == Breakdown.TOTAL, definition.key
 
 
 def test_empty_data_gives_one_total_row_per_definition_with_value_null_or_zero():

@@ -1,0 +1,95 @@
+"""Numbers, periods and units in the reader's language, for the dashboard, its print view
+and nothing else: the words around a figure, never a judgement of it."""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+
+from django.utils import formats, translation
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+
+from ..indicators.registry import Unit
+from ..periods import Period, PeriodKind
+from ..selectors import Figure
+
+MINUS = "\u2212"  # a real minus sign: reads better than a hyphen and screen readers say it
+
+
+def number(value: Decimal | int, places: int = 1) -> str:
+    """A number in the reader's language: 82,0 in Dutch, 82.0 in English."""
+    return _number(value, places, translation.get_language())
+
+
+# The dashboard formats some 450 numbers per view (the trend alone is 120 cells) and
+# Django's number_format looks up the locale's separators every time: a third of the
+# page's CPU. The result depends only on the value, the places and the
+# language, so it is remembered; a bounded cache of short strings.
+@functools.lru_cache(maxsize=8192)
+def _number(value: Decimal | int, places: int, language: str | None) -> str:
+    return formats.number_format(value, places, use_l10n=True)
+
+
+def signed(value: Decimal, places: int = 1) -> str:
+    if value > 0:
+        return f"+{number(value, places)}"
+    if value < 0:
+        return f"{MINUS}{number(-value, places)}"
+    return number(value, places)
+
+
+def period_label(period: Period) -> str:
+    if period.kind == PeriodKind.MONTH:
+        return date_format(period.start, "F Y")
+    if period.kind == PeriodKind.QUARTER:
+        return _("%(quarter)se kwartaal %(year)s") % {
+            "quarter": (period.start.month - 1) // 3 + 1,
+            "year": period.start.year,
+        }
+    return str(period.start.year)
+
+
+def value_text(unit: str, value: Decimal) -> str:
+    # The unit words are translated outside the f-strings: xgettext does not look inside.
+    if unit == Unit.PERCENT:
+        return f"{number(value)}%"
+    if unit == Unit.DAYS:
+        days = _("dag") if value == 1 else _("dagen")
+        return f"{number(value)} {days}"
+    if unit == Unit.COUNT:
+        return number(value, 0)
+    if unit == Unit.POINTS:
+        # A change between two measurements: the sign is part of the figure.
+        points = _("punten")
+        return f"{signed(value)} {points}"
+    hours = _("uur")
+    return f"{number(value)} {hours}"
+
+
+def delta_text(unit: str, delta: Decimal) -> str:
+    if unit == Unit.COUNT:
+        return signed(delta, 0)
+    words = {
+        Unit.PERCENT: _("procentpunt"),
+        Unit.DAYS: _("dagen"),
+        Unit.POINTS: _("punten"),
+    }
+    word = words.get(unit, _("uur"))
+    return f"{signed(delta)} {word}"
+
+
+def counts_text(figure: Figure) -> str:
+    """Teller and noemer in words, for a figure that may be shown."""
+    unit, num, den = figure.definition.unit, figure.numerator, figure.denominator
+    if den is None:
+        return ""
+    if unit == Unit.PERCENT and num is not None:
+        return _("%(num)s van %(den)s") % {"num": number(num, 0), "den": number(den, 0)}
+    if unit == Unit.DAYS:
+        return _("gemeten bij %(den)s") % {"den": number(den, 0)}
+    if unit == Unit.POINTS:
+        return _("%(den)s deelnemers gemeten") % {"den": number(den, 0)}
+    if unit == Unit.HOURS:
+        return _("%(den)s signalen") % {"den": number(den, 0)}
+    return ""

@@ -1,0 +1,377 @@
+"""The dashboard's page data: every figure shown, judged and formatted once, grouped as
+the page and its print view show them (``build_context``).
+
+Driven by the registry: each panel lists the definitions that name it (``Panel``), in
+registry order, so a new indicator shows without a change here. No queries of its own
+beyond the reader's membership: the figures come in ``DashboardData`` from
+``monitoring.selectors``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+
+from voorzorg.accounts.constants import Role
+from voorzorg.accounts.selectors import current_membership
+from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.treeknorm import Norms
+
+from ..indicators.registry import DEFINITIONS, Panel
+from ..periods import Period, PeriodKind, last_months
+from ..selectors import (
+    BREAKDOWN_LABELS,
+    GROUP_BREAKDOWNS,
+    TREND_KEYS,
+    DashboardData,
+    Figure,
+    FigureState,
+    period_in_range,
+)
+from .formatting import counts_text, number, period_label, value_text
+from .judgement import OPEN_KEYS, WITHIN_NORM_AIM, Judgement, change, norm_status
+
+STAGES = (
+    ("aanmeld", "aanmeld_within_norm"),
+    ("behandel", "behandel_within_norm"),
+    ("total", "total_within_norm"),
+)
+
+
+def _panel(panel: Panel) -> tuple[str, ...]:
+    """The keys the registry puts in one panel of the page, in registry order."""
+    return tuple(d.key for d in DEFINITIONS if d.panel == panel)
+
+
+BRIDGING_KEYS = _panel(Panel.BRIDGING)
+AGE_KEYS = _panel(Panel.AGE)
+OUTFLOW_KEYS = _panel(Panel.OUTFLOW)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One figure as the pages show it."""
+
+    key: str
+    label: str
+    state: str
+    display: str
+    explanation: str
+    counts: str
+    numerator: str
+    denominator: str
+    status: Judgement | None
+    change: Judgement | None
+    chart_value: float | None  # the value for a chart; None when not shown
+    chart_count: int | None  # the numerator for a chart of counts; None when not shown
+
+    @property
+    def has_number(self) -> bool:
+        return self.state == FigureState.SHOWN
+
+
+def _state_text(figure: Figure, data: DashboardData) -> tuple[str, str]:
+    state = figure.state
+    if state == FigureState.SUPPRESSED:
+        return f"< {settings.MIN_CELL}", _(
+            "Minder dan %(n)s mensen: te weinig mensen om te tonen zonder herkenbaar te worden."
+        ) % {"n": settings.MIN_CELL}
+    if state == FigureState.NO_DATA:
+        return "—", _("Geen gegevens: niemand om te meten in deze periode.")
+    if state == FigureState.MISSING:
+        return "—", _("Geen gegevens: nog niet berekend.")
+    if state == FigureState.NOT_AVAILABLE:
+        return "—", _("Niet beschikbaar per %(breakdown)s.") % {
+            "breakdown": str(BREAKDOWN_LABELS[data.choice.breakdown]).lower()
+        }
+    return value_text(figure.definition.unit, figure.value), ""
+
+
+def show(
+    figure: Figure,
+    data: DashboardData,
+    *,
+    before: Figure | None = None,
+    label: str | None = None,
+    judge: bool = False,
+) -> Shown:
+    """One figure as the pages show it; ``before``: with its change, ``judge``: with its
+    Treeknorm status."""
+    display, explanation = _state_text(figure, data)
+    return Shown(
+        key=figure.indicator,
+        label=label or str(figure.definition.label),
+        state=str(figure.state),
+        display=display,
+        explanation=explanation,
+        **_numbers(figure),
+        status=norm_status(figure, data.norms) if judge else None,
+        change=change(figure, before, data) if before is not None else None,
+    )
+
+
+def _numbers(figure: Figure) -> dict:
+    """The numbers of a figure that may be shown; none of a withheld or missing one."""
+    if figure.state != FigureState.SHOWN:
+        return {
+            "counts": "",
+            "numerator": "",
+            "denominator": "",
+            "chart_value": None,
+            "chart_count": None,
+        }
+    return {
+        "counts": counts_text(figure),
+        "numerator": _whole(figure.numerator),
+        "denominator": _whole(figure.denominator),
+        "chart_value": float(figure.value),
+        "chart_count": figure.numerator,
+    }
+
+
+def _whole(count: int | None) -> str:
+    return "" if count is None else number(count, 0)
+
+
+# --- Page sections ---------------------------------------------------------------------------
+
+
+def _current(data: DashboardData, key: str, *, judge: bool = False) -> Shown:
+    return show(data.figure(key), data, before=data.previous_figure(key), judge=judge)
+
+
+def _stage_title(stage: str, norms: Norms) -> str:
+    days = norms.for_stage(stage)
+    return {
+        "aanmeld": _("Aanmeldwachttijd: aanmelding tot intake (norm %(days)s dagen)"),
+        "behandel": _("Behandelwachttijd: intake tot start behandeling (norm %(days)s dagen)"),
+        "total": _("Totale wachttijd: aanmelding tot start behandeling (norm %(days)s dagen)"),
+    }[stage] % {"days": days}
+
+
+def _short_label(label: str) -> str:
+    """'Uitstroom: behandeling gestart' -> 'Behandeling gestart' for charts and tables."""
+    text = label.split(": ", 1)[-1]
+    return text[:1].upper() + text[1:]
+
+
+def _bars(items: list[Shown], *, series: str, values: str, unit: str) -> dict:
+    return {
+        "type": "bar",
+        "unit": unit,
+        "max": 100 if unit == "%" else None,
+        "labels": [item.label for item in items],
+        "datasets": [
+            {
+                "key": "bars",
+                "label": series,
+                "data": [
+                    item.chart_value if values == "value" else item.chart_count for item in items
+                ],
+            }
+        ],
+    }
+
+
+def build_context(request: HttpRequest, data: DashboardData) -> dict:
+    """Everything the dashboard and its print view render, formatted once."""
+    return {
+        **_heading(request, data),
+        **_treeknorm(data),
+        **_trend(data),
+        **_shares(data),
+        "bridging": [_current(data, key) for key in BRIDGING_KEYS],
+        **_choices(data),
+    }
+
+
+def _heading(request: HttpRequest, data: DashboardData) -> dict:
+    """Which figures these are: period, group, scope, when computed, who reads them."""
+    membership = current_membership(request)
+    return {
+        "data": data,
+        "period_label": period_label(data.period),
+        "previous_label": period_label(data.previous),
+        "group_label": data.choice.name,
+        "breakdown_label": BREAKDOWN_LABELS[data.choice.breakdown],
+        # The figures' scope, as the heading names it: a region, or all data.
+        "region": data.scope if data.scope.region_id is not None else None,
+        "all_data": data.scope.region_id is None,
+        "computed_at": timezone.localtime(data.computed_at) if data.computed_at else None,
+        "is_admin": membership is not None and membership.role == Role.ADMIN,
+        "min_cell": settings.MIN_CELL,
+    }
+
+
+def _treeknorm(data: DashboardData) -> dict:
+    """The three realised waits (tiles) and the open waits beyond the norm."""
+    stages = [
+        {
+            "key": stage,
+            "title": _stage_title(stage, data.norms),
+            "main": _current(data, within, judge=True),
+            "waits": [
+                _current(data, f"{stage}_wait_mean_days", judge=True),
+                _current(data, f"{stage}_wait_median_days", judge=True),
+            ],
+        }
+        for stage, within in STAGES
+    ]
+    open_waits = [_current(data, key, judge=True) for key in OPEN_KEYS]
+    treeknorm_rows = [row for s in stages for row in (s["main"], *s["waits"])]
+    return {
+        "aim": number(WITHIN_NORM_AIM, 0),
+        "aim_over": number(100 - WITHIN_NORM_AIM, 0),
+        "norms": data.norms,
+        "stages": stages,
+        "open_waits": open_waits,
+        "treeknorm_rows": treeknorm_rows + open_waits,
+    }
+
+
+def _trend(data: DashboardData) -> dict:
+    """The 12-month trend: a table and its line chart."""
+    month_labels = [date_format(m.start, "F Y") for m in data.trend_months]
+    trend_rows = [
+        {
+            "label": label,
+            "cells": [show(data.trend_figure(key, month), data) for key in TREND_KEYS],
+        }
+        for month, label in zip(data.trend_months, month_labels, strict=True)
+    ]
+    trend_columns = [show(data.figure(key), data).label for key in TREND_KEYS]
+    trend_chart = {
+        "type": "line",
+        "unit": "%",
+        "max": 100,
+        "labels": [date_format(m.start, "b Y") for m in data.trend_months],
+        "datasets": [
+            {
+                "key": key,
+                "label": column,
+                "data": [row["cells"][i].chart_value for row in trend_rows],
+            }
+            for i, (key, column) in enumerate(zip(TREND_KEYS, trend_columns, strict=True))
+        ],
+    }
+    return {"trend_columns": trend_columns, "trend_rows": trend_rows, "trend_chart": trend_chart}
+
+
+def _shares(data: DashboardData) -> dict:
+    """The open waits by age and the outflow by reason: share tables with bar charts."""
+    age = [show(data.figure(key), data) for key in AGE_KEYS]
+    outflow = [
+        show(data.figure(key), data, label=_short_label(str(data.figure(key).definition.label)))
+        for key in OUTFLOW_KEYS
+    ]
+    return {
+        "age": age,
+        "age_total": _first_denominator(age),
+        "age_chart": _bars(age, series=_("Aantal wachtplekken"), values="count", unit=""),
+        "outflow": outflow,
+        "outflow_total": _first_denominator(outflow),
+        "outflow_chart": _bars(
+            outflow, series=_("Aandeel van de uitstroom"), values="value", unit="%"
+        ),
+    }
+
+
+def _first_denominator(items: list[Shown]) -> str:
+    """The shared denominator of a share table (all its rows count the same whole)."""
+    return next((item.denominator for item in items if item.denominator), "")
+
+
+def _choices(data: DashboardData) -> dict:
+    """The menus (period, group, region) and the links that keep the choice."""
+    query = _query(data)
+    return {
+        "region_options": _region_options(data),
+        "period_options": _period_options(data, today=timezone.localdate()),
+        "group_options": _group_options(data),
+        "query": urlencode(query),
+        "csv_query": urlencode({**query, "formaat": "csv"}),
+        "xlsx_query": urlencode({**query, "formaat": "xlsx"}),
+    }
+
+
+def _query(data: DashboardData) -> dict[str, str]:
+    query = {"periode": data.period.key}
+    if data.choice.key:
+        query["groep"] = data.choice.key
+    if len(data.scopes) > 1:
+        # Only a reader with a choice of regions carries it along; for anyone else the
+        # scope follows from her role alone.
+        query["regio"] = data.scope.key
+    return query
+
+
+def _region_options(data: DashboardData) -> list[dict]:
+    """The scopes to switch between; empty when the reader has just one."""
+    if len(data.scopes) < 2:
+        return []
+    return [
+        {"key": scope.key, "label": scope.name, "selected": scope == data.scope}
+        for scope in data.scopes
+    ]
+
+
+def _offered_periods(data: DashboardData, *, today: dt.date) -> set[Period]:
+    """Periods to pick from: those with figures, the recent ones, and the chosen one."""
+    periods: set[Period] = {data.period}
+    for key in data.runs:
+        try:
+            period = Period.parse(key)
+        except ApplicationError:
+            continue
+        if period_in_range(period):
+            periods.add(period)
+    periods.update(last_months(today, 12))
+    quarter = Period.containing(today, PeriodKind.QUARTER)
+    year = Period.containing(today, PeriodKind.YEAR)
+    for _i in range(8):
+        periods.add(quarter)
+        quarter = quarter.previous()
+    for _i in range(3):
+        periods.add(year)
+        year = year.previous()
+    return periods
+
+
+def _period_options(data: DashboardData, *, today: dt.date) -> list[dict]:
+    """The period menu: quarters, months and years, latest first."""
+    periods = _offered_periods(data, today=today)
+    groups = []
+    for kind, title in (
+        (PeriodKind.QUARTER, _("Kwartalen")),
+        (PeriodKind.MONTH, _("Maanden")),
+        (PeriodKind.YEAR, _("Jaren")),
+    ):
+        options = []
+        for period in sorted((p for p in periods if p.kind == kind), reverse=True):
+            label = period_label(period)
+            if period.key not in data.runs:
+                label = _("%(period)s (nog niet berekend)") % {"period": label}
+            options.append({"key": period.key, "label": label, "selected": period == data.period})
+        groups.append({"title": title, "options": options})
+    return groups
+
+
+def _group_options(data: DashboardData) -> list[dict]:
+    return [
+        {
+            "title": BREAKDOWN_LABELS[breakdown],
+            "options": [
+                {"key": c.key, "label": c.name, "selected": c == data.choice}
+                for c in data.choices.get(breakdown, [])
+            ],
+        }
+        for breakdown in GROUP_BREAKDOWNS
+        if data.choices.get(breakdown)
+    ]

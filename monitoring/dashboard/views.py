@@ -1,0 +1,219 @@
+"""The coordinator's dashboard pages: thin views over ``monitoring.selectors`` (the
+figures) and ``presenter.build_context`` (what the page shows of them).
+
+Aggregates, never a person: the pages read stored ``IndicatorValue`` rows through
+``monitoring.selectors`` (a fixed number of queries). A suppressed figure has no number
+in the database, and the selectors drop any that would come along, so neither a page nor
+an export can show one. Here: reading the request (period, group, region; a bad one falls
+back with a message, never a 500), the views and their URLs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from voorzorg.accounts.access import role_required
+from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import FIGURE_ROLES
+from voorzorg.accounts.selectors import current_membership
+from voorzorg.audit.models import AuditAction
+from voorzorg.audit.services import Actor
+from voorzorg.core.exceptions import ApplicationError
+
+from .. import exports
+from ..indicators.registry import ALL, Breakdown
+from ..periods import Period
+from ..selectors import (
+    GROUP_BREAKDOWNS,
+    DashboardData,
+    FigureScope,
+    FigureScopeRefused,
+    computation_runs,
+    dashboard_data,
+    default_period,
+    figure_scope_for,
+    figure_scopes_for,
+    period_in_range,
+)
+from .formatting import period_label
+from .presenter import build_context
+
+_GROUP_VALUE = re.compile(r"^[\w.-]{1,64}$")
+
+
+def _chosen_period(request: HttpRequest, runs: dict[str, dt.datetime], *, announce: bool) -> Period:
+    fallback = default_period(runs, today=timezone.localdate())
+    raw = request.GET.get("periode", "").strip()
+    if not raw:
+        return fallback
+    try:
+        period = _parse_period(raw)
+    except ApplicationError as error:
+        if announce:
+            messages.warning(
+                request,
+                _("%(error)s U ziet nu %(period)s.")
+                % {"error": error.message, "period": period_label(fallback)},
+            )
+        return fallback
+    return period
+
+
+def _parse_period(raw: str) -> Period:
+    """Period.parse, also refusing keys too long to echo and years off the calendar."""
+    if len(raw) > 10:
+        raise ApplicationError(
+            _("Onbekende periode. Gebruik bijvoorbeeld 2026-09, 2026-Q3 of 2026.")
+        )
+    period = Period.parse(raw)
+    if not period_in_range(period):
+        raise ApplicationError(_("Kies een periode tussen 1990 en 2100."))
+    return period
+
+
+def _chosen_group(request: HttpRequest, *, announce: bool) -> tuple[str, str]:
+    raw = request.GET.get("groep", "").strip()
+    if not raw:
+        return Breakdown.TOTAL, ALL
+    breakdown, _sep, group = raw.partition(":")
+    if breakdown in GROUP_BREAKDOWNS and _GROUP_VALUE.match(group):
+        return breakdown, group
+    if announce:
+        messages.warning(request, _("Onbekende groep gekozen. U ziet nu de hele regio."))
+    return Breakdown.TOTAL, ALL
+
+
+def _chosen_scope(request: HttpRequest, *, announce: bool) -> tuple[FigureScope, list]:
+    """The scope the reader may see (``figure_scope_for``, the one rule), and the ones
+    she may switch to. A region she may not see (or that does not exist) falls back to
+    her own, with a message that does not say which of the two it was."""
+    membership = current_membership(request)
+    scopes = figure_scopes_for(membership)
+    raw = request.GET.get("regio", "")[:100]
+    try:
+        return figure_scope_for(membership, raw), scopes
+    except FigureScopeRefused:
+        pass
+    try:
+        scope = figure_scope_for(membership)
+    except FigureScopeRefused:
+        raise PermissionDenied from None
+    if announce:
+        messages.warning(
+            request,
+            _("Onbekende regio, of een regio waarvan u de cijfers niet ziet. U ziet nu %(name)s.")
+            % {"name": scope.name},
+        )
+    return scope, scopes
+
+
+def load(request: HttpRequest, *, announce: bool = True) -> DashboardData:
+    """The figures the request asks for, of the reader's own scope. A bad period, group
+    or region falls back, never a 500 and never to figures she may not see."""
+    runs = computation_runs()
+    period = _chosen_period(request, runs, announce=announce)
+    breakdown, group = _chosen_group(request, announce=announce)
+    scope, scopes = _chosen_scope(request, announce=announce)
+    return dashboard_data(
+        period=period,
+        breakdown=breakdown,
+        group=group,
+        scope=scope,
+        scopes=scopes,
+        runs=runs,
+    )
+
+
+@role_required(*FIGURE_ROLES)
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The dashboard; ``?formaat=csv`` or ``?formaat=xlsx`` downloads what it shows."""
+    export = request.GET.get("formaat", "")
+    if export in ("csv", "xlsx"):
+        data = load(request, announce=False)
+        # Aggregates only, no person: one log row that an export of figures happened.
+        event = f"monitoring.export:{export}:{data.period.key}"
+        if data.scope.region_id is not None and len(data.scopes) > 1:
+            # Which of her regions an administrator exported; a coordinator has just one.
+            event += f":region={data.scope.region_id}"
+        Actor.from_request(request).audit(action=AuditAction.EXPORT, event=event)
+        if export == "csv":
+            return exports.csv_response(data)
+        return exports.xlsx_response(data)
+    data = load(request)
+    return render(request, "monitoring/dashboard.html", build_context(request, data))
+
+
+@role_required(*FIGURE_ROLES)
+@require_GET
+def dashboard_print(request: HttpRequest) -> HttpResponse:
+    """The same figures as tables, for the board meeting's papers."""
+    data = load(request)
+    return render(request, "monitoring/dashboard_print.html", build_context(request, data))
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def recompute(request: HttpRequest) -> HttpResponse:
+    """Queue a recomputation of one period's figures.
+
+    The request is stored in the outbox first, so a broker that is down delays the
+    recomputation (the outbox's sweeper enqueues it once the broker is back) instead of
+    losing it or answering with an error page.
+    """
+    key = request.POST.get("periode", "").strip()
+    target = reverse("monitoring:dashboard")
+    try:
+        period = _parse_period(key)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(target)
+    # Imported here: the engine's task module is built alongside this page.
+    from monitoring.tasks import recompute_request
+
+    request_message = recompute_request(period.key)
+    if request_message.enqueued_at is not None:
+        messages.success(
+            request,
+            _(
+                "De cijfers van %(period)s worden opnieuw berekend. Vernieuw deze pagina "
+                "over een paar minuten."
+            )
+            % {"period": period_label(period)},
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "De achtergrondverwerking is op dit moment niet bereikbaar. De herberekening "
+                "van %(period)s is vastgelegd en start vanzelf zodra die weer werkt."
+            )
+            % {"period": period_label(period)},
+        )
+    query = {"periode": period.key}
+    group = request.POST.get("groep", "").strip()
+    if group:
+        query["groep"] = group
+    region = request.POST.get("regio", "").strip()
+    if region:
+        # Only echoed back to the dashboard, which checks it again like any request.
+        query["regio"] = region[:100]
+    return redirect(f"{target}?{urlencode(query)}")
+
+
+urlpatterns = [
+    path("", dashboard, name="dashboard"),
+    path("afdrukken/", dashboard_print, name="dashboard_print"),
+    path("herberekenen/", recompute, name="recompute"),
+]

@@ -1,0 +1,58 @@
+"""The words every indicator is described in: breakdowns, families, units, panels.
+
+Pure and without imports of the rest of the package, so that the registry, the pure
+functions and the shared arithmetic (``results.py``) can all use them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Breakdown(StrEnum):
+    TOTAL = "total"  # group "all"
+    CARE_LEVEL = "care_level"  # gb-ggz, s-ggz
+    PROVIDER = "provider"  # AGB code
+    MUNICIPALITY = "municipality"  # CBS code
+    DIAGNOSIS_GROUP = "diagnosis_group"  # a DiagnosisGroup value, or "onbekend"
+
+
+class Family(StrEnum):
+    REALISED = "realised"  # retrospective waits of episodes with an event in the period
+    OPEN = "open"  # open waits at the peildatum
+    BRIDGING = "bridging"  # from the app's own records
+
+
+class Unit(StrEnum):
+    PERCENT = "percent"  # value = 100 * numerator / denominator
+    DAYS = "days"  # value in days; denominator = episodes measured; numerator null
+    COUNT = "count"  # value = numerator = denominator = a count
+    POINTS = "points"  # value in score points; denominator = participants measured
+    HOURS = "hours"  # value in hours; denominator = signals measured
+
+
+class Panel(StrEnum):
+    """Where the dashboard shows an indicator. Every definition names one."""
+
+    REALISED = "realised"  # the three Treeknorm tiles (within norm, mean, median)
+    OPEN = "open"  # open waits beyond the norm
+    AGE = "age"  # open waits by age, a share table with a chart
+    OUTFLOW = "outflow"  # outflow by reason, a share table with a chart
+    BRIDGING = "bridging"  # the bridging-care list
+
+
+class Source(StrEnum):
+    """The rows an indicator is computed from: one database source each
+    (``monitoring.collectors``) and one attribute of the pure engine's ``Snapshot``."""
+
+    EPISODES = "episodes"
+    REFERRALS = "referrals"
+    ATTENDANCE = "attendance"
+    MEASUREMENTS = "measurements"
+    SIGNALS = "signals"
+
+
+ALL = "all"
+UNKNOWN_GROUP = "onbekend"
+EPISODE_BREAKDOWNS = tuple(Breakdown)
+TOTAL_ONLY = (Breakdown.TOTAL,)

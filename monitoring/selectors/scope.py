@@ -1,0 +1,103 @@
+"""The one rule of whose figures a user may read: ``figure_scope_for``.
+
+For every reader (dashboard, print view, CSV/Excel export, REST API) it decides which
+stored scope a membership reads: a coordinator her region, an administrator the
+region(s) of her organisation, and the all-data scope only an administrator whose
+organisation lies in no region. Readers pass the scope it returns to
+``dashboard_data`` / ``services.indicator_rows``; nothing else chooses a region.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from voorzorg.accounts.constants import Role
+from voorzorg.accounts.models import Membership, Region
+from voorzorg.accounts.selectors import regions_of
+from voorzorg.core.exceptions import ApplicationError
+
+
+@dataclass(frozen=True)
+class FigureScope:
+    """A set of stored figures: one region's (``region_id``) or all data (None)."""
+
+    region_id: int | None
+    name: str | Promise
+
+    @property
+    def key(self) -> str:
+        """The value of the ``regio`` parameter (dashboard) or ``region`` (API)."""
+        return "" if self.region_id is None else str(self.region_id)
+
+
+ALL_FIGURES = FigureScope(None, _("Alle gegevens"))
+
+
+class FigureScopeRefused(ApplicationError):
+    """No figures for this membership, or not of the region asked for."""
+
+
+def figure_scopes_for(membership: Membership | None) -> list[FigureScope]:
+    """The scopes whose figures a membership may read, its default first.
+
+    - coordinator: her region only (a coordinator always has one);
+    - administrator: the region(s) of her organisation (``regions_of``, the same regions
+      as her people), by name; only when her organisation lies in no region (she is
+      not region-bound) all data, then any single region;
+    - anyone else: nothing (the role checks refuse them before this).
+
+    The all-data scope thus never reaches a region-bound user, so a deployment with
+    several regions shows no coordinator another region's figures. At most two queries,
+    once per membership object (a request reads its memberships once).
+    """
+    if membership is None:
+        return []
+    if not hasattr(membership, "_figure_scopes"):
+        membership._figure_scopes = _figure_scopes(membership)
+    return list(membership._figure_scopes)
+
+
+def _figure_scopes(membership: Membership) -> list[FigureScope]:
+    if membership.role == Role.COORDINATOR:
+        region = membership.region
+        return [] if region is None else [FigureScope(region.pk, region.name)]
+    if membership.role == Role.ADMIN:
+        own = [FigureScope(r.pk, r.name) for r in regions_of(membership).order_by("name", "pk")]
+        if own:
+            return own
+        every = Region.objects.order_by("name", "pk")
+        return [ALL_FIGURES, *(FigureScope(r.pk, r.name) for r in every)]
+    return []
+
+
+def figure_scope_for(membership: Membership | None, requested: str | None = None) -> FigureScope:
+    """THE rule of whose figures a reader gets: ``requested`` (a region's id or name,
+    empty for the default) if the membership may read it, else FigureScopeRefused.
+
+    An unknown region and another region's are refused alike, so the answer does not
+    tell which regions exist.
+    """
+    scopes = figure_scopes_for(membership)
+    if not scopes:
+        raise FigureScopeRefused(_("U mag geen cijfers bekijken."))
+    wanted = (requested or "").strip()
+    if not wanted:
+        return scopes[0]
+    for scope in scopes:
+        if scope.region_id is not None and (
+            wanted == scope.key or wanted.casefold() == str(scope.name).casefold()
+        ):
+            return scope
+    raise FigureScopeRefused(_("Onbekende regio, of een regio waarvan u de cijfers niet ziet."))
+
+
+def region_by_key(key: str) -> Region | None:
+    """A region by its id or (case-insensitive) name, for the management commands, which
+    run as the operator and may read any scope. None when there is no such region."""
+    key = key.strip()
+    if key.isdigit():
+        return Region.objects.filter(pk=int(key)).first()
+    return Region.objects.filter(name__iexact=key).first()
