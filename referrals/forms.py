@@ -18,6 +18,7 @@ from voorzorg.core.forms import (
     PlausibleDateField,
     PlausibleDateTimeField,
     SearchField,
+    mark_required,
 )
 
 from .constants import CareLevel, CloseReason, ReferralStatus, Urgency
@@ -127,6 +128,9 @@ class ReferralForm(forms.Form):
         if existing_participant is not None:
             for name in (*self.PERSON_FIELDS, "consent_processing"):
                 del self.fields[name]
+        else:
+            # Required for a new participant only, so checked in clean(); marked all the same.
+            mark_required(self, "given_name", "family_name", "consent_processing")
 
     def clean_phone(self) -> str:
         return clean_phone_number(self.cleaned_data.get("phone", ""))

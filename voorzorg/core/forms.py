@@ -109,3 +109,22 @@ def has_control_chars(text: str) -> bool:
 def search_term(data: Any, name: str) -> str:
     """The cleaned search text of parameter ``name`` in ``data`` (a QueryDict), or ""."""
     return SearchField().clean(data.get(name, ""))
+
+
+def mark_required(form: forms.BaseForm, *names: str) -> None:
+    """Mark fields that ``clean()`` requires although the field itself may be empty
+    (required only in some cases, e.g. a name only for a new participant).
+
+    The field gets the ``required`` and ``aria-required`` attributes and the visible mark
+    (``templates/bootstrap5/field.html`` shows it for ``required`` fields and for these),
+    so a form never shows a required field without the mark.
+    """
+    for name in names:
+        field = form.fields.get(name)
+        if field is not None:
+            field.widget.attrs.update({"required": True, "aria-required": "true"})
+
+
+def is_marked_required(field: forms.Field) -> bool:
+    """Whether a field carries the required mark: required, or marked by ``mark_required``."""
+    return bool(field.required or field.widget.attrs.get("aria-required") == "true")
