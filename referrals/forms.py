@@ -22,7 +22,7 @@ from voorzorg.core.forms import (
 )
 
 from .constants import CareLevel, CloseReason, ReferralStatus, Urgency
-from .models import Handover, WaitingEpisode
+from .models import Handover, WaitingEpisode, episode_date_errors
 
 
 def clean_phone_number(value: str) -> str:
@@ -106,6 +106,17 @@ class ReferralForm(forms.Form):
         label=_("Beoogde GGZ-aanbieder"),
         queryset=Organisation.objects.filter(kind=OrganisationKind.GGZ_PROVIDER).order_by("name"),
         required=False,
+        help_text=_("Staat de deelnemer daar op de wachtlijst, dan maakt dit een wachtplek."),
+    )
+    provider_registration_date = PlausibleDateField(
+        label=_("Aangemeld bij de aanbieder op"),
+        required=False,
+        help_text=_("De aanmelddatum bij de GGZ-aanbieder: daarop telt de Treeknorm."),
+    )
+    provider_registration_unknown = forms.BooleanField(
+        label=_("Aanmelddatum nog onbekend"),
+        required=False,
+        help_text=_("Dan komt de wachtplek later, als de aanbieder de datum doorgeeft."),
     )
 
     PERSON_FIELDS = (
@@ -149,6 +160,7 @@ class ReferralForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        self._clean_waiting_place(data)
         if self.existing_participant is not None:
             return data
         if not data.get("given_name"):
@@ -163,6 +175,52 @@ class ReferralForm(forms.Form):
                 _("Zonder toestemming voor verwerking kan de deelnemer niet worden aangemeld."),
             )
         return data
+
+    def _clean_waiting_place(self, data: dict[str, Any]) -> None:
+        """An intended provider asks for the day of registration there, or "unknown";
+        the day keeps to the waiting episode's date rules."""
+        registered = data.get("provider_registration_date")
+        unknown = data.get("provider_registration_unknown")
+        if registered and unknown:
+            self.add_error(
+                "provider_registration_unknown",
+                _("Vul de aanmelddatum in of kies 'nog onbekend', niet allebei."),
+            )
+            return
+        if data.get("intended_provider") is None:
+            if registered:
+                self.add_error(
+                    "intended_provider", _("Kies de GGZ-aanbieder waar de deelnemer wacht.")
+                )
+            return
+        if "provider_registration_date" in self.errors:
+            return
+        if not registered and not unknown:
+            self.add_error(
+                "provider_registration_date",
+                _("Vul de aanmelddatum bij de aanbieder in, of kies 'nog onbekend'."),
+            )
+            return
+        if registered:
+            if not data.get("care_level"):
+                self.add_error("care_level", _("Kies de gezochte zorgzwaarte voor de wachtplek."))
+            errors = episode_date_errors(
+                referral_date=data.get("referral_date"),
+                registration_date=registered,
+                intake_date=None,
+                treatment_start_date=None,
+                closed_date=None,
+                today=timezone.localdate(),
+            )
+            # Registered in the future, or before the referral: both are this day's error.
+            for message in dict.fromkeys(errors.values()):
+                self.add_error("provider_registration_date", message)
+
+    def waiting_place_date(self) -> Any:
+        """The day of registration at the intended provider, or None (unknown, none)."""
+        if self.cleaned_data.get("intended_provider") is None:
+            return None
+        return self.cleaned_data.get("provider_registration_date")
 
     def participant_data(self) -> dict[str, Any] | None:
         if self.existing_participant is not None:

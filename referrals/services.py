@@ -144,8 +144,15 @@ def referral_register(
     care_level: str,
     intended_provider: Organisation | None = None,
     waiting_episode: WaitingEpisode | None = None,
+    provider_registration_date: dt.date | None = None,
 ) -> Referral:
-    """A POH registers a referral for an existing or a new participant of her practice."""
+    """A POH registers a referral for an existing or a new participant of her practice.
+
+    With an intended provider and the day the participant was registered there
+    (``provider_registration_date``), the referral gets its waiting place at once: a
+    waiting episode at that provider, in the same transaction, so the referral shows its
+    Treeknorm status from the start. Without the day (unknown yet) no episode is made.
+    """
     membership = actor.membership
     if membership is None or membership.role not in REFERRAL_SENDER_ROLES:
         raise ApplicationError(_("Alleen een POH-GGZ kan een verwijzing registreren."))
@@ -182,6 +189,16 @@ def referral_register(
     if intended_provider is not None and intended_provider.kind != OrganisationKind.GGZ_PROVIDER:
         raise ApplicationError(_("Kies een GGZ-aanbieder als beoogde aanbieder."))
 
+    if provider_registration_date is not None:
+        waiting_episode = _intended_waiting_place(
+            actor=actor,
+            participant=participant,
+            provider=intended_provider,
+            care_level=care_level,
+            referral_date=referral_date,
+            registration_date=provider_registration_date,
+        )
+
     now = timezone.now()
     referral = Referral(
         participant=participant,
@@ -210,6 +227,37 @@ def referral_register(
         person_id=participant.public_id,
     )
     return referral
+
+
+def _intended_waiting_place(
+    *,
+    actor: Actor,
+    participant: Participant,
+    provider: Organisation | None,
+    care_level: str,
+    referral_date: dt.date,
+    registration_date: dt.date,
+) -> WaitingEpisode:
+    """The waiting place at the intended provider a new referral names (the episode's
+    own date rules apply: registered on or after the referral, not in the future)."""
+    if provider is None:
+        raise ApplicationError(
+            _("Kies de beoogde GGZ-aanbieder bij de aanmelddatum."),
+            extra={"intended_provider": [_("Kies de GGZ-aanbieder waar de deelnemer wacht.")]},
+        )
+    if not care_level:
+        raise ApplicationError(
+            _("Kies de gezochte zorgzwaarte: die hoort bij de wachtplek."),
+            extra={"care_level": [_("Kies de gezochte zorgzwaarte.")]},
+        )
+    return episode_create(
+        actor=actor,
+        participant=participant,
+        provider=provider,
+        care_level=care_level,
+        referral_date=referral_date,
+        registration_date=registration_date,
+    )
 
 
 @transaction.atomic

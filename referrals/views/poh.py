@@ -184,6 +184,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
                 urgency=data["urgency"],
                 care_level=data["care_level"],
                 intended_provider=data["intended_provider"],
+                provider_registration_date=form.waiting_place_date(),
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
