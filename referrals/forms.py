@@ -296,7 +296,10 @@ class ReferralFilterForm(forms.Form):
 
 
 class AcceptForm(forms.Form):
-    expert = forms.IntegerField(label=_("Ervaringsdeskundige"))
+    expert = forms.IntegerField(
+        label=_("Ervaringsdeskundige"),
+        error_messages={"required": _("Kies een ervaringsdeskundige.")},
+    )
 
 
 class ReasonForm(forms.Form):

@@ -18,8 +18,10 @@ import copy
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Case, DateField, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, DateField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
+from django.utils.translation import ngettext
 
 from participants.selectors import handover_texts_visible, participants_for
 from voorzorg.accounts.constants import OrganisationKind, Role
@@ -227,18 +229,45 @@ def assignable_experts(
     return Membership.objects.filter(in_region, role=Role.EXPERT, user__is_active=True)
 
 
+# An expert's caseload: the people she accompanies now (accepted, or in bridging care).
+CASELOAD_STATUSES = (ReferralStatus.ACCEPTED, ReferralStatus.IN_BRIDGING)
+
+
 def expert_choices_for(
-    membership: Membership | None, referral: Referral | None = None
+    membership: Membership | None,
+    referral: Referral | None = None,
+    *,
+    with_caseload: bool = False,
 ) -> list[tuple[int, str]]:
-    """(user id, label) of ``assignable_experts``, by name, each expert once."""
+    """(user id, label) of ``assignable_experts``, by name, each expert once.
+
+    ``with_caseload`` adds to each label how many participants she accompanies now
+    (``CASELOAD_STATUSES``), counted in the same query for all experts.
+    """
     rows = (
         assignable_experts(membership, referral)
         .select_related("user", "organisation")
         .order_by("user__full_name", "user_id", "pk")
     )
+    if with_caseload:
+        caseload = (
+            Referral.objects.filter(
+                assigned_expert=OuterRef("user_id"), status__in=CASELOAD_STATUSES
+            )
+            .order_by()
+            .values("assigned_expert")
+            .annotate(n=Count("participant", distinct=True))
+            .values("n")
+        )
+        rows = rows.annotate(caseload=Coalesce(Subquery(caseload), 0))
     choices: dict[int, str] = {}
     for m in rows:
-        choices.setdefault(m.user_id, f"{m.user.full_name} ({m.organisation.name})")
+        label = f"{m.user.full_name} ({m.organisation.name})"
+        if with_caseload:
+            label = ngettext(
+                "%(label)s – %(n)d deelnemer", "%(label)s – %(n)d deelnemers", m.caseload
+            ) % {"label": label, "n": m.caseload}
+        choices.setdefault(m.user_id, label)
     return list(choices.items())
 
 

@@ -45,7 +45,7 @@ def _run(
     pk: int,
     form_class: type[Form],
     action: Callable[[Actor, Referral, dict], Referral],
-    success: str,
+    success: str | Callable[[Referral], str],
 ) -> HttpResponse:
     referral = referral_get_for(Actor.from_request(request), pk, event="referral.action")
     form = form_class(request.POST)
@@ -55,11 +55,11 @@ def _run(
                 messages.error(request, error)
     else:
         try:
-            action(Actor.from_request(request), referral, form.cleaned_data)
+            done = action(Actor.from_request(request), referral, form.cleaned_data)
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, success)
+            messages.success(request, success(done) if callable(success) else success)
     return _back(request, referral.get_absolute_url())
 
 
@@ -73,7 +73,15 @@ def _accept(actor: Actor, referral: Referral, data: dict) -> Referral:
 @role_required(*PERSON_RECORD_ROLES)
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run(request, pk, AcceptForm, _accept, _("De verwijzing is geaccepteerd en toegewezen."))
+    return _run(request, pk, AcceptForm, _accept, _accepted_message)
+
+
+def _accepted_message(referral: Referral) -> str:
+    """Names the participant (by number) and the expert, so the lead sees whom she gave whom."""
+    return _("Verwijzing %(number)s geaccepteerd en toegewezen aan %(name)s.") % {
+        "number": referral.participant.public_id,
+        "name": referral.assigned_expert.full_name,
+    }
 
 
 @role_required(*PERSON_RECORD_ROLES)

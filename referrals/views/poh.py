@@ -205,7 +205,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     allowed = allowed_transitions(membership, referral)
     expert_choices = []
     if ReferralStatus.ACCEPTED in allowed:
-        expert_choices = expert_choices_for(membership, referral)
+        expert_choices = expert_choices_for(membership, referral, with_caseload=True)
     return render(
         request,
         "referrals/detail.html",

@@ -71,7 +71,9 @@ def intake_queue(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "rows": rows,
-            "expert_choices": expert_choices_for(membership) if referrals else [],
+            "expert_choices": (
+                expert_choices_for(membership, with_caseload=True) if referrals else []
+            ),
             "source": source,
             "sources": ReferralSource.choices,
             "submitted": ReferralStatus.SUBMITTED,

@@ -382,6 +382,7 @@ def test_the_whole_journey_as_in_the_demo(
             "urgency": "normal",
             "care_level": "s-ggz",
             "intended_provider": provider.pk,
+            "provider_registration_unknown": "on",
         },
     )
     referral = Referral.objects.get()
