@@ -67,7 +67,7 @@ class AttendanceStatus(models.TextChoices):
 
 
 class ContactMode(models.TextChoices):
-    FACE_TO_FACE = "face_to_face", _("Face-to-face")
+    FACE_TO_FACE = "face_to_face", _("Persoonlijk (op locatie)")
     PHONE = "phone", _("Telefoon")
     VIDEO = "video", _("Beeldbellen")
     HOME_VISIT = "home_visit", _("Huisbezoek")

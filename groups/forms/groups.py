@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -193,6 +194,10 @@ class AttendanceRadioSelect(forms.RadioSelect):
 ATTENDANCE_PREFIX = "aanwezig_"
 
 
+# The submit button that marks everyone on the roster present (templates/groups/session_log.html).
+ALL_PRESENT = "iedereen_aanwezig"
+
+
 class SessionForm(forms.Form):
     """One phone screen: when, who led it, and one tap per person on the roster.
 
@@ -259,6 +264,21 @@ class SessionForm(forms.Form):
                 widget=AttendanceRadioSelect(),
                 error_messages={"required": _("Kies aanwezig, afgemeld of afwezig.")},
             )
+
+        self.marking_all_present = self.is_bound and ALL_PRESENT in self.data
+        if self.marking_all_present:
+            # "Iedereen aanwezig" without JavaScript: a submit that fills in the roster
+            # and shows the form again to be checked and saved; nothing is saved yet.
+            data = self.data.copy()
+            for participant in self.roster:
+                data[self.attendance_field(participant.pk)] = AttendanceStatus.PRESENT
+            data.pop(ALL_PRESENT, None)
+            self.data = data
+            self._errors = ErrorDict()
+
+    def is_valid(self) -> bool:
+        """Never valid while filling in "everyone present": that only prepares the form."""
+        return not self.marking_all_present and super().is_valid()
 
     @staticmethod
     def attendance_field(participant_id: int) -> str:

@@ -15,3 +15,22 @@ document.addEventListener("DOMContentLoaded", () => {
     summary.focus();
   }
 });
+
+// "Iedereen aanwezig" on the attendance form: without JavaScript a submit that returns the
+// form filled in; with it, the roster's "aanwezig" options are ticked in place.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-all-present]");
+  if (!button || !button.form) {
+    return;
+  }
+  event.preventDefault();
+  button.form
+    .querySelectorAll('.vz-attendance input[type="radio"][value="present"]')
+    .forEach((radio) => {
+      radio.checked = true;
+    });
+  const status = document.getElementById("all-present-status");
+  if (status) {
+    status.textContent = status.dataset.message;
+  }
+});
