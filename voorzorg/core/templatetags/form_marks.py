@@ -38,16 +38,17 @@ def _anchor(bound: forms.BoundField) -> str:
 
 @register.filter
 def error_links(form: forms.BaseForm | None) -> list[dict[str, Any]]:
-    """The form's errors for the summary: each field error with the id it links to, in
-    the order of the fields; errors of hidden fields and the form's own come without a
-    link."""
+    """The form's errors for the summary, in the order of the fields: each visible field
+    with errors once, with the id it links to; then the errors of hidden fields and of
+    the form as a whole, as text."""
     if form is None or not form.errors:
         return []
     items: list[dict[str, Any]] = []
     for bound in form:
-        for error in bound.errors:
-            anchor = "" if bound.is_hidden else _anchor(bound)
-            items.append({"anchor": anchor, "label": bound.label, "error": error})
+        if bound.errors and not bound.is_hidden:
+            items.append({"anchor": _anchor(bound), "label": bound.label, "error": ""})
+        elif bound.is_hidden:
+            items.extend({"anchor": "", "label": "", "error": e} for e in bound.errors)
     for error in form.non_field_errors():
         items.append({"anchor": "", "label": "", "error": error})
     return items
