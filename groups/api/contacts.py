@@ -26,6 +26,7 @@ from participants.selectors import participant_get_for, participant_scope
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.fields import date_field, id_field
+from voorzorg.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
 from voorzorg.api.serializers import UserRefSerializer
 from voorzorg.audit.services import Actor
 
@@ -127,8 +128,10 @@ class ContactsApi(MethodRolesMixin, ApiGenericView):
         ),
         request=InputSerializer,
         responses={201: ContactSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         tags=["contacts"],
     )
+    @idempotent_create(event="api.contact.replay")
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -206,8 +209,10 @@ class HealthMeasurementsApi(MethodRolesMixin, ApiGenericView):
         summary="Record a Positieve Gezondheid measurement: six scores 0-10 on one day",
         request=InputSerializer,
         responses={201: MeasurementSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         tags=["contacts"],
     )
+    @idempotent_create(event="api.health.replay")
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

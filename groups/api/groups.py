@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.fields import id_field, moment_field
+from voorzorg.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
 from voorzorg.api.serializers import OrganisationRefSerializer, UserRefSerializer
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
@@ -207,6 +208,12 @@ class AttendanceInputSerializer(serializers.Serializer):
         ref_name = "AttendanceInput"
 
 
+def _attendees(body: Any) -> list[str]:
+    """The people a stored session answer names: each on its attendance list."""
+    rows = body.get("attendance", []) if isinstance(body, dict) else []
+    return [row["participant"]["participant_number"] for row in rows]
+
+
 class GroupSessionsApi(ApiGenericView):
     """``GET``: a group's meetings, newest first, with counts (no person named: the
     gate's row is the audit). ``POST``: log a meeting with its attendance."""
@@ -273,8 +280,10 @@ class GroupSessionsApi(ApiGenericView):
         ),
         request=InputSerializer,
         responses={201: SessionDetailSerializer, 200: SessionDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         tags=["sessions"],
     )
+    @idempotent_create(event="api.session.replay", persons=_attendees)
     def post(self, request: Request, pk: int) -> Response:
         group = group_get_for(Actor.from_request(request), pk, event="api.group.session_log")
         data = self.InputSerializer(data=request.data)

@@ -21,6 +21,7 @@ from participants.selectors import participant_get_for
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.fields import id_field
+from voorzorg.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
 from voorzorg.api.serializers import UserRefSerializer
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
@@ -133,8 +134,10 @@ class SignalsApi(MethodRolesMixin, ApiGenericView):
         ),
         request=InputSerializer,
         responses={201: SignalDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         tags=["signals"],
     )
+    @idempotent_create(event="api.signal.replay")
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -22,6 +22,7 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.idempotency import idempotent_form
 from voorzorg.core.spreadsheets import csv_safe
 from voorzorg.core.treeknorm import OpenWait, WaitStage
 
@@ -161,6 +162,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*REFERRAL_SENDER_ROLES)
+@idempotent_form("referrals.referral_create")
 def referral_create(request: HttpRequest) -> HttpResponse:
     """Register a referral: for a new participant, or ?deelnemer=<id> for an existing one."""
     existing = None
