@@ -291,3 +291,18 @@ def test_two_requests_with_one_key_at_once_make_one_record(request):
     assert [status for status, _body in answers] == [201, 201]
     assert answers[0][1] == answers[1][1]
     assert Referral.objects.filter(help_question=body["help_question"]).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_key_whose_first_request_is_still_running_is_409(request):
+    case = CASES["contact"]
+    world = _world(request)
+    client = _client(request, case.persona)
+    url, body = case.url(world), case.body(world)
+    assert client.post(url, body, HTTP_IDEMPOTENCY_KEY=KEY).status_code == 201
+    # As the row looks while the first request has claimed the key but not yet answered.
+    SubmissionKey.objects.update(status_code=None, body=None)
+    response = client.post(url, body, HTTP_IDEMPOTENCY_KEY=KEY)
+    assert response.status_code == 409
+    assert "still being processed" in response.json()["detail"]
+    assert Contact.objects.count() == 1

@@ -8,12 +8,14 @@ where the first went, with a short message (voorzorg.core.idempotency).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
+from django.db import connection, connections
 from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
@@ -39,6 +41,7 @@ from voorzorg.api.models import ApiToken
 from voorzorg.audit.models import BreakGlassGrant
 from voorzorg.core.idempotency import FIELD
 from voorzorg.core.models import OutboxMessage, SubmissionKey
+from voorzorg.core.tasks import submission_keys_prune
 
 pytestmark = pytest.mark.usefixtures("factory_today")
 
@@ -267,3 +270,54 @@ def test_a_malformed_key_is_a_bad_request_and_writes_nothing(request):
     response = client.post(case.url(world), {**case.data(world), FIELD: "<script>"})
     assert response.status_code == 400
     assert not Contact.objects.exists()
+
+
+@pytest.mark.django_db
+def test_keys_older_than_a_day_are_pruned_nightly(request, time_machine):
+    case = CASES["contact"]
+    world = _world(request)
+    client = _client(request, case)
+    url = case.url(world)
+    for _ in range(2):
+        client.post(url, {**case.data(world), FIELD: _rendered_key(client, url)})
+    time_machine.shift(23 * 3600)
+    client = _client(request, case)  # signed in again: the session ran out
+    client.post(url, {**case.data(world), FIELD: _rendered_key(client, url)})
+    time_machine.shift(2 * 3600)
+    assert submission_keys_prune.delay().get() == 2
+    assert SubmissionKey.objects.count() == 1
+    assert submission_keys_prune.delay().get() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_form_key_posted_twice_at_once_makes_one_record(request):
+    """Two submissions of one page at the same moment, each on its own connection."""
+    if connection.vendor != "postgresql":
+        pytest.skip("waiting on another transaction's unique key is PostgreSQL's")
+    case = CASES["contact"]
+    world = _world(request)
+    clients = [_client(request, case), _client(request, case)]
+    url = case.url(world)
+    data = {**case.data(world), FIELD: _rendered_key(clients[0], url)}
+    barrier = threading.Barrier(2)
+    locations: list[str] = []
+    errors: list[BaseException] = []
+
+    def post(client: Client) -> None:
+        try:
+            barrier.wait()
+            locations.append(client.post(url, data)["Location"])
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post, args=[client]) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    expected = reverse("referrals:participant", args=[world["participant"].pk])
+    assert locations == [expected, expected]
+    assert Contact.objects.count() == 1
