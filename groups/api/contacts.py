@@ -25,22 +25,16 @@ from participants.models import Participant
 from participants.selectors import participant_get_for, participant_scope
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
-from voorzorg.api.fields import date_field, id_field
+from voorzorg.api.base import ApiGenericView, MethodRolesMixin, audit_list
+from voorzorg.api.fields import date_field, id_field, text_field
 from voorzorg.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
-from voorzorg.api.serializers import UserRefSerializer
+from voorzorg.api.serializers import NamedParticipantRefSerializer, UserRefSerializer
 from voorzorg.audit.services import Actor
 
 from ..constants import ContactMode, NetworkPartner
 from ..filters import ContactFilter, MeasurementFilter
 from ..models import Contact, PositiveHealthMeasurement
 from ..services.contacts import DIMENSIONS, contact_record, positive_health_record
-from .common import (
-    ApiGenericView,
-    MethodRolesMixin,
-    ParticipantRefSerializer,
-    audit_list,
-    text_field,
-)
 
 ROLES = {"GET": PERSON_RECORD_ROLES, "POST": BRIDGING_TEAM_ROLES}
 
@@ -56,7 +50,7 @@ def _visible(model: type, membership: Any) -> QuerySet:
 
 class ContactSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    participant = ParticipantRefSerializer()
+    participant = NamedParticipantRefSerializer()
     expert = UserRefSerializer()
     date = serializers.DateField()
     duration_minutes = serializers.IntegerField()
@@ -150,7 +144,7 @@ def _score() -> serializers.IntegerField:
 
 class MeasurementSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    participant = ParticipantRefSerializer()
+    participant = NamedParticipantRefSerializer()
     measured_on = serializers.DateField()
     recorded_by = UserRefSerializer()
     lichaamsfuncties = serializers.IntegerField()

@@ -23,8 +23,8 @@ from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.idempotency import idempotent_form
 
 from ..forms.contacts import ContactForm, PositiveHealthForm
+from ..panels import contact_rows
 from ..services.contacts import contact_record, positive_health_record
-from ..templatetags.participant_care import contact_rows
 from .common import show_service_error
 
 PAGE_SIZE = 25

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.constants import LifeDomain
+from participants.registry import PanelPlace, page_panels
 from participants.selectors import consent_to_share_active, participant_get_for
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
@@ -252,5 +253,8 @@ def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 today=timezone.localdate(),
             ),
             "can_refer": membership is not None and membership.role == Role.POH,
+            # What other apps show of her record (signals, contacts, ...): their panels.
+            "top_panels": page_panels(participant, membership, PanelPlace.TOP),
+            "main_panels": page_panels(participant, membership, PanelPlace.MAIN),
         },
     )
