@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from voorzorg.core.treeknorm import Norms
@@ -88,6 +89,8 @@ def change(figure: Figure, before: Figure, data: DashboardData) -> Judgement | N
     if figure.state == FigureState.NOT_AVAILABLE:
         return None
     against = period_label(data.previous)
+    if data.is_partial:
+        return _partial_period(data, against)
     if figure.state != FigureState.SHOWN or before.state != FigureState.SHOWN:
         return Judgement(
             "neutral",
@@ -104,6 +107,21 @@ def change(figure: Figure, before: Figure, data: DashboardData) -> Judgement | N
             "neutral", "=", _("Gelijk gebleven ten opzichte van %(period)s") % {"period": against}
         )
     return _moved(figure, delta, against)
+
+
+def _partial_period(data: DashboardData, against: str) -> Judgement:
+    """No change for a running period: its days so far against a whole previous period
+    would read as a fall or rise that is only the days still to come. The stored figures
+    of the previous period cover all of it, so the comparison is withheld, with why."""
+    return Judgement(
+        "neutral",
+        "–",
+        _(
+            "Geen vergelijking met %(period)s: deze periode loopt nog (tot en met %(day)s) "
+            "en is niet te vergelijken met een hele periode."
+        )
+        % {"period": against, "day": date_format(data.period.end, "j F Y")},
+    )
 
 
 def _moved(figure: Figure, delta: Decimal, against: str) -> Judgement:

@@ -9,7 +9,6 @@ beyond the reader's membership: the figures come in ``DashboardData`` from
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -18,14 +17,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.selectors import current_membership
-from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.treeknorm import Norms
 
 from ..indicators.registry import DEFINITIONS, Panel
-from ..periods import Period, PeriodKind, last_months
+from ..indicators.terms import Source
+from ..periods import Period, PeriodKind
 from ..selectors import (
     BREAKDOWN_LABELS,
     GROUP_BREAKDOWNS,
@@ -33,7 +33,9 @@ from ..selectors import (
     DashboardData,
     Figure,
     FigureState,
-    period_in_range,
+    as_computed,
+    computed_periods,
+    is_partial,
 )
 from .formatting import counts_text, number, period_label, value_text
 from .judgement import OPEN_KEYS, WITHIN_NORM_AIM, Judgement, change, norm_status
@@ -77,12 +79,35 @@ class Shown:
         return self.state == FigureState.SHOWN
 
 
+# What a figure's denominator counts, per source: what "too few" is too few of. Small-cell
+# suppression looks at the denominator (docs/indicators.md), so the words say what it
+# counts: waiting places (one person may hold several), referrals, and so on.
+MEASURED_THINGS = {
+    Source.EPISODES: gettext_lazy("wachtplekken"),
+    Source.REFERRALS: gettext_lazy("verwijzingen"),
+    Source.ATTENDANCE: gettext_lazy("aanwezigheidsregistraties"),
+    Source.MEASUREMENTS: gettext_lazy("deelnemers"),
+    Source.SIGNALS: gettext_lazy("signalen"),
+}
+
+
+def suppressed_text(figure: Figure) -> tuple[str, str]:
+    """A withheld figure in words: never "< 10", which beside days reads as a duration."""
+    words = {"n": settings.MIN_CELL, "things": MEASURED_THINGS[figure.definition.source]}
+    return (
+        _("te weinig (minder dan %(n)s %(things)s)") % words,
+        _(
+            "Afgeschermd: minder dan %(n)s %(things)s gemeten, te weinig om te tonen zonder "
+            "dat iemand herkenbaar wordt."
+        )
+        % words,
+    )
+
+
 def _state_text(figure: Figure, data: DashboardData) -> tuple[str, str]:
     state = figure.state
     if state == FigureState.SUPPRESSED:
-        return f"< {settings.MIN_CELL}", _(
-            "Minder dan %(n)s mensen: te weinig mensen om te tonen zonder herkenbaar te worden."
-        ) % {"n": settings.MIN_CELL}
+        return suppressed_text(figure)
     if state == FigureState.NO_DATA:
         return "—", _("Geen gegevens: niemand om te meten in deze periode.")
     if state == FigureState.MISSING:
@@ -197,7 +222,8 @@ def _heading(request: HttpRequest, data: DashboardData) -> dict:
     membership = current_membership(request)
     return {
         "data": data,
-        "period_label": period_label(data.period),
+        "period_label": shown_period_label(data),
+        "is_partial": data.is_partial,
         "previous_label": period_label(data.previous),
         "group_label": data.choice.name,
         "breakdown_label": BREAKDOWN_LABELS[data.choice.breakdown],
@@ -207,6 +233,16 @@ def _heading(request: HttpRequest, data: DashboardData) -> dict:
         "computed_at": timezone.localtime(data.computed_at) if data.computed_at else None,
         "is_admin": membership is not None and membership.role == Role.ADMIN,
         "min_cell": settings.MIN_CELL,
+    }
+
+
+def shown_period_label(data: DashboardData) -> str:
+    """The period's name; a running one with the last day its figures count."""
+    if not data.is_partial:
+        return period_label(data.period)
+    return _("%(period)s tot en met %(day)s") % {
+        "period": period_label(data.period),
+        "day": date_format(data.period.end, "j F Y"),
     }
 
 
@@ -293,7 +329,7 @@ def _choices(data: DashboardData) -> dict:
     query = _query(data)
     return {
         "region_options": _region_options(data),
-        "period_options": _period_options(data, today=timezone.localdate()),
+        "period_options": _period_options(data),
         "group_options": _group_options(data),
         "query": urlencode(query),
         "csv_query": urlencode({**query, "formaat": "csv"}),
@@ -322,44 +358,47 @@ def _region_options(data: DashboardData) -> list[dict]:
     ]
 
 
-def _offered_periods(data: DashboardData, *, today: dt.date) -> set[Period]:
-    """Periods to pick from: those with figures, the recent ones, and the chosen one."""
-    periods: set[Period] = {data.period}
-    for key in data.runs:
-        try:
-            period = Period.parse(key)
-        except ApplicationError:
-            continue
-        if period_in_range(period):
-            periods.add(period)
-    periods.update(last_months(today, 12))
-    quarter = Period.containing(today, PeriodKind.QUARTER)
-    year = Period.containing(today, PeriodKind.YEAR)
-    for _i in range(8):
-        periods.add(quarter)
-        quarter = quarter.previous()
-    for _i in range(3):
-        periods.add(year)
-        year = year.previous()
+def _offered_periods(data: DashboardData) -> set[Period]:
+    """Periods to pick from: those whose computation stored figures for the reader's
+    scope, and the one shown (so the menu never names another period than the page)."""
+    periods = {Period.containing(data.period.start, data.period.kind)}
+    periods.update(computed_periods(data.stored_runs))
     return periods
 
 
-def _period_options(data: DashboardData, *, today: dt.date) -> list[dict]:
-    """The period menu: quarters, months and years, latest first."""
-    periods = _offered_periods(data, today=today)
+def _period_option_label(period: Period, data: DashboardData) -> str:
+    """A period's name in the menu; a running one says up to which day it counts."""
+    label = period_label(period)
+    if period.key not in data.stored_runs:
+        return _("%(period)s (nog niet berekend)") % {"period": label}
+    measured = as_computed(period, data.stored_runs)
+    if is_partial(measured):
+        return _("%(period)s (loopt nog, t/m %(day)s)") % {
+            "period": label,
+            "day": date_format(measured.end, "j F Y"),
+        }
+    return label
+
+
+def _period_options(data: DashboardData) -> list[dict]:
+    """The period menu: quarters, months and years, latest first; only computed ones."""
+    periods = _offered_periods(data)
     groups = []
     for kind, title in (
         (PeriodKind.QUARTER, _("Kwartalen")),
         (PeriodKind.MONTH, _("Maanden")),
         (PeriodKind.YEAR, _("Jaren")),
     ):
-        options = []
-        for period in sorted((p for p in periods if p.kind == kind), reverse=True):
-            label = period_label(period)
-            if period.key not in data.runs:
-                label = _("%(period)s (nog niet berekend)") % {"period": label}
-            options.append({"key": period.key, "label": label, "selected": period == data.period})
-        groups.append({"title": title, "options": options})
+        options = [
+            {
+                "key": period.key,
+                "label": _period_option_label(period, data),
+                "selected": period.key == data.period.key,
+            }
+            for period in sorted((p for p in periods if p.kind == kind), reverse=True)
+        ]
+        if options:
+            groups.append({"title": title, "options": options})
     return groups
 
 

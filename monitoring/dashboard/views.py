@@ -45,6 +45,7 @@ from ..selectors import (
     figure_scope_for,
     figure_scopes_for,
     period_in_range,
+    stored_periods,
 )
 from .formatting import period_label
 from .presenter import build_context
@@ -122,9 +123,11 @@ def load(request: HttpRequest, *, announce: bool = True) -> DashboardData:
     """The figures the request asks for, of the reader's own scope. A bad period, group
     or region falls back, never a 500 and never to figures she may not see."""
     runs = computation_runs()
-    period = _chosen_period(request, runs, announce=announce)
-    breakdown, group = _chosen_group(request, announce=announce)
     scope, scopes = _chosen_scope(request, announce=announce)
+    # Only periods with figures for this scope are offered, and the default is one.
+    stored_runs = stored_periods(runs, region_id=scope.region_id)
+    period = _chosen_period(request, stored_runs, announce=announce)
+    breakdown, group = _chosen_group(request, announce=announce)
     return dashboard_data(
         period=period,
         breakdown=breakdown,
@@ -132,6 +135,7 @@ def load(request: HttpRequest, *, announce: bool = True) -> DashboardData:
         scope=scope,
         scopes=scopes,
         runs=runs,
+        stored_runs=stored_runs,
     )
 
 
