@@ -9,6 +9,7 @@ beyond the reader's membership: the figures come in ``DashboardData`` from
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -273,31 +274,77 @@ def _treeknorm(data: DashboardData) -> dict:
 
 
 def _trend(data: DashboardData) -> dict:
-    """The 12-month trend: a table and its line chart."""
-    month_labels = [date_format(m.start, "F Y") for m in data.trend_months]
+    """The 12-month trend: a table and its line chart, with the aim lines. A month still
+    running when computed is marked as such in both (a part of a month is not a month)."""
+    measured = [data.month_measured(m) for m in data.trend_months]
+    partial = [is_partial(m) for m in measured]
     trend_rows = [
         {
-            "label": label,
+            "label": date_format(month.start, "F Y"),
+            "partial_note": _until_note(month) if running else "",
             "cells": [show(data.trend_figure(key, month), data) for key in TREND_KEYS],
         }
-        for month, label in zip(data.trend_months, month_labels, strict=True)
+        for month, running in zip(measured, partial, strict=True)
     ]
     trend_columns = [show(data.figure(key), data).label for key in TREND_KEYS]
+    datasets = [
+        {
+            "key": key,
+            "label": column,
+            "data": [row["cells"][i].chart_value for row in trend_rows],
+        }
+        for i, (key, column) in enumerate(zip(TREND_KEYS, trend_columns, strict=True))
+    ]
     trend_chart = {
         "type": "line",
         "unit": "%",
         "max": 100,
-        "labels": [date_format(m.start, "b Y") for m in data.trend_months],
-        "datasets": [
-            {
-                "key": key,
-                "label": column,
-                "data": [row["cells"][i].chart_value for row in trend_rows],
-            }
-            for i, (key, column) in enumerate(zip(TREND_KEYS, trend_columns, strict=True))
+        "labels": [
+            _chart_month(month) if running else date_format(month.start, "b Y")
+            for month, running in zip(measured, partial, strict=True)
         ],
+        "partial": partial,
+        "datasets": datasets + _aim_lines(len(measured)),
     }
-    return {"trend_columns": trend_columns, "trend_rows": trend_rows, "trend_chart": trend_chart}
+    return {
+        "trend_columns": trend_columns,
+        "trend_rows": trend_rows,
+        "trend_chart": trend_chart,
+        "trend_partial": any(partial),
+    }
+
+
+def _until_note(month: Period) -> str:
+    return _("loopt nog: t/m %(day)s") % {"day": date_format(month.end, "j F Y")}
+
+
+def _chart_month(month: Period) -> str:
+    """A running month's axis label: 'nov 2026 (t/m 23 nov)'."""
+    return _("%(month)s (t/m %(day)s)") % {
+        "month": date_format(month.start, "b Y"),
+        "day": date_format(month.end, "j b"),
+    }
+
+
+def _aim_lines(months: int) -> list[dict]:
+    """The aim the judgements use (``WITHIN_NORM_AIM``), as two flat lines: at least the
+    aim within the norm, at most 100 minus the aim of open waits beyond it."""
+    return [
+        {
+            "key": "aim_within",
+            "aim": True,
+            "label": _("Streefwaarde: ten minste %(aim)s%% binnen de norm")
+            % {"aim": number(WITHIN_NORM_AIM, 0)},
+            "data": [float(WITHIN_NORM_AIM)] * months,
+        },
+        {
+            "key": "aim_over",
+            "aim": True,
+            "label": _("Streefwaarde: hoogstens %(aim)s%% langer dan de norm")
+            % {"aim": number(100 - WITHIN_NORM_AIM, 0)},
+            "data": [float(100 - WITHIN_NORM_AIM)] * months,
+        },
+    ]
 
 
 def _shares(data: DashboardData) -> dict:
@@ -329,9 +376,10 @@ def _choices(data: DashboardData) -> dict:
     query = _query(data)
     return {
         "region_options": _region_options(data),
-        "period_options": _period_options(data),
+        "period_options": period_options(data.period, data.stored_runs),
         "group_options": _group_options(data),
         "query": urlencode(query),
+        "compare_query": urlencode({k: v for k, v in query.items() if k != "groep"}),
         "csv_query": urlencode({**query, "formaat": "csv"}),
         "xlsx_query": urlencode({**query, "formaat": "xlsx"}),
     }
@@ -358,31 +406,11 @@ def _region_options(data: DashboardData) -> list[dict]:
     ]
 
 
-def _offered_periods(data: DashboardData) -> set[Period]:
-    """Periods to pick from: those whose computation stored figures for the reader's
-    scope, and the one shown (so the menu never names another period than the page)."""
-    periods = {Period.containing(data.period.start, data.period.kind)}
-    periods.update(computed_periods(data.stored_runs))
-    return periods
-
-
-def _period_option_label(period: Period, data: DashboardData) -> str:
-    """A period's name in the menu; a running one says up to which day it counts."""
-    label = period_label(period)
-    if period.key not in data.stored_runs:
-        return _("%(period)s (nog niet berekend)") % {"period": label}
-    measured = as_computed(period, data.stored_runs)
-    if is_partial(measured):
-        return _("%(period)s (loopt nog, t/m %(day)s)") % {
-            "period": label,
-            "day": date_format(measured.end, "j F Y"),
-        }
-    return label
-
-
-def _period_options(data: DashboardData) -> list[dict]:
-    """The period menu: quarters, months and years, latest first; only computed ones."""
-    periods = _offered_periods(data)
+def period_options(shown: Period, stored_runs: dict[str, dt.datetime]) -> list[dict]:
+    """The period menu: quarters, months and years, latest first. Only periods whose
+    computation stored figures for the reader's scope (``stored_runs``), and the one
+    shown, so the menu never names another period than the page."""
+    periods = {Period.containing(shown.start, shown.kind), *computed_periods(stored_runs)}
     groups = []
     for kind, title in (
         (PeriodKind.QUARTER, _("Kwartalen")),
@@ -392,14 +420,28 @@ def _period_options(data: DashboardData) -> list[dict]:
         options = [
             {
                 "key": period.key,
-                "label": _period_option_label(period, data),
-                "selected": period.key == data.period.key,
+                "label": _period_option_label(period, stored_runs),
+                "selected": period.key == shown.key,
             }
             for period in sorted((p for p in periods if p.kind == kind), reverse=True)
         ]
         if options:
             groups.append({"title": title, "options": options})
     return groups
+
+
+def _period_option_label(period: Period, stored_runs: dict[str, dt.datetime]) -> str:
+    """A period's name in the menu; a running one says up to which day it counts."""
+    label = period_label(period)
+    if period.key not in stored_runs:
+        return _("%(period)s (nog niet berekend)") % {"period": label}
+    measured = as_computed(period, stored_runs)
+    if is_partial(measured):
+        return _("%(period)s (loopt nog, t/m %(day)s)") % {
+            "period": label,
+            "day": date_format(measured.end, "j F Y"),
+        }
+    return label
 
 
 def _group_options(data: DashboardData) -> list[dict]:
