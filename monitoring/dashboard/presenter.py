@@ -98,8 +98,8 @@ def suppressed_text(figure: Figure) -> tuple[str, str]:
     return (
         _("te weinig (minder dan %(n)s %(things)s)") % words,
         _(
-            "Afgeschermd: minder dan %(n)s %(things)s gemeten, te weinig om te tonen zonder "
-            "dat iemand herkenbaar wordt."
+            "Afgeschermd: gemeten bij minder dan %(n)s %(things)s; te weinig mensen om te "
+            "tonen zonder herkenbaar te worden."
         )
         % words,
     )

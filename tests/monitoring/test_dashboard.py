@@ -434,7 +434,7 @@ def test_a_suppressed_figure_says_too_few_of_what_and_no_number(
             assert set(numbers_in(shown)) == {"7"}  # only the threshold itself
         assert "te weinig (minder dan 7 wachtplekken)" in block(html, "aanmeld_within_norm")
         assert "te weinig (minder dan 7 signalen)" in block(html, "signals_raised")
-        assert "te weinig om te tonen zonder dat iemand herkenbaar wordt" in html
+        assert "te weinig mensen om te tonen zonder herkenbaar te worden" in html
         # No comparison is made with a withheld figure either.
         assert "procentpunt" not in block(html, "aanmeld_within_norm")
 
