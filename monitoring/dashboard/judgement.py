@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 
 from voorzorg.core.treeknorm import Norms
 
 from ..indicators.registry import DEFINITIONS, Panel, Unit
 from ..selectors import DashboardData, Figure, FigureState
-from .formatting import delta_text, number, period_label, value_text
+from .formatting import comparison_label, delta_text, number, value_text
 
 # The dashboard's traffic light for shares: at least this share within the norm (and at
 # most 100 minus this share of open waits beyond it) reads as good. A regional aim, set
@@ -88,9 +87,7 @@ def change(figure: Figure, before: Figure, data: DashboardData) -> Judgement | N
     """The change against the previous period, in figures and in words."""
     if figure.state == FigureState.NOT_AVAILABLE:
         return None
-    against = period_label(data.previous)
-    if data.is_partial:
-        return _partial_period(data, against)
+    against = comparison_label(data.previous)
     if figure.state != FigureState.SHOWN or before.state != FigureState.SHOWN:
         return Judgement(
             "neutral",
@@ -107,21 +104,6 @@ def change(figure: Figure, before: Figure, data: DashboardData) -> Judgement | N
             "neutral", "=", _("Gelijk gebleven ten opzichte van %(period)s") % {"period": against}
         )
     return _moved(figure, delta, against)
-
-
-def _partial_period(data: DashboardData, against: str) -> Judgement:
-    """No change for a running period: its days so far against a whole previous period
-    would read as a fall or rise that is only the days still to come. The stored figures
-    of the previous period cover all of it, so the comparison is withheld, with why."""
-    return Judgement(
-        "neutral",
-        "–",
-        _(
-            "Geen vergelijking met %(period)s: deze periode loopt nog (tot en met %(day)s) "
-            "en is niet te vergelijken met een hele periode."
-        )
-        % {"period": against, "day": date_format(data.period.end, "j F Y")},
-    )
 
 
 def _moved(figure: Figure, delta: Decimal, against: str) -> Judgement:

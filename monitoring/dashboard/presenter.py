@@ -38,7 +38,7 @@ from ..selectors import (
     computed_periods,
     is_partial,
 )
-from .formatting import counts_text, number, period_label, value_text
+from .formatting import comparison_label, counts_text, number, period_label, value_text
 from .judgement import OPEN_KEYS, WITHIN_NORM_AIM, Judgement, change, norm_status
 
 STAGES = (
@@ -225,7 +225,7 @@ def _heading(request: HttpRequest, data: DashboardData) -> dict:
         "data": data,
         "period_label": shown_period_label(data),
         "is_partial": data.is_partial,
-        "previous_label": period_label(data.previous),
+        "previous_label": comparison_label(data.previous),
         "group_label": data.choice.name,
         "breakdown_label": BREAKDOWN_LABELS[data.choice.breakdown],
         # The figures' scope, as the heading names it: a region, or all data.

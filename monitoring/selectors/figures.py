@@ -6,10 +6,10 @@ Aggregates only, never a person: everything here reads ``IndicatorValue`` rows (
 
 The number of queries is fixed whatever the data size (STYLE.md): one for the computation
 runs, one for the groups that have figures in the period, one for the organisation names
-of those groups, one for the chosen group's figures in the period and the one before it,
-one for the 12-month trend, one for the periods with figures in the scope and one for
-the region's norm (and, for an administrator, one
-or two for the regions she may read).
+of those groups, one for the chosen group's figures in the period and the one before it
+(for a running period: the same number of days of the one before it), one for the
+12-month trend, one for the periods with figures in the scope and one for the region's
+norm (and, for an administrator, one or two for the regions she may read).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from voorzorg.core.treeknorm import DEFAULT_NORMS, Norms
 
 from ..indicators.registry import ALL, BY_KEY, DEFINITIONS, Breakdown, Definition, Unit
 from ..models import ComputationRun, IndicatorValue
-from ..periods import Period, PeriodKind, last_months
+from ..periods import Period, PeriodKind, last_months, stretch_key
 from .groups import (
     GROUP_BREAKDOWNS,
     GroupChoice,
@@ -108,6 +108,8 @@ class Figure:
 @dataclass(frozen=True)
 class DashboardData:
     period: Period
+    # What the period is compared with: the period before it, or for a running period
+    # the same number of days at its start (``Period.like_for_like``).
     previous: Period
     computed_at: dt.datetime | None
     runs: dict[str, dt.datetime]
@@ -164,7 +166,7 @@ _KIND_PREFERENCE = {PeriodKind.QUARTER: 0, PeriodKind.MONTH: 1, PeriodKind.YEAR:
 
 def is_partial(period: Period) -> bool:
     """Whether ``period`` stops before the last day of its month, quarter or year."""
-    return period.end < Period.containing(period.start, period.kind).end
+    return not period.is_whole
 
 
 def computed_periods(runs: dict[str, dt.datetime]) -> list[Period]:
@@ -320,7 +322,10 @@ def dashboard_data(
     # A period still running when computed was measured up to that day: show that day
     # as its peildatum, as the engine used it.
     period = as_computed(period, runs)
-    previous = period.previous()
+    # A running period is compared with the same number of days of the period before it
+    # (stored beside it under a stretch key), never with the whole period before.
+    previous = period.like_for_like()
+    before_key = stretch_key(previous)
     groups = period_groups(period.key, region_id=scope.region_id)
     if breakdown != Breakdown.TOTAL:
         # The chosen group stays selectable even when the period has no figures for it.
@@ -340,7 +345,7 @@ def dashboard_data(
         for b in GROUP_BREAKDOWNS
     }
     figures = figures_for(
-        periods=[period.key, previous.key],
+        periods=[period.key, before_key],
         breakdown=breakdown,
         group=group,
         region_id=scope.region_id,
@@ -361,7 +366,7 @@ def dashboard_data(
         choice=choice_for(breakdown, group),
         choices=choices,
         current={key: figures[(key, period.key)] for key in BY_KEY},
-        before={key: figures[(key, previous.key)] for key in BY_KEY},
+        before={key: figures[(key, before_key)] for key in BY_KEY},
         trend_months=months,
         trend=trend,
         # The region's own norm (the defaults for all data), as its figures use.

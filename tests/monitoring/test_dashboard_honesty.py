@@ -1,7 +1,8 @@
 """The dashboard does not mislead: the default period is a complete one, a running period
-says up to which day it counts and is not compared with a whole one, partial months and
-the aim are drawn as such, a withheld cell says what it is too few of, only computed
-periods are offered, and the comparison table of municipalities and providers.
+says up to which day it counts and is compared with the same days of the one before,
+partial months and the aim are drawn as such, a withheld cell says what it is too few
+of, only computed periods are offered, and the comparison table of municipalities and
+providers.
 
 The clock is frozen on Monday 23 November 2026 (the fourth quarter and November are
 still running). Rows are made by hand, as in test_dashboard.py.
@@ -14,14 +15,16 @@ import json
 import re
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from monitoring.models import IndicatorValue
-from monitoring.periods import Period
+from monitoring.models import ComputationRun, IndicatorValue
+from monitoring.periods import Period, stretch_key
 from monitoring.selectors import default_period
-from tests.factories import OrganisationFactory
+from monitoring.services import indicators_compute_and_store
+from tests.factories import OrganisationFactory, WaitingEpisodeFactory
 from tests.monitoring.test_dashboard import (
     DASHBOARD,
     NOW,
@@ -33,6 +36,7 @@ from tests.monitoring.test_dashboard import (
     numbers_in,
 )
 from voorzorg.accounts.models import Region
+from voorzorg.core.exceptions import ApplicationError
 
 COMPARE = reverse("monitoring:dashboard_compare")
 TODAY = dt.date(2026, 11, 23)
@@ -98,27 +102,94 @@ def test_default_period_rules():
     assert default_period(runs, today=TODAY) == Period.parse("2026-10")
 
 
-# --- 2. A running period: up to which day, and no comparison with a whole one -------------
+# --- 2. A running period: up to which day, compared like for like ------------------------
+
+
+def test_a_running_period_is_compared_with_the_same_days_of_the_one_before():
+    running = Period.parse("2026-Q4").as_of(TODAY)  # 1 October - 23 November: 54 days
+    assert running.days == 54 and not running.is_whole
+    stretch = running.like_for_like()
+    assert (stretch.start, stretch.end) == (dt.date(2026, 7, 1), dt.date(2026, 8, 23))
+    assert stretch_key(stretch) == "2026-Q3+54"
+    # A whole period is compared with the whole one before it.
+    assert Period.parse("2026-Q3").like_for_like() == Period.parse("2026-Q2")
+    assert stretch_key(Period.parse("2026-Q2")) == "2026-Q2"
+    # 31 days of March against February: all of February, no more.
+    assert Period.parse("2026-03").like_for_like().end == dt.date(2026, 2, 28)
+    # No reader takes a stretch key for a period.
+    with pytest.raises(ApplicationError):
+        Period.parse("2026-Q3+54")
 
 
 @pytest.mark.django_db
-def test_a_running_period_says_up_to_which_day_and_is_not_compared(client_for, coordinator_cor):
+def test_computing_a_running_period_stores_the_same_days_of_the_one_before():
+    provider = OrganisationFactory(provider=True, agb_code="22000002")
+    # Intakes on 10 July (within the first 54 days of Q3) and on 10 September (after).
+    for day, count in ((dt.date(2026, 7, 10), 12), (dt.date(2026, 9, 10), 30)):
+        for _ in range(count):
+            WaitingEpisodeFactory(
+                provider=provider,
+                registration_date=day - dt.timedelta(days=40),
+                intake_date=day,
+            )
+    indicators_compute_and_store(period=Period.parse("2026-Q4"))
+
+    def aanmeld(period: str) -> tuple:
+        row = IndicatorValue.objects.get(
+            period=period,
+            region=None,
+            indicator="aanmeld_within_norm",
+            breakdown="total",
+            group="all",
+        )
+        return row.numerator, row.denominator
+
+    # Only the 12 intakes of the first 54 days, not the whole quarter's 42.
+    assert aanmeld("2026-Q3+54") == (0, 12)
+    assert IndicatorValue.objects.filter(period="2026-Q3").count() == 0
+    assert set(ComputationRun.objects.values_list("period", flat=True)) == {"2026-Q4"}
+    # The next day's run replaces the stretch.
+    with time_machine.travel(NOW + dt.timedelta(days=1), tick=False):
+        indicators_compute_and_store(period=Period.parse("2026-Q4"))
+    stretches = IndicatorValue.objects.filter(period__startswith="2026-Q3+")
+    assert set(stretches.values_list("period", flat=True)) == {"2026-Q3+55"}
+    # A whole period stores no stretch.
+    indicators_compute_and_store(period=Period.parse("2026-Q3"))
+    assert not IndicatorValue.objects.filter(period__startswith="2026-Q2+").exists()
+
+
+@pytest.mark.django_db
+def test_a_running_period_says_up_to_which_day_and_compares_like_for_like(
+    client_for, coordinator_cor
+):
     with_rows("2026-Q3", at(dt.date(2026, 10, 2)), num=41, den=50, value="82.0")
     with_rows("2026-Q4", RUNNING_AT, num=3, den=10, value="30.0")
     client = client_for(coordinator_cor)
+    # Not yet stored: no comparison, and never with the whole third quarter.
+    html = client.get(DASHBOARD, {"periode": "2026-Q4"}).content.decode()
+    shown = block(html, "aanmeld_within_norm")
+    assert "Geen vergelijking met dezelfde 54 dagen van 3e kwartaal 2026 (t/m 23 augustus)" in shown
+    assert "procentpunt" not in shown
+
+    figure("aanmeld_within_norm", period="2026-Q3+54", num=20, den=25, value="80.0")
     for url in (DASHBOARD, PRINT):
         html = client.get(url, {"periode": "2026-Q4"}).content.decode()
         assert "4e kwartaal 2026 tot en met 23 november 2026 ·" in html
         assert "Deze periode loopt nog." in html
+        assert "Ze worden vergeleken met dezelfde 54 dagen van 3e kwartaal 2026" in html
         shown = block(html, "aanmeld_within_norm")
         assert "30,0%" in shown
         assert (
-            "Geen vergelijking met 3e kwartaal 2026: deze periode loopt nog (tot en met "
-            "23 november 2026) en is niet te vergelijken met een hele periode." in shown
+            "\u221250,0 procentpunt, gedaald ten opzichte van dezelfde 54 dagen van "
+            "3e kwartaal 2026 (t/m 23 augustus): een verslechtering" in shown
         )
-        assert "procentpunt" not in shown and "verslechtering" not in shown
+        assert "82,0" not in shown  # never against the whole quarter
 
-    # The complete quarter is still compared with the one before.
+    # The export names the stretch it compared with.
+    rows = csv_rows(client.get(DASHBOARD, {"periode": "2026-Q4", "formaat": "csv"}))
+    assert ("aanmeld_within_norm", "2026-Q3+54") in {(r[1], r[2]) for r in rows[1:]}
+
+    # A complete quarter is compared with the whole one before.
     with_rows("2026-Q2", at(dt.date(2026, 7, 2)), num=40, den=50, value="80.0")
     html = client.get(DASHBOARD, {"periode": "2026-Q3"}).content.decode()
     assert "+2,0 procentpunt, gestegen ten opzichte van 2e kwartaal 2026" in html
