@@ -207,3 +207,31 @@ def test_coordinator_reads_and_exports_the_dashboard(journey):
     expect(page.locator(".lead")).to_have_text(f"{period_label} · Gemeente Groningen (GM0014)")
     page.emulate_media(media="print")
     journey.check("afdrukversie")
+
+
+def test_coordinator_compares_municipalities_on_a_phone(phone_journey):
+    """The comparison table on a phone: reachable from the dashboard, sortable with the
+    keyboard (header buttons, aria-sort), withheld cells in words."""
+    journey = phone_journey
+    page = journey.page
+    journey.sign_in("coordinator")
+    expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+    journey.check("dashboard-telefoon")
+
+    page.get_by_role("link", name="Gemeenten en aanbieders vergelijken").click()
+    expect(
+        page.get_by_role("heading", name="Gemeenten en aanbieders vergelijken", level=1)
+    ).to_be_visible()
+    journey.check("vergelijken")
+    table = page.locator("table[data-vz-sortable]").first
+    expect(table).to_be_visible()
+    name_header = table.locator("thead th").nth(0)
+    value_header = table.locator("thead th").nth(1)
+    expect(name_header).to_have_attribute("aria-sort", "ascending")
+    value_header.get_by_role("button").focus()
+    page.keyboard.press("Enter")
+    expect(value_header).to_have_attribute("aria-sort", "ascending")
+    expect(name_header).to_have_attribute("aria-sort", "none")
+    page.keyboard.press(" ")
+    expect(value_header).to_have_attribute("aria-sort", "descending")
+    journey.check("vergelijken-gesorteerd")
