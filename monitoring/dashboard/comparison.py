@@ -16,7 +16,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
-from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -38,10 +37,10 @@ from ..selectors import (
 )
 from ..selectors.comparison import COMPARABLE, ComparisonData, comparison_data
 from ..selectors.figures import as_computed, is_partial
-from .formatting import counts_text, number, period_label, value_text
+from .formatting import counts_text, measured_label, number, value_text
 from .judgement import norm_status
 from .presenter import period_options, suppressed_text
-from .views import _chosen_period, _chosen_scope
+from .views import chosen_period, chosen_scope
 
 DEFAULT_INDICATOR = "aanmeld_within_norm"
 
@@ -53,9 +52,9 @@ def _chosen_indicator(request: HttpRequest) -> str:
 
 def _load(request: HttpRequest, *, announce: bool) -> tuple[ComparisonData, dict]:
     runs = computation_runs()
-    scope, scopes = _chosen_scope(request, announce=announce)
+    scope, scopes = chosen_scope(request, announce=announce)
     stored_runs = stored_periods(runs, region_id=scope.region_id)
-    period = as_computed(_chosen_period(request, stored_runs, announce=announce), runs)
+    period = as_computed(chosen_period(request, stored_runs, announce=announce), runs)
     data = comparison_data(period=period, indicator=_chosen_indicator(request), scope=scope)
     return data, {"scopes": scopes, "stored_runs": stored_runs}
 
@@ -101,13 +100,8 @@ def _query(data: ComparisonData, scopes: list) -> dict[str, str]:
 
 def _context(data: ComparisonData, extra: dict) -> dict:
     norms = norms_for(region=data.scope.region_id)
-    label = period_label(data.period)
+    label = measured_label(data.period)
     partial = is_partial(data.period)
-    if partial:
-        label = _("%(period)s tot en met %(day)s") % {
-            "period": label,
-            "day": date_format(data.period.end, "j F Y"),
-        }
     query = _query(data, extra["scopes"])
     total = _row(str(BREAKDOWN_LABELS[data.total.breakdown]), data.total, norms)
     return {

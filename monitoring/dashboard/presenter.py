@@ -38,7 +38,14 @@ from ..selectors import (
     computed_periods,
     is_partial,
 )
-from .formatting import comparison_label, counts_text, number, period_label, value_text
+from .formatting import (
+    comparison_label,
+    counts_text,
+    measured_label,
+    number,
+    period_label,
+    value_text,
+)
 from .judgement import OPEN_KEYS, WITHIN_NORM_AIM, Judgement, change, norm_status
 
 STAGES = (
@@ -223,7 +230,7 @@ def _heading(request: HttpRequest, data: DashboardData) -> dict:
     membership = current_membership(request)
     return {
         "data": data,
-        "period_label": shown_period_label(data),
+        "period_label": measured_label(data.period),
         "is_partial": data.is_partial,
         "previous_label": comparison_label(data.previous),
         "group_label": data.choice.name,
@@ -234,16 +241,6 @@ def _heading(request: HttpRequest, data: DashboardData) -> dict:
         "computed_at": timezone.localtime(data.computed_at) if data.computed_at else None,
         "is_admin": membership is not None and membership.role == Role.ADMIN,
         "min_cell": settings.MIN_CELL,
-    }
-
-
-def shown_period_label(data: DashboardData) -> str:
-    """The period's name; a running one with the last day its figures count."""
-    if not data.is_partial:
-        return period_label(data.period)
-    return _("%(period)s tot en met %(day)s") % {
-        "period": period_label(data.period),
-        "day": date_format(data.period.end, "j F Y"),
     }
 
 

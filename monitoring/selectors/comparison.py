@@ -3,7 +3,7 @@ for every municipality and every GGZ provider side by side (``comparison_data``)
 
 Aggregates only. Two queries whatever the number of groups: the stored rows of the
 indicator for both breakdowns, and the organisation names of their codes. A suppressed
-row comes without numbers, as everywhere (``_figure_from_row``).
+row comes without numbers, as everywhere (``figure_from_row``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..indicators.registry import ALL, BY_KEY, DEFINITIONS, Breakdown, Definition
 from ..models import IndicatorValue
 from ..periods import Period
-from .figures import _FIGURE_FIELDS, Figure, _figure_from_row
+from .figures import FIGURE_FIELDS, Figure, figure_from_row
 from .groups import GroupChoice, choice_order, group_name, organisation_names
 from .scope import FigureScope
 
@@ -55,9 +55,9 @@ def comparison_data(*, period: Period, indicator: str, scope: FigureScope) -> Co
             breakdown__in=[Breakdown.TOTAL, *breakdowns],
         )
         .order_by()
-        .values(*_FIGURE_FIELDS)
+        .values(*FIGURE_FIELDS)
     )
-    figures = [_figure_from_row(row) for row in rows]
+    figures = [figure_from_row(row) for row in rows]
     codes = {b: [f.group for f in figures if f.breakdown == b] for b in breakdowns}
     municipalities, providers = organisation_names(
         municipality_codes=codes.get(Breakdown.MUNICIPALITY, ()),

@@ -230,7 +230,7 @@ def default_period(runs: dict[str, dt.datetime], *, today: dt.date) -> Period:
 # --- Figures --------------------------------------------------------------------------------
 
 
-def _figure_from_row(row: dict) -> Figure:
+def figure_from_row(row: dict) -> Figure:
     suppressed = bool(row["suppressed"])
     # Privacy: a suppressed row is stored with null figures (a database constraint); the
     # reader drops them as well, so no page or export can ever get one from here.
@@ -246,7 +246,7 @@ def _figure_from_row(row: dict) -> Figure:
     )
 
 
-_FIGURE_FIELDS = (
+FIGURE_FIELDS = (
     "indicator",
     "period",
     "breakdown",
@@ -283,9 +283,9 @@ def figures_for(
             indicator__in=keys,
         )
         .order_by()
-        .values(*_FIGURE_FIELDS)
+        .values(*FIGURE_FIELDS)
     )
-    found = {(row["indicator"], row["period"]): _figure_from_row(row) for row in rows}
+    found = {(row["indicator"], row["period"]): figure_from_row(row) for row in rows}
     return {
         (key, period): found.get(
             (key, period),
