@@ -20,6 +20,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from monitoring import tasks
 from monitoring.models import ComputationRun, IndicatorValue
 from monitoring.periods import Period, stretch_key
 from monitoring.selectors import default_period
@@ -292,6 +293,30 @@ def test_only_periods_with_figures_for_the_scope_are_offered(client_for, coordin
     menu = period_menu(html)
     assert menu["2026-Q2"] == "2e kwartaal 2026 (nog niet berekend)"
     assert [key for key, label in menu.items() if "nog niet berekend" in label] == ["2026-Q2"]
+
+
+@pytest.fixture
+def recomputed(monkeypatch) -> list[str]:
+    """The periods the recompute task computed (the computation itself stubbed)."""
+    keys: list[str] = []
+    monkeypatch.setattr(
+        tasks, "indicators_compute_and_store", lambda *, period: keys.append(period.key)
+    )
+    return keys
+
+
+@pytest.mark.django_db
+def test_an_admin_can_still_compute_a_period_the_menu_does_not_offer(
+    client_for, admin_ada, coordinator_cor, recomputed, django_capture_on_commit_callbacks
+):
+    html = client_for(admin_ada).get(DASHBOARD).content.decode()
+    assert 'id="vz-bereken-periode" name="periode"' in html
+    assert "vz-bereken-periode" not in client_for(coordinator_cor).get(DASHBOARD).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(admin_ada).post(
+            reverse("monitoring:recompute"), {"periode": "2025-Q1"}
+        )
+    assert response.status_code == 302 and recomputed == ["2025-Q1"]
 
 
 # --- 6. Aim lines on the trend chart ---------------------------------------------------------
