@@ -87,8 +87,7 @@ def indicators_compute_and_store(*, period: Period) -> int:
         # idempotency: replace the period's computed bucket as a whole (Zulip analytics).
         IndicatorValue.objects.filter(period=period.key).delete()
         IndicatorValue.objects.bulk_create(rows)
-        if not period.is_whole:
-            _store_like_for_like(period, computed_at=computed_at)
+        _store_like_for_like(period, computed_at=computed_at)
         ComputationRun.objects.update_or_create(
             period=period.key,
             defaults={
@@ -134,11 +133,12 @@ def _store_like_for_like(period: Period, *, computed_at: dt.datetime) -> None:
     it (``Period.like_for_like``), under its stretch key (``2026-Q3+54``), replacing any
     stretch of that period stored before. The dashboard compares the running period with
     these, never with the whole period before. Under the running period's lock: only it
-    writes the stretches of its previous period."""
+    writes the stretches of its previous period. Once the period is over (a whole one, or
+    as long as the whole one before), the stretches are only removed."""
     stretch = period.like_for_like()
-    if stretch.is_whole:  # the running period is already as long as the whole one before
-        return
     IndicatorValue.objects.filter(period__startswith=f"{stretch.key}{STRETCH_SEPARATOR}").delete()
+    if stretch.is_whole:
+        return
     IndicatorValue.objects.bulk_create(
         _computed_rows(stretch, storage_key=stretch_key(stretch), computed_at=computed_at)
     )

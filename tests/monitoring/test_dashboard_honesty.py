@@ -157,6 +157,10 @@ def test_computing_a_running_period_stores_the_same_days_of_the_one_before():
     # A whole period stores no stretch.
     indicators_compute_and_store(period=Period.parse("2026-Q3"))
     assert not IndicatorValue.objects.filter(period__startswith="2026-Q2+").exists()
+    # Once the quarter is over, its recompute removes the stretch it no longer needs.
+    with time_machine.travel(dt.datetime(2027, 1, 2, 3, 0, tzinfo=dt.UTC), tick=False):
+        indicators_compute_and_store(period=Period.parse("2026-Q4"))
+    assert not IndicatorValue.objects.filter(period__startswith="2026-Q3+").exists()
 
 
 @pytest.mark.django_db
