@@ -18,7 +18,10 @@ importing the app:
   person, inside the erasure's transaction, and a **refusal** (``register_erasure_refusal``)
   for as long as that app's rows forbid erasing (an open referral);
 - a **retention hold** (``register_retention_hold``): that app's recent or current care
-  that keeps the record from expiring.
+  that keeps the record from expiring;
+- a **page panel** (``register_page_panel``): that app's part of the participant page, a
+  template and the function that builds its context, shown to the roles it names, in a
+  fixed place on the page.
 
 Registration is keyed by name: registering a name again replaces it (``ready()`` may run
 more than once in tests), and ``unregister`` removes one (tests only).
@@ -69,6 +72,38 @@ ErasureRefusal = Callable[[Participant], Refusal | None]
 RetentionHold = Callable[[dt.date, dt.datetime], QuerySet]
 
 
+# (participant, reader's membership) -> the panel template's context. It runs after the
+# page's gate (the page wrote the access-log row) and reads at a fixed number of queries.
+PanelContext = Callable[[Participant, Membership], dict[str, Any]]
+
+
+class PanelPlace:
+    """Where on the participant page a panel goes."""
+
+    # Above the person's data and care, the full width: what must be seen first.
+    TOP = "top"
+    # In the wide column, after the referrals, waiting places and timeline.
+    MAIN = "main"
+
+
+@dataclass(frozen=True)
+class PagePanel:
+    position: int
+    roles: frozenset[str]
+    template: str
+    context: PanelContext
+    place: str
+
+
+@dataclass(frozen=True)
+class RenderedPanel:
+    """A panel to show: its template and the context built for this participant."""
+
+    name: str
+    template: str
+    context: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Scope:
     roles: frozenset[str]
@@ -86,6 +121,7 @@ _sections: dict[str, Section] = {}
 _erasures: dict[str, ErasureHandler] = {}
 _refusals: dict[str, ErasureRefusal] = {}
 _holds: dict[str, RetentionHold] = {}
+_panels: dict[str, PagePanel] = {}
 
 
 def register_scope(name: str, *, roles: Iterable[str], contribution: ScopeContribution) -> None:
@@ -110,9 +146,23 @@ def register_retention_hold(name: str, hold: RetentionHold) -> None:
     _holds[name] = hold
 
 
+def register_page_panel(
+    name: str,
+    *,
+    position: int,
+    roles: Iterable[str],
+    template: str,
+    context: PanelContext,
+    place: str = PanelPlace.MAIN,
+) -> None:
+    """Show ``template`` on the participant page to members acting in ``roles``, in
+    ``place``, after the panels of a lower position there; ``context`` builds its context."""
+    _panels[name] = PagePanel(position, frozenset(roles), template, context, place)
+
+
 def unregister(name: str) -> None:
     """Remove every registration under ``name`` (for tests)."""
-    for registry in (_scopes, _sections, _erasures, _refusals, _holds):
+    for registry in (_scopes, _sections, _erasures, _refusals, _holds, _panels):
         registry.pop(name, None)
 
 
@@ -135,3 +185,22 @@ def erasure_refusals() -> list[ErasureRefusal]:
 
 def retention_holds() -> list[RetentionHold]:
     return list(_holds.values())
+
+
+def page_panels(
+    participant: Participant, membership: Membership, place: str
+) -> list[RenderedPanel]:
+    """The panels in ``place`` that ``membership``'s role sees, in position order, each
+    with its context built. Call only after the participant's gate let her through."""
+    shown = sorted(
+        (
+            (panel.position, name, panel)
+            for name, panel in _panels.items()
+            if panel.place == place and membership.role in panel.roles
+        ),
+        key=lambda row: (row[0], row[1]),
+    )
+    return [
+        RenderedPanel(name, panel.template, panel.context(participant, membership))
+        for _position, name, panel in shown
+    ]

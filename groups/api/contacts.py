@@ -25,21 +25,16 @@ from participants.models import Participant
 from participants.selectors import participant_get_for, participant_scope
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
-from voorzorg.api.fields import date_field, id_field
-from voorzorg.api.serializers import UserRefSerializer
+from voorzorg.api.base import ApiGenericView, MethodRolesMixin, audit_list
+from voorzorg.api.fields import date_field, id_field, text_field
+from voorzorg.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
+from voorzorg.api.serializers import NamedParticipantRefSerializer, UserRefSerializer
 from voorzorg.audit.services import Actor
 
 from ..constants import ContactMode, NetworkPartner
 from ..filters import ContactFilter, MeasurementFilter
 from ..models import Contact, PositiveHealthMeasurement
 from ..services.contacts import DIMENSIONS, contact_record, positive_health_record
-from .common import (
-    ApiGenericView,
-    MethodRolesMixin,
-    ParticipantRefSerializer,
-    audit_list,
-    text_field,
-)
 
 ROLES = {"GET": PERSON_RECORD_ROLES, "POST": BRIDGING_TEAM_ROLES}
 
@@ -55,7 +50,7 @@ def _visible(model: type, membership: Any) -> QuerySet:
 
 class ContactSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    participant = ParticipantRefSerializer()
+    participant = NamedParticipantRefSerializer()
     expert = UserRefSerializer()
     date = serializers.DateField()
     duration_minutes = serializers.IntegerField()
@@ -127,8 +122,10 @@ class ContactsApi(MethodRolesMixin, ApiGenericView):
         ),
         request=InputSerializer,
         responses={201: ContactSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         tags=["contacts"],
     )
+    @idempotent_create(event="api.contact.replay")
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -147,7 +144,7 @@ def _score() -> serializers.IntegerField:
 
 class MeasurementSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    participant = ParticipantRefSerializer()
+    participant = NamedParticipantRefSerializer()
     measured_on = serializers.DateField()
     recorded_by = UserRefSerializer()
     lichaamsfuncties = serializers.IntegerField()
@@ -206,8 +203,10 @@ class HealthMeasurementsApi(MethodRolesMixin, ApiGenericView):
         summary="Record a Positieve Gezondheid measurement: six scores 0-10 on one day",
         request=InputSerializer,
         responses={201: MeasurementSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         tags=["contacts"],
     )
+    @idempotent_create(event="api.health.replay")
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -5,9 +5,9 @@ The same roles, gates and audit as the pages (``groups.views``), and the same re
 groups they facilitate (a team lead also her region's), admins their region's; POH-GGZ
 and coordinators get 403 (a roster is a list of persons). One view per operation,
 nested Input/Output serializers; the services decide. Contacts and Positieve Gezondheid
-live in ``groups.api.contacts``, signals in ``groups.api.signals``; the shared bits
-(serializer fields that refuse what the database cannot store, roles per method, the
-audit of a list) in ``groups.api.common``.
+live in ``groups.api.contacts``, signals in ``groups.api.signals``; the kit every API
+shares (serializer fields that refuse what the database cannot store, roles per method,
+the audit of a list) in ``voorzorg.api`` (``fields``, ``base``, ``serializers``).
 """
 
 from __future__ import annotations
@@ -24,8 +24,14 @@ from rest_framework.response import Response
 
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.accounts.selectors import current_membership
-from voorzorg.api.fields import id_field, moment_field
-from voorzorg.api.serializers import OrganisationRefSerializer, UserRefSerializer
+from voorzorg.api.base import ApiGenericView, audit_list, fake_view
+from voorzorg.api.fields import ClockTimeField, enum_field, id_field, moment_field, text_field
+from voorzorg.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
+from voorzorg.api.serializers import (
+    NamedParticipantRefSerializer,
+    OrganisationRefSerializer,
+    UserRefSerializer,
+)
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 
@@ -42,15 +48,6 @@ from ..selectors import (
     session_facilitator_choices,
 )
 from ..services.groups import session_log
-from .common import (
-    ApiGenericView,
-    ClockTimeField,
-    ParticipantRefSerializer,
-    audit_list,
-    enum_field,
-    fake_view,
-    text_field,
-)
 
 AttendanceStatusField = enum_field("AttendanceStatus", AttendanceStatus)
 EnrolmentStatusField = enum_field("EnrolmentStatus", EnrolmentStatus)
@@ -116,7 +113,7 @@ class GroupListApi(ApiGenericView):
 
 class EnrolmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    participant = ParticipantRefSerializer()
+    participant = NamedParticipantRefSerializer()
     status = EnrolmentStatusField()
     start_date = serializers.DateField()
     end_date = serializers.DateField(allow_null=True)
@@ -185,7 +182,7 @@ class SessionSerializer(serializers.Serializer):
 
 
 class AttendanceSerializer(serializers.Serializer):
-    participant = ParticipantRefSerializer()
+    participant = NamedParticipantRefSerializer()
     status = AttendanceStatusField()
 
     class Meta:
@@ -205,6 +202,12 @@ class AttendanceInputSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "AttendanceInput"
+
+
+def _attendees(body: Any) -> list[str]:
+    """The people a stored session answer names: each on its attendance list."""
+    rows = body.get("attendance", []) if isinstance(body, dict) else []
+    return [row["participant"]["participant_number"] for row in rows]
 
 
 class GroupSessionsApi(ApiGenericView):
@@ -273,8 +276,10 @@ class GroupSessionsApi(ApiGenericView):
         ),
         request=InputSerializer,
         responses={201: SessionDetailSerializer, 200: SessionDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         tags=["sessions"],
     )
+    @idempotent_create(event="api.session.replay", persons=_attendees)
     def post(self, request: Request, pk: int) -> Response:
         group = group_get_for(Actor.from_request(request), pk, event="api.group.session_log")
         data = self.InputSerializer(data=request.data)

@@ -20,8 +20,10 @@ from rest_framework.response import Response
 from participants.selectors import participant_get_for
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
-from voorzorg.api.fields import id_field
-from voorzorg.api.serializers import UserRefSerializer
+from voorzorg.api.base import ApiGenericView, MethodRolesMixin, audit_list
+from voorzorg.api.fields import enum_field, id_field, text_field
+from voorzorg.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
+from voorzorg.api.serializers import NamedParticipantRefSerializer, UserRefSerializer
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 
@@ -36,21 +38,13 @@ from ..services.signals import (
     signal_raise,
     signal_resolve,
 )
-from .common import (
-    ApiGenericView,
-    MethodRolesMixin,
-    ParticipantRefSerializer,
-    audit_list,
-    enum_field,
-    text_field,
-)
 
 SignalStatusField = enum_field("SignalStatus", SignalStatus)
 
 
 class SignalSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    participant = ParticipantRefSerializer()
+    participant = NamedParticipantRefSerializer()
     severity = serializers.ChoiceField(choices=SignalSeverity.choices)
     status = SignalStatusField()
     description = serializers.CharField()
@@ -133,8 +127,10 @@ class SignalsApi(MethodRolesMixin, ApiGenericView):
         ),
         request=InputSerializer,
         responses={201: SignalDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         tags=["signals"],
     )
+    @idempotent_create(event="api.signal.replay")
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -20,10 +20,11 @@ from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.idempotency import idempotent_form
 
 from ..forms.contacts import ContactForm, PositiveHealthForm
+from ..panels import contact_rows
 from ..services.contacts import contact_record, positive_health_record
-from ..templatetags.participant_care import contact_rows
 from .common import show_service_error
 
 PAGE_SIZE = 25
@@ -33,6 +34,7 @@ _FORM_FIELD_FOR = {"duration_minutes": "duration_other"}
 
 
 @role_required(*BRIDGING_TEAM_ROLES)
+@idempotent_form("groups.contact_create")
 def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Contact vastleggen: one form, made for a phone."""
     participant = participant_get_for(Actor.from_request(request), pk)
@@ -75,6 +77,7 @@ def contact_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*BRIDGING_TEAM_ROLES)
+@idempotent_form("groups.health_create")
 def health_create(request: HttpRequest, pk: int) -> HttpResponse:
     """A Positieve Gezondheid measurement: six scores 0-10."""
     participant = participant_get_for(Actor.from_request(request), pk)

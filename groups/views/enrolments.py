@@ -23,6 +23,7 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.forms import search_term
+from voorzorg.core.idempotency import idempotent_form
 
 from ..constants import EnrolmentStatus
 from ..forms.groups import EnrolForm, EnrolmentAdmitForm, EnrolmentEndForm
@@ -46,6 +47,7 @@ def _enrol_candidates(membership: Membership, group: PeerGroup) -> QuerySet[Part
 
 
 @role_required(*BRIDGING_TEAM_ROLES)
+@idempotent_form("groups.enrol")
 def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     """Enrol someone the user may see; a full group offers a waiting place."""
     group = group_get_for(Actor.from_request(request), pk, event="group.enrol")

@@ -29,6 +29,7 @@ from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.accounts.selectors import current_membership, regions_of
 from voorzorg.audit.services import Actor, audit_role_refusal
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.idempotency import idempotent_form
 
 from ..forms.groups import GroupForm
 from ..models import PeerGroup
@@ -179,6 +180,7 @@ def _group_form_page(request: HttpRequest, group: PeerGroup | None) -> HttpRespo
 
 
 @role_required(*BRIDGING_TEAM_ROLES)
+@idempotent_form("groups.group_create")
 def group_create_view(request: HttpRequest) -> HttpResponse:
     """A new group: team leads (in their region) and admins."""
     if not may_create_groups(current_membership(request)):

@@ -23,6 +23,7 @@ from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.forms import PlausibleDateTimeField
+from voorzorg.core.idempotency import idempotent_form
 
 from ..constants import AttendanceStatus
 from ..forms.groups import SessionForm
@@ -54,6 +55,7 @@ def _default_start(group: PeerGroup) -> dt.datetime:
 
 
 @role_required(*BRIDGING_TEAM_ROLES)
+@idempotent_form("groups.session_log")
 def session_log(request: HttpRequest, pk: int) -> HttpResponse:
     """Log a meeting on one phone screen. ?start=YYYY-MM-DDTHH:MM opens that meeting."""
     group = group_get_for(Actor.from_request(request), pk, event="group.session_log")

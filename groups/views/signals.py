@@ -23,6 +23,7 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.idempotency import idempotent_form
 
 from ..constants import SignalSeverity
 from ..forms.signals import AcknowledgeForm, ResolveForm, SignalForm
@@ -63,6 +64,7 @@ def signal_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*BRIDGING_TEAM_ROLES)
+@idempotent_form("groups.signal_create")
 def signal_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Signaal melden: the crisis guidance stands on the form, before anything is sent."""
     participant = participant_get_for(Actor.from_request(request), pk)

@@ -46,6 +46,7 @@ from voorzorg.api.fields import (
     not_in_future,
     organisations,
 )
+from voorzorg.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
 from voorzorg.api.serializers import (
     OrganisationRefSerializer,
     ParticipantRefSerializer,
@@ -321,8 +322,10 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
         ),
         request=InputSerializer,
         responses={201: ReferralDetailSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         tags=["referrals"],
     )
+    @idempotent_create(event="api.referral.replay")
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = validated(self.InputSerializer, request.data)
         participant = None

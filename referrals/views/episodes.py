@@ -22,6 +22,7 @@ from voorzorg.accounts.access import role_required
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.idempotency import idempotent_form
 from voorzorg.core.treeknorm import OpenWait, WaitStage
 
 from ..forms import WaitingEpisodeForm
@@ -86,6 +87,7 @@ def _render(
 
 
 @role_required(*PERSON_RECORD_ROLES)
+@idempotent_form("referrals.episode_create")
 def episode_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a waiting episode to participant ``pk``."""
     participant = participant_get_for(Actor.from_request(request), pk)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.constants import LifeDomain
+from participants.registry import PanelPlace, page_panels
 from participants.selectors import consent_to_share_active, participant_get_for
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
@@ -22,6 +23,7 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.idempotency import idempotent_form
 from voorzorg.core.spreadsheets import csv_safe
 from voorzorg.core.treeknorm import OpenWait, WaitStage
 
@@ -161,6 +163,7 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*REFERRAL_SENDER_ROLES)
+@idempotent_form("referrals.referral_create")
 def referral_create(request: HttpRequest) -> HttpResponse:
     """Register a referral: for a new participant, or ?deelnemer=<id> for an existing one."""
     existing = None
@@ -250,5 +253,8 @@ def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 today=timezone.localdate(),
             ),
             "can_refer": membership is not None and membership.role == Role.POH,
+            # What other apps show of her record (signals, contacts, ...): their panels.
+            "top_panels": page_panels(participant, membership, PanelPlace.TOP),
+            "main_panels": page_panels(participant, membership, PanelPlace.MAIN),
         },
     )

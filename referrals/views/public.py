@@ -18,6 +18,7 @@ from django_ratelimit.core import is_ratelimited
 
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.idempotency import idempotent_form
 from voorzorg.core.net import ratelimit_key
 
 from ..forms import SelfRegistrationForm
@@ -52,6 +53,7 @@ def _rate_limited(request: HttpRequest, *, count: bool) -> bool:
 
 
 @require_http_methods(["GET", "POST"])
+@idempotent_form("referrals.self_register")
 def self_register(request: HttpRequest) -> HttpResponse:
     """The public form. Valid: a referral with source 'self' in the region's intake queue.
 

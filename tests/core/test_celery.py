@@ -51,6 +51,7 @@ IDEMPOTENT_TASKS = {
     "voorzorg.core.tasks.ping",
     "voorzorg.core.tasks.outbox_deliver",
     "voorzorg.core.tasks.outbox_sweep_due",
+    "voorzorg.core.tasks.submission_keys_prune",
 }
 
 

@@ -7,9 +7,11 @@ covered by the access matrix (tests/security) and their own suites.
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 import groups.person_record
@@ -150,6 +152,53 @@ def test_the_gate_offers_emergency_access_to_an_admin_only(world, admin_ada, poh
 
     assert refused_for(admin_ada).offer_break_glass is True
     assert refused_for(poh_anna).offer_break_glass is False
+
+
+@pytest.mark.django_db
+def test_a_record_of_several_people_logs_one_row_per_distinct_person(world, poh_anna):
+    people = [world.sanne.public_id, world.piet.public_id, world.sanne.public_id, ""]
+    get_for(
+        actor_of(poh_anna),
+        Participant.objects.all(),
+        world.sanne.pk,
+        event="kernel.group:1",
+        people_of=lambda p: people,
+        action=AuditAction.EXPORT,
+    )
+    rows = AccessLog.objects.order_by("pk")
+    assert [(r.person_id, r.access_granted, r.action) for r in rows] == [
+        (world.sanne.public_id, True, AuditAction.EXPORT),
+        (world.piet.public_id, True, AuditAction.EXPORT),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_record_naming_nobody_logs_one_granted_row_without_a_person(world, poh_anna):
+    get_for(
+        actor_of(poh_anna),
+        Participant.objects.all(),
+        world.sanne.pk,
+        event="kernel.session:1",
+        people_of=lambda p: [],
+    )
+    row = AccessLog.objects.get()
+    assert (row.event, row.access_granted, row.person_id) == ("kernel.session:1", True, "")
+
+
+@pytest.mark.django_db
+def test_an_empty_scope_is_refused_without_a_query(poh_anna):
+    actor = actor_of(poh_anna)
+    with CaptureQueriesContext(connection) as queries, pytest.raises(OutOfScope):
+        get_for(actor, Participant.objects.none(), None, event="kernel.view:(malformed id)")
+    # Only the row is written (and its organisation read); nothing is looked up.
+    assert not [q for q in queries.captured_queries if Participant._meta.db_table in q["sql"]]
+    assert any("audit_accesslog" in q["sql"] for q in queries.captured_queries)
+    row = AccessLog.objects.get()
+    assert (row.event, row.access_granted, row.person_id) == (
+        "kernel.view:(malformed id)",
+        False,
+        "",
+    )
 
 
 @pytest.mark.django_db

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .navigation import MENU
+from .navigation import menu_for
 from .second_factor import is_verified
 from .selectors import current_membership, request_memberships
 
@@ -21,9 +21,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "current_membership": membership,
         "all_memberships": request_memberships(request),
-        "menu_items": [
-            item
-            for item in (MENU.get(membership.role, []) if membership else [])
-            if not item.team_lead_only or membership.is_team_lead
-        ],
+        "menu_items": menu_for(membership),
     }

@@ -1,13 +1,24 @@
-"""Start pages and menus per role: the one place that says where each role goes."""
+"""Start pages and menus per role: the one place that says where each role goes.
+
+A menu item may carry a count (the open signals waiting for a POH-GGZ): the app that owns
+the page registers it (``register_menu_badge``) in its ``AppConfig.ready()``, so the menu
+needs no import of an app above ``accounts``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .constants import Role
+from .models import Membership
+
+# membership -> the number shown beside a menu item (0: no badge).
+MenuBadge = Callable[[Membership], int]
 
 
 @dataclass(frozen=True)
@@ -55,3 +66,39 @@ MENU: dict[str, list[MenuItem]] = {
         MenuItem("audit:break_glass", _("Noodtoegang")),
     ],
 }
+
+
+_badges: dict[str, MenuBadge] = {}
+
+
+def register_menu_badge(url_name: str, count: MenuBadge) -> None:
+    """Show ``count(membership)`` beside the menu item for ``url_name``, when not 0."""
+    _badges[url_name] = count
+
+
+class ShownMenuItem:
+    """A menu item as one membership sees it. Its badge is counted only when the menu is
+    rendered, and once."""
+
+    def __init__(self, item: MenuItem, membership: Membership) -> None:
+        self.item = item
+        self.membership = membership
+        self.url_name = item.url_name
+        self.label = item.label
+        self.placeholder = item.placeholder
+
+    @cached_property
+    def badge(self) -> int:
+        count = _badges.get(self.url_name)
+        return count(self.membership) if count is not None else 0
+
+
+def menu_for(membership: Membership | None) -> list[ShownMenuItem]:
+    """The menu of the role ``membership`` acts in (team-lead items only for a team lead)."""
+    if membership is None:
+        return []
+    return [
+        ShownMenuItem(item, membership)
+        for item in MENU.get(membership.role, [])
+        if not item.team_lead_only or membership.is_team_lead
+    ]

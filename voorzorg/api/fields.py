@@ -1,6 +1,7 @@
 """Fields the REST API's apps share: database ids bounded to a bigint (plain, as a query
 parameter, or naming a related object), dates and moments within the plausible-date
-rule, and the "not in the future" check.
+rule, and the "not in the future" check; free text as the database can store it, a time
+of day without an offset, and a choice field whose OpenAPI enum has its own name.
 
 A number larger than a bigint is no id at all; unbounded, it would reach PostgreSQL and
 fail there (a 500) instead of being refused as invalid input (a 400). A date in year 1
@@ -14,9 +15,11 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.db import models
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -96,3 +99,59 @@ def not_in_future(value: Any) -> Any:
     if value is not None and value > timezone.localdate():
         raise serializers.ValidationError(_("Deze datum ligt in de toekomst."))
     return value
+
+
+def _no_surrogates(value: str) -> str:
+    # JSON may carry "\ud800" (a lone surrogate): valid Python, but no UTF-8 text, so
+    # PostgreSQL would refuse it with an error. Refused here as invalid input instead.
+    if any("\ud800" <= char <= "\udfff" for char in value):
+        raise serializers.ValidationError(gettext_lazy("De tekst bevat ongeldige tekens."))
+    return value
+
+
+def text_field(*, max_length: int, required: bool = False, **kwargs: Any) -> serializers.CharField:
+    """Free text as the database can store it: bounded, no NUL, no lone surrogates.
+
+    DRF's CharField already refuses NUL characters (PostgreSQL cannot store them).
+    """
+    kwargs.setdefault("allow_blank", not required)
+    if not required:
+        kwargs.setdefault("default", "")
+    return serializers.CharField(
+        max_length=max_length, required=required, validators=[_no_surrogates], **kwargs
+    )
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "19:30"}
+)
+class ClockTimeField(serializers.TimeField):
+    """A time of day as "HH:MM", local (Dutch) time: OpenAPI's "time" format would
+    demand an offset, and a weekly group's start time has none."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
+def enum_field(name: str, choices: type[models.Choices]) -> type[serializers.ChoiceField]:
+    """A ChoiceField class whose OpenAPI enum has its own name.
+
+    Several models have a field called ``status`` with different choices; without a
+    name of their own, drf-spectacular would call their enums "Status<hash>".
+    """
+
+    @extend_schema_field(
+        {"type": "string", "enum": list(choices.values), "description": _enum_doc(choices)},
+        component_name=name,
+    )
+    class Field(serializers.ChoiceField):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(choices=choices.choices, **kwargs)
+
+    Field.__name__ = f"{name}Field"
+    return Field
+
+
+def _enum_doc(choices: type[models.Choices]) -> str:
+    with translation.override("en"):
+        return "; ".join(f"`{value}`: {label}" for value, label in choices.choices)

@@ -57,6 +57,12 @@ _ERRORS = {
     "429": "Too many requests; see the Retry-After header.",
 }
 
+# The answers only an operation that takes an Idempotency-Key gives (voorzorg.api.idempotency).
+_KEY_ERRORS = {
+    "409": "A request with this Idempotency-Key is still being processed; retry later.",
+    "422": "This Idempotency-Key was already used for a different request.",
+}
+
 
 def document_errors(result: dict, generator: object, request: object, public: bool) -> dict:
     """Add the error responses every operation can give, with the one error schema."""
@@ -68,7 +74,11 @@ def document_errors(result: dict, generator: object, request: object, public: bo
             takes_input = method in {"post", "put", "patch"} or any(
                 p.get("in") == "query" for p in operation.get("parameters", [])
             )
-            for code, description in _ERRORS.items():
+            takes_key = any(
+                p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])
+            )
+            errors = {**_ERRORS, **(_KEY_ERRORS if takes_key else {})}
+            for code, description in errors.items():
                 if code == "400" and not takes_input:
                     continue
                 if code == "415" and method not in {"post", "put", "patch"}:

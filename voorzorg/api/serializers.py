@@ -1,5 +1,5 @@
 """Output shapes the REST API's apps share: how an organisation, a region, a staff member
-or a participant (by number only) is named."""
+or a participant (by number only, or by number and name) is named."""
 
 from __future__ import annotations
 
@@ -29,3 +29,16 @@ class RegionRefSerializer(serializers.Serializer):
 class ParticipantRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     participant_number = serializers.CharField(source="public_id")
+
+
+class NamedParticipantRefSerializer(serializers.Serializer):
+    """A participant as the pages name her: number and name."""
+
+    id = serializers.IntegerField(read_only=True)
+    participant_number = serializers.CharField(
+        read_only=True, source="public_id", help_text="VZ-..."
+    )
+    name = serializers.CharField(read_only=True, source="full_name")
+
+    class Meta:
+        ref_name = "NamedParticipantRef"

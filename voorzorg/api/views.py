@@ -25,6 +25,7 @@ from voorzorg.accounts.policy import ANY_ROLE
 from voorzorg.accounts.selectors import current_membership, request_memberships
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.idempotency import idempotent_form
 
 from .base import ApiView
 from .forms import TokenCreateForm
@@ -35,6 +36,7 @@ from .services import token_create, token_revoke
 
 @never_cache
 @role_required(*ANY_ROLE)
+@idempotent_form("api.tokens", replay_to="api:tokens")
 def tokens(request: HttpRequest) -> HttpResponse:
     memberships = request_memberships(request)
     membership = current_membership(request)

@@ -13,7 +13,7 @@ API view builds it with ``Actor.from_request(request)``, a command or a task dir
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
@@ -49,6 +49,7 @@ def get_for(
     event: str,
     field: str = "pk",
     person_of: Callable[[T], str] | None = None,
+    people_of: Callable[[T], Iterable[str]] | None = None,
     action: AuditAction | str = AuditAction.READ,
     offer_break_glass: bool = False,
 ) -> T:
@@ -56,16 +57,28 @@ def get_for(
 
     Writes one access-log row either way: ``event`` as given (callers put the id in it
     where the id reveals nothing, e.g. ``participant.view:12``), the person named by
-    ``person_of(record)`` only when access is granted. ``offer_break_glass``: this is a
-    person's record, and an administrator refused here is offered emergency access.
+    ``person_of(record)`` only when access is granted. A record that shows several
+    people (a group with its members) passes ``people_of`` instead: granted, it writes
+    one row per distinct person it names, or one naming nobody when it names none.
+    ``offer_break_glass``: this is a person's record, and an administrator refused here
+    is offered emergency access. An empty ``scoped`` (``.none()``, for a key that cannot
+    be a record) is refused without a query.
     """
     record = scoped.filter(**{field: key}).first()
-    actor.audit(
-        action=action,
-        event=event,
-        access_granted=record is not None,
-        person_id=person_of(record) if record is not None and person_of else "",
+    people = (
+        list(dict.fromkeys(pid for pid in people_of(record) if pid))
+        if record is not None and people_of
+        else []
     )
+    if people:
+        actor.audit(action=action, event=event, access_granted=True, person_ids=people)
+    else:
+        actor.audit(
+            action=action,
+            event=event,
+            access_granted=record is not None,
+            person_id=person_of(record) if record is not None and person_of else "",
+        )
     if record is None:
         raise OutOfScope(offer_break_glass=offer_break_glass and _is_admin(actor))
     return record

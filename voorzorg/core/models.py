@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -48,3 +49,41 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name}{tuple(self.args)}"
+
+
+class SubmissionKey(models.Model):
+    """One use of a one-time submission key: a form's hidden key or an API Idempotency-Key.
+
+    Inserted in the same transaction as the record the submission creates, under a unique
+    constraint on (owner, key), so two simultaneous submissions with one key make one
+    record: the second waits for the first's commit, fails on the constraint and replays
+    the stored result (``voorzorg.core.idempotency``). Holds where the first answer went
+    (a page's redirect) or the first answer itself (an API's status, body and Location),
+    replayed only to the same owner; kept for ``KEEP`` (24 hours), then pruned nightly.
+    """
+
+    # Whose key: "user:<id>", "token:<id>" or "anonymous" (a public form's random key).
+    owner = models.CharField(_("eigenaar"), max_length=80)
+    key = models.CharField(_("sleutel"), max_length=255)
+    # What the key was used for: a form's scope, or the API's method and path.
+    scope = models.CharField(_("gebruik"), max_length=200)
+    # The request the key was first used with (API: a hash of method, path and body).
+    fingerprint = models.CharField(_("vingerafdruk"), max_length=64, blank=True)
+    # The first answer; empty while the first submission is still being handled.
+    status_code = models.PositiveSmallIntegerField(_("statuscode"), null=True, blank=True)
+    location = models.CharField(_("locatie"), max_length=500, blank=True)
+    body = models.JSONField(_("inhoud"), null=True, blank=True)
+    # The people the stored body names (pseudonymous numbers): a replay logs their read.
+    person_ids = models.JSONField(_("personen"), default=list, blank=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("verzendsleutel")
+        verbose_name_plural = _("verzendsleutels")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="core_submission_key_unique")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="core_subkey_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} ({self.owner})"

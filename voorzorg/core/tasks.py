@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
 from .health import beat_heartbeat_record
+from .idempotency import prune as submission_keys_delete_expired
 from .outbox import outbox_run, outbox_sweep
 
 
@@ -35,3 +37,10 @@ def beat_heartbeat() -> None:
     Harmless to run twice or to lose: the next one comes a minute later.
     """
     beat_heartbeat_record()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def submission_keys_prune() -> int:
+    """Delete submission keys past their 24 hours (nightly, settings beat). Safe to run twice."""
+    # idempotency: deletes only keys older than a cut-off; a second run finds none.
+    return submission_keys_delete_expired(now=timezone.now())

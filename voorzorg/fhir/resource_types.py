@@ -1,7 +1,9 @@
 """The resource types the FHIR API serves: per type its search parameters, the scoped
-querysets it draws from (``selectors``), how a search narrows them and how one id is
-read. An id or a reference that cannot be one of ours finds nothing (or is a 400 for a
-malformed search parameter), before anything reaches the database.
+querysets it draws from (``selectors``), how a search narrows them and where one id is
+looked up (``locate``: the view reads it through the shared access gate,
+``voorzorg.audit.gate.get_for``). An id or a reference that cannot be one of ours finds
+nothing (or is a 400 for a malformed search parameter), before anything reaches the
+database.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any, ClassVar
 from django.db.models import Q, QuerySet
 
 from participants.models import Participant
+from participants.selectors import participants_for
 from voorzorg.accounts.models import Membership
 
 from . import mappers
@@ -25,7 +28,6 @@ from .selectors import (
     contacts_for,
     handovers_for,
     measurements_for,
-    patients_for,
     peer_groups_for,
     referrals_for,
     sessions_for,
@@ -52,6 +54,15 @@ class Source:
     queryset: QuerySet
     to_resource: Callable[[Any, Context], Resource]
     people: Callable[[Any], list[Participant]]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Where one id is looked up: the source, and ``field == key`` in its queryset."""
+
+    source: Source
+    key: Any
+    field: str = "pk"
 
 
 _DIGITS = re.compile(r"\A[0-9]{1,19}\Z")
@@ -104,13 +115,13 @@ class ResourceType(ABC):
         """The scoped querysets a search draws from."""
 
     @abstractmethod
-    def read(self, membership: Membership, logical_id: str) -> tuple[Source, Any] | None:
-        """The source and the row for one id, in scope; None when there is none."""
+    def locate(self, membership: Membership, logical_id: str) -> Lookup | None:
+        """Where to look one id up in scope; None when the id cannot be one of ours."""
 
     @staticmethod
-    def _first(source: Source, **lookup: Any) -> tuple[Source, Any] | None:
-        obj = source.queryset.filter(**lookup).first()
-        return (source, obj) if obj is not None else None
+    def _by_pk(source: Source, logical_id: str) -> Lookup | None:
+        pk = _pk(logical_id)
+        return Lookup(source, pk) if pk else None
 
 
 class PatientType(ResourceType):
@@ -124,7 +135,7 @@ class PatientType(ResourceType):
 
     def _source(self, membership: Membership) -> Source:
         return Source(
-            queryset=patients_for(membership).select_related("gp_practice").order_by("pk"),
+            queryset=participants_for(membership).select_related("gp_practice").order_by("pk"),
             to_resource=lambda p, ctx: mappers.patient(p, details=p.pk in ctx.details),
             people=lambda p: [p],
         )
@@ -139,8 +150,8 @@ class PatientType(ResourceType):
             source = replace(source, queryset=source.queryset.filter(public_id=value))
         return [source]
 
-    def read(self, membership: Membership, logical_id: str) -> tuple[Source, Any] | None:
-        return self._first(self._source(membership), public_id=logical_id)
+    def locate(self, membership: Membership, logical_id: str) -> Lookup | None:
+        return Lookup(self._source(membership), logical_id, field="public_id")
 
 
 class ServiceRequestType(ResourceType):
@@ -181,9 +192,8 @@ class ServiceRequestType(ResourceType):
             qs = qs.filter(status__in=statuses)
         return [replace(source, queryset=qs)]
 
-    def read(self, membership: Membership, logical_id: str) -> tuple[Source, Any] | None:
-        pk = _pk(logical_id)
-        return self._first(self._source(membership), pk=pk) if pk else None
+    def locate(self, membership: Membership, logical_id: str) -> Lookup | None:
+        return self._by_pk(self._source(membership), logical_id)
 
 
 class EpisodeOfCareType(ResourceType):
@@ -221,11 +231,11 @@ class EpisodeOfCareType(ResourceType):
             result.append(replace(source, queryset=qs))
         return result
 
-    def read(self, membership: Membership, logical_id: str) -> tuple[Source, Any] | None:
+    def locate(self, membership: Membership, logical_id: str) -> Lookup | None:
         if (pk := _prefixed_pk(logical_id, "wait-")) is not None:
-            return self._first(self._waiting(membership), pk=pk)
+            return Lookup(self._waiting(membership), pk)
         if (pk := _prefixed_pk(logical_id, "bridge-")) is not None:
-            return self._first(self._bridging(membership), pk=pk)
+            return Lookup(self._bridging(membership), pk)
         return None
 
 
@@ -262,9 +272,8 @@ class TaskType(ResourceType):
             )
         return [replace(source, queryset=qs)]
 
-    def read(self, membership: Membership, logical_id: str) -> tuple[Source, Any] | None:
-        pk = _pk(logical_id)
-        return self._first(self._source(membership), pk=pk) if pk else None
+    def locate(self, membership: Membership, logical_id: str) -> Lookup | None:
+        return self._by_pk(self._source(membership), logical_id)
 
 
 class GroupType(ResourceType):
@@ -283,9 +292,8 @@ class GroupType(ResourceType):
     def sources(self, membership: Membership, query: dict[str, str]) -> list[Source]:
         return [self._source(membership)]
 
-    def read(self, membership: Membership, logical_id: str) -> tuple[Source, Any] | None:
-        pk = _pk(logical_id)
-        return self._first(self._source(membership), pk=pk) if pk else None
+    def locate(self, membership: Membership, logical_id: str) -> Lookup | None:
+        return self._by_pk(self._source(membership), logical_id)
 
 
 class EncounterType(ResourceType):
@@ -334,11 +342,11 @@ class EncounterType(ResourceType):
             replace(contacts, queryset=contact_qs),
         ]
 
-    def read(self, membership: Membership, logical_id: str) -> tuple[Source, Any] | None:
+    def locate(self, membership: Membership, logical_id: str) -> Lookup | None:
         if (pk := _prefixed_pk(logical_id, "session-")) is not None:
-            return self._first(self._sessions(membership), pk=pk)
+            return Lookup(self._sessions(membership), pk)
         if (pk := _prefixed_pk(logical_id, "contact-")) is not None:
-            return self._first(self._contacts(membership), pk=pk)
+            return Lookup(self._contacts(membership), pk)
         return None
 
 
@@ -364,9 +372,8 @@ class QuestionnaireResponseType(ResourceType):
                 qs = qs.filter(_patient_filter(query[param], param, "participant__public_id"))
         return [replace(source, queryset=qs)]
 
-    def read(self, membership: Membership, logical_id: str) -> tuple[Source, Any] | None:
-        pk = _pk(logical_id)
-        return self._first(self._source(membership), pk=pk) if pk else None
+    def locate(self, membership: Membership, logical_id: str) -> Lookup | None:
+        return self._by_pk(self._source(membership), logical_id)
 
 
 RESOURCE_TYPES: dict[str, ResourceType] = {

@@ -1,8 +1,9 @@
-"""What the FHIR API may show a membership, and the audit of what it showed.
+"""What the FHIR API may show a membership, and the audit of what a search showed.
 
-Every queryset here starts from the domain apps' own scopes (``participant_scope``,
-``referral_scope``, ``groups_for``), so the API can never see more than the pages do.
-Nothing here reads the request beyond the membership; the views pass it in.
+Every queryset here is the domain apps' own scope selectors (``participants_for``,
+``referral_scope``, ``episode_scope``, ``groups_for``), so the API can never see more
+than the pages do. A read by id goes through the shared gate (``voorzorg.audit.gate``)
+with these querysets; ``audit_shown`` logs a search, a refused role and the handover.
 """
 
 from __future__ import annotations
@@ -16,22 +17,18 @@ from groups.constants import EnrolmentStatus
 from groups.models import Contact, Enrolment, GroupSession, PeerGroup, PositiveHealthMeasurement
 from groups.selectors import groups_for
 from participants.models import Participant
-from participants.selectors import participant_scope
+from participants.selectors import participants_for
 from referrals.models import Handover, Referral, WaitingEpisode
-from referrals.selectors import referral_scope
+from referrals.selectors import episode_scope, referral_scope
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 
 
-def patients_for(membership: Membership | None) -> QuerySet[Participant]:
-    return Participant.objects.filter(participant_scope(membership))
-
-
 def _patient_pks(membership: Membership | None) -> QuerySet[Participant]:
     # A subquery, so the scope's own joins never multiply the outer rows.
-    return patients_for(membership).values("pk")
+    return participants_for(membership).values("pk")
 
 
 def referrals_for(membership: Membership | None) -> QuerySet[Referral]:
@@ -40,7 +37,7 @@ def referrals_for(membership: Membership | None) -> QuerySet[Referral]:
 
 def waiting_episodes_for(membership: Membership | None) -> QuerySet[WaitingEpisode]:
     """Waiting places of visible participants. Imported rows without one never show."""
-    return WaitingEpisode.objects.filter(participant__in=_patient_pks(membership))
+    return WaitingEpisode.objects.filter(episode_scope(membership))
 
 
 def handovers_for(membership: Membership | None) -> QuerySet[Handover]:

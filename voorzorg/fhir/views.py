@@ -3,8 +3,9 @@
 DRF views (``base.FhirView``), so the project's authentication and permission defaults
 apply. Always ``application/fhir+json``; every error is an OperationOutcome. What each
 resource type searches and reads is in ``resource_types``; scope is ``selectors`` (the
-domain apps' own scopes): anything out of scope is a 404 that does not reveal whether it
-exists, and every look-up is audited.
+domain apps' own scopes). A read by id goes through the shared access gate
+(``voorzorg.audit.gate``): anything out of scope is a 404 that does not reveal whether it
+exists, and every look-up is audited; a search logs one row per person it shows.
 """
 
 from __future__ import annotations
@@ -20,10 +21,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from participants.models import Participant
-from participants.selectors import consent_to_share_active, handover_texts_visible
+from participants.selectors import (
+    consent_to_share_active,
+    handover_texts_visible,
+    participants_for,
+)
 from referrals.constants import ReferralStatus
 from voorzorg.accounts.models import Membership
+from voorzorg.audit.gate import OutOfScope, get_for, refuse
 from voorzorg.audit.models import AuditAction
+from voorzorg.audit.services import Actor
 
 from . import mappers
 from .base import FhirError, FhirView, fhir_base, invalid, not_found
@@ -35,7 +42,6 @@ from .selectors import (
     details_visible,
     handovers_for,
     measurements_for,
-    patients_for,
     waiting_episodes_for,
 )
 
@@ -150,12 +156,20 @@ class ReadView(FhirView):
         rt = self.resource_type
         event = _event(f"fhir.{rt.name}.read", logical_id)
         membership = self.people_membership(request, event=event)
-        found = rt.read(membership, logical_id) if FHIR_ID.match(logical_id) else None
-        if found is None:
-            audit_shown(request, event=event, granted=False)
-            raise not_found(f"{rt.name}/{logical_id} not found.")
-        resources, people = _resources([found], membership)
-        audit_shown(request, event=event, person_ids=people)
+        lookup = rt.locate(membership, logical_id) if FHIR_ID.match(logical_id) else None
+        try:
+            # An id that cannot be ours is refused at the gate without a query.
+            found = get_for(
+                Actor.from_request(request),
+                lookup.source.queryset if lookup else Participant.objects.none(),
+                lookup.key if lookup else None,
+                field=lookup.field if lookup else "pk",
+                event=event,
+                people_of=lambda obj: [p.public_id for p in lookup.source.people(obj)],
+            )
+        except OutOfScope:
+            raise not_found(f"{rt.name}/{logical_id} not found.") from None
+        resources, _people = _resources([(lookup.source, found)], membership)
         return Response(resources[0])
 
 
@@ -172,7 +186,7 @@ class PatientHandoverView(FhirView):
         event = _event("fhir.Patient.handover", logical_id)
         membership = self.people_membership(request, event=event)
         participant = (
-            patients_for(membership)
+            participants_for(membership)
             .select_related("gp_practice")
             .filter(public_id=logical_id)
             .first()
@@ -180,7 +194,8 @@ class PatientHandoverView(FhirView):
             else None
         )
         if participant is None:
-            audit_shown(request, event=event, granted=False, action=AuditAction.EXPORT)
+            # The gate's refusal; what is granted depends on the consent, logged below.
+            refuse(Actor.from_request(request), event=event, action=AuditAction.EXPORT)
             raise not_found(f"Patient/{logical_id} not found.")
         person = [participant.public_id]
         if not consent_to_share_active(participant):

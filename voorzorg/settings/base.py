@@ -324,6 +324,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "voorzorg.accounts.tasks.lockout_records_prune",
         "schedule": crontab(hour=4, minute=25),
     },
+    # Nightly: forms' and the API's one-time submission keys older than 24 hours
+    # (voorzorg.core.idempotency). Idempotent.
+    "submission-keys-prune": {
+        "task": "voorzorg.core.tasks.submission_keys_prune",
+        "schedule": crontab(hour=4, minute=35),
+    },
     # Every minute: beat's heartbeat, the time stored in the cache; /health/ready/ reports
     # "beat": "stale" when it is older than BEAT_HEALTH_MAX_MINUTES. A heartbeat that
     # waited longer than a minute in the queue is dropped: only the newest one matters.

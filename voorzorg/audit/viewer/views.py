@@ -29,6 +29,7 @@ from voorzorg.accounts.policy import SUBJECT_ACCESS_ROLES
 from voorzorg.accounts.selectors import current_membership, regions_of
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.forms import has_control_chars
+from voorzorg.core.idempotency import idempotent_form
 from voorzorg.core.spreadsheets import csv_safe
 
 from ..forms import AccessLogFilterForm, BreakGlassRequestForm, BreakGlassReviewForm
@@ -224,6 +225,7 @@ def _show_service_error(form: BreakGlassRequestForm, exc: ApplicationError) -> N
 
 
 @role_required(Role.ADMIN)
+@idempotent_form("audit.break_glass")
 def break_glass(request: HttpRequest) -> HttpResponse:
     """Noodtoegang: ask for it (number and reason), see one's own, and what awaits review.
 

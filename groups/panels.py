@@ -1,7 +1,9 @@
-"""The participant page's contacts and Positieve Gezondheid, as one inclusion tag.
+"""What groups show on the participant page (``participants.registry`` page panels).
 
-A tag rather than view code so the referrals app, which owns the participant page, does
-not import the groups app (groups builds on referrals, not the other way round).
+Registered in ``GroupsConfig.ready()``: the open care signals above the record, and the
+recent contacts and the Positieve Gezondheid chart in its wide column. The panels run
+after the page's gate (``participant_get_for`` wrote the access-log row); each reads at a
+fixed number of queries, however many rows there are.
 """
 
 from __future__ import annotations
@@ -9,18 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django import template
 from django.utils.translation import gettext as _
 
+from participants import registry
 from participants.constants import LifeDomain
 from participants.models import Participant
-from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
-from voorzorg.accounts.selectors import current_membership
+from voorzorg.accounts.models import Membership
+from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 
-from ..constants import PositiveHealthDimension
-from ..models import Contact, PositiveHealthMeasurement
-
-register = template.Library()
+from .constants import PositiveHealthDimension
+from .models import Contact, PositiveHealthMeasurement, Signal
+from .services.signals import SEVERITY_RANK
 
 RECENT_CONTACTS = 10
 
@@ -85,30 +86,67 @@ def health_summary(
     return {"rows": rows, "chart": chart, "first": shown_first, "latest": latest}
 
 
-@register.inclusion_tag("groups/_participant_care.html", takes_context=True)
-def participant_contacts_and_health(
-    context: template.Context, participant: Participant
-) -> dict[str, Any]:
-    """Recent contacts and the Positieve Gezondheid chart for the participant page.
+def signals_panel(participant: Participant, membership: Membership) -> dict[str, Any]:
+    """Her open signals (crisis first) and the "Signaal melden" button. One query."""
+    signals = list(
+        Signal.objects.filter(participant=participant, resolved_at__isnull=True)
+        .select_related("raised_by")
+        .annotate(severity_rank=SEVERITY_RANK)
+        .order_by("severity_rank", "-raised_at", "-id")
+    )
+    return {
+        "signals": signals,
+        "has_crisis": any(s.severity == "crisis" for s in signals),
+        "can_raise": membership.role in BRIDGING_TEAM_ROLES,
+    }
 
-    No access gate here: the participant page already passed ``participant_get_for``
-    and wrote the audit row. A fixed number of queries, however many rows there are.
-    """
-    request = context["request"]
-    membership = current_membership(request)
+
+def contacts_panel(participant: Participant, membership: Membership) -> dict[str, Any]:
+    """Her most recent contacts, and a link to all when there are more. One query."""
     recent = list(
         Contact.objects.filter(participant=participant)
         .select_related("expert")
         .order_by("-date", "-id")[: RECENT_CONTACTS + 1]
     )
+    return {
+        "contacts": contact_rows(recent[:RECENT_CONTACTS]),
+        "more_contacts": len(recent) > RECENT_CONTACTS,
+        "can_record": membership.role in BRIDGING_TEAM_ROLES,
+    }
+
+
+def positive_health_panel(participant: Participant, membership: Membership) -> dict[str, Any]:
+    """Her first and latest Positieve Gezondheid measurement, as a chart and a table.
+    At most two queries."""
     measurements = PositiveHealthMeasurement.objects.filter(participant=participant)
     first = measurements.order_by("measured_on", "id").first()
     latest = measurements.order_by("-measured_on", "-id").first() if first else None
     return {
-        "participant": participant,
-        "contacts": contact_rows(recent[:RECENT_CONTACTS]),
-        "more_contacts": len(recent) > RECENT_CONTACTS,
         "health": health_summary(first, latest),
-        "can_record": membership is not None and membership.role in BRIDGING_TEAM_ROLES,
-        "request": request,
+        "can_record": membership.role in BRIDGING_TEAM_ROLES,
     }
+
+
+def register() -> None:
+    registry.register_page_panel(
+        "groups.signals",
+        position=10,
+        roles=PERSON_RECORD_ROLES,
+        template="groups/_participant_signals.html",
+        context=signals_panel,
+        place=registry.PanelPlace.TOP,
+    )
+    registry.register_page_panel(
+        "groups.contacts",
+        position=10,
+        roles=PERSON_RECORD_ROLES,
+        template="groups/_participant_contacts.html",
+        context=contacts_panel,
+    )
+    registry.register_page_panel(
+        "groups.positive_health",
+        position=20,
+        roles=PERSON_RECORD_ROLES,
+        template="groups/_participant_health.html",
+        context=positive_health_panel,
+    )
