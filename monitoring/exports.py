@@ -110,13 +110,18 @@ def _yes_no(flag: bool) -> str:
 
 
 def csv_response(data: DashboardData) -> HttpResponse:
+    return rows_csv_response(export_rows(data), filename(data, "csv"))
+
+
+def rows_csv_response(rows: list[ExportRow], name: str) -> HttpResponse:
+    """Export rows as CSV for Dutch Excel; ``name`` must be header-safe."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename(data, "csv")}"'
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     # A BOM and semicolons: what Dutch Excel opens correctly by double-click.
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";")
     writer.writerow([csv_safe(h) for h in headers()])
-    for row in export_rows(data):
+    for row in rows:
         writer.writerow(
             [
                 # Text may come from imported data or organisation names: formula-safe.
@@ -186,8 +191,10 @@ def xlsx_response(data: DashboardData) -> HttpResponse:
         [
             _("Afgeschermd"),
             _(
-                "Minder dan %(n)s mensen: het cijfer, de teller en de noemer worden niet "
-                "getoond, omdat mensen dan herkenbaar kunnen worden."
+                "Minder dan %(n)s gemeten (wachtplekken, verwijzingen, "
+                "aanwezigheidsregistraties, deelnemers of signalen: de noemer): het cijfer, "
+                "de teller en de noemer worden niet getoond, omdat mensen dan herkenbaar "
+                "kunnen worden."
             )
             % {"n": settings.MIN_CELL},
         ],

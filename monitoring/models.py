@@ -16,6 +16,9 @@ class IndicatorValue(models.Model):
     transaction, suppression applied before storing). A suppressed row keeps its place
     with null figures, so a reader can tell "withheld" from "no data".
 
+    A running period's rows come with the rows of the same number of days of the period
+    before it, under a stretch key, so the dashboard can compare like with like.
+
     The scope is ``region``: empty (NULL) for the whole deployment ("all data", what
     rows meant before regions were stored), else the figures of that region's data only
     (docs/indicators.md, "Regions"). Who may read which scope is decided in one place,
@@ -32,7 +35,10 @@ class IndicatorValue(models.Model):
         help_text=_("Leeg: alle gegevens van deze installatie."),
     )
     indicator = models.CharField(_("indicator"), max_length=64)
-    period = models.CharField(_("periode"), max_length=7)
+    # A period's key (``2026-Q3``), or for the comparison of a running period the key of
+    # the stretch of the period before it (``2026-Q3+54``: its first 54 days;
+    # ``monitoring.periods.stretch_key``).
+    period = models.CharField(_("periode"), max_length=16)
     breakdown = models.CharField(_("uitsplitsing"), max_length=20)
     group = models.CharField(_("groep"), max_length=64)
     numerator = models.IntegerField(_("teller"), null=True, blank=True)

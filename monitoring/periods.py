@@ -92,6 +92,27 @@ class Period:
             return Period(self.start, day, self.kind)
         return self
 
+    @property
+    def days(self) -> int:
+        """How many days the period covers (both ends inclusive)."""
+        return (self.end - self.start).days + 1
+
+    @property
+    def is_whole(self) -> bool:
+        """Whether the period runs to the last day of its month, quarter or year."""
+        return self.end == Period.containing(self.start, self.kind).end
+
+    def first_days(self, days: int) -> Period:
+        """The first ``days`` days of this period (all of it when it is not that long)."""
+        last = self.start + dt.timedelta(days=days - 1)
+        return Period(self.start, min(self.end, last), self.kind)
+
+    def like_for_like(self) -> Period:
+        """What a running period is compared with: the same number of days at the start of
+        the period before it (a whole period for a whole one)."""
+        previous = self.previous()
+        return previous if self.is_whole else previous.first_days(self.days)
+
     def previous(self) -> Period:
         """The period of the same kind just before this one."""
         return Period.containing(self.start - dt.timedelta(days=1), self.kind)
@@ -101,6 +122,19 @@ class Period:
 
     def __str__(self) -> str:
         return self.key
+
+
+# Separates a period's key from the number of days of a stretch of it: ``2026-Q3+54``.
+STRETCH_SEPARATOR = "+"
+
+
+def stretch_key(period: Period) -> str:
+    """The storage key of the figures of a stretch: the period's key when it is whole,
+    else ``<key>+<days>``. ``Period.parse`` refuses it, so no reader takes it for a
+    period (menu, API, exports by period)."""
+    if period.is_whole:
+        return period.key
+    return f"{period.key}{STRETCH_SEPARATOR}{period.days}"
 
 
 def last_months(day: dt.date, count: int) -> list[Period]:

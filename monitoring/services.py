@@ -10,6 +10,7 @@ Which scope a user may read is not decided here but in
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from django.utils import timezone
 from monitoring import collectors
 from monitoring.indicators.engine import suppress_all
 from monitoring.models import ComputationRun, IndicatorValue
-from monitoring.periods import Period
+from monitoring.periods import STRETCH_SEPARATOR, Period, stretch_key
 
 # The columns of an exported or API row, in order: a contract other tools rely on.
 EXPORT_FIELDS = (
@@ -81,33 +82,12 @@ def indicators_compute_and_store(*, period: Period) -> int:
     # A running period is measured up to today (its peildatum is today, not its last day).
     period = period.as_of(timezone.localdate())
     with period_transaction(period.key):
-        computed = {
-            region_id: suppress_all(
-                collectors.collect(period=period, scope=collectors.scope_for(region_id)),
-                min_cell=settings.MIN_CELL,
-            )
-            for region_id in [None, *collectors.region_ids()]
-        }
         computed_at = timezone.now()
-        rows = [
-            IndicatorValue(
-                region_id=region_id,
-                indicator=indicator,
-                period=period.key,
-                breakdown=breakdown,
-                group=group,
-                numerator=ratio.numerator,
-                denominator=ratio.denominator,
-                value=ratio.value,
-                suppressed=ratio.suppressed,
-                computed_at=computed_at,
-            )
-            for region_id, results in computed.items()
-            for (indicator, breakdown, group), ratio in sorted(results.items())
-        ]
+        rows = _computed_rows(period, storage_key=period.key, computed_at=computed_at)
         # idempotency: replace the period's computed bucket as a whole (Zulip analytics).
         IndicatorValue.objects.filter(period=period.key).delete()
         IndicatorValue.objects.bulk_create(rows)
+        _store_like_for_like(period, computed_at=computed_at)
         ComputationRun.objects.update_or_create(
             period=period.key,
             defaults={
@@ -117,6 +97,51 @@ def indicators_compute_and_store(*, period: Period) -> int:
             },
         )
     return len(rows)
+
+
+def _computed_rows(
+    period: Period, *, storage_key: str, computed_at: dt.datetime
+) -> list[IndicatorValue]:
+    """Every indicator of ``period`` in every scope, suppressed, as unsaved rows."""
+    computed = {
+        region_id: suppress_all(
+            collectors.collect(period=period, scope=collectors.scope_for(region_id)),
+            min_cell=settings.MIN_CELL,
+        )
+        for region_id in [None, *collectors.region_ids()]
+    }
+    return [
+        IndicatorValue(
+            region_id=region_id,
+            indicator=indicator,
+            period=storage_key,
+            breakdown=breakdown,
+            group=group,
+            numerator=ratio.numerator,
+            denominator=ratio.denominator,
+            value=ratio.value,
+            suppressed=ratio.suppressed,
+            computed_at=computed_at,
+        )
+        for region_id, results in computed.items()
+        for (indicator, breakdown, group), ratio in sorted(results.items())
+    ]
+
+
+def _store_like_for_like(period: Period, *, computed_at: dt.datetime) -> None:
+    """For a running period: the figures of the same number of days of the period before
+    it (``Period.like_for_like``), under its stretch key (``2026-Q3+54``), replacing any
+    stretch of that period stored before. The dashboard compares the running period with
+    these, never with the whole period before. Under the running period's lock: only it
+    writes the stretches of its previous period. Once the period is over (a whole one, or
+    as long as the whole one before), the stretches are only removed."""
+    stretch = period.like_for_like()
+    IndicatorValue.objects.filter(period__startswith=f"{stretch.key}{STRETCH_SEPARATOR}").delete()
+    if stretch.is_whole:
+        return
+    IndicatorValue.objects.bulk_create(
+        _computed_rows(stretch, storage_key=stretch_key(stretch), computed_at=computed_at)
+    )
 
 
 def indicator_rows(

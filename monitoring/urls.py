@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from .dashboard import comparison
 from .dashboard import views as dashboard
 from .views import imports
 
@@ -7,5 +8,6 @@ app_name = "monitoring"
 
 urlpatterns = [
     *dashboard.urlpatterns,
+    *comparison.urlpatterns,
     *imports.urlpatterns,
 ]

@@ -50,6 +50,29 @@ def period_label(period: Period) -> str:
     return str(period.start.year)
 
 
+def measured_label(period: Period) -> str:
+    """A period as its figures measure it: '4e kwartaal 2026 tot en met 23 november 2026'
+    for one still running when computed, else just its name."""
+    if period.is_whole:
+        return period_label(period)
+    return _("%(period)s tot en met %(day)s") % {
+        "period": period_label(period),
+        "day": date_format(period.end, "j F Y"),
+    }
+
+
+def comparison_label(previous: Period) -> str:
+    """What a figure is compared with: '2e kwartaal 2026', or for a running period's
+    like-for-like stretch 'dezelfde 54 dagen van 3e kwartaal 2026 (t/m 23 augustus)'."""
+    if previous.is_whole:
+        return period_label(previous)
+    return _("dezelfde %(days)s dagen van %(period)s (t/m %(day)s)") % {
+        "days": previous.days,
+        "period": period_label(previous),
+        "day": date_format(previous.end, "j F"),
+    }
+
+
 def value_text(unit: str, value: Decimal) -> str:
     # The unit words are translated outside the f-strings: xgettext does not look inside.
     if unit == Unit.PERCENT:

@@ -13,7 +13,7 @@ from voorzorg.core.treeknorm import Norms
 
 from ..indicators.registry import DEFINITIONS, Panel, Unit
 from ..selectors import DashboardData, Figure, FigureState
-from .formatting import delta_text, number, period_label, value_text
+from .formatting import comparison_label, delta_text, number, value_text
 
 # The dashboard's traffic light for shares: at least this share within the norm (and at
 # most 100 minus this share of open waits beyond it) reads as good. A regional aim, set
@@ -87,7 +87,7 @@ def change(figure: Figure, before: Figure, data: DashboardData) -> Judgement | N
     """The change against the previous period, in figures and in words."""
     if figure.state == FigureState.NOT_AVAILABLE:
         return None
-    against = period_label(data.previous)
+    against = comparison_label(data.previous)
     if figure.state != FigureState.SHOWN or before.state != FigureState.SHOWN:
         return Judgement(
             "neutral",

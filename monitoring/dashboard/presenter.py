@@ -18,14 +18,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.selectors import current_membership
-from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.treeknorm import Norms
 
 from ..indicators.registry import DEFINITIONS, Panel
-from ..periods import Period, PeriodKind, last_months
+from ..indicators.terms import Source
+from ..periods import Period, PeriodKind
 from ..selectors import (
     BREAKDOWN_LABELS,
     GROUP_BREAKDOWNS,
@@ -33,9 +34,18 @@ from ..selectors import (
     DashboardData,
     Figure,
     FigureState,
-    period_in_range,
+    as_computed,
+    computed_periods,
+    is_partial,
 )
-from .formatting import counts_text, number, period_label, value_text
+from .formatting import (
+    comparison_label,
+    counts_text,
+    measured_label,
+    number,
+    period_label,
+    value_text,
+)
 from .judgement import OPEN_KEYS, WITHIN_NORM_AIM, Judgement, change, norm_status
 
 STAGES = (
@@ -77,12 +87,35 @@ class Shown:
         return self.state == FigureState.SHOWN
 
 
+# What a figure's denominator counts, per source: what "too few" is too few of. Small-cell
+# suppression looks at the denominator (docs/indicators.md), so the words say what it
+# counts: waiting places (one person may hold several), referrals, and so on.
+MEASURED_THINGS = {
+    Source.EPISODES: gettext_lazy("wachtplekken"),
+    Source.REFERRALS: gettext_lazy("verwijzingen"),
+    Source.ATTENDANCE: gettext_lazy("aanwezigheidsregistraties"),
+    Source.MEASUREMENTS: gettext_lazy("deelnemers"),
+    Source.SIGNALS: gettext_lazy("signalen"),
+}
+
+
+def suppressed_text(figure: Figure) -> tuple[str, str]:
+    """A withheld figure in words: never "< 10", which beside days reads as a duration."""
+    words = {"n": settings.MIN_CELL, "things": MEASURED_THINGS[figure.definition.source]}
+    return (
+        _("te weinig (minder dan %(n)s %(things)s)") % words,
+        _(
+            "Afgeschermd: gemeten bij minder dan %(n)s %(things)s; te weinig mensen om te "
+            "tonen zonder herkenbaar te worden."
+        )
+        % words,
+    )
+
+
 def _state_text(figure: Figure, data: DashboardData) -> tuple[str, str]:
     state = figure.state
     if state == FigureState.SUPPRESSED:
-        return f"< {settings.MIN_CELL}", _(
-            "Minder dan %(n)s mensen: te weinig mensen om te tonen zonder herkenbaar te worden."
-        ) % {"n": settings.MIN_CELL}
+        return suppressed_text(figure)
     if state == FigureState.NO_DATA:
         return "—", _("Geen gegevens: niemand om te meten in deze periode.")
     if state == FigureState.MISSING:
@@ -197,8 +230,9 @@ def _heading(request: HttpRequest, data: DashboardData) -> dict:
     membership = current_membership(request)
     return {
         "data": data,
-        "period_label": period_label(data.period),
-        "previous_label": period_label(data.previous),
+        "period_label": measured_label(data.period),
+        "is_partial": data.is_partial,
+        "previous_label": comparison_label(data.previous),
         "group_label": data.choice.name,
         "breakdown_label": BREAKDOWN_LABELS[data.choice.breakdown],
         # The figures' scope, as the heading names it: a region, or all data.
@@ -237,31 +271,77 @@ def _treeknorm(data: DashboardData) -> dict:
 
 
 def _trend(data: DashboardData) -> dict:
-    """The 12-month trend: a table and its line chart."""
-    month_labels = [date_format(m.start, "F Y") for m in data.trend_months]
+    """The 12-month trend: a table and its line chart, with the aim lines. A month still
+    running when computed is marked as such in both (a part of a month is not a month)."""
+    measured = [data.month_measured(m) for m in data.trend_months]
+    partial = [is_partial(m) for m in measured]
     trend_rows = [
         {
-            "label": label,
+            "label": date_format(month.start, "F Y"),
+            "partial_note": _until_note(month) if running else "",
             "cells": [show(data.trend_figure(key, month), data) for key in TREND_KEYS],
         }
-        for month, label in zip(data.trend_months, month_labels, strict=True)
+        for month, running in zip(measured, partial, strict=True)
     ]
     trend_columns = [show(data.figure(key), data).label for key in TREND_KEYS]
+    datasets = [
+        {
+            "key": key,
+            "label": column,
+            "data": [row["cells"][i].chart_value for row in trend_rows],
+        }
+        for i, (key, column) in enumerate(zip(TREND_KEYS, trend_columns, strict=True))
+    ]
     trend_chart = {
         "type": "line",
         "unit": "%",
         "max": 100,
-        "labels": [date_format(m.start, "b Y") for m in data.trend_months],
-        "datasets": [
-            {
-                "key": key,
-                "label": column,
-                "data": [row["cells"][i].chart_value for row in trend_rows],
-            }
-            for i, (key, column) in enumerate(zip(TREND_KEYS, trend_columns, strict=True))
+        "labels": [
+            _chart_month(month) if running else date_format(month.start, "b Y")
+            for month, running in zip(measured, partial, strict=True)
         ],
+        "partial": partial,
+        "datasets": datasets + _aim_lines(len(measured)),
     }
-    return {"trend_columns": trend_columns, "trend_rows": trend_rows, "trend_chart": trend_chart}
+    return {
+        "trend_columns": trend_columns,
+        "trend_rows": trend_rows,
+        "trend_chart": trend_chart,
+        "trend_partial": any(partial),
+    }
+
+
+def _until_note(month: Period) -> str:
+    return _("loopt nog: t/m %(day)s") % {"day": date_format(month.end, "j F Y")}
+
+
+def _chart_month(month: Period) -> str:
+    """A running month's axis label: 'nov 2026 (t/m 23 nov)'."""
+    return _("%(month)s (t/m %(day)s)") % {
+        "month": date_format(month.start, "b Y"),
+        "day": date_format(month.end, "j b"),
+    }
+
+
+def _aim_lines(months: int) -> list[dict]:
+    """The aim the judgements use (``WITHIN_NORM_AIM``), as two flat lines: at least the
+    aim within the norm, at most 100 minus the aim of open waits beyond it."""
+    return [
+        {
+            "key": "aim_within",
+            "aim": True,
+            "label": _("Streefwaarde: ten minste %(aim)s%% binnen de norm")
+            % {"aim": number(WITHIN_NORM_AIM, 0)},
+            "data": [float(WITHIN_NORM_AIM)] * months,
+        },
+        {
+            "key": "aim_over",
+            "aim": True,
+            "label": _("Streefwaarde: hoogstens %(aim)s%% langer dan de norm")
+            % {"aim": number(100 - WITHIN_NORM_AIM, 0)},
+            "data": [float(100 - WITHIN_NORM_AIM)] * months,
+        },
+    ]
 
 
 def _shares(data: DashboardData) -> dict:
@@ -293,9 +373,10 @@ def _choices(data: DashboardData) -> dict:
     query = _query(data)
     return {
         "region_options": _region_options(data),
-        "period_options": _period_options(data, today=timezone.localdate()),
+        "period_options": period_options(data.period, data.stored_runs),
         "group_options": _group_options(data),
         "query": urlencode(query),
+        "compare_query": urlencode({k: v for k, v in query.items() if k != "groep"}),
         "csv_query": urlencode({**query, "formaat": "csv"}),
         "xlsx_query": urlencode({**query, "formaat": "xlsx"}),
     }
@@ -322,45 +403,42 @@ def _region_options(data: DashboardData) -> list[dict]:
     ]
 
 
-def _offered_periods(data: DashboardData, *, today: dt.date) -> set[Period]:
-    """Periods to pick from: those with figures, the recent ones, and the chosen one."""
-    periods: set[Period] = {data.period}
-    for key in data.runs:
-        try:
-            period = Period.parse(key)
-        except ApplicationError:
-            continue
-        if period_in_range(period):
-            periods.add(period)
-    periods.update(last_months(today, 12))
-    quarter = Period.containing(today, PeriodKind.QUARTER)
-    year = Period.containing(today, PeriodKind.YEAR)
-    for _i in range(8):
-        periods.add(quarter)
-        quarter = quarter.previous()
-    for _i in range(3):
-        periods.add(year)
-        year = year.previous()
-    return periods
-
-
-def _period_options(data: DashboardData, *, today: dt.date) -> list[dict]:
-    """The period menu: quarters, months and years, latest first."""
-    periods = _offered_periods(data, today=today)
+def period_options(shown: Period, stored_runs: dict[str, dt.datetime]) -> list[dict]:
+    """The period menu: quarters, months and years, latest first. Only periods whose
+    computation stored figures for the reader's scope (``stored_runs``), and the one
+    shown, so the menu never names another period than the page."""
+    periods = {Period.containing(shown.start, shown.kind), *computed_periods(stored_runs)}
     groups = []
     for kind, title in (
         (PeriodKind.QUARTER, _("Kwartalen")),
         (PeriodKind.MONTH, _("Maanden")),
         (PeriodKind.YEAR, _("Jaren")),
     ):
-        options = []
-        for period in sorted((p for p in periods if p.kind == kind), reverse=True):
-            label = period_label(period)
-            if period.key not in data.runs:
-                label = _("%(period)s (nog niet berekend)") % {"period": label}
-            options.append({"key": period.key, "label": label, "selected": period == data.period})
-        groups.append({"title": title, "options": options})
+        options = [
+            {
+                "key": period.key,
+                "label": _period_option_label(period, stored_runs),
+                "selected": period.key == shown.key,
+            }
+            for period in sorted((p for p in periods if p.kind == kind), reverse=True)
+        ]
+        if options:
+            groups.append({"title": title, "options": options})
     return groups
+
+
+def _period_option_label(period: Period, stored_runs: dict[str, dt.datetime]) -> str:
+    """A period's name in the menu; a running one says up to which day it counts."""
+    label = period_label(period)
+    if period.key not in stored_runs:
+        return _("%(period)s (nog niet berekend)") % {"period": label}
+    measured = as_computed(period, stored_runs)
+    if is_partial(measured):
+        return _("%(period)s (loopt nog, t/m %(day)s)") % {
+            "period": label,
+            "day": date_format(measured.end, "j F Y"),
+        }
+    return label
 
 
 def _group_options(data: DashboardData) -> list[dict]:

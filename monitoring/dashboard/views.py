@@ -45,6 +45,7 @@ from ..selectors import (
     figure_scope_for,
     figure_scopes_for,
     period_in_range,
+    stored_periods,
 )
 from .formatting import period_label
 from .presenter import build_context
@@ -52,7 +53,7 @@ from .presenter import build_context
 _GROUP_VALUE = re.compile(r"^[\w.-]{1,64}$")
 
 
-def _chosen_period(request: HttpRequest, runs: dict[str, dt.datetime], *, announce: bool) -> Period:
+def chosen_period(request: HttpRequest, runs: dict[str, dt.datetime], *, announce: bool) -> Period:
     fallback = default_period(runs, today=timezone.localdate())
     raw = request.GET.get("periode", "").strip()
     if not raw:
@@ -94,7 +95,7 @@ def _chosen_group(request: HttpRequest, *, announce: bool) -> tuple[str, str]:
     return Breakdown.TOTAL, ALL
 
 
-def _chosen_scope(request: HttpRequest, *, announce: bool) -> tuple[FigureScope, list]:
+def chosen_scope(request: HttpRequest, *, announce: bool) -> tuple[FigureScope, list]:
     """The scope the reader may see (``figure_scope_for``, the one rule), and the ones
     she may switch to. A region she may not see (or that does not exist) falls back to
     her own, with a message that does not say which of the two it was."""
@@ -122,9 +123,11 @@ def load(request: HttpRequest, *, announce: bool = True) -> DashboardData:
     """The figures the request asks for, of the reader's own scope. A bad period, group
     or region falls back, never a 500 and never to figures she may not see."""
     runs = computation_runs()
-    period = _chosen_period(request, runs, announce=announce)
+    scope, scopes = chosen_scope(request, announce=announce)
+    # Only periods with figures for this scope are offered, and the default is one.
+    stored_runs = stored_periods(runs, region_id=scope.region_id)
+    period = chosen_period(request, stored_runs, announce=announce)
     breakdown, group = _chosen_group(request, announce=announce)
-    scope, scopes = _chosen_scope(request, announce=announce)
     return dashboard_data(
         period=period,
         breakdown=breakdown,
@@ -132,6 +135,7 @@ def load(request: HttpRequest, *, announce: bool = True) -> DashboardData:
         scope=scope,
         scopes=scopes,
         runs=runs,
+        stored_runs=stored_runs,
     )
 
 

@@ -6,9 +6,10 @@ Aggregates only, never a person: everything here reads ``IndicatorValue`` rows (
 
 The number of queries is fixed whatever the data size (STYLE.md): one for the computation
 runs, one for the groups that have figures in the period, one for the organisation names
-of those groups, one for the chosen group's figures in the period and the one before it,
-one for the 12-month trend and one for the region's norm (and, for an administrator, one
-or two for the regions she may read).
+of those groups, one for the chosen group's figures in the period and the one before it
+(for a running period: the same number of days of the one before it), one for the
+12-month trend, one for the periods with figures in the scope and one for the region's
+norm (and, for an administrator, one or two for the regions she may read).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from voorzorg.accounts.norms import norms_for
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.treeknorm import DEFAULT_NORMS, Norms
 
-from ..indicators.registry import ALL, BY_KEY, Breakdown, Definition, Unit
+from ..indicators.registry import ALL, BY_KEY, DEFINITIONS, Breakdown, Definition, Unit
 from ..models import ComputationRun, IndicatorValue
-from ..periods import Period, PeriodKind, last_months
+from ..periods import Period, PeriodKind, last_months, stretch_key
 from .groups import (
     GROUP_BREAKDOWNS,
     GroupChoice,
@@ -107,6 +108,8 @@ class Figure:
 @dataclass(frozen=True)
 class DashboardData:
     period: Period
+    # What the period is compared with: the period before it, or for a running period
+    # the same number of days at its start (``Period.like_for_like``).
     previous: Period
     computed_at: dt.datetime | None
     runs: dict[str, dt.datetime]
@@ -122,6 +125,17 @@ class DashboardData:
     scope: FigureScope = ALL_FIGURES
     # The scopes the reader may switch to (the region menu when there are several).
     scopes: tuple[FigureScope, ...] = ()
+    # The computation runs that stored figures for this scope: the periods to pick from.
+    stored_runs: dict[str, dt.datetime] = field(default_factory=dict)
+
+    @property
+    def is_partial(self) -> bool:
+        """The period was still running when computed: its figures end at its peildatum."""
+        return is_partial(self.period)
+
+    def month_measured(self, month: Period) -> Period:
+        """A trend month as its stored figures measure it (up to its computation day)."""
+        return as_computed(month, self.runs)
 
     def figure(self, key: str) -> Figure:
         return self.current[key]
@@ -145,30 +159,78 @@ def computation_runs() -> dict[str, dt.datetime]:
     return dict(ComputationRun.objects.order_by().values_list("period", "computed_at"))
 
 
-# When several computed periods end on the same day, the quarter is what the board meets
-# about, then the month, then the year.
+# The board meets per quarter: the default period is a quarter when one is complete and
+# computed, else the latest complete month or year (latest end; on a tie a month).
 _KIND_PREFERENCE = {PeriodKind.QUARTER: 0, PeriodKind.MONTH: 1, PeriodKind.YEAR: 2}
 
 
-def default_period(runs: dict[str, dt.datetime], *, today: dt.date) -> Period:
-    """The latest computed period (latest end; on a tie a quarter), else this quarter."""
-    computed = []
+def is_partial(period: Period) -> bool:
+    """Whether ``period`` stops before the last day of its month, quarter or year."""
+    return not period.is_whole
+
+
+def computed_periods(runs: dict[str, dt.datetime]) -> list[Period]:
+    """The periods of ``runs`` that parse and lie in range (a stray key is skipped)."""
+    periods = []
     for key in runs:
         try:
             period = Period.parse(key)
         except ApplicationError:  # a stray key in the table must not break the page
             continue
         if period_in_range(period):
-            computed.append(period)
-    if not computed:
-        return Period.containing(today, PeriodKind.QUARTER)
-    return max(computed, key=lambda p: (p.end, -_KIND_PREFERENCE[p.kind]))
+            periods.append(period)
+    return periods
+
+
+def as_computed(period: Period, runs: dict[str, dt.datetime]) -> Period:
+    """The period as its stored figures measure it: up to the day it was computed when
+    it was still running then (``Period.as_of``), else the whole period."""
+    if period.key not in runs:
+        return period
+    return period.as_of(timezone.localdate(runs[period.key]))
+
+
+def stored_periods(runs: dict[str, dt.datetime], *, region_id: int | None) -> dict:
+    """The computation runs that stored figures for one scope: ``runs`` limited to the
+    periods with rows of that scope (a region added later has none for older periods).
+    One query: every computation stores a total row of every indicator, so the total
+    rows of one indicator name the periods."""
+    keys = set(
+        IndicatorValue.objects.filter(
+            region_id=region_id,
+            indicator=DEFINITIONS[0].key,
+            breakdown=Breakdown.TOTAL,
+            group=ALL,
+        )
+        .order_by()
+        .values_list("period", flat=True)
+        .distinct()
+    )
+    return {key: at for key, at in runs.items() if key in keys}
+
+
+def is_complete(period: Period, runs: dict[str, dt.datetime], *, today: dt.date) -> bool:
+    """Over by ``today`` and computed over all of its days (not while it still ran)."""
+    return period.end < today and as_computed(period, runs) == period
+
+
+def default_period(runs: dict[str, dt.datetime], *, today: dt.date) -> Period:
+    """The last complete period: the latest complete computed quarter, else the latest
+    complete computed month or year; with none, the last quarter that ended (shown as
+    not yet computed). Never a running period: its few days read like a whole period."""
+    complete = [p for p in computed_periods(runs) if is_complete(p, runs, today=today)]
+    quarters = [p for p in complete if p.kind == PeriodKind.QUARTER]
+    if quarters:
+        return max(quarters)
+    if complete:
+        return max(complete, key=lambda p: (p.end, -_KIND_PREFERENCE[p.kind]))
+    return Period.containing(today, PeriodKind.QUARTER).previous()
 
 
 # --- Figures --------------------------------------------------------------------------------
 
 
-def _figure_from_row(row: dict) -> Figure:
+def figure_from_row(row: dict) -> Figure:
     suppressed = bool(row["suppressed"])
     # Privacy: a suppressed row is stored with null figures (a database constraint); the
     # reader drops them as well, so no page or export can ever get one from here.
@@ -184,7 +246,7 @@ def _figure_from_row(row: dict) -> Figure:
     )
 
 
-_FIGURE_FIELDS = (
+FIGURE_FIELDS = (
     "indicator",
     "period",
     "breakdown",
@@ -221,9 +283,9 @@ def figures_for(
             indicator__in=keys,
         )
         .order_by()
-        .values(*_FIGURE_FIELDS)
+        .values(*FIGURE_FIELDS)
     )
-    found = {(row["indicator"], row["period"]): _figure_from_row(row) for row in rows}
+    found = {(row["indicator"], row["period"]): figure_from_row(row) for row in rows}
     return {
         (key, period): found.get(
             (key, period),
@@ -242,6 +304,7 @@ def dashboard_data(
     scope: FigureScope = ALL_FIGURES,
     scopes: Iterable[FigureScope] = (),
     runs: dict[str, dt.datetime] | None = None,
+    stored_runs: dict[str, dt.datetime] | None = None,
 ) -> DashboardData:
     """Everything the dashboard, its print view and its exports show for one period,
     group and scope.
@@ -249,15 +312,20 @@ def dashboard_data(
     ``scope`` must come from ``figure_scope_for`` (the reader's right to it is checked
     there); ``scopes`` are the others the reader may pick. A fixed number of queries
     whatever the number of rows (see the module docstring). ``runs`` may be passed in
-    when the caller already read them (to pick the period).
+    when the caller already read them (to pick the period), and ``stored_runs``
+    (``stored_periods``: those with figures for the scope) likewise.
     """
     if runs is None:
         runs = computation_runs()
-    if period.key in runs:
-        # A period still running when computed was measured up to that day: show that
-        # day as its peildatum, as the engine used it.
-        period = period.as_of(timezone.localdate(runs[period.key]))
-    previous = period.previous()
+    if stored_runs is None:
+        stored_runs = stored_periods(runs, region_id=scope.region_id)
+    # A period still running when computed was measured up to that day: show that day
+    # as its peildatum, as the engine used it.
+    period = as_computed(period, runs)
+    # A running period is compared with the same number of days of the period before it
+    # (stored beside it under a stretch key), never with the whole period before.
+    previous = period.like_for_like()
+    before_key = stretch_key(previous)
     groups = period_groups(period.key, region_id=scope.region_id)
     if breakdown != Breakdown.TOTAL:
         # The chosen group stays selectable even when the period has no figures for it.
@@ -277,7 +345,7 @@ def dashboard_data(
         for b in GROUP_BREAKDOWNS
     }
     figures = figures_for(
-        periods=[period.key, previous.key],
+        periods=[period.key, before_key],
         breakdown=breakdown,
         group=group,
         region_id=scope.region_id,
@@ -298,11 +366,12 @@ def dashboard_data(
         choice=choice_for(breakdown, group),
         choices=choices,
         current={key: figures[(key, period.key)] for key in BY_KEY},
-        before={key: figures[(key, previous.key)] for key in BY_KEY},
+        before={key: figures[(key, before_key)] for key in BY_KEY},
         trend_months=months,
         trend=trend,
         # The region's own norm (the defaults for all data), as its figures use.
         norms=norms_for(region=scope.region_id),
         scope=scope,
         scopes=tuple(scopes),
+        stored_runs=stored_runs,
     )

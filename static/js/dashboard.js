@@ -2,7 +2,9 @@
 // A file, not inline script: the pages run under a strict CSP. Each canvas names the
 // json_script element with its data (data-vz-chart). Every chart has a data table beside
 // or below it with the same figures, so the chart adds nothing a screen reader needs.
-// A withheld figure ("< 10") arrives as null and is simply not drawn.
+// A withheld figure ("te weinig") arrives as null and is simply not drawn. A month still
+// running (spec.partial) gets an open point and a dotted stretch of line; the aim lines
+// (datasets with aim: true) are thin grey dashes without points.
 (function () {
   "use strict";
 
@@ -47,16 +49,35 @@
     }
     const spec = JSON.parse(source.textContent);
     const isLine = spec.type === "line";
+    const partial = spec.partial || [];
     const datasets = spec.datasets.map(function (set, index) {
       const base = { label: set.label, data: set.data, borderWidth: 2 };
+      if (isLine && set.aim) {
+        return Object.assign(base, {
+          borderColor: "#495057",
+          backgroundColor: "#495057",
+          borderDash: [6, 6],
+          borderWidth: 1.5,
+          pointRadius: 0,
+          pointHitRadius: 0,
+          pointStyle: "line",
+        });
+      }
       if (isLine) {
         const look = lineLooks[index % lineLooks.length];
         return Object.assign(base, look, {
           backgroundColor: look.borderColor,
-          pointBackgroundColor: look.borderColor,
+          pointBackgroundColor: function (context) {
+            return partial[context.dataIndex] ? "#ffffff" : look.borderColor;
+          },
           pointRadius: 4,
           spanGaps: false,
           tension: 0,
+          segment: {
+            borderDash: function (context) {
+              return partial[context.p1DataIndex] ? [2, 3] : undefined;
+            },
+          },
         });
       }
       return Object.assign(base, { backgroundColor: "#0a4f5c", borderColor: "#0a4f5c" });

@@ -180,9 +180,12 @@ def test_coordinator_reads_and_exports_the_dashboard(journey):
     journey.check("dashboard-groningen-vorig-kwartaal")
 
     # The demo world's few referrals: too few people behind "first contact within 7 days"
-    # in any quarter, so the figure says "< 10" and why, never a number.
+    # in any quarter, so the figure says it is too few referrals and why, never a number
+    # (not "< 10", which beside a number of days read as "under 10 days").
     hidden = page.locator('[data-vz-state="suppressed"]').first
-    expect(hidden.locator(".vz-figure-value")).to_have_text("< 10")
+    expect(hidden.locator(".vz-figure-value")).to_have_text(
+        re.compile(r"^te weinig \(minder dan 10 (verwijzingen|wachtplekken)\)$")
+    )
     expect(hidden).to_contain_text("te weinig mensen om te tonen zonder herkenbaar te worden")
     hidden_key = hidden.get_attribute("data-vz-indicator")
 
@@ -204,3 +207,31 @@ def test_coordinator_reads_and_exports_the_dashboard(journey):
     expect(page.locator(".lead")).to_have_text(f"{period_label} · Gemeente Groningen (GM0014)")
     page.emulate_media(media="print")
     journey.check("afdrukversie")
+
+
+def test_coordinator_compares_municipalities_on_a_phone(phone_journey):
+    """The comparison table on a phone: reachable from the dashboard, sortable with the
+    keyboard (header buttons, aria-sort), withheld cells in words."""
+    journey = phone_journey
+    page = journey.page
+    journey.sign_in("coordinator")
+    expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
+    journey.check("dashboard-telefoon")
+
+    page.get_by_role("link", name="Gemeenten en aanbieders vergelijken").click()
+    expect(
+        page.get_by_role("heading", name="Gemeenten en aanbieders vergelijken", level=1)
+    ).to_be_visible()
+    journey.check("vergelijken")
+    table = page.locator("table[data-vz-sortable]").first
+    expect(table).to_be_visible()
+    name_header = table.locator("thead th").nth(0)
+    value_header = table.locator("thead th").nth(1)
+    expect(name_header).to_have_attribute("aria-sort", "ascending")
+    value_header.get_by_role("button").focus()
+    page.keyboard.press("Enter")
+    expect(value_header).to_have_attribute("aria-sort", "ascending")
+    expect(name_header).to_have_attribute("aria-sort", "none")
+    page.keyboard.press(" ")
+    expect(value_header).to_have_attribute("aria-sort", "descending")
+    journey.check("vergelijken-gesorteerd")

@@ -265,13 +265,14 @@ def test_default_is_the_latest_computed_period(client_for, coordinator_cor):
 
 
 @pytest.mark.django_db
-def test_without_any_computation_the_current_quarter_says_not_yet_computed(
+def test_without_any_computation_the_last_complete_quarter_says_not_yet_computed(
     client_for, coordinator_cor
 ):
     response = client_for(coordinator_cor).get(DASHBOARD)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "4e kwartaal 2026" in html
+    # Today is 23 November: the last quarter that ended, not the running one.
+    assert "3e kwartaal 2026" in html and "4e kwartaal 2026" not in html
     assert "Nog niet berekend." in html
     assert "Een functioneel beheerder kan de berekening starten." in html
 
@@ -407,7 +408,7 @@ def test_no_data_shows_a_dash(client_for, coordinator_cor):
 
 
 @pytest.mark.django_db
-def test_a_suppressed_figure_shows_less_than_min_cell_and_no_number(
+def test_a_suppressed_figure_says_too_few_of_what_and_no_number(
     client_for, coordinator_cor, settings
 ):
     settings.MIN_CELL = 7  # the text follows the setting
@@ -429,8 +430,10 @@ def test_a_suppressed_figure_shows_less_than_min_cell_and_no_number(
             "signals_raised",
         ):
             shown = block(html, key)
-            assert "&lt; 7" in shown
+            assert "&lt;" not in shown  # "< 7" beside days read as "under 7 days"
             assert set(numbers_in(shown)) == {"7"}  # only the threshold itself
+        assert "te weinig (minder dan 7 wachtplekken)" in block(html, "aanmeld_within_norm")
+        assert "te weinig (minder dan 7 signalen)" in block(html, "signals_raised")
         assert "te weinig mensen om te tonen zonder herkenbaar te worden" in html
         # No comparison is made with a withheld figure either.
         assert "procentpunt" not in block(html, "aanmeld_within_norm")

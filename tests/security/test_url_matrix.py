@@ -209,6 +209,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     # Monitoring
     "monitoring:dashboard":           _row(302,  403,  403,  403,  200,  200),
     "monitoring:dashboard_print":     _row(302,  403,  403,  403,  200,  200),
+    "monitoring:dashboard_compare":   _row(302,  403,  403,  403,  200,  200),
     "monitoring:recompute":           _row(302,  403,  403,  403,  403,  302),
     "monitoring:import_waitlist":     _row(302,  403,  403,  403,  403,  200),
     "monitoring_api:indicators":      _row(401,  403,  403,  403,  200,  200),
