@@ -17,7 +17,7 @@ from referrals.models import Referral
 pytestmark = pytest.mark.e2e
 
 
-def _referral_ids() -> list[int]:
+def _referral_ids(family_name: str = "Verstuurd") -> list[int]:
     """The referrals made for the test's person, read outside Playwright's event loop
     (Django refuses database calls from inside it)."""
 
@@ -26,7 +26,7 @@ def _referral_ids() -> list[int]:
 
         try:
             return list(
-                Referral.objects.filter(participant__family_name="Verstuurd").values_list(
+                Referral.objects.filter(participant__family_name=family_name).values_list(
                     "pk", flat=True
                 )
             )
@@ -83,3 +83,53 @@ def test_a_resent_referral_form_registers_one_referral(journey):
     assert sent == [302, 0]
     (referral_id,) = _referral_ids()
     assert page.url.endswith(f"/verwijzingen/{referral_id}/")
+
+
+def _fill_referral(page, family_name: str) -> None:
+    page.get_by_label("Voornaam").fill("Terug")
+    page.get_by_label("Achternaam").fill(family_name)
+    page.get_by_label("Woongemeente").select_option(label="Gemeente Groningen")
+    page.get_by_label("Postcode (4 cijfers)").fill("9711")
+    page.get_by_label("Telefoonnummer").fill("06 12345678")
+    page.get_by_label("Hulpvraag").fill("Piekert veel; wil lotgenoten spreken.")
+    if not page.get_by_label("Werk", exact=True).is_checked():
+        page.get_by_label("Werk", exact=True).check()
+    if not page.get_by_label("De deelnemer geeft toestemming").is_checked():
+        page.get_by_label("De deelnemer geeft toestemming").check()
+
+
+def test_back_then_the_same_submit_shows_the_first_referral(journey):
+    """Back after registering brings a fresh page (and key); sending the same contents
+    again still lands on the first referral, while changed contents are a new one."""
+    page = journey.page
+    journey.sign_in("poh")
+    expect(page.get_by_role("heading", name="Mijn verwijzingen")).to_be_visible()
+    journey.check("terug-mijn-verwijzingen")
+    page.goto("/verwijzingen/nieuw/")
+    journey.check("terug-nieuwe-verwijzing")
+    _fill_referral(page, "Teruggekeerd")
+    button = page.get_by_role("button", name="Verwijzing aanmelden")
+    button.click()
+    expect(page.get_by_text("Status: Aangemeld")).to_be_visible()
+    journey.check("terug-eerste-verwijzing")
+    (first,) = _referral_ids("Teruggekeerd")
+
+    page.go_back()
+    expect(page.get_by_role("heading", name="Nieuwe verwijzing")).to_be_visible()
+    _fill_referral(page, "Teruggekeerd")  # as the browser restored it, or typed again
+    button.click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Dit formulier was al verstuurd; u ziet het resultaat."
+    )
+    assert page.url.endswith(f"/verwijzingen/{first}/")
+    journey.check("terug-al-verstuurd")
+    assert _referral_ids("Teruggekeerd") == [first]
+
+    page.go_back()
+    expect(page.get_by_role("heading", name="Nieuwe verwijzing")).to_be_visible()
+    _fill_referral(page, "Anderspersoon")
+    button.click()
+    expect(page.get_by_text("Status: Aangemeld")).to_be_visible()
+    journey.check("terug-andere-verwijzing")
+    assert len(_referral_ids("Anderspersoon")) == 1
+    assert _referral_ids("Teruggekeerd") == [first]
