@@ -27,7 +27,7 @@ from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.base import ApiGenericView, MethodRolesMixin, audit_list
 from voorzorg.api.fields import date_field, id_field, text_field
-from voorzorg.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
+from voorzorg.api.idempotency import idempotent_create
 from voorzorg.api.serializers import NamedParticipantRefSerializer, UserRefSerializer
 from voorzorg.audit.services import Actor
 
@@ -122,7 +122,6 @@ class ContactsApi(MethodRolesMixin, ApiGenericView):
         ),
         request=InputSerializer,
         responses={201: ContactSerializer},
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         tags=["contacts"],
     )
     @idempotent_create(event="api.contact.replay")
@@ -203,7 +202,6 @@ class HealthMeasurementsApi(MethodRolesMixin, ApiGenericView):
         summary="Record a Positieve Gezondheid measurement: six scores 0-10 on one day",
         request=InputSerializer,
         responses={201: MeasurementSerializer},
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         tags=["contacts"],
     )
     @idempotent_create(event="api.health.replay")

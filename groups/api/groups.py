@@ -26,7 +26,7 @@ from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.base import ApiGenericView, audit_list, fake_view
 from voorzorg.api.fields import ClockTimeField, enum_field, id_field, moment_field, text_field
-from voorzorg.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
+from voorzorg.api.idempotency import idempotent_create
 from voorzorg.api.serializers import (
     NamedParticipantRefSerializer,
     OrganisationRefSerializer,
@@ -276,7 +276,6 @@ class GroupSessionsApi(ApiGenericView):
         ),
         request=InputSerializer,
         responses={201: SessionDetailSerializer, 200: SessionDetailSerializer},
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         tags=["sessions"],
     )
     @idempotent_create(event="api.session.replay", persons=_attendees)

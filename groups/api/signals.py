@@ -22,7 +22,7 @@ from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.base import ApiGenericView, MethodRolesMixin, audit_list
 from voorzorg.api.fields import enum_field, id_field, text_field
-from voorzorg.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
+from voorzorg.api.idempotency import idempotent_create
 from voorzorg.api.serializers import NamedParticipantRefSerializer, UserRefSerializer
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
@@ -127,7 +127,6 @@ class SignalsApi(MethodRolesMixin, ApiGenericView):
         ),
         request=InputSerializer,
         responses={201: SignalDetailSerializer},
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         tags=["signals"],
     )
     @idempotent_create(event="api.signal.replay")

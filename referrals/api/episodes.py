@@ -25,7 +25,7 @@ from voorzorg.accounts.policy import PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.base import ApiMixin, ApiView, audited_list, validated
 from voorzorg.api.fields import BoundedPrimaryKeyRelatedField, date_field, id_field, organisations
-from voorzorg.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
+from voorzorg.api.idempotency import idempotent_create
 from voorzorg.api.serializers import OrganisationRefSerializer, ParticipantRefSerializer
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
@@ -158,7 +158,6 @@ class EpisodeListApi(ApiMixin, generics.ListAPIView):
         "closed >= registration; none in the future; a close date needs a reason.",
         request=InputSerializer,
         responses={201: EpisodeOutputSerializer},
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         tags=["episodes"],
     )
     @idempotent_create(event="api.episode.replay")

@@ -46,7 +46,7 @@ from voorzorg.api.fields import (
     not_in_future,
     organisations,
 )
-from voorzorg.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent_create
+from voorzorg.api.idempotency import idempotent_create
 from voorzorg.api.serializers import (
     OrganisationRefSerializer,
     ParticipantRefSerializer,
@@ -322,7 +322,6 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
         ),
         request=InputSerializer,
         responses={201: ReferralDetailSerializer},
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         tags=["referrals"],
     )
     @idempotent_create(event="api.referral.replay")

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -109,7 +109,8 @@ def idempotent_create(
                 lambda: method(view, request, *args, **kwargs),
             )  # fmt: skip
 
-        return wrapper
+        # The schema names the header wherever the behaviour is, so the two never part.
+        return extend_schema(parameters=[IDEMPOTENCY_KEY_PARAMETER])(wrapper)
 
     return decorator
 
