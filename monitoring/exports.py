@@ -71,23 +71,26 @@ def export_rows(data: DashboardData) -> list[ExportRow]:
         if not figure.stored or (figure.indicator, figure.period) in seen:
             continue
         seen.add((figure.indicator, figure.period))
-        definition = figure.definition
-        rows.append(
-            ExportRow(
-                label=str(definition.label),
-                key=figure.indicator,
-                period=figure.period,
-                breakdown=figure.breakdown,
-                group=figure.group,
-                group_name=data.choice.name,
-                numerator=None if figure.suppressed else figure.numerator,
-                denominator=None if figure.suppressed else figure.denominator,
-                value=None if figure.suppressed else figure.value,
-                unit=str(UNIT_LABELS[definition.unit]),
-                suppressed=figure.suppressed,
-            )
-        )
+        rows.append(export_row(figure, data.choice.name))
     return rows
+
+
+def export_row(figure: Figure, group_name: str) -> ExportRow:
+    """One stored figure as an export row: a withheld one carries no number."""
+    definition = figure.definition
+    return ExportRow(
+        label=str(definition.label),
+        key=figure.indicator,
+        period=figure.period,
+        breakdown=figure.breakdown,
+        group=figure.group,
+        group_name=group_name,
+        numerator=None if figure.suppressed else figure.numerator,
+        denominator=None if figure.suppressed else figure.denominator,
+        value=None if figure.suppressed else figure.value,
+        unit=str(UNIT_LABELS[definition.unit]),
+        suppressed=figure.suppressed,
+    )
 
 
 def _on_screen(data: DashboardData) -> list[Figure]:

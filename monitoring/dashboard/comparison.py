@@ -135,29 +135,15 @@ def _context(data: ComparisonData, extra: dict) -> dict:
 
 
 def _csv(data: ComparisonData) -> HttpResponse:
-    rows = []
-    label, unit = str(data.definition.label), str(UNIT_LABELS[data.definition.unit])
-    for item in [None, *(i for items in data.groups.values() for i in items)]:
-        figure = data.total if item is None else item.figure
-        if not figure.stored:
-            continue
-        rows.append(
-            exports.ExportRow(
-                label=label,
-                key=figure.indicator,
-                period=figure.period,
-                breakdown=figure.breakdown,
-                group=figure.group,
-                group_name=str(BREAKDOWN_LABELS[figure.breakdown])
-                if item is None
-                else item.choice.name,
-                numerator=figure.numerator,
-                denominator=figure.denominator,
-                value=figure.value,
-                unit=unit,
-                suppressed=figure.suppressed,
-            )
-        )
+    total_name = str(BREAKDOWN_LABELS[data.total.breakdown])
+    rows = [
+        exports.export_row(figure, name)
+        for figure, name in [
+            (data.total, total_name),
+            *((i.figure, i.choice.name) for items in data.groups.values() for i in items),
+        ]
+        if figure.stored
+    ]
     name = f"voorzorg-vergelijking-{data.period.key}-{data.definition.key}.csv"
     return exports.rows_csv_response(rows, name)
 
