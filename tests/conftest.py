@@ -160,6 +160,29 @@ def factory_today(time_machine) -> dt.date:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start every test with this worker's cache empty.
+
+    Rate-limit counters (self-registration, sign-in lockout) live in the cache; left from
+    an earlier test, or from an earlier run against the same Redis, they would turn a valid
+    submission into a 429 depending on which tests ran before. On Redis, only this worker's
+    keys are removed (settings/test.py gives each xdist worker its own prefix): a flush
+    would empty the other workers' caches mid-test.
+    """
+    from django.conf import settings
+    from django.core.cache import cache
+
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    if prefix and "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager_unless_marked_redis(request):
     """Run tasks in-process in every test but the real-broker round trips.
 
