@@ -346,7 +346,7 @@ def test_a_refused_file_lists_each_reason_with_its_line(
     ]
     assert WaitingEpisode.objects.count() == 0
 
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(10):
         html = client.get(response["Location"]).content.decode()
     assert "aanbieder.csv is niet geïmporteerd: 2 fout(en) in 2 regel(s)" in html
     assert "Geen GGZ-aanbieder met AGB-code 12345678 bekend" in html
@@ -565,6 +565,25 @@ def test_the_upload_page_lists_only_the_imports_she_may_see(
     assert job_page(finished_job) in client_for(admin_ada).get(UPLOAD).content.decode()
     stranger_page = client_for(other_admins["stranger"]).get(UPLOAD).content.decode()
     assert job_page(finished_job) not in stranger_page
+
+
+@pytest.mark.django_db
+def test_the_recent_imports_list_reads_at_a_fixed_number_of_queries(
+    client_for, admin_ada, region, django_assert_max_num_queries
+):
+    for i in range(12):
+        job = BackgroundJob.objects.create(
+            kind=JobKind.WAITLIST_IMPORT,
+            state=JobState.DONE,
+            created_by=admin_ada,
+            params={"filename": f"bestand-{i}.csv"},
+        )
+        job.regions.add(region)
+    client = client_for(admin_ada)
+    with django_assert_max_num_queries(6):
+        html = client.get(UPLOAD).content.decode()
+    assert html.count('href="/dashboard/beheer/taken/') == 10  # the latest ten
+    assert "bestand-11.csv" in html and "bestand-1.csv" not in html
 
 
 @pytest.mark.django_db
