@@ -6,7 +6,7 @@
 // - Kept in sessionStorage: this tab only, gone when the tab closes; never on disk
 //   beyond that, never sent anywhere. One draft per user and form: the key holds
 //   data-owner of #form-drafts (a keyed hash of the user, templates/accounts/
-//   _session_status.html), the page's path and the form's name.
+//   _session_status.html), the path the form posts to and the form's name.
 // - Never kept: passwords, hidden fields (CSRF token, one-time submission key), files,
 //   and any field whose name speaks of a token, password or one-time code, or that is
 //   marked data-draft-skip.
@@ -107,11 +107,27 @@
     }
   }
 
-  const status = document.getElementById("form-drafts-status");
   const bannerTemplate = document.getElementById("form-draft-banner");
+  // Where "teruggezet" or "weggegooid" is announced: made with the first banner, so it
+  // is in the page before anything is said in it, and only on pages that offer one.
+  let status = null;
 
+  function statusRegion() {
+    if (!status) {
+      status = document.createElement("div");
+      status.id = "form-drafts-status";
+      status.className = "visually-hidden";
+      status.setAttribute("role", "status");
+      bannerTemplate.parentElement.after(status);
+    }
+    return status;
+  }
+
+  // The form's own address: the page's, or its action's (a step on the referral page,
+  // shown again at the action's address after a refused submit, stays one draft).
   function keyOf(form) {
-    return `${PREFIX}${owner}:${window.location.pathname}:${form.dataset.draft}`;
+    const path = new URL(form.getAttribute("action") || "", window.location.href).pathname;
+    return `${PREFIX}${owner}:${path}:${form.dataset.draft}`;
   }
 
   function kept(element) {
@@ -196,8 +212,8 @@
   }
 
   function announce(message) {
-    if (status && message) {
-      status.textContent = message;
+    if (message) {
+      statusRegion().textContent = message;
     }
   }
 
@@ -220,6 +236,7 @@
   }
 
   function offer(form, key, draft) {
+    statusRegion();
     const banner = bannerTemplate.content.firstElementChild.cloneNode(true);
     const title = banner.querySelector("[data-draft-title]");
     title.id = `draft-title-${form.dataset.draft}`;
@@ -235,13 +252,13 @@
       done();
       const first = apply(form, draft.values);
       write(key, { values: collect(form) });
-      announce(status.dataset.restored);
+      announce(config.dataset.restored);
       (first || form.querySelector("input, select, textarea")).focus();
     });
     banner.querySelector("[data-draft-discard]").addEventListener("click", () => {
       done();
       store.removeItem(key);
-      announce(status.dataset.discarded);
+      announce(config.dataset.discarded);
       const field = Array.from(form.elements).find((element) => kept(element));
       if (field) {
         field.focus();
