@@ -296,6 +296,7 @@ def test_drafts_belong_to_a_user_by_a_hash_that_names_nobody(
 DRAFT_FORMS = {
     "referrals/poh/form.html": ["referral"],
     "referrals/handover.html": ["handover"],
+    "referrals/detail.html": ["decline", "close", "withdraw"],
     "referrals/episode_form.html": ["waiting-place"],
     "groups/contact_form.html": ["contact"],
     "groups/signal_form.html": ["signal"],
