@@ -254,7 +254,7 @@ def test_the_warning_is_a_dialog_with_both_choices_and_the_minutes_left(client_f
     assert 'id="session-timeout-text" aria-live="polite"' in dialog
     assert "U wordt binnen {minutes} minuten automatisch uitgelogd" in dialog
     assert "U wordt binnen 1 minuut automatisch uitgelogd" in dialog
-    assert re.search(r"<button[^>]*data-session-keepalive autofocus>Ingelogd blijven<", dialog)
+    assert re.search(r"<button[^>]*data-session-keepalive>Ingelogd blijven<", dialog)
     # "Nu uitloggen" is the ordinary sign-out form (POST, CSRF), which empties the drafts.
     signout = re.search(r"<form[^>]*>.*?</form>", dialog, re.S).group(0)
     assert f'action="{reverse("accounts:logout")}"' in signout
