@@ -230,8 +230,14 @@ class Withdrawable(models.Model):
         related_name="+",
         verbose_name=_("ingetrokken door"),
     )
+    # Also a database default: rows written without the ORM (COPY, the scale seed) stand.
     withdrawn_reason = models.CharField(
-        _("reden van intrekken"), max_length=REASON_MAX_LENGTH, blank=True, editable=False
+        _("reden van intrekken"),
+        max_length=REASON_MAX_LENGTH,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
     )
 
     objects = StandingManager()

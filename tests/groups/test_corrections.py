@@ -30,6 +30,7 @@ from tests.factories import (
     RegionFactory,
     UserFactory,
 )
+from tests.history import shows_change
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
 from voorzorg.audit.models import AccessLog, AuditAction
@@ -294,7 +295,7 @@ def test_the_contact_page_corrects_and_shows_old_and_new(client_for, expert_eva,
     )
     assert response.status_code == 302
     body = client.get(response["Location"]).content.decode()
-    assert "Duur (minuten)</th><td>30</td><td>50</td>" in body
+    assert shows_change(body, "Duur (minuten)", "30", "50")
     assert "Het gesprek liep uit." in body
     assert ">duration_minutes<" not in body
     assert AccessLog.objects.filter(event=f"contact.history:{contact.pk}").exists()
@@ -344,7 +345,7 @@ def test_the_measurement_page_corrects_a_score(client_for, expert_eva, measureme
     assert response.status_code == 302
     assert PositiveHealthMeasurement.objects.get(pk=measurement.pk).meedoen == 8
     body = client.get(reverse("groups:health_detail", args=[pk, measurement.pk])).content.decode()
-    assert "Meedoen</th><td>3</td><td>8</td>" in body
+    assert shows_change(body, "Meedoen", "3", "8")
     listing = client.get(reverse("groups:health_list", args=[pk])).content.decode()
     assert reverse("groups:health_detail", args=[pk, measurement.pk]) in listing
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from participants.models import Participant
 from participants.services import participant_correct, participant_erase
 from tests.factories import OrganisationFactory
+from tests.history import shows_change
 from voorzorg.accounts.models import Membership
 from voorzorg.audit.models import AccessLog, AuditAction
 from voorzorg.audit.services import Actor
@@ -188,7 +189,7 @@ def test_the_page_corrects_and_the_participant_page_shows_what_changed(
     assert "Anna de Vries (POH-GGZ)" in detail
     assert "Telefoonnummer verkeerd overgenomen uit de brief." in detail
     # Human labels, old and new values; never the raw field name.
-    assert "Telefoonnummer</th><td>0612345678</td><td>0687654321</td>" in detail
+    assert shows_change(detail, "Telefoonnummer", "0612345678", "0687654321")
     assert ">phone<" not in detail
     # Reading the history is logged like any read of the record.
     assert AccessLog.objects.filter(

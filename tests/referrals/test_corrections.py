@@ -15,6 +15,7 @@ from referrals.correction_services import referral_correct
 from referrals.models import Referral
 from referrals.services import referral_withdraw
 from tests.factories import OrganisationFactory, ReferralFactory
+from tests.history import shows_change
 from voorzorg.accounts.models import Membership
 from voorzorg.audit.models import AccessLog, AuditAction
 from voorzorg.audit.services import Actor
@@ -118,7 +119,7 @@ def test_the_page_corrects_and_shows_the_history(client_for, poh_anna, expert_ev
     detail = client_for(expert_eva).get(reverse("referrals:detail", args=[referral_a.pk]))
     body = detail.content.decode()
     assert "Statusgeschiedenis" in body and "Geschiedenis" in body
-    assert "Urgentie</th><td>Normaal</td><td>Met voorrang</td>" in body
+    assert shows_change(body, "Urgentie", "Normaal", "Met voorrang")
     assert "Sociale relaties, Werk" in body
     assert "Anna de Vries (POH-GGZ)" in body
     assert ">urgency<" not in body
@@ -133,7 +134,7 @@ def test_the_referral_page_lists_status_steps_as_versions_too(client_for, admin_
 
     referral_decline(actor=actor_for(admin_ada), referral=referral_a, reason="Buiten de regio.")
     body = client_for(admin_ada).get(reverse("referrals:detail", args=[referral_a.pk]))
-    assert "Status</th><td>Aangemeld</td><td>Afgewezen</td>" in body.content.decode()
+    assert shows_change(body.content.decode(), "Status", "Aangemeld", "Afgewezen")
 
 
 def test_the_referral_page_reads_versions_at_a_fixed_number_of_queries(
