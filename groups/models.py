@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.constants import TargetGroup
 from voorzorg.accounts.constants import OrganisationKind
+from voorzorg.audit.versions import REASON_MAX_LENGTH, tracked
 from voorzorg.core.dates import validate_plausible_date
 from voorzorg.core.models import TimeStampedModel
 
@@ -199,7 +200,64 @@ class Attendance(models.Model):
         return f"{self.participant_id}: {self.status}"
 
 
-class Contact(TimeStampedModel):
+class StandingManager(models.Manager):
+    """The records that stand: a withdrawn one (entered by mistake) is left out.
+
+    The default manager of contacts and measurements, so every list, count and figure
+    (worklist, team overview, FHIR, the REST API, the indicators' collectors) leaves a
+    withdrawn record out without saying so; ``all_objects`` includes it, for the record's
+    own page, its history, the AVG export and erasure.
+    """
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(withdrawn_at__isnull=True)
+
+
+class EveryManager(models.Manager):
+    """Every record, withdrawn ones too: ``all_objects`` of contacts and measurements."""
+
+
+class Withdrawable(models.Model):
+    """Withdrawn instead of deleted: hidden from lists and figures, kept in the history."""
+
+    withdrawn_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("ingetrokken door"),
+    )
+    # Also a database default: rows written without the ORM (COPY, the scale seed) stand.
+    withdrawn_reason = models.CharField(
+        _("reden van intrekken"),
+        max_length=REASON_MAX_LENGTH,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
+
+    objects = StandingManager()
+    all_objects = EveryManager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+def _withdrawn_has_reason(name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(withdrawn_at__isnull=True) | ~Q(withdrawn_reason=""), name=name
+    )
+
+
+class Contact(Withdrawable, TimeStampedModel):
     """A one-on-one contact between an experience expert and a participant."""
 
     participant = models.ForeignKey(
@@ -223,6 +281,8 @@ class Contact(TimeStampedModel):
     partner_organisation = models.CharField(_("organisatie partner"), max_length=200, blank=True)
     note = models.TextField(_("korte notitie"), max_length=2000, blank=True)
 
+    history = tracked()
+
     class Meta:
         verbose_name = _("contact")
         verbose_name_plural = _("contacten")
@@ -231,6 +291,7 @@ class Contact(TimeStampedModel):
             models.Index(fields=["participant", "date"], name="contact_participant_date"),
             models.Index(fields=["expert", "date"], name="contact_expert_date"),
         ]
+        constraints = [_withdrawn_has_reason("contact_withdrawn_has_reason")]
 
     def __str__(self) -> str:
         return f"Contact {self.participant_id} {self.date:%d-%m-%Y}"
@@ -239,7 +300,7 @@ class Contact(TimeStampedModel):
 _SCORE = [MinValueValidator(0), MaxValueValidator(10)]
 
 
-class PositiveHealthMeasurement(TimeStampedModel):
+class PositiveHealthMeasurement(Withdrawable, TimeStampedModel):
     """Six Positieve Gezondheid scores, 0-10, on one day (the spider web)."""
 
     participant = models.ForeignKey(
@@ -262,6 +323,8 @@ class PositiveHealthMeasurement(TimeStampedModel):
         _("Dagelijks functioneren"), validators=_SCORE
     )
 
+    history = tracked()
+
     class Meta:
         verbose_name = _("meting Positieve Gezondheid")
         verbose_name_plural = _("metingen Positieve Gezondheid")
@@ -275,7 +338,8 @@ class PositiveHealthMeasurement(TimeStampedModel):
                 & Q(meedoen__lte=10)
                 & Q(dagelijks_functioneren__lte=10),
                 name="positive_health_scores_0_10",
-            )
+            ),
+            _withdrawn_has_reason("positive_health_withdrawn_has_reason"),
         ]
 
     def __str__(self) -> str:

@@ -48,6 +48,11 @@ def contact_rows(contacts: list[Contact]) -> list[ContactRow]:
     return [ContactRow(c, [str(labels.get(d, d)) for d in c.life_domains]) for c in contacts]
 
 
+def score_rows(measurement: PositiveHealthMeasurement) -> list[tuple[str, int]]:
+    """The six scores of one measurement, as (Dutch label, score)."""
+    return [(str(d.label), getattr(measurement, d.value)) for d in PositiveHealthDimension]
+
+
 def health_summary(
     first: PositiveHealthMeasurement | None, latest: PositiveHealthMeasurement | None
 ) -> dict[str, Any]:
@@ -102,7 +107,8 @@ def signals_panel(participant: Participant, membership: Membership) -> dict[str,
 
 
 def contacts_panel(participant: Participant, membership: Membership) -> dict[str, Any]:
-    """Her most recent contacts, and a link to all when there are more. One query."""
+    """Her most recent contacts, and a link to all when there are more, or withdrawn ones
+    (listed there apart). Two queries."""
     recent = list(
         Contact.objects.filter(participant=participant)
         .select_related("expert")
@@ -111,6 +117,9 @@ def contacts_panel(participant: Participant, membership: Membership) -> dict[str
     return {
         "contacts": contact_rows(recent[:RECENT_CONTACTS]),
         "more_contacts": len(recent) > RECENT_CONTACTS,
+        "has_withdrawn": Contact.all_objects.filter(
+            participant=participant, withdrawn_at__isnull=False
+        ).exists(),
         "can_record": membership.role in BRIDGING_TEAM_ROLES,
     }
 

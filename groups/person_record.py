@@ -9,6 +9,7 @@ texts of contacts and signals; and the care that keeps the record from expiring.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet
@@ -19,9 +20,11 @@ from participants.dossier import choice, life_domains, local_moment, name_of
 from participants.models import Participant
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
+from voorzorg.audit.versions import Display, Version, version_export, versions_from_rows
 
 from .constants import EnrolmentStatus
-from .models import Attendance, Contact, Enrolment, PositiveHealthMeasurement, Signal
+from .models import Attendance, Contact, Enrolment, PositiveHealthMeasurement, Signal, Withdrawable
+from .selectors import CONTACT_VERSIONS, MEASUREMENT_VERSIONS
 
 NAME = "groups"
 POSITIVE_HEALTH_SCORES = (
@@ -44,10 +47,48 @@ def in_a_group_she_facilitates(membership: Membership) -> Q:
     return Q(pk__in=places)
 
 
+def _versions_by_record(
+    model: type[Withdrawable], pks: list[int], display: Display
+) -> dict[int, list[Version]]:
+    """Every kept version of these records, oldest first, in a fixed number of queries."""
+    rows = (
+        model.history.filter(id__in=pks)  # type: ignore[attr-defined]
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    found: dict[int, list[Version]] = defaultdict(list)
+    for version in versions_from_rows(model, rows, display=display):
+        found[version.record_id].append(version)
+    return found
+
+
+def _withdrawn(record: Withdrawable) -> dict[str, Any]:
+    return {
+        "withdrawn_at": local_moment(record.withdrawn_at),
+        "withdrawn_by": name_of(record.withdrawn_by),
+        "withdrawn_reason": record.withdrawn_reason,
+    }
+
+
 def dossier_section(participant: Participant, membership: Membership | None) -> dict[str, Any]:
     """Her own group places and attendance (no other members, no session notes), her
-    contacts, measurements and care signals."""
+    contacts and measurements (withdrawn ones too, marked, with every kept version) and
+    care signals."""
     p = participant
+    contacts = list(
+        Contact.all_objects.filter(participant=p)
+        .select_related("expert", "withdrawn_by")
+        .order_by("date", "id")
+    )
+    measurements = list(
+        PositiveHealthMeasurement.all_objects.filter(participant=p)
+        .select_related("recorded_by", "withdrawn_by")
+        .order_by("measured_on", "id")
+    )
+    contact_versions = _versions_by_record(Contact, [c.pk for c in contacts], CONTACT_VERSIONS)
+    measurement_versions = _versions_by_record(
+        PositiveHealthMeasurement, [m.pk for m in measurements], MEASUREMENT_VERSIONS
+    )
     return {
         "group_enrolments": [
             {
@@ -83,20 +124,20 @@ def dossier_section(participant: Participant, membership: Membership | None) -> 
                 **choice(c, "partner"),
                 "partner_organisation": c.partner_organisation,
                 "note": c.note,
+                **_withdrawn(c),
+                "versions": [version_export(v) for v in contact_versions[c.pk]],
             }
-            for c in Contact.objects.filter(participant=p)
-            .select_related("expert")
-            .order_by("date", "id")
+            for c in contacts
         ],
         "positive_health": [
             {
                 "measured_on": m.measured_on,
                 "recorded_by": name_of(m.recorded_by),
                 **{name: getattr(m, name) for name in POSITIVE_HEALTH_SCORES},
+                **_withdrawn(m),
+                "versions": [version_export(v) for v in measurement_versions[m.pk]],
             }
-            for m in PositiveHealthMeasurement.objects.filter(participant=p)
-            .select_related("recorded_by")
-            .order_by("measured_on", "id")
+            for m in measurements
         ],
         "signals": [
             {
@@ -119,13 +160,30 @@ def dossier_section(participant: Participant, membership: Membership | None) -> 
 
 
 def erase(participant: Participant) -> None:
-    """Empty the free texts of her contacts and care signals (bulk updates).
+    """Empty the free texts of her contacts and care signals (bulk updates), withdrawn
+    contacts and earlier versions included.
 
     Group places, attendance, scores and signal times stay: the figures count them.
     """
-    Contact.objects.filter(participant=participant).update(
-        note="", life_domains=[], partner="", partner_organisation=""
+    contacts = Contact.all_objects.filter(participant=participant)
+    texts = {"note": "", "life_domains": [], "partner": "", "partner_organisation": ""}
+    contacts.update(**texts)
+    # A withdrawn record must keep a reason (constraint *_withdrawn_has_reason).
+    contacts.exclude(withdrawn_reason="").update(withdrawn_reason=ERASED)
+    measurements = PositiveHealthMeasurement.all_objects.filter(participant=participant)
+    measurements.exclude(withdrawn_reason="").update(withdrawn_reason=ERASED)
+    # Earlier versions hold the same texts (a note before its correction), and the
+    # reasons of corrections and withdrawals are free text about the person.
+    contact_history = Contact.history.filter(
+        Q(participant_id=participant.pk) | Q(id__in=contacts.values("pk"))
     )
+    contact_history.update(**texts, history_change_reason="")
+    contact_history.exclude(withdrawn_reason="").update(withdrawn_reason=ERASED)
+    measurement_history = PositiveHealthMeasurement.history.filter(
+        Q(participant_id=participant.pk) | Q(id__in=measurements.values("pk"))
+    )
+    measurement_history.update(history_change_reason="")
+    measurement_history.exclude(withdrawn_reason="").update(withdrawn_reason=ERASED)
     signals = Signal.objects.filter(participant=participant)
     signals.update(description="", acknowledge_note="")
     # A resolved signal must keep a non-empty note (constraint signal_resolved_has_note).

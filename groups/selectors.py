@@ -1,6 +1,7 @@
 """Reads about peer groups that leave the app, the access gate for one group, and the
 reads the group pages and the groups API share (a group list, a group's details and
-roster, its meetings with attendance).
+roster, its meetings with attendance); and one participant's contacts and measurements
+with their versions, withdrawn ones included, for their own pages.
 
 Scope (docs/domain.md): an experience expert sees the groups she facilitates, a team lead also
 the groups of her region, an admin the groups of her organisation's region(s) (emergency
@@ -25,16 +26,26 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from participants.constants import LifeDomain
 from participants.models import Participant
 from participants.selectors import participants_for
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, Organisation, User
 from voorzorg.accounts.selectors import regions_of
 from voorzorg.audit.gate import get_for, refuse
+from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
+from voorzorg.audit.versions import Display, Version, versions_of
 
 from .constants import AttendanceStatus, EnrolmentStatus
-from .models import Attendance, Enrolment, GroupSession, PeerGroup
+from .models import (
+    Attendance,
+    Contact,
+    Enrolment,
+    GroupSession,
+    PeerGroup,
+    PositiveHealthMeasurement,
+)
 
 
 def group_scope(membership: Membership | None) -> Q:
@@ -239,3 +250,91 @@ def session_facilitator_choices(
     return User.objects.filter(pk__in=User.objects.filter(scope).values("pk")).order_by(
         "full_name", "pk"
     )
+
+
+# --- One participant's contacts and measurements, withdrawn ones included -------------------
+#
+# For the pages of one contact or measurement and the lists that name the withdrawn ones.
+# Each takes a participant that passed her gate (``participant_get_for``); a record of
+# someone else is not found, like anything out of scope. Everywhere else the default
+# manager leaves withdrawn records out.
+
+_WITHDRAWN = ("withdrawn_at", "withdrawn_by", "withdrawn_reason")
+CONTACT_VERSIONS = Display(
+    hidden=frozenset({"participant", "expert", *_WITHDRAWN}),
+    value_labels={"life_domains": dict(LifeDomain.choices)},
+)
+MEASUREMENT_VERSIONS = Display(hidden=frozenset({"participant", "recorded_by", *_WITHDRAWN}))
+
+
+def contact_of(participant: Participant, pk: int) -> Contact | None:
+    """Her contact ``pk``, withdrawn or not, with its expert; None when she has none."""
+    contact = (
+        Contact.all_objects.filter(participant=participant, pk=pk)
+        .select_related("expert", "withdrawn_by")
+        .first()
+    )
+    if contact is not None:
+        contact.participant = participant
+    return contact
+
+
+def measurement_of(participant: Participant, pk: int) -> PositiveHealthMeasurement | None:
+    """Her measurement ``pk``, withdrawn or not; None when she has none."""
+    measurement = (
+        PositiveHealthMeasurement.all_objects.filter(participant=participant, pk=pk)
+        .select_related("recorded_by", "withdrawn_by")
+        .first()
+    )
+    if measurement is not None:
+        measurement.participant = participant
+    return measurement
+
+
+def withdrawn_contacts(participant: Participant) -> QuerySet[Contact]:
+    """Her withdrawn contacts, most recently withdrawn first."""
+    return (
+        Contact.all_objects.filter(participant=participant, withdrawn_at__isnull=False)
+        .select_related("expert", "withdrawn_by")
+        .order_by("-withdrawn_at", "-id")
+    )
+
+
+def measurements_of(participant: Participant) -> QuerySet[PositiveHealthMeasurement]:
+    """Her measurements that stand, newest first."""
+    return (
+        PositiveHealthMeasurement.objects.filter(participant=participant)
+        .select_related("recorded_by")
+        .order_by("-measured_on", "-id")
+    )
+
+
+def withdrawn_measurements(participant: Participant) -> QuerySet[PositiveHealthMeasurement]:
+    return (
+        PositiveHealthMeasurement.all_objects.filter(
+            participant=participant, withdrawn_at__isnull=False
+        )
+        .select_related("recorded_by", "withdrawn_by")
+        .order_by("-withdrawn_at", "-id")
+    )
+
+
+def contact_history_for(actor: Actor, contact: Contact) -> list[Version]:
+    """The contact's versions, newest first. Reading them writes its own access-log row
+    (R, ``contact.history``)."""
+    actor.audit(
+        action=AuditAction.READ,
+        event=f"contact.history:{contact.pk}",
+        person_id=contact.participant.public_id,
+    )
+    return versions_of(contact, display=CONTACT_VERSIONS)
+
+
+def measurement_history_for(actor: Actor, measurement: PositiveHealthMeasurement) -> list[Version]:
+    """The measurement's versions, newest first, logged like ``contact_history_for``."""
+    actor.audit(
+        action=AuditAction.READ,
+        event=f"positive_health.history:{measurement.pk}",
+        person_id=measurement.participant.public_id,
+    )
+    return versions_of(measurement, display=MEASUREMENT_VERSIONS)

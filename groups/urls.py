@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import contacts, enrolments, groups, sessions, signals, team, worklist
+from .views import contacts, corrections, enrolments, groups, sessions, signals, team, worklist
 
 app_name = "groups"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("team/", team.team, name="team"),
     *signals.urlpatterns,
     *contacts.urlpatterns,
+    *corrections.urlpatterns,
     *groups.urlpatterns,
     *enrolments.urlpatterns,
     *sessions.urlpatterns,

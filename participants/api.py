@@ -1,4 +1,5 @@
-"""REST API of participants: the list and one participant, for the roles that see people.
+"""REST API of participants: the list and one participant, for the roles that see people,
+and correcting her details (``PATCH``) for the roles that may (the page's service).
 
 Scope and gate are the pages': ``participant_scope`` and ``participant_get_for`` (404
 outside scope, audited either way). Coordinators see aggregates only: 403 here. No BSN:
@@ -16,17 +17,29 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from voorzorg.accounts.policy import PERSON_RECORD_ROLES
+from voorzorg.accounts.constants import OrganisationKind
+from voorzorg.accounts.policy import PERSON_RECORD_ROLES, RECORD_CORRECTION_ROLES
 from voorzorg.accounts.selectors import current_membership
-from voorzorg.api.base import ApiMixin, ApiView, audited_list
-from voorzorg.api.fields import IdFilter
+from voorzorg.api.base import ApiMixin, MethodRolesMixin, audited_list, validated
+from voorzorg.api.fields import (
+    BoundedPrimaryKeyRelatedField,
+    IdFilter,
+    date_field,
+    not_in_future,
+    organisations,
+)
 from voorzorg.api.serializers import OrganisationRefSerializer
 from voorzorg.audit.services import Actor
+from voorzorg.audit.versions import REASON_MAX_LENGTH, version_of
+from voorzorg.core.dates import EARLIEST_BIRTH_DAY
 
 from .constants import ConsentKind, TargetGroup
-from .models import Participant
+from .forms import clean_phone_number
+from .models import Participant, validate_postcode4
 from .selectors import participant_get_for, participant_scope
+from .services import participant_correct
 
 
 class ParticipantFilter(django_filters.FilterSet):
@@ -89,10 +102,47 @@ class ParticipantOutputSerializer(serializers.Serializer):
     )
     consents = ConsentOutputSerializer(many=True, help_text="Every consent, by kind, newest first.")
     created_at = serializers.DateTimeField()
+    version = serializers.SerializerMethodField(
+        help_text="Send back with a correction (PATCH): refused with 409 once it changed."
+    )
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_erased(self, participant: Participant) -> bool:
         return participant.is_erased
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_version(self, participant: Participant) -> str:
+        return version_of(participant)
+
+
+class ParticipantCorrectionInputSerializer(serializers.Serializer):
+    """A correction of her details: only the fields sent change."""
+
+    version = serializers.CharField(
+        max_length=64, help_text="`version` as last read; 409 when she changed since."
+    )
+    reason = serializers.CharField(
+        max_length=REASON_MAX_LENGTH, help_text="Why: kept with the new version (required)."
+    )
+    given_name = serializers.CharField(max_length=100, required=False)
+    family_name = serializers.CharField(max_length=100, required=False)
+    date_of_birth = date_field(
+        earliest=EARLIEST_BIRTH_DAY, required=False, allow_null=True, validators=[not_in_future]
+    )
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, validators=[clean_phone_number]
+    )
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    municipality = BoundedPrimaryKeyRelatedField(
+        queryset=organisations(OrganisationKind.MUNICIPALITY), required=False, allow_null=True
+    )
+    postcode4 = serializers.CharField(
+        max_length=4, required=False, allow_blank=True, validators=[validate_postcode4]
+    )
+    target_group = serializers.ChoiceField(choices=TargetGroup.choices, required=False)
+    prefers_group = serializers.BooleanField(required=False)
+    prefers_one_on_one = serializers.BooleanField(required=False)
+    prefers_digital = serializers.BooleanField(required=False)
 
 
 class ParticipantListApi(ApiMixin, generics.ListAPIView):
@@ -124,8 +174,8 @@ class ParticipantListApi(ApiMixin, generics.ListAPIView):
         return audited_list(self, event="api.participant.list", person=lambda p: p.public_id)
 
 
-class ParticipantDetailApi(ApiView):
-    allowed_roles = PERSON_RECORD_ROLES
+class ParticipantDetailApi(MethodRolesMixin, APIView):
+    roles_by_method = {"GET": PERSON_RECORD_ROLES, "PATCH": RECORD_CORRECTION_ROLES}
 
     @extend_schema(
         operation_id="participants_retrieve",
@@ -137,5 +187,30 @@ class ParticipantDetailApi(ApiView):
     def get(self, request: Request, pk: int) -> Response:
         participant = participant_get_for(
             Actor.from_request(request), pk, event="api.participant.view"
+        )
+        return Response(ParticipantOutputSerializer(participant).data)
+
+    @extend_schema(
+        operation_id="participants_partial_update",
+        summary="Correct her details (POH-GGZ of her practice, admin)",
+        description=(
+            "Only the fields sent change; `version` (from GET) and a short `reason` are "
+            "required. The earlier version is kept, with who, when and why. 404 outside "
+            "your scope; 409 when she changed since `version`; 400 when nothing changes or a "
+            "rule breaks (a phone number or an e-mail address must remain)."
+        ),
+        request=ParticipantCorrectionInputSerializer,
+        responses={200: ParticipantOutputSerializer},
+        tags=["participants"],
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        participant = participant_get_for(self.actor, pk, event="api.participant.correct")
+        data = validated(ParticipantCorrectionInputSerializer, request.data)
+        participant = participant_correct(
+            actor=self.actor,
+            participant=participant,
+            version=data.pop("version"),
+            reason=data.pop("reason"),
+            **data,
         )
         return Response(ParticipantOutputSerializer(participant).data)

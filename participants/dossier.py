@@ -14,6 +14,7 @@ from typing import Any
 from django.utils import timezone
 
 from voorzorg.accounts.models import Membership
+from voorzorg.audit.versions import version_export, versions_from_rows
 
 from . import registry
 from .constants import LifeDomain
@@ -55,9 +56,10 @@ def participant_export(participant: Participant, membership: Membership | None) 
     ``handover_texts_visible`` allows (the administrator's copy is complete; the POH's
     follows the consent to share, like every other view of the handover).
 
-    The one source of the JSON download and the printable page: the participant and her
-    consents, then each registered dossier section in its place (referrals, waiting
-    episodes, group places, attendance, contacts, measurements, signals). Group data
+    The one source of the JSON download and the printable page: the participant, the
+    kept versions of her details and her consents, then each registered dossier section
+    in its place (referrals, waiting episodes, group places, attendance, contacts,
+    measurements, signals; the corrected records with their versions). Group data
     stops at the participant's own enrolments and attendance: no other members, no
     session notes (a group note is about the whole group). Staff names are included: the
     participant may know who handled their data. A fixed number of queries, whatever the
@@ -88,6 +90,14 @@ def participant_export(participant: Participant, membership: Membership | None) 
             "registered_at": local_moment(p.created_at),
             "erased_at": local_moment(p.erased_at),
         },
+        # Every kept version of her details, oldest first: corrections with their reasons.
+        "participant_versions": [
+            version_export(v)
+            for v in versions_from_rows(
+                Participant,
+                p.history.select_related("history_user").order_by("history_date", "history_id"),
+            )
+        ],
         "consents": [
             {
                 **choice(c, "kind"),

@@ -1,11 +1,38 @@
-"""Forms of the participants app."""
+"""Forms of the participants app: correcting her details, erasure, and the phone rule the
+registration forms share."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Participant
+from voorzorg.accounts.constants import OrganisationKind
+from voorzorg.accounts.models import Organisation
+from voorzorg.audit.forms import CorrectionForm
+from voorzorg.core.dates import EARLIEST_BIRTH_DAY
+from voorzorg.core.forms import PlausibleDateField
+
+from .constants import TargetGroup
+from .models import Participant, validate_postcode4
+from .services import PARTICIPANT_CORRECTABLE_FIELDS
+
+
+def clean_phone_number(value: str) -> str:
+    """A phone number as people type it: digits, with spaces, dashes, brackets or a
+    leading +. Anything else (letters, control or direction characters) is refused, so
+    a number can be dialled from the worklist and cannot spoof how a page reads."""
+    if not value:
+        return value
+    digits = value.replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
+    digits = digits.removeprefix("+")
+    if not (8 <= len(digits) <= 15 and all(c in "0123456789" for c in digits)):
+        raise forms.ValidationError(
+            _("Vul een telefoonnummer in met alleen cijfers, bijvoorbeeld 06 12345678.")
+        )
+    return value
 
 
 class ErasureForm(forms.Form):
@@ -24,3 +51,68 @@ class ErasureForm(forms.Form):
             "halen zijn."
         ),
     )
+
+
+class ParticipantCorrectionForm(CorrectionForm):
+    """Her details as registered, to correct; the deelnemernummer is never changed."""
+
+    given_name = forms.CharField(label=_("Voornaam"), max_length=100)
+    family_name = forms.CharField(label=_("Achternaam"), max_length=100)
+    date_of_birth = PlausibleDateField(
+        earliest=EARLIEST_BIRTH_DAY, label=_("Geboortedatum"), required=False
+    )
+    phone = forms.CharField(
+        label=_("Telefoonnummer"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        help_text=_("Een telefoonnummer of e-mailadres, of allebei."),
+    )
+    email = forms.EmailField(label=_("E-mailadres"), required=False)
+    municipality = forms.ModelChoiceField(
+        label=_("Woongemeente"),
+        queryset=Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).order_by("name"),
+        required=False,
+        help_text=_("Een lopende verwijzing houdt de regio waarin ze is aangemeld."),
+    )
+    postcode4 = forms.CharField(
+        label=_("Postcode (4 cijfers)"),
+        max_length=4,
+        required=False,
+        validators=[validate_postcode4],
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
+    target_group = forms.ChoiceField(label=_("Doelgroep"), choices=TargetGroup.choices)
+    prefers_group = forms.BooleanField(label=_("Groep"), required=False)
+    prefers_one_on_one = forms.BooleanField(label=_("Eén-op-één"), required=False)
+    prefers_digital = forms.BooleanField(label=_("Digitaal"), required=False)
+
+    def clean_phone(self) -> str:
+        return clean_phone_number(self.cleaned_data.get("phone", ""))
+
+    def clean_date_of_birth(self) -> Any:
+        value = self.cleaned_data.get("date_of_birth")
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("De geboortedatum ligt in de toekomst."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        no_way_to_reach = not data.get("phone") and not data.get("email")
+        if no_way_to_reach and "phone" not in self.errors and "email" not in self.errors:
+            self.add_error("phone", _("Vul een telefoonnummer of e-mailadres in."))
+        return data
+
+    def participant_fields(self) -> dict[str, Any]:
+        """The cleaned details, as keyword arguments of ``participant_correct``."""
+        return {name: self.cleaned_data[name] for name in PARTICIPANT_CORRECTABLE_FIELDS}
+
+    @classmethod
+    def initial_for(cls, participant: Participant, *, version: str) -> dict[str, Any]:
+        """The form's starting values: the record as it stands, and its version."""
+        initial: dict[str, Any] = {
+            name: getattr(participant, name) for name in PARTICIPANT_CORRECTABLE_FIELDS
+        }
+        initial["municipality"] = participant.municipality_id
+        initial["version"] = version
+        return initial

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from voorzorg.accounts.constants import OrganisationKind
+from voorzorg.audit.versions import tracked
 from voorzorg.core.dates import validate_plausible_birth_date
 from voorzorg.core.models import TimeStampedModel
 
@@ -77,6 +78,9 @@ class Participant(TimeStampedModel):
         editable=False,
         help_text=_("Zonder namen of medische gegevens: die zijn juist gewist."),
     )
+
+    # Every version of her details, with who corrected what and why (voorzorg.audit.versions).
+    history = tracked()
 
     class Meta:
         verbose_name = _("deelnemer")

@@ -15,7 +15,8 @@ importing the app:
 - a **dossier section** (``register_dossier_section``): that app's part of the AVG
   export, in a fixed place in it;
 - an **erasure handler** (``register_erasure``): empties that app's free texts about the
-  person, inside the erasure's transaction, and a **refusal** (``register_erasure_refusal``)
+  person, in its records and in their earlier versions (history tables), inside the
+  erasure's transaction, and a **refusal** (``register_erasure_refusal``)
   for as long as that app's rows forbid erasing (an open referral);
 - a **retention hold** (``register_retention_hold``): that app's recent or current care
   that keeps the record from expiring;

@@ -25,8 +25,10 @@ from voorzorg.accounts.models import Membership, Organisation
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.accounts.selectors import regions_of
 from voorzorg.audit.gate import get_for
+from voorzorg.audit.models import AuditAction
 from voorzorg.audit.selectors import break_glass_person_ids
 from voorzorg.audit.services import Actor
+from voorzorg.audit.versions import Version, versions_of
 from voorzorg.core.dates import local_midnight
 
 from . import registry
@@ -109,6 +111,20 @@ def participant_get_by_number_for(
         event=event,
         person_of=lambda p: p.public_id,
     )
+
+
+def participant_history_for(actor: Actor, participant: Participant) -> list[Version]:
+    """The versions of her details, newest first, for a reader who passed her gate.
+
+    Earlier versions are person data like the record itself: reading them writes its
+    own access-log row (R, ``participant.history``). A fixed number of queries.
+    """
+    actor.audit(
+        action=AuditAction.READ,
+        event=f"participant.history:{participant.pk}",
+        person_id=participant.public_id,
+    )
+    return versions_of(participant)
 
 
 # --- Consent -------------------------------------------------------------------------------

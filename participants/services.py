@@ -1,20 +1,30 @@
-"""Writes for participants: consents, and erasure (on request and after the retention period)."""
+"""Writes for participants: consents, corrections of her details, and erasure (on request
+and after the retention period)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from voorzorg.accounts.policy import ERASURE_ROLES
+from voorzorg.accounts.models import Membership
+from voorzorg.accounts.policy import ERASURE_ROLES, RECORD_CORRECTION_ROLES
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
-from voorzorg.core.exceptions import ApplicationError
+from voorzorg.audit.versions import (
+    apply_changes,
+    check_version,
+    clean_reason,
+    ensure_baseline,
+    save_version,
+)
+from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 
 from . import registry
 from .constants import ERASED
@@ -51,6 +61,81 @@ def consent_give(*, actor: Actor, participant: Participant, kind: str) -> Consen
         action=AuditAction.UPDATE, event=f"consent.give:{kind}", person_id=participant.public_id
     )
     return consent
+
+
+# --- Correction (AVG art. 16, rectification) ------------------------------------------------
+
+# What a correction may change: her details, never her number, practice or erasure.
+PARTICIPANT_CORRECTABLE_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "phone",
+    "email",
+    "municipality",
+    "postcode4",
+    "target_group",
+    "prefers_group",
+    "prefers_one_on_one",
+    "prefers_digital",
+)
+
+
+def participant_correction_refusal(
+    membership: Membership | None, participant: Participant
+) -> str | None:
+    """Why this membership may not correct the participant's details (Dutch); None when
+    she may: the POH-GGZ of her practice, or an administrator who sees her
+    (``RECORD_CORRECTION_ROLES`` and the participant's scope); never an erased record."""
+    if membership is None or membership.role not in RECORD_CORRECTION_ROLES:
+        return _(
+            "Alleen de POH-GGZ van de praktijk of een functioneel beheerder kan de gegevens "
+            "van een deelnemer corrigeren."
+        )
+    if participant.erased_at is not None:
+        return _("De gegevens van deze deelnemer zijn gewist; er valt niets te corrigeren.")
+    if not participants_for(membership).filter(pk=participant.pk).exists():
+        return _("U mag de gegevens van deze deelnemer niet corrigeren.")
+    return None
+
+
+@transaction.atomic
+def participant_correct(
+    *, actor: Actor, participant: Participant, version: str, reason: str, **fields: Any
+) -> Participant:
+    """Correct a participant's details: a new version with ``reason``, the old one kept.
+
+    ``fields`` are among ``PARTICIPANT_CORRECTABLE_FIELDS``; ``version`` is
+    ``version_of(participant)`` as the form or client read it. Refused when the record
+    changed since (someone else's correction is never overwritten), when nothing
+    changes, or when a rule of the record breaks (a phone number or an e-mail address).
+    Writes the audit row (U, ``participant.correct``).
+    """
+    unknown = set(fields) - set(PARTICIPANT_CORRECTABLE_FIELDS)
+    if unknown:
+        # A programming error, not a user's: forms and the API send only these.
+        raise TypeError(f"Not correctable on a participant: {', '.join(sorted(unknown))}")
+    refusal = participant_correction_refusal(actor.membership, participant)
+    if refusal is not None:
+        raise ApplicationError(refusal)
+    reason = clean_reason(reason)
+    locked = _lock(participant.pk)
+    check_version(locked, version)
+    birth = fields.get("date_of_birth")
+    if birth is not None and birth > timezone.localdate():
+        message = _("De geboortedatum ligt in de toekomst.")
+        raise ApplicationError(message, extra={"date_of_birth": [message]})
+    ensure_baseline(locked)
+    if not apply_changes(locked, fields):
+        raise ApplicationError(_("Er is niets gewijzigd. Pas eerst een gegeven aan."))
+    full_clean_or_raise(locked)
+    save_version(locked, actor=actor, reason=reason)
+    actor.audit(
+        action=AuditAction.UPDATE,
+        event=f"participant.correct:{locked.pk}",
+        person_id=locked.public_id,
+    )
+    return locked
 
 
 # --- Erasure ------------------------------------------------------------------------------
@@ -204,5 +289,20 @@ def _erase_person(participant: Participant, *, reason: str, now: dt.datetime) ->
     # No full_clean: an erasure must not fail on an old record that today's validation
     # would refuse; the database's own constraints still hold.
     p.save()
+    # Earlier versions hold what was just erased (a name before its correction): the same
+    # fields go in every one of them, and so do the reasons given for corrections, free
+    # text about the person. Who corrected when stays, like the access log's rows.
+    p.history.update(
+        given_name=ERASED,
+        family_name=ERASED,
+        date_of_birth=None,
+        phone="",
+        email="",
+        postcode4="",
+        prefers_group=False,
+        prefers_one_on_one=False,
+        prefers_digital=False,
+        history_change_reason="",
+    )
     # Consents are about a person who, for this system, no longer exists.
     p.consents.all().delete()

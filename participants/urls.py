@@ -11,4 +11,6 @@ urlpatterns = [
     path("deelnemers/<int:pk>/gegevens/", views.export_page, name="export"),
     path("deelnemers/<int:pk>/gegevens.json", views.export_json, name="export_json"),
     path("deelnemers/<int:pk>/wissen/", views.erase, name="erase"),
+    # Rectification (POH of the practice, admin): a new version with a reason.
+    path("deelnemers/<int:pk>/corrigeren/", views.edit, name="edit"),
 ]

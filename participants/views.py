@@ -1,10 +1,13 @@
-"""AVG pages: a participant's data as a printable page and as JSON, and erasure on request.
+"""AVG pages: a participant's data as a printable page and as JSON, correcting her
+details (rectification), and erasure on request.
 
 Who may export: the POH of the participant's practice and the functional administrator.
 Not an experience expert (nor a coordinator): an AVG request for inzage or a copy is the
 controller's business and goes through the GP practice or the functional administrator,
 who check who is asking. An expert sees only part of the record (her referrals, her
-groups) and must not hand out a copy of all of it. Erasure: the administrator only.
+groups) and must not hand out a copy of all of it. Correcting her details: the POH of
+her practice and the administrator (``participant_correction_refusal``). Erasure: the
+administrator only.
 """
 
 from __future__ import annotations
@@ -17,16 +20,27 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from voorzorg.accounts.access import role_required
-from voorzorg.accounts.policy import ERASURE_ROLES, SUBJECT_ACCESS_ROLES
+from voorzorg.accounts.policy import (
+    ERASURE_ROLES,
+    RECORD_CORRECTION_ROLES,
+    SUBJECT_ACCESS_ROLES,
+)
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
+from voorzorg.audit.versions import StaleVersion, version_of
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.forms import show_service_error
 
 from .dossier import participant_export
-from .forms import ErasureForm
+from .forms import ErasureForm, ParticipantCorrectionForm
 from .selectors import participant_get_for
-from .services import participant_erase, participant_erase_refusal
+from .services import (
+    participant_correct,
+    participant_correction_refusal,
+    participant_erase,
+    participant_erase_refusal,
+)
 
 
 def _audit_export(request: HttpRequest, public_id: str, kind: str) -> None:
@@ -90,4 +104,54 @@ def erase(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "refusal": participant_erase_refusal(participant),
         },
+    )
+
+
+@role_required(*RECORD_CORRECTION_ROLES)
+@never_cache
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct her details: a new version with a reason; the earlier one stays visible."""
+    actor = Actor.from_request(request)
+    participant = participant_get_for(actor, pk)
+    refusal = participant_correction_refusal(actor.membership, participant)
+    if refusal is not None:
+        messages.error(request, refusal)
+        return redirect("referrals:participant", participant.pk)
+    initial = ParticipantCorrectionForm.initial_for(participant, version=version_of(participant))
+    form = ParticipantCorrectionForm(request.POST or None, initial=initial)
+    stale = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant_correct(
+                actor=actor,
+                participant=participant,
+                version=form.cleaned_data["version"],
+                reason=form.cleaned_data["reason"],
+                **form.participant_fields(),
+            )
+        except StaleVersion as exc:
+            # Start again from the record as it is now; what was typed is not saved.
+            stale = exc.message
+            participant = participant_get_for(actor, pk)
+            form = ParticipantCorrectionForm(
+                initial={
+                    **ParticipantCorrectionForm.initial_for(
+                        participant, version=version_of(participant)
+                    ),
+                    "reason": form.cleaned_data["reason"],
+                }
+            )
+        except ApplicationError as exc:
+            show_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("De gegevens van %(name)s zijn gecorrigeerd.")
+                % {"name": f"{form.cleaned_data['given_name']} {form.cleaned_data['family_name']}"},
+            )
+            return redirect("referrals:participant", participant.pk)
+    return render(
+        request,
+        "participants/edit.html",
+        {"participant": participant, "form": form, "stale": stale},
     )

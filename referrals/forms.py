@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.constants import LifeDomain, TargetGroup
+from participants.forms import clean_phone_number
 from participants.models import validate_postcode4
 from voorzorg.accounts.constants import OrganisationKind
 from voorzorg.accounts.models import Organisation
+from voorzorg.audit.forms import CorrectionForm
 from voorzorg.core.dates import EARLIEST_BIRTH_DAY
 from voorzorg.core.forms import (
     PlausibleDateField,
@@ -23,21 +25,6 @@ from voorzorg.core.forms import (
 
 from .constants import CareLevel, CloseReason, ReferralStatus, Urgency
 from .models import Handover, WaitingEpisode, episode_date_errors
-
-
-def clean_phone_number(value: str) -> str:
-    """A phone number as people type it: digits, with spaces, dashes, brackets or a
-    leading +. Anything else (letters, control or direction characters) is refused, so
-    a number can be dialled from the worklist and cannot spoof how a page reads."""
-    if not value:
-        return value
-    digits = value.replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
-    digits = digits.removeprefix("+")
-    if not (8 <= len(digits) <= 15 and all(c in "0123456789" for c in digits)):
-        raise forms.ValidationError(
-            _("Vul een telefoonnummer in met alleen cijfers, bijvoorbeeld 06 12345678.")
-        )
-    return value
 
 
 class ReferralForm(forms.Form):
@@ -579,3 +566,62 @@ class SelfRegistrationForm(forms.Form):
 
     def participant_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.PERSON_FIELDS}
+
+
+class ReferralCorrectionForm(CorrectionForm):
+    """A referral's details as registered, to correct; never its status or expert."""
+
+    referral_date = PlausibleDateField(label=_("Verwijsdatum"))
+    help_question = forms.CharField(
+        label=_("Hulpvraag"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kort, in de woorden van de deelnemer. Geen diagnose nodig."),
+    )
+    life_domains = forms.MultipleChoiceField(
+        label=_("Leefgebieden met problemen"),
+        choices=LifeDomain.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgentie"), choices=Urgency.choices, widget=forms.RadioSelect
+    )
+    care_level = forms.ChoiceField(
+        label=_("Gezochte zorgzwaarte"), choices=[("", "—"), *CareLevel.choices], required=False
+    )
+    intended_provider = ProviderChoiceField(
+        label=_("Beoogde GGZ-aanbieder"),
+        queryset=Organisation.objects.filter(kind=OrganisationKind.GGZ_PROVIDER).order_by("name"),
+        required=False,
+        help_text=_(
+            "Een wachtplek bij de aanbieder is een eigen gegeven: pas die aan op de pagina "
+            "van de deelnemer."
+        ),
+    )
+
+    FIELDS = (
+        "referral_date",
+        "help_question",
+        "life_domains",
+        "urgency",
+        "care_level",
+        "intended_provider",
+    )
+
+    def clean_referral_date(self) -> Any:
+        value = self.cleaned_data["referral_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("De verwijsdatum ligt in de toekomst."))
+        return value
+
+    def referral_fields(self) -> dict[str, Any]:
+        """The cleaned details, as keyword arguments of ``referral_correct``."""
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
+
+    @classmethod
+    def initial_for(cls, referral: Any, *, version: str) -> dict[str, Any]:
+        initial: dict[str, Any] = {name: getattr(referral, name) for name in cls.FIELDS}
+        initial["intended_provider"] = referral.intended_provider_id
+        initial["version"] = version
+        return initial

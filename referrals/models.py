@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from voorzorg.accounts.constants import OrganisationKind
+from voorzorg.audit.versions import tracked
 from voorzorg.core.dates import validate_plausible_date
 from voorzorg.core.models import TimeStampedModel
 
@@ -107,6 +108,9 @@ class Referral(TimeStampedModel):
         _("datum eerste contact"), null=True, blank=True, validators=[validate_plausible_date]
     )
     status_changed_at = models.DateTimeField(_("status gewijzigd op"), null=True, blank=True)
+
+    # Every version, status changes and corrections alike (voorzorg.audit.versions).
+    history = tracked()
 
     class Meta:
         verbose_name = _("verwijzing")

@@ -9,6 +9,7 @@ while a referral is open; and the referrals that keep the record from expiring.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet
@@ -24,10 +25,11 @@ from participants.registry import Link, Refusal
 from participants.selectors import handover_texts_visible
 from voorzorg.accounts.models import Membership
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
+from voorzorg.audit.versions import Version, version_export, versions_from_rows
 
 from .constants import OPEN_STATUSES
 from .models import Handover, Referral, ReferralEvent, WaitingEpisode
-from .selectors import referral_scope
+from .selectors import REFERRAL_VERSIONS, referral_scope
 
 NAME = "referrals"
 
@@ -64,8 +66,9 @@ def dossier_section(participant: Participant, membership: Membership | None) -> 
         .distinct()
         .order_by("registration_date", "id")
     )
+    versions = _versions_by_referral([r.pk for r in referrals])
     return {
-        "referrals": [_referral(r, texts=texts) for r in referrals],
+        "referrals": [_referral(r, texts=texts, versions=versions[r.pk]) for r in referrals],
         "waiting_episodes": [
             {
                 "id": e.pk,
@@ -88,7 +91,20 @@ def dossier_section(participant: Participant, membership: Membership | None) -> 
     }
 
 
-def _referral(r: Referral, *, texts: bool) -> dict[str, Any]:
+def _versions_by_referral(pks: list[int]) -> dict[int, list[Version]]:
+    """Every kept version of these referrals, oldest first, in a fixed number of queries."""
+    rows = (
+        Referral.history.filter(id__in=pks)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    found: dict[int, list[Version]] = defaultdict(list)
+    for version in versions_from_rows(Referral, rows, display=REFERRAL_VERSIONS):
+        found[version.record_id].append(version)
+    return found
+
+
+def _referral(r: Referral, *, texts: bool, versions: list[Version]) -> dict[str, Any]:
     handover = getattr(r, "handover", None)
     return {
         "id": r.pk,
@@ -136,6 +152,8 @@ def _referral(r: Referral, *, texts: bool) -> dict[str, Any]:
             "completed_at": local_moment(handover.completed_at),
             "completed_by": name_of(handover.completed_by),
         },
+        # Every kept version, oldest first: corrections with their reasons, status steps.
+        "versions": [version_export(v) for v in versions],
     }
 
 
@@ -151,6 +169,13 @@ def erase(participant: Participant) -> None:
     # A declined referral must keep a non-empty reason (constraint referral_declined_has_reason).
     referrals.exclude(decline_reason="").update(decline_reason=ERASED)
     ReferralEvent.objects.filter(referral__participant=participant).update(reason="")
+    # Earlier versions hold the same texts (a help question before its correction), and
+    # the reasons given for corrections are free text about the person.
+    history = Referral.history.filter(
+        Q(participant_id=participant.pk) | Q(id__in=referrals.values("pk"))
+    )
+    history.update(help_question="", life_domains=[], history_change_reason="")
+    history.exclude(decline_reason="").update(decline_reason=ERASED)
     Handover.objects.filter(referral__participant=participant).update(
         summary="", life_domain_status="", provider_contact=""
     )

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
 from django.utils.translation import ngettext
 
+from participants.constants import LifeDomain
 from participants.selectors import handover_texts_visible, participants_for
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Region
@@ -30,8 +31,10 @@ from voorzorg.accounts.norms import norm_expression, norms_by_municipality, norm
 from voorzorg.accounts.policy import TEAM_LEAD_ROLES
 from voorzorg.accounts.selectors import regions_of
 from voorzorg.audit.gate import get_for
+from voorzorg.audit.models import AuditAction
 from voorzorg.audit.selectors import break_glass_person_ids
 from voorzorg.audit.services import Actor
+from voorzorg.audit.versions import Display, Version, versions_of
 from voorzorg.core.dbfunctions import DaysBetween
 from voorzorg.core.treeknorm import DEFAULT_NORMS, Norms, OpenWait, open_wait_at
 
@@ -81,6 +84,24 @@ def referral_get_for(actor: Actor, pk: int, *, event: str = "referral.view") -> 
         person_of=lambda r: r.participant.public_id,
         offer_break_glass=True,
     )
+
+
+# A referral's versions: what changed, without the bookkeeping of a status step.
+REFERRAL_VERSIONS = Display(
+    hidden=frozenset({"participant", "status_changed_at"}),
+    value_labels={"life_domains": dict(LifeDomain.choices)},
+)
+
+
+def referral_history_for(actor: Actor, referral: Referral) -> list[Version]:
+    """The versions of a referral that passed its gate, newest first: corrections and
+    status steps. Reading them writes its own access-log row (R, ``referral.history``)."""
+    actor.audit(
+        action=AuditAction.READ,
+        event=f"referral.history:{referral.pk}",
+        person_id=referral.participant.public_id,
+    )
+    return versions_of(referral, display=REFERRAL_VERSIONS)
 
 
 def episode_scope(membership: Membership | None) -> Q:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import actions, episodes, handover, poh, public, team
+from .views import actions, corrections, episodes, handover, poh, public, team
 
 app_name = "referrals"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("verwijzingen/nieuw/", poh.referral_create, name="create"),
     # Everyone in scope
     path("verwijzingen/<int:pk>/", poh.referral_detail, name="detail"),
+    path("verwijzingen/<int:pk>/corrigeren/", corrections.referral_edit, name="edit"),
     path("deelnemers/<int:pk>/", poh.participant_detail, name="participant"),
     path("deelnemers/<int:pk>/toestemming/", actions.consent_change, name="consent"),
     # Lifecycle actions (POST)

@@ -1,4 +1,5 @@
-"""Forms for one-on-one contacts and Positieve Gezondheid, made to be filled in on a phone."""
+"""Forms for one-on-one contacts and Positieve Gezondheid, made to be filled in on a phone,
+and the same forms for correcting them."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.constants import LifeDomain
+from voorzorg.audit.forms import CorrectionForm
 from voorzorg.core.forms import PlausibleDateField
 
 from ..constants import ContactMode, NetworkPartner, PositiveHealthDimension
+from ..models import Contact, PositiveHealthMeasurement
 
 DURATION_PRESETS = (15, 30, 45, 60)
 
@@ -164,3 +167,35 @@ class PositiveHealthForm(forms.Form):
 
     def scores(self) -> dict[str, int]:
         return {d: self.cleaned_data[d] for d in PositiveHealthDimension.values}
+
+
+class ContactCorrectionForm(ContactForm, CorrectionForm):
+    """A contact as recorded, to correct, with the version it was read on and a reason."""
+
+    @classmethod
+    def initial_for(cls, contact: Contact, *, version: str) -> dict[str, Any]:
+        minutes = contact.duration_minutes
+        preset = minutes in DURATION_PRESETS
+        return {
+            "date": contact.date,
+            "duration_preset": str(minutes) if preset else None,
+            "duration_other": None if preset else minutes,
+            "mode": contact.mode,
+            "life_domains": list(contact.life_domains),
+            "partner": contact.partner,
+            "partner_organisation": contact.partner_organisation,
+            "note": contact.note,
+            "version": version,
+        }
+
+
+class PositiveHealthCorrectionForm(PositiveHealthForm, CorrectionForm):
+    """A measurement's day and scores as recorded, to correct, with a reason."""
+
+    @classmethod
+    def initial_for(cls, measurement: PositiveHealthMeasurement, *, version: str) -> dict[str, Any]:
+        return {
+            "measured_on": measurement.measured_on,
+            **{d: getattr(measurement, d) for d in PositiveHealthDimension.values},
+            "version": version,
+        }

@@ -3,31 +3,16 @@ form, and the NEN 7513 audit of the people a page shows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
-from django.forms import Form
 from django.http import HttpRequest
 
 from participants.models import Participant
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
-from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.forms import show_service_error
 
-
-def show_service_error(
-    form: Form, exc: ApplicationError, field_for: Mapping[str, str] | None = None
-) -> None:
-    """Put a service's refusal next to the fields it names, the rest above the form.
-
-    ``field_for`` names the form field where a model field's refusal shows, when the
-    form asks for it under another name.
-    """
-    if not exc.extra:
-        form.add_error(None, exc.message)
-        return
-    for field, errors in exc.extra.items():
-        field = (field_for or {}).get(field, field)
-        form.add_error(field if field in form.fields else None, errors)
+__all__ = ["audit_people_shown", "show_service_error"]
 
 
 def audit_people_shown(request: HttpRequest, event: str, people: Iterable[Participant]) -> None:

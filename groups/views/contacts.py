@@ -24,6 +24,7 @@ from voorzorg.core.idempotency import idempotent_form
 
 from ..forms.contacts import ContactForm, PositiveHealthForm
 from ..panels import contact_rows
+from ..selectors import withdrawn_contacts
 from ..services.contacts import contact_record, positive_health_record
 from .common import show_service_error
 
@@ -71,6 +72,8 @@ def contact_list(request: HttpRequest, pk: int) -> HttpResponse:
             "participant": participant,
             "page": page,
             "rows": rows,
+            # Withdrawn ones apart, each linking to its page and history.
+            "withdrawn": list(withdrawn_contacts(participant)),
             "can_record": getattr(current_membership(request), "role", None) in BRIDGING_TEAM_ROLES,
         },
     )

@@ -37,9 +37,13 @@ from participants.models import Participant, validate_postcode4
 from participants.selectors import participant_get_for
 from voorzorg.accounts.constants import OrganisationKind
 from voorzorg.accounts.models import Membership, User
-from voorzorg.accounts.policy import PERSON_RECORD_ROLES, REFERRAL_SENDER_ROLES
+from voorzorg.accounts.policy import (
+    PERSON_RECORD_ROLES,
+    RECORD_CORRECTION_ROLES,
+    REFERRAL_SENDER_ROLES,
+)
 from voorzorg.accounts.selectors import current_membership
-from voorzorg.api.base import ApiMixin, ApiView, audited_list, validated
+from voorzorg.api.base import ApiMixin, ApiView, MethodRolesMixin, audited_list, validated
 from voorzorg.api.fields import (
     BoundedPrimaryKeyRelatedField,
     date_field,
@@ -55,9 +59,11 @@ from voorzorg.api.serializers import (
     UserRefSerializer,
 )
 from voorzorg.audit.services import Actor
+from voorzorg.audit.versions import REASON_MAX_LENGTH, version_of
 from voorzorg.core.dates import EARLIEST_BIRTH_DAY
 
 from ..constants import CareLevel, CloseReason, ReferralStatus, Urgency
+from ..correction_services import CORRECTION_CAPACITIES, referral_correct
 from ..filters import ReferralFilter
 from ..forms import clean_phone_number
 from ..models import Handover, Referral, ReferralEvent, episode_date_errors
@@ -139,6 +145,13 @@ class ReferralDetailSerializer(ReferralOutputSerializer):
     )
     events = serializers.SerializerMethodField(help_text="The status history, oldest first.")
     has_handover = serializers.SerializerMethodField()
+    version = serializers.SerializerMethodField(
+        help_text="Send back with a correction (PATCH): refused with 409 once it changed."
+    )
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_version(self, referral: Referral) -> str:
+        return version_of(referral)
 
     @extend_schema_field(
         serializers.ListField(
@@ -409,8 +422,29 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
         )
 
 
-class ReferralDetailApi(ApiView):
-    allowed_roles = PERSON_RECORD_ROLES
+class ReferralCorrectionInputSerializer(serializers.Serializer):
+    """A correction of a referral's details: only the fields sent change."""
+
+    version = serializers.CharField(
+        max_length=64, help_text="`version` as last read; 409 when it changed since."
+    )
+    reason = serializers.CharField(
+        max_length=REASON_MAX_LENGTH, help_text="Why: kept with the new version (required)."
+    )
+    referral_date = date_field(required=False, validators=[not_in_future])
+    help_question = serializers.CharField(max_length=1000, required=False)
+    life_domains = serializers.MultipleChoiceField(choices=LifeDomain.choices, required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    care_level = serializers.ChoiceField(
+        choices=CareLevel.choices, required=False, allow_blank=True
+    )
+    intended_provider = BoundedPrimaryKeyRelatedField(
+        queryset=organisations(OrganisationKind.GGZ_PROVIDER), required=False, allow_null=True
+    )
+
+
+class ReferralDetailApi(MethodRolesMixin, ApiView):
+    roles_by_method = {"GET": PERSON_RECORD_ROLES, "PATCH": RECORD_CORRECTION_ROLES}
 
     @extend_schema(
         operation_id="referrals_retrieve",
@@ -424,6 +458,37 @@ class ReferralDetailApi(ApiView):
     )
     def get(self, request: Request, pk: int) -> Response:
         referral = referral_get_for(Actor.from_request(request), pk, event="api.referral.view")
+        return Response(referral_detail_data(request, referral))
+
+    @extend_schema(
+        operation_id="referrals_partial_update",
+        summary="Correct a referral's details (POH-GGZ of its practice, admin)",
+        description=(
+            "The help question, life domains, urgency, care level, intended provider or "
+            "referral date; never its status (use the actions). Only the fields sent "
+            "change; `version` (from GET) and a short `reason` are required, and the "
+            "earlier version is kept. 404 outside your scope; 403 when you did not "
+            "register it (POH of another practice); 409 when it changed since `version`; "
+            "400 when nothing changes or a rule breaks."
+        ),
+        request=ReferralCorrectionInputSerializer,
+        responses={200: ReferralDetailSerializer},
+        tags=["referrals"],
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        referral = referral_get_for(self.actor, pk, event="api.referral.correct")
+        if not CORRECTION_CAPACITIES & capacities(current_membership(request), referral):
+            raise exceptions.PermissionDenied(_("U mag deze verwijzing niet corrigeren."))
+        data = validated(ReferralCorrectionInputSerializer, request.data)
+        if "life_domains" in data:
+            data["life_domains"] = sorted(data["life_domains"])
+        referral = referral_correct(
+            actor=self.actor,
+            referral=referral,
+            version=data.pop("version"),
+            reason=data.pop("reason"),
+            **data,
+        )
         return Response(referral_detail_data(request, referral))
 
 

@@ -16,7 +16,11 @@ from django.utils.translation import gettext as _
 
 from participants.constants import LifeDomain
 from participants.registry import PanelPlace, page_panels
-from participants.selectors import consent_to_share_active, participant_get_for
+from participants.selectors import (
+    consent_to_share_active,
+    participant_get_for,
+    participant_history_for,
+)
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES, REFERRAL_SENDER_ROLES
@@ -29,6 +33,7 @@ from voorzorg.core.spreadsheets import csv_safe
 from voorzorg.core.treeknorm import OpenWait, WaitStage
 
 from ..constants import ReferralStatus
+from ..correction_services import referral_correction_refusal
 from ..forms import ACTION_FORMS, ReferralFilterForm, ReferralForm, action_form
 from ..models import Referral
 from ..selectors import (
@@ -36,6 +41,7 @@ from ..selectors import (
     expert_choices_for,
     open_waits_of,
     referral_get_for,
+    referral_history_for,
     referral_queryset_for,
 )
 from ..services import allowed_transitions, referral_register
@@ -233,13 +239,17 @@ def referral_page(
             "life_domains": [LifeDomain(d).label for d in referral.life_domains],
             "handover": getattr(referral, "handover", None),
             "action_forms": forms,
+            "can_correct": referral_correction_refusal(membership, referral) is None,
+            # Earlier versions: corrections and status steps, with who, when and why.
+            "versions": referral_history_for(Actor.from_request(request), referral),
         },
     )
 
 
 @role_required(*PERSON_RECORD_ROLES)
 def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    participant = participant_get_for(Actor.from_request(request), pk)
+    actor = Actor.from_request(request)
+    participant = participant_get_for(actor, pk)
     membership = current_membership(request)
     referrals = list(
         participant.referrals.filter(
@@ -266,6 +276,8 @@ def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 today=timezone.localdate(),
             ),
             "can_refer": membership is not None and membership.role == Role.POH,
+            # Earlier versions of her details: corrections with who, when and why.
+            "versions": participant_history_for(actor, participant),
             # What other apps show of her record (signals, contacts, ...): their panels.
             "top_panels": page_panels(participant, membership, PanelPlace.TOP),
             "main_panels": page_panels(participant, membership, PanelPlace.MAIN),

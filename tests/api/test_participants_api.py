@@ -52,6 +52,7 @@ FIELDS = {
     "erased",
     "consents",
     "created_at",
+    "version",
 }
 
 

@@ -38,8 +38,10 @@ def test_the_overview_shows_who_accessed_the_record(
     ):
         assert expected in body
     rows = response.context["rows"]
-    # Newest first, this very look included.
-    assert [r.actor_id for r in rows[:3]] == [admin_ada.pk, expert_eva.pk, poh_anna.pk]
+    # Newest first, this very look included (a page that shows a record's history also
+    # logs reading the history: two rows of one look).
+    actors = list(dict.fromkeys(r.actor_id for r in rows))
+    assert actors[:3] == [admin_ada.pk, expert_eva.pk, poh_anna.pk]
     # Printable: the buttons hide on paper.
     assert "d-print-none" in body
     # Looking at someone's overview is itself in the log, under her number.

@@ -25,6 +25,7 @@ from tests.factories import RegionFactory
 from voorzorg.accounts.models import Region
 from voorzorg.audit.models import AccessLog, AuditAction
 from voorzorg.audit.services import audit_log
+from voorzorg.core.db_roles import append_only_tables
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="database roles exist on PostgreSQL"
@@ -107,6 +108,24 @@ def test_app_role_reads_and_adds_log_rows_and_writes_ordinary_tables(roles, poh_
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO vz_later (n) VALUES (1) RETURNING id")
         assert cursor.fetchone()[0] >= 1
+
+
+@postgresql_only
+def test_app_role_keeps_versions_and_may_anonymise_them(roles, poh_anna):
+    """History tables are ordinary tables, not append-only: a save adds a version, and an
+    erasure must be able to empty the person's earlier versions (AVG art. 17)."""
+    from participants.models import Participant
+    from tests.factories import ParticipantFactory
+
+    participant = ParticipantFactory(given_name="Sanne")
+    history = Participant.history.model._meta.db_table
+    assert history not in append_only_tables()
+    Participant.objects.filter(pk=participant.pk).update(given_name="Sanna")
+    participant.refresh_from_db()
+    participant.save()  # a second version, inserted by the application's role
+    assert participant.history.count() == 2
+    assert participant.history.update(given_name="Gewist") == 2
+    assert set(participant.history.values_list("given_name", flat=True)) == {"Gewist"}
 
 
 ATTACKS = {

@@ -23,6 +23,10 @@ MATRIX = [
     ("participants:erase", "get", 403, 403, 403, 403, 200),
     # An empty post is an invalid form: the page again, nothing erased.
     ("participants:erase", "post", 403, 403, 403, 403, 200),
+    # Correcting her details: the POH of her practice and the administrator. An empty
+    # post is an invalid form: the page again, nothing changed.
+    ("participants:edit", "get", 200, 404, 403, 403, 200),
+    ("participants:edit", "post", 200, 404, 403, 403, 200),
 ]
 PERSONAS = ["poh_anna", "poh_bram", "expert_eva", "coordinator_cor", "admin_ada"]
 CASES = [

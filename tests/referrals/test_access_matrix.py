@@ -23,6 +23,8 @@ MATRIX = [
     ("referrals:export", None, "get", 200, 200, 403, 403, 403),
     ("referrals:create", None, "get", 200, 200, 403, 403, 403),
     ("referrals:detail", R, "get", 200, 404, 200, 403, 200),
+    ("referrals:edit", R, "get", 200, 404, 403, 403, 200),
+    ("referrals:edit", R, "post", 200, 404, 403, 403, 200),
     ("referrals:participant", P, "get", 200, 404, 200, 403, 200),
     ("referrals:consent", P, "post", 302, 404, 302, 403, 302),
     ("referrals:accept", R, "post", 302, 404, 302, 403, 302),

@@ -40,5 +40,10 @@ REFERRAL_SENDER_ROLES = frozenset({Role.POH})
 # overview of who looked at her record. The POH-GGZ of her practice, or an administrator.
 SUBJECT_ACCESS_ROLES = frozenset({Role.POH, Role.ADMIN})
 
+# Who corrects a participant's own details and the details of her referral (AVG art. 16,
+# rectification): the POH-GGZ of her practice, who registered them, or an administrator.
+# Contacts and measurements are corrected by whoever records them (BRIDGING_TEAM_ROLES).
+RECORD_CORRECTION_ROLES = frozenset({Role.POH, Role.ADMIN})
+
 # Who erases a participant on request (AVG art. 17): the functional administrator only.
 ERASURE_ROLES = frozenset({Role.ADMIN})

@@ -1,8 +1,9 @@
 """One error shape for the REST API: ``{"detail": str, "errors": {field: [str]}}``.
 
 ``errors`` is present for validation errors only (400). Domain rules broken in a
-service (``ApplicationError``) become a 400 with the service's message; a gate's 404 a
-plain "Not found." that reveals nothing. Messages follow the request's language, which
+service (``ApplicationError``) become a 400 with the service's message, a correction of
+a record that changed since it was read (``StaleVersion``) a 409; a gate's 404 a plain
+"Not found." that reveals nothing. Messages follow the request's language, which
 API views take from Accept-Language (``voorzorg.api.base``).
 """
 
@@ -19,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from voorzorg.audit.versions import StaleVersion
 from voorzorg.core.exceptions import ApplicationError
 
 
@@ -52,8 +54,18 @@ def _as_lists(errors: Any) -> dict[str, list[str]]:
     return flat
 
 
+class Conflict(exceptions.APIException):
+    """409: a correction made on an older version of the record (``StaleVersion``)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Conflict."
+    default_code = "conflict"
+
+
 def api_exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | None:
-    if isinstance(exc, ApplicationError):
+    if isinstance(exc, StaleVersion):
+        exc = Conflict(exc.message)
+    elif isinstance(exc, ApplicationError):
         body: dict[str, Any] = {"detail": exc.message}
         if exc.extra:
             body["errors"] = _as_lists(exc.extra)

@@ -63,6 +63,11 @@ _KEY_ERRORS = {
     "422": "This Idempotency-Key was already used for a different request.",
 }
 
+# The answer of a correction (PATCH) made on an older version of the record.
+_VERSION_ERRORS = {
+    "409": "The record changed since you read it (`version`): read it again and resend.",
+}
+
 
 def document_errors(result: dict, generator: object, request: object, public: bool) -> dict:
     """Add the error responses every operation can give, with the one error schema."""
@@ -77,7 +82,11 @@ def document_errors(result: dict, generator: object, request: object, public: bo
             takes_key = any(
                 p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])
             )
-            errors = {**_ERRORS, **(_KEY_ERRORS if takes_key else {})}
+            errors = {
+                **_ERRORS,
+                **(_KEY_ERRORS if takes_key else {}),
+                **(_VERSION_ERRORS if method == "patch" else {}),
+            }
             for code, description in errors.items():
                 if code == "400" and not takes_input:
                     continue

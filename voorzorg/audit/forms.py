@@ -13,6 +13,7 @@ from voorzorg.core.forms import PlausibleDateField
 from .models import AuditAction
 from .selectors import LogFilter
 from .services import BREAK_GLASS_MIN_REASON, normalise_participant_number
+from .versions import REASON_MAX_LENGTH
 
 YES_NO = [("", _("alle")), ("ja", _("ja")), ("nee", _("nee"))]
 
@@ -105,4 +106,37 @@ class BreakGlassReviewForm(forms.Form):
         label=_("Uw beoordeling"),
         help_text=_("Was de toegang nodig en bleef ze binnen de reden? Wat spreekt u af?"),
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CorrectionForm(forms.Form):
+    """What every correction form asks beside the record's fields: the version it was
+    opened on (hidden: a later save by someone else is refused, not overwritten) and a
+    short reason, kept with the new version."""
+
+    version = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    reason = forms.CharField(
+        label=_("Reden van de correctie"),
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Kort, bijvoorbeeld: verkeerd overgenomen uit de brief. Staat in de "
+            "geschiedenis; noem geen medische gegevens."
+        ),
+        error_messages={"required": _("Geef kort de reden van de correctie op.")},
+    )
+
+
+class WithdrawForm(forms.Form):
+    """Withdraw a record entered by mistake: the version it was read on, and the reason."""
+
+    version = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    reason = forms.CharField(
+        label=_("Reden van intrekken"),
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Bijvoorbeeld: vastgelegd bij de verkeerde deelnemer. Staat in de geschiedenis."
+        ),
+        error_messages={"required": _("Geef kort de reden van het intrekken op.")},
     )

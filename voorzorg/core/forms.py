@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .dates import EARLIEST_DAY, PlausibleDateValidator
+from .exceptions import ApplicationError
 
 
 class DateInput(forms.DateInput):
@@ -128,3 +130,19 @@ def mark_required(form: forms.BaseForm, *names: str) -> None:
 def is_marked_required(field: forms.Field) -> bool:
     """Whether a field carries the required mark: required, or marked by ``mark_required``."""
     return bool(field.required or field.widget.attrs.get("aria-required") == "true")
+
+
+def show_service_error(
+    form: forms.BaseForm, exc: ApplicationError, field_for: Mapping[str, str] | None = None
+) -> None:
+    """Put a service's refusal next to the fields it names, the rest above the form.
+
+    ``field_for`` names the form field where a model field's refusal shows, when the
+    form asks for it under another name.
+    """
+    if not exc.extra:
+        form.add_error(None, exc.message)
+        return
+    for field, errors in exc.extra.items():
+        field = (field_for or {}).get(field, field)
+        form.add_error(field if field in form.fields else None, errors)

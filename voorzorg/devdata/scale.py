@@ -153,7 +153,7 @@ def scale_reset() -> None:
                     [f"{EXTERNAL_ID_PREFIX}%"],
                 )
             return
-        Contact.objects.filter(participant__in=participants).delete()
+        Contact.all_objects.filter(participant__in=participants).delete()
         Consent.objects.filter(participant__in=participants).delete()
         Referral.objects.filter(participant__in=participants).delete()
         episodes.delete()

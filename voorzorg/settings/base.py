@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Versions of person records (corrections keep every earlier state): voorzorg.audit.versions.
+    "simple_history",
     "voorzorg.core",
     "voorzorg.accounts",
     "voorzorg.audit",
@@ -129,6 +131,8 @@ MIDDLEWARE = [
     "voorzorg.accounts.middleware.DemoSecondFactorSkipMiddleware",
     # A sign-in through the region's provider counts as verified (OIDC_TRUSTS_IDP_MFA).
     "voorzorg.accounts.middleware.SSOSecondFactorMiddleware",
+    # After authentication: a version saved during a request names its user (and role).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: offers an administrator refused at a person's gate emergency access.
     "voorzorg.audit.middleware.BreakGlassOfferMiddleware",
