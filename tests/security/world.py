@@ -133,6 +133,11 @@ def build_world(
     )
     home["api_token"] = _token_of(expert_eva)
     foreign["api_token"] = _token_of(far_expert)
+    # What the functional administrator's pages manage: a region, a staff account, a role.
+    home["region"], foreign["region"] = region, far_region
+    home["account"], foreign["account"] = expert_eva, far_expert
+    home["account_role"] = expert_eva.memberships.get()
+    foreign["account_role"] = far_expert.memberships.get()
     return {"home": home, "foreign": foreign}
 
 
