@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.urls import reverse
+
 from groups.models import GroupSession
 from referrals.models import Handover
 from tests.factories import (
@@ -23,6 +25,8 @@ from tests.factories import (
 )
 from voorzorg.accounts.constants import Role
 from voorzorg.audit.models import BreakGlassGrant
+from voorzorg.notifications.kinds import NotificationKind
+from voorzorg.notifications.models import Notification
 
 
 def _records(*, participant, referral, practice, municipality, region, provider, expert, tag, now):
@@ -54,6 +58,13 @@ def _records(*, participant, referral, practice, municipality, region, provider,
     contact = ContactFactory(participant=participant, expert=expert)
     measurement = PositiveHealthMeasurementFactory(participant=participant, recorded_by=expert)
     signal = SignalFactory(participant=participant, raised_by=expert)
+    # The expert's notification of her new participant: only she may open or mark it.
+    notification = Notification.objects.create(
+        recipient=expert,
+        kind=NotificationKind.ASSIGNMENT_NEW,
+        person_id=handed_over.public_id,
+        link=reverse("referrals:detail", args=[referral_h.pk]),
+    )
     return {
         "participant": participant,
         "referral": referral,
@@ -67,6 +78,7 @@ def _records(*, participant, referral, practice, municipality, region, provider,
         "contact": contact,
         "measurement": measurement,
         "signal": signal,
+        "notification": notification,
     }
 
 

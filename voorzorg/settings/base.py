@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "voorzorg.core",
     "voorzorg.accounts",
     "voorzorg.audit",
+    "voorzorg.notifications",
     "voorzorg.api",
     "participants",
     "groups",
