@@ -213,6 +213,7 @@ EVENTS: dict[str, EventType] = {
     "signals.list": EventType(_("Getoond in de lijst signalen")),
     "worklist": EventType(_("Getoond op een werklijst")),
     "team.view": EventType(_("Teamoverzicht bekeken")),
+    "notifications.inbox": EventType(_("Getoond in de meldingen")),
     # The REST API
     "api.participant.list": EventType(_("Deelnemers opgevraagd via de API")),
     "api.participant.view": EventType(_("Deelnemer opgevraagd via de API"), PARTICIPANT),
