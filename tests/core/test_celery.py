@@ -42,6 +42,7 @@ def test_a_killed_workers_task_is_redelivered_after_the_hard_limit_not_after_an_
 # "# idempotency:" comment says why). A new task starts with acks_late off.
 IDEMPOTENT_TASKS = {
     "groups.tasks.signal_notify",
+    "monitoring.tasks.background_jobs_sweep",
     "monitoring.tasks.indicators_recompute",
     "monitoring.tasks.indicators_recompute_recent",
     "monitoring.tasks.indicators_recompute_history",

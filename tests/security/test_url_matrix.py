@@ -103,6 +103,8 @@ ARGS: dict[str, dict[str, str]] = {
     "groups_api:signal-detail": {"pk": "signal.pk"},
     "groups_api:signal-acknowledge": {"pk": "signal.pk"},
     "groups_api:signal-resolve": {"pk": "signal.pk"},
+    "monitoring:job": {"pk": "job.pk"},
+    "monitoring:job_refusals": {"pk": "job.pk"},
 }
 
 # URLs that only take POST: the matrix sends an empty POST, which must never change data.
@@ -250,6 +252,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "monitoring:dashboard_compare":   _row(302,  403,  403,  403,  200,  200),
     "monitoring:recompute":           _row(302,  403,  403,  403,  403,  302),
     "monitoring:import_waitlist":     _row(302,  403,  403,  403,  403,  200),
+    # A background job: its starter's and her region's administrators' (foreign: 404).
+    "monitoring:job":                 _row(302,  403,  403,  403,  403,  200),
+    "monitoring:job_refusals":        _row(302,  403,  403,  403,  403,  200),
     "monitoring_api:indicators":      _row(401,  403,  403,  403,  200,  200),
     # Audit and emergency access (the grant is admin_bob's, on a foreign participant)
     "audit:log":                      _row(302,  403,  403,  403,  403,  200),

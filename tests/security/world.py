@@ -150,7 +150,33 @@ def build_world(
     home["account"], foreign["account"] = expert_eva, far_expert
     home["account_role"] = expert_eva.memberships.get()
     foreign["account_role"] = far_expert.memberships.get()
+    # A finished waitlist import in each region (a background job's page and refusals).
+    home["job"] = _import_job(user=admin_ada, region=region, now=now)
+    far_admin = UserFactory(email="yara@voorzorg.test", full_name="Yara Beheer")
+    MembershipFactory(user=far_admin, organisation=far_municipality, role=Role.ADMIN)
+    foreign["job"] = _import_job(user=far_admin, region=far_region, now=now)
     return {"home": home, "foreign": foreign}
+
+
+def _import_job(*, user, region, now):
+    from monitoring.constants import JobKind, JobState
+    from monitoring.models import BackgroundJob, BackgroundJobIssue
+
+    job = BackgroundJob.objects.create(
+        kind=JobKind.WAITLIST_IMPORT,
+        state=JobState.DONE,
+        created_by=user,
+        membership=user.memberships.get(),
+        params={"filename": "aanbieder.csv", "dry_run": False},
+        result={"filename": "aanbieder.csv", "rows": 2, "invalid_rows": 1, "error_count": 1},
+        created_at=now,
+        finished_at=now,
+    )
+    job.regions.add(region)
+    BackgroundJobIssue.objects.create(
+        job=job, line=3, column="care_level", message="Onbekende zorgzwaarte 'zwaar'."
+    )
+    return job
 
 
 def _token_of(user):
