@@ -249,6 +249,9 @@ EVENTS: dict[str, EventType] = {
     # Figures and the waiting-list import
     "monitoring.export": EventType(_("Cijfers geëxporteerd"), _figures_export),
     "waitlist.import": EventType(_("Wachtlijst geïmporteerd"), formatted(_("bestand %(ref)s"))),
+    "waitlist.refusals": EventType(
+        _("Weigeringen van een wachtlijstimport geëxporteerd"), numbered(_("Import %(id)s"))
+    ),
     # The access log itself, and emergency access
     "audit.view": EventType(
         _("Toegangslog geraadpleegd"), choice({"django-admin": _("in het technisch beheer")})
