@@ -302,17 +302,69 @@ class AcceptForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reden"), max_length=2000, widget=forms.Textarea)
+# The lifecycle actions on the referral page, each its own small form. Their ids start
+# with the action's name (``action_form``), so the four can stand on one page; a failed
+# one comes back there with the error summary (``referrals.views.actions``).
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Afwijzen, met reden voor de POH-GGZ"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": _("Geef een reden van afwijzing; de POH-GGZ krijgt die te zien.")
+        },
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Intrekken, met reden"),
+        max_length=2000,
+        error_messages={"required": _("Geef een reden voor het intrekken.")},
+    )
 
 
 class FirstContactForm(forms.Form):
-    contact_date = PlausibleDateField(label=_("Datum eerste contact"))
+    contact_date = PlausibleDateField(
+        label=_("Datum eerste contact (verkennend gesprek)"),
+        initial=timezone.localdate,
+        error_messages={"required": _("Vul de datum van het eerste contact in.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contact_date"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+    def clean_contact_date(self) -> Any:
+        value = self.cleaned_data["contact_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("De datum van het eerste contact ligt in de toekomst."))
+        return value
 
 
 class CloseForm(forms.Form):
-    close_reason = forms.ChoiceField(label=_("Reden van afsluiten"), choices=CloseReason.choices)
+    close_reason = forms.ChoiceField(
+        label=_("Afsluiten, met reden"),
+        choices=CloseReason.choices,
+        error_messages={"required": _("Kies een reden van afsluiten.")},
+    )
     note = forms.CharField(label=_("Toelichting"), max_length=2000, required=False)
+
+
+ACTION_FORMS: dict[str, type[forms.Form]] = {
+    "decline": DeclineForm,
+    "first_contact": FirstContactForm,
+    "close": CloseForm,
+    "withdraw": WithdrawForm,
+}
+
+
+def action_form(action: str, data: Any = None) -> forms.Form:
+    """The form of one lifecycle action, its field ids prefixed with the action's name
+    (``decline-reason``); the names it posts stay plain (``reason``)."""
+    return ACTION_FORMS[action](data, auto_id=f"{action.replace('_', '-')}-%s")
 
 
 class ProviderChoiceField(forms.ModelChoiceField):

@@ -24,6 +24,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
@@ -59,7 +60,7 @@ from voorzorg.core.dates import EARLIEST_BIRTH_DAY
 from ..constants import CareLevel, CloseReason, ReferralStatus, Urgency
 from ..filters import ReferralFilter
 from ..forms import clean_phone_number
-from ..models import Handover, Referral, ReferralEvent
+from ..models import Handover, Referral, ReferralEvent, episode_date_errors
 from ..selectors import referral_get_for, referral_queryset_for
 from ..services import (
     TRANSITIONS,
@@ -267,6 +268,26 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
             allow_null=True,
             default=None,
         )
+        provider_registration_date = date_field(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text=(
+                "The day the participant was registered at intended_provider (aanmelding, "
+                "where the NZa waiting time starts): the referral then gets its waiting "
+                "place there at once (`waiting_episode`). Needs intended_provider and "
+                "care_level; on or after referral_date, not in the future."
+            ),
+        )
+        provider_registration_unknown = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text=(
+                "True when that day is not known yet: no waiting place is made now. Not "
+                "together with provider_registration_date. Leaving both out with an "
+                "intended_provider means the same."
+            ),
+        )
 
         def validate(self, attrs: dict) -> dict:
             existing = attrs.get("participant")
@@ -287,7 +308,39 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
                         ]
                     }
                 )
+            self._validate_waiting_place(attrs)
             return attrs
+
+        def _validate_waiting_place(self, attrs: dict) -> None:
+            """The referral form's rules for the waiting place at the intended provider
+            (``ReferralForm._clean_waiting_place``), on the API's field names."""
+            registered = attrs.get("provider_registration_date")
+            if registered is None:
+                return
+            errors: dict[str, list[str]] = {}
+            if attrs.get("provider_registration_unknown"):
+                both = _(
+                    "Stuur provider_registration_date of provider_registration_unknown, "
+                    "niet allebei."
+                )
+                errors["provider_registration_unknown"] = [both]
+            if attrs.get("intended_provider") is None:
+                errors["intended_provider"] = [_("Kies de GGZ-aanbieder waar de deelnemer wacht.")]
+            if not attrs.get("care_level"):
+                errors["care_level"] = [_("Kies de gezochte zorgzwaarte voor de wachtplek.")]
+            dates = episode_date_errors(
+                referral_date=attrs["referral_date"],
+                registration_date=registered,
+                intake_date=None,
+                treatment_start_date=None,
+                closed_date=None,
+                today=timezone.localdate(),
+            )
+            # Registered in the future, or before the referral: both are this day's error.
+            if dates:
+                errors["provider_registration_date"] = list(dict.fromkeys(dates.values()))
+            if errors:
+                raise serializers.ValidationError(errors)
 
     @property
     def allowed_roles(self) -> frozenset[str]:  # type: ignore[override]
@@ -317,8 +370,11 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
         summary="Register a referral (POH-GGZ only)",
         description=(
             "For an existing participant of your practice (`participant`) or a new one "
-            "(`new_participant` with `consent_processing: true`). 201 with the referral, "
-            "status `submitted`; follow it with GET on the `Location`."
+            "(`new_participant` with `consent_processing: true`). With `intended_provider`, "
+            "`care_level` and `provider_registration_date` the referral gets its waiting "
+            "place at that provider at once (`waiting_episode`), as on the referral form; "
+            "`provider_registration_unknown: true` says the day is not known yet. 201 with "
+            "the referral, status `submitted`; follow it with GET on the `Location`."
         ),
         request=InputSerializer,
         responses={201: ReferralDetailSerializer},
@@ -343,6 +399,7 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
             urgency=data["urgency"],
             care_level=data["care_level"],
             intended_provider=data["intended_provider"],
+            provider_registration_date=data["provider_registration_date"],
         )
         location = reverse("referrals_api:referral-detail", kwargs={"pk": referral.pk})
         return Response(

@@ -1,8 +1,10 @@
-"""Lifecycle actions on a referral (POST only). Each: gate, validate, service, redirect."""
+"""Lifecycle actions on a referral (POST only). Each: gate, validate, service, redirect;
+refused, the referral page again with the form, its errors and what was typed."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 
 from django.contrib import messages
 from django.forms import Form
@@ -18,19 +20,23 @@ from participants.services import consent_give, consent_withdraw
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.models import User
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES
+from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
-from ..forms import AcceptForm, CloseForm, FirstContactForm, ReasonForm
+from ..constants import ReferralStatus as S
+from ..forms import AcceptForm, action_form
 from ..models import Referral
 from ..selectors import referral_get_for
 from ..services import (
+    allowed_transitions,
     referral_accept,
     referral_close,
     referral_decline,
     referral_record_first_contact,
     referral_withdraw,
 )
+from .poh import referral_page
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
@@ -40,26 +46,53 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
     return redirect(default)
 
 
+def _post_or_back(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """POST only; a GET goes to the referral page. A refused step is shown at the
+    action's address, so a reload there, or the sign-in page's ``next`` after the
+    session ended, is a GET: it lands on the page with the form instead of a 405."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method in ("GET", "HEAD"):
+            return redirect("referrals:detail", pk)
+        return require_POST(view)(request, pk)
+
+    return wrapped
+
+
 def _run(
     request: HttpRequest,
     pk: int,
-    form_class: type[Form],
+    form: Form,
     action: Callable[[Actor, Referral, dict], Referral],
     success: str | Callable[[Referral], str],
+    *,
+    on_page: tuple[str, str] | None = None,
 ) -> HttpResponse:
+    """Gate, form, service; then back where the form was (``next``) or to the referral.
+
+    ``on_page`` (the action's name and the status it moves to) marks a step whose form
+    stands on the referral page: sent from there and refused, the page comes back with
+    that form, its error summary and what was typed. From elsewhere (the intake queue's
+    ``next``), or when the step is no longer offered, the errors travel as messages.
+    """
     referral = referral_get_for(Actor.from_request(request), pk, event="referral.action")
-    form = form_class(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    else:
+    if form.is_valid():
         try:
             done = action(Actor.from_request(request), referral, form.cleaned_data)
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            form.add_error(None, exc.message)
         else:
             messages.success(request, success(done) if callable(success) else success)
+            return _back(request, referral.get_absolute_url())
+    if on_page and not request.POST.get("next"):
+        name, target = on_page
+        referral.refresh_from_db()  # as stored: a refused service may have changed it
+        if target in allowed_transitions(current_membership(request), referral):
+            return referral_page(request, referral, failed=(name, form))
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
     return _back(request, referral.get_absolute_url())
 
 
@@ -73,7 +106,7 @@ def _accept(actor: Actor, referral: Referral, data: dict) -> Referral:
 @role_required(*PERSON_RECORD_ROLES)
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run(request, pk, AcceptForm, _accept, _accepted_message)
+    return _run(request, pk, AcceptForm(request.POST), _accept, _accepted_message)
 
 
 def _accepted_message(referral: Referral) -> str:
@@ -85,54 +118,58 @@ def _accepted_message(referral: Referral) -> str:
 
 
 @role_required(*PERSON_RECORD_ROLES)
-@require_POST
+@_post_or_back
 def decline(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         pk,
-        ReasonForm,
+        action_form("decline", request.POST),
         lambda actor, r, d: referral_decline(actor=actor, referral=r, reason=d["reason"]),
         _("De verwijzing is afgewezen; de POH-GGZ ziet de reden."),
+        on_page=("decline", S.DECLINED),
     )
 
 
 @role_required(*PERSON_RECORD_ROLES)
-@require_POST
+@_post_or_back
 def first_contact(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         pk,
-        FirstContactForm,
+        action_form("first_contact", request.POST),
         lambda actor, r, d: referral_record_first_contact(
             actor=actor, referral=r, contact_date=d["contact_date"]
         ),
         _("Het eerste contact is vastgelegd; de overbrugging is gestart."),
+        on_page=("first_contact", S.IN_BRIDGING),
     )
 
 
 @role_required(*PERSON_RECORD_ROLES)
-@require_POST
+@_post_or_back
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         pk,
-        ReasonForm,
+        action_form("withdraw", request.POST),
         lambda actor, r, d: referral_withdraw(actor=actor, referral=r, reason=d["reason"]),
         _("De verwijzing is ingetrokken."),
+        on_page=("withdraw", S.WITHDRAWN),
     )
 
 
 @role_required(*PERSON_RECORD_ROLES)
-@require_POST
+@_post_or_back
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         pk,
-        CloseForm,
+        action_form("close", request.POST),
         lambda actor, r, d: referral_close(
             actor=actor, referral=r, close_reason=d["close_reason"], note=d["note"]
         ),
         _("De verwijzing is afgesloten."),
+        on_page=("close", S.CLOSED),
     )
 
 

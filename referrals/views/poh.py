@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,8 +28,8 @@ from voorzorg.core.idempotency import idempotent_form
 from voorzorg.core.spreadsheets import csv_safe
 from voorzorg.core.treeknorm import OpenWait, WaitStage
 
-from ..constants import CloseReason, ReferralStatus
-from ..forms import ReferralFilterForm, ReferralForm
+from ..constants import ReferralStatus
+from ..forms import ACTION_FORMS, ReferralFilterForm, ReferralForm, action_form
 from ..models import Referral
 from ..selectors import (
     episode_over_norm_q,
@@ -204,11 +205,23 @@ def referral_create(request: HttpRequest) -> HttpResponse:
 @role_required(*PERSON_RECORD_ROLES)
 def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     referral = referral_get_for(Actor.from_request(request), pk)
+    return referral_page(request, referral)
+
+
+def referral_page(
+    request: HttpRequest, referral: Referral, *, failed: tuple[str, Form] | None = None
+) -> HttpResponse:
+    """The referral page for a referral its gate let through, with a form for each step
+    the reader may take now; ``failed`` (action, bound form) shows that one with its
+    errors (``referrals.views.actions``)."""
     membership = current_membership(request)
     allowed = allowed_transitions(membership, referral)
     expert_choices = []
     if ReferralStatus.ACCEPTED in allowed:
         expert_choices = expert_choices_for(membership, referral, with_caseload=True)
+    forms = {action: action_form(action) for action in ACTION_FORMS}
+    if failed is not None:
+        forms[failed[0]] = failed[1]
     return render(
         request,
         "referrals/detail.html",
@@ -218,9 +231,8 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "allowed": allowed,
             "expert_choices": expert_choices,
             "life_domains": [LifeDomain(d).label for d in referral.life_domains],
-            "today": timezone.localdate(),
             "handover": getattr(referral, "handover", None),
-            "close_reasons": CloseReason.choices,
+            "action_forms": forms,
         },
     )
 

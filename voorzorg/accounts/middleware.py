@@ -19,8 +19,12 @@ class SessionTimeoutMiddleware:
     """Sign out after ``SESSION_IDLE_TIMEOUT`` idle seconds or ``SESSION_COOKIE_AGE`` in all.
 
     Sits right after AuthenticationMiddleware, so everything after it (django-otp, the
-    views) sees an anonymous user once the session has ended. Unsaved work is lost on
-    expiry; ``static/js/session-timeout.js`` warns two minutes before.
+    views) sees an anonymous user once the session has ended. The page counts typing and
+    clicks as activity and warns before the end (``static/js/session-timeout.js``); what
+    was typed into a form survives the sign-out in the tab (``static/js/form-drafts.js``).
+
+    Every request is activity except the page asking how long is left (a GET of the
+    keep-alive address): a tab left open must not keep its own session alive.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -31,7 +35,8 @@ class SessionTimeoutMiddleware:
             reason = sessions.expiry_reason(request.session)
             if reason is not None:
                 return self._signed_out(request, reason)
-            sessions.touch(request.session)
+            if not _asks_time_left(request):
+                sessions.touch(request.session)
         return self.get_response(request)
 
     def _signed_out(self, request: HttpRequest, reason: sessions.Expiry) -> HttpResponse:
@@ -48,6 +53,10 @@ class SessionTimeoutMiddleware:
             htmx["HX-Redirect"] = response["Location"]
             return htmx
         return response
+
+
+def _asks_time_left(request: HttpRequest) -> bool:
+    return request.method in ("GET", "HEAD") and request.path == reverse("accounts:keepalive")
 
 
 class DemoSecondFactorSkipMiddleware:

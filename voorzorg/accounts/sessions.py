@@ -21,7 +21,9 @@ ENDED_BECAUSE = "voorzorg_session_ended"
 # The last activity is written at most once a minute: writing the session on every
 # request would add a database write to every page view. The idle timer is therefore up
 # to a minute short, never long: the server and the page's countdown both count from the
-# stored time.
+# stored time. The page reports typing and clicks (static/js/session-timeout.js) just as
+# often. A much shorter idle timeout (the browser tests use seconds) shortens the interval
+# to a tenth of it, so activity still counts.
 ACTIVITY_WRITE_INTERVAL = 60
 
 Expiry = Literal["idle", "absolute"]
@@ -37,6 +39,11 @@ def idle_timeout() -> int:
 
 def absolute_timeout() -> int:
     return settings.SESSION_COOKIE_AGE
+
+
+def activity_interval() -> int:
+    """Seconds between two writes of the last activity (and two reports from the page)."""
+    return max(1, min(ACTIVITY_WRITE_INTERVAL, idle_timeout() // 10))
 
 
 def start(session: SessionBase) -> None:
@@ -61,7 +68,7 @@ def expiry_reason(session: SessionBase) -> Expiry | None:
 
 
 def touch(session: SessionBase, *, force: bool = False) -> None:
-    """Record activity now; without ``force`` at most once per ``ACTIVITY_WRITE_INTERVAL``.
+    """Record activity now; without ``force`` at most once per ``activity_interval()``.
 
     A session from before these stamps existed starts both clocks now.
     """
@@ -69,7 +76,7 @@ def touch(session: SessionBase, *, force: bool = False) -> None:
     if SIGNED_IN_AT not in session:
         start(session)
         return
-    if force or current - session.get(LAST_ACTIVITY, 0) >= ACTIVITY_WRITE_INTERVAL:
+    if force or current - session.get(LAST_ACTIVITY, 0) >= activity_interval():
         session[LAST_ACTIVITY] = current
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticToken
 from two_factor import views as two_factor_views
 from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
@@ -269,15 +269,21 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/verify.html", {"form": form, "next": next_url})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def keepalive(request: HttpRequest) -> JsonResponse:
-    """Restart the idle clock ("Blijf ingelogd"). CSRF-protected like every POST.
+    """The session's clock, for static/js/session-timeout.js. No person data either way.
+
+    POST (typing or clicks on the page, "Ingelogd blijven"): restart the idle clock;
+    CSRF-protected like every POST. GET: only how long is left, without counting as
+    activity (SessionTimeoutMiddleware leaves it out), so a page can check whether
+    another tab kept the session alive before it warns or signs out.
 
     Answers with the seconds left and whether activity can still extend them; the 12-hour
     limit cannot be extended. An ended session gets a 401 from SessionTimeoutMiddleware.
     """
     if not request.user.is_authenticated:
         return JsonResponse({"remaining": 0, "extendable": False}, status=401)
-    sessions.touch(request.session, force=True)
+    if request.method == "POST":
+        sessions.touch(request.session, force=True)
     remaining, extendable = sessions.time_left(request.session)
     return JsonResponse({"remaining": remaining, "extendable": extendable})

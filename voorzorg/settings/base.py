@@ -433,10 +433,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request (30 minutes), and
-# SESSION_COOKIE_AGE after sign-in (12 hours) however active: both enforced on the server
-# by voorzorg.accounts.middleware.SessionTimeoutMiddleware; the page warns 2 minutes
-# before with a "Blijf ingelogd" button (static/js/session-timeout.js).
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without activity (30 minutes; a request,
+# or typing and clicks the page reports), and SESSION_COOKIE_AGE after sign-in (12 hours)
+# however active: both enforced on the server by
+# voorzorg.accounts.middleware.SessionTimeoutMiddleware; the page warns 2 minutes before
+# with "Ingelogd blijven" / "Nu uitloggen" (static/js/session-timeout.js), and keeps what
+# was typed into a form for after signing in again (static/js/form-drafts.js).
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
