@@ -56,6 +56,20 @@ def test_31_minutes_idle_signs_out_and_the_login_page_says_why(client_for, poh_a
 
 
 @pytest.mark.django_db
+def test_the_login_page_names_the_configured_idle_limit(
+    client_for, poh_anna, time_machine, settings
+):
+    settings.SESSION_IDLE_TIMEOUT = 10 * 60
+    client = client_for(poh_anna)
+    assert client.get(MINE).status_code == 200
+    at(time_machine, minutes=11)
+    response = client.get(MINE)
+    assert signed_out_to_login(response)
+    login = client.get(response["Location"]).content.decode()
+    assert "omdat u 10 minuten niets heeft gedaan" in login
+
+
+@pytest.mark.django_db
 def test_29_minutes_idle_is_fine_and_activity_keeps_the_session(client_for, poh_anna, time_machine):
     client = client_for(poh_anna)
     for minutes in (29, 58, 87, 116):

@@ -188,6 +188,9 @@ class LoginView(two_factor_views.LoginView):
             user and StaticToken.objects.filter(device__user=user).exists()
         )
         context["session_ended"] = self.request.session.pop(sessions.ENDED_BECAUSE, None)
+        # The sentence names the configured limits, not the defaults.
+        context["idle_minutes"] = max(1, round(sessions.idle_timeout() / 60))
+        context["absolute_hours"] = max(1, round(sessions.absolute_timeout() / 3600))
         # "Inloggen via <provider>", when single sign-on is on (OIDC_ENABLED).
         context["sso"] = sso.login_button(self.request, self.request.GET.get("next", ""))
         return context
