@@ -259,6 +259,24 @@ def test_sso_sessions_still_end_when_idle(sso_enabled, live_server, browser, ann
     assert "30 minuten niets heeft gedaan" in response.text
 
 
+def test_an_sso_session_ends_when_the_account_is_made_inactive(
+    sso_enabled, live_server, browser, anna
+):
+    sso_sign_in(browser, live_server.url, "anna")
+    assert browser.get(f"{live_server.url}{POH_START}").status_code == 200
+    User.objects.filter(pk=anna.pk).update(is_active=False)  # what user_deactivate does
+    response = browser.get(f"{live_server.url}{POH_START}")
+    assert response.status_code == 302
+    assert response.headers["location"].startswith(reverse("accounts:login"))
+
+
+def test_the_sso_backend_gives_no_inactive_user(sso_enabled, anna):
+    backend = SSOBackend()
+    assert backend.get_user(anna.pk) == anna
+    User.objects.filter(pk=anna.pk).update(is_active=False)
+    assert backend.get_user(anna.pk) is None
+
+
 def test_sign_out_ends_the_provider_session_too(sso_enabled, live_server, browser, anna):
     client = browser
     sso_sign_in(client, live_server.url, "anna")

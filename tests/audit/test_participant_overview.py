@@ -30,10 +30,13 @@ def test_the_overview_shows_who_accessed_the_record(
     for expected in (
         "anna@voorzorg.test",
         "Praktijk A",
-        "dossier bekeken",
+        "POH-GGZ",
+        "Dossier bekeken",
         "eva@voorzorg.test",
         "Welzijn Noord",
-        "verwijzing bekeken",
+        "Ervaringsdeskundige",
+        "Verwijzing bekeken",
+        f"Verwijzing {referral_a.pk}",
         "Inzien",
     ):
         assert expected in body
@@ -108,5 +111,5 @@ def test_emergency_access_shows_in_the_overview(
     rows = response.context["rows"]
     marked = [r for r in rows if r.break_glass_grant_id]
     assert {r.event.split(":")[0] for r in marked} >= {"break_glass.grant", "participant.view"}
-    assert "dossier bekeken" in response.content.decode()
+    assert "Dossier bekeken" in response.content.decode()
     assert "text-bg-danger" in response.content.decode()

@@ -47,6 +47,7 @@ IDEMPOTENT_TASKS = {
     "monitoring.tasks.indicators_recompute_recent",
     "monitoring.tasks.indicators_recompute_history",
     "participants.tasks.participants_erase_expired",
+    "voorzorg.accounts.tasks.account_invitation_send",
     "voorzorg.accounts.tasks.lockout_records_prune",
     "voorzorg.accounts.tasks.sessions_clear",
     "voorzorg.core.tasks.ping",

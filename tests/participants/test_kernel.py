@@ -225,6 +225,8 @@ def test_an_actor_from_a_request_is_its_user_role_and_address(poh_anna):
 def test_the_port_writes_the_audit_apps_action_codes():
     assert access_log.READ == AuditAction.READ
     assert access_log.DELETE == AuditAction.DELETE
+    assert access_log.CREATE == AuditAction.CREATE
+    assert access_log.UPDATE == AuditAction.UPDATE
 
 
 # --- Dossier sections and erasure -----------------------------------------------------------

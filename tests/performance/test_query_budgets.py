@@ -32,6 +32,7 @@ from participants.models import Participant
 from referrals.models import Referral, WaitingEpisode
 from tests.conftest import FACTORY_TODAY
 from tests.factories import ParticipantFactory, ReferralFactory
+from voorzorg.accounts.models import Membership, Organisation, User
 from voorzorg.audit.models import AccessLog
 
 SMALL = 10
@@ -273,6 +274,29 @@ class Case:
     status: int = 200
 
 
+def grow_staff(world: World, n: int) -> None:
+    """Staff of practice A, each with a role: the administrator's user list."""
+    start = User.objects.count()
+    users = User.objects.bulk_create(
+        [User(email=f"budget{start + i}@voorzorg.test", full_name=f"Budget {i}") for i in range(n)]
+    )
+    Membership.objects.bulk_create(
+        [Membership(user=u, organisation=world.practice_a, role="poh") for u in users]
+    )
+
+
+def grow_organisations(world: World, n: int) -> None:
+    start = Organisation.objects.count()
+    Organisation.objects.bulk_create(
+        [
+            Organisation(
+                name=f"Welzijn Budget {start + i}", kind="welfare", municipality=world.municipality
+            )
+            for i in range(n)
+        ]
+    )
+
+
 CASES: dict[str, Case] = {
     "poh referral list": Case("poh_anna", lambda w: reverse("referrals:mine"), grow_poh_referrals),
     "poh referral list, filtered": Case(
@@ -302,6 +326,10 @@ CASES: dict[str, Case] = {
         grow_contacts,
     ),
     "audit log viewer": Case("admin_ada", lambda w: reverse("audit:log"), grow_access_log),
+    "admin user list": Case("admin_ada", lambda w: reverse("accounts:user_list"), grow_staff),
+    "admin organisation list": Case(
+        "admin_ada", lambda w: reverse("accounts:organisation_list"), grow_organisations
+    ),
     "dashboard": Case(
         "coordinator_cor", lambda w: reverse("monitoring:dashboard"), grow_indicator_groups
     ),

@@ -31,6 +31,18 @@ ARGS: dict[str, dict[str, str]] = {
     "admin:app_list": {"app_label": "=accounts"},
     "accounts:organisation_detail": {"pk": "practice.pk"},
     "accounts:password_reset_confirm": {"uidb64": "=MQ", "token": "=set-password"},
+    "accounts:user_detail": {"pk": "account.pk"},
+    "accounts:user_edit": {"pk": "account.pk"},
+    "accounts:user_deactivate": {"pk": "account.pk"},
+    "accounts:user_reactivate": {"pk": "account.pk"},
+    "accounts:user_invitation_resend": {"pk": "account.pk"},
+    "accounts:user_second_factor_reset": {"pk": "account.pk"},
+    "accounts:membership_add": {"pk": "account.pk"},
+    "accounts:membership_edit": {"pk": "account.pk", "membership_pk": "account_role.pk"},
+    "accounts:membership_end": {"pk": "account.pk", "membership_pk": "account_role.pk"},
+    "accounts:organisation_edit": {"pk": "practice.pk"},
+    "accounts:region_edit": {"pk": "region.pk"},
+    "accounts:norm_edit": {"pk": "region.pk"},
     "referrals:detail": R,
     "referrals:edit": R,
     "referrals:participant": P,
@@ -107,6 +119,8 @@ ARGS: dict[str, dict[str, str]] = {
 # URLs that only take POST: the matrix sends an empty POST, which must never change data.
 POST = {
     "accounts:keepalive",
+    "accounts:user_reactivate",
+    "accounts:user_invitation_resend",
     "accounts:logout",
     "accounts:switch_role",
     "referrals:consent",
@@ -175,6 +189,26 @@ EXPECTED: dict[str, dict[str, int]] = {
     "accounts:my_organisation":       _row(302,  200,  200,  200,  200,  200),
     "accounts:organisation_detail":   _row(302,  200,  404,  404,  404,  200),
     "accounts:beheer":                _row(302,  403,  403,  403,  403,  200),
+    # The functional administrator's pages (the account is expert_eva's; abroad Zoë's).
+    # Confirmation pages answer a GET; an empty POST to the POST-only ones changes nothing.
+    "accounts:user_list":             _row(302,  403,  403,  403,  403,  200),
+    "accounts:user_invite":           _row(302,  403,  403,  403,  403,  200),
+    "accounts:user_detail":           _row(302,  403,  403,  403,  403,  200),
+    "accounts:user_edit":             _row(302,  403,  403,  403,  403,  200),
+    "accounts:user_deactivate":       _row(302,  403,  403,  403,  403,  200),
+    "accounts:user_reactivate":       _row(302,  403,  403,  403,  403,  302),
+    "accounts:user_invitation_resend": _row(302, 403,  403,  403,  403,  302),
+    "accounts:user_second_factor_reset": _row(302, 403, 403, 403,  403,  200),
+    "accounts:membership_add":        _row(302,  403,  403,  403,  403,  200),
+    "accounts:membership_edit":       _row(302,  403,  403,  403,  403,  200),
+    "accounts:membership_end":        _row(302,  403,  403,  403,  403,  200),
+    "accounts:organisation_list":     _row(302,  403,  403,  403,  403,  200),
+    "accounts:organisation_create":   _row(302,  403,  403,  403,  403,  200),
+    "accounts:organisation_edit":     _row(302,  403,  403,  403,  403,  200),
+    "accounts:region_list":           _row(302,  403,  403,  403,  403,  200),
+    "accounts:region_create":         _row(302,  403,  403,  403,  403,  200),
+    "accounts:region_edit":           _row(302,  403,  403,  403,  403,  200),
+    "accounts:norm_edit":             _row(302,  403,  403,  403,  403,  200),
     "two_factor:login":               _row(200,  302,  302,  302,  302,  302),
     "two_factor:setup":               _row(302,  302,  302,  302,  302,  302),
     "two_factor:qr":                  _row(302,  404,  404,  404,  404,  404),
@@ -443,7 +477,7 @@ def _fingerprint(world: dict) -> dict:
     from groups.models import Contact, Enrolment, PeerGroup, PositiveHealthMeasurement, Signal
     from participants.models import Consent, Participant
     from referrals.models import Handover, Referral, WaitingEpisode
-    from voorzorg.accounts.models import Membership
+    from voorzorg.accounts.models import Membership, Norm, Organisation, Region, User
     from voorzorg.audit.models import BreakGlassGrant
 
     home = world["home"]
@@ -462,8 +496,13 @@ def _fingerprint(world: dict) -> dict:
             PositiveHealthMeasurement,
             BreakGlassGrant,
             Membership,
+            Organisation,
+            Region,
+            Norm,
         )
     }
+    state["users"] = sorted(User.objects.values_list("pk", "is_active", "email", "password"))
+    state["roles"] = sorted(Membership.objects.values_list("pk", "region", "is_team_lead"))
     participant = Participant.objects.get(pk=home["participant"].pk)
     state["participant"] = (participant.given_name, participant.family_name, participant.email)
     state["referrals"] = sorted(Referral.objects.values_list("pk", "status"))

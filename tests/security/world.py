@@ -145,6 +145,11 @@ def build_world(
     )
     home["api_token"] = _token_of(expert_eva)
     foreign["api_token"] = _token_of(far_expert)
+    # What the functional administrator's pages manage: a region, a staff account, a role.
+    home["region"], foreign["region"] = region, far_region
+    home["account"], foreign["account"] = expert_eva, far_expert
+    home["account_role"] = expert_eva.memberships.get()
+    foreign["account_role"] = far_expert.memberships.get()
     # A finished waitlist import in each region (a background job's page and refusals).
     home["job"] = _import_job(user=admin_ada, region=region, now=now)
     far_admin = UserFactory(email="yara@voorzorg.test", full_name="Yara Beheer")

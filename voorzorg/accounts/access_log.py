@@ -2,10 +2,12 @@
 
 ``voorzorg.audit`` sits above accounts in docs/architecture.md's table: its log rows,
 its actor and its emergency-access grants name accounts' users, roles and organisations.
-Three things in accounts must be logged all the same: a role check's refusal (the 403 of
-``role_required``), the organisation gate, and an administrator's second-factor reset.
-They write through this small port; ``AuditConfig.ready()`` plugs the audit app's
-writer in (``plug``). Unplugged, writing raises: a log row is never silently skipped.
+Some things in accounts must be logged all the same: a role check's refusal (the 403 of
+``role_required``), the organisation gate, an administrator's second-factor reset, and
+every change the functional administrator makes on her pages (accounts, roles,
+organisations, regions, norms: ``services.py``). They write through this small port;
+``AuditConfig.ready()`` plugs the audit app's writer in (``plug``). Unplugged, writing
+raises: a log row is never silently skipped.
 """
 
 from __future__ import annotations
@@ -16,15 +18,20 @@ from typing import Any, Protocol
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
-from .models import Membership
+from .models import Membership, User
 
 # The values of ``voorzorg.audit.models.AuditAction`` accounts writes (a test checks).
+CREATE = "C"
 READ = "R"
+UPDATE = "U"
 DELETE = "D"
 
 
 class Auditor(Protocol):
     """Who acts, able to write a row about what she did: ``voorzorg.audit.services.Actor``."""
+
+    @property
+    def user(self) -> User | None: ...
 
     @property
     def membership(self) -> Membership | None: ...

@@ -168,6 +168,10 @@ class Region(TimeStampedModel):
         return self.name
 
 
+# A norm of more than two years is a typing error, not a policy.
+NORM_MAX_DAYS = 730
+
+
 class Norm(TimeStampedModel):
     """The Treeknorm of a region, in calendar days. Data, not constants (docs/domain.md).
 
@@ -197,6 +201,26 @@ class Norm(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.region}: {self.aanmeld_days}/{self.behandel_days}/{self.total_days}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        for field in ("aanmeld_days", "behandel_days", "total_days"):
+            value = getattr(self, field)
+            if value is not None and value > NORM_MAX_DAYS:
+                errors[field] = _("Vul een aantal dagen tot en met %(max)d in.") % {
+                    "max": NORM_MAX_DAYS
+                }
+        total = self.total_days
+        if total is not None and "total_days" not in errors:
+            longest = max(self.aanmeld_days or 0, self.behandel_days or 0)
+            if total < longest:
+                # The whole wait holds each of its parts: 98 = 28 + 70 in the NZa's norm.
+                errors["total_days"] = _(
+                    "De totale wachttijd kan niet korter zijn dan de aanmeld- of de "
+                    "behandelwachttijd."
+                )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Membership(TimeStampedModel):

@@ -59,6 +59,7 @@ MENU: dict[str, list[MenuItem]] = {
     ],
     Role.ADMIN: [
         MenuItem("accounts:beheer", _("Beheer")),
+        MenuItem("accounts:user_list", _("Gebruikers")),
         MenuItem("referrals:intake_queue", _("Aanmeldingen")),
         MenuItem("groups:group_list", _("Mijn groepen")),
         MenuItem("groups:team", _("Team")),

@@ -225,6 +225,15 @@ class SSOBackend(OIDCAuthenticationBackend):
         # Nothing from the provider is copied: no name, and never a role.
         return user
 
+    def get_user(self, user_id: Any) -> Any:
+        """The session's user, only while her account is active (as ModelBackend does).
+
+        The library's version returns an inactive user too, so a session signed in
+        through the provider would outlive the administrator making the account inactive.
+        """
+        user = super().get_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
 
 class SSOCallbackView(OIDCAuthenticationCallbackView):
     """Where the provider sends the browser back: sign in, or say on the login page why not."""

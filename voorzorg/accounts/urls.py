@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from . import views
+from .administration import organisations, users
 
 app_name = "accounts"
 
@@ -47,4 +48,55 @@ urlpatterns = [
     path("mijn-organisatie/", views.my_organisation, name="my_organisation"),
     path("organisaties/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("beheer/", views.beheer, name="beheer"),
+    # The functional administrator's pages (voorzorg/accounts/administration).
+    path("beheer/gebruikers/", users.user_list, name="user_list"),
+    path("beheer/gebruikers/nieuw/", users.user_invite_view, name="user_invite"),
+    path("beheer/gebruikers/<int:pk>/", users.user_detail, name="user_detail"),
+    path("beheer/gebruikers/<int:pk>/bewerken/", users.user_edit, name="user_edit"),
+    path(
+        "beheer/gebruikers/<int:pk>/inactief/",
+        users.user_deactivate_view,
+        name="user_deactivate",
+    ),
+    path("beheer/gebruikers/<int:pk>/actief/", users.user_reactivate_view, name="user_reactivate"),
+    path(
+        "beheer/gebruikers/<int:pk>/uitnodiging/",
+        users.user_invitation_resend_view,
+        name="user_invitation_resend",
+    ),
+    path(
+        "beheer/gebruikers/<int:pk>/tweede-stap/",
+        users.user_second_factor_reset_view,
+        name="user_second_factor_reset",
+    ),
+    path(
+        "beheer/gebruikers/<int:pk>/rollen/nieuw/",
+        users.membership_add_view,
+        name="membership_add",
+    ),
+    path(
+        "beheer/gebruikers/<int:pk>/rollen/<int:membership_pk>/",
+        users.membership_edit,
+        name="membership_edit",
+    ),
+    path(
+        "beheer/gebruikers/<int:pk>/rollen/<int:membership_pk>/beeindigen/",
+        users.membership_end_view,
+        name="membership_end",
+    ),
+    path("beheer/organisaties/", organisations.organisation_list, name="organisation_list"),
+    path(
+        "beheer/organisaties/nieuw/",
+        organisations.organisation_create_view,
+        name="organisation_create",
+    ),
+    path(
+        "beheer/organisaties/<int:pk>/bewerken/",
+        organisations.organisation_edit,
+        name="organisation_edit",
+    ),
+    path("beheer/regios/", organisations.region_list, name="region_list"),
+    path("beheer/regios/nieuw/", organisations.region_create_view, name="region_create"),
+    path("beheer/regios/<int:pk>/bewerken/", organisations.region_edit, name="region_edit"),
+    path("beheer/regios/<int:pk>/treeknorm/", organisations.norm_edit, name="norm_edit"),
 ]

@@ -23,13 +23,15 @@ from . import access_log, sessions, sso
 from .access import role_required
 from .constants import OrganisationKind, Role
 from .forms import LoginForm, VerifyForm, dutch_code_field
-from .models import Membership, Organisation, Region
 from .navigation import START_PAGE
 from .policy import ANY_ROLE
 from .second_factor import ISSUER, is_verified, second_factor_url
 from .selectors import (
     SESSION_KEY,
+    admin_regions,
     current_membership,
+    managed_memberships,
+    managed_organisations,
     organisation_get_for,
     organisation_team,
     request_memberships,
@@ -86,19 +88,25 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 def beheer(request: HttpRequest) -> HttpResponse:
-    """The admin's start page: what is configured, and where to change it."""
-    kinds = dict(
-        Organisation.objects.values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
-    )
+    """The admin's start page: what her regions hold, and where to change it."""
+    membership = current_membership(request)
+    organisations = managed_organisations(membership)
+    kinds = dict(organisations.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
     organisation_counts = [
         (label, kinds.get(value, 0)) for value, label in OrganisationKind.choices
     ]
     roles = dict(
-        Membership.objects.values_list("role").annotate(n=Count("id")).values_list("role", "n")
+        managed_memberships(membership)
+        .values_list("role")
+        .annotate(n=Count("id"))
+        .values_list("role", "n")
     )
     role_counts = [(label, roles.get(value, 0)) for value, label in Role.choices]
-    regions = Region.objects.annotate(n_municipalities=Count("municipalities")).order_by("name")
-    organisations = Organisation.objects.select_related("municipality").order_by("kind", "name")
+    regions = (
+        admin_regions(membership)
+        .annotate(n_municipalities=Count("municipalities"))
+        .order_by("name")
+    )
     return render(
         request,
         "accounts/beheer.html",
@@ -106,7 +114,6 @@ def beheer(request: HttpRequest) -> HttpResponse:
             "organisation_counts": organisation_counts,
             "role_counts": role_counts,
             "regions": regions,
-            "organisations": organisations,
         },
     )
 

@@ -16,5 +16,11 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self) -> None:
+        from voorzorg.accounts.services import register_deactivation_hook
+
         # Registers the OpenAPI description of the token authentication.
         from . import schema  # noqa: F401
+        from .services import tokens_revoke_of_deactivated
+
+        # An account made inactive loses its tokens for good.
+        register_deactivation_hook(tokens_revoke_of_deactivated)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from voorzorg.accounts.access_log import Auditor
 from voorzorg.accounts.models import Membership, User
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
@@ -82,3 +83,17 @@ def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
             actor.audit(action=AuditAction.UPDATE, event=f"api_token.revoke:{token.pk}")
     token.refresh_from_db()
     return token
+
+
+def tokens_revoke_of_deactivated(actor: Auditor, user: User) -> None:
+    """Revoke every usable token of an account being made inactive (the accounts app's
+    deactivation hook, inside its transaction): a token must not come back to life when
+    the account is made active again. One UPDATE row per token revoked."""
+    tokens = list(ApiToken.objects.usable().filter(user=user).values_list("pk", flat=True))
+    if not tokens:
+        return
+    ApiToken.objects.filter(pk__in=tokens, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=actor.user
+    )
+    for pk in tokens:
+        actor.audit(action=AuditAction.UPDATE, event=f"api_token.revoke:{pk}")

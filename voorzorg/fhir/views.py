@@ -53,9 +53,9 @@ CAPABILITY_DATE = "2026-11-23"
 _COMMON_PARAMS = ("_count", "_offset", "_format")
 
 
-def _event(action: str, logical_id: str) -> str:
+def _event(event: str, logical_id: str) -> str:
     """The audit event for one id; a malformed id is logged as such, not verbatim."""
-    return f"{action}:{logical_id if FHIR_ID.match(logical_id) else '(malformed id)'}"
+    return f"{event}:{logical_id if FHIR_ID.match(logical_id) else '(malformed id)'}"
 
 
 def _resources(

@@ -32,6 +32,7 @@ from voorzorg.core.forms import has_control_chars
 from voorzorg.core.idempotency import idempotent_form
 from voorzorg.core.spreadsheets import csv_safe
 
+from ..events import describe, role_label
 from ..forms import AccessLogFilterForm, BreakGlassRequestForm, BreakGlassReviewForm
 from ..models import AccessLog, AuditAction, BreakGlassGrant
 from ..selectors import (
@@ -128,6 +129,10 @@ def log_export(request: HttpRequest) -> HttpResponse:
 
     The file leaves the application, so, like every export of person data, each person
     it names gets an export row (one row without a person when it names none).
+
+    In words, like the page (``voorzorg.audit.events``): role, action and event as labels
+    and what the event concerns; the raw event key, role key and action code follow in
+    columns of their own at the end, for technical use.
     """
     form = AccessLogFilterForm(request.GET or None)
     rows, granted = _scoped_search(request, form)
@@ -147,15 +152,20 @@ def log_export(request: HttpRequest) -> HttpResponse:
             _("Deelnemernummer"),
             _("Handeling"),
             _("Gebeurtenis"),
+            _("Betreft"),
             _("Adres"),
             _("Toegang verleend"),
             _("Noodtoegang"),
+            _("Gebeurtenis (technisch)"),
+            _("Rol (technisch)"),
+            _("Handeling (code)"),
         ]
     )
     people: dict[str, None] = {}
     for row in rows.iterator(chunk_size=2000):
         if row.person_id:
             people[row.person_id] = None
+        event = describe(row.event)
         writer.writerow(
             [
                 csv_safe(v)
@@ -164,13 +174,17 @@ def log_export(request: HttpRequest) -> HttpResponse:
                     row.actor_label,
                     row.on_behalf_of,
                     row.organisation_label,
-                    row.role,
+                    role_label(row.role) if row.role else "",
                     row.person_id,
-                    row.action,
-                    row.event,
+                    row.get_action_display(),
+                    event.label,
+                    event.record,
                     row.client_address or "",
                     _("ja") if row.access_granted else _("nee"),
                     row.break_glass_grant_id or "",
+                    row.event,
+                    row.role,
+                    row.action,
                 )
             ]
         )
