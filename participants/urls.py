@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import merge_views, views
 
 app_name = "participants"
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("deelnemers/<int:pk>/gegevens/", views.export_page, name="export"),
     path("deelnemers/<int:pk>/gegevens.json", views.export_json, name="export_json"),
     path("deelnemers/<int:pk>/wissen/", views.erase, name="erase"),
+    # Two records of one person made one (admin), and undone within 30 days.
+    path("deelnemers/<int:pk>/samenvoegen/", merge_views.merge, name="merge"),
+    path("samenvoegingen/<int:pk>/terugdraaien/", merge_views.merge_undo, name="merge_undo"),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from groups.models import GroupSession
+from participants.models import Participant, ParticipantMerge
 from referrals.models import Handover
 from tests.factories import (
     ContactFactory,
@@ -54,6 +55,19 @@ def _records(*, participant, referral, practice, municipality, region, provider,
     contact = ContactFactory(participant=participant, expert=expert)
     measurement = PositiveHealthMeasurementFactory(participant=participant, recorded_by=expert)
     signal = SignalFactory(participant=participant, raised_by=expert)
+    # A second record of the same person, merged into ``participant`` this morning.
+    duplicate = ParticipantFactory(
+        gp_practice=practice, municipality=municipality, family_name=f"Dubbel {tag}"
+    )
+    merge = ParticipantMerge.objects.create(
+        kept=participant,
+        merged=duplicate,
+        merged_at=now,
+        merged_by=expert,
+        reason="Twee keer aangemeld.",
+        moved={},
+    )
+    Participant.objects.filter(pk=duplicate.pk).update(merged_into=participant)
     return {
         "participant": participant,
         "referral": referral,
@@ -67,6 +81,7 @@ def _records(*, participant, referral, practice, municipality, region, provider,
         "contact": contact,
         "measurement": measurement,
         "signal": signal,
+        "merge": merge,
     }
 
 

@@ -71,7 +71,9 @@ def seed_demo_referrals() -> None:
     }
     second = {code for code, _name in SECOND_MUNICIPALITIES}
     postcodes = {"GM0014": "9700", "GM0106": "9400", "GM0114": "7800"}
-    for pid, agb, given, family, cbs, days_ago, target, episode in DEMO_PARTICIPANTS:
+    for number, (pid, agb, given, family, cbs, days_ago, target, episode) in enumerate(
+        DEMO_PARTICIPANTS, start=1
+    ):
         if pid in existing:
             continue
         # Each region's team lead accepts its referrals, for an expert of that region.
@@ -83,7 +85,8 @@ def seed_demo_referrals() -> None:
         person = {
             "given_name": given,
             "family_name": family,
-            "phone": "0612345678",
+            # A number of her own: one shared number would make them possible duplicates.
+            "phone": f"06 2000 {number:04d}",
             "email": f"{given.lower()}@example.org",
             "municipality": municipality,
             "postcode4": postcodes.get(cbs, "9500"),
