@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,7 @@ from voorzorg.core.exceptions import ApplicationError
 
 from . import registry
 from .constants import ERASED, DuplicateStatus
-from .models import Consent, Participant, PossibleDuplicate
+from .models import Consent, Participant, ParticipantMerge, PossibleDuplicate
 from .registry import Refusal
 from .selectors import participants_expired, participants_for
 
@@ -263,3 +264,10 @@ def _erase_person(participant: Participant, *, reason: str, now: dt.datetime) ->
     p.save()
     # Consents are about a person who, for this system, no longer exists.
     p.consents.all().delete()
+    # The reasons written when she was judged "someone else", or merged: free texts about
+    # her (a decided or undone one must keep a non-empty reason: constraints).
+    about_her = Q(participant=p) | Q(candidate=p)
+    PossibleDuplicate.objects.filter(about_her).exclude(reason="").update(reason=ERASED)
+    merges = ParticipantMerge.objects.filter(Q(kept=p) | Q(merged=p))
+    merges.update(reason=ERASED)
+    merges.exclude(undo_reason="").update(undo_reason=ERASED)

@@ -269,6 +269,8 @@ def test_an_erasure_of_the_kept_record_erases_the_merged_one(world, twin, ada):
     assert world.sanne.erased_at is not None and world.sanne.given_name == "Gewist"
     erased = AccessLog.objects.filter(event="participant.erase")
     assert {r.person_id for r in erased} == {twin.public_id, world.sanne.public_id}
+    # The merge's reason was written about her: gone too.
+    assert ParticipantMerge.objects.get().reason == "Gewist"
 
 
 # --- Pages ------------------------------------------------------------------------------------
@@ -314,7 +316,9 @@ def test_the_merge_page_needs_a_reason_and_the_confirmation(world, twin, client_
 
 @pytest.mark.django_db
 def test_an_unknown_or_foreign_number_is_not_found_inline(world, client_for, admin_ada):
-    stranger = ParticipantFactory(municipality=OrganisationFactory(municipality_kind=True))
+    stranger = ParticipantFactory(
+        municipality=OrganisationFactory(municipality_kind=True), family_name="Verweg"
+    )
     url = reverse("participants:merge", args=[world.sanne.pk])
     for number in ("VZ-23456789", stranger.public_id, world.sanne.public_id):
         page = client_for(admin_ada).get(url, {"ander": number})

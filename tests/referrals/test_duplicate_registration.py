@@ -15,6 +15,7 @@ from participants.constants import DuplicateStatus
 from participants.models import Participant, PossibleDuplicate
 from referrals.models import Referral
 from tests.factories import ParticipantFactory, ReferralFactory
+from tests.participants.conftest import admin_actor
 from tests.referrals.test_poh_pages import valid_post
 from tests.referrals.test_self_register import valid_post as self_register_post
 from voorzorg.audit.models import AccessLog
@@ -104,7 +105,9 @@ def test_continuing_with_the_existing_person_refers_her(client_for, poh_anna, sa
 
 
 @pytest.mark.django_db
-def test_someone_else_needs_a_reason_and_is_then_created(client_for, poh_anna, sanne):
+def test_someone_else_needs_a_reason_and_is_then_created(
+    client_for, poh_anna, sanne, admin_ada, region
+):
     client = client_for(poh_anna)
     before = _counts()
     without = client.post(URL, valid_post(**SHOWN, duplicate="nieuw"))
@@ -131,6 +134,13 @@ def test_someone_else_needs_a_reason_and_is_then_created(client_for, poh_anna, s
         poh_anna,
     )
     assert flag.reasons == ["name_dob"]
+    # Erased later, her record keeps no trace of what was written about her here.
+    from participants.services import participant_erase
+
+    Referral.objects.update(status="withdrawn")
+    participant_erase(actor=admin_actor(admin_ada), participant=new, reason="Op verzoek.")
+    flag.refresh_from_db()
+    assert flag.reason == "Gewist"
     decided = AccessLog.objects.filter(event=f"participant.not_duplicate:{new.pk}")
     assert {(row.action, row.person_id) for row in decided} == {
         ("C", new.public_id),
