@@ -196,11 +196,14 @@ def referral_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if existing is None and request.POST.get(DuplicateDecisionForm.SHOWN):
             decision = DuplicateDecisionForm(request.POST)
-        if decision is not None and not decision.is_valid():
-            candidates = duplicate_candidates_for(
-                actor.membership, person_details(form.participant_data() or {})
-            )
-        else:
+            if not decision.is_valid():
+                candidates = duplicate_candidates_for(
+                    actor.membership, person_details(form.participant_data() or {})
+                )
+                if not candidates:
+                    # The details changed since: nobody to choose between any more.
+                    decision = None
+        if not candidates:
             chosen = existing
             if decision is not None and decision.chosen_pk is not None:
                 chosen = participant_get_for(

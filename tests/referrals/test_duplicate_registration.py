@@ -149,6 +149,16 @@ def test_someone_else_needs_a_reason_and_is_then_created(
 
 
 @pytest.mark.django_db
+def test_changed_details_with_no_candidate_left_need_no_choice(client_for, poh_anna, sanne):
+    # The candidates were shown, then she corrected the name and birth date: a new person.
+    response = client_for(poh_anna).post(
+        URL, valid_post(**SHOWN, given_name="Sara", date_of_birth="1991-01-01")
+    )
+    assert response.status_code == 302
+    assert Referral.objects.get().participant.full_name == "Sara Kuipers"
+
+
+@pytest.mark.django_db
 def test_a_candidate_with_an_open_referral_gets_no_second_one(
     client_for, poh_anna, sanne, region, expert_eva
 ):
