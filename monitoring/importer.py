@@ -14,6 +14,10 @@ Contract of ``waitlist_import``:
 - **Streams.** Neither pass holds more than one batch of rows. What grows with the file:
   the map of keys seen (to find duplicates within the file) and the error list, which is
   capped at ``MAX_STORED_ERRORS`` with a count of the rest.
+- **Can be followed.** An ``ImportObserver`` hears how far each pass is (every
+  ``PROGRESS_EVERY`` rows), every problem found (also past the cap), and is called inside
+  the import's transaction right before it commits (the background job's result commits
+  with the episodes, or not at all). Without one, nothing changes.
 
 Format: CSV, UTF-8 with or without BOM; separator ``,`` or ``;`` detected on the header
 line; dates ``YYYY-MM-DD`` or ``DD-MM-YYYY``, per cell. Codes (care level, diagnosis
@@ -71,8 +75,10 @@ __all__ = [
     "MAX_STORED_ERRORS",
     "MIN_BIRTH_YEAR",
     "MIN_DATE",
+    "PROGRESS_EVERY",
     "REQUIRED_VALUES",
     "ImportIssue",
+    "ImportObserver",
     "ImportResult",
     "waitlist_import",
 ]
@@ -81,6 +87,9 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 2_000
 MAX_STORED_ERRORS = 1_000
+# How often an observer hears how far a pass is: a few dozen times for a large file, so
+# following an import costs a few dozen small UPDATEs, not one per row.
+PROGRESS_EVERY = 5_000
 _DATE_INDEXES = tuple(IMPORT_FIELD_INDEX[name] for name in DATE_COLUMNS)
 
 
@@ -170,6 +179,48 @@ class ImportResult:
         return sorted(keys)
 
 
+class ImportObserver:
+    """Follows a running import (``waitlist_import(observer=...)``). Does nothing itself:
+    a caller overrides what it needs. The methods are called in the import's own thread,
+    and an exception raised in one stops the import (nothing is written then)."""
+
+    def checked(self, *, line: int) -> None:
+        """Pass 1 (checking) has read the file up to physical line ``line`` (header = 1).
+
+        Every ``progress_every`` rows; not at the end of the pass (``saved`` starts the
+        next, and a refused file ends with the result)."""
+
+    def saved(self, *, done: int, total: int) -> None:
+        """Pass 2 has compared (and, unless a dry run, written) ``done`` of ``total`` rows.
+
+        Once with ``done`` 0 at its start, then after a batch whenever another
+        ``progress_every`` rows are done, and at its end. Except in a dry run, pass 2 runs
+        inside the import's transaction: what is written here through the same database
+        connection is only seen by others once it commits."""
+
+    def refused(self, issue: ImportIssue) -> None:
+        """A problem with the file or a row: every one, also past ``MAX_STORED_ERRORS``."""
+
+    def committing(self, result: ImportResult) -> None:
+        """Inside the import's transaction, after every write: what is written here
+        commits together with the episodes, or is rolled back with them. Not called in a
+        dry run or for a refused file (no transaction then)."""
+
+
+class _Every:
+    """True each time a count reaches the next multiple of ``step``."""
+
+    def __init__(self, step: int) -> None:
+        self.step = max(step, 1)
+        self.next = self.step
+
+    def due(self, count: int) -> bool:
+        if count < self.next:
+            return False
+        self.next = count - count % self.step + self.step
+        return True
+
+
 class _FileChanged(Exception):
     """The second pass found a row the first pass did not see (the file changed)."""
 
@@ -177,8 +228,20 @@ class _FileChanged(Exception):
 # --- The two passes ----------------------------------------------------------------------
 
 
-def _validate(file: IO[bytes], lookups: Lookups, result: ImportResult) -> None:
+def _validate(
+    file: IO[bytes],
+    lookups: Lookups,
+    result: ImportResult,
+    observer: ImportObserver,
+    progress_every: int,
+) -> None:
     """Pass 1: read every row, keep only the keys seen and (a capped list of) errors."""
+
+    def add_error(issue: ImportIssue) -> None:
+        result.add_error(issue)
+        observer.refused(issue)
+
+    every = _Every(progress_every)
     rows = csv_rows(file)
     try:
         _line, header = next(rows)
@@ -186,13 +249,15 @@ def _validate(file: IO[bytes], lookups: Lookups, result: ImportResult) -> None:
         if header_issues:
             # Without a trustworthy header, every row would be misread: stop here.
             for issue in header_issues:
-                result.add_error(issue)
+                add_error(issue)
             return
         # (provider id, external id) -> first line. The provider id is the same int
         # object for every row of a provider, so a key costs little more than its id.
         seen: dict[tuple[int | str, str], int] = {}
         for line, cells in rows:
             result.rows += 1
+            if every.due(result.rows):
+                observer.checked(line=line)
             record, issues = parse_row(line, cells, index, lookups)
             key = (
                 (record.provider_id, record.external_id)
@@ -216,9 +281,9 @@ def _validate(file: IO[bytes], lookups: Lookups, result: ImportResult) -> None:
             if issues:
                 result.invalid_rows += 1
                 for issue in issues:
-                    result.add_error(issue)
+                    add_error(issue)
     except FileUnreadable as exc:
-        result.add_error(exc.issue)
+        add_error(exc.issue)
 
 
 def _valid_records(file: IO[bytes], lookups: Lookups) -> Iterator[ImportedEpisode]:
@@ -315,6 +380,8 @@ def waitlist_import(
     dry_run: bool = False,
     today: dt.date | None = None,
     batch_size: int = BATCH_SIZE,
+    observer: ImportObserver | None = None,
+    progress_every: int = PROGRESS_EVERY,
 ) -> ImportResult:
     """Validate a provider's waitlist file and, when every row is valid, import it.
 
@@ -323,7 +390,8 @@ def waitlist_import(
     Invalid: nothing is written, ``result.errors`` says why. Valid and not ``dry_run``:
     every change is written in one transaction, one audit row records the import, and a
     recompute of ``result.period_keys`` is enqueued for after the commit. Safe to run
-    twice: the second run writes no episode.
+    twice: the second run writes no episode. ``observer`` follows the import as it runs
+    (``ImportObserver``), hearing from it every ``progress_every`` rows.
 
     Raises ApplicationError only when the database changed under the import (for
     instance a concurrent import of the same file); nothing is written then either.
@@ -331,16 +399,24 @@ def waitlist_import(
     today = today or timezone.localdate()
     name = os.path.basename(filename or "") or "bestand"
     result = ImportResult(filename=name, dry_run=dry_run)
+    observer = observer or ImportObserver()
     lookups = Lookups.load(today)
-    _validate(file, lookups, result)
+    _validate(file, lookups, result, observer, progress_every)
     if not result.ok:
         return result
 
     now = timezone.now()
 
     def run() -> None:
+        every = _Every(progress_every)
+        done = 0
+        observer.saved(done=0, total=result.rows)
         for batch in _batches(_valid_records(file, lookups), batch_size):
             _write_batch(batch, result=result, today=today, now=now, write=not dry_run)
+            done += len(batch)
+            if every.due(done) and done < result.rows:
+                observer.saved(done=done, total=result.rows)
+        observer.saved(done=done, total=result.rows)
 
     try:
         if dry_run:
@@ -354,6 +430,7 @@ def waitlist_import(
             if result.changed:
                 _log_import(actor, name, result)
                 _enqueue_recompute(result.period_keys)
+            observer.committing(result)
     except _FileChanged:
         raise ApplicationError(
             _("Het bestand veranderde tijdens het importeren. Er is niets opgeslagen.")

@@ -5,8 +5,12 @@ The norms the figures are measured against live beside the regions
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .constants import ACTIVE_JOB_STATES, JobKind, JobPhase, JobState
 
 
 class IndicatorValue(models.Model):
@@ -101,3 +105,114 @@ class ComputationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class BackgroundJob(models.Model):
+    """Long work started on a page: a waitlist upload's import, a recompute of figures.
+
+    The row follows the work from the click to its result (``monitoring.jobs``): the job
+    page polls it for progress and shows the result it keeps. It is also how the work
+    reaches a worker: created in the request's transaction and enqueued after the commit,
+    it stays queued until a worker claims it, and the sweeper enqueues it again if the
+    broker lost it. Holds no person data: a file name, counts and period keys; a refused
+    file's line numbers and reasons are ``BackgroundJobIssue`` rows.
+
+    Who may see it: whoever started it, and the administrators of the regions she
+    worked in then (``regions``, ``monitoring.jobs.selectors``).
+    """
+
+    kind = models.CharField(_("soort"), max_length=20, choices=JobKind.choices)
+    state = models.CharField(
+        _("stand"), max_length=10, choices=JobState.choices, default=JobState.QUEUED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("gestart door"),
+    )
+    # The role she started it in: the import's access-log row names it, as it did when
+    # the import ran inside her request.
+    membership = models.ForeignKey(
+        "accounts.Membership", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    regions = models.ManyToManyField("accounts.Region", blank=True, related_name="+")
+    client_address = models.CharField(_("adres"), max_length=45, blank=True)
+    # What to do: for an import the file's name, dry run and language; for a recompute
+    # the period keys and the dashboard choice to return to. Primitive values only.
+    params = models.JSONField(_("opdracht"), default=dict)
+    phase = models.CharField(_("stap"), max_length=20, choices=JobPhase.choices, blank=True)
+    progress_done = models.PositiveIntegerField(_("gedaan"), default=0)
+    progress_total = models.PositiveIntegerField(_("totaal"), default=0)
+    result = models.JSONField(_("uitkomst"), default=dict)
+    # Why it failed, in words for the person who started it (never a stack trace).
+    error = models.TextField(_("foutmelding"), blank=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), default=timezone.now)
+    enqueued_at = models.DateTimeField(_("in de wachtrij gezet op"), null=True, blank=True)
+    started_at = models.DateTimeField(_("gestart op"), null=True, blank=True)
+    progress_at = models.DateTimeField(_("voortgang van"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("achtergrondtaak")
+        verbose_name_plural = _("achtergrondtaken")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One import and one recompute at a time: a second click finds the running
+            # one (the insert fails on this index, also when two arrive together).
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(state__in=ACTIVE_JOB_STATES),
+                name="background_job_one_active_per_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "-created_at"], name="background_job_kind_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_JOB_STATES
+
+
+class BackgroundJobChunk(models.Model):
+    """A piece of an uploaded file, kept in the database until its job has run.
+
+    In the database rather than on a disk, so web and worker need no shared volume; in
+    pieces of ``monitoring.jobs.files.CHUNK_BYTES``, so neither side ever holds the whole
+    file in memory. Deleted as soon as the job has run, done or failed.
+    """
+
+    job = models.ForeignKey(BackgroundJob, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "index"], name="background_job_chunk_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.index}"
+
+
+class BackgroundJobIssue(models.Model):
+    """One reason a refused file was not imported: its line (header = 1), column, reason.
+
+    The page shows them a page at a time and offers them all as CSV. No person data: the
+    reasons name a column and at most the value that is wrong (a code, a date).
+    """
+
+    job = models.ForeignKey(BackgroundJob, on_delete=models.CASCADE, related_name="issues")
+    line = models.PositiveIntegerField(_("regel"))
+    column = models.CharField(_("kolom"), max_length=100, blank=True)
+    message = models.TextField(_("reden"))
+
+    class Meta:
+        ordering = ["line", "pk"]
+        indexes = [models.Index(fields=["job", "line"], name="background_job_issue_line")]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.message}"

@@ -4,6 +4,10 @@ Beat runs ``indicators_recompute_recent`` hourly and ``indicators_recompute_hist
 nightly (settings.CELERY_BEAT_SCHEDULE); writes that change the underlying data (the
 waitlist import) call ``enqueue_recompute_on_commit``, which records the recomputes in the
 transactional outbox (voorzorg.core.outbox), so they are not lost when the broker is down.
+
+The background jobs of the pages (an upload's import, the dashboard's recompute; see
+``monitoring.jobs``) run through ``background_job_run``; ``background_jobs_sweep`` (beat,
+every minute) enqueues what waits and ends what was interrupted.
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ import datetime as dt
 from collections.abc import Iterable
 
 from celery import shared_task
-from django.db import transaction
+from django.conf import settings
 from django.utils import timezone
 
+from monitoring.jobs.runners import job_run
+from monitoring.jobs.services import jobs_sweep
 from monitoring.periods import Period, PeriodKind, last_months
 from monitoring.services import indicators_compute_and_store
-from voorzorg.core.models import OutboxMessage
-from voorzorg.core.outbox import outbox_record, outbox_record_many
+from voorzorg.core.outbox import outbox_record_many
 
 HISTORY_MONTHS = 24
 
@@ -86,13 +91,25 @@ def enqueue_recompute_on_commit(period_keys: Iterable[str]) -> list[str]:
     return keys
 
 
-def recompute_request(period_key: str) -> OutboxMessage:
-    """Record a recompute of one period (the dashboard's button) and enqueue it.
+# Not acks_late: a job's run is not repeated when its worker dies (the import rolled back,
+# and the sweeper ends the job as interrupted, so the person who started it can try
+# again). Its own time limits, longer than other tasks': a 50 MB import or a recompute of
+# two years' periods at national scale takes minutes.
+@shared_task(
+    ignore_result=True,
+    soft_time_limit=settings.BACKGROUND_JOB_SOFT_TIME_LIMIT,
+    time_limit=settings.BACKGROUND_JOB_TIME_LIMIT,
+)
+def background_job_run(job_id: int) -> None:
+    """Run one queued background job (``monitoring.jobs``). Safe to deliver twice."""
+    # idempotency: the run first claims the job with a compare-and-set from queued to
+    # running; a second delivery finds it running or finished and does nothing.
+    job_run(job_id=job_id)
 
-    Its own transaction: when it returns, the request is stored, whether or not the broker
-    took it (``enqueued_at`` says which); the outbox's sweeper enqueues it later if not.
-    """
-    key = Period.parse(period_key).key
-    with transaction.atomic():
-        message = outbox_record(task=indicators_recompute, args=[key])
-    return message
+
+@shared_task(ignore_result=True, acks_late=True)
+def background_jobs_sweep() -> None:
+    """Enqueue waiting jobs, end interrupted ones, forget old ones (beat, every minute)."""
+    # idempotency: enqueueing a job twice runs it once (job_claim); failing or deleting
+    # a job twice finds nothing the second time.
+    jobs_sweep()

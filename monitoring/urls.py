@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from .dashboard import comparison
 from .dashboard import views as dashboard
-from .views import imports
+from .views import imports, jobs
 
 app_name = "monitoring"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     *dashboard.urlpatterns,
     *comparison.urlpatterns,
     *imports.urlpatterns,
+    *jobs.urlpatterns,
 ]

@@ -1,8 +1,10 @@
 """Writes for referrals: registration, the lifecycle, first contact and the warm handover.
 
 Every service is keyword-only, runs in one transaction, validates with ``full_clean``,
-writes the status event and the audit row, and raises ``ApplicationError`` with a Dutch
-message when a rule is broken, in which case nothing is written.
+writes the status event and the audit row, tells whom it concerns (``notifications.py``:
+inbox rows and e-mails, committed or rolled back with the step), and raises
+``ApplicationError`` with a Dutch message when a rule is broken, in which case nothing
+is written.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 
+from . import notifications
 from .constants import OPEN_STATUSES, CloseReason, ReferralSource, ReferralStatus
 from .models import Handover, Referral, ReferralEvent, WaitingEpisode
 from .selectors import DuplicateCandidate, assignable_experts, duplicate_candidates_for
@@ -311,6 +314,7 @@ def referral_register(
         event=f"referral.create:{referral.pk}",
         person_id=participant.public_id,
     )
+    notifications.tell_submitted(referral, by=actor.user)
     return referral
 
 
@@ -390,6 +394,7 @@ def referral_self_register(
         event=f"referral.self_register:{referral.pk}",
         person_id=participant.public_id,
     )
+    notifications.tell_submitted(referral, by=None)
     return referral
 
 
@@ -406,7 +411,7 @@ def referral_accept(*, actor: Actor, referral: Referral, expert: User) -> Referr
             message = _("Kies een ervaringsdeskundige uit de regio van deze verwijzing.")
             raise ApplicationError(message, extra={"expert": [message]})
 
-    return _transition(
+    accepted = _transition(
         actor=actor,
         referral=referral,
         to=S.ACCEPTED,
@@ -414,6 +419,8 @@ def referral_accept(*, actor: Actor, referral: Referral, expert: User) -> Referr
         check=of_the_region,
         assigned_expert=expert,
     )
+    notifications.tell_accepted(accepted, by=actor.user)
+    return accepted
 
 
 @transaction.atomic
@@ -421,9 +428,11 @@ def referral_decline(*, actor: Actor, referral: Referral, reason: str) -> Referr
     reason = reason.strip()
     if not reason:
         raise ApplicationError(_("Geef een reden van afwijzing; de POH-GGZ krijgt die te zien."))
-    return _transition(
+    declined = _transition(
         actor=actor, referral=referral, to=S.DECLINED, reason=reason, decline_reason=reason
     )
+    notifications.tell_declined(declined, by=actor.user)
+    return declined
 
 
 @transaction.atomic
@@ -435,13 +444,15 @@ def referral_record_first_contact(
         raise ApplicationError(_("De datum van het eerste contact ligt in de toekomst."))
     if contact_date < referral.referral_date:
         raise ApplicationError(_("Het eerste contact kan niet vóór de verwijsdatum liggen."))
-    return _transition(
+    started = _transition(
         actor=actor,
         referral=referral,
         to=S.IN_BRIDGING,
         reason=_("Eerste contact op %(date)s.") % {"date": contact_date.strftime("%d-%m-%Y")},
         first_contact_date=contact_date,
     )
+    notifications.tell_first_contact(started, by=actor.user)
+    return started
 
 
 @transaction.atomic
@@ -515,6 +526,7 @@ def handover_complete(*, actor: Actor, referral: Referral) -> Referral:
         reason=_("Warme overdracht aan %(provider)s.") % {"provider": handover.provider},
     )
     Handover.objects.filter(pk=handover.pk).update(completed_at=now, completed_by=actor.user)
+    notifications.tell_handed_over(referral, by=actor.user)
     return referral
 
 

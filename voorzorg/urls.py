@@ -22,6 +22,7 @@ urlpatterns = [
     path("werklijst/", include("groups.urls")),
     path("dashboard/", include("monitoring.urls")),
     path("beheer/audit/", include("voorzorg.audit.viewer.urls")),
+    path("meldingen/", include("voorzorg.notifications.urls")),
     path("", include("voorzorg.api.urls")),
     path("api/", include("voorzorg.api.rest_urls")),
     path("fhir/", include("voorzorg.fhir.urls")),

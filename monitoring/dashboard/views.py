@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -32,7 +33,10 @@ from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
 from .. import exports
+from ..constants import JobKind
 from ..indicators.registry import ALL, Breakdown
+from ..jobs.selectors import active_job_for, job_visible_to
+from ..jobs.services import JobAlreadyRunning, recompute_job_start
 from ..periods import Period
 from ..selectors import (
     GROUP_BREAKDOWNS,
@@ -47,6 +51,7 @@ from ..selectors import (
     period_in_range,
     stored_periods,
 )
+from ..tasks import history_period_keys
 from .formatting import period_label
 from .presenter import build_context
 
@@ -156,7 +161,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             return exports.csv_response(data)
         return exports.xlsx_response(data)
     data = load(request)
-    return render(request, "monitoring/dashboard.html", build_context(request, data))
+    context = build_context(request, data)
+    if context.get("is_admin"):
+        # A recompute that runs now: its page is where the button leads meanwhile.
+        context["recompute_job"] = active_job_for(
+            Actor.from_request(request), kind=JobKind.RECOMPUTE
+        )
+    return render(request, "monitoring/dashboard.html", context)
 
 
 @role_required(*FIGURE_ROLES)
@@ -170,11 +181,13 @@ def dashboard_print(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_POST
 def recompute(request: HttpRequest) -> HttpResponse:
-    """Queue a recomputation of one period's figures.
+    """Queue a recomputation of the shown period's figures, or (``omvang=recent``) of it
+    and every period of the last 24 months, as the nightly run does; then show its page.
 
-    The request is stored in the outbox first, so a broker that is down delays the
-    recomputation (the outbox's sweeper enqueues it once the broker is back) instead of
-    losing it or answering with an error page.
+    A background job (``monitoring.jobs``): its page shows the periods done, then when
+    the figures were computed, with a link back to this choice of the dashboard. One at a
+    time: a second click goes to the running one's page. A broker that is down delays
+    the job (the sweeper enqueues it once the broker is back) and its page says so.
     """
     key = request.POST.get("periode", "").strip()
     target = reverse("monitoring:dashboard")
@@ -183,37 +196,29 @@ def recompute(request: HttpRequest) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect(target)
-    # Imported here: the engine's task module is built alongside this page.
-    from monitoring.tasks import recompute_request
-
-    request_message = recompute_request(period.key)
-    if request_message.enqueued_at is not None:
-        messages.success(
-            request,
-            _(
-                "De cijfers van %(period)s worden opnieuw berekend. Vernieuw deze pagina "
-                "over een paar minuten."
-            )
-            % {"period": period_label(period)},
-        )
-    else:
-        messages.warning(
-            request,
-            _(
-                "De achtergrondverwerking is op dit moment niet bereikbaar. De herberekening "
-                "van %(period)s is vastgelegd en start vanzelf zodra die weer werkt."
-            )
-            % {"period": period_label(period)},
-        )
     query = {"periode": period.key}
     group = request.POST.get("groep", "").strip()
     if group:
-        query["groep"] = group
+        query["groep"] = group[:100]
     region = request.POST.get("regio", "").strip()
     if region:
         # Only echoed back to the dashboard, which checks it again like any request.
         query["regio"] = region[:100]
-    return redirect(f"{target}?{urlencode(query)}")
+    keys = [period.key]
+    if request.POST.get("omvang") == "recent":
+        keys += history_period_keys(timezone.localdate())
+    actor = Actor.from_request(request)
+    try:
+        job = recompute_job_start(
+            actor=actor, period_keys=keys, dashboard_query=query, language=get_language() or "nl"
+        )
+    except JobAlreadyRunning as running:
+        if job_visible_to(actor, running.job):
+            messages.info(request, running.message)
+            return redirect("monitoring:job", pk=running.job.pk)
+        messages.warning(request, running.message)
+        return redirect(f"{target}?{urlencode(query)}")
+    return redirect("monitoring:job", pk=job.pk)
 
 
 urlpatterns = [

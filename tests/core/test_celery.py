@@ -42,6 +42,7 @@ def test_a_killed_workers_task_is_redelivered_after_the_hard_limit_not_after_an_
 # "# idempotency:" comment says why). A new task starts with acks_late off.
 IDEMPOTENT_TASKS = {
     "groups.tasks.signal_notify",
+    "monitoring.tasks.background_jobs_sweep",
     "monitoring.tasks.indicators_recompute",
     "monitoring.tasks.indicators_recompute_recent",
     "monitoring.tasks.indicators_recompute_history",
@@ -52,6 +53,7 @@ IDEMPOTENT_TASKS = {
     "voorzorg.core.tasks.outbox_deliver",
     "voorzorg.core.tasks.outbox_sweep_due",
     "voorzorg.core.tasks.submission_keys_prune",
+    "voorzorg.notifications.tasks.notification_email",
 }
 
 

@@ -24,6 +24,7 @@ from tests.accounts.helpers import sign_in
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region, User
 from voorzorg.devdata.demo_world import DEMO_PASSWORD
+from voorzorg.notifications.models import Notification
 
 # The demo counts its history back from the day it is seeded, so every check of it states
 # that day. On 16 November 2026 the 24 months of history are December 2024 to November
@@ -115,6 +116,12 @@ def test_demo_world_is_alive_for_every_role(
     signal = Signal.objects.get()
     assert signal.notified_at is not None  # the POH was told, once
     assert [m.to for m in mailoutbox] == [["anna.poh@voorzorg.example"]]
+    # The referrals' history in the inboxes, with the demo numbers, some of it new; its
+    # e-mails (about steps of weeks ago) are not sent (the one above is the signal's).
+    told = Notification.objects.filter(recipient__email="anna.poh@voorzorg.example")
+    assert told.exists() and not told.exclude(person_id__startswith="VZ-DEMO").exists()
+    assert told.filter(read_at__isnull=False).exists()
+    assert Notification.objects.filter(read_at__isnull=True).exists()
     assert sign_in(client, "finn.expert@voorzorg.example", DEMO_PASSWORD)
     worklist = client.get(reverse("groups:worklist")).content.decode()
     assert "Annelies Brouwer" in worklist  # last contact 16 days ago: uit beeld

@@ -45,6 +45,7 @@ LOGINS = {
     "poh": "anna.poh@voorzorg.example",
     "expert": "eva.expert@voorzorg.example",
     "coordinator": "cor.coordinator@voorzorg.example",
+    "admin": "ada.admin@voorzorg.example",
 }
 
 

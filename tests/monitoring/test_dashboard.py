@@ -25,11 +25,15 @@ from openpyxl import load_workbook
 # imported later would not be the one whose task Celery registered.
 from monitoring import tasks
 from monitoring.indicators.registry import DEFINITIONS
-from monitoring.models import ComputationRun, IndicatorValue
-from tests.factories import OrganisationFactory
+from monitoring.jobs import runners
+from monitoring.jobs.progress import JobProgress
+from monitoring.jobs.services import jobs_sweep
+from monitoring.models import BackgroundJob, ComputationRun, IndicatorValue
+from tests.accounts.helpers import authenticator_of
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Region
 from voorzorg.audit.models import AccessLog
-from voorzorg.core.models import OutboxMessage
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 DASHBOARD = reverse("monitoring:dashboard")
@@ -161,44 +165,135 @@ def test_the_menu_no_longer_says_the_dashboard_is_coming(client_for, coordinator
 
 @pytest.fixture
 def recomputed(monkeypatch) -> list[str]:
-    """The periods the engine's recompute task computed (the computation itself stubbed)."""
+    """The periods the recompute job computed (the computation itself stubbed)."""
     keys: list[str] = []
     monkeypatch.setattr(
-        tasks, "indicators_compute_and_store", lambda *, period: keys.append(period.key)
+        runners, "indicators_compute_and_store", lambda *, period: keys.append(period.key)
     )
     return keys
 
 
 @pytest.mark.django_db
-def test_recompute_is_recorded_in_the_outbox_and_runs_after_commit(
+def test_recompute_is_a_job_that_runs_after_commit(
     client_for, admin_ada, recomputed, django_capture_on_commit_callbacks
 ):
     client = client_for(admin_ada)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post(RECOMPUTE, {"periode": "2026-Q3", "groep": "care_level:s-ggz"})
     # Recorded with the request; nothing is sent before the commit, one callback waits.
-    message = OutboxMessage.objects.get()
-    assert (message.task_name, message.args) == (
-        "monitoring.tasks.indicators_recompute",
-        ["2026-Q3"],
-    )
+    job = BackgroundJob.objects.get()
+    assert (job.kind, job.state, job.params["periods"]) == ("recompute", "queued", ["2026-Q3"])
+    assert (job.progress_done, job.progress_total) == (0, 1)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("monitoring:job", args=[job.pk])
     assert recomputed == []
     assert len(callbacks) == 1
     callbacks[0]()
     assert recomputed == ["2026-Q3"]
-    message.refresh_from_db()
-    assert message.done_at is not None
-    assert response.status_code == 302
-    assert response["Location"] == f"{DASHBOARD}?periode=2026-Q3&groep=care_level%3As-ggz"
+    job.refresh_from_db()
+    assert (job.state, job.progress_done, job.result) == ("done", 1, {"periods": 1, "computed": 1})
+    html = client.get(response["Location"]).content.decode()
+    # The way back keeps the dashboard's choice.
+    assert f'href="{DASHBOARD}?periode=2026-Q3&amp;groep=care_level%3As-ggz"' in html
 
 
 # transaction=True: the view's own commit runs its on-commit work, as in production.
 @pytest.mark.django_db(transaction=True)
-def test_recompute_says_it_is_on_its_way(client_for, admin_ada, recomputed):
+def test_recompute_shows_its_page_and_then_when_the_figures_are_from(
+    client_for, admin_ada, monkeypatch
+):
+    # The real computation, at a fixed moment: the page says when the figures are from.
+    response = client_for(admin_ada).post(RECOMPUTE, {"periode": "2026-Q3"}, follow=True)
+    html = response.content.decode()
+    assert "De cijfers van 1 periode zijn opnieuw berekend." in html
+    assert "De cijfers van 3e kwartaal 2026 zijn nu van 23 november 2026, 11:00." in html
+    assert ComputationRun.objects.get(period="2026-Q3").computed_at == NOW
+    # The dashboard itself now shows that moment.
+    dashboard = client_for(admin_ada).get(DASHBOARD, {"periode": "2026-Q3"}).content.decode()
+    assert "Cijfers van 23 november 2026, 11:00" in dashboard
+
+
+@pytest.mark.django_db
+def test_all_recent_periods_start_with_the_shown_one_and_report_each_period(
+    client_for, admin_ada, recomputed, django_capture_on_commit_callbacks, monkeypatch
+):
+    progress: list[tuple[int, int]] = []
+    original = JobProgress.__call__
+
+    def spy(writer, *, phase, done, total):
+        original(writer, phase=phase, done=done, total=total)
+        progress.append((done, total))
+
+    monkeypatch.setattr(JobProgress, "__call__", spy)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(admin_ada).post(RECOMPUTE, {"periode": "2024-05", "omvang": "recent"})
+    history = tasks.history_period_keys(NOW.date())
+    assert recomputed[0] == "2024-05"  # the period on screen first: its figures are new soonest
+    assert recomputed[1:] == history
+    assert len(recomputed) == len(set(recomputed)) == 1 + len(history)
+    total = len(recomputed)
+    assert progress == [(done, total) for done in range(total + 1)]
+    assert BackgroundJob.objects.get().state == "done"
+
+
+@pytest.mark.django_db
+def test_a_second_click_while_a_recompute_runs_shows_the_running_one(
+    client_for, admin_ada, recomputed, django_capture_on_commit_callbacks
+):
     client = client_for(admin_ada)
-    response = client.post(RECOMPUTE, {"periode": "2026-Q3"}, follow=True)
-    assert "worden opnieuw berekend" in response.content.decode()
-    assert recomputed == ["2026-Q3"]
+    with django_capture_on_commit_callbacks(execute=False):  # the worker has not begun
+        first = client.post(RECOMPUTE, {"periode": "2026-Q3"})
+        second = client.post(RECOMPUTE, {"periode": "2026-09", "omvang": "recent"})
+    assert second["Location"] == first["Location"]
+    assert BackgroundJob.objects.count() == 1
+    page = client.get(second["Location"]).content.decode()
+    assert "Er loopt al een herberekening van de cijfers" in page
+    # Meanwhile the dashboard points at it.
+    dashboard = client.get(DASHBOARD).content.decode()
+    assert "Er loopt een herberekening van de cijfers" in dashboard
+    assert f'href="{first["Location"]}"' in dashboard
+
+
+@pytest.mark.django_db
+def test_a_recompute_of_another_region_is_not_shown_but_still_blocks(
+    client_for, admin_ada, municipality, recomputed, django_capture_on_commit_callbacks
+):
+    far = OrganisationFactory(municipality_kind=True, name="Gemeente Zwolle", cbs_code="GM0193")
+    Region.objects.create(name="IJsselland").municipalities.add(far)
+    zed = UserFactory(email="zed@voorzorg.test")
+    MembershipFactory(user=zed, organisation=far, role=Role.ADMIN)
+    authenticator_of(zed)
+    ada = client_for(admin_ada)
+    with django_capture_on_commit_callbacks(execute=False):
+        client_for(zed).post(RECOMPUTE, {"periode": "2026-Q3"})
+        response = ada.post(RECOMPUTE, {"periode": "2026-Q3"})
+    assert response["Location"] == f"{DASHBOARD}?periode=2026-Q3"
+    page = ada.get(response["Location"]).content.decode()
+    assert "Er loopt al een herberekening van de cijfers" in page
+    assert "Bekijk hoe ver die is" not in page
+    assert BackgroundJob.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_recompute_that_fails_halfway_says_how_far_it_got(
+    client_for, admin_ada, monkeypatch, django_capture_on_commit_callbacks
+):
+    def third_fails(*, period):
+        if period.key == "2026-Q3":
+            raise RuntimeError("statement timeout")
+
+    monkeypatch.setattr(runners, "indicators_compute_and_store", third_fails)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(admin_ada).post(RECOMPUTE, {"periode": "2026-09", "omvang": "recent"})
+    job = BackgroundJob.objects.get()
+    assert job.state == "failed"
+    done = job.params["periods"].index("2026-Q3")
+    assert job.error == (
+        f"De herberekening stopte bij periode 2026-Q3 door een fout. {done} van de "
+        f"{len(job.params['periods'])} perioden zijn opnieuw berekend; de andere houden hun "
+        "vorige cijfers."
+    )
+    assert job.result["computed"] == done
 
 
 @pytest.mark.django_db(transaction=True)
@@ -207,29 +302,27 @@ def test_recompute_with_the_broker_down_answers_in_dutch_and_runs_once_it_is_bac
 ):
     from kombu.exceptions import OperationalError
 
-    from voorzorg.core.outbox import outbox_sweep
-    from voorzorg.core.tasks import outbox_deliver
-
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
 
     client = client_for(admin_ada)
     with monkeypatch.context() as patch:
-        patch.setattr(outbox_deliver, "delay", broker_down)
+        patch.setattr(tasks.background_job_run, "delay", broker_down)
         response = client.post(RECOMPUTE, {"periode": "2026-Q3"})
         assert response.status_code == 302  # not a 500
         page = client.get(response["Location"]).content.decode()
         assert "De achtergrondverwerking is op dit moment niet bereikbaar" in page
         assert "vastgelegd en start vanzelf" in page
         assert recomputed == []
-        assert outbox_sweep() == 0  # still down: the sweeper leaves it pending
-    message = OutboxMessage.objects.get()
-    assert message.done_at is None
+        assert jobs_sweep()["enqueued"] == 0  # still down: the sweeper leaves it queued
+    job = BackgroundJob.objects.get()
+    assert (job.state, job.enqueued_at) == ("queued", None)
     # The broker is back: the sweeper's next run (beat, every minute) enqueues it.
-    assert outbox_sweep() == 1
+    assert jobs_sweep()["enqueued"] == 1
     assert recomputed == ["2026-Q3"]
-    message.refresh_from_db()
-    assert message.done_at is not None
+    job.refresh_from_db()
+    assert job.state == "done"
+    assert jobs_sweep()["enqueued"] == 0
 
 
 @pytest.mark.django_db
@@ -237,7 +330,7 @@ def test_recompute_refuses_a_bad_period(client_for, admin_ada, recomputed):
     client = client_for(admin_ada)
     response = client.post(RECOMPUTE, {"periode": "2026-Q9"})
     assert response.status_code == 302
-    assert not OutboxMessage.objects.exists()
+    assert not BackgroundJob.objects.exists()
     assert "Onbekende periode" in client.get(response["Location"]).content.decode()
 
 

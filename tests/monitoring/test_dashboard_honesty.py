@@ -20,7 +20,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from monitoring import tasks
+from monitoring.jobs import runners
 from monitoring.models import ComputationRun, IndicatorValue
 from monitoring.periods import Period, stretch_key
 from monitoring.selectors import default_period
@@ -304,7 +304,7 @@ def recomputed(monkeypatch) -> list[str]:
     """The periods the recompute task computed (the computation itself stubbed)."""
     keys: list[str] = []
     monkeypatch.setattr(
-        tasks, "indicators_compute_and_store", lambda *, period: keys.append(period.key)
+        runners, "indicators_compute_and_store", lambda *, period: keys.append(period.key)
     )
     return keys
 

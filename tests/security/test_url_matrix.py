@@ -74,6 +74,8 @@ ARGS: dict[str, dict[str, str]] = {
     "fhir:QuestionnaireResponse-read": {"logical_id": "measurement.pk"},
     "fhir:unknown": {"rest": "=Bestaatniet"},
     "api:token_revoke": {"pk": "api_token.pk"},
+    "notifications:open": {"pk": "notification.pk"},
+    "notifications:mark_read": {"pk": "notification.pk"},
     "api-unknown": {"rest": "=bestaat-niet/"},
     "referrals_api:referral-detail": R,
     "referrals_api:referral-accept": R,
@@ -91,6 +93,8 @@ ARGS: dict[str, dict[str, str]] = {
     "groups_api:signal-detail": {"pk": "signal.pk"},
     "groups_api:signal-acknowledge": {"pk": "signal.pk"},
     "groups_api:signal-resolve": {"pk": "signal.pk"},
+    "monitoring:job": {"pk": "job.pk"},
+    "monitoring:job_refusals": {"pk": "job.pk"},
 }
 
 # URLs that only take POST: the matrix sends an empty POST, which must never change data.
@@ -112,6 +116,8 @@ POST = {
     "audit:break_glass_review",
     "monitoring:recompute",
     "api:token_revoke",
+    "notifications:mark_read",
+    "notifications:mark_all_read",
     "referrals_api:referral-accept",
     "referrals_api:referral-decline",
     "referrals_api:referral-first-contact",
@@ -217,6 +223,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "monitoring:dashboard_compare":   _row(302,  403,  403,  403,  200,  200),
     "monitoring:recompute":           _row(302,  403,  403,  403,  403,  302),
     "monitoring:import_waitlist":     _row(302,  403,  403,  403,  403,  200),
+    # A background job: its starter's and her region's administrators' (foreign: 404).
+    "monitoring:job":                 _row(302,  403,  403,  403,  403,  200),
+    "monitoring:job_refusals":        _row(302,  403,  403,  403,  403,  200),
     "monitoring_api:indicators":      _row(401,  403,  403,  403,  200,  200),
     # Audit and emergency access (the grant is admin_bob's, on a foreign participant)
     "audit:log":                      _row(302,  403,  403,  403,  403,  200),
@@ -230,6 +239,12 @@ EXPECTED: dict[str, dict[str, int]] = {
     "api:tokens":                     _row(302,  200,  200,  200,  200,  200),
     "api:token_revoke":               _row(302,  404,  404,  302,  404,  302),
     "api:admin_tokens":               _row(302,  403,  403,  403,  403,  200),
+    # Notifications: everyone her own; the notification is expert_eva's (another's: 404)
+    "notifications:inbox":            _row(302,  200,  200,  200,  200,  200),
+    "notifications:settings":         _row(302,  200,  200,  200,  200,  200),
+    "notifications:mark_all_read":    _row(302,  302,  302,  302,  302,  302),
+    "notifications:open":             _row(302,  404,  404,  302,  404,  404),
+    "notifications:mark_read":        _row(302,  404,  404,  302,  404,  404),
     # REST API (token or verified session; anonymous 401). An empty POST is an empty form,
     # which the JSON-only API refuses with 415 once past the gate; nothing changes.
     "api-unknown":                    _row(404,  404,  404,  404,  404,  404),

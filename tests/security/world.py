@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.urls import reverse
+
 from groups.models import GroupSession
 from participants.models import Participant, ParticipantMerge
 from referrals.models import Handover
@@ -24,6 +26,8 @@ from tests.factories import (
 )
 from voorzorg.accounts.constants import Role
 from voorzorg.audit.models import BreakGlassGrant
+from voorzorg.notifications.kinds import NotificationKind
+from voorzorg.notifications.models import Notification
 
 
 def _records(*, participant, referral, practice, municipality, region, provider, expert, tag, now):
@@ -68,6 +72,13 @@ def _records(*, participant, referral, practice, municipality, region, provider,
         moved={},
     )
     Participant.objects.filter(pk=duplicate.pk).update(merged_into=participant)
+    # The expert's notification of her new participant: only she may open or mark it.
+    notification = Notification.objects.create(
+        recipient=expert,
+        kind=NotificationKind.ASSIGNMENT_NEW,
+        person_id=handed_over.public_id,
+        link=reverse("referrals:detail", args=[referral_h.pk]),
+    )
     return {
         "participant": participant,
         "referral": referral,
@@ -82,6 +93,7 @@ def _records(*, participant, referral, practice, municipality, region, provider,
         "measurement": measurement,
         "signal": signal,
         "merge": merge,
+        "notification": notification,
     }
 
 
@@ -148,7 +160,33 @@ def build_world(
     )
     home["api_token"] = _token_of(expert_eva)
     foreign["api_token"] = _token_of(far_expert)
+    # A finished waitlist import in each region (a background job's page and refusals).
+    home["job"] = _import_job(user=admin_ada, region=region, now=now)
+    far_admin = UserFactory(email="yara@voorzorg.test", full_name="Yara Beheer")
+    MembershipFactory(user=far_admin, organisation=far_municipality, role=Role.ADMIN)
+    foreign["job"] = _import_job(user=far_admin, region=far_region, now=now)
     return {"home": home, "foreign": foreign}
+
+
+def _import_job(*, user, region, now):
+    from monitoring.constants import JobKind, JobState
+    from monitoring.models import BackgroundJob, BackgroundJobIssue
+
+    job = BackgroundJob.objects.create(
+        kind=JobKind.WAITLIST_IMPORT,
+        state=JobState.DONE,
+        created_by=user,
+        membership=user.memberships.get(),
+        params={"filename": "aanbieder.csv", "dry_run": False},
+        result={"filename": "aanbieder.csv", "rows": 2, "invalid_rows": 1, "error_count": 1},
+        created_at=now,
+        finished_at=now,
+    )
+    job.regions.add(region)
+    BackgroundJobIssue.objects.create(
+        job=job, line=3, column="care_level", message="Onbekende zorgzwaarte 'zwaar'."
+    )
+    return job
 
 
 def _token_of(user):

@@ -43,6 +43,7 @@ MENU: dict[str, list[MenuItem]] = {
         MenuItem("referrals:mine", _("Mijn verwijzingen")),
         MenuItem("referrals:create", _("Nieuwe verwijzing")),
         MenuItem("groups:signal_list", _("Signalen")),
+        MenuItem("notifications:inbox", _("Meldingen")),
         MenuItem("accounts:my_organisation", _("Mijn praktijk")),
     ],
     Role.EXPERT: [
@@ -50,6 +51,7 @@ MENU: dict[str, list[MenuItem]] = {
         MenuItem("groups:group_list", _("Mijn groepen")),
         MenuItem("referrals:intake_queue", _("Aanmeldingen"), team_lead_only=True),
         MenuItem("groups:team", _("Team"), team_lead_only=True),
+        MenuItem("notifications:inbox", _("Meldingen")),
         MenuItem("accounts:my_organisation", _("Mijn organisatie")),
     ],
     Role.COORDINATOR: [
@@ -61,6 +63,7 @@ MENU: dict[str, list[MenuItem]] = {
         MenuItem("groups:group_list", _("Mijn groepen")),
         MenuItem("groups:team", _("Team")),
         MenuItem("monitoring:dashboard", _("Dashboard")),
+        MenuItem("notifications:inbox", _("Meldingen")),
         MenuItem("audit:log", _("Toegangslog")),
         # Also in the menu of a "not found" page: where an admin asks for emergency access.
         MenuItem("audit:break_glass", _("Noodtoegang")),
@@ -68,12 +71,20 @@ MENU: dict[str, list[MenuItem]] = {
 }
 
 
-_badges: dict[str, MenuBadge] = {}
+_badges: dict[str, tuple[MenuBadge, str | Promise]] = {}
+
+# What follows a badge's number for screen readers unless its app says otherwise.
+BADGE_LABEL = _("open")
 
 
-def register_menu_badge(url_name: str, count: MenuBadge) -> None:
-    """Show ``count(membership)`` beside the menu item for ``url_name``, when not 0."""
-    _badges[url_name] = count
+def register_menu_badge(
+    url_name: str, count: MenuBadge, *, label: str | Promise = BADGE_LABEL
+) -> None:
+    """Show ``count(membership)`` beside the menu item for ``url_name``, when not 0.
+
+    ``label`` follows the number for screen readers only ("3 open", "2 ongelezen").
+    """
+    _badges[url_name] = (count, label)
 
 
 class ShownMenuItem:
@@ -89,8 +100,13 @@ class ShownMenuItem:
 
     @cached_property
     def badge(self) -> int:
-        count = _badges.get(self.url_name)
-        return count(self.membership) if count is not None else 0
+        registered = _badges.get(self.url_name)
+        return registered[0](self.membership) if registered is not None else 0
+
+    @property
+    def badge_label(self) -> str | Promise:
+        registered = _badges.get(self.url_name)
+        return registered[1] if registered is not None else ""
 
 
 def menu_for(membership: Membership | None) -> list[ShownMenuItem]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
 from django.utils import timezone
 
 from participants.models import Participant
@@ -27,6 +28,10 @@ from referrals.services import (
 )
 from voorzorg.accounts.models import Organisation, User
 from voorzorg.audit.services import Actor
+from voorzorg.core.models import OutboxMessage
+from voorzorg.notifications.kinds import NotificationKind
+from voorzorg.notifications.models import Notification
+from voorzorg.notifications.tasks import notification_email
 
 from .demo_world import SECOND_MUNICIPALITIES, demo_actor
 
@@ -69,71 +74,115 @@ def seed_demo_referrals() -> None:
         "01990002": "bram.poh@voorzorg.example",
         "01990011": "dirk.poh@voorzorg.example",
     }
+    for row in DEMO_PARTICIPANTS:
+        if row[0] in existing:
+            continue
+        # One transaction per person, so that her notifications' e-mails are settled
+        # before the commit would hand them to the broker (``_settle_notifications``).
+        with transaction.atomic():
+            _seed_one(row, today=today, users=users, poh_of=poh_of)
+
+
+def _seed_one(
+    row: tuple, *, today: dt.date, users: dict[str, User], poh_of: dict[str, str]
+) -> None:
+    """Register one demo participant's referral and walk it to its status."""
+    pid, agb, given, family, cbs, days_ago, target, episode = row
     second = {code for code, _name in SECOND_MUNICIPALITIES}
     postcodes = {"GM0014": "9700", "GM0106": "9400", "GM0114": "7800"}
-    for number, (pid, agb, given, family, cbs, days_ago, target, episode) in enumerate(
-        DEMO_PARTICIPANTS, start=1
-    ):
-        if pid in existing:
-            continue
-        # Each region's team lead accepts its referrals, for an expert of that region.
-        lead_email = (
-            "noor.expert@voorzorg.example" if cbs in second else "eva.expert@voorzorg.example"
+    # Each region's team lead accepts its referrals, for an expert of that region.
+    lead_email = "noor.expert@voorzorg.example" if cbs in second else "eva.expert@voorzorg.example"
+    lead = demo_actor(users[lead_email])
+    municipality = Organisation.objects.get(cbs_code=cbs)
+    person = {
+        "given_name": given,
+        "family_name": family,
+        # A number of her own: one shared number would make them possible duplicates.
+        "phone": f"06 2000 {DEMO_PARTICIPANTS.index(row) + 1:04d}",
+        "email": f"{given.lower()}@example.org",
+        "municipality": municipality,
+        "postcode4": postcodes.get(cbs, "9500"),
+    }
+    if agb in poh_of:
+        referral = referral_register(
+            actor=demo_actor(users[poh_of[agb]]),
+            participant_data={**person, "date_of_birth": dt.date(1985, 5, 17)},
+            consent_processing=True,
+            referral_date=today - dt.timedelta(days=days_ago),
+            help_question="Wacht al maanden op behandeling; somber, geen werk, weinig contact.",
+            life_domains=["werk", "sociale_relaties"],
+            urgency="high" if days_ago < 5 else "normal",
+            care_level="gb-ggz",
+            intended_provider=(Organisation.objects.get(agb_code=episode[0]) if episode else None),
         )
-        lead = demo_actor(users[lead_email])
-        municipality = Organisation.objects.get(cbs_code=cbs)
-        person = {
-            "given_name": given,
-            "family_name": family,
-            # A number of her own: one shared number would make them possible duplicates.
-            "phone": f"06 2000 {number:04d}",
-            "email": f"{given.lower()}@example.org",
-            "municipality": municipality,
-            "postcode4": postcodes.get(cbs, "9500"),
-        }
-        if agb in poh_of:
-            referral = referral_register(
-                actor=demo_actor(users[poh_of[agb]]),
-                participant_data={**person, "date_of_birth": dt.date(1985, 5, 17)},
-                consent_processing=True,
-                referral_date=today - dt.timedelta(days=days_ago),
-                help_question="Wacht al maanden op behandeling; somber, geen werk, weinig contact.",
-                life_domains=["werk", "sociale_relaties"],
-                urgency="high" if days_ago < 5 else "normal",
-                care_level="gb-ggz",
-                intended_provider=(
-                    Organisation.objects.get(agb_code=episode[0]) if episode else None
-                ),
-            )
-        else:
-            referral = referral_self_register(
-                actor=demo_actor(None),
-                participant_data=person,
-                help_question="Ik sta op de wachtlijst en zit erg in de put.",
-                consent_processing=True,
-            )
-        participant = referral.participant
-        # A recognisable, stable id for the demo people.
-        Participant.objects.filter(pk=participant.pk).update(public_id=pid)
-        participant.public_id = pid
-        if episode:
-            provider_agb, registered_ago, intake_ago = episode
-            wait = WaitingEpisode(
-                participant=participant,
-                provider=Organisation.objects.get(agb_code=provider_agb),
-                municipality=municipality,
-                care_level="gb-ggz",
-                referral_date=today - dt.timedelta(days=registered_ago + 3),
-                registration_date=today - dt.timedelta(days=registered_ago),
-                intake_date=today - dt.timedelta(days=intake_ago) if intake_ago else None,
-            )
-            wait.full_clean()
-            wait.save()
-            referral.waiting_episode = wait
-            referral.save(update_fields=["waiting_episode"])
-        expert = users["finn.expert@voorzorg.example" if pid == "VZ-DEMO0007" else lead_email]
-        _walk(referral, target, lead=lead, expert=expert, today=today, days_ago=days_ago)
-        _backdate_history(referral.pk, today=today)
+    else:
+        referral = referral_self_register(
+            actor=demo_actor(None),
+            participant_data=person,
+            help_question="Ik sta op de wachtlijst en zit erg in de put.",
+            consent_processing=True,
+        )
+    participant = referral.participant
+    # A recognisable, stable id for the demo people.
+    first_number = participant.public_id
+    Participant.objects.filter(pk=participant.pk).update(public_id=pid)
+    participant.public_id = pid
+    if episode:
+        provider_agb, registered_ago, intake_ago = episode
+        wait = WaitingEpisode(
+            participant=participant,
+            provider=Organisation.objects.get(agb_code=provider_agb),
+            municipality=municipality,
+            care_level="gb-ggz",
+            referral_date=today - dt.timedelta(days=registered_ago + 3),
+            registration_date=today - dt.timedelta(days=registered_ago),
+            intake_date=today - dt.timedelta(days=intake_ago) if intake_ago else None,
+        )
+        wait.full_clean()
+        wait.save()
+        referral.waiting_episode = wait
+        referral.save(update_fields=["waiting_episode"])
+    expert = users["finn.expert@voorzorg.example" if pid == "VZ-DEMO0007" else lead_email]
+    _walk(referral, target, lead=lead, expert=expert, today=today, days_ago=days_ago)
+    _backdate_history(referral.pk, today=today)
+    _settle_notifications(referral.pk, number=pid, first_number=first_number)
+
+
+# The status event each kind of notification tells of.
+TOLD_AT = {
+    NotificationKind.REFERRAL_NEW: "submitted",
+    NotificationKind.REFERRAL_ACCEPTED: "accepted",
+    NotificationKind.REFERRAL_ASSIGNED: "accepted",
+    NotificationKind.ASSIGNMENT_NEW: "accepted",
+    NotificationKind.REFERRAL_DECLINED: "declined",
+    NotificationKind.FIRST_CONTACT: "in_bridging",
+    NotificationKind.HANDOVER_COMPLETED: "handed_over",
+}
+
+
+def _settle_notifications(referral_id: int, *, number: str, first_number: str) -> None:
+    """The demo referral's notifications as if told when each step happened.
+
+    Each at its step's (backdated) moment, with the demo number the participant got
+    after registering, and read once older than two days, so the inboxes show a few
+    new ones. Not mailed: recorded e-mails about steps of weeks ago would go out at
+    every seed; they are taken out of the outbox before the commit hands them over.
+    """
+    moments = dict(
+        ReferralEvent.objects.filter(referral_id=referral_id).values_list("to_status", "at")
+    )
+    recent = timezone.now() - dt.timedelta(days=2)
+    told = Notification.objects.filter(dedupe_key__startswith=f"referral:{referral_id}:")
+    for notification in told:
+        at = moments.get(TOLD_AT[notification.kind], notification.created_at)
+        Notification.objects.filter(pk=notification.pk).update(
+            created_at=at,
+            read_at=at if at < recent else None,
+            person_id=number if notification.person_id == first_number else notification.person_id,
+        )
+        OutboxMessage.objects.filter(
+            task_name=notification_email.name, args=[notification.pk], done_at__isnull=True
+        ).delete()
 
 
 def _backdate_history(referral_id: int, *, today: dt.date) -> None:

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "voorzorg.core",
     "voorzorg.accounts",
     "voorzorg.audit",
+    "voorzorg.notifications",
     "voorzorg.api",
     "participants",
     "groups",
@@ -262,6 +263,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # job cannot hold a worker slot (and an advisory lock) forever.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+# The background jobs of the pages (a waitlist upload's import, the dashboard's recompute;
+# monitoring.jobs) take minutes at national scale, so their task has limits of its own.
+# Not acks_late, so the broker's visibility timeout does not bound them. A job still
+# "running" a minute past the hard limit is ended as interrupted by the sweeper.
+BACKGROUND_JOB_SOFT_TIME_LIMIT = env.int("BACKGROUND_JOB_SOFT_TIME_LIMIT", default=30 * 60)
+BACKGROUND_JOB_TIME_LIMIT = env.int(
+    "BACKGROUND_JOB_TIME_LIMIT", default=BACKGROUND_JOB_SOFT_TIME_LIMIT + 60
+)
 # Redis hands an unacknowledged message (acks_late, its worker killed) to another worker
 # after the visibility timeout; kombu's default is an hour. It must exceed the longest
 # time a message is legitimately unacknowledged, the hard time limit (prefetch 1, no eta
@@ -298,6 +307,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # recompute) to the broker, also what was recorded while the broker was down.
     "outbox-sweep": {
         "task": "voorzorg.core.tasks.outbox_sweep_due",
+        "schedule": 60.0,
+    },
+    # Every minute: enqueue the pages' background jobs still waiting (also those queued
+    # while the broker was down), end interrupted ones, forget those older than 30 days.
+    "background-jobs-sweep": {
+        "task": "monitoring.tasks.background_jobs_sweep",
         "schedule": 60.0,
     },
     "indicators-recompute-recent": {

@@ -1,0 +1,107 @@
+"""Who hears of what in a referral's life, through ``voorzorg.notifications.notify``.
+
+Called by the services in ``services.py`` inside their transaction, so a step that rolls
+back tells nobody. Each event notifies each recipient once (the dedupe key is the
+referral and the kind), and never the person who took the step.
+
+- a new referral (from a POH-GGZ, or self-registered): the intake team of its region,
+  i.e. the team leads, who see the intake queue (``selectors.intake_queue_for``); when the
+  region has no active team lead, its administrators, who see that queue too;
+- accepted, declined, assigned, first contact, warm handover completed: the POH-GGZ who
+  referred (or, when she no longer works there, the practice's POH-GGZ); a
+  self-registered referral has none;
+- a new assignment: the assigned experience expert.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.urls import reverse
+
+from voorzorg.accounts.constants import OrganisationKind, Role
+from voorzorg.accounts.models import Membership, User
+from voorzorg.notifications.kinds import NotificationKind as K
+from voorzorg.notifications.services import notify
+
+from .models import Referral
+
+
+def _active_users(memberships) -> list[User]:
+    return list(User.objects.filter(is_active=True, pk__in=memberships.values("user_id")))
+
+
+def intake_team(referral: Referral) -> list[User]:
+    """The people whose intake queue this referral lands in: the region's team leads,
+    or, when it has none, the region's administrators. Nobody without a region."""
+    if referral.region_id is None:
+        return []
+    # Organisations working in the region: as ``voorzorg.accounts.selectors.regions_of``
+    # reads it (a municipality is its own; others by their municipality).
+    in_region = Q(organisation__municipality__regions=referral.region_id) | Q(
+        organisation__kind=OrganisationKind.MUNICIPALITY, organisation__regions=referral.region_id
+    )
+    leads = Membership.objects.filter(in_region, role=Role.EXPERT, is_team_lead=True)
+    found = _active_users(leads)
+    if found:
+        return found
+    return _active_users(Membership.objects.filter(in_region, role=Role.ADMIN))
+
+
+def referrer(referral: Referral) -> list[User]:
+    """The POH-GGZ to tell about her referral: the one who referred, while she is still a
+    POH-GGZ of the practice and active; else the practice's POH-GGZ."""
+    if referral.gp_practice_id is None:
+        return []
+    pohs = Membership.objects.filter(role=Role.POH, organisation_id=referral.gp_practice_id)
+    if referral.referred_by_id is not None:
+        still_there = _active_users(pohs.filter(user_id=referral.referred_by_id))
+        if still_there:
+            return still_there
+    return _active_users(pohs)
+
+
+def _tell(
+    kind: K,
+    referral: Referral,
+    recipients: list[User],
+    by: User | None,
+    *,
+    link: str = "",
+    **params: str,
+) -> None:
+    notify(
+        kind=kind,
+        recipients=recipients,
+        link=link or reverse("referrals:detail", args=[referral.pk]),
+        person_id=referral.participant.public_id,
+        params=params,
+        dedupe_key=f"referral:{referral.pk}:{kind}",
+        by=by,
+    )
+
+
+def tell_submitted(referral: Referral, *, by: User | None) -> None:
+    _tell(K.REFERRAL_NEW, referral, intake_team(referral), by)
+
+
+def tell_accepted(referral: Referral, *, by: User | None) -> None:
+    """Accepting assigns an expert in the same step: the POH-GGZ hears of both, the
+    expert of her new participant."""
+    expert = referral.assigned_expert
+    _tell(K.REFERRAL_ACCEPTED, referral, referrer(referral), by)
+    _tell(K.REFERRAL_ASSIGNED, referral, referrer(referral), by, expert=expert.full_name)
+    _tell(K.ASSIGNMENT_NEW, referral, [expert], by)
+
+
+def tell_declined(referral: Referral, *, by: User | None) -> None:
+    _tell(K.REFERRAL_DECLINED, referral, referrer(referral), by)
+
+
+def tell_first_contact(referral: Referral, *, by: User | None) -> None:
+    _tell(K.FIRST_CONTACT, referral, referrer(referral), by)
+
+
+def tell_handed_over(referral: Referral, *, by: User | None) -> None:
+    # The GP's feedback letter: what the POH-GGZ wants to read next.
+    link = reverse("referrals:gp_letter", args=[referral.pk])
+    _tell(K.HANDOVER_COMPLETED, referral, referrer(referral), by, link=link)

@@ -1,0 +1,122 @@
+"""The kinds of notification: what each says in the app and by e-mail, and to whom.
+
+The in-app text is written when the inbox is shown, from the kind and the notification's
+safe parameters (the participant's pseudonymous number, a colleague's name), so it
+follows the reader's language. The e-mail says only *that* something happened and where
+to read it after signing in: no participant number, no name, nothing about health. An
+e-mail leaves our systems and sits in inboxes, phones and backups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from voorzorg.accounts.constants import Role
+
+if TYPE_CHECKING:
+    from voorzorg.accounts.models import Membership
+
+
+class NotificationKind(models.TextChoices):
+    REFERRAL_NEW = "referral_new", _("Nieuwe verwijzing voor het team")
+    REFERRAL_ACCEPTED = "referral_accepted", _("Verwijzing geaccepteerd")
+    REFERRAL_DECLINED = "referral_declined", _("Verwijzing afgewezen")
+    REFERRAL_ASSIGNED = "referral_assigned", _("Verwijzing toegewezen aan een ervaringsdeskundige")
+    ASSIGNMENT_NEW = "assignment_new", _("Nieuwe deelnemer aan u toegewezen")
+    FIRST_CONTACT = "first_contact", _("Eerste contact vastgelegd")
+    HANDOVER_COMPLETED = "handover_completed", _("Warme overdracht afgerond")
+
+
+def _poh(m: Membership) -> bool:
+    return m.role == Role.POH
+
+
+def _expert(m: Membership) -> bool:
+    return m.role == Role.EXPERT
+
+
+def _intake_team(m: Membership) -> bool:
+    # Team leads handle the intake queue; an admin of the region hears of it when the
+    # region has no team lead.
+    return (m.role == Role.EXPERT and m.is_team_lead) or m.role == Role.ADMIN
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    # In the app, with %(number)s (the participant number) and the kind's own parameters.
+    text: Promise
+    email_subject: Promise
+    # One sentence, no number, no name, no health detail.
+    email_text: Promise
+    # Whom it can reach: the settings page offers its e-mail choice to these memberships.
+    audience: Callable[[Membership], bool]
+
+
+KINDS: dict[str, KindSpec] = {
+    NotificationKind.REFERRAL_NEW: KindSpec(
+        text=_("Nieuwe verwijzing voor deelnemer %(number)s: wacht op een besluit."),
+        email_subject=_("Nieuwe verwijzing in Voorzorg"),
+        email_text=_("Er is een nieuwe verwijzing voor uw team in Voorzorg."),
+        audience=_intake_team,
+    ),
+    NotificationKind.REFERRAL_ACCEPTED: KindSpec(
+        text=_("De verwijzing van deelnemer %(number)s is geaccepteerd."),
+        email_subject=_("Verwijzing geaccepteerd in Voorzorg"),
+        email_text=_("Een verwijzing van u is geaccepteerd door het overbruggingsteam."),
+        audience=_poh,
+    ),
+    NotificationKind.REFERRAL_DECLINED: KindSpec(
+        text=_("De verwijzing van deelnemer %(number)s is afgewezen. Lees de reden."),
+        email_subject=_("Verwijzing afgewezen in Voorzorg"),
+        email_text=_(
+            "Een verwijzing van u is afgewezen door het overbruggingsteam; "
+            "na inloggen leest u de reden."
+        ),
+        audience=_poh,
+    ),
+    NotificationKind.REFERRAL_ASSIGNED: KindSpec(
+        text=_("Deelnemer %(number)s is toegewezen aan ervaringsdeskundige %(expert)s."),
+        email_subject=_("Verwijzing toegewezen in Voorzorg"),
+        email_text=_("Een verwijzing van u is toegewezen aan een ervaringsdeskundige."),
+        audience=_poh,
+    ),
+    NotificationKind.ASSIGNMENT_NEW: KindSpec(
+        text=_("Deelnemer %(number)s is aan u toegewezen. Neem contact op."),
+        email_subject=_("Nieuwe deelnemer in Voorzorg"),
+        email_text=_("Er is een nieuwe deelnemer aan u toegewezen in Voorzorg."),
+        audience=_expert,
+    ),
+    NotificationKind.FIRST_CONTACT: KindSpec(
+        text=_("Eerste contact met deelnemer %(number)s: de overbrugging is gestart."),
+        email_subject=_("Eerste contact in Voorzorg"),
+        email_text=_(
+            "Er is een eerste contact geweest met een deelnemer die u verwees; "
+            "de overbrugging is gestart."
+        ),
+        audience=_poh,
+    ),
+    NotificationKind.HANDOVER_COMPLETED: KindSpec(
+        text=_("De warme overdracht van deelnemer %(number)s is afgerond."),
+        email_subject=_("Warme overdracht afgerond in Voorzorg"),
+        email_text=_(
+            "De warme overdracht van een deelnemer die u verwees is afgerond; "
+            "de brief voor de huisarts staat klaar."
+        ),
+        audience=_poh,
+    ),
+}
+
+
+def kinds_for(memberships: list[Membership]) -> list[NotificationKind]:
+    """The kinds that can reach someone with these memberships, in the order above."""
+    return [
+        NotificationKind(kind)
+        for kind, spec in KINDS.items()
+        if any(spec.audience(m) for m in memberships)
+    ]
