@@ -155,7 +155,9 @@ async def run_scenario(
                                 "csrfmiddlewaretoken": token,
                                 "given_name": "Bench",
                                 "family_name": f"Deelnemer {number}-{index}",
-                                "phone": "0612345678",
+                                # No shared phone number: each would be a possible
+                                # duplicate of the last (the e-mail is her own).
+                                "phone": "",
                                 "email": f"b{number}-{index}@{BENCH_EMAIL_DOMAIN}",
                                 "postcode4": "9711",
                                 "target_group": "volwassene",

@@ -3,7 +3,8 @@
 Registered in ``GroupsConfig.ready()``: the participants an experience expert may see
 because she facilitates their group; the group places, attendance, contacts, Positieve
 Gezondheid measurements and care signals in the AVG export; the erasure of the free
-texts of contacts and signals; and the care that keeps the record from expiring.
+texts of contacts and signals; the care that keeps the record from expiring; and the
+rows that move when two records of one person are merged.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from participants import registry
 from participants.constants import ERASED
 from participants.dossier import choice, life_domains, local_moment, name_of
 from participants.models import Participant
+from participants.registry import MergeHandler
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
 from voorzorg.audit.versions import Display, Version, version_export, versions_from_rows
@@ -214,6 +217,78 @@ def signal_hold(cutoff: dt.date, after_cutoff: dt.datetime) -> QuerySet[Signal]:
     )
 
 
+# What moves in a merge, each under its key in ``ParticipantMerge.moved``, with its label.
+MOVING = (
+    ("groups.enrolment", Enrolment),
+    ("groups.attendance", Attendance),
+    ("groups.contact", Contact),
+    ("groups.positivehealthmeasurement", PositiveHealthMeasurement),
+    ("groups.signal", Signal),
+)
+
+
+def merge_refusal(merged: Participant, kept: Participant) -> str | None:
+    """One person holds one current place per group, and is at a meeting once: when both
+    records do, an expert must end one place first (no place is ended silently)."""
+    both_in = (
+        Enrolment.objects.filter(participant=merged, status__in=CURRENT_PLACE)
+        .filter(
+            group__in=Enrolment.objects.filter(participant=kept, status__in=CURRENT_PLACE).values(
+                "group"
+            )
+        )
+        .select_related("group")
+        .first()
+    )
+    if both_in is not None:
+        return _(
+            "Beide dossiers hebben een plaats in de groep %(group)s. Beëindig eerst één van "
+            "die plaatsen en voeg daarna samen."
+        ) % {"group": both_in.group.name}
+    same_meeting = Attendance.objects.filter(
+        participant=merged,
+        session__in=Attendance.objects.filter(participant=kept).values("session"),
+    ).exists()
+    if same_meeting:
+        return _(
+            "Beide dossiers staan op de aanwezigheidslijst van dezelfde bijeenkomst; "
+            "corrigeer die lijst eerst."
+        )
+    return None
+
+
+# Merging moves every row, withdrawn contacts and measurements included (their default
+# managers hide those): ``_base_manager`` sees them all.
+def merge_move(merged: Participant, kept: Participant) -> dict[str, list[int]]:
+    moved = {}
+    for key, model in MOVING:
+        ids = sorted(model._base_manager.filter(participant=merged).values_list("pk", flat=True))
+        model._base_manager.filter(pk__in=ids).update(participant=kept)
+        moved[key] = ids
+    return moved
+
+
+def merge_restore(moved: dict[str, list[int]], merged: Participant, kept: Participant) -> None:
+    for key, model in MOVING:
+        model._base_manager.filter(pk__in=moved.get(key, []), participant=kept).update(
+            participant=merged
+        )
+
+
+def merge_count(participant: Participant) -> dict[str, int]:
+    labels = {
+        "groups.enrolment": _("Groepsplaatsen"),
+        "groups.attendance": _("Aanwezigheid bij bijeenkomsten"),
+        "groups.contact": _("Contacten"),
+        "groups.positivehealthmeasurement": _("Metingen Positieve Gezondheid"),
+        "groups.signal": _("Zorgsignalen"),
+    }
+    return {
+        labels[key]: model._base_manager.filter(participant=participant).count()
+        for key, model in MOVING
+    }
+
+
 def register() -> None:
     registry.register_scope(NAME, roles=[Role.EXPERT], contribution=in_a_group_she_facilitates)
     registry.register_dossier_section(NAME, position=20, build=dossier_section)
@@ -222,3 +297,9 @@ def register() -> None:
     registry.register_retention_hold(f"{NAME}.contacts", contact_hold)
     registry.register_retention_hold(f"{NAME}.measurements", measurement_hold)
     registry.register_retention_hold(f"{NAME}.signals", signal_hold)
+    registry.register_merge(
+        NAME,
+        MergeHandler(
+            move=merge_move, restore=merge_restore, count=merge_count, refusal=merge_refusal
+        ),
+    )

@@ -25,6 +25,14 @@ class LifeDomain(models.TextChoices):
     SOCIAL = "sociale_relaties", _("Sociale relaties")
 
 
+class DuplicateStatus(models.TextChoices):
+    """What became of a possible duplicate (``PossibleDuplicate``)."""
+
+    OPEN = "open", _("mogelijk dubbel")
+    DIFFERENT = "different", _("iemand anders")
+    MERGED = "merged", _("samengevoegd")
+
+
 # What an erased participant's names become, and what replaces a free text that a
 # database constraint requires to be non-empty (a decline reason, a resolution note).
 # Stored data, not interface text: not translated.

@@ -22,7 +22,10 @@ importing the app:
   that keeps the record from expiring;
 - a **page panel** (``register_page_panel``): that app's part of the participant page, a
   template and the function that builds its context, shown to the roles it names, in a
-  fixed place on the page.
+  fixed place on the page;
+- a **merge handler** (``register_merge``): when two records of one person are merged
+  (``participants.merging``), moves that app's rows from the record merged away to the
+  one kept, saying which rows moved, and on an undo moves exactly those back.
 
 Registration is keyed by name: registering a name again replaces it (``ready()`` may run
 more than once in tests), and ``unregister`` removes one (tests only).
@@ -71,6 +74,28 @@ ErasureRefusal = Callable[[Participant], Refusal | None]
 # existence keeps the participant: care still running, or later than the cutoff day
 # (``after_cutoff``: the first moment after it, for datetime fields).
 RetentionHold = Callable[[dt.date, dt.datetime], QuerySet]
+
+
+# (merged away, kept) -> the ids of the rows it moved, per table ("referrals.referral").
+MergeMove = Callable[[Participant, Participant], dict[str, list[int]]]
+# (moved ids per table, merged away, kept) -> None: moves those rows back.
+MergeRestore = Callable[[dict[str, list[int]], Participant, Participant], None]
+# participant -> how many rows of each kind would move, with a Dutch label.
+MergeCount = Callable[[Participant], dict[str, int]]
+# (merged away, kept) -> why they cannot be merged now (Dutch), or None.
+MergeRefusal = Callable[[Participant, Participant], str | None]
+
+
+@dataclass(frozen=True)
+class MergeHandler:
+    """An app's part of a merge. ``move`` and ``restore`` run inside the merge's (or the
+    undo's) transaction, with both participants locked; ``refusal`` first, to say why the
+    two cannot be one now (both in the same group, say)."""
+
+    move: MergeMove
+    restore: MergeRestore
+    count: MergeCount
+    refusal: MergeRefusal | None = None
 
 
 # (participant, reader's membership) -> the panel template's context. It runs after the
@@ -123,6 +148,7 @@ _erasures: dict[str, ErasureHandler] = {}
 _refusals: dict[str, ErasureRefusal] = {}
 _holds: dict[str, RetentionHold] = {}
 _panels: dict[str, PagePanel] = {}
+_merges: dict[str, MergeHandler] = {}
 
 
 def register_scope(name: str, *, roles: Iterable[str], contribution: ScopeContribution) -> None:
@@ -147,6 +173,11 @@ def register_retention_hold(name: str, hold: RetentionHold) -> None:
     _holds[name] = hold
 
 
+def register_merge(name: str, handler: MergeHandler) -> None:
+    """Move this app's rows when two records of one person are merged, and back on undo."""
+    _merges[name] = handler
+
+
 def register_page_panel(
     name: str,
     *,
@@ -163,7 +194,7 @@ def register_page_panel(
 
 def unregister(name: str) -> None:
     """Remove every registration under ``name`` (for tests)."""
-    for registry in (_scopes, _sections, _erasures, _refusals, _holds, _panels):
+    for registry in (_scopes, _sections, _erasures, _refusals, _holds, _panels, _merges):
         registry.pop(name, None)
 
 
@@ -186,6 +217,11 @@ def erasure_refusals() -> list[ErasureRefusal]:
 
 def retention_holds() -> list[RetentionHold]:
     return list(_holds.values())
+
+
+def merge_handlers() -> dict[str, MergeHandler]:
+    """The merge handlers by name, in registration order."""
+    return dict(_merges)
 
 
 def page_panels(

@@ -32,8 +32,8 @@ from voorzorg.audit.versions import Version, versions_of
 from voorzorg.core.dates import local_midnight
 
 from . import registry
-from .constants import ConsentKind
-from .models import Consent, Participant
+from .constants import ConsentKind, DuplicateStatus
+from .models import Consent, Participant, PossibleDuplicate
 
 _NOTHING = Q(pk__in=[])
 
@@ -41,23 +41,30 @@ _NOTHING = Q(pk__in=[])
 # --- Scope and access gates -----------------------------------------------------------------
 
 
-def participant_scope(membership: Membership | None) -> Q:
+def participant_scope(membership: Membership | None, *, include_merged: bool = False) -> Q:
     """The participants a membership may see, as a filter on ``Participant``.
 
     The OR of the scope contributions registered for the role she acts in
-    (``participants.registry``); nothing for a role no app contributes to.
+    (``participants.registry``); nothing for a role no app contributes to. A record
+    merged into another (``Participant.merged_into``) is left out: its person is the
+    other record now. ``include_merged`` keeps it, for the access log's pages, which
+    still answer who looked at that number.
     """
     if membership is None:
         return _NOTHING
     scope = _NOTHING
     for contribution in registry.scope_contributions(membership.role):
         scope |= contribution(membership)
-    return scope
+    if include_merged:
+        return scope
+    return scope & Q(merged_into__isnull=True)
 
 
-def participants_for(membership: Membership | None) -> QuerySet[Participant]:
+def participants_for(
+    membership: Membership | None, *, include_merged: bool = False
+) -> QuerySet[Participant]:
     """The participants a membership may see."""
-    return Participant.objects.filter(participant_scope(membership))
+    return Participant.objects.filter(participant_scope(membership, include_merged=include_merged))
 
 
 def of_her_practice(membership: Membership) -> Q:
@@ -95,14 +102,17 @@ def participant_get_for(actor: Actor, pk: int, *, event: str = "participant.view
 
 
 def participant_get_by_number_for(
-    actor: Actor, public_id: str, *, event: str = "participant.view"
+    actor: Actor, public_id: str, *, event: str = "participant.view", include_merged: bool = False
 ) -> Participant:
     """The same gate, by participant number (VZ-...): 404 outside scope, audited either way.
 
     A refused look-up logs no number: the number typed may belong to nobody, or to
-    someone the user may not know of.
+    someone the user may not know of. ``include_merged``: also a record merged into
+    another (the access overview of that number).
     """
-    scoped = participants_for(actor.membership).select_related("gp_practice", "municipality")
+    scoped = participants_for(actor.membership, include_merged=include_merged).select_related(
+        "gp_practice", "municipality"
+    )
     return get_for(
         actor,
         scoped,
@@ -125,6 +135,33 @@ def participant_history_for(actor: Actor, participant: Participant) -> list[Vers
         person_id=participant.public_id,
     )
     return versions_of(participant)
+
+
+# --- Possible duplicates -----------------------------------------------------------------
+
+
+def open_duplicates_for(
+    membership: Membership | None, participant_ids: Iterable[int]
+) -> dict[int, list[Participant]]:
+    """Participant pk -> the people she may be, not yet judged ("mogelijk dubbel", from a
+    self-registration), limited to those ``membership`` may see: a candidate outside her
+    scope is never shown, nor counted. One query."""
+    ids = list(participant_ids)
+    if membership is None or not ids:
+        return {}
+    rows = (
+        PossibleDuplicate.objects.filter(
+            participant__in=ids,
+            status=DuplicateStatus.OPEN,
+            candidate__in=participants_for(membership).values("pk"),
+        )
+        .select_related("candidate")
+        .order_by("participant_id", "candidate_id")
+    )
+    found: dict[int, list[Participant]] = {}
+    for row in rows:
+        found.setdefault(row.participant_id, []).append(row.candidate)
+    return found
 
 
 # --- Consent -------------------------------------------------------------------------------

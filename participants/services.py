@@ -1,15 +1,18 @@
-"""Writes for participants: consents, corrections of her details, and erasure (on request
-and after the retention period)."""
+"""Writes for participants: consents, corrections of her details, possible duplicates,
+and erasure (on request and after the retention period). Merging two records of one
+person is ``participants.merging``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,8 +30,8 @@ from voorzorg.audit.versions import (
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 
 from . import registry
-from .constants import ERASED
-from .models import Consent, Participant
+from .constants import ERASED, DuplicateStatus
+from .models import Consent, Participant, ParticipantMerge, PossibleDuplicate
 from .registry import Refusal
 from .selectors import participants_expired, participants_for
 
@@ -138,6 +141,52 @@ def participant_correct(
     return locked
 
 
+# --- Possible duplicates ----------------------------------------------------------------------
+
+NOT_DUPLICATE_REASON_MAX = 500
+
+
+def possible_duplicates_note(
+    *,
+    actor: Actor,
+    participant: Participant,
+    candidates: Iterable[tuple[Participant, Iterable[str]]],
+    reason: str = "",
+) -> list[PossibleDuplicate]:
+    """Record that the new ``participant`` matched these existing ones (each with the
+    ``MatchReason`` values it matched on).
+
+    With a ``reason`` the registering user decided she is someone else: recorded as
+    such, with who decided, and logged (action C, naming all of them). Without one the
+    match is left open for the intake team ("mogelijk dubbel"): a self-registration,
+    where nobody signed in saw anything. Call inside the registration's transaction.
+    """
+    reason = reason.strip()[:NOT_DUPLICATE_REASON_MAX]
+    now = timezone.now()
+    status = DuplicateStatus.DIFFERENT if reason else DuplicateStatus.OPEN
+    rows = PossibleDuplicate.objects.bulk_create(
+        [
+            PossibleDuplicate(
+                participant=participant,
+                candidate=candidate,
+                reasons=list(reasons),
+                status=status,
+                noted_at=now,
+                decided_by=actor.user if reason else None,
+                reason=reason,
+            )
+            for candidate, reasons in candidates
+        ]
+    )
+    if rows and reason:
+        actor.audit(
+            action=AuditAction.CREATE,
+            event=f"participant.not_duplicate:{participant.pk}",
+            person_ids=[participant.public_id, *(row.candidate.public_id for row in rows)],
+        )
+    return rows
+
+
 # --- Erasure ------------------------------------------------------------------------------
 #
 # Each app empties its own rows about the person: the erasure handlers it registers
@@ -202,8 +251,8 @@ def participant_erase(*, actor: Actor, participant: Participant, reason: str) ->
     refusal = participant_erase_refusal(locked)
     if refusal is not None:
         raise ApplicationError(refusal.message)
-    _anonymise(locked, reason=reason, now=timezone.now())
-    actor.audit(action=AuditAction.DELETE, event="participant.erase", person_id=locked.public_id)
+    erased = _anonymise(locked, reason=reason, now=timezone.now())
+    actor.audit(action=AuditAction.DELETE, event="participant.erase", person_ids=erased)
     return locked
 
 
@@ -249,11 +298,11 @@ def _erase_if_expired(pk: int, *, today: dt.date, retention_days: int) -> str | 
         return None
     # Stored data, like ERASED: Dutch, not translated into the worker's language.
     reason = f"Bewaartermijn van {retention_days} dagen verstreken."
-    _anonymise(locked, reason=reason, now=timezone.now())
+    erased = _anonymise(locked, reason=reason, now=timezone.now())
     Actor(user=None, membership=None).audit(
         action=AuditAction.DELETE,
         event="participant.erase",
-        person_id=locked.public_id,
+        person_ids=erased,
         on_behalf_of=RETENTION,
     )
     return locked.public_id
@@ -266,11 +315,20 @@ def _lock(pk: int) -> Participant:
     return Participant.objects.select_for_update().get(pk=pk)
 
 
-def _anonymise(participant: Participant, *, reason: str, now: dt.datetime) -> None:
-    """The erasure itself; the caller holds the transaction and the row lock."""
+def _anonymise(participant: Participant, *, reason: str, now: dt.datetime) -> list[str]:
+    """The erasure itself; the caller holds the transaction and the row lock. Records
+    merged into this one (``participants.merging``) are the same person: erased with it.
+    Returns the public ids erased."""
     _erase_person(participant, reason=reason, now=now)
     for erase in registry.erasure_handlers():
         erase(participant)
+    erased = [participant.public_id]
+    merged = Participant.objects.select_for_update().filter(
+        merged_into=participant, erased_at__isnull=True
+    )
+    for record in merged.order_by("pk"):
+        erased += _anonymise(record, reason=reason, now=now)
+    return erased
 
 
 def _erase_person(participant: Participant, *, reason: str, now: dt.datetime) -> None:
@@ -306,3 +364,10 @@ def _erase_person(participant: Participant, *, reason: str, now: dt.datetime) ->
     )
     # Consents are about a person who, for this system, no longer exists.
     p.consents.all().delete()
+    # The reasons written when she was judged "someone else", or merged: free texts about
+    # her (a decided or undone one must keep a non-empty reason: constraints).
+    about_her = Q(participant=p) | Q(candidate=p)
+    PossibleDuplicate.objects.filter(about_her).exclude(reason="").update(reason=ERASED)
+    merges = ParticipantMerge.objects.filter(Q(kept=p) | Q(merged=p))
+    merges.update(reason=ERASED)
+    merges.exclude(undo_reason="").update(undo_reason=ERASED)

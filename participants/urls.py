@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import merge_views, views
 
 app_name = "participants"
 
@@ -13,4 +13,7 @@ urlpatterns = [
     path("deelnemers/<int:pk>/wissen/", views.erase, name="erase"),
     # Rectification (POH of the practice, admin): a new version with a reason.
     path("deelnemers/<int:pk>/corrigeren/", views.edit, name="edit"),
+    # Two records of one person made one (admin), and undone within 30 days.
+    path("deelnemers/<int:pk>/samenvoegen/", merge_views.merge, name="merge"),
+    path("samenvoegingen/<int:pk>/terugdraaien/", merge_views.merge_undo, name="merge_undo"),
 ]

@@ -215,6 +215,54 @@ class ReferralForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.PERSON_FIELDS}
 
 
+class DuplicateDecisionForm(forms.Form):
+    """The choice shown with possible duplicates: one of the candidates is the person
+    (``duplicate`` = her id), or she is someone else (``NEW``, with a short reason)."""
+
+    NEW = "nieuw"
+    # Sent with the choice: the candidates were shown, so a choice is now required.
+    SHOWN = "duplicates_shown"
+
+    duplicate = forms.RegexField(
+        label=_("Is dit dezelfde persoon?"),
+        regex=r"^(nieuw|[0-9]{1,12})$",
+        required=False,
+        error_messages={"invalid": _("Kies een van de mogelijkheden.")},
+    )
+    not_duplicate_reason = forms.CharField(
+        label=_("Waarom is het iemand anders?"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": "500"}),
+        help_text=_("Kort, bijvoorbeeld: andere geboortedatum gecontroleerd bij de deelnemer."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        choice = data.get("duplicate")
+        if "duplicate" in self.errors:
+            return data
+        if not choice:
+            self.add_error(
+                "duplicate",
+                _("Kies of het om een bestaande deelnemer gaat, of om iemand anders."),
+            )
+        elif choice == self.NEW and not (data.get("not_duplicate_reason") or "").strip():
+            self.add_error("not_duplicate_reason", _("Geef kort aan waarom het iemand anders is."))
+        return data
+
+    @property
+    def chosen_pk(self) -> int | None:
+        choice = self.cleaned_data.get("duplicate")
+        return int(choice) if choice and choice != self.NEW else None
+
+    @property
+    def reason(self) -> str:
+        if self.cleaned_data.get("duplicate") != self.NEW:
+            return ""
+        return (self.cleaned_data.get("not_duplicate_reason") or "").strip()
+
+
 HANDOVER_TEXT_MAX = 4000
 
 

@@ -3,7 +3,8 @@
 Registered in ``ReferralsConfig.ready()``: the participants an actor may see because of a
 referral she may see; the referrals and waiting episodes in the AVG export; the erasure
 of the free texts of her referrals, their events and handover; the refusal to erase
-while a referral is open; and the referrals that keep the record from expiring.
+while a referral is open; the referrals that keep the record from expiring; and the
+referrals and waiting places that move when two records of one person are merged.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from participants import registry
 from participants.constants import ERASED
 from participants.dossier import choice, life_domains, local_moment, name_of, org_name
 from participants.models import Participant
-from participants.registry import Link, Refusal
+from participants.registry import Link, MergeHandler, Refusal
 from participants.selectors import handover_texts_visible
 from voorzorg.accounts.models import Membership
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
@@ -214,6 +215,33 @@ def retention_hold(cutoff: dt.date, after_cutoff: dt.datetime) -> QuerySet[Refer
     )
 
 
+MOVED_REFERRALS = "referrals.referral"
+MOVED_EPISODES = "referrals.waitingepisode"
+
+
+def merge_move(merged: Participant, kept: Participant) -> dict[str, list[int]]:
+    """Her referrals (with their events and handover, which hang on the referral) and her
+    waiting places move to the kept record. A referral keeps its own practice and region."""
+    moved = {}
+    for key, model in ((MOVED_REFERRALS, Referral), (MOVED_EPISODES, WaitingEpisode)):
+        ids = sorted(model.objects.filter(participant=merged).values_list("pk", flat=True))
+        model.objects.filter(pk__in=ids).update(participant=kept)
+        moved[key] = ids
+    return moved
+
+
+def merge_restore(moved: dict[str, list[int]], merged: Participant, kept: Participant) -> None:
+    for key, model in ((MOVED_REFERRALS, Referral), (MOVED_EPISODES, WaitingEpisode)):
+        model.objects.filter(pk__in=moved.get(key, []), participant=kept).update(participant=merged)
+
+
+def merge_count(participant: Participant) -> dict[str, int]:
+    return {
+        _("Verwijzingen"): Referral.objects.filter(participant=participant).count(),
+        _("Wachtplekken"): WaitingEpisode.objects.filter(participant=participant).count(),
+    }
+
+
 def register() -> None:
     registry.register_scope(
         NAME, roles=BRIDGING_TEAM_ROLES, contribution=with_a_referral_she_may_see
@@ -222,3 +250,6 @@ def register() -> None:
     registry.register_erasure(NAME, erase)
     registry.register_erasure_refusal(NAME, erasure_refusal)
     registry.register_retention_hold(NAME, retention_hold)
+    registry.register_merge(
+        NAME, MergeHandler(move=merge_move, restore=merge_restore, count=merge_count)
+    )

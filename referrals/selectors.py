@@ -17,13 +17,28 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import Case, Count, DateField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
 from django.utils.translation import ngettext
 
 from participants.constants import LifeDomain
+from participants.duplicates import PersonDetails, find_matches_for
+from participants.models import Participant
 from participants.selectors import handover_texts_visible, participants_for
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Region
@@ -38,7 +53,7 @@ from voorzorg.audit.versions import Display, Version, versions_of
 from voorzorg.core.dbfunctions import DaysBetween
 from voorzorg.core.treeknorm import DEFAULT_NORMS, Norms, OpenWait, open_wait_at
 
-from .constants import ReferralStatus, Urgency
+from .constants import OPEN_STATUSES, ReferralStatus, Urgency
 from .models import Handover, Referral, WaitingEpisode
 
 _NOTHING = Q(pk__in=[])
@@ -305,3 +320,64 @@ def handover_as_shown(handover: Handover | None, membership: Membership | None) 
     shown.summary = ""
     shown.life_domain_status = ""
     return shown
+
+
+# --- Possible duplicates at registration -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    """An existing participant who may be the person being registered: why, and where
+    she stands now (her open referral, if any; ``referral_visible``: the reader may
+    open that referral's page)."""
+
+    participant: Participant
+    reasons: tuple[str, ...]
+    reason_labels: tuple[str, ...]
+    open_referral: Referral | None
+    referral_visible: bool
+
+    @property
+    def in_bridging_care(self) -> bool:
+        return (
+            self.open_referral is not None
+            and self.open_referral.status == ReferralStatus.IN_BRIDGING
+        )
+
+
+def duplicate_candidates_for(
+    membership: Membership | None, details: PersonDetails
+) -> list[DuplicateCandidate]:
+    """The participants within ``membership``'s scope who may be the person of
+    ``details`` (``participants.duplicates``), each with her open referral. Two queries
+    however many candidates; none outside her scope, not even counted."""
+    matches = find_matches_for(membership, details)
+    if not matches:
+        return []
+    open_referrals = (
+        Referral.objects.filter(
+            participant__in=[m.participant.pk for m in matches],
+            status__in=sorted(OPEN_STATUSES),
+        )
+        .annotate(
+            visible=Case(
+                When(referral_scope(membership), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("participant_id", "-referral_date", "-id")
+    )
+    newest: dict[int, Referral] = {}
+    for referral in open_referrals:
+        newest.setdefault(referral.participant_id, referral)
+    return [
+        DuplicateCandidate(
+            participant=m.participant,
+            reasons=m.reasons,
+            reason_labels=tuple(m.reason_labels),
+            open_referral=newest.get(m.participant.pk),
+            referral_visible=bool(getattr(newest.get(m.participant.pk), "visible", False)),
+        )
+        for m in matches
+    ]

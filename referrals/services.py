@@ -18,8 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.constants import ConsentKind
+from participants.duplicates import PersonDetails, find_matches
 from participants.models import Consent, Participant
 from participants.selectors import participant_scope
+from participants.services import NOT_DUPLICATE_REASON_MAX, possible_duplicates_note
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region, User
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES, REFERRAL_SENDER_ROLES
@@ -29,9 +31,9 @@ from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 
 from . import notifications
-from .constants import CloseReason, ReferralSource, ReferralStatus
+from .constants import OPEN_STATUSES, CloseReason, ReferralSource, ReferralStatus
 from .models import Handover, Referral, ReferralEvent, WaitingEpisode
-from .selectors import assignable_experts
+from .selectors import DuplicateCandidate, assignable_experts, duplicate_candidates_for
 
 S = ReferralStatus
 
@@ -127,6 +129,59 @@ def _transition(
     return locked
 
 
+class PossibleDuplicates(ApplicationError):
+    """The person being registered may be someone already known: the registering user
+    decides first (continue with one of ``candidates``, or say it is someone else)."""
+
+    def __init__(self, candidates: list[DuplicateCandidate]) -> None:
+        super().__init__(
+            _(
+                "Deze persoon is mogelijk al bekend. Kies of de verwijzing bij een bestaande "
+                "deelnemer hoort, of geef aan dat het iemand anders is."
+            )
+        )
+        self.candidates = candidates
+
+
+class OpenReferralExists(ApplicationError):
+    """The participant already has an open referral: no second one is made."""
+
+    def __init__(self, referral: Referral) -> None:
+        super().__init__(
+            _(
+                "%(name)s heeft al een lopende verwijzing (%(status)s, verwezen op %(date)s). "
+                "Er is geen tweede verwijzing gemaakt."
+            )
+            % {
+                "name": referral.participant.full_name,
+                "status": referral.get_status_display().lower(),
+                "date": referral.referral_date.strftime("%d-%m-%Y"),
+            }
+        )
+        self.referral = referral
+
+
+def open_referral_of(participant: Participant) -> Referral | None:
+    """The participant's open referral (the newest, should there be several), or None."""
+    return (
+        Referral.objects.filter(participant=participant, status__in=sorted(OPEN_STATUSES))
+        .select_related("participant")
+        .order_by("-referral_date", "-id")
+        .first()
+    )
+
+
+def person_details(participant_data: dict[str, Any]) -> PersonDetails:
+    """What the duplicate check compares, from a new participant's data."""
+    return PersonDetails(
+        given_name=participant_data.get("given_name") or "",
+        family_name=participant_data.get("family_name") or "",
+        date_of_birth=participant_data.get("date_of_birth"),
+        phone=participant_data.get("phone") or "",
+        email=participant_data.get("email") or "",
+    )
+
+
 def region_for_municipality(municipality: Organisation | None) -> Region | None:
     if municipality is None:
         return None
@@ -148,6 +203,7 @@ def referral_register(
     intended_provider: Organisation | None = None,
     waiting_episode: WaitingEpisode | None = None,
     provider_registration_date: dt.date | None = None,
+    not_duplicate_reason: str = "",
 ) -> Referral:
     """A POH registers a referral for an existing or a new participant of her practice.
 
@@ -155,6 +211,13 @@ def referral_register(
     (``provider_registration_date``), the referral gets its waiting place at once: a
     waiting episode at that provider, in the same transaction, so the referral shows its
     Treeknorm status from the start. Without the day (unknown yet) no episode is made.
+
+    One person, one record, one open referral:
+    - a new participant who may be someone already known in her scope (same name and
+      date of birth, phone or e-mail: ``participants.duplicates``) raises
+      ``PossibleDuplicates`` with the candidates, unless ``not_duplicate_reason`` says
+      why she is someone else (then recorded and logged with the new record);
+    - an existing participant with an open referral raises ``OpenReferralExists``.
     """
     membership = actor.membership
     if membership is None or membership.role not in REFERRAL_SENDER_ROLES:
@@ -170,6 +233,15 @@ def referral_register(
             raise ApplicationError(
                 _("Zonder toestemming voor verwerking kan de deelnemer niet worden aangemeld.")
             )
+        candidates = duplicate_candidates_for(membership, person_details(participant_data))
+        not_duplicate_reason = not_duplicate_reason.strip()
+        if candidates and not not_duplicate_reason:
+            raise PossibleDuplicates(candidates)
+        if len(not_duplicate_reason) > NOT_DUPLICATE_REASON_MAX:
+            message = _("Houd de reden kort: hoogstens %(max)s tekens.") % {
+                "max": NOT_DUPLICATE_REASON_MAX
+            }
+            raise ApplicationError(message, extra={"not_duplicate_reason": [message]})
         participant = Participant(gp_practice=practice, **participant_data)
         full_clean_or_raise(participant)
         participant.save()
@@ -184,8 +256,21 @@ def referral_register(
             event=f"participant.create:{participant.pk}",
             person_id=participant.public_id,
         )
+        if candidates:
+            possible_duplicates_note(
+                actor=actor,
+                participant=participant,
+                candidates=[(c.participant, c.reasons) for c in candidates],
+                reason=not_duplicate_reason,
+            )
     elif participant.gp_practice_id != practice.pk:
         raise ApplicationError(_("Deze deelnemer hoort niet bij uw praktijk."))
+    else:
+        # Locked, so two registrations for her at the same moment make one referral.
+        Participant.objects.select_for_update().filter(pk=participant.pk).first()
+        already = open_referral_of(participant)
+        if already is not None:
+            raise OpenReferralExists(already)
 
     if waiting_episode is not None and waiting_episode.participant_id not in (None, participant.pk):
         raise ApplicationError(_("Deze wachtplek hoort bij een andere deelnemer."))
@@ -276,11 +361,21 @@ def referral_self_register(
     if not consent_processing:
         raise ApplicationError(_("Geef toestemming om uw aanmelding te kunnen verwerken."))
     today = timezone.localdate()
+    # Possible duplicates among everyone known, not just one user's scope: nothing of
+    # them is shown to the public; the intake team sees "mogelijk dubbel" in its queue,
+    # and only for people in its own scope.
+    matches = find_matches(Participant.objects.all(), person_details(participant_data))
     participant = Participant(**participant_data)
     full_clean_or_raise(participant)
     participant.save()
     # The participant gave consent herself: no staff member recorded it.
     Consent.objects.create(participant=participant, kind=ConsentKind.PROCESSING, given_on=today)
+    if matches:
+        possible_duplicates_note(
+            actor=actor,
+            participant=participant,
+            candidates=[(m.participant, m.reasons) for m in matches],
+        )
     now = timezone.now()
     referral = Referral(
         participant=participant,

@@ -134,6 +134,7 @@ def participant_a(practice_a, municipality):
         municipality=municipality,
         given_name="Sanne",
         family_name="Kuipers",
+        phone="0612345678",
     )
 
 

@@ -77,7 +77,9 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     given_name = factory.Faker("first_name", locale="nl_NL")
     family_name = factory.Faker("last_name", locale="nl_NL")
     date_of_birth = factory.Faker("date_of_birth", minimum_age=18, maximum_age=80)
-    phone = "0612345678"
+    # A number of her own: a shared one would make every participant a possible duplicate
+    # of the next (participants.duplicates). Never 06 12345678, which tests type.
+    phone = factory.Sequence(lambda n: f"06{20000000 + n % 10000000:08d}")
     email = factory.Sequence(lambda n: f"deelnemer{n}@example.org")
     postcode4 = "9711"
     gp_practice = factory.SubFactory(OrganisationFactory)

@@ -27,12 +27,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from participants.constants import LifeDomain, TargetGroup
+from participants.duplicates import MatchReason
 from participants.models import Participant, validate_postcode4
 from participants.selectors import participant_get_for
 from voorzorg.accounts.constants import OrganisationKind
@@ -53,11 +59,13 @@ from voorzorg.api.fields import (
 )
 from voorzorg.api.idempotency import idempotent_create
 from voorzorg.api.serializers import (
+    NamedParticipantRefSerializer,
     OrganisationRefSerializer,
     ParticipantRefSerializer,
     RegionRefSerializer,
     UserRefSerializer,
 )
+from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.audit.versions import REASON_MAX_LENGTH, version_of
 from voorzorg.core.dates import EARLIEST_BIRTH_DAY
@@ -70,6 +78,8 @@ from ..models import Handover, Referral, ReferralEvent, episode_date_errors
 from ..selectors import referral_get_for, referral_queryset_for
 from ..services import (
     TRANSITIONS,
+    OpenReferralExists,
+    PossibleDuplicates,
     allowed_transitions,
     capacities,
     referral_accept,
@@ -239,6 +249,37 @@ class NewParticipantInputSerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_serializer(component_name="DuplicateCandidate")
+class DuplicateCandidateSerializer(serializers.Serializer):
+    """An existing participant in your scope who may be the person in `new_participant`."""
+
+    participant = NamedParticipantRefSerializer(help_text="Send this id as `participant`.")
+    date_of_birth = serializers.DateField(source="participant.date_of_birth", allow_null=True)
+    reasons = serializers.ListField(
+        child=serializers.ChoiceField(choices=MatchReason.choices),
+        help_text="Why she may be the same person.",
+    )
+    open_referral = serializers.IntegerField(
+        source="open_referral.pk",
+        allow_null=True,
+        help_text="Id of her open referral (submitted, accepted or in bridging care), or null. "
+        "With one, no second referral is made for her: see it instead.",
+    )
+
+
+@extend_schema_serializer(component_name="ReferralCreateConflict")
+class ReferralCreateConflictSerializer(serializers.Serializer):
+    """409 on registering a referral: `candidates` (possible duplicates: nothing was
+    made), or `open_referral` (she has one: no second), or `detail` alone (a request
+    with this Idempotency-Key is still being processed)."""
+
+    detail = serializers.CharField()
+    candidates = DuplicateCandidateSerializer(many=True, required=False)
+    open_referral = serializers.IntegerField(
+        required=False, help_text="Id of the participant's open referral."
+    )
+
+
 class ReferralListApi(ApiMixin, generics.ListAPIView):
     """``GET``: the referrals in your scope; ``POST``: register one (POH only)."""
 
@@ -263,6 +304,16 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
             required=False,
             default=False,
             help_text="Required (true) with new_participant: consent to process the data.",
+        )
+        not_duplicate_reason = serializers.CharField(
+            max_length=500,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text=(
+                "With new_participant, after a 409 with candidates: why she is someone "
+                "else than each of them (recorded and logged). Then she is created anyway."
+            ),
         )
         referral_date = date_field(validators=[not_in_future])
         help_question = serializers.CharField(max_length=1000)
@@ -387,10 +438,26 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
             "`care_level` and `provider_registration_date` the referral gets its waiting "
             "place at that provider at once (`waiting_episode`), as on the referral form; "
             "`provider_registration_unknown: true` says the day is not known yet. 201 with "
-            "the referral, status `submitted`; follow it with GET on the `Location`."
+            "the referral, status `submitted`; follow it with GET on the `Location`.\n\n"
+            "**Possible duplicates.** When a participant in your scope has the same name and "
+            "date of birth, phone number or e-mail address as `new_participant`, nothing is "
+            "made: 409 with `candidates`. Send the request again either with `participant` "
+            "set to a candidate's id (instead of `new_participant`), or with "
+            "`not_duplicate_reason` saying why she is someone else. A participant who "
+            "already has an open referral gets no second one: 409 with `open_referral`."
         ),
         request=InputSerializer,
-        responses={201: ReferralDetailSerializer},
+        responses={
+            201: ReferralDetailSerializer,
+            409: OpenApiResponse(
+                ReferralCreateConflictSerializer,
+                description=(
+                    "Possible duplicates (`candidates`: nothing was made), an open "
+                    "referral (`open_referral`: no second one), or a request with this "
+                    "Idempotency-Key still being processed (`detail` only; retry later)."
+                ),
+            ),
+        },
         tags=["referrals"],
     )
     @idempotent_create(event="api.referral.replay")
@@ -401,19 +468,37 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
             participant = participant_in_body(
                 request, data["participant"], event="api.participant.view"
             )
-        referral = referral_register(
-            actor=self.actor,
-            participant=participant,
-            participant_data=data["new_participant"],
-            consent_processing=data["consent_processing"],
-            referral_date=data["referral_date"],
-            help_question=data["help_question"],
-            life_domains=sorted(data["life_domains"]),
-            urgency=data["urgency"],
-            care_level=data["care_level"],
-            intended_provider=data["intended_provider"],
-            provider_registration_date=data["provider_registration_date"],
-        )
+        try:
+            referral = referral_register(
+                actor=self.actor,
+                participant=participant,
+                participant_data=data["new_participant"],
+                consent_processing=data["consent_processing"],
+                referral_date=data["referral_date"],
+                help_question=data["help_question"],
+                life_domains=sorted(data["life_domains"]),
+                urgency=data["urgency"],
+                care_level=data["care_level"],
+                intended_provider=data["intended_provider"],
+                provider_registration_date=data["provider_registration_date"],
+                not_duplicate_reason=data["not_duplicate_reason"],
+            )
+        except PossibleDuplicates as found:
+            # NEN 7513: the candidates are person data shown to her, one row each.
+            self.actor.audit(
+                action=AuditAction.READ,
+                event="api.referral.duplicate_candidates",
+                person_ids=[c.participant.public_id for c in found.candidates],
+            )
+            body = {"detail": found.message, "candidates": found.candidates}
+            return Response(
+                ReferralCreateConflictSerializer(body).data, status=status.HTTP_409_CONFLICT
+            )
+        except OpenReferralExists as refused:
+            return Response(
+                {"detail": refused.message, "open_referral": refused.referral.pk},
+                status=status.HTTP_409_CONFLICT,
+            )
         location = reverse("referrals_api:referral-detail", kwargs={"pk": referral.pk})
         return Response(
             referral_detail_data(request, referral),

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.constants import LifeDomain
+from participants.merging import merged_into_for
+from participants.models import Participant
 from participants.registry import PanelPlace, page_panels
 from participants.selectors import (
     consent_to_share_active,
@@ -25,6 +27,7 @@ from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES, REFERRAL_SENDER_ROLES
 from voorzorg.accounts.selectors import current_membership
+from voorzorg.audit.gate import OutOfScope
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
@@ -34,9 +37,17 @@ from voorzorg.core.treeknorm import OpenWait, WaitStage
 
 from ..constants import ReferralStatus
 from ..correction_services import referral_correction_refusal
-from ..forms import ACTION_FORMS, ReferralFilterForm, ReferralForm, action_form
+from ..forms import (
+    ACTION_FORMS,
+    DuplicateDecisionForm,
+    ReferralFilterForm,
+    ReferralForm,
+    action_form,
+)
 from ..models import Referral
 from ..selectors import (
+    DuplicateCandidate,
+    duplicate_candidates_for,
     episode_over_norm_q,
     expert_choices_for,
     open_waits_of,
@@ -44,7 +55,13 @@ from ..selectors import (
     referral_history_for,
     referral_queryset_for,
 )
-from ..services import allowed_transitions, referral_register
+from ..services import (
+    OpenReferralExists,
+    PossibleDuplicates,
+    allowed_transitions,
+    person_details,
+    referral_register,
+)
 from .episodes import episode_rows
 from .timeline import participant_timeline
 
@@ -172,40 +189,104 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 @role_required(*REFERRAL_SENDER_ROLES)
 @idempotent_form("referrals.referral_create")
 def referral_create(request: HttpRequest) -> HttpResponse:
-    """Register a referral: for a new participant, or ?deelnemer=<id> for an existing one."""
+    """Register a referral: for a new participant, or ?deelnemer=<id> for an existing one.
+
+    A new participant who may be someone already known (``PossibleDuplicates``) is not
+    saved: the page comes back with the candidates, and she chooses one of them (the
+    referral goes to that record) or says it is someone else, with a reason.
+    """
+    actor = Actor.from_request(request)
     existing = None
     participant_id = request.GET.get("deelnemer") or request.POST.get("deelnemer")
     if participant_id:
         if not str(participant_id).isdigit():
             return redirect("referrals:create")
-        existing = participant_get_for(Actor.from_request(request), int(participant_id))
+        existing = participant_get_for(actor, int(participant_id))
     form = ReferralForm(request.POST or None, existing_participant=existing)
+    decision: DuplicateDecisionForm | None = None
+    candidates: list[DuplicateCandidate] = []
+    open_referral: Referral | None = None
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            referral = referral_register(
-                actor=Actor.from_request(request),
-                participant=existing,
-                participant_data=form.participant_data(),
-                consent_processing=bool(data.get("consent_processing")),
-                referral_date=data["referral_date"],
-                help_question=data["help_question"],
-                life_domains=data["life_domains"],
-                urgency=data["urgency"],
-                care_level=data["care_level"],
-                intended_provider=data["intended_provider"],
-                provider_registration_date=form.waiting_place_date(),
-            )
-        except ApplicationError as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(
-                request,
-                _("Verwijzing voor %(name)s is aangemeld bij het overbruggingsteam.")
-                % {"name": referral.participant.full_name},
-            )
-            return redirect("referrals:detail", referral.pk)
-    return render(request, "referrals/poh/form.html", {"form": form, "existing": existing})
+        if existing is None and request.POST.get(DuplicateDecisionForm.SHOWN):
+            decision = DuplicateDecisionForm(request.POST)
+            if not decision.is_valid():
+                candidates = duplicate_candidates_for(
+                    actor.membership, person_details(form.participant_data() or {})
+                )
+                if not candidates:
+                    # The details changed since: nobody to choose between any more.
+                    decision = None
+        if not candidates:
+            chosen = existing
+            if decision is not None and decision.chosen_pk is not None:
+                chosen = participant_get_for(
+                    actor, decision.chosen_pk, event="referral.duplicate_chosen"
+                )
+            try:
+                referral = _register(actor, form, chosen, decision)
+            except PossibleDuplicates as found:
+                candidates = found.candidates
+                decision = decision or DuplicateDecisionForm()
+            except OpenReferralExists as refused:
+                open_referral = refused.referral
+                form.add_error(None, refused.message)
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                if chosen is not None and existing is None:
+                    message = _(
+                        "Verwijzing voor %(name)s is aangemeld bij het overbruggingsteam, bij "
+                        "het bestaande dossier %(number)s."
+                    ) % {"name": chosen.full_name, "number": chosen.public_id}
+                else:
+                    message = _(
+                        "Verwijzing voor %(name)s is aangemeld bij het overbruggingsteam."
+                    ) % {"name": referral.participant.full_name}
+                messages.success(request, message)
+                return redirect("referrals:detail", referral.pk)
+    if candidates:
+        # NEN 7513: the candidates are person data shown to her, one row each.
+        actor.audit(
+            action=AuditAction.READ,
+            event="referral.duplicate_candidates",
+            person_ids=[c.participant.public_id for c in candidates],
+        )
+    return render(
+        request,
+        "referrals/poh/form.html",
+        {
+            "form": form,
+            "existing": existing,
+            "candidates": candidates,
+            "decision": decision,
+            "decision_new": DuplicateDecisionForm.NEW,
+            "decision_shown": DuplicateDecisionForm.SHOWN,
+            "open_referral": open_referral,
+        },
+    )
+
+
+def _register(
+    actor: Actor,
+    form: ReferralForm,
+    participant: Participant | None,
+    decision: DuplicateDecisionForm | None,
+) -> Referral:
+    data = form.cleaned_data
+    return referral_register(
+        actor=actor,
+        participant=participant,
+        participant_data=None if participant is not None else form.participant_data(),
+        consent_processing=bool(data.get("consent_processing")),
+        referral_date=data["referral_date"],
+        help_question=data["help_question"],
+        life_domains=data["life_domains"],
+        urgency=data["urgency"],
+        care_level=data["care_level"],
+        intended_provider=data["intended_provider"],
+        provider_registration_date=form.waiting_place_date(),
+        not_duplicate_reason=decision.reason if decision is not None else "",
+    )
 
 
 @role_required(*PERSON_RECORD_ROLES)
@@ -249,7 +330,15 @@ def referral_page(
 @role_required(*PERSON_RECORD_ROLES)
 def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = Actor.from_request(request)
-    participant = participant_get_for(actor, pk)
+    try:
+        participant = participant_get_for(actor, pk)
+    except OutOfScope:
+        # The old address of a record merged into another: say where she is now, when
+        # the reader may see that record (its number only); else the plain "not found".
+        kept = merged_into_for(actor, pk)
+        if kept is None:
+            raise
+        return render(request, "referrals/participant_merged.html", {"kept": kept})
     membership = current_membership(request)
     referrals = list(
         participant.referrals.filter(

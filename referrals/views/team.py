@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.constants import LifeDomain
+from participants.models import Participant
+from participants.selectors import open_duplicates_for
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.policy import TEAM_LEAD_ROLES
@@ -31,6 +33,8 @@ class QueueRow:
     referral: Referral
     days_since_referral: int
     life_domains: list[str]
+    # "Mogelijk dubbel": people in her scope this participant may be, not yet judged.
+    possible_duplicates: list[Participant]
 
 
 @role_required(*TEAM_LEAD_ROLES)
@@ -51,19 +55,23 @@ def intake_queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("pagina"))
     referrals = list(page.object_list)
     today = timezone.localdate()
+    duplicates = open_duplicates_for(membership, [r.participant_id for r in referrals])
     rows = [
         QueueRow(
             referral=r,
             days_since_referral=(today - r.referral_date).days,
             life_domains=[LifeDomain(d).label for d in r.life_domains if d in LifeDomain.values],
+            possible_duplicates=duplicates.get(r.participant_id, []),
         )
         for r in referrals
     ]
-    # NEN 7513: one row per person shown on this page.
+    # NEN 7513: one row per person shown on this page (the possible duplicates too).
+    shown = [r.participant.public_id for r in referrals]
+    shown += [p.public_id for people in duplicates.values() for p in people]
     Actor.from_request(request).audit(
         action=AuditAction.READ,
         event="referrals.intake_queue",
-        person_ids=[r.participant.public_id for r in referrals],
+        person_ids=list(dict.fromkeys(shown)),
     )
     return render(
         request,

@@ -74,7 +74,9 @@ CASES = {
     "referral": Case(
         "poh_anna",
         lambda w: "/api/v1/referrals/",
-        lambda w: new_referral_body(),
+        # "Someone else" (not_duplicate_reason): without the key, the same person sent
+        # twice would be a possible duplicate (409) rather than a second record.
+        lambda w: new_referral_body(not_duplicate_reason="Een andere Noor Visser."),
         Referral,
         lambda body: {**body, "help_question": "Iets anders."},
     ),

@@ -97,7 +97,14 @@ CASES = {
     "referral": Case(
         "poh_anna",
         lambda w: reverse("referrals:create"),
-        lambda w: referral_post(municipality=w["municipality"].pk),
+        # "Someone else", so that a new key for the same details makes a new person rather
+        # than the possible-duplicate choice (tests/referrals/test_duplicate_registration.py).
+        lambda w: referral_post(
+            municipality=w["municipality"].pk,
+            duplicates_shown="1",
+            duplicate="nieuw",
+            not_duplicate_reason="Andere persoon, zelfde naam.",
+        ),
         Referral,
     ),
     "self_register": Case(

@@ -85,12 +85,12 @@ def test_a_resent_referral_form_registers_one_referral(journey):
     assert page.url.endswith(f"/verwijzingen/{referral_id}/")
 
 
-def _fill_referral(page, family_name: str) -> None:
+def _fill_referral(page, family_name: str, phone: str = "06 12345678") -> None:
     page.get_by_label("Voornaam").fill("Terug")
     page.get_by_label("Achternaam").fill(family_name)
     page.get_by_label("Woongemeente").select_option(label="Gemeente Groningen")
     page.get_by_label("Postcode (4 cijfers)").fill("9711")
-    page.get_by_label("Telefoonnummer").fill("06 12345678")
+    page.get_by_label("Telefoonnummer").fill(phone)
     page.get_by_label("Hulpvraag").fill("Piekert veel; wil lotgenoten spreken.")
     if not page.get_by_label("Werk", exact=True).is_checked():
         page.get_by_label("Werk", exact=True).check()
@@ -127,7 +127,9 @@ def test_back_then_the_same_submit_shows_the_first_referral(journey):
 
     page.go_back()
     expect(page.get_by_role("heading", name="Nieuwe verwijzing")).to_be_visible()
-    _fill_referral(page, "Anderspersoon")
+    # Another person, with a number of her own (the same one would make her a possible
+    # duplicate of the first: participants.duplicates).
+    _fill_referral(page, "Anderspersoon", phone="06 87654321")
     button.click()
     expect(page.get_by_text("Status: Aangemeld")).to_be_visible()
     journey.check("terug-andere-verwijzing")

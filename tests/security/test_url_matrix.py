@@ -61,6 +61,8 @@ ARGS: dict[str, dict[str, str]] = {
     "participants:export_json": P,
     "participants:erase": P,
     "participants:edit": P,
+    "participants:merge": P,
+    "participants:merge_undo": {"pk": "merge.pk"},
     "groups:signal_detail": {"signal_pk": "signal.pk"},
     "groups:signal_create": P,
     "groups:contact_create": P,
@@ -241,6 +243,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "participants:export_json":       _row(302,  200,  404,  403,  403,  200),
     "participants:erase":             _row(302,  403,  403,  403,  403,  200),
     "participants:edit":              _row(302,  200,  404,  403,  403,  200),
+    # Participants: merging two records of one person, and its undo (admin, own region)
+    "participants:merge":             _row(302,  403,  403,  403,  403,  200),
+    "participants:merge_undo":        _row(302,  403,  403,  403,  403,  200),
     # Groups (experience experts)
     "groups:worklist":                _row(302,  403,  403,  200,  403,  403),
     "groups:team":                    _row(302,  403,  403,  200,  403,  200),

@@ -8,6 +8,7 @@ import datetime as dt
 from django.urls import reverse
 
 from groups.models import GroupSession
+from participants.models import Participant, ParticipantMerge
 from referrals.models import Handover
 from tests.factories import (
     ContactFactory,
@@ -58,6 +59,19 @@ def _records(*, participant, referral, practice, municipality, region, provider,
     contact = ContactFactory(participant=participant, expert=expert)
     measurement = PositiveHealthMeasurementFactory(participant=participant, recorded_by=expert)
     signal = SignalFactory(participant=participant, raised_by=expert)
+    # A second record of the same person, merged into ``participant`` this morning.
+    duplicate = ParticipantFactory(
+        gp_practice=practice, municipality=municipality, family_name=f"Dubbel {tag}"
+    )
+    merge = ParticipantMerge.objects.create(
+        kept=participant,
+        merged=duplicate,
+        merged_at=now,
+        merged_by=expert,
+        reason="Twee keer aangemeld.",
+        moved={},
+    )
+    Participant.objects.filter(pk=duplicate.pk).update(merged_into=participant)
     # The expert's notification of her new participant: only she may open or mark it.
     notification = Notification.objects.create(
         recipient=expert,
@@ -78,6 +92,7 @@ def _records(*, participant, referral, practice, municipality, region, provider,
         "contact": contact,
         "measurement": measurement,
         "signal": signal,
+        "merge": merge,
         "notification": notification,
     }
 

@@ -149,6 +149,7 @@ GROUP = numbered(_("Groep %(id)s"))
 PARTICIPANT = numbered(_("Deelnemer %(id)s"))
 REFERRAL = numbered(_("Verwijzing %(id)s"))
 REGION = numbered(_("Regio %(id)s"))
+MERGE = numbered(_("Samenvoeging %(id)s"))
 SESSION = numbered(_("Bijeenkomst %(id)s"))
 SIGNAL = numbered(_("Signaal %(id)s"))
 
@@ -161,6 +162,12 @@ EVENTS: dict[str, EventType] = {
         choice({"html": _("als webpagina"), "json": _("als JSON-bestand")}),
     ),
     "participant.erase": EventType(_("Gegevens van de deelnemer gewist")),
+    "participant.not_duplicate": EventType(
+        _("Vastgelegd dat een mogelijk dubbele deelnemer iemand anders is"), PARTICIPANT
+    ),
+    "participant.merge": EventType(_("Twee dossiers van een deelnemer samengevoegd"), MERGE),
+    "participant.merge.view": EventType(_("Samenvoeging bekeken"), MERGE),
+    "participant.merge_undo": EventType(_("Samenvoeging teruggedraaid"), MERGE),
     "participant.correct": EventType(_("Gegevens van de deelnemer gecorrigeerd"), PARTICIPANT),
     "participant.history": EventType(
         _("Geschiedenis van de gegevens van de deelnemer bekeken"), PARTICIPANT
@@ -171,6 +178,10 @@ EVENTS: dict[str, EventType] = {
     "referral.view": EventType(_("Verwijzing bekeken"), REFERRAL),
     "referral.create": EventType(_("Verwijzing aangemaakt"), REFERRAL),
     "referral.self_register": EventType(_("Zelf aangemeld"), REFERRAL),
+    "referral.duplicate_candidates": EventType(_("Getoond als mogelijk dubbel bij een aanmelding")),
+    "referral.duplicate_chosen": EventType(
+        _("Gekozen als dezelfde persoon bij een aanmelding"), PARTICIPANT
+    ),
     "referral.action": EventType(_("Verwijzing geopend voor een stap"), REFERRAL),
     "referral.accepted": EventType(_("Verwijzing geaccepteerd"), REFERRAL),
     "referral.declined": EventType(_("Verwijzing afgewezen"), REFERRAL),
@@ -240,6 +251,9 @@ EVENTS: dict[str, EventType] = {
     ),
     "api.referral.list": EventType(_("Verwijzingen opgevraagd via de API")),
     "api.referral.view": EventType(_("Verwijzing opgevraagd via de API"), REFERRAL),
+    "api.referral.duplicate_candidates": EventType(
+        _("Getoond als mogelijk dubbel bij een aanmelding via de API")
+    ),
     "api.referral.correct": EventType(
         _("Verwijzing geopend om te corrigeren via de API"), REFERRAL
     ),

@@ -57,9 +57,14 @@ class VersionFields(models.Model):
         abstract = True
 
 
-def tracked() -> HistoricalRecords:
-    """The ``history`` of a tracked model: its versions with user, role and reason."""
+def tracked(*, excluded: tuple[str, ...] = ()) -> HistoricalRecords:
+    """The ``history`` of a tracked model: its versions with user, role and reason.
+
+    ``excluded``: columns that are not the record's content (keys derived from it for
+    lookups), kept out of the versions.
+    """
     return HistoricalRecords(
+        excluded_fields=list(excluded),
         bases=[VersionFields],
         history_change_reason_field=models.CharField(
             max_length=REASON_MAX_LENGTH, null=True, blank=True
@@ -352,7 +357,10 @@ def _kind(row: Any, before: Any) -> str:
 
 def _compared_fields(model: type[models.Model], display: Display) -> list[models.Field]:
     hidden = ALWAYS_HIDDEN | display.hidden
-    return [f for f in model._meta.concrete_fields if f.name not in hidden]
+    # Only what a version holds: a column left out of the history (``tracked(excluded=)``)
+    # has nothing to compare.
+    kept = {f.name for f in model.history.model._meta.concrete_fields}
+    return [f for f in model._meta.concrete_fields if f.name not in hidden and f.name in kept]
 
 
 def _label(field: models.Field) -> str:

@@ -97,7 +97,8 @@ def _seed_one(
     person = {
         "given_name": given,
         "family_name": family,
-        "phone": "0612345678",
+        # A number of her own: one shared number would make them possible duplicates.
+        "phone": f"06 2000 {DEMO_PARTICIPANTS.index(row) + 1:04d}",
         "email": f"{given.lower()}@example.org",
         "municipality": municipality,
         "postcode4": postcodes.get(cbs, "9500"),

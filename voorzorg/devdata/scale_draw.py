@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from groups.constants import ContactMode
 from participants.constants import ConsentKind, LifeDomain
+from participants.duplicates import email_key, name_key, phone_key
 from referrals.constants import CareLevel, CloseReason, ReferralSource, ReferralStatus, Urgency
 
 from .demo_waitlist import DIAGNOSIS_WEIGHTS, LEAVE_REASONS, NO_DIAGNOSIS_SHARE, PROVIDERS
@@ -294,6 +295,8 @@ class _Bridging:
             today,
         )
         given, family = rng.choice(_GIVEN), rng.choice(_FAMILY)
+        phone = f"06{rng.randrange(10**8):08d}"
+        email = f"deelnemer{number}@{SCALE_EMAIL_DOMAIN}"
         rows.participants.append(
             {
                 "id": participant_id,
@@ -303,8 +306,8 @@ class _Bridging:
                 "given_name": given,
                 "family_name": family,
                 "date_of_birth": dt.date(episode["birth_year"], 1 + number % 12, 1 + number % 28),
-                "phone": f"06{rng.randrange(10**8):08d}",
-                "email": f"deelnemer{number}@{SCALE_EMAIL_DOMAIN}",
+                "phone": phone,
+                "email": email,
                 "municipality_id": episode["municipality_id"],
                 "postcode4": f"9{rng.randrange(1000):03d}",
                 "target_group": "volwassene",
@@ -314,6 +317,11 @@ class _Bridging:
                 "prefers_digital": rng.random() < 0.2,
                 "erased_at": None,
                 "erasure_reason": "",
+                # Written as raw rows, so the match keys ``save()`` would make are made here.
+                "name_key": name_key(given, family),
+                "phone_key": phone_key(phone),
+                "email_key": email_key(email),
+                "merged_into_id": None,
             }
         )
         rows.consents.append(

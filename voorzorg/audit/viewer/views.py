@@ -66,7 +66,8 @@ def log_scope_of(membership: Membership) -> LogScope:
     """
     regions = regions_of(membership)
     return LogScope(
-        person_ids=participants_for(membership).values("public_id"),
+        # A record merged into another still names who looked at it under its number.
+        person_ids=participants_for(membership, include_merged=True).values("public_id"),
         organisation_ids=Organisation.objects.filter(
             Q(municipality__regions__in=regions) | Q(regions__in=regions)
         ).values("pk"),
@@ -213,7 +214,10 @@ def participant_overview(request: HttpRequest, public_id: str) -> HttpResponse:
         raise Http404
     number = normalise_participant_number(public_id)
     participant = participant_get_by_number_for(
-        Actor.from_request(request), number, event="audit.participant_overview"
+        Actor.from_request(request),
+        number,
+        event="audit.participant_overview",
+        include_merged=True,
     )
     return render(
         request,
