@@ -55,6 +55,7 @@ IDEMPOTENT_TASKS = {
     "voorzorg.core.tasks.outbox_sweep_due",
     "voorzorg.core.tasks.submission_keys_prune",
     "voorzorg.notifications.tasks.notification_email",
+    "voorzorg.notifications.tasks.notifications_prune",
 }
 
 

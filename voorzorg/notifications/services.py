@@ -9,11 +9,13 @@ without losing it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -124,6 +126,23 @@ def notifications_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(recipient=user.pk, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+# How long a notification stays in the inbox: a read one for 90 days, any for a year.
+# The inbox is a to-do signal, not a record: the referral's own history keeps what happened.
+KEEP_READ_DAYS = 90
+KEEP_ANY_DAYS = 365
+
+
+@transaction.atomic
+def notifications_delete_expired(*, now: dt.datetime) -> int:
+    """Delete notifications read more than ``KEEP_READ_DAYS`` ago, and any older than
+    ``KEEP_ANY_DAYS``; returns how many. A second run finds none."""
+    deleted, _per_model = Notification.objects.filter(
+        Q(read_at__lt=now - dt.timedelta(days=KEEP_READ_DAYS))
+        | Q(created_at__lt=now - dt.timedelta(days=KEEP_ANY_DAYS))
+    ).delete()
+    return deleted
 
 
 @transaction.atomic

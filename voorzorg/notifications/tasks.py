@@ -9,7 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Notification
-from .services import email_still_wanted, notification_email_send
+from .services import (
+    email_still_wanted,
+    notification_email_send,
+    notifications_delete_expired,
+)
 
 
 @shared_task(
@@ -44,3 +48,10 @@ def notification_email(notification_id: int) -> None:
         if not claimed:
             return
         notification_email_send(notification_id=notification_id)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def notifications_prune() -> int:
+    """Delete old notifications (nightly, settings beat). Safe to run twice."""
+    # idempotency: deletes only rows past a cut-off; a second run finds none.
+    return notifications_delete_expired(now=timezone.now())

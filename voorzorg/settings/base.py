@@ -349,6 +349,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "voorzorg.core.tasks.submission_keys_prune",
         "schedule": crontab(hour=4, minute=35),
     },
+    # Nightly: notifications read more than 90 days ago, and any older than a year
+    # (voorzorg.notifications.services.notifications_delete_expired). Idempotent.
+    "notifications-prune": {
+        "task": "voorzorg.notifications.tasks.notifications_prune",
+        "schedule": crontab(hour=4, minute=45),
+    },
     # Every minute: beat's heartbeat, the time stored in the cache; /health/ready/ reports
     # "beat": "stale" when it is older than BEAT_HEALTH_MAX_MINUTES. A heartbeat that
     # waited longer than a minute in the queue is dropped: only the newest one matters.
