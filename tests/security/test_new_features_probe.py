@@ -498,3 +498,28 @@ def test_an_undone_merge_leaves_no_other_person_in_her_data_export(
         assert response.status_code == 200
         assert saskia.public_id in body
         assert _leaks(body, sanne) == [] and "Sanne" not in body, name
+
+
+# --- Notifications seen in another role -------------------------------------------------
+
+
+def test_acting_as_coordinator_the_inbox_names_no_participant(
+    world, personas, client_for, municipality, region
+):
+    """Eva leads the team (her notifications name participants by number) and is also a
+    coordinator. Acting as coordinator she sees figures only: her inbox then names nobody,
+    and the access log never has a coordinator reading a person."""
+    eva = personas["expert_eva"]
+    coordinator = MembershipFactory(
+        user=eva, organisation=municipality, role=Role.COORDINATOR, region=region
+    )
+    person = world["home"]["referral_h"].participant
+    client = client_for(eva)
+    assert person.public_id in client.get(reverse("notifications:inbox")).content.decode()
+    client.post(reverse("accounts:switch_role"), {"membership": coordinator.pk})
+    response = client.get(reverse("notifications:inbox"))
+    assert response.status_code == 200
+    assert person.public_id not in response.content.decode()
+    assert not AccessLog.objects.filter(
+        role=Role.COORDINATOR, person_id=person.public_id, access_granted=True
+    ).exists()
