@@ -290,8 +290,19 @@ def test_an_administrator_cannot_end_or_change_a_role_of_another_region(
     assert far_role.is_team_lead is False
     # Her account as a whole (e-mail, active) is not Ada's either.
     ada.post(reverse("accounts:user_deactivate", args=[zoe.pk]), {"confirm": "on"})
+    ada.post(
+        reverse("accounts:user_edit", args=[zoe.pk]),
+        {"full_name": "Zoë Ver", "email": "ada-heeft-haar@voorzorg.test"},
+    )
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.conftest import with_authenticator
+
+    with_authenticator(zoe)
+    ada.post(reverse("accounts:user_second_factor_reset", args=[zoe.pk]), {"confirm": "on"})
     zoe.refresh_from_db()
-    assert zoe.is_active
+    assert zoe.is_active and zoe.email == "zoe@voorzorg.test"
+    assert TOTPDevice.objects.filter(user=zoe, confirmed=True).exists()
 
 
 # --- Hostile input on the new forms and PATCH ------------------------------------------------
@@ -523,3 +534,44 @@ def test_acting_as_coordinator_the_inbox_names_no_participant(
     assert not AccessLog.objects.filter(
         role=Role.COORDINATOR, person_id=person.public_id, access_granted=True
     ).exists()
+
+
+def _bob(world):
+    return world["home"]["grant"].user
+
+
+def test_emergency_access_reads_but_what_it_may_write_is_logged_as_such(world, client_for):
+    """Observed, not a rule change: an administrator with emergency access to another
+    region's person may correct her details (as she may record other things); every row
+    of it is marked with the grant. Merging is refused under emergency access."""
+    from tests.conftest import with_authenticator
+
+    bob = with_authenticator(_bob(world))
+    far = world["foreign"]["participant"]
+    body = {"version": version_of(far), "reason": "Typfout.", "given_name": "Zara"}
+    response = _api(bob).patch(f"/api/v1/participants/{far.pk}/", body, format="json")
+    assert response.status_code == 200
+    row = AccessLog.objects.filter(event__startswith="participant.correct").latest("id")
+    assert row.break_glass_grant_id == world["home"]["grant"].pk
+    merge = reverse("participants:merge", args=[far.pk])
+    page = client_for(bob).get(
+        merge, {"ander": world["foreign"]["referral_h"].participant.public_id}
+    )
+    assert "Geen dossier met dit nummer binnen uw regio." in page.content.decode()
+
+
+@pytest.mark.parametrize("page", ["-1", "abc", "9" * 40, "1.5", ""])
+def test_hostile_page_numbers_on_the_new_pages_are_not_a_500(page, world, personas, client_for):
+    ada = client_for(personas["admin_ada"])
+    eva = client_for(personas["expert_eva"])
+    job = reverse("monitoring:job", args=[world["home"]["job"].pk])
+    assert ada.get(job, {"pagina": page}).status_code == 200
+    assert ada.get(job, {"pagina": page}, HTTP_HX_REQUEST="true").status_code == 200
+    assert eva.get(reverse("notifications:inbox"), {"pagina": page}).status_code == 200
+
+
+def test_hostile_email_choices_are_not_a_500(personas, client_for):
+    eva = client_for(personas["expert_eva"])
+    url = reverse("notifications:settings")
+    for data in ({"referral_new": HUGE}, {"nope": "on"}, {"referral_new": ["a", "b"]}):
+        assert eva.post(url, data).status_code in (200, 302)
