@@ -575,3 +575,14 @@ def test_hostile_email_choices_are_not_a_500(personas, client_for):
     url = reverse("notifications:settings")
     for data in ({"referral_new": HUGE}, {"nope": "on"}, {"referral_new": ["a", "b"]}):
         assert eva.post(url, data).status_code in (200, 302)
+
+
+@pytest.mark.parametrize("number", ["9" * 30, "²", "١٢", "-1", "1e3"])
+def test_a_hostile_participant_number_on_the_referral_form_is_not_a_500(
+    number, personas, client_for
+):
+    anna = client_for(personas["poh_anna"])
+    response = anna.get(reverse("referrals:create"), {"deelnemer": number})
+    assert response.status_code in (302, 404)
+    response = anna.post(reverse("referrals:create"), {"deelnemer": number})
+    assert response.status_code in (302, 404)
