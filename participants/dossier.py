@@ -19,6 +19,7 @@ from voorzorg.audit.versions import version_export, versions_from_rows
 from . import registry
 from .constants import LifeDomain
 from .models import Participant
+from .selectors import PARTICIPANT_VERSIONS
 
 # Bump when a field is renamed or removed, so a receiving system can tell the versions apart.
 EXPORT_FORMAT = "voorzorg-avg-inzage"
@@ -96,6 +97,7 @@ def participant_export(participant: Participant, membership: Membership | None) 
             for v in versions_from_rows(
                 Participant,
                 p.history.select_related("history_user").order_by("history_date", "history_id"),
+                display=PARTICIPANT_VERSIONS,
             )
         ],
         "consents": [

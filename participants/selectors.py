@@ -28,7 +28,7 @@ from voorzorg.audit.gate import get_for
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.selectors import break_glass_person_ids
 from voorzorg.audit.services import Actor
-from voorzorg.audit.versions import Version, versions_of
+from voorzorg.audit.versions import Display, Version, versions_of
 from voorzorg.core.dates import local_midnight
 
 from . import registry
@@ -123,6 +123,11 @@ def participant_get_by_number_for(
     )
 
 
+# Her versions never name the record she was merged into: when the merge was a mistake
+# and undone, that is someone else, perhaps of another practice.
+PARTICIPANT_VERSIONS = Display(hidden=frozenset({"merged_into"}))
+
+
 def participant_history_for(actor: Actor, participant: Participant) -> list[Version]:
     """The versions of her details, newest first, for a reader who passed her gate.
 
@@ -134,7 +139,7 @@ def participant_history_for(actor: Actor, participant: Participant) -> list[Vers
         event=f"participant.history:{participant.pk}",
         person_id=participant.public_id,
     )
-    return versions_of(participant)
+    return versions_of(participant, display=PARTICIPANT_VERSIONS)
 
 
 # --- Possible duplicates -----------------------------------------------------------------

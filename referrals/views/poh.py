@@ -199,7 +199,8 @@ def referral_create(request: HttpRequest) -> HttpResponse:
     existing = None
     participant_id = request.GET.get("deelnemer") or request.POST.get("deelnemer")
     if participant_id:
-        if not str(participant_id).isdigit():
+        # ASCII digits only: "²" passes isdigit() but not int().
+        if not (str(participant_id).isascii() and str(participant_id).isdigit()):
             return redirect("referrals:create")
         existing = participant_get_for(actor, int(participant_id))
     form = ReferralForm(request.POST or None, existing_participant=existing)

@@ -11,9 +11,16 @@ from .kinds import NotificationKind, kinds_for
 from .models import Notification, NotificationPreference
 
 
-def notifications_for(user: User) -> QuerySet[Notification]:
-    """Her inbox, newest first. One query per page; nothing joined."""
-    return Notification.objects.filter(recipient=user.pk).order_by("-created_at", "-id")
+def notifications_for(membership: Membership | None) -> QuerySet[Notification]:
+    """Her inbox in the role she acts in, newest first: the kinds that reach that role
+    only. A notification names a participant, so one from another role of hers (a team
+    lead's, seen while acting as coordinator) would show a person that role may not see.
+    One query per page; nothing joined."""
+    if membership is None:
+        return Notification.objects.none()
+    return Notification.objects.filter(
+        recipient=membership.user_id, kind__in=kinds_for([membership])
+    ).order_by("-created_at", "-id")
 
 
 def notification_get_for(user: User, pk: int) -> Notification:
@@ -29,8 +36,8 @@ def notification_get_for(user: User, pk: int) -> Notification:
 
 
 def unread_count(membership: Membership) -> int:
-    """The menu badge: her unread notifications. One query."""
-    return Notification.objects.filter(recipient=membership.user_id, read_at__isnull=True).count()
+    """The menu badge: her unread notifications in the role she acts in. One query."""
+    return notifications_for(membership).filter(read_at__isnull=True).count()
 
 
 def email_wanted(user_id: int, kind: str) -> bool:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.policy import ANY_ROLE
+from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 
@@ -32,8 +33,8 @@ PAGE_SIZE = 25
 @never_cache
 @role_required(*ANY_ROLE)
 def inbox(request: HttpRequest) -> HttpResponse:
-    """Her notifications, newest first, unread marked; 25 a page."""
-    notifications = notifications_for(request.user)
+    """Her notifications in the role she acts in, newest first, unread marked; 25 a page."""
+    notifications = notifications_for(current_membership(request))
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("pagina"))
     rows = list(page.object_list)
     unread = notifications.filter(read_at__isnull=True).count()
