@@ -35,7 +35,6 @@ from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
 from voorzorg.audit.gate import get_for
 from voorzorg.audit.models import AuditAction
-from voorzorg.audit.selectors import break_glass_person_ids
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
@@ -43,7 +42,7 @@ from . import registry
 from .constants import DuplicateStatus
 from .models import Consent, Participant, ParticipantMerge, PossibleDuplicate
 from .registry import MergeHandler
-from .selectors import participants_for
+from .selectors import participants_for, participants_in_own_scope
 
 # For how long a merge can be undone, from the moment it was done (inclusive).
 UNDO_DAYS = 30
@@ -71,7 +70,7 @@ def mergeable_for(membership: Membership | None) -> QuerySet[Participant]:
     """The records an administrator may merge: her scope, without emergency access."""
     if membership is None or membership.role != Role.ADMIN:
         return Participant.objects.none()
-    return participants_for(membership).exclude(public_id__in=break_glass_person_ids(membership))
+    return participants_in_own_scope(membership)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db.models import Exists, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from voorzorg.accounts.models import Membership, Organisation
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
@@ -65,6 +66,20 @@ def participants_for(
 ) -> QuerySet[Participant]:
     """The participants a membership may see."""
     return Participant.objects.filter(participant_scope(membership, include_merged=include_merged))
+
+
+def participants_in_own_scope(membership: Membership | None) -> QuerySet[Participant]:
+    """The participants she may change: her scope without emergency access. A grant lets
+    an administrator read a record in an emergency, never correct or merge it."""
+    if membership is None:
+        return Participant.objects.none()
+    return participants_for(membership).exclude(public_id__in=break_glass_person_ids(membership))
+
+
+EMERGENCY_READ_ONLY = gettext_lazy(
+    "Met noodtoegang kunt u dit dossier inzien, maar niet wijzigen. Vraag de POH-GGZ van "
+    "de praktijk of een beheerder van haar regio om de correctie."
+)
 
 
 def of_her_practice(membership: Membership) -> Q:

@@ -33,7 +33,12 @@ from . import registry
 from .constants import ERASED, DuplicateStatus
 from .models import Consent, Participant, ParticipantMerge, PossibleDuplicate
 from .registry import Refusal
-from .selectors import participants_expired, participants_for
+from .selectors import (
+    EMERGENCY_READ_ONLY,
+    participants_expired,
+    participants_for,
+    participants_in_own_scope,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +104,8 @@ def participant_correction_refusal(
         return _("De gegevens van deze deelnemer zijn gewist; er valt niets te corrigeren.")
     if not participants_for(membership).filter(pk=participant.pk).exists():
         return _("U mag de gegevens van deze deelnemer niet corrigeren.")
+    if not participants_in_own_scope(membership).filter(pk=participant.pk).exists():
+        return str(EMERGENCY_READ_ONLY)
     return None
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.constants import LifeDomain
+from participants.selectors import EMERGENCY_READ_ONLY, participants_in_own_scope
 from voorzorg.accounts.constants import OrganisationKind
 from voorzorg.accounts.models import Membership
 from voorzorg.accounts.policy import RECORD_CORRECTION_ROLES
@@ -68,6 +69,8 @@ def referral_correction_refusal(membership: Membership | None, referral: Referra
         )
     if not referral_queryset_for(membership).filter(pk=referral.pk).exists():
         return _("U mag deze verwijzing niet corrigeren.")
+    if not participants_in_own_scope(membership).filter(pk=referral.participant_id).exists():
+        return str(EMERGENCY_READ_ONLY)
     return None
 
 

@@ -540,19 +540,24 @@ def _bob(world):
     return world["home"]["grant"].user
 
 
-def test_emergency_access_reads_but_what_it_may_write_is_logged_as_such(world, client_for):
-    """Observed, not a rule change: an administrator with emergency access to another
-    region's person may correct her details (as she may record other things); every row
-    of it is marked with the grant. Merging is refused under emergency access."""
+def test_emergency_access_reads_but_never_corrects_nor_merges(world, client_for):
+    """An administrator with emergency access to another region's person may read her
+    record, not correct it (page and API alike) nor merge it."""
     from tests.conftest import with_authenticator
 
     bob = with_authenticator(_bob(world))
     far = world["foreign"]["participant"]
+    name = far.given_name
     body = {"version": version_of(far), "reason": "Typfout.", "given_name": "Zara"}
     response = _api(bob).patch(f"/api/v1/participants/{far.pk}/", body, format="json")
-    assert response.status_code == 200
-    row = AccessLog.objects.filter(event__startswith="participant.correct").latest("id")
-    assert row.break_glass_grant_id == world["home"]["grant"].pk
+    assert response.status_code == 400
+    assert "noodtoegang" in response.json()["detail"]
+    far.refresh_from_db()
+    assert far.given_name == name
+    assert not AccessLog.objects.filter(event__startswith="participant.correct").exists()
+    page = client_for(bob).get(reverse("participants:edit", args=[far.pk]), follow=True)
+    assert page.redirect_chain[-1][0] == reverse("referrals:participant", args=[far.pk])
+    assert "niet wijzigen" in page.content.decode()
     merge = reverse("participants:merge", args=[far.pk])
     page = client_for(bob).get(
         merge, {"ander": world["foreign"]["referral_h"].participant.public_id}
