@@ -18,7 +18,10 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Huisartspraktijk {n}")
     kind = OrganisationKind.GP_PRACTICE
-    agb_code = factory.Sequence(lambda n: f"0100{n:04d}")
+    # Generated codes stay clear of the fixed ones tests use (GM0014, 01000001, 22000001,
+    # GM9000 and up, ...): a sequence that reaches one of them would fail a unique key in
+    # whichever test happens to draw it.
+    agb_code = factory.Sequence(lambda n: f"015{n % 100000:05d}")
     cbs_code = ""
 
     class Params:
@@ -26,12 +29,12 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
             kind=OrganisationKind.MUNICIPALITY,
             name=factory.Sequence(lambda n: f"Gemeente {n}"),
             agb_code="",
-            cbs_code=factory.Sequence(lambda n: f"GM{n % 10000:04d}"),
+            cbs_code=factory.Sequence(lambda n: f"GM{2000 + n % 7000:04d}"),
         )
         provider = factory.Trait(
             kind=OrganisationKind.GGZ_PROVIDER,
             name=factory.Sequence(lambda n: f"GGZ-aanbieder {n}"),
-            agb_code=factory.Sequence(lambda n: f"2200{n:04d}"),
+            agb_code=factory.Sequence(lambda n: f"225{n % 100000:05d}"),
         )
         welfare = factory.Trait(
             kind=OrganisationKind.WELFARE,
