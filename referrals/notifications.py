@@ -26,13 +26,16 @@ from voorzorg.notifications.services import notify
 from .models import Referral
 
 
-def _active_users(memberships) -> list[User]:
-    return list(User.objects.filter(is_active=True, pk__in=memberships.values("user_id")))
+def _active(memberships) -> list[Membership]:
+    """The roles of active people, in a fixed order (user, then membership)."""
+    return list(
+        memberships.filter(user__is_active=True).select_related("user").order_by("user_id", "pk")
+    )
 
 
-def intake_team(referral: Referral) -> list[User]:
-    """The people whose intake queue this referral lands in: the region's team leads,
-    or, when it has none, the region's administrators. Nobody without a region."""
+def intake_team(referral: Referral) -> list[Membership]:
+    """The roles whose intake queue this referral lands in: the region's team leads, or,
+    when it has none, the region's administrators. Nobody without a region."""
     if referral.region_id is None:
         return []
     # Organisations working in the region: as ``voorzorg.accounts.selectors.regions_of``
@@ -40,30 +43,45 @@ def intake_team(referral: Referral) -> list[User]:
     in_region = Q(organisation__municipality__regions=referral.region_id) | Q(
         organisation__kind=OrganisationKind.MUNICIPALITY, organisation__regions=referral.region_id
     )
-    leads = Membership.objects.filter(in_region, role=Role.EXPERT, is_team_lead=True)
-    found = _active_users(leads)
+    leads = Membership.objects.filter(in_region, role=Role.EXPERT, is_team_lead=True).distinct()
+    found = _active(leads)
     if found:
         return found
-    return _active_users(Membership.objects.filter(in_region, role=Role.ADMIN))
+    return _active(Membership.objects.filter(in_region, role=Role.ADMIN).distinct())
 
 
-def referrer(referral: Referral) -> list[User]:
-    """The POH-GGZ to tell about her referral: the one who referred, while she is still a
-    POH-GGZ of the practice and active; else the practice's POH-GGZ."""
+def referrer(referral: Referral) -> list[Membership]:
+    """The POH-GGZ role to tell about her referral: the one who referred, while she is
+    still a POH-GGZ of the practice and active; else the practice's POH-GGZ."""
     if referral.gp_practice_id is None:
         return []
     pohs = Membership.objects.filter(role=Role.POH, organisation_id=referral.gp_practice_id)
     if referral.referred_by_id is not None:
-        still_there = _active_users(pohs.filter(user_id=referral.referred_by_id))
+        still_there = _active(pohs.filter(user_id=referral.referred_by_id))
         if still_there:
             return still_there
-    return _active_users(pohs)
+    return _active(pohs)
+
+
+def assigned_expert(referral: Referral) -> list[Membership]:
+    """The assigned expert's role in the referral's region (any expert role of hers when
+    none lies there): where she sees her new participant."""
+    if referral.assigned_expert_id is None:
+        return []
+    hers = Membership.objects.filter(user_id=referral.assigned_expert_id, role=Role.EXPERT)
+    if referral.region_id is not None:
+        in_region = _active(
+            hers.filter(organisation__municipality__regions=referral.region_id).distinct()
+        )
+        if in_region:
+            return in_region[:1]
+    return _active(hers)[:1]
 
 
 def _tell(
     kind: K,
     referral: Referral,
-    recipients: list[User],
+    recipients: list[Membership],
     by: User | None,
     *,
     link: str = "",
@@ -90,7 +108,7 @@ def tell_accepted(referral: Referral, *, by: User | None) -> None:
     expert = referral.assigned_expert
     _tell(K.REFERRAL_ACCEPTED, referral, referrer(referral), by)
     _tell(K.REFERRAL_ASSIGNED, referral, referrer(referral), by, expert=expert.full_name)
-    _tell(K.ASSIGNMENT_NEW, referral, [expert], by)
+    _tell(K.ASSIGNMENT_NEW, referral, assigned_expert(referral), by)
 
 
 def tell_declined(referral: Referral, *, by: User | None) -> None:

@@ -143,7 +143,7 @@ def test_the_same_event_twice_notifies_once(poh_anna, expert_eva):
     def tell():
         return notify(
             kind=K.REFERRAL_NEW,
-            recipients=[expert_eva],
+            recipients=[expert_eva.memberships.get()],
             link="/verwijzingen/1/",
             person_id="VZ-TEST",
             dedupe_key="referral:1:referral_new",
@@ -157,9 +157,15 @@ def test_the_same_event_twice_notifies_once(poh_anna, expert_eva):
 
 def test_notify_refuses_a_link_off_the_site_and_an_unknown_kind(expert_eva):
     with pytest.raises(ValueError):
-        notify(kind=K.REFERRAL_NEW, recipients=[expert_eva], link="https://evil.example/")
+        notify(
+            kind=K.REFERRAL_NEW,
+            recipients=[expert_eva.memberships.get()],
+            link="https://evil.example/",
+        )
     with pytest.raises(ValueError):
-        notify(kind=K.REFERRAL_NEW, recipients=[expert_eva], link="//evil.example/")
+        notify(
+            kind=K.REFERRAL_NEW, recipients=[expert_eva.memberships.get()], link="//evil.example/"
+        )
     with pytest.raises(ValueError):
-        notify(kind="party", recipients=[expert_eva], link="/")
+        notify(kind="party", recipients=[expert_eva.memberships.get()], link="/")
     assert not Notification.objects.exists()

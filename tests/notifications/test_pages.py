@@ -25,6 +25,7 @@ def give(user, n: int = 1, *, kind=K.REFERRAL_ACCEPTED, read: bool = False) -> l
     return [
         Notification.objects.create(
             recipient=user,
+            membership=user.memberships.first(),
             kind=kind,
             person_id=f"VZ-{i:04d}",
             link=f"/verwijzingen/{i + 1}/",
@@ -200,3 +201,38 @@ def test_a_referral_form_sent_twice_notifies_the_team_once(
     assert list(Notification.objects.values_list("recipient", "kind")) == [
         (expert_eva.pk, K.REFERRAL_NEW)
     ]
+
+
+def test_each_role_reads_only_the_notifications_told_to_it(
+    client_for, poh_anna, practice_a, practice_b, municipality, region
+):
+    """Anna works as POH-GGZ in two practices. A referral of practice B is told to her
+    role there: acting for practice A, her inbox and badge do not show it (its number
+    would name someone practice A may not see), and the other way round."""
+    from referrals.notifications import referrer
+    from tests.factories import MembershipFactory, ParticipantFactory, ReferralFactory
+    from voorzorg.accounts.constants import Role
+    from voorzorg.notifications.services import notify
+
+    in_a = poh_anna.memberships.get()
+    in_b = MembershipFactory(user=poh_anna, organisation=practice_b, role=Role.POH)
+    of_b = ReferralFactory(
+        participant=ParticipantFactory(gp_practice=practice_b, municipality=municipality),
+        region=region,
+        referred_by=poh_anna,
+    )
+    assert referrer(of_b) == [in_b]
+    for membership, number in ((in_a, "VZ-AAAA0001"), (in_b, "VZ-BBBB0001")):
+        notify(kind=K.REFERRAL_ACCEPTED, recipients=[membership], link="/", person_id=number)
+
+    client = client_for(poh_anna)
+    for acting, shown, hidden in (
+        (in_a, "VZ-AAAA0001", "VZ-BBBB0001"),
+        (in_b, "VZ-BBBB0001", "VZ-AAAA0001"),
+    ):
+        client.post(reverse("accounts:switch_role"), {"membership": acting.pk})
+        page = client.get(reverse("notifications:inbox")).content.decode()
+        assert shown in page and hidden not in page
+        assert not AccessLog.objects.filter(
+            person_id=hidden, actor=poh_anna, organisation=acting.organisation_id
+        ).exists()

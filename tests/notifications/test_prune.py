@@ -16,6 +16,7 @@ NOW = dt.datetime(2026, 11, 23, 4, 45, tzinfo=dt.UTC)
 def made(user, *, days_ago: int, read_days_ago: int | None = None) -> Notification:
     return Notification.objects.create(
         recipient=user,
+        membership=user.memberships.first(),
         kind=K.REFERRAL_ACCEPTED,
         person_id="VZ-AAAA1111",
         link="/",

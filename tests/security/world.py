@@ -75,6 +75,7 @@ def _records(*, participant, referral, practice, municipality, region, provider,
     # The expert's notification of her new participant: only she may open or mark it.
     notification = Notification.objects.create(
         recipient=expert,
+        membership=expert.memberships.first(),
         kind=NotificationKind.ASSIGNMENT_NEW,
         person_id=handed_over.public_id,
         link=reverse("referrals:detail", args=[referral_h.pk]),

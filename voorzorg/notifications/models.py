@@ -24,6 +24,15 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("ontvanger"),
     )
+    # The role (membership) she is told in: the inbox of that role shows it, no other. A
+    # person with roles in two practices or regions reads each one's notifications only
+    # while acting in it; an ended role takes its notifications with it.
+    membership = models.ForeignKey(
+        "accounts.Membership",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("in de rol"),
+    )
     kind = models.CharField(_("soort"), max_length=40, choices=NotificationKind.choices)
     # The participant's pseudonymous number (never a name): shown in the app, written to
     # the access log when the inbox shows it, never put in an e-mail.
@@ -51,10 +60,10 @@ class Notification(models.Model):
             )
         ]
         indexes = [
-            # The inbox (newest first) and the menu's unread count, per recipient.
-            models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
+            # The inbox (newest first) and the menu's unread count, per role.
+            models.Index(fields=["membership", "-created_at"], name="notification_inbox_idx"),
             models.Index(
-                fields=["recipient"],
+                fields=["membership"],
                 condition=Q(read_at__isnull=True),
                 name="notification_unread_idx",
             ),

@@ -12,14 +12,14 @@ from .models import Notification, NotificationPreference
 
 
 def notifications_for(membership: Membership | None) -> QuerySet[Notification]:
-    """Her inbox in the role she acts in, newest first: the kinds that reach that role
-    only. A notification names a participant, so one from another role of hers (a team
-    lead's, seen while acting as coordinator) would show a person that role may not see.
-    One query per page; nothing joined."""
+    """Her inbox in the role she acts in, newest first: the notifications addressed to
+    that role (membership) only. A notification names a participant, so one told to
+    another role of hers (a team lead's in another region, a POH-GGZ's of another
+    practice) would show a person this role may not see. One query per page."""
     if membership is None:
         return Notification.objects.none()
     return Notification.objects.filter(
-        recipient=membership.user_id, kind__in=kinds_for([membership])
+        recipient=membership.user_id, membership=membership.pk
     ).order_by("-created_at", "-id")
 
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from voorzorg.accounts.models import User
+from voorzorg.accounts.models import Membership, User
 from voorzorg.core.links import absolute_url
 from voorzorg.core.outbox import outbox_record_many
 
@@ -35,7 +35,7 @@ Param = str | int
 def notify(
     *,
     kind: NotificationKind | str,
-    recipients: Iterable[User],
+    recipients: Iterable[Membership],
     link: str,
     person_id: str = "",
     params: Mapping[str, Param] | None = None,
@@ -43,7 +43,9 @@ def notify(
     by: User | None = None,
 ) -> list[Notification]:
     """Tell ``recipients`` about one event: an inbox row each, and an e-mail each that
-    wants this kind by e-mail (after the commit, through the outbox).
+    wants this kind by e-mail (after the commit, through the outbox). A recipient is a
+    role (membership): the notification shows in that role's inbox only. A person
+    reached through two of her roles is told once, in the first.
 
     Call it inside the transaction of the change it tells about. ``link``: a path on
     this site. ``person_id``: the participant's number, ``params``: further values the
@@ -57,9 +59,11 @@ def notify(
         raise ValueError(f"Unknown notification kind: {kind}")
     if not link.startswith("/") or link.startswith("//"):
         raise ValueError(f"A notification links to a path on this site, not {link!r}")
-    wanted = {
-        user.pk: user for user in recipients if user.is_active and (by is None or user.pk != by.pk)
-    }
+    wanted: dict[int, Membership] = {}
+    for membership in recipients:
+        user = membership.user
+        if user.is_active and (by is None or user.pk != by.pk):
+            wanted.setdefault(user.pk, membership)
     if dedupe_key and wanted:
         told = Notification.objects.filter(
             recipient__in=list(wanted), dedupe_key=dedupe_key
@@ -71,6 +75,7 @@ def notify(
     for user_id in sorted(wanted):
         notification = Notification(
             recipient_id=user_id,
+            membership=wanted[user_id],
             kind=kind,
             person_id=person_id,
             params=dict(params or {}),
