@@ -14,6 +14,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -126,8 +127,10 @@ def _running_import():
         phase=JobPhase.CHECKING,
         progress_done=12_000,
         progress_total=48_000,
-        enqueued_at=timezone.now(),
-        started_at=timezone.now(),
+    )
+    # Queued and started when it was made: the live server's moment, not the test's clock.
+    BackgroundJob.objects.filter(pk=job.pk).update(
+        enqueued_at=F("created_at"), started_at=F("created_at")
     )
     job.regions.set(regions_of(membership))
     return job.pk
@@ -165,7 +168,7 @@ def test_a_running_import_shows_its_progress_until_the_result(journey):
 
     result = {"filename": "groot.csv", "ok": True, "written": True, "rows": 48_000}
     result |= {"created": 47_000, "updated": 1_000, "unchanged": 0}
-    _in_db(lambda: _update(pk, state="done", result=result, finished_at=timezone.now()))
+    _in_db(lambda: _update(pk, state="done", result=result, finished_at=F("started_at")))
     expect(page.get_by_text("Stand: Klaar")).to_be_visible()
     expect(page.get_by_role("progressbar")).to_have_count(0)  # no more polling either
     summary = "groot.csv is geïmporteerd: 48000 regels, 47000 nieuw, 1000 bijgewerkt"

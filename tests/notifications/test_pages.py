@@ -7,9 +7,9 @@ import re
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from referrals.models import Referral
+from tests.conftest import FACTORY_TODAY
 from tests.core.test_idempotent_forms import _rendered_key
 from tests.referrals.test_poh_pages import valid_post as referral_post
 from voorzorg.audit.models import AccessLog
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("factory_today")]
 
 
 def give(user, n: int = 1, *, kind=K.REFERRAL_ACCEPTED, read: bool = False) -> list[Notification]:
-    start = timezone.now() - dt.timedelta(hours=n)
+    start = FACTORY_TODAY - dt.timedelta(hours=n)
     return [
         Notification.objects.create(
             recipient=user,
@@ -30,7 +30,7 @@ def give(user, n: int = 1, *, kind=K.REFERRAL_ACCEPTED, read: bool = False) -> l
             person_id=f"VZ-{i:04d}",
             link=f"/verwijzingen/{i + 1}/",
             created_at=start + dt.timedelta(hours=i),
-            read_at=timezone.now() if read else None,
+            read_at=FACTORY_TODAY if read else None,
         )
         for i in range(n)
     ]
@@ -40,7 +40,7 @@ def test_the_inbox_lists_her_own_newest_first_with_the_unread_marked(
     client_for, poh_anna, poh_bram
 ):
     old, new = give(poh_anna, 2)
-    Notification.objects.filter(pk=old.pk).update(read_at=timezone.now())
+    Notification.objects.filter(pk=old.pk).update(read_at=FACTORY_TODAY)
     give(poh_bram, 1, kind=K.REFERRAL_DECLINED)
     response = client_for(poh_anna).get(reverse("notifications:inbox"))
     assert response.status_code == 200
@@ -85,7 +85,7 @@ def test_the_menu_counts_her_unread_notifications(client_for, poh_anna, poh_bram
     text = re.sub(r"<[^>]+>", " ", link.group(1))
     assert " ".join(text.split()) == "Meldingen 3 ongelezen"
     # Read all: no badge.
-    Notification.objects.filter(recipient=poh_anna).update(read_at=timezone.now())
+    Notification.objects.filter(recipient=poh_anna).update(read_at=FACTORY_TODAY)
     html = client_for(poh_anna).get(reverse("referrals:mine")).content.decode()
     assert "ongelezen" not in html
 
