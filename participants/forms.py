@@ -53,11 +53,13 @@ class ErasureForm(forms.Form):
     )
 
 
-class ParticipantCorrectionForm(CorrectionForm):
-    """Her details as registered, to correct; the deelnemernummer is never changed."""
+class PersonDetailsForm(forms.Form):
+    """A person's details as the staff's forms ask them (registering her with a referral,
+    correcting her record): each field and its checks defined once. The public
+    self-registration keeps its own wording of the fields and shares the checks."""
 
-    given_name = forms.CharField(label=_("Voornaam"), max_length=100)
-    family_name = forms.CharField(label=_("Achternaam"), max_length=100)
+    given_name = forms.CharField(label=_("Voornaam"), max_length=100, required=False)
+    family_name = forms.CharField(label=_("Achternaam"), max_length=100, required=False)
     date_of_birth = PlausibleDateField(
         earliest=EARLIEST_BIRTH_DAY, label=_("Geboortedatum"), required=False
     )
@@ -66,14 +68,12 @@ class ParticipantCorrectionForm(CorrectionForm):
         max_length=20,
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-        help_text=_("Een telefoonnummer of e-mailadres, of allebei."),
     )
     email = forms.EmailField(label=_("E-mailadres"), required=False)
     municipality = forms.ModelChoiceField(
         label=_("Woongemeente"),
         queryset=Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).order_by("name"),
         required=False,
-        help_text=_("Een lopende verwijzing houdt de regio waarin ze is aangemeld."),
     )
     postcode4 = forms.CharField(
         label=_("Postcode (4 cijfers)"),
@@ -82,7 +82,9 @@ class ParticipantCorrectionForm(CorrectionForm):
         validators=[validate_postcode4],
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
-    target_group = forms.ChoiceField(label=_("Doelgroep"), choices=TargetGroup.choices)
+    target_group = forms.ChoiceField(
+        label=_("Doelgroep"), choices=TargetGroup.choices, initial=TargetGroup.ADULT
+    )
     prefers_group = forms.BooleanField(label=_("Groep"), required=False)
     prefers_one_on_one = forms.BooleanField(label=_("Eén-op-één"), required=False)
     prefers_digital = forms.BooleanField(label=_("Digitaal"), required=False)
@@ -95,6 +97,19 @@ class ParticipantCorrectionForm(CorrectionForm):
         if value and value > timezone.localdate():
             raise forms.ValidationError(_("De geboortedatum ligt in de toekomst."))
         return value
+
+
+class ParticipantCorrectionForm(CorrectionForm, PersonDetailsForm):
+    """Her details as registered, to correct; the deelnemernummer is never changed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["given_name"].required = True
+        self.fields["family_name"].required = True
+        self.fields["phone"].help_text = _("Een telefoonnummer of e-mailadres, of allebei.")
+        self.fields["municipality"].help_text = _(
+            "Een lopende verwijzing houdt de regio waarin ze is aangemeld."
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.constants import LifeDomain, TargetGroup
-from participants.forms import clean_phone_number
+from participants.forms import PersonDetailsForm
 from participants.models import validate_postcode4
 from voorzorg.accounts.constants import OrganisationKind
 from voorzorg.accounts.models import Organisation
@@ -27,40 +27,9 @@ from .constants import CareLevel, CloseReason, ReferralStatus, Urgency
 from .models import Handover, WaitingEpisode, episode_date_errors
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(PersonDetailsForm):
     """One screen: the person (when new), the referral, and consent."""
 
-    given_name = forms.CharField(label=_("Voornaam"), max_length=100, required=False)
-    family_name = forms.CharField(label=_("Achternaam"), max_length=100, required=False)
-    date_of_birth = PlausibleDateField(
-        earliest=EARLIEST_BIRTH_DAY, label=_("Geboortedatum"), required=False
-    )
-    phone = forms.CharField(
-        label=_("Telefoonnummer"),
-        max_length=20,
-        required=False,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-    )
-    email = forms.EmailField(label=_("E-mailadres"), required=False)
-    municipality = forms.ModelChoiceField(
-        label=_("Woongemeente"),
-        queryset=Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).order_by("name"),
-        required=False,
-        help_text=_("Bepaalt welk regioteam de aanmelding oppakt."),
-    )
-    postcode4 = forms.CharField(
-        label=_("Postcode (4 cijfers)"),
-        max_length=4,
-        required=False,
-        validators=[validate_postcode4],
-        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
-    )
-    target_group = forms.ChoiceField(
-        label=_("Doelgroep"), choices=TargetGroup.choices, initial=TargetGroup.ADULT
-    )
-    prefers_group = forms.BooleanField(label=_("Groep"), required=False)
-    prefers_one_on_one = forms.BooleanField(label=_("Eén-op-één"), required=False)
-    prefers_digital = forms.BooleanField(label=_("Digitaal"), required=False)
     consent_processing = forms.BooleanField(
         label=_("De deelnemer geeft toestemming voor verwerking van deze gegevens"),
         required=False,
@@ -122,6 +91,7 @@ class ReferralForm(forms.Form):
 
     def __init__(self, *args: Any, existing_participant: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["municipality"].help_text = _("Bepaalt welk regioteam de aanmelding oppakt.")
         self.existing_participant = existing_participant
         if existing_participant is not None:
             for name in (*self.PERSON_FIELDS, "consent_processing"):
@@ -130,19 +100,10 @@ class ReferralForm(forms.Form):
             # Required for a new participant only, so checked in clean(); marked all the same.
             mark_required(self, "given_name", "family_name", "consent_processing")
 
-    def clean_phone(self) -> str:
-        return clean_phone_number(self.cleaned_data.get("phone", ""))
-
     def clean_referral_date(self) -> Any:
         value = self.cleaned_data["referral_date"]
         if value > timezone.localdate():
             raise forms.ValidationError(_("De verwijsdatum ligt in de toekomst."))
-        return value
-
-    def clean_date_of_birth(self) -> Any:
-        value = self.cleaned_data.get("date_of_birth")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError(_("De geboortedatum ligt in de toekomst."))
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -475,7 +436,7 @@ class WaitingEpisodeForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class SelfRegistrationForm(forms.Form):
+class SelfRegistrationForm(PersonDetailsForm):
     """Public self-registration: the minimum to reach someone, and her own consent.
 
     ``website`` is a honeypot: hidden from people (CSS, ``aria-hidden``, out of the tab
@@ -592,15 +553,6 @@ class SelfRegistrationForm(forms.Form):
     def is_spam(self) -> bool:
         """True when the honeypot was filled in: a bot, since people cannot see it."""
         return bool(str(self.data.get(self.add_prefix("website"), "")).strip())
-
-    def clean_phone(self) -> str:
-        return clean_phone_number(self.cleaned_data.get("phone", ""))
-
-    def clean_date_of_birth(self) -> Any:
-        value = self.cleaned_data.get("date_of_birth")
-        if value and value > timezone.localdate():
-            raise forms.ValidationError(_("De geboortedatum ligt in de toekomst."))
-        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

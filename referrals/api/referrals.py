@@ -39,6 +39,7 @@ from rest_framework.response import Response
 
 from participants.constants import LifeDomain, TargetGroup
 from participants.duplicates import MatchReason
+from participants.forms import clean_phone_number
 from participants.models import Participant, validate_postcode4
 from participants.selectors import participant_get_for
 from voorzorg.accounts.constants import OrganisationKind
@@ -73,7 +74,6 @@ from voorzorg.core.dates import EARLIEST_BIRTH_DAY
 from ..constants import CareLevel, CloseReason, ReferralStatus, Urgency
 from ..correction_services import CORRECTION_CAPACITIES, referral_correct
 from ..filters import ReferralFilter
-from ..forms import clean_phone_number
 from ..models import Handover, Referral, ReferralEvent, episode_date_errors
 from ..selectors import referral_get_for, referral_queryset_for
 from ..services import (
