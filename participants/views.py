@@ -26,11 +26,10 @@ from voorzorg.accounts.policy import (
     SUBJECT_ACCESS_ROLES,
 )
 from voorzorg.accounts.selectors import current_membership
+from voorzorg.audit.forms import correction_submit
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
-from voorzorg.audit.versions import StaleVersion, version_of
 from voorzorg.core.exceptions import ApplicationError
-from voorzorg.core.forms import show_service_error
 
 from .dossier import participant_export
 from .forms import ErasureForm, ParticipantCorrectionForm
@@ -117,39 +116,28 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     if refusal is not None:
         messages.error(request, refusal)
         return redirect("referrals:participant", participant.pk)
-    initial = ParticipantCorrectionForm.initial_for(participant, version=version_of(participant))
-    form = ParticipantCorrectionForm(request.POST or None, initial=initial)
-    stale = ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            participant_correct(
-                actor=actor,
-                participant=participant,
-                version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-                **form.participant_fields(),
-            )
-        except StaleVersion as exc:
-            # Start again from the record as it is now; what was typed is not saved.
-            stale = exc.message
-            participant = participant_get_for(actor, pk)
-            form = ParticipantCorrectionForm(
-                initial={
-                    **ParticipantCorrectionForm.initial_for(
-                        participant, version=version_of(participant)
-                    ),
-                    "reason": form.cleaned_data["reason"],
-                }
-            )
-        except ApplicationError as exc:
-            show_service_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("De gegevens van %(name)s zijn gecorrigeerd.")
-                % {"name": f"{form.cleaned_data['given_name']} {form.cleaned_data['family_name']}"},
-            )
-            return redirect("referrals:participant", participant.pk)
+    outcome = correction_submit(
+        request,
+        form_class=ParticipantCorrectionForm,
+        record=participant,
+        reload=lambda: participant_get_for(actor, pk),
+        save=lambda form: participant_correct(
+            actor=actor,
+            participant=participant,
+            version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+            **form.participant_fields(),
+        ),
+    )
+    if outcome.saved:
+        data = outcome.form.cleaned_data
+        messages.success(
+            request,
+            _("De gegevens van %(name)s zijn gecorrigeerd.")
+            % {"name": f"{data['given_name']} {data['family_name']}"},
+        )
+        return redirect("referrals:participant", participant.pk)
+    participant, form, stale = outcome.record, outcome.form, outcome.stale
     return render(
         request,
         "participants/edit.html",

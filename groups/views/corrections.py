@@ -23,7 +23,7 @@ from participants.models import Participant
 from participants.selectors import participant_get_for
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
-from voorzorg.audit.forms import WithdrawForm
+from voorzorg.audit.forms import WithdrawForm, correction_submit
 from voorzorg.audit.services import Actor
 from voorzorg.audit.versions import StaleVersion, version_of
 from voorzorg.core.exceptions import ApplicationError
@@ -115,33 +115,24 @@ def contact_edit(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse
     refused = _may_change(request, actor, contact, "groups:contact_detail")
     if refused is not None:
         return refused
-    initial = ContactCorrectionForm.initial_for(contact, version=version_of(contact))
-    form = ContactCorrectionForm(request.POST or None, initial=initial)
-    stale = ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            contact_correct(
-                actor=actor,
-                contact=contact,
-                version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-                **form.contact_fields(),
-            )
-        except StaleVersion as exc:
-            # Start again from the contact as it is now; what was typed is not saved.
-            stale = exc.message
-            participant, contact = _contact(actor, pk, contact_pk)
-            form = ContactCorrectionForm(
-                initial={
-                    **ContactCorrectionForm.initial_for(contact, version=version_of(contact)),
-                    "reason": form.cleaned_data["reason"],
-                }
-            )
-        except ApplicationError as exc:
-            show_service_error(form, exc, _FORM_FIELD_FOR)
-        else:
-            messages.success(request, _("Het contact is gecorrigeerd."))
-            return redirect("groups:contact_detail", participant.pk, contact.pk)
+    outcome = correction_submit(
+        request,
+        form_class=ContactCorrectionForm,
+        record=contact,
+        reload=lambda: _contact(actor, pk, contact_pk)[1],
+        save=lambda form: contact_correct(
+            actor=actor,
+            contact=contact,
+            version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+            **form.contact_fields(),
+        ),
+        field_for=_FORM_FIELD_FOR,
+    )
+    if outcome.saved:
+        messages.success(request, _("Het contact is gecorrigeerd."))
+        return redirect("groups:contact_detail", participant.pk, contact.pk)
+    contact, form, stale = outcome.record, outcome.form, outcome.stale
     return render(
         request,
         "groups/contact_form.html",
@@ -238,35 +229,24 @@ def health_edit(request: HttpRequest, pk: int, measurement_pk: int) -> HttpRespo
     refused = _may_change(request, actor, measurement, "groups:health_detail")
     if refused is not None:
         return refused
-    initial = PositiveHealthCorrectionForm.initial_for(measurement, version=version_of(measurement))
-    form = PositiveHealthCorrectionForm(request.POST or None, initial=initial)
-    stale = ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            positive_health_correct(
-                actor=actor,
-                measurement=measurement,
-                version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-                measured_on=form.cleaned_data["measured_on"],
-                scores=form.scores(),
-            )
-        except StaleVersion as exc:
-            stale = exc.message
-            participant, measurement = _measurement(actor, pk, measurement_pk)
-            form = PositiveHealthCorrectionForm(
-                initial={
-                    **PositiveHealthCorrectionForm.initial_for(
-                        measurement, version=version_of(measurement)
-                    ),
-                    "reason": form.cleaned_data["reason"],
-                }
-            )
-        except ApplicationError as exc:
-            show_service_error(form, exc)
-        else:
-            messages.success(request, _("De meting is gecorrigeerd."))
-            return redirect("groups:health_detail", participant.pk, measurement.pk)
+    outcome = correction_submit(
+        request,
+        form_class=PositiveHealthCorrectionForm,
+        record=measurement,
+        reload=lambda: _measurement(actor, pk, measurement_pk)[1],
+        save=lambda form: positive_health_correct(
+            actor=actor,
+            measurement=measurement,
+            version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+            measured_on=form.cleaned_data["measured_on"],
+            scores=form.scores(),
+        ),
+    )
+    if outcome.saved:
+        messages.success(request, _("De meting is gecorrigeerd."))
+        return redirect("groups:health_detail", participant.pk, measurement.pk)
+    measurement, form, stale = outcome.record, outcome.form, outcome.stale
     return render(
         request,
         "groups/health_form.html",

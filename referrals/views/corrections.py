@@ -11,10 +11,8 @@ from django.views.decorators.cache import never_cache
 
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.policy import RECORD_CORRECTION_ROLES
+from voorzorg.audit.forms import correction_submit
 from voorzorg.audit.services import Actor
-from voorzorg.audit.versions import StaleVersion, version_of
-from voorzorg.core.exceptions import ApplicationError
-from voorzorg.core.forms import show_service_error
 
 from ..correction_services import referral_correct, referral_correction_refusal
 from ..forms import ReferralCorrectionForm
@@ -32,33 +30,23 @@ def referral_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if refusal is not None:
         messages.error(request, refusal)
         return redirect("referrals:detail", referral.pk)
-    initial = ReferralCorrectionForm.initial_for(referral, version=version_of(referral))
-    form = ReferralCorrectionForm(request.POST or None, initial=initial)
-    stale = ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            referral_correct(
-                actor=actor,
-                referral=referral,
-                version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-                **form.referral_fields(),
-            )
-        except StaleVersion as exc:
-            # Start again from the referral as it is now; what was typed is not saved.
-            stale = exc.message
-            referral = referral_get_for(actor, pk)
-            form = ReferralCorrectionForm(
-                initial={
-                    **ReferralCorrectionForm.initial_for(referral, version=version_of(referral)),
-                    "reason": form.cleaned_data["reason"],
-                }
-            )
-        except ApplicationError as exc:
-            show_service_error(form, exc)
-        else:
-            messages.success(request, _("De verwijzing is gecorrigeerd."))
-            return redirect("referrals:detail", referral.pk)
+    outcome = correction_submit(
+        request,
+        form_class=ReferralCorrectionForm,
+        record=referral,
+        reload=lambda: referral_get_for(actor, pk),
+        save=lambda form: referral_correct(
+            actor=actor,
+            referral=referral,
+            version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+            **form.referral_fields(),
+        ),
+    )
+    if outcome.saved:
+        messages.success(request, _("De verwijzing is gecorrigeerd."))
+        return redirect("referrals:detail", referral.pk)
+    referral, form, stale = outcome.record, outcome.form, outcome.stale
     return render(
         request,
         "referrals/edit.html",

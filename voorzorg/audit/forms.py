@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.db import models
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from voorzorg.accounts.models import Organisation
-from voorzorg.core.forms import PlausibleDateField
+from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.forms import PlausibleDateField, show_service_error
 
 from .models import AuditAction
 from .selectors import LogFilter
 from .services import BREAK_GLASS_MIN_REASON, normalise_participant_number
-from .versions import REASON_MAX_LENGTH
+from .versions import REASON_MAX_LENGTH, StaleVersion, version_of
 
 YES_NO = [("", _("alle")), ("ja", _("ja")), ("nee", _("nee"))]
 
@@ -125,6 +130,52 @@ class CorrectionForm(forms.Form):
         ),
         error_messages={"required": _("Geef kort de reden van de correctie op.")},
     )
+
+
+@dataclass
+class CorrectionOutcome:
+    """What a correction page shows next: the form (bound, or fresh after a stale
+    version), the stale message, whether the correction was saved, and the record as
+    it is now."""
+
+    form: CorrectionForm
+    stale: str
+    saved: bool
+    record: models.Model
+
+
+def correction_submit(
+    request: HttpRequest,
+    *,
+    form_class: type[CorrectionForm],
+    record: models.Model,
+    reload: Callable[[], models.Model],
+    save: Callable[[CorrectionForm], object],
+    field_for: Mapping[str, str] | None = None,
+) -> CorrectionOutcome:
+    """The one flow of every correction page: the form on the record as it stands; on a
+    valid POST, ``save`` (the app's service, given the form with its ``version`` and
+    ``reason``). A version someone else saved in the meantime starts the form again from
+    the record as it is now (``reload``, through its gate), keeping the reason; any
+    other refusal shows on the form (``field_for`` as in ``show_service_error``).
+
+    ``form_class`` has ``initial_for(record, version=)``."""
+    initial = form_class.initial_for(record, version=version_of(record))
+    form = form_class(request.POST or None, initial=initial)
+    if request.method != "POST" or not form.is_valid():
+        return CorrectionOutcome(form, "", False, record)
+    try:
+        save(form)
+    except StaleVersion as exc:
+        # What was typed is not saved: the page shows the record as it is now.
+        fresh = reload()
+        again = form_class.initial_for(fresh, version=version_of(fresh))
+        form = form_class(initial={**again, "reason": form.cleaned_data["reason"]})
+        return CorrectionOutcome(form, exc.message, False, fresh)
+    except ApplicationError as exc:
+        show_service_error(form, exc, field_for)
+        return CorrectionOutcome(form, "", False, record)
+    return CorrectionOutcome(form, "", True, record)
 
 
 class WithdrawForm(forms.Form):
