@@ -332,9 +332,11 @@ def _write_batch(
     today: dt.date,
     now: dt.datetime,
     write: bool,
+    actor: Actor | None = None,
 ) -> None:
-    """Save one batch through ``referrals`` and count what changed, and where in time."""
-    changes = imported_episodes_save(episodes=batch, now=now, write=write)
+    """Save one batch through ``referrals`` and count what changed, and where in time;
+    ``referrals`` links the referrals waiting for new episodes as ``actor``."""
+    changes = imported_episodes_save(episodes=batch, now=now, write=write, actor=actor)
     for values in changes.created:
         result.month_spans.add(_span(values, today))
     for old, new in changes.updated:
@@ -412,7 +414,7 @@ def waitlist_import(
         done = 0
         observer.saved(done=0, total=result.rows)
         for batch in _batches(_valid_records(file, lookups), batch_size):
-            _write_batch(batch, result=result, today=today, now=now, write=not dry_run)
+            _write_batch(batch, result=result, today=today, now=now, write=not dry_run, actor=actor)
             done += len(batch)
             if every.due(done) and done < result.rows:
                 observer.saved(done=done, total=result.rows)

@@ -110,6 +110,11 @@ class PanelPlace:
     TOP = "top"
     # In the wide column, after the referrals, waiting places and timeline.
     MAIN = "main"
+    # Not on the participant page: the warm-handover package (the handover page and the
+    # receiving provider's page of the referral) and the GP's feedback letter. Their
+    # context functions decide what the reader's role and the consent to share allow.
+    HANDOVER = "handover"
+    LETTER = "letter"
 
 
 @dataclass(frozen=True)

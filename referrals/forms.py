@@ -25,6 +25,7 @@ from voorzorg.core.forms import (
 
 from .constants import CareLevel, CloseReason, ReferralStatus, Urgency
 from .models import Handover, WaitingEpisode, episode_date_errors
+from .notifications import provider_in_app
 
 
 class ReferralForm(PersonDetailsForm):
@@ -240,6 +241,7 @@ class HandoverForm(forms.ModelForm):
             "attends_expert",
             "attends_poh",
             "summary",
+            "participant_words",
             "life_domain_status",
             "open_signals_checked",
             "provider_acknowledged_on",
@@ -251,6 +253,7 @@ class HandoverForm(forms.ModelForm):
         }
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 4}),
+            "participant_words": forms.Textarea(attrs={"rows": 3}),
             "life_domain_status": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {
@@ -260,8 +263,15 @@ class HandoverForm(forms.ModelForm):
                 "Wat de overbrugging opleverde, in gewone woorden. Alleen gedeeld met de "
                 "behandelaar als de deelnemer daar toestemming voor gaf."
             ),
+            "participant_words": _(
+                "Wat de deelnemer zelf aan de behandelaar wil meegeven, zoveel mogelijk in "
+                "haar eigen woorden. Alleen gedeeld met toestemming."
+            ),
             "life_domain_status": _("Per leefgebied: wat is geregeld, wat loopt nog."),
-            "provider_acknowledged_on": _("De dag waarop de aanbieder de overdracht bevestigde."),
+            "provider_acknowledged_on": _(
+                "Alleen voor een aanbieder die Voorzorg niet gebruikt: de dag waarop de "
+                "aanbieder de overdracht bevestigde."
+            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -270,11 +280,17 @@ class HandoverForm(forms.ModelForm):
             kind=OrganisationKind.GGZ_PROVIDER
         ).order_by("name")
         # The texts travel to the treating provider: a page or two, never a document dump.
-        for name in ("summary", "life_domain_status"):
+        for name in ("summary", "life_domain_status", "participant_words"):
             field = self.fields[name]
             field.max_length = HANDOVER_TEXT_MAX
             field.validators.append(MaxLengthValidator(HANDOVER_TEXT_MAX))
             field.widget.attrs["maxlength"] = str(HANDOVER_TEXT_MAX)
+        provider_id = self.instance.provider_id if self.instance else None
+        if provider_in_app(provider_id):
+            # Its staff confirm in the app; the sending side only sees the date.
+            field = self.fields["provider_acknowledged_on"]
+            field.disabled = True
+            field.help_text = _("De aanbieder bevestigt de ontvangst zelf in Voorzorg.")
 
     def clean_provider_acknowledged_on(self) -> Any:
         value = self.cleaned_data.get("provider_acknowledged_on")

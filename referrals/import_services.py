@@ -3,8 +3,9 @@
 The services of ``services.py`` for the waitlist import of ``monitoring`` (its own
 module: ``services.py`` would grow past 500 lines). An imported episode is identified by
 (provider, ``external_id``); a hand-entered one has an empty ``external_id`` and is
-never matched. The import never sets or changes ``participant``: a linked imported
-episode keeps its participant.
+never matched. The import never changes ``participant`` from a row of the file: a
+linked imported episode keeps its participant, and a new one gets one only when a
+referral waits for it with the provider's reference (``provider_services.link_imported``).
 
 Built for a hundred thousand rows: the caller checks every row first (the same rules
 as the model's, ``episode_date_errors`` and the choices), so no ``full_clean`` per row;
@@ -23,9 +24,11 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
+from voorzorg.audit.services import Actor
 from voorzorg.core.pgcopy import copy_insert
 
 from .models import WaitingEpisode
+from .provider_services import link_imported
 
 # What an import sets on an episode, in this order (attribute names). Never
 # ``participant``: linking a person to a waiting place is done in the app.
@@ -43,6 +46,8 @@ IMPORT_FIELDS: tuple[str, ...] = (
     "close_reason",
 )
 IMPORT_FIELD_INDEX: dict[str, int] = {name: i for i, name in enumerate(IMPORT_FIELDS)}
+# The provider's steps that make a linked referral's handover due.
+_STAGE_INDEXES = (IMPORT_FIELD_INDEX["intake_date"], IMPORT_FIELD_INDEX["treatment_start_date"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +67,11 @@ class ImportedEpisodeChanges:
     created: list[tuple[Any, ...]] = field(default_factory=list)
     updated: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = field(default_factory=list)
     unchanged: int = 0
-    # Public ids of the participants whose (imported, linked) episode changed.
+    # Public ids of the participants whose (imported, linked) episode changed, or whose
+    # referral the import linked to a new episode.
     changed_person_ids: set[str] = field(default_factory=set)
+    # Linked episodes that gained an intake or a treatment start (ids).
+    progressed: list[int] = field(default_factory=list)
 
 
 def _existing(episodes: Sequence[ImportedEpisode]) -> dict[tuple[int, str], tuple[Any, ...]]:
@@ -91,7 +99,11 @@ def _existing(episodes: Sequence[ImportedEpisode]) -> dict[tuple[int, str], tupl
 
 @transaction.atomic
 def imported_episodes_save(
-    *, episodes: Sequence[ImportedEpisode], now: dt.datetime, write: bool = True
+    *,
+    episodes: Sequence[ImportedEpisode],
+    now: dt.datetime,
+    write: bool = True,
+    actor: Actor | None = None,
 ) -> ImportedEpisodeChanges:
     """Create the new episodes and update the changed ones; leave the same ones alone.
 
@@ -99,8 +111,10 @@ def imported_episodes_save(
     saving the same episodes twice writes nothing the second time (``updated_at`` stays
     as it was). ``now`` is the created/updated time of what is written. With ``write``
     False nothing is written: the changes say what would be. One batch of a few
-    thousand episodes at a time. Writes no audit row: the caller logs the import as a
-    whole, naming ``changed_person_ids``.
+    thousand episodes at a time. Writes no audit row for the episodes: the caller logs
+    the import as a whole, naming ``changed_person_ids``. Written, it links the referrals
+    that wait for a new episode and tells the sending side of a linked episode's new
+    intake or treatment start (as ``actor``, who links; ``link_imported``).
     """
     existing = _existing(episodes)
     changes = ImportedEpisodeChanges()
@@ -135,9 +149,19 @@ def imported_episodes_save(
         changes.updated.append((old, episode.values))
         if found[3] is not None:
             changes.changed_person_ids.add(found[3])
+            if any(old[i] is None and episode.values[i] is not None for i in _STAGE_INDEXES):
+                changes.progressed.append(found[0])
     if write:
         # COPY on PostgreSQL (the INSERT compiler was half of a large import).
         copy_insert(WaitingEpisode, to_create)
         if to_update:
             WaitingEpisode.objects.bulk_update(to_update, [*IMPORT_FIELDS, "updated_at"])
+        new_keys = [
+            (e.provider_id, e.external_id)
+            for e in episodes
+            if (e.provider_id, e.external_id) not in existing
+        ]
+        changes.changed_person_ids |= link_imported(
+            keys=new_keys, progressed=changes.progressed, actor=actor
+        )
     return changes

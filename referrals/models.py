@@ -85,6 +85,15 @@ class Referral(TimeStampedModel):
         related_name="referrals",
         verbose_name=_("bekende wachtplek"),
     )
+    # The client reference the intended provider gives this person: the waiting place's
+    # ``external_id`` in the provider's waitlist file. It links the referral to that
+    # waiting place, now or when the place arrives by a later import (``linking.py``).
+    provider_reference = models.CharField(
+        _("kenmerk bij de aanbieder"),
+        max_length=64,
+        blank=True,
+        help_text=_("Het cliëntnummer of kenmerk dat de GGZ-aanbieder deze persoon gaf."),
+    )
     status = models.CharField(
         _("status"),
         max_length=20,
@@ -125,6 +134,12 @@ class Referral(TimeStampedModel):
             # (80 ms -> under 1 ms with 21,000 referrals in one practice).
             models.Index(
                 fields=["gp_practice", "-referral_date", "-id"], name="referral_practice_date"
+            ),
+            # An import finds the referrals waiting for its rows by (provider, reference).
+            models.Index(
+                fields=["intended_provider", "provider_reference"],
+                condition=~Q(provider_reference=""),
+                name="referral_provider_reference",
             ),
         ]
         constraints = [
@@ -388,6 +403,28 @@ class Handover(TimeStampedModel):
         blank=True,
         validators=[validate_plausible_date],
     )
+    # Who confirmed: the provider's own staff in the app, or (for a provider not in the
+    # app) the bridging team member who typed the date the provider gave.
+    provider_acknowledged_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bevestigd door"),
+    )
+    first_appointment_at = models.DateTimeField(
+        _("eerste afspraak bij de aanbieder"),
+        null=True,
+        blank=True,
+        validators=[validate_plausible_date],
+    )
+    participant_words = models.TextField(
+        _("in de eigen woorden van de deelnemer"),
+        blank=True,
+        max_length=4000,
+        help_text=_("Wat de deelnemer zelf wil dat de behandelaar weet."),
+    )
     completed_at = models.DateTimeField(_("afgerond op"), null=True, blank=True)
     completed_by = models.ForeignKey(
         "accounts.User",
@@ -414,3 +451,34 @@ class Handover(TimeStampedModel):
     def is_ready(self) -> bool:
         """Whether everything completing needs is there (whether or not it is completed)."""
         return not self.missing_for_completion
+
+
+class HandoverMessage(models.Model):
+    """One message in the short thread about a referral's handover between the receiving
+    provider and the sending side (expert, POH-GGZ). On the referral, so the provider can
+    ask before the handover is prepared. Append-only: a question asked stays asked."""
+
+    TEXT_MAX = 1000
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="handover_messages"
+    )
+    author = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("door"),
+    )
+    # The role she wrote in, and its organisation's name: the thread says who speaks.
+    role = models.CharField(_("rol"), max_length=20)
+    organisation_name = models.CharField(_("organisatie"), max_length=200, blank=True)
+    text = models.TextField(_("bericht"), max_length=TEXT_MAX)
+    created_at = models.DateTimeField(_("geplaatst op"))
+
+    class Meta:
+        verbose_name = _("bericht bij de overdracht")
+        verbose_name_plural = _("berichten bij de overdracht")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Bericht {self.pk} bij verwijzing {self.referral_id}"

@@ -123,3 +123,104 @@ def tell_handed_over(referral: Referral, *, by: User | None) -> None:
     # The GP's feedback letter: what the POH-GGZ wants to read next.
     link = reverse("referrals:gp_letter", args=[referral.pk])
     _tell(K.HANDOVER_COMPLETED, referral, referrer(referral), by, link=link)
+
+
+def provider_staff(organisation_id: int | None) -> list[Membership]:
+    """The active staff of a GGZ provider in Voorzorg (their provider roles there)."""
+    if organisation_id is None:
+        return []
+    return _active(Membership.objects.filter(role=Role.PROVIDER, organisation_id=organisation_id))
+
+
+def provider_in_app(organisation_id: int | None) -> bool:
+    """Whether a GGZ provider has staff in Voorzorg, who then confirm handovers themselves."""
+    if organisation_id is None:
+        return False
+    return Membership.objects.filter(
+        role=Role.PROVIDER, organisation_id=organisation_id, user__is_active=True
+    ).exists()
+
+
+def _provider_link(referral: Referral) -> str:
+    return reverse("referrals:provider_detail", args=[referral.pk])
+
+
+def tell_handover_needed(referral: Referral, *, stage: str, provider: str, by: User | None) -> None:
+    """The provider's intake or treatment start became known (an import, a link): the
+    assigned expert and the POH-GGZ hear that the warm handover is due, once per stage."""
+    params = {"stage": stage, "provider": provider}
+    link = reverse("referrals:detail", args=[referral.pk])
+    notify(
+        kind=K.HANDOVER_NEEDED,
+        recipients=[*assigned_expert(referral), *referrer(referral)],
+        link=link,
+        person_id=referral.participant.public_id,
+        params=params,
+        dedupe_key=f"referral:{referral.pk}:{K.HANDOVER_NEEDED}:{stage}"[:100],
+        by=by,
+    )
+
+
+def tell_handover_addressed(referral: Referral, provider_id: int, *, by: User | None) -> None:
+    """A handover to this provider was prepared: its staff are asked to confirm."""
+    notify(
+        kind=K.HANDOVER_ADDRESSED,
+        recipients=provider_staff(provider_id),
+        link=_provider_link(referral),
+        person_id=referral.participant.public_id,
+        params={},
+        dedupe_key=f"referral:{referral.pk}:{K.HANDOVER_ADDRESSED}:{provider_id}",
+        by=by,
+    )
+
+
+def tell_handover_confirmed(referral: Referral, *, provider: str, by: User | None) -> None:
+    _tell(
+        K.HANDOVER_CONFIRMED,
+        referral,
+        [*assigned_expert(referral), *referrer(referral)],
+        by,
+        link=reverse("referrals:handover", args=[referral.pk]),
+        provider=provider,
+    )
+
+
+def tell_handover_received(referral: Referral, provider_id: int, *, by: User | None) -> None:
+    notify(
+        kind=K.HANDOVER_RECEIVED,
+        recipients=provider_staff(provider_id),
+        link=_provider_link(referral),
+        person_id=referral.participant.public_id,
+        params={},
+        dedupe_key=f"referral:{referral.pk}:{K.HANDOVER_RECEIVED}",
+        by=by,
+    )
+
+
+def tell_handover_message(
+    referral: Referral, *, message_id: int, author: str, provider_id: int | None, by: User
+) -> None:
+    """A message in the handover's thread: everyone on both sides hears of it (the
+    author excepted): the assigned expert, the POH-GGZ and the provider's staff. Each
+    reads it on her own page of the referral."""
+    person = referral.participant.public_id
+    key = f"handover-message:{message_id}"
+    sending = [*assigned_expert(referral), *referrer(referral)]
+    notify(
+        kind=K.HANDOVER_MESSAGE,
+        recipients=sending,
+        link=reverse("referrals:detail", args=[referral.pk]) + "#berichten",
+        person_id=person,
+        params={"author": author},
+        dedupe_key=key,
+        by=by,
+    )
+    notify(
+        kind=K.HANDOVER_MESSAGE,
+        recipients=provider_staff(provider_id),
+        link=_provider_link(referral) + "#berichten",
+        person_id=person,
+        params={"author": author},
+        dedupe_key=key,
+        by=by,
+    )

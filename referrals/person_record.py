@@ -24,6 +24,7 @@ from participants.dossier import choice, life_domains, local_moment, name_of, or
 from participants.models import Participant
 from participants.registry import Link, MergeHandler, Refusal
 from participants.selectors import handover_texts_visible
+from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.audit.versions import Version, version_export, versions_from_rows
@@ -36,7 +37,8 @@ NAME = "referrals"
 
 
 def with_a_referral_she_may_see(membership: Membership) -> Q:
-    """Scope contribution (experts and admins): people with a referral in her scope."""
+    """Scope contribution (experts, admins, a provider's staff): people with a referral
+    in her scope."""
     visible = Referral.objects.filter(referral_scope(membership)).values("participant_id")
     return Q(pk__in=visible)
 
@@ -245,6 +247,10 @@ def merge_count(participant: Participant) -> dict[str, int]:
 def register() -> None:
     registry.register_scope(
         NAME, roles=BRIDGING_TEAM_ROLES, contribution=with_a_referral_she_may_see
+    )
+    # A GGZ provider's staff: the people of the referrals addressed to their organisation.
+    registry.register_scope(
+        f"{NAME}.provider", roles={Role.PROVIDER}, contribution=with_a_referral_she_may_see
     )
     registry.register_dossier_section(NAME, position=10, build=dossier_section)
     registry.register_erasure(NAME, erase)

@@ -6,6 +6,9 @@ Referral scope per role (docs/domain.md, "Who uses the app"):
 - POH-GGZ: people and referrals of her own GP practice;
 - experience expert: referrals assigned to her; a team lead also her region's referrals;
 - coordinator: no person at all;
+- provider (staff of a GGZ provider): the referrals addressed to her organisation (its
+  intended provider, its linked waiting place's provider or its handover's receiving
+  provider) once the bridging team took them on (``PROVIDER_VISIBLE_STATUSES``);
 - admin (functioneel beheerder): like a team lead, the region(s) of her organisation:
   referrals of those regions. Outside it, one participant at a time by emergency access
   (break-the-glass, ``voorzorg.audit``): a grant she gives herself with a reason, for a
@@ -57,7 +60,45 @@ from .constants import OPEN_STATUSES, ReferralStatus, Urgency
 from .models import Handover, Referral, WaitingEpisode
 
 _NOTHING = Q(pk__in=[])
-# Who prepares the warm handover and keeps its notes.
+
+# What a GGZ provider's staff see of the referrals addressed to them: from the moment the
+# bridging team took the person on. A referral still waiting for the team's decision, or
+# declined or withdrawn, never reached the provider's side.
+PROVIDER_VISIBLE_STATUSES = frozenset(
+    {
+        ReferralStatus.ACCEPTED,
+        ReferralStatus.IN_BRIDGING,
+        ReferralStatus.HANDED_OVER,
+        ReferralStatus.CLOSED,
+    }
+)
+
+
+# A referral whose person has reached the provider (an intake or a treatment start on its
+# linked waiting place) needs its warm handover while it is still open with the team.
+HANDOVER_NEEDED_STATUSES = frozenset({ReferralStatus.ACCEPTED, ReferralStatus.IN_BRIDGING})
+
+
+def handover_needed_q(today: dt.date, prefix: str = "") -> Q:
+    """ "Overdracht nodig": an open referral (accepted or in bridging care) whose linked
+    waiting place has an intake or a treatment start on or before ``today``. It stays
+    until the handover is completed or the referral is closed (with a reason) or
+    withdrawn: both change the status. The one rule for the worklist, the referral page
+    and the notifications' moment."""
+    return Q(**{f"{prefix}status__in": HANDOVER_NEEDED_STATUSES}) & (
+        Q(**{f"{prefix}waiting_episode__intake_date__lte": today})
+        | Q(**{f"{prefix}waiting_episode__treatment_start_date__lte": today})
+    )
+
+
+def addressed_to_q(organisation_id: int, prefix: str = "") -> Q:
+    """Referrals addressed to a GGZ provider: it is the intended provider, the provider of
+    the linked waiting place, or the receiving provider of the handover."""
+    return (
+        Q(**{f"{prefix}intended_provider": organisation_id})
+        | Q(**{f"{prefix}waiting_episode__provider": organisation_id})
+        | Q(**{f"{prefix}handover__provider": organisation_id})
+    )
 
 
 def referral_scope(membership: Membership | None) -> Q:
@@ -76,6 +117,13 @@ def referral_scope(membership: Membership | None) -> Q:
         if membership.is_team_lead:
             scope |= Q(region__in=regions_of(membership))
         return scope
+    if membership.role == Role.PROVIDER:
+        addressed = Referral.objects.filter(
+            addressed_to_q(membership.organisation_id),
+            status__in=PROVIDER_VISIBLE_STATUSES,
+        ).values("pk")
+        # A subquery, so the OR's joins never multiply the rows it filters.
+        return Q(pk__in=addressed)
     return _NOTHING
 
 
@@ -123,9 +171,12 @@ def episode_scope(membership: Membership | None) -> Q:
     """The waiting episodes a membership may see: those of the participants she may see.
 
     Imported episodes not (yet) linked to a participant are nobody's here: they feed the
-    indicators only.
+    indicators only. A provider's staff see only their own organisation's places.
     """
-    return Q(participant__in=participants_for(membership))
+    scope = Q(participant__in=participants_for(membership))
+    if membership is not None and membership.role == Role.PROVIDER:
+        scope &= Q(provider=membership.organisation_id)
+    return scope
 
 
 def episode_get_for(actor: Actor, pk: int, *, event: str = "episode.view") -> WaitingEpisode:

@@ -490,8 +490,23 @@ def handover_save(*, actor: Actor, referral: Referral, **fields: Any) -> Handove
     if handover.completed_at:
         raise ApplicationError(_("Deze overdracht is al afgerond."))
     creating = handover.pk is None
+    provider_before = handover.provider_id
+    acknowledged_before = handover.provider_acknowledged_on
     for field, value in fields.items():
         setattr(handover, field, value)
+    if handover.provider_id != provider_before and not creating:
+        # Another receiving provider: its confirmation starts again.
+        handover.provider_acknowledged_on = None
+        handover.provider_acknowledged_by = None
+        handover.first_appointment_at = None
+    elif handover.provider_acknowledged_on != acknowledged_before:
+        if notifications.provider_in_app(handover.provider_id):
+            # A provider with staff in the app confirms itself: the sending side cannot
+            # type the confirmation for it.
+            message = _("Deze aanbieder bevestigt de ontvangst zelf in Voorzorg.")
+            raise ApplicationError(message, extra={"provider_acknowledged_on": [message]})
+        typed = handover.provider_acknowledged_on is not None
+        handover.provider_acknowledged_by = actor.user if typed else None
     full_clean_or_raise(handover)
     handover.save()
     actor.audit(
@@ -499,6 +514,8 @@ def handover_save(*, actor: Actor, referral: Referral, **fields: Any) -> Handove
         event=f"handover.save:{referral.pk}",
         person_id=referral.participant.public_id,
     )
+    if handover.provider_id != provider_before:
+        notifications.tell_handover_addressed(referral, handover.provider_id, by=actor.user)
     return handover
 
 
@@ -527,6 +544,7 @@ def handover_complete(*, actor: Actor, referral: Referral) -> Referral:
     )
     Handover.objects.filter(pk=handover.pk).update(completed_at=now, completed_by=actor.user)
     notifications.tell_handed_over(referral, by=actor.user)
+    notifications.tell_handover_received(referral, handover.provider_id, by=actor.user)
     return referral
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import actions, corrections, episodes, handover, poh, public, team
+from .views import actions, corrections, episodes, handover, poh, provider, public, team
 
 app_name = "referrals"
 
@@ -32,6 +32,9 @@ urlpatterns = [
         name="handover_complete",
     ),
     path("verwijzingen/<int:pk>/huisartsbrief/", handover.gp_letter, name="gp_letter"),
+    # The receiving GGZ provider
+    path("aanbieder/overdrachten/", provider.provider_list, name="provider_list"),
+    path("aanbieder/overdrachten/<int:pk>/", provider.provider_detail, name="provider_detail"),
     # Public self-registration (no login)
     path("aanmelden/", public.self_register, name="self_register"),
     path("aanmelden/bedankt/", public.self_register_done, name="self_register_done"),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from participants.constants import LifeDomain
+from participants.registry import PanelPlace, page_panels
 from participants.selectors import consent_to_share_active
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES
@@ -22,6 +23,13 @@ from ..forms import HandoverForm
 from ..models import Handover, Referral
 from ..selectors import handover_as_shown, referral_get_for
 from ..services import allowed_transitions, handover_complete, handover_save
+
+
+def package_panels(participant, membership) -> list:
+    """What other apps add to the warm-handover package (Positieve Gezondheid history,
+    contacts, open signals), as the reader may see it: the participant registry's
+    ``HANDOVER`` panels. Call only after the referral's gate let her through."""
+    return page_panels(participant, membership, PanelPlace.HANDOVER)
 
 
 def _checklist(referral: Referral, handover: Handover | None, share: bool) -> list[dict]:

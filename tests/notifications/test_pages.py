@@ -159,6 +159,9 @@ def test_the_settings_offer_her_kinds_and_keep_her_choice(client_for, poh_anna):
         K.REFERRAL_ASSIGNED,
         K.FIRST_CONTACT,
         K.HANDOVER_COMPLETED,
+        K.HANDOVER_NEEDED,
+        K.HANDOVER_CONFIRMED,
+        K.HANDOVER_MESSAGE,
     ]
     html = response.content.decode()
     for kind in fields:
@@ -181,7 +184,13 @@ def test_a_team_lead_chooses_for_new_referrals_and_assignments(client_for, exper
     fields = list(
         client_for(expert_eva).get(reverse("notifications:settings")).context["form"].fields
     )
-    assert fields == [K.REFERRAL_NEW, K.ASSIGNMENT_NEW]
+    assert fields == [
+        K.REFERRAL_NEW,
+        K.ASSIGNMENT_NEW,
+        K.HANDOVER_NEEDED,
+        K.HANDOVER_CONFIRMED,
+        K.HANDOVER_MESSAGE,
+    ]
 
 
 def test_a_coordinator_has_nothing_to_choose(client_for, coordinator_cor):

@@ -9,6 +9,7 @@ class Role(models.TextChoices):
     EXPERT = "expert", _("Ervaringsdeskundige")
     COORDINATOR = "coordinator", _("Regiocoördinator")
     ADMIN = "admin", _("Functioneel beheerder")
+    PROVIDER = "provider", _("Medewerker GGZ-aanbieder")
 
 
 class OrganisationKind(models.TextChoices):

@@ -282,3 +282,11 @@ class Membership(TimeStampedModel):
             raise ValidationError(
                 {"organisation": _("Een POH-GGZ werkt bij een huisartspraktijk.")}
             )
+        if (
+            self.role == Role.PROVIDER
+            and self.organisation_id
+            and self.organisation.kind != OrganisationKind.GGZ_PROVIDER
+        ):
+            raise ValidationError(
+                {"organisation": _("Een medewerker van een aanbieder werkt bij een GGZ-aanbieder.")}
+            )

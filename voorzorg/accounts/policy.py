@@ -15,11 +15,18 @@ from __future__ import annotations
 from .constants import Role
 
 # Pages for anyone acting in a role: her own organisation, her API keys.
-ANY_ROLE = frozenset({Role.POH, Role.EXPERT, Role.COORDINATOR, Role.ADMIN})
+ANY_ROLE = frozenset({Role.POH, Role.EXPERT, Role.COORDINATOR, Role.ADMIN, Role.PROVIDER})
 
 # Who works with persons and may open their records (referrals, waiting places, handovers,
 # contacts, signals; pages, REST API and FHIR). Coordinators see aggregates only.
 PERSON_RECORD_ROLES = frozenset({Role.POH, Role.EXPERT, Role.ADMIN})
+
+# Both sides of a warm handover: the sending side (the POH-GGZ of the practice, the
+# bridging team, the administrator) and the receiving GGZ provider's staff. They may
+# record the provider's client reference (which links the referral to the provider's
+# waiting place) and ask each other questions on the handover. The provider's staff see
+# only the referrals addressed to their organisation, on their own pages and in FHIR.
+HANDOVER_PARTY_ROLES = frozenset({Role.POH, Role.EXPERT, Role.ADMIN, Role.PROVIDER})
 
 # The bridging team: the experts who run peer groups, record contacts, raise signals and
 # write the handover, and the functional administrator who stands in for them. They read

@@ -18,6 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from voorzorg.accounts.constants import Role
+from voorzorg.accounts.policy import HANDOVER_PARTY_ROLES
 
 if TYPE_CHECKING:
     from voorzorg.accounts.models import Membership
@@ -31,6 +32,11 @@ class NotificationKind(models.TextChoices):
     ASSIGNMENT_NEW = "assignment_new", _("Nieuwe deelnemer aan u toegewezen")
     FIRST_CONTACT = "first_contact", _("Eerste contact vastgelegd")
     HANDOVER_COMPLETED = "handover_completed", _("Warme overdracht afgerond")
+    HANDOVER_NEEDED = "handover_needed", _("Overdracht nodig")
+    HANDOVER_ADDRESSED = "handover_addressed", _("Warme overdracht wacht op uw bevestiging")
+    HANDOVER_CONFIRMED = "handover_confirmed", _("Aanbieder bevestigde de overdracht")
+    HANDOVER_MESSAGE = "handover_message", _("Bericht over een overdracht")
+    HANDOVER_RECEIVED = "handover_received", _("Warme overdracht aan uw organisatie afgerond")
 
 
 def _poh(m: Membership) -> bool:
@@ -39,6 +45,18 @@ def _poh(m: Membership) -> bool:
 
 def _expert(m: Membership) -> bool:
     return m.role == Role.EXPERT
+
+
+def _provider(m: Membership) -> bool:
+    return m.role == Role.PROVIDER
+
+
+def _sending_side(m: Membership) -> bool:
+    return _poh(m) or _expert(m)
+
+
+def _handover_party(m: Membership) -> bool:
+    return m.role in HANDOVER_PARTY_ROLES
 
 
 def _intake_team(m: Membership) -> bool:
@@ -109,6 +127,47 @@ KINDS: dict[str, KindSpec] = {
             "de brief voor de huisarts staat klaar."
         ),
         audience=_poh,
+    ),
+    NotificationKind.HANDOVER_NEEDED: KindSpec(
+        text=_(
+            "Deelnemer %(number)s: %(stage)s bij %(provider)s is bekend. "
+            "De warme overdracht is nodig."
+        ),
+        email_subject=_("Overdracht nodig in Voorzorg"),
+        email_text=_(
+            "Bij een deelnemer is de intake of de behandeling bij de GGZ-aanbieder bekend; "
+            "de warme overdracht is nodig."
+        ),
+        audience=_sending_side,
+    ),
+    NotificationKind.HANDOVER_ADDRESSED: KindSpec(
+        text=_("Een warme overdracht van deelnemer %(number)s wacht op uw bevestiging."),
+        email_subject=_("Warme overdracht voor uw organisatie in Voorzorg"),
+        email_text=_(
+            "Er staat een warme overdracht voor uw organisatie klaar in Voorzorg; "
+            "bevestig de ontvangst na inloggen."
+        ),
+        audience=_provider,
+    ),
+    NotificationKind.HANDOVER_CONFIRMED: KindSpec(
+        text=_("%(provider)s bevestigde de overdracht van deelnemer %(number)s."),
+        email_subject=_("Overdracht bevestigd in Voorzorg"),
+        email_text=_("De GGZ-aanbieder heeft de ontvangst van een overdracht bevestigd."),
+        audience=_sending_side,
+    ),
+    NotificationKind.HANDOVER_MESSAGE: KindSpec(
+        text=_("Nieuw bericht van %(author)s over de overdracht van deelnemer %(number)s."),
+        email_subject=_("Nieuw bericht over een overdracht in Voorzorg"),
+        email_text=_("Er is een nieuw bericht over een warme overdracht in Voorzorg."),
+        audience=_handover_party,
+    ),
+    NotificationKind.HANDOVER_RECEIVED: KindSpec(
+        text=_("De warme overdracht van deelnemer %(number)s aan uw organisatie is afgerond."),
+        email_subject=_("Warme overdracht afgerond in Voorzorg"),
+        email_text=_(
+            "Een warme overdracht aan uw organisatie is afgerond; de gegevens staan in Voorzorg."
+        ),
+        audience=_provider,
     ),
 }
 
