@@ -22,7 +22,7 @@ from monitoring.importer import ImportResult, waitlist_import
 from referrals import import_services
 from referrals.import_services import IMPORT_FIELDS, ImportedEpisode, imported_episodes_save
 from referrals.models import Referral, WaitingEpisode
-from referrals.provider_services import link_imported, referral_link
+from referrals.provider_services import link_imported, referral_link, referral_unlink
 from tests.factories import (
     OrganisationFactory,
     ParticipantFactory,
@@ -393,3 +393,17 @@ def test_the_linking_runs_as_the_importing_admin_or_as_nobody(referral, noorderl
     assert referral.waiting_episode.external_id == "X1"
     row_ = AccessLog.objects.get(event=f"referral.link:{referral.pk}")
     assert row_.actor is None
+
+
+def test_unlinking_clears_the_reference_and_frees_the_place(referral, admin_actor, expert_eva):
+    run(csv_bytes([row(external_id="X1", **WAITING)]), actor=admin_actor)
+    eva = Actor(user=expert_eva, membership=expert_eva.memberships.get())
+
+    referral_unlink(actor=eva, referral=referral, reason="Kenmerk hoorde bij iemand anders.")
+
+    referral.refresh_from_db()
+    assert (referral.provider_reference, referral.waiting_episode) == ("", None)
+    assert WaitingEpisode.objects.get(external_id="X1").participant is None
+    assert AccessLog.objects.filter(
+        event=f"referral.unlink:{referral.pk}", actor=expert_eva
+    ).exists()
