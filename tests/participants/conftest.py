@@ -1,10 +1,10 @@
 """A participant with something in every table, and a neighbour who must stay untouched.
 
 ``sanne`` (practice A, poh_anna's) has: two consents (one withdrawn), a closed referral
-with its history and a completed warm handover (with a message in its thread), a declined referral, a waiting episode,
-a group place with attendance, a one-on-one contact, two Positieve Gezondheid
-measurements and a resolved signal. ``piet`` shares her group and sessions; his data
-must appear in no export of hers and survive her erasure.
+with its history and a completed warm handover (with a message in its thread), a declined
+referral, a waiting episode, a group place with attendance, a one-on-one contact, two
+Positieve Gezondheid measurements and a resolved signal. ``piet`` shares her group and
+sessions; his data must appear in no export of hers and survive her erasure.
 """
 
 from __future__ import annotations
