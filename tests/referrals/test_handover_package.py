@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from participants.constants import ConsentKind
@@ -425,3 +427,43 @@ def test_completion_tells_the_poh_and_the_provider(
         recipient=expert_finn, kind=NotificationKind.HANDOVER_COMPLETED
     ).exists()
     assert Handover.objects.get(referral=bridging).completed_by == expert_finn
+
+
+def _add_care(participant, expert, n: int) -> None:
+    for i in range(n):
+        day = dt.date(2026, 10, 5) + dt.timedelta(days=i)
+        PositiveHealthMeasurementFactory(
+            participant=participant, recorded_by=expert, measured_on=day
+        )
+        ContactFactory(participant=participant, expert=expert, date=day, life_domains=["werk"])
+        SignalFactory(participant=participant, raised_by=expert)
+
+
+def test_the_pages_read_at_a_fixed_number_of_queries(
+    client_for, expert_finn, poh_anna, bridging, provider
+):
+    """The handover page and the GP letter read as many queries for one measurement,
+    contact and signal as for many."""
+    _share(bridging.participant)
+    expert = client_for(expert_finn)
+    _prepare(expert, bridging, provider)
+    _add_care(bridging.participant, expert_finn, 1)
+    poh = client_for(poh_anna)
+    pages = [(expert, "referrals:handover"), (poh, "referrals:handover")]
+
+    def counts(with_letter: bool) -> list[int]:
+        found = []
+        for client, name in pages + ([(poh, "referrals:gp_letter")] if with_letter else []):
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse(name, args=[bridging.pk])).status_code == 200
+            found.append(len(queries))
+        return found
+
+    few = counts(with_letter=False)
+    _add_care(bridging.participant, expert_finn, 11)
+    assert counts(with_letter=False) == few
+
+    _complete(expert, bridging)
+    few = counts(with_letter=True)
+    _add_care(bridging.participant, expert_finn, 12)
+    assert counts(with_letter=True) == few
