@@ -370,6 +370,7 @@ def handover_as_shown(handover: Handover | None, membership: Membership | None) 
     shown = copy.copy(handover)
     shown.summary = ""
     shown.life_domain_status = ""
+    shown.participant_words = ""
     return shown
 
 
