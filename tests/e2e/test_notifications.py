@@ -36,6 +36,10 @@ def quiet_inboxes(demo_server):
     from voorzorg.notifications.models import Notification
 
     Notification.objects.filter(read_at__isnull=True).update(read_at=F("created_at"))
+    # GGZ Noorderlicht as a provider without staff in Voorzorg: the expert then records
+    # the day the provider confirmed (the provider's own confirmation in the app is the
+    # journey of test_provider_handover.py).
+    User.objects.filter(email="mirjam.aanbieder@voorzorg.example").update(is_active=False)
     device = authenticator_of(User.objects.get(email=FINN))
     demo_server.logins["finn"] = DemoLogin(
         email=FINN,
