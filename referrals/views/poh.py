@@ -63,6 +63,7 @@ from ..services import (
     referral_register,
 )
 from .episodes import episode_rows
+from .provider import sending_side_context
 from .timeline import participant_timeline
 
 PAGE_SIZE = 25
@@ -324,6 +325,8 @@ def referral_page(
             "can_correct": referral_correction_refusal(membership, referral) is None,
             # Earlier versions: corrections and status steps, with who, when and why.
             "versions": referral_history_for(Actor.from_request(request), referral),
+            # The provider in the loop: "overdracht nodig", its reference, the thread.
+            **sending_side_context(membership, referral),
         },
     )
 
