@@ -207,9 +207,6 @@ EVENTS: dict[str, EventType] = {
     "referral.reference": EventType(_("Kenmerk van de aanbieder vastgelegd"), REFERRAL),
     "referral.link": EventType(_("Gekoppeld aan de wachtplek bij de aanbieder"), REFERRAL),
     "referral.unlink": EventType(_("Koppeling met de wachtplek ongedaan gemaakt"), REFERRAL),
-    "referral.provider_action": EventType(
-        _("Verwijzing geopend voor een stap van de aanbieder"), REFERRAL
-    ),
     "episode.replaced": EventType(
         _("Ingevoerde wachtplek vervangen door die van de aanbieder"), EPISODE
     ),
