@@ -101,10 +101,11 @@ def _attach(*, actor: Actor, referral: Referral, episode: WaitingEpisode, reason
         and stand_in.provider_id == episode.provider_id
         and not Referral.objects.filter(waiting_episode=stand_in).exists()
     ):
+        stand_in_pk = stand_in.pk  # delete() clears it
         stand_in.delete()
         actor.audit(
             action=AuditAction.DELETE,
-            event=f"episode.replaced:{stand_in.pk}",
+            event=f"episode.replaced:{stand_in_pk}",
             person_id=referral.participant.public_id,
         )
     actor.audit(

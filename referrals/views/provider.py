@@ -45,6 +45,7 @@ from ..provider_forms import (
     UnlinkForm,
 )
 from ..provider_services import (
+    LINKABLE_STATUSES,
     handover_confirm,
     handover_message_post,
     handover_plan_appointment,
@@ -152,6 +153,7 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 else None
             ),
             "reference_form": ReferenceForm(initial={"reference": referral.provider_reference}),
+            "can_link": referral.status in LINKABLE_STATUSES,
             "unlink_form": UnlinkForm(),
             "thread": handover_thread(referral),
             "message_form": MessageForm(),
@@ -175,6 +177,7 @@ def sending_side_context(membership: Membership | None, referral: Referral) -> d
     context.update(
         {
             "provider_card": True,
+            "can_link": referral.status in LINKABLE_STATUSES,
             "linked_episode": episode if episode is not None and episode.external_id else None,
             "reference_form": ReferenceForm(
                 initial={"reference": referral.provider_reference},

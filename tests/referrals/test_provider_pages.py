@@ -462,3 +462,33 @@ def test_the_referral_page_says_when_the_handover_is_due(
     assert "Overdracht nodig" not in client.get(url).content.decode()
     WaitingEpisode.objects.filter(pk=place.pk).update(intake_date=dt.date(2026, 11, 20))
     assert "Overdracht nodig" in client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_providers_place_replaces_a_hand_entered_one(
+    client_for, expert_eva, bridging, provider
+):
+    """A place typed in by hand at the same provider stood in for the provider's own
+    record: linking removes it, so one wait counts once, and says so in the log."""
+    stand_in = WaitingEpisodeFactory(provider=provider, participant=bridging.participant)
+    Referral.objects.filter(pk=bridging.pk).update(waiting_episode=stand_in)
+    imported = WaitingEpisodeFactory(provider=provider, external_id="GN-42")
+    client_for(expert_eva).post(
+        reverse("referrals:link", args=[bridging.pk]), {"reference": "GN-42"}
+    )
+    bridging.refresh_from_db()
+    assert bridging.waiting_episode == imported
+    assert not WaitingEpisode.objects.filter(pk=stand_in.pk).exists()
+    assert AccessLog.objects.filter(event=f"episode.replaced:{stand_in.pk}", actor=expert_eva)
+
+
+@pytest.mark.django_db
+def test_a_closed_referral_takes_no_new_reference(client_for, provider_pia, bridging):
+    Referral.objects.filter(pk=bridging.pk).update(status="closed", close_reason="other")
+    client = client_for(provider_pia)
+    page = client.get(reverse("referrals:provider_detail", args=[bridging.pk])).content.decode()
+    assert reverse("referrals:link", args=[bridging.pk]) not in page
+    response = client.post(
+        reverse("referrals:link", args=[bridging.pk]), {"reference": "GN-1"}, follow=True
+    )
+    assert "legt u geen kenmerk meer vast" in response.content.decode()
