@@ -26,7 +26,8 @@ from .provider_services import REFERENCE_MAX
 
 class ReferenceForm(forms.Form):
     """The provider's client reference (its waiting place's number in its own records).
-    ``with_provider``: the sending side names the provider when the referral names none."""
+    ``with_provider``: the sending side may name the provider (the page offers it when
+    the referral names none; the service refuses a reference without any provider)."""
 
     reference = forms.CharField(
         label=_("Kenmerk bij de aanbieder"),
@@ -48,10 +49,6 @@ class ReferenceForm(forms.Form):
             self.fields["provider"].queryset = Organisation.objects.filter(
                 kind=OrganisationKind.GGZ_PROVIDER
             ).order_by("name")
-            self.fields["provider"].required = True
-            self.fields["provider"].error_messages["required"] = _(
-                "Kies de GGZ-aanbieder die dit kenmerk gaf."
-            )
         else:
             del self.fields["provider"]
 

@@ -34,9 +34,10 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.forms import show_service_error
 from voorzorg.core.idempotency import idempotent_form
 
-from ..models import Handover, Referral
+from ..models import Handover, Referral, WaitingEpisode
 from ..provider_forms import (
     AppointmentForm,
     ConfirmForm,
@@ -122,8 +123,20 @@ def _row(referral: Referral, membership: Membership) -> dict:
 def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One referral addressed to her organisation, with its handover as she may see it,
     her confirmation, her client reference and the thread with the sending side."""
-    actor = Actor.from_request(request)
-    referral = referral_get_for(actor, pk, event="referral.provider_view")
+    referral = referral_get_for(Actor.from_request(request), pk, event="referral.provider_view")
+    return provider_page(request, referral)
+
+
+def _unlinkable(referral: Referral, episode: WaitingEpisode | None) -> bool:
+    return bool(referral.provider_reference) or episode is not None
+
+
+def provider_page(
+    request: HttpRequest, referral: Referral, *, bound: dict[str, Form] | None = None
+) -> HttpResponse | None:
+    """Her page of a referral its gate let through. ``bound``: a refused form (by its
+    name in the page's context) shown with its errors and what she typed; ``None`` when
+    the page does not show that form now (the caller then tells her by a message)."""
     membership = current_membership(request)
     handover = (
         Handover.objects.filter(referral=referral)
@@ -137,6 +150,24 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if episode is not None and episode.provider_id == membership.organisation_id
         else None
     )
+    confirmed = mine and handover.provider_acknowledged_on is not None
+    forms: dict[str, Form | None] = {
+        "confirm_form": ConfirmForm() if mine and not confirmed else None,
+        "appointment_form": (
+            AppointmentForm(initial={"first_appointment_at": handover.first_appointment_at})
+            if confirmed
+            else None
+        ),
+        "reference_form": (
+            ReferenceForm(initial={"reference": referral.provider_reference})
+            if referral.status in LINKABLE_STATUSES
+            else None
+        ),
+        "unlink_form": UnlinkForm() if _unlinkable(referral, linked_episode) else None,
+        "message_form": MessageForm(),
+    }
+    if not _take_bound(forms, bound):
+        return None
     return render(
         request,
         "referrals/provider/detail.html",
@@ -146,46 +177,56 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "handover_mine": mine,
             "linked_episode": linked_episode,
             "package_panels": package_panels(referral.participant, membership),
-            "confirm_form": ConfirmForm() if mine else None,
-            "appointment_form": (
-                AppointmentForm(initial={"first_appointment_at": handover.first_appointment_at})
-                if mine and handover.provider_acknowledged_on
-                else None
-            ),
-            "reference_form": ReferenceForm(initial={"reference": referral.provider_reference}),
-            "can_link": referral.status in LINKABLE_STATUSES,
-            "unlink_form": UnlinkForm(),
+            **forms,
             "thread": handover_thread(referral),
-            "message_form": MessageForm(),
             "message_action": reverse("referrals:handover_message", args=[referral.pk]),
             "title": _("Overdracht"),
         },
     )
 
 
-def sending_side_context(membership: Membership | None, referral: Referral) -> dict:
+def _take_bound(forms: dict[str, Form | None], bound: dict[str, Form] | None) -> bool:
+    """Put the refused forms in place of the page's empty ones; False when the page does
+    not show one of them now."""
+    for name, form in (bound or {}).items():
+        if forms.get(name) is None:
+            return False
+        forms[name] = form
+    return True
+
+
+def sending_side_context(
+    membership: Membership | None, referral: Referral, *, bound: dict[str, Form] | None = None
+) -> dict | None:
     """What the referral page shows of the provider in the loop, for a referral its gate
     let through: "overdracht nodig", and, to whoever acts on the referral
-    (``capacities``), the card "Aanbieder en wachtplek" with its forms and the thread."""
+    (``capacities``), the card "Aanbieder en wachtplek" with its forms and the thread.
+    ``bound``: as for ``provider_page``; ``None`` when the page does not show it now."""
     context: dict = {
         "handover_needed": handover_needed(referral, timezone.localdate()),
         "provider_card": False,
     }
     if not capacities(membership, referral):
-        return context
+        return None if bound else context
     episode = referral.waiting_episode
+    linked_episode = episode if episode is not None and episode.external_id else None
+    forms: dict[str, Form | None] = {
+        "reference_form": (
+            ReferenceForm(initial={"reference": referral.provider_reference}, with_provider=True)
+            if referral.status in LINKABLE_STATUSES
+            else None
+        ),
+        "unlink_form": UnlinkForm() if _unlinkable(referral, linked_episode) else None,
+        "message_form": MessageForm(),
+    }
+    if not _take_bound(forms, bound):
+        return None
     context.update(
         {
             "provider_card": True,
-            "can_link": referral.status in LINKABLE_STATUSES,
-            "linked_episode": episode if episode is not None and episode.external_id else None,
-            "reference_form": ReferenceForm(
-                initial={"reference": referral.provider_reference},
-                with_provider=referral.intended_provider_id is None,
-            ),
-            "unlink_form": UnlinkForm(),
+            "linked_episode": linked_episode,
+            **forms,
             "thread": handover_thread(referral),
-            "message_form": MessageForm(),
             "message_action": reverse("referrals:handover_message", args=[referral.pk]),
         }
     )
@@ -218,29 +259,41 @@ def _post_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 def _run(
     request: HttpRequest,
     pk: int,
+    name: str,
     form: Form,
     action: Callable[[Actor, Referral, dict], object],
     success: str,
     *,
     anchor: str = "",
 ) -> HttpResponse:
-    """Gate, form, service; then back to her page, with the result or the refusal."""
+    """Gate, form, service; then back to her page (at ``anchor``). Refused, her page
+    comes back at the action's address with the form (``name`` in the page's context),
+    its error summary and what she typed; when her page does not show that form now,
+    back to it with the refusal as a message."""
     actor = Actor.from_request(request)
     referral = referral_get_for(actor, pk, event="referral.action")
-    back = _page_of(actor.membership, referral.pk) + anchor
+    back = _page_of(actor.membership, referral.pk)
     if form.is_valid():
         try:
             action(actor, referral, form.cleaned_data)
         except ApplicationError as exc:
-            messages.error(request, exc.message)
-            return redirect(back)
-        messages.success(request, success)
-        return redirect(back)
+            show_service_error(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(back + anchor)
+    referral.refresh_from_db()  # as stored: a refused service may have changed it
+    if actor.membership is not None and actor.membership.role == Role.PROVIDER:
+        page = provider_page(request, referral, bound={name: form})
+    else:
+        from .poh import referral_page  # the referral page imports this module
+
+        page = referral_page(request, referral, provider_forms={name: form})
+    if page is not None:
+        return page
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
-    # Back to a freshly drawn page: its forms carry a new submission key.
-    return redirect(back)
+    return redirect(back + anchor)
 
 
 @role_required(Role.PROVIDER)
@@ -250,6 +303,7 @@ def provider_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         pk,
+        "confirm_form",
         ConfirmForm(request.POST),
         lambda actor, referral, data: handover_confirm(
             actor=actor,
@@ -268,6 +322,7 @@ def provider_appointment(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         pk,
+        "appointment_form",
         AppointmentForm(request.POST),
         lambda actor, referral, data: handover_plan_appointment(
             actor=actor, referral=referral, first_appointment_at=data["first_appointment_at"]
@@ -282,14 +337,12 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the provider's client reference, which links the referral to the provider's
     waiting place (now, or when its waitlist file brings it)."""
     membership = current_membership(request)
-    with_provider = (
-        membership is not None
-        and membership.role != Role.PROVIDER
-        and bool(request.POST.get("provider"))
-    )
+    # The provider's staff always link to their own organisation.
+    with_provider = membership is not None and membership.role != Role.PROVIDER
     return _run(
         request,
         pk,
+        "reference_form",
         ReferenceForm(request.POST, with_provider=with_provider),
         lambda actor, referral, data: referral_link(
             actor=actor,
@@ -309,6 +362,7 @@ def unlink(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         pk,
+        "unlink_form",
         UnlinkForm(request.POST),
         lambda actor, referral, data: referral_unlink(
             actor=actor, referral=referral, reason=data["reason"]
@@ -326,6 +380,7 @@ def handover_message(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(
         request,
         pk,
+        "message_form",
         MessageForm(request.POST),
         lambda actor, referral, data: handover_message_post(
             actor=actor, referral=referral, text=data["text"]

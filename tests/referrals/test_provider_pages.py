@@ -492,3 +492,17 @@ def test_a_closed_referral_takes_no_new_reference(client_for, provider_pia, brid
         reverse("referrals:link", args=[bridging.pk]), {"reference": "GN-1"}, follow=True
     )
     assert "legt u geen kenmerk meer vast" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refused_message_comes_back_with_what_she_typed(client_for, provider_pia, bridging):
+    text = "Lang verhaal. " * 80
+    response = client_for(provider_pia).post(
+        reverse("referrals:handover_message", args=[bridging.pk]), {"text": text}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "vz-error-summary" in body
+    assert "Lang verhaal." in body
+    assert 'id="berichten"' in body
+    assert not HandoverMessage.objects.exists()

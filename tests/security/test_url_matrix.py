@@ -261,12 +261,15 @@ EXPECTED: dict[str, dict[str, int]] = {
     # The receiving GGZ provider's pages and steps (H is addressed to provider_pia's organisation)
     "referrals:provider_list":        _row(302,  403,  403,  403,  403,  403,  200),
     "referrals:provider_detail":      _row(302,  403,  403,  403,  403,  403,  200),
-    "referrals:provider_confirm":     _row(302,  403,  403,  403,  403,  403,  302),
+    # An empty form comes back on the page with its errors (200); one the page does not
+    # show now (the appointment before confirming, unlinking with nothing linked) goes
+    # back to the page with a message (302).
+    "referrals:provider_confirm":     _row(302,  403,  403,  403,  403,  403,  200),
     "referrals:provider_appointment": _row(302,  403,  403,  403,  403,  403,  302),
-    # Both sides of the handover: an empty form goes back to the page with a message.
-    "referrals:link":                 _row(302,  302,  404,  302,  403,  302,  302),
+    # Both sides of the handover
+    "referrals:link":                 _row(302,  200,  404,  200,  403,  200,  200),
     "referrals:unlink":               _row(302,  302,  404,  302,  403,  302,  302),
-    "referrals:handover_message":     _row(302,  302,  404,  302,  403,  302,  302),
+    "referrals:handover_message":     _row(302,  200,  404,  200,  403,  200,  200),
     # Participants (AVG)
     "participants:export":            _row(302,  200,  404,  403,  403,  200,  403),
     "participants:export_json":       _row(302,  200,  404,  403,  403,  200,  403),
