@@ -7,8 +7,10 @@ handover's texts and the Positieve Gezondheid history only while the participant
 consent to share holds (``handover_as_shown`` and the package's panels).
 
 The writes (POST only) go through the referral's gate, then the service in
-``provider_services.py``; a refusal comes back as a message on the page she came from:
-her own page for the provider's staff, the referral page for the sending side.
+``provider_services.py``, and go back to the page she came from: her own page for the
+provider's staff, the referral page for the sending side. Refused, that page comes back
+at the action's address with the form, its error summary and what she typed (as the
+lifecycle steps do, ``actions.py``).
 """
 
 from __future__ import annotations

@@ -506,3 +506,27 @@ def test_a_refused_message_comes_back_with_what_she_typed(client_for, provider_p
     assert "Lang verhaal." in body
     assert 'id="berichten"' in body
     assert not HandoverMessage.objects.exists()
+
+
+@pytest.mark.django_db
+def test_her_page_reads_at_a_fixed_number_of_queries(
+    client_for, provider_pia, expert_eva, bridging, handover, django_assert_num_queries
+):
+    def write(n):
+        for i in range(n):
+            HandoverMessage.objects.create(
+                referral=bridging,
+                author=expert_eva,
+                role=Role.EXPERT,
+                text=f"Bericht {i}",
+                created_at=dt.datetime(2026, 11, 22, 10, i, tzinfo=dt.UTC),
+            )
+
+    client = client_for(provider_pia)
+    url = reverse("referrals:provider_detail", args=[bridging.pk])
+    write(1)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    write(15)
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(url)
