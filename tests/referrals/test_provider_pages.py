@@ -219,6 +219,7 @@ def test_texts_and_own_words_only_with_consent_to_share(
     assert "opnieuw vertellen" in body
     assert "Geen toestemming om te delen" not in body
     assert 'id="berichten"' in body
+    assert body.count('id="h-package"') == 1  # the package, once
 
 
 @pytest.mark.django_db
