@@ -208,15 +208,9 @@ EVENTS: dict[str, EventType] = {
     "episode.view": EventType(_("Wachtplek bekeken"), EPISODE),
     "episode.create": EventType(_("Wachtplek toegevoegd"), EPISODE),
     "episode.update": EventType(_("Wachtplek bijgewerkt"), EPISODE),
-    # The GGZ provider in the loop: its pages, the link to its waiting place, the thread
+    # The GGZ provider in the loop: its pages, its confirmation, the thread
     "referrals.provider_list": EventType(_("Getoond in de lijst overdrachten van de aanbieder")),
     "referral.provider_view": EventType(_("Verwijzing bekeken door de aanbieder"), REFERRAL),
-    "referral.reference": EventType(_("Kenmerk van de aanbieder vastgelegd"), REFERRAL),
-    "referral.link": EventType(_("Gekoppeld aan de wachtplek bij de aanbieder"), REFERRAL),
-    "referral.unlink": EventType(_("Koppeling met de wachtplek ongedaan gemaakt"), REFERRAL),
-    "episode.replaced": EventType(
-        _("Ingevoerde wachtplek vervangen door die van de aanbieder"), EPISODE
-    ),
     "handover.confirm": EventType(_("Overdracht bevestigd door de aanbieder"), REFERRAL),
     "handover.appointment": EventType(_("Eerste afspraak bij de aanbieder gepland"), REFERRAL),
     "handover.message": EventType(_("Bericht bij de overdracht geplaatst"), REFERRAL),
