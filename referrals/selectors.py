@@ -57,7 +57,7 @@ from voorzorg.core.dbfunctions import DaysBetween
 from voorzorg.core.treeknorm import DEFAULT_NORMS, Norms, OpenWait, open_wait_at
 
 from .constants import OPEN_STATUSES, ReferralStatus, Urgency
-from .models import Handover, Referral, WaitingEpisode
+from .models import Handover, HandoverMessage, Referral, WaitingEpisode
 
 _NOTHING = Q(pk__in=[])
 
@@ -359,19 +359,41 @@ def expert_choices_for(
 
 
 def handover_as_shown(handover: Handover | None, membership: Membership | None) -> Handover | None:
-    """The handover as this reader may see it: without its summary and life-domain status
-    where ``handover_texts_visible`` (the one consent rule) says so. An in-memory copy:
-    nothing is deleted, the team still has its notes."""
+    """The handover as this reader may see it: without its summary, life-domain status and
+    the participant's own words where ``handover_texts_visible`` (the one consent rule)
+    says so. An in-memory copy: nothing is deleted, the team still has its notes.
+    ``texts_hidden`` on the result says whether they were left out (a page says why)."""
     if handover is None:
         return None
     participant_id = handover.referral.participant_id
     if participant_id in handover_texts_visible(membership, [participant_id]):
+        handover.texts_hidden = False
         return handover
     shown = copy.copy(handover)
     shown.summary = ""
     shown.life_domain_status = ""
     shown.participant_words = ""
+    shown.texts_hidden = True
     return shown
+
+
+def handover_needed(referral: Referral, today: dt.date) -> bool:
+    """Whether this referral needs its warm handover now (``handover_needed_q``): the one
+    rule, as the worklist reads it. One query."""
+    return Referral.objects.filter(handover_needed_q(today), pk=referral.pk).exists()
+
+
+def handover_thread(referral: Referral) -> list[HandoverMessage]:
+    """The messages about a referral's handover, oldest first, with their authors and the
+    role each wrote in, in words (``role_label``): for a page whose gate already let the
+    reader through. One query."""
+    found = list(HandoverMessage.objects.filter(referral=referral).select_related("author"))
+    for message in found:
+        try:
+            message.role_label = str(Role(message.role).label)
+        except ValueError:
+            message.role_label = message.role
+    return found
 
 
 # --- Possible duplicates at registration -----------------------------------------------------

@@ -35,6 +35,20 @@ urlpatterns = [
     # The receiving GGZ provider
     path("aanbieder/overdrachten/", provider.provider_list, name="provider_list"),
     path("aanbieder/overdrachten/<int:pk>/", provider.provider_detail, name="provider_detail"),
+    path(
+        "aanbieder/overdrachten/<int:pk>/bevestigen/",
+        provider.provider_confirm,
+        name="provider_confirm",
+    ),
+    path(
+        "aanbieder/overdrachten/<int:pk>/afspraak/",
+        provider.provider_appointment,
+        name="provider_appointment",
+    ),
+    # Both sides of the handover: the provider's client reference and the thread (POST)
+    path("verwijzingen/<int:pk>/kenmerk/", provider.link, name="link"),
+    path("verwijzingen/<int:pk>/ontkoppelen/", provider.unlink, name="unlink"),
+    path("verwijzingen/<int:pk>/berichten/", provider.handover_message, name="handover_message"),
     # Public self-registration (no login)
     path("aanmelden/", public.self_register, name="self_register"),
     path("aanmelden/bedankt/", public.self_register_done, name="self_register_done"),

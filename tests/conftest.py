@@ -5,6 +5,7 @@
 - expert_eva: experience expert (team lead) at a welfare organisation
 - coordinator_cor: regional coordinator of region "Groningen": aggregates only
 - admin_ada: functional administrator
+- provider_pia (not among ``personas``): staff of the GGZ provider "GGZ Noord"
 
 Every persona has set up the authenticator app, as all staff must (a confirmed TOTP
 device), and ``client_for`` gives a session that has passed both factors. A plain
@@ -122,6 +123,15 @@ def client_for():
 @pytest.fixture
 def provider(municipality):
     return OrganisationFactory(provider=True, name="GGZ Noord", municipality=municipality)
+
+
+@pytest.fixture
+def provider_pia(provider):
+    """Staff of the GGZ provider "GGZ Noord" (role ``provider``): sees the referrals
+    addressed to her organisation only."""
+    user = UserFactory(email="pia@voorzorg.test", full_name="Pia Prins")
+    MembershipFactory(user=user, organisation=provider, role=Role.PROVIDER)
+    return with_authenticator(user)
 
 
 @pytest.fixture

@@ -63,6 +63,7 @@ from ..services import (
     referral_register,
 )
 from .episodes import episode_rows
+from .provider import sending_side_context
 from .timeline import participant_timeline
 
 PAGE_SIZE = 25
@@ -297,12 +298,21 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def referral_page(
-    request: HttpRequest, referral: Referral, *, failed: tuple[str, Form] | None = None
-) -> HttpResponse:
+    request: HttpRequest,
+    referral: Referral,
+    *,
+    failed: tuple[str, Form] | None = None,
+    provider_forms: dict[str, Form] | None = None,
+) -> HttpResponse | None:
     """The referral page for a referral its gate let through, with a form for each step
     the reader may take now; ``failed`` (action, bound form) shows that one with its
-    errors (``referrals.views.actions``)."""
+    errors (``referrals.views.actions``); ``provider_forms`` likewise a refused form of
+    the card "Aanbieder en wachtplek" or the thread (``referrals.views.provider``):
+    ``None`` when the page does not show that form now."""
     membership = current_membership(request)
+    provider_side = sending_side_context(membership, referral, bound=provider_forms)
+    if provider_side is None:
+        return None
     allowed = allowed_transitions(membership, referral)
     expert_choices = []
     if ReferralStatus.ACCEPTED in allowed:
@@ -324,6 +334,8 @@ def referral_page(
             "can_correct": referral_correction_refusal(membership, referral) is None,
             # Earlier versions: corrections and status steps, with who, when and why.
             "versions": referral_history_for(Actor.from_request(request), referral),
+            # The provider in the loop: "overdracht nodig", its reference, the thread.
+            **provider_side,
         },
     )
 

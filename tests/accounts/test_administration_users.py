@@ -430,6 +430,24 @@ def test_add_a_role_and_change_a_team_lead_flag(ada, poh_anna, welfare_org):
     assert "heeft deze rol bij deze organisatie al" in again.content.decode()
 
 
+def test_the_provider_role_is_given_at_a_ggz_provider_only(ada, poh_anna, provider, welfare_org):
+    """Staff of a GGZ provider (role ``provider``) see what is addressed to their
+    organisation: the role belongs at a GGZ provider, and the form says so elsewhere."""
+    url = reverse("accounts:membership_add", args=[poh_anna.pk])
+    refused = ada.post(url, {"organisation": welfare_org.pk, "role": Role.PROVIDER})
+    assert refused.status_code == 200
+    errors = " ".join(refused.context["form"].errors["organisation"])
+    assert "Een medewerker van een aanbieder werkt bij een GGZ-aanbieder." in errors
+    assert "werkt bij een GGZ-aanbieder" in refused.content.decode()
+    assert not poh_anna.memberships.filter(role=Role.PROVIDER).exists()
+
+    response = ada.post(url, {"organisation": provider.pk, "role": Role.PROVIDER})
+    assert response.status_code == 302
+    assert poh_anna.memberships.filter(role=Role.PROVIDER, organisation=provider).exists()
+    row = logged(f"membership.add:{poh_anna.pk}:provider:{provider.pk}")
+    assert row.action == AuditAction.CREATE
+
+
 def test_an_admin_role_reaching_beyond_her_regions_is_refused(ada, poh_anna, region):
     """Gemeente Haren lies in her region Groningen and in region Noord, which is not
     hers: an administrator there would manage Noord too, so she may not appoint one."""

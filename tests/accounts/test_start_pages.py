@@ -31,6 +31,18 @@ def test_each_role_lands_on_its_own_start_page_after_login(client, personas, per
 
 
 @pytest.mark.django_db
+def test_a_providers_staff_member_lands_on_her_handovers(client, provider_pia):
+    post_password(client, provider_pia.email, TEST_PASSWORD)
+    response = client.get(
+        post_code(client, code_from_app(authenticator_of(provider_pia)))["Location"], follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("referrals:provider_list")
+    html = response.content.decode()
+    assert ">Overdrachten</h1>" in html
+    assert reverse("notifications:inbox") in html  # "Meldingen" in her menu
+
+
+@pytest.mark.django_db
 def test_sign_in_ignores_case_of_the_email_address(client, poh_anna):
     assert post_password(client, "ANNA@Voorzorg.test", TEST_PASSWORD).status_code == 200
     response = post_code(client, code_from_app(authenticator_of(poh_anna)))

@@ -17,29 +17,40 @@ R = "referral"
 
 # url name, argument kind, method, then the expected status for:
 # poh_anna (practice A), poh_bram (practice B), expert_eva (team lead of the region),
-# coordinator_cor, admin_ada.
+# coordinator_cor, admin_ada, provider_pia (staff of GGZ Noord; the submitted referral is
+# not addressed to her organisation, and never hers before the team took it on).
 MATRIX = [
-    ("referrals:mine", None, "get", 200, 200, 403, 403, 403),
-    ("referrals:export", None, "get", 200, 200, 403, 403, 403),
-    ("referrals:create", None, "get", 200, 200, 403, 403, 403),
-    ("referrals:detail", R, "get", 200, 404, 200, 403, 200),
-    ("referrals:edit", R, "get", 200, 404, 403, 403, 200),
-    ("referrals:edit", R, "post", 200, 404, 403, 403, 200),
-    ("referrals:participant", P, "get", 200, 404, 200, 403, 200),
-    ("referrals:consent", P, "post", 302, 404, 302, 403, 302),
-    ("referrals:accept", R, "post", 302, 404, 302, 403, 302),
+    ("referrals:mine", None, "get", 200, 200, 403, 403, 403, 403),
+    ("referrals:export", None, "get", 200, 200, 403, 403, 403, 403),
+    ("referrals:create", None, "get", 200, 200, 403, 403, 403, 403),
+    ("referrals:detail", R, "get", 200, 404, 200, 403, 200, 403),
+    ("referrals:edit", R, "get", 200, 404, 403, 403, 200, 403),
+    ("referrals:edit", R, "post", 200, 404, 403, 403, 200, 403),
+    ("referrals:participant", P, "get", 200, 404, 200, 403, 200, 403),
+    ("referrals:consent", P, "post", 302, 404, 302, 403, 302, 403),
+    ("referrals:accept", R, "post", 302, 404, 302, 403, 302, 403),
     # An empty step the persona may take now: the referral page again, with its errors.
-    ("referrals:decline", R, "post", 302, 404, 200, 403, 200),
-    ("referrals:first_contact", R, "post", 302, 404, 302, 403, 302),
-    ("referrals:withdraw", R, "post", 200, 404, 200, 403, 200),
-    ("referrals:close", R, "post", 302, 404, 302, 403, 302),
-    ("referrals:intake_queue", None, "get", 403, 403, 200, 403, 200),
-    ("referrals:handover", R, "get", 302, 404, 302, 403, 302),
-    ("referrals:handover_complete", R, "post", 302, 404, 302, 403, 302),
-    ("referrals:gp_letter", R, "get", 404, 404, 404, 403, 404),
-    ("referrals:episode_create", P, "get", 200, 404, 200, 403, 200),
+    ("referrals:decline", R, "post", 302, 404, 200, 403, 200, 403),
+    ("referrals:first_contact", R, "post", 302, 404, 302, 403, 302, 403),
+    ("referrals:withdraw", R, "post", 200, 404, 200, 403, 200, 403),
+    ("referrals:close", R, "post", 302, 404, 302, 403, 302, 403),
+    ("referrals:intake_queue", None, "get", 403, 403, 200, 403, 200, 403),
+    ("referrals:handover", R, "get", 302, 404, 302, 403, 302, 403),
+    ("referrals:handover_complete", R, "post", 302, 404, 302, 403, 302, 403),
+    ("referrals:gp_letter", R, "get", 404, 404, 404, 403, 404, 403),
+    ("referrals:episode_create", P, "get", 200, 404, 200, 403, 200, 403),
+    # The receiving GGZ provider's own pages and steps.
+    ("referrals:provider_list", None, "get", 403, 403, 403, 403, 403, 200),
+    ("referrals:provider_detail", R, "get", 403, 403, 403, 403, 403, 404),
+    ("referrals:provider_confirm", R, "post", 403, 403, 403, 403, 403, 404),
+    ("referrals:provider_appointment", R, "post", 403, 403, 403, 403, 403, 404),
+    # Both sides of the handover: an empty form comes back on the page with its errors
+    # (200); one the page does not show now (nothing linked to undo) as a message (302).
+    ("referrals:link", R, "post", 200, 404, 200, 403, 200, 404),
+    ("referrals:unlink", R, "post", 302, 404, 302, 403, 302, 404),
+    ("referrals:handover_message", R, "post", 200, 404, 200, 403, 200, 404),
 ]
-PERSONAS = ["poh_anna", "poh_bram", "expert_eva", "coordinator_cor", "admin_ada"]
+PERSONAS = ["poh_anna", "poh_bram", "expert_eva", "coordinator_cor", "admin_ada", "provider_pia"]
 CASES = [
     pytest.param(name, arg, method, persona, expected[i], id=f"{name}-{persona}")
     for name, arg, method, *expected in MATRIX
@@ -53,10 +64,17 @@ def url_for(name: str, arg: str | None, referral: Referral) -> str:
     return reverse(name, args=[referral.pk if arg == R else referral.participant.pk])
 
 
+@pytest.fixture
+def matrix_personas(personas, provider_pia):
+    return {**personas, "provider_pia": provider_pia}
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "arg", "method", "persona", "expected"), CASES)
-def test_access_matrix(client_for, personas, referral_a, name, arg, method, persona, expected):
-    client = client_for(personas[persona])
+def test_access_matrix(
+    client_for, matrix_personas, referral_a, name, arg, method, persona, expected
+):
+    client = client_for(matrix_personas[persona])
     response = getattr(client, method)(url_for(name, arg, referral_a))
     assert response.status_code == expected
     # Empty posts never move the referral, whoever sends them.

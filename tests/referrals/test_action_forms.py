@@ -53,7 +53,8 @@ def test_the_step_forms_mark_what_is_required_once_for_the_section(
     assert "asteriskField" in label_of(html, "close-close_reason")
     assert "asteriskField" not in label_of(html, "close-note")
     assert "asteriskField" in label_of(html, "withdraw-reason")
-    assert html.count("zijn verplicht.") == 1  # one legend for the section
+    # One legend for the steps' section, one for the card "Aanbieder en wachtplek".
+    assert html.count("zijn verplicht.") == 2
     assert "data-error-summary" not in html
     # The first contact still proposes today, and not a day later.
     date = re.search(r'<input[^>]*id="first-contact-contact_date"[^>]*>', html).group(0)

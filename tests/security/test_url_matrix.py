@@ -18,7 +18,15 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-PERSONAS = ["anonymous", "poh_anna", "poh_bram", "expert_eva", "coordinator_cor", "admin_ada"]
+PERSONAS = [
+    "anonymous",
+    "poh_anna",
+    "poh_bram",
+    "expert_eva",
+    "coordinator_cor",
+    "admin_ada",
+    "provider_pia",
+]
 
 # ---------------------------------------------------------------------------------------
 # Which object fills which URL argument (keys of the world's "home"/"foreign" records).
@@ -55,6 +63,12 @@ ARGS: dict[str, dict[str, str]] = {
     "referrals:handover": H,
     "referrals:handover_complete": H,
     "referrals:gp_letter": H,
+    "referrals:provider_detail": H,
+    "referrals:provider_confirm": H,
+    "referrals:provider_appointment": H,
+    "referrals:link": H,
+    "referrals:unlink": H,
+    "referrals:handover_message": H,
     "referrals:episode_create": P,
     "referrals:episode_edit": {"pk": "participant.pk", "episode_pk": "episode.pk"},
     "participants:export": P,
@@ -132,6 +146,11 @@ POST = {
     "referrals:withdraw",
     "referrals:close",
     "referrals:handover_complete",
+    "referrals:provider_confirm",
+    "referrals:provider_appointment",
+    "referrals:link",
+    "referrals:unlink",
+    "referrals:handover_message",
     "participants:erase",
     "groups:enrol",
     "groups:enrolment_edit",
@@ -155,207 +174,222 @@ POST = {
 QUERY = {"monitoring_api:indicators": "?period=2026-Q3"}
 
 
-def _row(anonymous, poh_anna, poh_bram, expert_eva, coordinator_cor, admin_ada):
+def _row(anonymous, poh_anna, poh_bram, expert_eva, coordinator_cor, admin_ada, provider_pia):
     return dict(
         zip(
             PERSONAS,
-            (anonymous, poh_anna, poh_bram, expert_eva, coordinator_cor, admin_ada),
+            (anonymous, poh_anna, poh_bram, expert_eva, coordinator_cor, admin_ada, provider_pia),
             strict=True,
         )
     )
 
 
 # ---------------------------------------------------------------------------------------
-# The table: status per persona on the HOME object (or the page itself).
-#                                    anon  anna  bram   eva   cor   ada
+# The table: status per persona on the HOME object (or the page itself). provider_pia is
+# staff of the home world's GGZ provider, to which referral_h (H) is addressed.
+#                                    anon  anna  bram   eva   cor   ada   pia
 # ---------------------------------------------------------------------------------------
 # fmt: off
 EXPECTED: dict[str, dict[str, int]] = {
     # Public and sign-in pages
-    "home":                           _row(302,  302,  302,  302,  302,  302),
-    "health":                         _row(200,  200,  200,  200,  200,  200),
-    "privacy_statement":              _row(200,  200,  200,  200,  200,  200),
-    "accessibility_statement":        _row(200,  200,  200,  200,  200,  200),
-    "health_live":                    _row(200,  200,  200,  200,  200,  200),
-    "health_ready":                   _row(200,  200,  200,  200,  200,  200),
-    "set_language":                   _row(302,  302,  302,  302,  302,  302),
-    "accounts:login":                 _row(200,  302,  302,  302,  302,  302),
-    "accounts:verify":                _row(302,  302,  302,  302,  302,  302),
-    "accounts:keepalive":             _row(401,  200,  200,  200,  200,  200),
-    "accounts:password_reset":        _row(200,  200,  200,  200,  200,  200),
-    "accounts:password_reset_done":   _row(200,  200,  200,  200,  200,  200),
-    "accounts:password_reset_confirm": _row(200, 200,  200,  200,  200,  200),
-    "accounts:password_reset_complete": _row(200, 200, 200,  200,  200,  200),
-    "accounts:switch_role":           _row(302,  302,  302,  302,  302,  302),
-    "accounts:logout":                _row(302,  302,  302,  302,  302,  302),
-    "accounts:my_organisation":       _row(302,  200,  200,  200,  200,  200),
-    "accounts:organisation_detail":   _row(302,  200,  404,  404,  404,  200),
-    "accounts:beheer":                _row(302,  403,  403,  403,  403,  200),
+    "home":                           _row(302,  302,  302,  302,  302,  302,  302),
+    "health":                         _row(200,  200,  200,  200,  200,  200,  200),
+    "privacy_statement":              _row(200,  200,  200,  200,  200,  200,  200),
+    "accessibility_statement":        _row(200,  200,  200,  200,  200,  200,  200),
+    "health_live":                    _row(200,  200,  200,  200,  200,  200,  200),
+    "health_ready":                   _row(200,  200,  200,  200,  200,  200,  200),
+    "set_language":                   _row(302,  302,  302,  302,  302,  302,  302),
+    "accounts:login":                 _row(200,  302,  302,  302,  302,  302,  302),
+    "accounts:verify":                _row(302,  302,  302,  302,  302,  302,  302),
+    "accounts:keepalive":             _row(401,  200,  200,  200,  200,  200,  200),
+    "accounts:password_reset":        _row(200,  200,  200,  200,  200,  200,  200),
+    "accounts:password_reset_done":   _row(200,  200,  200,  200,  200,  200,  200),
+    "accounts:password_reset_confirm": _row(200, 200,  200,  200,  200,  200,  200),
+    "accounts:password_reset_complete": _row(200, 200, 200,  200,  200,  200,  200),
+    "accounts:switch_role":           _row(302,  302,  302,  302,  302,  302,  302),
+    "accounts:logout":                _row(302,  302,  302,  302,  302,  302,  302),
+    "accounts:my_organisation":       _row(302,  200,  200,  200,  200,  200,  200),
+    "accounts:organisation_detail":   _row(302,  200,  404,  404,  404,  200,  404),
+    "accounts:beheer":                _row(302,  403,  403,  403,  403,  200,  403),
     # The functional administrator's pages (the account is expert_eva's; abroad Zoë's).
     # Confirmation pages answer a GET; an empty POST to the POST-only ones changes nothing.
-    "accounts:user_list":             _row(302,  403,  403,  403,  403,  200),
-    "accounts:user_invite":           _row(302,  403,  403,  403,  403,  200),
-    "accounts:user_detail":           _row(302,  403,  403,  403,  403,  200),
-    "accounts:user_edit":             _row(302,  403,  403,  403,  403,  200),
-    "accounts:user_deactivate":       _row(302,  403,  403,  403,  403,  200),
-    "accounts:user_reactivate":       _row(302,  403,  403,  403,  403,  302),
-    "accounts:user_invitation_resend": _row(302, 403,  403,  403,  403,  302),
-    "accounts:user_second_factor_reset": _row(302, 403, 403, 403,  403,  200),
-    "accounts:membership_add":        _row(302,  403,  403,  403,  403,  200),
-    "accounts:membership_edit":       _row(302,  403,  403,  403,  403,  200),
-    "accounts:membership_end":        _row(302,  403,  403,  403,  403,  200),
-    "accounts:organisation_list":     _row(302,  403,  403,  403,  403,  200),
-    "accounts:organisation_create":   _row(302,  403,  403,  403,  403,  200),
-    "accounts:organisation_edit":     _row(302,  403,  403,  403,  403,  200),
-    "accounts:region_list":           _row(302,  403,  403,  403,  403,  200),
-    "accounts:region_create":         _row(302,  403,  403,  403,  403,  200),
-    "accounts:region_edit":           _row(302,  403,  403,  403,  403,  200),
-    "accounts:norm_edit":             _row(302,  403,  403,  403,  403,  200),
-    "two_factor:login":               _row(200,  302,  302,  302,  302,  302),
-    "two_factor:setup":               _row(302,  302,  302,  302,  302,  302),
-    "two_factor:qr":                  _row(302,  404,  404,  404,  404,  404),
-    "two_factor:setup_complete":      _row(302,  200,  200,  200,  200,  200),
-    "two_factor:backup_tokens":       _row(302,  200,  200,  200,  200,  200),
+    "accounts:user_list":             _row(302,  403,  403,  403,  403,  200,  403),
+    "accounts:user_invite":           _row(302,  403,  403,  403,  403,  200,  403),
+    "accounts:user_detail":           _row(302,  403,  403,  403,  403,  200,  403),
+    "accounts:user_edit":             _row(302,  403,  403,  403,  403,  200,  403),
+    "accounts:user_deactivate":       _row(302,  403,  403,  403,  403,  200,  403),
+    "accounts:user_reactivate":       _row(302,  403,  403,  403,  403,  302,  403),
+    "accounts:user_invitation_resend": _row(302, 403,  403,  403,  403,  302,  403),
+    "accounts:user_second_factor_reset": _row(302, 403, 403, 403,  403,  200,  403),
+    "accounts:membership_add":        _row(302,  403,  403,  403,  403,  200,  403),
+    "accounts:membership_edit":       _row(302,  403,  403,  403,  403,  200,  403),
+    "accounts:membership_end":        _row(302,  403,  403,  403,  403,  200,  403),
+    "accounts:organisation_list":     _row(302,  403,  403,  403,  403,  200,  403),
+    "accounts:organisation_create":   _row(302,  403,  403,  403,  403,  200,  403),
+    "accounts:organisation_edit":     _row(302,  403,  403,  403,  403,  200,  403),
+    "accounts:region_list":           _row(302,  403,  403,  403,  403,  200,  403),
+    "accounts:region_create":         _row(302,  403,  403,  403,  403,  200,  403),
+    "accounts:region_edit":           _row(302,  403,  403,  403,  403,  200,  403),
+    "accounts:norm_edit":             _row(302,  403,  403,  403,  403,  200,  403),
+    "two_factor:login":               _row(200,  302,  302,  302,  302,  302,  302),
+    "two_factor:setup":               _row(302,  302,  302,  302,  302,  302,  302),
+    "two_factor:qr":                  _row(302,  404,  404,  404,  404,  404,  404),
+    "two_factor:setup_complete":      _row(302,  200,  200,  200,  200,  200,  200),
+    "two_factor:backup_tokens":       _row(302,  200,  200,  200,  200,  200,  200),
     # Referrals
-    "referrals:mine":                 _row(302,  200,  200,  403,  403,  403),
-    "referrals:export":               _row(302,  200,  200,  403,  403,  403),
-    "referrals:create":               _row(302,  200,  200,  403,  403,  403),
-    "referrals:detail":               _row(302,  200,  404,  200,  403,  200),
-    "referrals:edit":                 _row(302,  200,  404,  403,  403,  200),
-    "referrals:participant":          _row(302,  200,  404,  200,  403,  200),
-    "referrals:consent":              _row(302,  302,  404,  302,  403,  302),
-    "referrals:accept":               _row(302,  302,  404,  302,  403,  302),
+    "referrals:mine":                 _row(302,  200,  200,  403,  403,  403,  403),
+    "referrals:export":               _row(302,  200,  200,  403,  403,  403,  403),
+    "referrals:create":               _row(302,  200,  200,  403,  403,  403,  403),
+    "referrals:detail":               _row(302,  200,  404,  200,  403,  200,  403),
+    "referrals:edit":                 _row(302,  200,  404,  403,  403,  200,  403),
+    "referrals:participant":          _row(302,  200,  404,  200,  403,  200,  403),
+    "referrals:consent":              _row(302,  302,  404,  302,  403,  302,  403),
+    "referrals:accept":               _row(302,  302,  404,  302,  403,  302,  403),
     # An empty step someone may take comes back as the referral page with its errors (200).
-    "referrals:decline":              _row(302,  302,  404,  200,  403,  200),
-    "referrals:first_contact":        _row(302,  302,  404,  302,  403,  302),
-    "referrals:withdraw":             _row(302,  200,  404,  200,  403,  200),
-    "referrals:close":                _row(302,  302,  404,  302,  403,  302),
-    "referrals:intake_queue":         _row(302,  403,  403,  200,  403,  200),
-    "referrals:handover":             _row(302,  200,  404,  200,  403,  200),
-    "referrals:handover_complete":    _row(302,  302,  404,  302,  403,  302),
-    "referrals:gp_letter":            _row(302,  200,  404,  200,  403,  200),
-    "referrals:self_register":        _row(200,  200,  200,  200,  200,  200),
-    "referrals:self_register_done":   _row(200,  200,  200,  200,  200,  200),
-    "referrals:episode_create":       _row(302,  200,  404,  200,  403,  200),
-    "referrals:episode_edit":         _row(302,  200,  404,  200,  403,  200),
+    "referrals:decline":              _row(302,  302,  404,  200,  403,  200,  403),
+    "referrals:first_contact":        _row(302,  302,  404,  302,  403,  302,  403),
+    "referrals:withdraw":             _row(302,  200,  404,  200,  403,  200,  403),
+    "referrals:close":                _row(302,  302,  404,  302,  403,  302,  403),
+    "referrals:intake_queue":         _row(302,  403,  403,  200,  403,  200,  403),
+    "referrals:handover":             _row(302,  200,  404,  200,  403,  200,  403),
+    "referrals:handover_complete":    _row(302,  302,  404,  302,  403,  302,  403),
+    "referrals:gp_letter":            _row(302,  200,  404,  200,  403,  200,  403),
+    "referrals:self_register":        _row(200,  200,  200,  200,  200,  200,  200),
+    "referrals:self_register_done":   _row(200,  200,  200,  200,  200,  200,  200),
+    "referrals:episode_create":       _row(302,  200,  404,  200,  403,  200,  403),
+    "referrals:episode_edit":         _row(302,  200,  404,  200,  403,  200,  403),
+    # The receiving GGZ provider's pages and steps (H is addressed to provider_pia's organisation)
+    "referrals:provider_list":        _row(302,  403,  403,  403,  403,  403,  200),
+    "referrals:provider_detail":      _row(302,  403,  403,  403,  403,  403,  200),
+    # An empty form comes back on the page with its errors (200); one the page does not
+    # show now (the appointment before confirming, unlinking with nothing linked) goes
+    # back to the page with a message (302).
+    "referrals:provider_confirm":     _row(302,  403,  403,  403,  403,  403,  200),
+    "referrals:provider_appointment": _row(302,  403,  403,  403,  403,  403,  302),
+    # Both sides of the handover
+    "referrals:link":                 _row(302,  200,  404,  200,  403,  200,  200),
+    "referrals:unlink":               _row(302,  302,  404,  302,  403,  302,  302),
+    "referrals:handover_message":     _row(302,  200,  404,  200,  403,  200,  200),
     # Participants (AVG)
-    "participants:export":            _row(302,  200,  404,  403,  403,  200),
-    "participants:export_json":       _row(302,  200,  404,  403,  403,  200),
-    "participants:erase":             _row(302,  403,  403,  403,  403,  200),
-    "participants:edit":              _row(302,  200,  404,  403,  403,  200),
+    "participants:export":            _row(302,  200,  404,  403,  403,  200,  403),
+    "participants:export_json":       _row(302,  200,  404,  403,  403,  200,  403),
+    "participants:erase":             _row(302,  403,  403,  403,  403,  200,  403),
+    "participants:edit":              _row(302,  200,  404,  403,  403,  200,  403),
     # Participants: merging two records of one person, and its undo (admin, own region)
-    "participants:merge":             _row(302,  403,  403,  403,  403,  200),
-    "participants:merge_undo":        _row(302,  403,  403,  403,  403,  200),
+    "participants:merge":             _row(302,  403,  403,  403,  403,  200,  403),
+    "participants:merge_undo":        _row(302,  403,  403,  403,  403,  200,  403),
     # Groups (experience experts)
-    "groups:worklist":                _row(302,  403,  403,  200,  403,  403),
-    "groups:team":                    _row(302,  403,  403,  200,  403,  200),
-    "groups:signal_list":             _row(302,  200,  200,  200,  403,  200),
-    "groups:signal_detail":           _row(302,  200,  404,  200,  403,  200),
-    "groups:signal_create":           _row(302,  403,  403,  200,  403,  200),
-    "groups:contact_create":          _row(302,  403,  403,  200,  403,  200),
-    "groups:contact_list":            _row(302,  200,  404,  200,  403,  200),
-    "groups:health_create":           _row(302,  403,  403,  200,  403,  200),
+    "groups:worklist":                _row(302,  403,  403,  200,  403,  403,  403),
+    "groups:team":                    _row(302,  403,  403,  200,  403,  200,  403),
+    "groups:signal_list":             _row(302,  200,  200,  200,  403,  200,  403),
+    "groups:signal_detail":           _row(302,  200,  404,  200,  403,  200,  403),
+    "groups:signal_create":           _row(302,  403,  403,  200,  403,  200,  403),
+    "groups:contact_create":          _row(302,  403,  403,  200,  403,  200,  403),
+    "groups:contact_list":            _row(302,  200,  404,  200,  403,  200,  403),
+    "groups:health_create":           _row(302,  403,  403,  200,  403,  200,  403),
     # Corrections and withdrawal: read like the contact list, changed like a new contact.
-    "groups:contact_detail":          _row(302,  200,  404,  200,  403,  200),
-    "groups:contact_edit":            _row(302,  403,  403,  200,  403,  200),
-    "groups:contact_withdraw":        _row(302,  403,  403,  200,  403,  200),
-    "groups:health_list":             _row(302,  200,  404,  200,  403,  200),
-    "groups:health_detail":           _row(302,  200,  404,  200,  403,  200),
-    "groups:health_edit":             _row(302,  403,  403,  200,  403,  200),
-    "groups:health_withdraw":         _row(302,  403,  403,  200,  403,  200),
-    "groups:group_list":              _row(302,  403,  403,  200,  403,  200),
-    "groups:group_create":            _row(302,  403,  403,  200,  403,  200),
-    "groups:group_detail":            _row(302,  403,  403,  200,  403,  200),
-    "groups:group_edit":              _row(302,  403,  403,  200,  403,  200),
-    "groups:enrol":                   _row(302,  403,  403,  200,  403,  200),
-    "groups:enrolment_edit":          _row(302,  403,  403,  302,  403,  302),
-    "groups:session_log":             _row(302,  403,  403,  200,  403,  200),
-    "groups:session_detail":          _row(302,  403,  403,  200,  403,  200),
+    "groups:contact_detail":          _row(302,  200,  404,  200,  403,  200,  403),
+    "groups:contact_edit":            _row(302,  403,  403,  200,  403,  200,  403),
+    "groups:contact_withdraw":        _row(302,  403,  403,  200,  403,  200,  403),
+    "groups:health_list":             _row(302,  200,  404,  200,  403,  200,  403),
+    "groups:health_detail":           _row(302,  200,  404,  200,  403,  200,  403),
+    "groups:health_edit":             _row(302,  403,  403,  200,  403,  200,  403),
+    "groups:health_withdraw":         _row(302,  403,  403,  200,  403,  200,  403),
+    "groups:group_list":              _row(302,  403,  403,  200,  403,  200,  403),
+    "groups:group_create":            _row(302,  403,  403,  200,  403,  200,  403),
+    "groups:group_detail":            _row(302,  403,  403,  200,  403,  200,  403),
+    "groups:group_edit":              _row(302,  403,  403,  200,  403,  200,  403),
+    "groups:enrol":                   _row(302,  403,  403,  200,  403,  200,  403),
+    "groups:enrolment_edit":          _row(302,  403,  403,  302,  403,  302,  403),
+    "groups:session_log":             _row(302,  403,  403,  200,  403,  200,  403),
+    "groups:session_detail":          _row(302,  403,  403,  200,  403,  200,  403),
     # Monitoring
-    "monitoring:dashboard":           _row(302,  403,  403,  403,  200,  200),
-    "monitoring:dashboard_print":     _row(302,  403,  403,  403,  200,  200),
-    "monitoring:dashboard_compare":   _row(302,  403,  403,  403,  200,  200),
-    "monitoring:recompute":           _row(302,  403,  403,  403,  403,  302),
-    "monitoring:import_waitlist":     _row(302,  403,  403,  403,  403,  200),
+    "monitoring:dashboard":           _row(302,  403,  403,  403,  200,  200,  403),
+    "monitoring:dashboard_print":     _row(302,  403,  403,  403,  200,  200,  403),
+    "monitoring:dashboard_compare":   _row(302,  403,  403,  403,  200,  200,  403),
+    "monitoring:recompute":           _row(302,  403,  403,  403,  403,  302,  403),
+    "monitoring:import_waitlist":     _row(302,  403,  403,  403,  403,  200,  403),
     # A background job: its starter's and her region's administrators' (foreign: 404).
-    "monitoring:job":                 _row(302,  403,  403,  403,  403,  200),
-    "monitoring:job_refusals":        _row(302,  403,  403,  403,  403,  200),
-    "monitoring_api:indicators":      _row(401,  403,  403,  403,  200,  200),
+    "monitoring:job":                 _row(302,  403,  403,  403,  403,  200,  403),
+    "monitoring:job_refusals":        _row(302,  403,  403,  403,  403,  200,  403),
+    "monitoring_api:indicators":      _row(401,  403,  403,  403,  200,  200,  403),
     # Audit and emergency access (the grant is admin_bob's, on a foreign participant)
-    "audit:log":                      _row(302,  403,  403,  403,  403,  200),
-    "audit:export":                   _row(302,  403,  403,  403,  403,  200),
-    "audit:participant":              _row(302,  200,  404,  403,  403,  200),
-    "audit:break_glass":              _row(302,  403,  403,  403,  403,  200),
-    "audit:break_glass_detail":       _row(302,  403,  403,  403,  403,  200),
-    "audit:break_glass_open":         _row(302,  403,  403,  403,  403,  404),
-    "audit:break_glass_review":       _row(302,  403,  403,  403,  403,  302),
+    "audit:log":                      _row(302,  403,  403,  403,  403,  200,  403),
+    "audit:export":                   _row(302,  403,  403,  403,  403,  200,  403),
+    "audit:participant":              _row(302,  200,  404,  403,  403,  200,  403),
+    "audit:break_glass":              _row(302,  403,  403,  403,  403,  200,  403),
+    "audit:break_glass_detail":       _row(302,  403,  403,  403,  403,  200,  403),
+    "audit:break_glass_open":         _row(302,  403,  403,  403,  403,  404,  403),
+    "audit:break_glass_review":       _row(302,  403,  403,  403,  403,  302,  403),
     # API tokens (the token is expert_eva's; revoking it takes her or an admin of her region)
-    "api:tokens":                     _row(302,  200,  200,  200,  200,  200),
-    "api:token_revoke":               _row(302,  404,  404,  302,  404,  302),
-    "api:admin_tokens":               _row(302,  403,  403,  403,  403,  200),
+    "api:tokens":                     _row(302,  200,  200,  200,  200,  200,  200),
+    "api:token_revoke":               _row(302,  404,  404,  302,  404,  302,  404),
+    "api:admin_tokens":               _row(302,  403,  403,  403,  403,  200,  403),
     # Notifications: everyone her own; the notification is expert_eva's (another's: 404)
-    "notifications:inbox":            _row(302,  200,  200,  200,  200,  200),
-    "notifications:settings":         _row(302,  200,  200,  200,  200,  200),
-    "notifications:mark_all_read":    _row(302,  302,  302,  302,  302,  302),
-    "notifications:open":             _row(302,  404,  404,  302,  404,  404),
-    "notifications:mark_read":        _row(302,  404,  404,  302,  404,  404),
+    "notifications:inbox":            _row(302,  200,  200,  200,  200,  200,  200),
+    "notifications:settings":         _row(302,  200,  200,  200,  200,  200,  200),
+    "notifications:mark_all_read":    _row(302,  302,  302,  302,  302,  302,  302),
+    "notifications:open":             _row(302,  404,  404,  302,  404,  404,  404),
+    "notifications:mark_read":        _row(302,  404,  404,  302,  404,  404,  404),
     # REST API (token or verified session; anonymous 401). An empty POST is an empty form,
     # which the JSON-only API refuses with 415 once past the gate; nothing changes.
-    "api-unknown":                    _row(404,  404,  404,  404,  404,  404),
-    "referrals_api:referral-list":    _row(401,  200,  200,  200,  403,  200),
-    "referrals_api:referral-detail":  _row(401,  200,  404,  200,  403,  200),
-    "referrals_api:referral-accept":  _row(401,  403,  404,  415,  403,  415),
-    "referrals_api:referral-decline": _row(401,  403,  404,  415,  403,  415),
-    "referrals_api:referral-first-contact": _row(401, 403, 404, 415, 403,  415),
-    "referrals_api:referral-withdraw": _row(401, 415,  404,  415,  403,  415),
-    "referrals_api:referral-close":   _row(401,  403,  404,  415,  403,  415),
-    "referrals_api:referral-handover": _row(401, 200,  404,  200,  403,  200),
-    "referrals_api:referral-handover-complete": _row(401, 403, 404, 400, 403, 400),
-    "referrals_api:episode-list":     _row(401,  200,  200,  200,  403,  200),
-    "referrals_api:episode-detail":   _row(401,  200,  404,  200,  403,  200),
-    "participants_api:participant-list": _row(401, 200, 200,  200,  403,  200),
-    "participants_api:participant-detail": _row(401, 200, 404, 200,  403,  200),
-    "groups_api:group-list":          _row(401,  403,  403,  200,  403,  200),
-    "groups_api:group-detail":        _row(401,  403,  403,  200,  403,  200),
-    "groups_api:session-list":        _row(401,  403,  403,  200,  403,  200),
-    "groups_api:session-detail":      _row(401,  403,  403,  200,  403,  200),
-    "groups_api:contact-list":        _row(401,  200,  200,  200,  403,  200),
-    "groups_api:health-measurement-list": _row(401, 200, 200, 200,  403,  200),
-    "groups_api:signal-list":         _row(401,  200,  200,  200,  403,  200),
-    "groups_api:signal-detail":       _row(401,  200,  404,  200,  403,  200),
-    "groups_api:signal-acknowledge":  _row(401,  415,  404,  415,  403,  415),
-    "groups_api:signal-resolve":      _row(401,  415,  404,  415,  403,  415),
+    # provider_pia (the last column of this block and the FHIR block): the role refusal
+    # of today's API code; the provider's FHIR/REST access changes these rows.
+    "api-unknown":                    _row(404,  404,  404,  404,  404,  404,  404),
+    "referrals_api:referral-list":    _row(401,  200,  200,  200,  403,  200,  403),
+    "referrals_api:referral-detail":  _row(401,  200,  404,  200,  403,  200,  403),
+    "referrals_api:referral-accept":  _row(401,  403,  404,  415,  403,  415,  403),
+    "referrals_api:referral-decline": _row(401,  403,  404,  415,  403,  415,  403),
+    "referrals_api:referral-first-contact": _row(401, 403, 404, 415, 403,  415,  403),
+    "referrals_api:referral-withdraw": _row(401, 415,  404,  415,  403,  415,  403),
+    "referrals_api:referral-close":   _row(401,  403,  404,  415,  403,  415,  403),
+    "referrals_api:referral-handover": _row(401, 200,  404,  200,  403,  200,  403),
+    "referrals_api:referral-handover-complete": _row(401, 403, 404, 400, 403, 400,  403),
+    "referrals_api:episode-list":     _row(401,  200,  200,  200,  403,  200,  403),
+    "referrals_api:episode-detail":   _row(401,  200,  404,  200,  403,  200,  403),
+    "participants_api:participant-list": _row(401, 200, 200,  200,  403,  200,  403),
+    "participants_api:participant-detail": _row(401, 200, 404, 200,  403,  200,  403),
+    "groups_api:group-list":          _row(401,  403,  403,  200,  403,  200,  403),
+    "groups_api:group-detail":        _row(401,  403,  403,  200,  403,  200,  403),
+    "groups_api:session-list":        _row(401,  403,  403,  200,  403,  200,  403),
+    "groups_api:session-detail":      _row(401,  403,  403,  200,  403,  200,  403),
+    "groups_api:contact-list":        _row(401,  200,  200,  200,  403,  200,  403),
+    "groups_api:health-measurement-list": _row(401, 200, 200, 200,  403,  200,  403),
+    "groups_api:signal-list":         _row(401,  200,  200,  200,  403,  200,  403),
+    "groups_api:signal-detail":       _row(401,  200,  404,  200,  403,  200,  403),
+    "groups_api:signal-acknowledge":  _row(401,  415,  404,  415,  403,  415,  403),
+    "groups_api:signal-resolve":      _row(401,  415,  404,  415,  403,  415,  403),
     # OpenAPI schema and its docs: public, they hold no data
-    "api-schema":                     _row(200,  200,  200,  200,  200,  200),
-    "api-docs":                       _row(200,  200,  200,  200,  200,  200),
-    "api-redoc":                      _row(200,  200,  200,  200,  200,  200),
+    "api-schema":                     _row(200,  200,  200,  200,  200,  200,  200),
+    "api-docs":                       _row(200,  200,  200,  200,  200,  200,  200),
+    "api-redoc":                      _row(200,  200,  200,  200,  200,  200,  200),
     # FHIR API (anonymous: OperationOutcome 401, no sign-in redirect)
-    "fhir:metadata":                  _row(200,  200,  200,  200,  200,  200),
-    "fhir:unknown":                   _row(404,  404,  404,  404,  404,  404),
-    "fhir:handover":                  _row(401,  403,  404,  403,  403,  403),
-    "fhir:Patient-search":            _row(401,  200,  200,  200,  403,  200),
-    "fhir:Patient-read":              _row(401,  200,  404,  200,  403,  200),
-    "fhir:ServiceRequest-search":     _row(401,  200,  200,  200,  403,  200),
-    "fhir:ServiceRequest-read":       _row(401,  200,  404,  200,  403,  200),
-    "fhir:EpisodeOfCare-search":      _row(401,  200,  200,  200,  403,  200),
-    "fhir:EpisodeOfCare-read":        _row(401,  200,  404,  200,  403,  200),
-    "fhir:Task-search":               _row(401,  200,  200,  200,  403,  200),
-    "fhir:Task-read":                 _row(401,  200,  404,  200,  403,  200),
-    "fhir:Group-search":              _row(401,  200,  200,  200,  403,  200),
-    "fhir:Group-read":                _row(401,  404,  404,  200,  403,  200),
-    "fhir:Encounter-search":          _row(401,  200,  200,  200,  403,  200),
-    "fhir:Encounter-read":            _row(401,  200,  404,  200,  403,  200),
-    "fhir:QuestionnaireResponse-search": _row(401, 200, 200, 200,  403,  200),
-    "fhir:QuestionnaireResponse-read": _row(401, 200,  404,  200,  403,  200),
+    "fhir:metadata":                  _row(200,  200,  200,  200,  200,  200,  200),
+    "fhir:unknown":                   _row(404,  404,  404,  404,  404,  404,  404),
+    "fhir:handover":                  _row(401,  403,  404,  403,  403,  403,  403),
+    "fhir:Patient-search":            _row(401,  200,  200,  200,  403,  200,  403),
+    "fhir:Patient-read":              _row(401,  200,  404,  200,  403,  200,  403),
+    "fhir:ServiceRequest-search":     _row(401,  200,  200,  200,  403,  200,  403),
+    "fhir:ServiceRequest-read":       _row(401,  200,  404,  200,  403,  200,  403),
+    "fhir:EpisodeOfCare-search":      _row(401,  200,  200,  200,  403,  200,  403),
+    "fhir:EpisodeOfCare-read":        _row(401,  200,  404,  200,  403,  200,  403),
+    "fhir:Task-search":               _row(401,  200,  200,  200,  403,  200,  403),
+    "fhir:Task-read":                 _row(401,  200,  404,  200,  403,  200,  403),
+    "fhir:Group-search":              _row(401,  200,  200,  200,  403,  200,  403),
+    "fhir:Group-read":                _row(401,  404,  404,  200,  403,  200,  403),
+    "fhir:Encounter-search":          _row(401,  200,  200,  200,  403,  200,  403),
+    "fhir:Encounter-read":            _row(401,  200,  404,  200,  403,  200,  403),
+    "fhir:QuestionnaireResponse-search": _row(401, 200, 200, 200,  403,  200,  403),
+    "fhir:QuestionnaireResponse-read": _row(401, 200,  404,  200,  403,  200,  403),
     # Django admin: the superuser only; the rest are sent to the admin's sign-in.
-    "admin:index":                    _row(302,  302,  302,  302,  302,  200),
-    "admin:login":                    _row(302,  302,  302,  302,  302,  302),
-    "admin:logout":                   _row(302,  302,  302,  302,  302,  405),
-    "admin:password_change":          _row(302,  302,  302,  302,  302,  200),
-    "admin:password_change_done":     _row(302,  302,  302,  302,  302,  200),
-    "admin:jsi18n":                   _row(302,  302,  302,  302,  302,  200),
-    "admin:autocomplete":             _row(302,  302,  302,  302,  302,  403),
-    "admin:app_list":                 _row(302,  302,  302,  302,  302,  200),
+    "admin:index":                    _row(302,  302,  302,  302,  302,  200,  302),
+    "admin:login":                    _row(302,  302,  302,  302,  302,  302,  302),
+    "admin:logout":                   _row(302,  302,  302,  302,  302,  405,  302),
+    "admin:password_change":          _row(302,  302,  302,  302,  302,  200,  302),
+    "admin:password_change_done":     _row(302,  302,  302,  302,  302,  200,  302),
+    "admin:jsi18n":                   _row(302,  302,  302,  302,  302,  200,  302),
+    "admin:autocomplete":             _row(302,  302,  302,  302,  302,  403,  302),
+    "admin:app_list":                 _row(302,  302,  302,  302,  302,  200,  302),
 }
 # fmt: on
 _ADMIN_MODELS = {
@@ -377,8 +411,8 @@ _ADMIN_MODELS = {
     "accounts_norm": 200,
 }
 for _model, _add in _ADMIN_MODELS.items():
-    EXPECTED[f"admin:{_model}_changelist"] = _row(302, 302, 302, 302, 302, 200)
-    EXPECTED[f"admin:{_model}_add"] = _row(302, 302, 302, 302, 302, _add)
+    EXPECTED[f"admin:{_model}_changelist"] = _row(302, 302, 302, 302, 302, 200, 302)
+    EXPECTED[f"admin:{_model}_add"] = _row(302, 302, 302, 302, 302, _add, 302)
 
 # Status on the FOREIGN object (another region) where it differs from the rule:
 # anonymous and refused roles (403/404) get the same answer; every success becomes 404.
@@ -481,7 +515,7 @@ def _fingerprint(world: dict) -> dict:
     """What an empty POST must never change: counts and the state of the home records."""
     from groups.models import Contact, Enrolment, PeerGroup, PositiveHealthMeasurement, Signal
     from participants.models import Consent, Participant
-    from referrals.models import Handover, Referral, WaitingEpisode
+    from referrals.models import Handover, HandoverMessage, Referral, WaitingEpisode
     from voorzorg.accounts.models import Membership, Norm, Organisation, Region, User
     from voorzorg.audit.models import BreakGlassGrant
 
@@ -493,6 +527,7 @@ def _fingerprint(world: dict) -> dict:
             Referral,
             WaitingEpisode,
             Handover,
+            HandoverMessage,
             Consent,
             Contact,
             Signal,
@@ -510,7 +545,12 @@ def _fingerprint(world: dict) -> dict:
     state["roles"] = sorted(Membership.objects.values_list("pk", "region", "is_team_lead"))
     participant = Participant.objects.get(pk=home["participant"].pk)
     state["participant"] = (participant.given_name, participant.family_name, participant.email)
-    state["referrals"] = sorted(Referral.objects.values_list("pk", "status"))
+    state["referrals"] = sorted(
+        Referral.objects.values_list("pk", "status", "provider_reference", "waiting_episode")
+    )
+    state["handovers"] = sorted(
+        Handover.objects.values_list("pk", "provider_acknowledged_on", "first_appointment_at")
+    )
     state["enrolment"] = tuple(
         Enrolment.objects.filter(pk=home["enrolment"].pk).values_list("status", "end_date").get()
     )
@@ -525,8 +565,9 @@ def _fingerprint(world: dict) -> dict:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_url_matrix(persona, personas, client_for, world):
-    client = Client() if persona == "anonymous" else client_for(personas[persona])
+def test_url_matrix(persona, personas, provider_pia, client_for, world):
+    cast = {**personas, "provider_pia": provider_pia}
+    client = Client() if persona == "anonymous" else client_for(cast[persona])
     names = sorted(n for n in url_names() if not _excluded(n))
     names.sort(key=lambda n: n == "accounts:logout")  # signing out last
     before = _fingerprint(world)

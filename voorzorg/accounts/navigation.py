@@ -36,6 +36,7 @@ START_PAGE: dict[str, str] = {
     Role.EXPERT: "groups:worklist",
     Role.COORDINATOR: "monitoring:dashboard",
     Role.ADMIN: "accounts:beheer",
+    Role.PROVIDER: "referrals:provider_list",
 }
 
 MENU: dict[str, list[MenuItem]] = {
@@ -56,6 +57,11 @@ MENU: dict[str, list[MenuItem]] = {
     ],
     Role.COORDINATOR: [
         MenuItem("monitoring:dashboard", _("Dashboard")),
+    ],
+    Role.PROVIDER: [
+        MenuItem("referrals:provider_list", _("Overdrachten")),
+        MenuItem("notifications:inbox", _("Meldingen")),
+        MenuItem("accounts:my_organisation", _("Mijn organisatie")),
     ],
     Role.ADMIN: [
         MenuItem("accounts:beheer", _("Beheer")),

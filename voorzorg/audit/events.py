@@ -208,6 +208,12 @@ EVENTS: dict[str, EventType] = {
     "episode.view": EventType(_("Wachtplek bekeken"), EPISODE),
     "episode.create": EventType(_("Wachtplek toegevoegd"), EPISODE),
     "episode.update": EventType(_("Wachtplek bijgewerkt"), EPISODE),
+    # The GGZ provider in the loop: its pages, its confirmation, the thread
+    "referrals.provider_list": EventType(_("Getoond in de lijst overdrachten van de aanbieder")),
+    "referral.provider_view": EventType(_("Verwijzing bekeken door de aanbieder"), REFERRAL),
+    "handover.confirm": EventType(_("Overdracht bevestigd door de aanbieder"), REFERRAL),
+    "handover.appointment": EventType(_("Eerste afspraak bij de aanbieder gepland"), REFERRAL),
+    "handover.message": EventType(_("Bericht bij de overdracht geplaatst"), REFERRAL),
     # Peer groups, contacts, signals
     "group.view": EventType(_("Groep bekeken"), GROUP),
     "group.create": EventType(_("Groep aangemaakt"), GROUP),
