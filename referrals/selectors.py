@@ -359,9 +359,9 @@ def expert_choices_for(
 
 
 def handover_as_shown(handover: Handover | None, membership: Membership | None) -> Handover | None:
-    """The handover as this reader may see it: without its summary and life-domain status
-    where ``handover_texts_visible`` (the one consent rule) says so. An in-memory copy:
-    nothing is deleted, the team still has its notes."""
+    """The handover as this reader may see it: without its summary, life-domain status
+    and the participant's own words where ``handover_texts_visible`` (the one consent
+    rule) says so. An in-memory copy: nothing is deleted, the team still has its notes."""
     if handover is None:
         return None
     participant_id = handover.referral.participant_id
@@ -370,6 +370,7 @@ def handover_as_shown(handover: Handover | None, membership: Membership | None) 
     shown = copy.copy(handover)
     shown.summary = ""
     shown.life_domain_status = ""
+    shown.participant_words = ""
     return shown
 
 
