@@ -48,7 +48,7 @@ from .selectors import (
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
 # The date of this CapabilityStatement's content; change it when the API changes.
-CAPABILITY_DATE = "2026-11-23"
+CAPABILITY_DATE = "2026-12-03"
 # Parameters every search accepts besides its own.
 _COMMON_PARAMS = ("_count", "_offset", "_format")
 
