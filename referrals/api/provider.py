@@ -4,10 +4,11 @@ handover. For the POH-GGZ, the bridging team, the administrator and the receivin
 provider's staff (``HANDOVER_PARTY_ROLES``).
 
 The provider's staff use only these endpoints of the referrals API (and FHIR): the
-referral's own representation holds texts they may not see (the help question, the
-reasons of a decline or close, the status history), so every other referral, episode
-and participant endpoint answers them 403. Hence the answers here are small shapes of
-their own, never the referral's detail.
+referral's own representation holds what they may not see (the help question without
+consent to share, the reasons of a decline or close, the status history with its
+reasons, the assigned expert), so every other referral, episode and participant endpoint
+answers them 403. Hence the answers here are small shapes of their own, never the
+referral's detail.
 
 Status codes, as every lifecycle action: 404 outside your scope (the gate); 403 when you
 are no party to this referral's handover; 400 for invalid input or a rule that forbids

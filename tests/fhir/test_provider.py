@@ -70,12 +70,13 @@ def test_another_provider_reads_nothing(world, client_for, other_provider_staff,
     assert_outcome(body, "not-found")
 
 
-def test_without_consent_the_provider_gets_the_pseudonym_and_no_texts(
+def test_without_consent_the_provider_gets_who_it_is_but_no_texts(
     world, client_for, provider_staff
 ):
     client = client_for(provider_staff)
+    # Identification, as on the provider's pages: the referral is addressed to it.
     _s, patient = fhir_get(client, f"/fhir/Patient/{world['participant'].public_id}")
-    assert "name" not in patient and patient["meta"]["security"][0]["code"] == "PSEUDED"
+    assert patient["name"][0]["family"] == "Kuipers"
     _s, task = fhir_get(client, task_url(world))
     assert "note" not in task
     _s, request = fhir_get(client, f"/fhir/ServiceRequest/{world['referral'].pk}")
@@ -87,14 +88,14 @@ def test_without_consent_the_provider_gets_the_pseudonym_and_no_texts(
     assert_outcome(body, "forbidden")
 
 
-def test_with_consent_the_provider_gets_the_name_texts_history_and_bundle(
+def test_with_consent_the_provider_gets_the_texts_history_and_bundle(
     world, client_for, provider_staff
 ):
     give_share_consent(world["participant"])
     Handover.objects.filter(pk=world["handover"].pk).update(participant_words="Ik wil rust.")
     client = client_for(provider_staff)
-    _s, patient = fhir_get(client, f"/fhir/Patient/{world['participant'].public_id}")
-    assert patient["name"][0]["family"] == "Kuipers"
+    _s, request = fhir_get(client, f"/fhir/ServiceRequest/{world['referral'].pk}")
+    assert request["note"] == [{"text": world["referral"].help_question}]
     _s, task = fhir_get(client, task_url(world))
     assert {"text": "Ik wil rust."} in task["note"]
     status, bundle = fhir_get(client, "/fhir/QuestionnaireResponse")

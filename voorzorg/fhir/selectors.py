@@ -24,7 +24,7 @@ from groups.models import Contact, Enrolment, GroupSession, PeerGroup, PositiveH
 from groups.selectors import groups_for
 from participants.constants import ConsentKind
 from participants.models import Consent, Participant
-from participants.selectors import consent_to_share_ids, participants_for
+from participants.selectors import participants_for
 from referrals.models import Handover, Referral, WaitingEpisode
 from referrals.selectors import episode_scope, referral_scope
 from voorzorg.accounts.constants import Role
@@ -114,8 +114,9 @@ def details_visible(membership: Membership | None, participants: Iterable[Partic
     The POH-GGZ of the person's own practice, the expert assigned to one of the person's
     referrals, an admin (for people already in scope). Not a team lead who sees the
     person only through her region, nor a facilitator through her group: they get the
-    pseudonym. A GGZ provider's staff: the people of the referrals addressed to them,
-    while their consent to share holds. At most one query, whatever the number.
+    pseudonym. A GGZ provider's staff: the people of the referrals addressed to them
+    (their scope), as on their pages; the texts need the consent to share besides
+    (``views._resources``). At most one query, whatever the number.
     """
     people = {p.pk: p for p in participants}
     if not people or membership is None:
@@ -125,7 +126,7 @@ def details_visible(membership: Membership | None, participants: Iterable[Partic
     if membership.role == Role.POH:
         return {pk for pk, p in people.items() if p.gp_practice_id == membership.organisation_id}
     if membership.role == Role.PROVIDER:
-        return consent_to_share_ids(people)
+        return set(people)
     if membership.role == Role.EXPERT:
         return set(
             Referral.objects.filter(
