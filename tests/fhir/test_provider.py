@@ -372,3 +372,20 @@ def test_the_capability_statement_lists_the_writes(db):
     assert {i["code"] for i in resources["Task"]["interaction"]} >= {"update", "patch"}
     assert "create" in {i["code"] for i in resources["EpisodeOfCare"]["interaction"]}
     assert body["patchFormat"] == ["application/json-patch+json"]
+
+
+def test_an_episode_update_for_another_patient_is_refused(world, provider_staff):
+    body = episode_update(world, patient={"reference": "Patient/VZ-ANDERS01"})
+    status, answer = send(token_client(provider_staff), "post", "/fhir/EpisodeOfCare", body)
+    assert status == 422
+    assert_outcome(answer, "business-rule")
+    assert WaitingEpisode.objects.get(pk=world["episode"].pk).treatment_start_date is None
+
+
+def test_a_malformed_task_id_is_a_logged_404(world, provider_staff):
+    patch = [{"op": "replace", "path": "/status", "value": "accepted"}]
+    status, body = send(token_client(provider_staff), "patch", "/fhir/Task/9x!", patch, JSON_PATCH)
+    assert status == 404
+    assert_outcome(body, "not-found")
+    row = AccessLog.objects.get(event="fhir.Task.update:(malformed id)")
+    assert row.access_granted is False

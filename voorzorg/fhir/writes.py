@@ -324,14 +324,17 @@ class TaskView(ReadView):
     def _handover(
         self, request: Request, membership: Membership, logical_id: str, event: str
     ) -> Handover:
-        lookup = RESOURCE_TYPES["Task"].locate(membership, logical_id)
-        if lookup is None or not FHIR_ID.match(logical_id):
-            raise not_found(f"Task/{logical_id} not found.")
+        lookup = (
+            RESOURCE_TYPES["Task"].locate(membership, logical_id)
+            if FHIR_ID.match(logical_id)
+            else None
+        )
         try:
+            # An id that cannot be ours is refused at the gate without a query.
             return get_for(
                 Actor.from_request(request),
-                lookup.source.queryset.select_related("referral__gp_practice"),
-                lookup.key,
+                lookup.source.queryset if lookup else Handover.objects.none(),
+                lookup.key if lookup else None,
                 event=event,
                 people_of=lambda h: [h.referral.participant.public_id],
             )
@@ -482,6 +485,12 @@ class EpisodeOfCareView(SearchView):
             )
         except OutOfScope:
             raise not_found("No waiting place of yours with this id or client number.") from None
+        reference = (resource.get("patient") or {}).get("reference", "")
+        if reference.rstrip("/").split("/")[-1] != episode.participant.public_id:
+            raise business_rule(
+                "The patient is not the one of this waiting place: "
+                f"Patient/{episode.participant.public_id} is."
+            )
         changes = episode_changes(resource)
         actor = Actor.from_request(request)
         episode = run_service(
