@@ -389,3 +389,29 @@ def test_a_malformed_task_id_is_a_logged_404(world, provider_staff):
     assert_outcome(body, "not-found")
     row = AccessLog.objects.get(event="fhir.Task.update:(malformed id)")
     assert row.access_granted is False
+
+
+# Per type, what a search finds of the world for the receiving provider (no consent):
+# participant_a's records addressed to it; never a group, session, contact or measurement.
+SEARCH_TOTALS = {
+    "Patient": 1,
+    "ServiceRequest": 1,
+    "EpisodeOfCare": 2,  # its own waiting place and the bridging episode
+    "Task": 1,
+    "Group": 0,
+    "Encounter": 0,
+    "QuestionnaireResponse": 0,
+}
+
+
+@pytest.mark.parametrize("resource_type", list(SEARCH_TOTALS))
+def test_every_search_for_both_providers(
+    world, client_for, provider_staff, other_provider_staff, resource_type
+):
+    status, bundle = fhir_get(client_for(provider_staff), f"/fhir/{resource_type}")
+    assert status == 200
+    validate(bundle)
+    assert bundle["total"] == SEARCH_TOTALS[resource_type]
+    status, bundle = fhir_get(client_for(other_provider_staff), f"/fhir/{resource_type}")
+    assert status == 200
+    assert bundle["total"] == 0
