@@ -4,6 +4,14 @@ Registered in ``GroupsConfig.ready()``: the open care signals above the record, 
 recent contacts and the Positieve Gezondheid chart in its wide column. The panels run
 after the page's gate (``participant_get_for`` wrote the access-log row); each reads at a
 fixed number of queries, however many rows there are.
+
+The same three make up the warm-handover package (``PanelPlace.HANDOVER``: the handover
+page and the receiving provider's page) and the GP's feedback letter
+(``PanelPlace.LETTER``): the whole Positieve Gezondheid history, a summary of the
+contacts (not each note) and the open signals (no free text). They leave the bridging
+team only with the participant's consent to share: on the pages as
+``handover_texts_visible`` says (the one consent rule), in the letter, which goes to
+the GP, only while that consent is in force, whoever prints it.
 """
 
 from __future__ import annotations
@@ -16,8 +24,13 @@ from django.utils.translation import gettext as _
 from participants import registry
 from participants.constants import LifeDomain
 from participants.models import Participant
+from participants.selectors import consent_to_share_active, handover_texts_visible
 from voorzorg.accounts.models import Membership
-from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
+from voorzorg.accounts.policy import (
+    BRIDGING_TEAM_ROLES,
+    HANDOVER_PARTY_ROLES,
+    PERSON_RECORD_ROLES,
+)
 
 from .constants import PositiveHealthDimension
 from .models import Contact, PositiveHealthMeasurement, Signal
@@ -136,6 +149,145 @@ def positive_health_panel(participant: Participant, membership: Membership) -> d
     }
 
 
+# --- The warm-handover package and the GP letter ----------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One measurement in the history: its day, its six scores and their average."""
+
+    measured_on: Any
+    scores: list[int]
+
+    @property
+    def average(self) -> float:
+        return round(sum(self.scores) / len(self.scores), 1)
+
+
+def health_history(measurements: list[PositiveHealthMeasurement]) -> dict[str, Any]:
+    """Every measurement, oldest first, as table rows and as a line chart's data (the
+    format ``static/js/dashboard.js`` draws: one line per dimension, dates along)."""
+    dimensions = list(PositiveHealthDimension)
+    rows = [
+        HistoryRow(m.measured_on, [getattr(m, d.value) for d in dimensions]) for m in measurements
+    ]
+    chart = None
+    if rows:
+        chart = {
+            "type": "line",
+            "unit": "",
+            "max": 10,
+            "labels": [row.measured_on.strftime("%d-%m-%Y") for row in rows],
+            "datasets": [
+                {"label": str(d.label), "data": [row.scores[i] for row in rows]}
+                for i, d in enumerate(dimensions)
+            ],
+        }
+    return {
+        "labels": [str(d.label) for d in dimensions],
+        "rows": rows,
+        "chart": chart,
+    }
+
+
+def contacts_summary(participant: Participant) -> dict[str, Any]:
+    """How many contacts (withdrawn ones left out), the first and last day, the minutes
+    together and how often each life domain came up. One query, no note read."""
+    found = list(
+        Contact.objects.filter(participant=participant)
+        .order_by("date", "id")
+        .values_list("date", "duration_minutes", "life_domains")
+    )
+    per_domain: dict[str, int] = {}
+    for _date, _minutes, domains in found:
+        for domain in domains or []:
+            per_domain[domain] = per_domain.get(domain, 0) + 1
+    labels = dict(LifeDomain.choices)
+    return {
+        "count": len(found),
+        "first": found[0][0] if found else None,
+        "last": found[-1][0] if found else None,
+        "minutes": sum(minutes or 0 for _date, minutes, _domains in found),
+        # In the order of the life domains, those that came up.
+        "per_domain": [
+            (str(labels[value]), per_domain[value])
+            for value in LifeDomain.values
+            if value in per_domain
+        ],
+    }
+
+
+def open_signals(participant: Participant) -> list[Signal]:
+    """Her unresolved signals, crisis first, without their texts. One query."""
+    return list(
+        Signal.objects.filter(participant=participant, resolved_at__isnull=True)
+        .annotate(severity_rank=SEVERITY_RANK)
+        .only("pk", "severity", "raised_at", "acknowledged_at", "resolved_at")
+        .order_by("severity_rank", "-raised_at", "-id")
+    )
+
+
+def _shared_on_page(participant: Participant, membership: Membership) -> bool:
+    """The package on a page: the bridging team sees it; the POH-GGZ and the receiving
+    provider only while the participant's consent to share is in force."""
+    return participant.pk in handover_texts_visible(membership, [participant.pk])
+
+
+def handover_health_panel(participant: Participant, membership: Membership) -> dict[str, Any]:
+    """The whole Positieve Gezondheid history, as a chart and a table. At most two queries."""
+    if not _shared_on_page(participant, membership):
+        return {"shared": False}
+    measurements = list(
+        PositiveHealthMeasurement.objects.filter(participant=participant).order_by(
+            "measured_on", "id"
+        )
+    )
+    return {"shared": True, "history": health_history(measurements)}
+
+
+def handover_contacts_panel(participant: Participant, membership: Membership) -> dict[str, Any]:
+    """The contacts in figures. At most two queries."""
+    if not _shared_on_page(participant, membership):
+        return {"shared": False}
+    return {"shared": True, "summary": contacts_summary(participant)}
+
+
+def handover_signals_panel(participant: Participant, membership: Membership) -> dict[str, Any]:
+    """The open signals: severity, status and day, linked for those who may open a
+    signal's page. At most two queries."""
+    if not _shared_on_page(participant, membership):
+        return {"shared": False}
+    return {
+        "shared": True,
+        "signals": open_signals(participant),
+        "can_open": membership.role in PERSON_RECORD_ROLES,
+    }
+
+
+def letter_health_panel(participant: Participant, membership: Membership) -> dict[str, Any]:
+    """The history as a table, in the letter only with the consent to share. Two queries."""
+    if not consent_to_share_active(participant):
+        return {"shared": False}
+    measurements = list(
+        PositiveHealthMeasurement.objects.filter(participant=participant).order_by(
+            "measured_on", "id"
+        )
+    )
+    return {"shared": True, "history": health_history(measurements)}
+
+
+def letter_contacts_panel(participant: Participant, membership: Membership) -> dict[str, Any]:
+    if not consent_to_share_active(participant):
+        return {"shared": False}
+    return {"shared": True, "summary": contacts_summary(participant)}
+
+
+def letter_signals_panel(participant: Participant, membership: Membership) -> dict[str, Any]:
+    if not consent_to_share_active(participant):
+        return {"shared": False}
+    return {"shared": True, "signals": open_signals(participant)}
+
+
 def register() -> None:
     registry.register_page_panel(
         "groups.signals",
@@ -159,3 +311,31 @@ def register() -> None:
         template="groups/_participant_health.html",
         context=positive_health_panel,
     )
+    # The warm-handover package, for both sides of the handover.
+    for name, position, template, context in (
+        ("health", 10, "groups/_handover_health.html", handover_health_panel),
+        ("contacts", 20, "groups/_handover_contacts.html", handover_contacts_panel),
+        ("signals", 30, "groups/_handover_signals.html", handover_signals_panel),
+    ):
+        registry.register_page_panel(
+            f"groups.handover.{name}",
+            position=position,
+            roles=HANDOVER_PARTY_ROLES,
+            template=template,
+            context=context,
+            place=registry.PanelPlace.HANDOVER,
+        )
+    # The GP's feedback letter: printable, tables only.
+    for name, position, template, context in (
+        ("health", 10, "groups/_letter_health.html", letter_health_panel),
+        ("contacts", 20, "groups/_letter_contacts.html", letter_contacts_panel),
+        ("signals", 30, "groups/_letter_signals.html", letter_signals_panel),
+    ):
+        registry.register_page_panel(
+            f"groups.letter.{name}",
+            position=position,
+            roles=HANDOVER_PARTY_ROLES,
+            template=template,
+            context=context,
+            place=registry.PanelPlace.LETTER,
+        )

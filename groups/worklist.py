@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce, Greatest, TruncDate
 from participants.models import Participant
 from referrals.constants import ReferralStatus
 from referrals.models import Referral
+from referrals.selectors import handover_needed_q
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, User
 from voorzorg.accounts.selectors import regions_of
@@ -67,6 +68,7 @@ class Worklist:
     groups_to_log: list[PeerGroup]
     out_of_sight: list[OutOfSightRow]
     open_signals: list[Signal]
+    handover_needed: list[Referral]
     handovers: list[Referral]
     new: list[Referral]
     bridging: list[Referral]
@@ -81,6 +83,7 @@ class Worklist:
         participants: Iterable[Participant] = [
             *(row.participant for row in self.out_of_sight),
             *(s.participant for s in self.open_signals),
+            *(r.participant for r in self.handover_needed),
             *(r.participant for r in self.handovers),
             *(r.participant for r in self.new),
             *(r.participant for r in self.bridging),
@@ -218,8 +221,26 @@ def handovers_coming_for(user: User, *, today: dt.date) -> QuerySet[Referral]:
     )
 
 
+def handover_needed_for(user: User, *, today: dt.date) -> QuerySet[Referral]:
+    """ "Overdracht nodig": her referrals whose linked waiting place shows an intake or a
+    treatment start (``referrals.selectors.handover_needed_q``), the one due longest (the
+    earliest intake, else treatment start) first.
+    Unlike the coming handovers it has no horizon: a referral stays until its handover
+    is completed or it is closed or withdrawn."""
+    return (
+        Referral.objects.filter(handover_needed_q(today), assigned_expert=user)
+        .select_related("participant", "waiting_episode__provider")
+        .annotate(
+            due_since=Coalesce(
+                "waiting_episode__intake_date", "waiting_episode__treatment_start_date"
+            )
+        )
+        .order_by("due_since", "pk")
+    )
+
+
 def worklist_for(user: User, *, today: dt.date) -> Worklist:
-    """Everything on the expert's worklist: a fixed number of queries (seven)."""
+    """Everything on the expert's worklist: a fixed number of queries (eight)."""
     assigned = Referral.objects.filter(assigned_expert=user).select_related("participant")
     out_of_sight = [
         OutOfSightRow(
@@ -235,6 +256,7 @@ def worklist_for(user: User, *, today: dt.date) -> Worklist:
         groups_to_log=list(groups_to_log_for(user, today=today)),
         out_of_sight=out_of_sight,
         open_signals=list(open_signals_raised_by(user)),
+        handover_needed=list(handover_needed_for(user, today=today)),
         handovers=list(handovers_coming_for(user, today=today)),
         new=list(assigned.filter(status=ReferralStatus.ACCEPTED).order_by("referral_date", "pk")),
         bridging=list(

@@ -2,7 +2,7 @@
 
 Registered in ``ReferralsConfig.ready()``: the participants an actor may see because of a
 referral she may see; the referrals and waiting episodes in the AVG export; the erasure
-of the free texts of her referrals, their events and handover; the refusal to erase
+of the free texts of her referrals, their events, handover and its thread; the refusal to erase
 while a referral is open; the referrals that keep the record from expiring; and the
 referrals and waiting places that move when two records of one person are merged.
 """
@@ -30,7 +30,7 @@ from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.audit.versions import Version, version_export, versions_from_rows
 
 from .constants import OPEN_STATUSES
-from .models import Handover, Referral, ReferralEvent, WaitingEpisode
+from .models import Handover, HandoverMessage, Referral, ReferralEvent, WaitingEpisode
 from .selectors import REFERRAL_VERSIONS, referral_scope
 
 NAME = "referrals"
@@ -56,8 +56,9 @@ def dossier_section(participant: Participant, membership: Membership | None) -> 
             "assigned_expert",
             "handover__provider",
             "handover__completed_by",
+            "handover__provider_acknowledged_by",
         )
-        .prefetch_related("events__by")
+        .prefetch_related("events__by", "handover_messages__author")
         .order_by("referral_date", "id")
     )
     texts = p.pk in handover_texts_visible(membership, [p.pk])
@@ -151,17 +152,33 @@ def _referral(r: Referral, *, texts: bool, versions: list[Version]) -> dict[str,
             "summary": handover.summary if texts else "",
             "life_domain_status": handover.life_domain_status if texts else "",
             "open_signals_checked": handover.open_signals_checked,
+            "participant_words": handover.participant_words if texts else "",
             "provider_acknowledged_on": handover.provider_acknowledged_on,
+            "provider_acknowledged_by": name_of(handover.provider_acknowledged_by),
+            "first_appointment_at": local_moment(handover.first_appointment_at),
             "completed_at": local_moment(handover.completed_at),
             "completed_by": name_of(handover.completed_by),
         },
+        # The thread between the receiving provider and the sending side, oldest first.
+        "handover_messages": [
+            {
+                "at": local_moment(m.created_at),
+                "by": name_of(m.author),
+                "role": m.role,
+                "role_label": str(dict(Role.choices).get(m.role, m.role)),
+                "organisation": m.organisation_name,
+                "text": m.text,
+            }
+            for m in r.handover_messages.all()
+        ],
         # Every kept version, oldest first: corrections with their reasons, status steps.
         "versions": [version_export(v) for v in versions],
     }
 
 
 def erase(participant: Participant) -> None:
-    """Empty the free texts of the participant's referrals, their events and handover.
+    """Empty the free texts of the participant's referrals, their events, handover and
+    the handover's thread (the messages between the provider and the sending side).
 
     Bulk updates: one statement per table, and no per-row validation, which would refuse
     the emptied required texts (a help question is required when registering). Dates,
@@ -180,8 +197,10 @@ def erase(participant: Participant) -> None:
     history.update(help_question="", life_domains=[], history_change_reason="")
     history.exclude(decline_reason="").update(decline_reason=ERASED)
     Handover.objects.filter(referral__participant=participant).update(
-        summary="", life_domain_status="", provider_contact=""
+        summary="", life_domain_status="", provider_contact="", participant_words=""
     )
+    # The thread about her handover: who wrote when stays, what was written goes.
+    HandoverMessage.objects.filter(referral__participant=participant).update(text="")
 
 
 def erasure_refusal(participant: Participant) -> Refusal | None:

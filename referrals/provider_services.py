@@ -95,18 +95,33 @@ def _tell_if_due(referral: Referral, episode: WaitingEpisode, *, by) -> bool:
     return True
 
 
+def _release(episode: WaitingEpisode | None, *, keep: WaitingEpisode | None = None) -> None:
+    """An imported place no referral links any more no longer names the participant: a
+    wait linked in error, or replaced by another reference, counts for nobody."""
+    if (
+        episode is None
+        or not episode.external_id
+        or (keep is not None and episode.pk == keep.pk)
+        or Referral.objects.filter(waiting_episode=episode).exists()
+    ):
+        return
+    WaitingEpisode.objects.filter(pk=episode.pk).update(participant=None, updated_at=timezone.now())
+
+
 def _attach(*, actor: Actor, referral: Referral, episode: WaitingEpisode, reason: str) -> None:
     """Link ``referral`` to the provider's ``episode``: the place gets the participant, the
     referral the place. A hand-entered place at the same provider that stood in for this
-    one is removed: the provider's own record replaces it, so one wait counts once."""
+    one is removed: the provider's own record replaces it, so one wait counts once; an
+    imported place linked before (another reference) is released."""
     stand_in = referral.waiting_episode
     if episode.participant_id is None:
         WaitingEpisode.objects.filter(pk=episode.pk).update(
             participant=referral.participant_id, updated_at=timezone.now()
         )
         episode.participant_id = referral.participant_id
-    referral.waiting_episode = episode
+    # The version before the link, for a record saved before versions were kept.
     ensure_baseline(referral)
+    referral.waiting_episode = episode
     save_version(referral, actor=actor, reason=reason)
     if (
         stand_in is not None
@@ -115,12 +130,16 @@ def _attach(*, actor: Actor, referral: Referral, episode: WaitingEpisode, reason
         and stand_in.provider_id == episode.provider_id
         and not Referral.objects.filter(waiting_episode=stand_in).exists()
     ):
+        # Its id before the delete: afterwards the instance has none.
+        stand_in_pk = stand_in.pk
         stand_in.delete()
         actor.audit(
             action=AuditAction.DELETE,
-            event=f"episode.replaced:{stand_in.pk}",
+            event=f"episode.replaced:{stand_in_pk}",
             person_id=referral.participant.public_id,
         )
+    else:
+        _release(stand_in, keep=episode)
     actor.audit(
         action=AuditAction.UPDATE,
         event=f"referral.link:{referral.pk}",
@@ -146,6 +165,8 @@ def referral_link(
         .get(pk=referral.pk)
     )
     _party_check(actor, locked)
+    # The version before this change, for a record saved before versions were kept.
+    ensure_baseline(locked)
     if locked.status not in LINKABLE_STATUSES:
         raise ApplicationError(
             _("Bij een verwijzing met status '%(status)s' legt u geen kenmerk meer vast.")
@@ -198,8 +219,13 @@ def referral_link(
         _attach(actor=actor, referral=locked, episode=episode, reason=reason)
         _tell_if_due(locked, episode, by=actor.user)
     else:
-        ensure_baseline(locked)
+        # A place linked under an earlier reference is not this one: let it go until the
+        # import brings the place this reference names.
+        before = locked.waiting_episode
+        if before is not None and before.external_id:
+            locked.waiting_episode = None
         save_version(locked, actor=actor, reason=reason)
+        _release(before)
         actor.audit(
             action=AuditAction.UPDATE,
             event=f"referral.reference:{locked.pk}",
@@ -280,11 +306,19 @@ def link_imported(
                     external_id__in=[r.provider_reference for r in waiting],
                 ).select_related("provider")
             }
+            # A reference two people's referrals claim at one provider names nobody for
+            # certain: the import links neither, people sort it out on the referrals.
+            claimants: dict[tuple[int, str], set[int]] = {}
             for referral in waiting:
-                episode = places.get((referral.intended_provider_id, referral.provider_reference))
-                if episode is None or episode.participant_id not in (
-                    None,
-                    referral.participant_id,
+                key = (referral.intended_provider_id, referral.provider_reference)
+                claimants.setdefault(key, set()).add(referral.participant_id)
+            for referral in waiting:
+                key = (referral.intended_provider_id, referral.provider_reference)
+                episode = places.get(key)
+                if (
+                    episode is None
+                    or len(claimants[key]) > 1
+                    or episode.participant_id not in (None, referral.participant_id)
                 ):
                     continue
                 _attach(

@@ -1,4 +1,6 @@
-// Draws the coordinator dashboard's charts and wires the print button.
+// Draws the coordinator dashboard's charts (and any other canvas[data-vz-chart], such
+// as the Positieve Gezondheid history in the warm-handover package) and wires the print
+// button.
 // A file, not inline script: the pages run under a strict CSP. Each canvas names the
 // json_script element with its data (data-vz-chart). Every chart has a data table beside
 // or below it with the same figures, so the chart adds nothing a screen reader needs.
@@ -33,6 +35,7 @@
     { borderColor: "#5b2a86", pointStyle: "triangle", borderDash: [3, 3] },
     { borderColor: "#b02a37", pointStyle: "rectRot", borderDash: [12, 4, 3, 4] },
     { borderColor: "#3d4a55", pointStyle: "crossRot", borderDash: [2, 6] },
+    { borderColor: "#1f6f3a", pointStyle: "star", borderDash: [8, 3, 2, 3, 2, 3] },
   ];
 
   function format(value, unit) {

@@ -22,6 +22,7 @@ from tests.factories import (
     ReferralFactory,
     SignalFactory,
     UserFactory,
+    WaitingEpisodeFactory,
 )
 from voorzorg.accounts.constants import Role
 from voorzorg.audit.models import AccessLog
@@ -243,6 +244,91 @@ def test_open_signals_handovers_and_new_assignments(
     assert reverse("referrals:handover", args=[later.pk]) not in html
 
 
+# --- Overdracht nodig ---------------------------------------------------------------------------
+
+
+def linked(referral, provider, **dates):
+    """Link ``referral`` to a provider's imported place with these dates."""
+    place = WaitingEpisodeFactory(
+        provider=provider,
+        participant=referral.participant,
+        external_id=f"K-{referral.pk}",
+        registration_date=dt.date(2026, 6, 1),
+        **dates,
+    )
+    referral.waiting_episode = place
+    referral.provider_reference = place.external_id
+    referral.intended_provider = provider
+    referral.save()
+    return referral
+
+
+@pytest.mark.django_db
+def test_overdracht_nodig_lists_her_referrals_whose_provider_reports_an_intake_or_a_start(
+    client_for, expert_finn, practice_a, region, provider
+):
+    def mine(name, **fields):
+        fields.setdefault("status", S.IN_BRIDGING)
+        fields.setdefault("first_contact_date", days_ago(60))
+        return ReferralFactory(
+            participant__gp_practice=practice_a,
+            participant__family_name=name,
+            region=region,
+            assigned_expert=expert_finn,
+            **fields,
+        )
+
+    # Months ago: no horizon, it stays until the handover is done.
+    intake = linked(mine("Intake"), provider, intake_date=days_ago(40))
+    started = linked(
+        mine("Gestart", status=S.ACCEPTED, first_contact_date=None),
+        provider,
+        intake_date=days_ago(20),
+        treatment_start_date=TODAY,
+    )
+    linked(mine("Wachtend"), provider)  # nothing known yet
+    linked(mine("Morgen"), provider, intake_date=TODAY + dt.timedelta(days=1))
+    linked(mine("Overgedragen", status=S.HANDED_OVER), provider, intake_date=days_ago(5))
+    closed = mine("Gesloten", status=S.CLOSED, close_reason="no_longer_needed")
+    linked(closed, provider, intake_date=days_ago(5))
+    someone_elses = in_bridging(UserFactory(), practice_a, region, first_contact=days_ago(9))
+    linked(someone_elses, provider, intake_date=days_ago(5))
+
+    work = worklist_for(expert_finn, today=TODAY)
+
+    assert work.handover_needed == [intake, started]
+    html = client_for(expert_finn).get(reverse("groups:worklist")).content.decode()
+    section = html[html.index('id="h-handover-needed"') : html.index('id="h-handovers"')]
+    assert reverse("referrals:handover", args=[intake.pk]) in section
+    assert f"Intake {days_ago(40):%d-%m-%Y} · {provider.name}" in section
+    assert f"Start behandeling {TODAY:%d-%m-%Y} · {provider.name}" in section
+    for hidden in ("Wachtend", "Morgen", "Overgedragen", "Gesloten"):
+        assert hidden not in section
+    # Shown, so in the access log: one row each.
+    logged = AccessLog.objects.filter(event="worklist", actor=expert_finn)
+    assert {intake.participant.public_id, started.participant.public_id} <= set(
+        logged.values_list("person_id", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_overdracht_nodig_ends_with_the_handover_or_the_referral(
+    expert_finn, practice_a, region, provider
+):
+    r = linked(
+        in_bridging(expert_finn, practice_a, region, first_contact=days_ago(30)),
+        provider,
+        intake_date=days_ago(3),
+    )
+    assert worklist_for(expert_finn, today=TODAY).handover_needed == [r]
+    r.status = S.HANDED_OVER
+    r.save()
+    assert worklist_for(expert_finn, today=TODAY).handover_needed == []
+    r.status = S.WITHDRAWN
+    r.save()
+    assert worklist_for(expert_finn, today=TODAY).handover_needed == []
+
+
 # --- Access, audit, query count -----------------------------------------------------------------
 
 
@@ -290,6 +376,7 @@ def _people(n: int, expert, practice, region, group, *, offset: int = 0) -> None
             referral=r, provider=provider, meeting_at=NOW + dt.timedelta(days=2)
         )
         SignalFactory(participant=r.participant, raised_by=expert)
+        linked(r, provider, intake_date=days_ago(2))  # overdracht nodig
         member = ParticipantFactory(gp_practice=practice)
         enrol(member, group)
         make_session(group, at(days_ago(30 + i)), {member: AttendanceStatus.PRESENT})
@@ -316,4 +403,8 @@ def test_worklist_query_count_is_fixed_whatever_the_number_of_people(
     with django_assert_num_queries(len(few.captured_queries)):
         large = client.get(reverse("groups:worklist"))
     assert small.status_code == large.status_code == 200
-    assert len(worklist_for(expert_finn, today=TODAY).out_of_sight) == 40
+    # Eight queries for the lists themselves, one per list, however long each is.
+    with django_assert_num_queries(8):
+        work = worklist_for(expert_finn, today=TODAY)
+    assert len(work.out_of_sight) == 40
+    assert len(work.handover_needed) == 20

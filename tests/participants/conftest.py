@@ -1,10 +1,10 @@
 """A participant with something in every table, and a neighbour who must stay untouched.
 
 ``sanne`` (practice A, poh_anna's) has: two consents (one withdrawn), a closed referral
-with its history and a completed warm handover, a declined referral, a waiting episode,
-a group place with attendance, a one-on-one contact, two Positieve Gezondheid
-measurements and a resolved signal. ``piet`` shares her group and sessions; his data
-must appear in no export of hers and survive her erasure.
+with its history and a completed warm handover (with a message in its thread), a declined
+referral, a waiting episode, a group place with attendance, a one-on-one contact, two
+Positieve Gezondheid measurements and a resolved signal. ``piet`` shares her group and
+sessions; his data must appear in no export of hers and survive her erasure.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from groups.models import Attendance
 from participants.constants import ConsentKind
 from participants.models import Consent, Participant
-from referrals.models import Handover, Referral, ReferralEvent, WaitingEpisode
+from referrals.models import Handover, HandoverMessage, Referral, ReferralEvent, WaitingEpisode
 from tests.factories import (
     ContactFactory,
     EnrolmentFactory,
@@ -45,6 +45,8 @@ SANNE_SECRETS = {
     "decline_reason": "Afwijzing-GEHEIM: woont tijdelijk bij haar zus",
     "summary": "Overdracht-GEHEIM: gaat wekelijks naar de groep",
     "life_domain_status": "Leefgebieden-GEHEIM: schuldregeling loopt",
+    "participant_words": "Eigen-woorden-GEHEIM: ik wil niet opnieuw alles vertellen",
+    "handover_message": "Bericht-GEHEIM: kan zij overdag bellen?",
     "provider_contact": "Dr. Geheim, psychiater",
     "contact_note": "Contactnotitie-GEHEIM: belde huilend",
     "partner_organisation": "Schuldhulp Geheimstad",
@@ -147,8 +149,19 @@ def world(practice_a, municipality, region, expert_eva, provider, poh_anna) -> W
         life_domain_status=s["life_domain_status"],
         open_signals_checked=True,
         provider_acknowledged_on=dt.date(2026, 5, 21),
+        provider_acknowledged_by=expert_eva,
+        first_appointment_at=dt.datetime(2026, 5, 27, 9, 30, tzinfo=UTC),
+        participant_words=s["participant_words"],
         completed_at=dt.datetime(2026, 5, 22, 9, 0, tzinfo=UTC),
         completed_by=expert_eva,
+    )
+    HandoverMessage.objects.create(
+        referral=closed,
+        author=expert_eva,
+        role="expert",
+        organisation_name="Welzijn Groningen",
+        text=s["handover_message"],
+        created_at=dt.datetime(2026, 5, 19, 15, 0, tzinfo=UTC),
     )
     declined = ReferralFactory(
         participant=sanne,

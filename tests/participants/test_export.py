@@ -64,6 +64,18 @@ def test_json_export_holds_all_of_the_persons_data(client_for, poh_anna, admin_a
     [full] = [r for r in complete["referrals"] if r["id"] == world.closed_referral.pk]
     assert full["handover"]["summary"] == s["summary"]
     assert full["handover"]["life_domain_status"] == s["life_domain_status"]
+    assert full["handover"]["participant_words"] == s["participant_words"]
+    assert handover["participant_words"] == ""  # consent-gated like the summary
+    # Who confirmed for the provider and the first appointment; the handover's thread.
+    assert handover["provider_acknowledged_by"] == "Eva Bakker"
+    assert handover["first_appointment_at"] == "2026-05-27T11:30:00+02:00"
+    [message] = closed["handover_messages"]
+    assert message["text"] == s["handover_message"]
+    assert (message["by"], message["role"], message["role_label"]) == (
+        "Eva Bakker",
+        "expert",
+        "Ervaringsdeskundige",
+    )
     assert handover["provider"] == "GGZ Noord"
     assert referrals[world.declined_referral.pk]["decline_reason"] == s["decline_reason"]
     assert referrals[world.declined_referral.pk]["handover"] is None

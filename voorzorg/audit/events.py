@@ -191,6 +191,13 @@ EVENTS: dict[str, EventType] = {
     "referral.withdrawn": EventType(_("Verwijzing ingetrokken"), REFERRAL),
     "referral.correct": EventType(_("Verwijzing gecorrigeerd"), REFERRAL),
     "referral.history": EventType(_("Geschiedenis van een verwijzing bekeken"), REFERRAL),
+    # Linking a referral to the provider's waiting place by its client reference
+    "referral.reference": EventType(_("Kenmerk bij de aanbieder vastgelegd"), REFERRAL),
+    "referral.link": EventType(_("Gekoppeld aan de wachtplek bij de aanbieder"), REFERRAL),
+    "referral.unlink": EventType(_("Koppeling met de wachtplek ongedaan gemaakt"), REFERRAL),
+    "episode.replaced": EventType(
+        _("Ingevoerde wachtplek vervangen door die van de aanbieder"), EPISODE
+    ),
     "referrals.list": EventType(_("Getoond in de lijst verwijzingen")),
     "referrals.export": EventType(_("In een export van verwijzingen")),
     "referrals.intake_queue": EventType(_("Getoond in de lijst aanmeldingen")),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from participants.models import Participant
 from participants.services import consent_give
 from referrals.models import Referral, ReferralEvent, WaitingEpisode
+from referrals.provider_services import handover_confirm
 from referrals.services import (
     handover_complete,
     handover_save,
@@ -33,6 +34,7 @@ from voorzorg.notifications.kinds import NotificationKind
 from voorzorg.notifications.models import Notification
 from voorzorg.notifications.tasks import notification_email
 
+from .demo_links import provider_staff_user
 from .demo_world import SECOND_MUNICIPALITIES, demo_actor
 
 # Demo participants: (public id, practice AGB, given name, family name, municipality CBS,
@@ -157,6 +159,9 @@ TOLD_AT = {
     NotificationKind.REFERRAL_DECLINED: "declined",
     NotificationKind.FIRST_CONTACT: "in_bridging",
     NotificationKind.HANDOVER_COMPLETED: "handed_over",
+    NotificationKind.HANDOVER_ADDRESSED: "handed_over",
+    NotificationKind.HANDOVER_CONFIRMED: "handed_over",
+    NotificationKind.HANDOVER_RECEIVED: "handed_over",
 }
 
 
@@ -174,7 +179,7 @@ def _settle_notifications(referral_id: int, *, number: str, first_number: str) -
     recent = timezone.now() - dt.timedelta(days=2)
     told = Notification.objects.filter(dedupe_key__startswith=f"referral:{referral_id}:")
     for notification in told:
-        at = moments.get(TOLD_AT[notification.kind], notification.created_at)
+        at = moments.get(TOLD_AT.get(notification.kind, ""), notification.created_at)
         Notification.objects.filter(pk=notification.pk).update(
             created_at=at,
             read_at=at if at < recent else None,
@@ -236,16 +241,23 @@ def _walk(
         referral_close(actor=as_expert, referral=referral, close_reason="no_longer_needed")
         return
     consent_give(actor=as_expert, participant=referral.participant, kind="share_at_handover")
+    provider = referral.waiting_episode.provider
+    received_on = today - dt.timedelta(days=2)
+    # A provider with staff in the app confirms the handover itself; for one without,
+    # the expert types the date its confirmation came.
+    staff = provider_staff_user(provider.pk)
     handover_save(
         actor=as_expert,
         referral=referral,
-        provider=referral.waiting_episode.provider,
+        provider=provider,
         meeting_at=timezone.now() - dt.timedelta(days=3),
         attends_poh=True,
         provider_contact="M. de Groot, regiebehandelaar",
         summary="Wekelijks in de voorzorggroep; schulden in beeld bij schuldhulpverlening.",
         life_domain_status="Financiën: regeling loopt. Sociale relaties: vaste groep.",
         open_signals_checked=True,
-        provider_acknowledged_on=today - dt.timedelta(days=2),
+        **({} if staff else {"provider_acknowledged_on": received_on}),
     )
+    if staff is not None:
+        handover_confirm(actor=demo_actor(staff), referral=referral, received_on=received_on)
     handover_complete(actor=as_expert, referral=referral)

@@ -88,6 +88,10 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser(
         "aart.admin@voorzorg.example", "Aart de Boer", Role.ADMIN, "Welzijn Kanaalstreek (demo)"
     ),
+    # One staff member of every demo GGZ provider: confirms the handovers addressed to it.
+    DemoUser("mirjam.aanbieder@voorzorg.example", "Mirjam de Groot", Role.PROVIDER, "22990001"),
+    DemoUser("hessel.aanbieder@voorzorg.example", "Hessel Dijkman", Role.PROVIDER, "22990002"),
+    DemoUser("ineke.aanbieder@voorzorg.example", "Ineke Schuiling", Role.PROVIDER, "22990003"),
     # Region Drenthe: one of every role, none of whom may see a Groningen person.
     DemoUser(
         "dirk.poh@voorzorg.example", "Dirk Hofstede", Role.POH, "01990011", region=SECOND_REGION
