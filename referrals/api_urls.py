@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .api import episodes, handover, referrals
+from .api import episodes, handover, provider, referrals
 
 app_name = "referrals_api"
 
@@ -38,6 +38,13 @@ urlpatterns = [
         "referrals/<id:pk>/handover/complete/",
         handover.HandoverCompleteApi.as_view(),
         name="referral-handover-complete",
+    ),
+    path("referrals/<id:pk>/link/", provider.ReferralLinkApi.as_view(), name="referral-link"),
+    path("referrals/<id:pk>/unlink/", provider.ReferralUnlinkApi.as_view(), name="referral-unlink"),
+    path(
+        "referrals/<id:pk>/messages/",
+        provider.HandoverMessagesApi.as_view(),
+        name="referral-messages",
     ),
     path("episodes/", episodes.EpisodeListApi.as_view(), name="episode-list"),
     path("episodes/<id:pk>/", episodes.EpisodeDetailApi.as_view(), name="episode-detail"),

@@ -34,7 +34,7 @@ from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 
 from . import notifications
 from .constants import ReferralStatus
-from .models import Handover, HandoverMessage, Referral, WaitingEpisode
+from .models import Handover, HandoverMessage, Referral, WaitingEpisode, episode_date_errors
 from .selectors import HANDOVER_NEEDED_STATUSES, referral_scope
 from .services import capacities
 
@@ -45,10 +45,24 @@ LINKABLE_STATUSES = frozenset({S.SUBMITTED, S.ACCEPTED, S.IN_BRIDGING, S.HANDED_
 REFERENCE_MAX = 64
 
 
+class ReferenceTaken(ApplicationError):
+    """The provider's reference already belongs to another participant (the APIs: 409)."""
+
+
+def handover_party(membership, referral: Referral) -> bool:
+    """Whether this membership is a party to the referral's handover: the receiving
+    provider's staff on a referral addressed to their organisation, the POH-GGZ of the
+    practice, the assigned expert, a team lead of the region or an administrator. Who
+    may link, unlink and read or write the thread (pages and APIs alike)."""
+    if membership is None or membership.role not in HANDOVER_PARTY_ROLES:
+        return False
+    if membership.role == Role.PROVIDER:
+        return Referral.objects.filter(referral_scope(membership), pk=referral.pk).exists()
+    return bool(capacities(membership, referral))
+
+
 def _party_check(actor: Actor, referral: Referral) -> None:
-    """Both sides of the handover may act here: the receiving provider's staff on a
-    referral addressed to their organisation, the POH-GGZ of the practice, the assigned
-    expert, a team lead of the region and an administrator."""
+    """Both sides of the handover may act here (``handover_party``)."""
     membership = actor.membership
     if membership is None or membership.role not in HANDOVER_PARTY_ROLES:
         raise ApplicationError(_("U mag bij deze verwijzing niets met de aanbieder vastleggen."))
@@ -196,7 +210,7 @@ def referral_link(
             "Dit kenmerk is bij deze aanbieder al aan een andere deelnemer gekoppeld. "
             "Controleer het kenmerk."
         )
-        raise ApplicationError(message, extra={"reference": [message]})
+        raise ReferenceTaken(message, extra={"reference": [message]})
     locked.intended_provider_id = provider_id
     locked.provider_reference = reference
     full_clean_or_raise(locked)
@@ -455,3 +469,74 @@ def _receiving_provider_id(referral: Referral) -> int | None:
     if referral.waiting_episode_id is not None:
         return referral.waiting_episode.provider_id
     return referral.intended_provider_id
+
+
+# --- The provider's waiting place, as its system reports it (FHIR) ------------------------
+
+_UNCHANGED = object()
+
+
+@transaction.atomic
+def episode_status_update(
+    *,
+    actor: Actor,
+    episode: WaitingEpisode,
+    intake_date=_UNCHANGED,
+    treatment_start_date=_UNCHANGED,
+    closed_date=_UNCHANGED,
+    close_reason=_UNCHANGED,
+) -> WaitingEpisode:
+    """The provider reports where its waiting place stands (intake, treatment start,
+    closed) for a place linked to a referral, before its next waitlist file would. Only
+    the staff of the place's own provider. The waiting episode's date rules apply
+    (``episode_date_errors``); a new intake or treatment start tells the sending side
+    that the handover is due, as an import does. The next import of the provider's file
+    still overwrites these fields: its file stays the provider's record."""
+    membership = actor.membership
+    if membership is None or membership.role != Role.PROVIDER:
+        raise ApplicationError(_("Alleen de GGZ-aanbieder van deze wachtplek geeft de stand door."))
+    locked = (
+        WaitingEpisode.objects.select_for_update(of=("self",))
+        .select_related("participant", "provider")
+        .get(pk=episode.pk)
+    )
+    if locked.provider_id != membership.organisation_id:
+        raise ApplicationError(_("Deze wachtplek hoort bij een andere aanbieder."))
+    referrals = list(Referral.objects.filter(waiting_episode=locked).select_related("participant"))
+    if locked.participant_id is None or not referrals:
+        raise ApplicationError(_("Deze wachtplek is aan geen verwijzing gekoppeld."))
+    before = (locked.intake_date, locked.treatment_start_date)
+    changes = {
+        "intake_date": intake_date,
+        "treatment_start_date": treatment_start_date,
+        "closed_date": closed_date,
+        "close_reason": close_reason,
+    }
+    for field, value in changes.items():
+        if value is not _UNCHANGED:
+            setattr(locked, field, value)
+    if locked.closed_date is None:
+        locked.close_reason = ""
+    errors = episode_date_errors(
+        referral_date=locked.referral_date,
+        registration_date=locked.registration_date,
+        intake_date=locked.intake_date,
+        treatment_start_date=locked.treatment_start_date,
+        closed_date=locked.closed_date,
+        today=timezone.localdate(),
+    )
+    if errors:
+        raise ApplicationError(
+            next(iter(errors.values())), extra={k: [v] for k, v in errors.items()}
+        )
+    full_clean_or_raise(locked)
+    locked.save()
+    actor.audit(
+        action=AuditAction.UPDATE,
+        event=f"episode.provider_update:{locked.pk}",
+        person_id=locked.participant.public_id,
+    )
+    if (locked.intake_date, locked.treatment_start_date) != before:
+        for referral in referrals:
+            _tell_if_due(referral, locked, by=actor.user)
+    return locked

@@ -1,9 +1,10 @@
 """REST API of a referral's warm handover: read it as you may see it, prepare it, and
 complete it (the lifecycle action that makes the referral ``handed_over``).
 
-The summary and life-domain status leave the bridging team only with the participant's
-consent to share, the same rule as the page (``handover_as_shown``). Completing follows
-the status codes of every lifecycle action (``referrals.api.referrals``).
+The summary, life-domain status and the participant's own words leave the bridging team
+only with the participant's consent to share, the same rule as the page
+(``handover_as_shown``). Completing follows the status codes of every lifecycle action
+(``referrals.api.referrals``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from voorzorg.api.fields import (
     not_in_future,
     organisations,
 )
-from voorzorg.api.serializers import OrganisationRefSerializer
+from voorzorg.api.serializers import OrganisationRefSerializer, UserRefSerializer
 from voorzorg.audit.services import Actor
 
 from ..constants import ReferralStatus
@@ -44,6 +45,7 @@ from .referrals import (
 )
 
 S = ReferralStatus
+PARTICIPANT_WORDS_MAX = Handover._meta.get_field("participant_words").max_length
 
 
 HANDOVER_FIELDS = (
@@ -55,8 +57,11 @@ HANDOVER_FIELDS = (
     "attends_poh",
     "summary",
     "life_domain_status",
+    "participant_words",
     "open_signals_checked",
     "provider_acknowledged_on",
+    "provider_acknowledged_by",
+    "first_appointment_at",
     "completed_at",
 )
 
@@ -75,8 +80,20 @@ class HandoverOutputSerializer(serializers.Serializer):
     life_domain_status = serializers.CharField(
         help_text="Empty for readers outside the bridging team without consent to share."
     )
+    participant_words = serializers.CharField(
+        help_text="What the participant wants the provider to know, in her own words. Empty "
+        "for readers outside the bridging team without consent to share."
+    )
     open_signals_checked = serializers.BooleanField()
     provider_acknowledged_on = serializers.DateField(allow_null=True)
+    provider_acknowledged_by = UserRefSerializer(
+        allow_null=True,
+        help_text="Who confirmed receipt: the provider's own staff in Voorzorg, or the team "
+        "member who typed the date a provider outside Voorzorg gave.",
+    )
+    first_appointment_at = serializers.DateTimeField(
+        allow_null=True, help_text="The first appointment at the provider, as it planned it."
+    )
     completed_at = serializers.DateTimeField(allow_null=True)
     share_consent = serializers.BooleanField(
         help_text="Whether the participant's consent to share with the provider is in force."
@@ -127,6 +144,9 @@ class HandoverApi(ApiView):
         life_domain_status = serializers.CharField(
             max_length=HANDOVER_TEXT_MAX, required=False, allow_blank=True, default=""
         )
+        participant_words = serializers.CharField(
+            max_length=PARTICIPANT_WORDS_MAX, required=False, allow_blank=True, default=""
+        )
         open_signals_checked = serializers.BooleanField(required=False, default=False)
         provider_acknowledged_on = date_field(
             required=False, allow_null=True, default=None, validators=[not_in_future]
@@ -136,16 +156,21 @@ class HandoverApi(ApiView):
         operation_id="referrals_handover_retrieve",
         summary="The warm handover of a referral",
         description=(
-            "404 when the referral is outside your scope or has no handover yet. The summary "
-            "and life-domain status leave the bridging team only with the participant's "
-            "consent to share."
+            "404 when the referral is outside your scope or has no handover yet. The summary, "
+            "life-domain status and participant's own words leave the bridging team only "
+            "with the participant's consent to share. The receiving provider confirms and "
+            "plans the first appointment in Voorzorg or by FHIR (Task)."
         ),
         responses={200: HandoverOutputSerializer},
         tags=["referrals"],
     )
     def get(self, request: Request, pk: int) -> Response:
         referral = referral_get_for(Actor.from_request(request), pk, event="api.handover.view")
-        handover = Handover.objects.filter(referral=referral).select_related("provider").first()
+        handover = (
+            Handover.objects.filter(referral=referral)
+            .select_related("provider", "provider_acknowledged_by")
+            .first()
+        )
         if handover is None:
             raise exceptions.NotFound(_("Er is (nog) geen warme overdracht voor deze verwijzing."))
         return Response(handover_data(request, referral, handover))

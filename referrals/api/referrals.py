@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -75,6 +76,7 @@ from ..constants import CareLevel, CloseReason, ReferralStatus, Urgency
 from ..correction_services import CORRECTION_CAPACITIES, referral_correct
 from ..filters import ReferralFilter
 from ..models import Handover, Referral, ReferralEvent, episode_date_errors
+from ..provider_services import REFERENCE_MAX, referral_link
 from ..selectors import referral_get_for, referral_queryset_for
 from ..services import (
     TRANSITIONS,
@@ -89,6 +91,7 @@ from ..services import (
     referral_register,
     referral_withdraw,
 )
+from .provider import linked
 
 S = ReferralStatus
 
@@ -130,6 +133,11 @@ class ReferralOutputSerializer(serializers.Serializer):
     care_level = serializers.CharField()
     intended_provider = OrganisationRefSerializer(allow_null=True)
     waiting_episode = serializers.IntegerField(source="waiting_episode_id", allow_null=True)
+    provider_reference = serializers.CharField(
+        help_text="The client reference the intended provider gave the participant (links "
+        "the referral to that provider's waiting place, now or at a later import); empty "
+        "when none. Set it with POST .../link/."
+    )
     status = serializers.ChoiceField(choices=ReferralStatus.choices)
     status_label = serializers.CharField(source="get_status_display")
     status_changed_at = serializers.DateTimeField(allow_null=True)
@@ -343,6 +351,18 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
                 "care_level; on or after referral_date, not in the future."
             ),
         )
+        provider_reference = serializers.CharField(
+            max_length=REFERENCE_MAX,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text=(
+                "The client reference intended_provider gave the participant, when known: "
+                "the referral is linked to that provider's waiting place with this "
+                "`external_id` (now, or when a later waitlist import brings it), as "
+                "POST .../link/ does. Needs intended_provider."
+            ),
+        )
         provider_registration_unknown = serializers.BooleanField(
             required=False,
             default=False,
@@ -373,6 +393,11 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
                     }
                 )
             self._validate_waiting_place(attrs)
+            reference = attrs.get("provider_reference", "").strip()
+            if reference and attrs.get("intended_provider") is None:
+                raise serializers.ValidationError(
+                    {"intended_provider": [_("Kies de GGZ-aanbieder die dit kenmerk gaf.")]}
+                )
             return attrs
 
         def _validate_waiting_place(self, attrs: dict) -> None:
@@ -429,6 +454,31 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return audited_list(self, event="api.referral.list")
 
+    def _register(self, data: dict, participant: Participant | None) -> Referral:
+        """Register the referral and, with a provider reference, link it in the same
+        transaction (the link's rules refuse it as a whole: 400, or 409 when taken)."""
+        referral = referral_register(
+            actor=self.actor,
+            participant=participant,
+            participant_data=data["new_participant"],
+            consent_processing=data["consent_processing"],
+            referral_date=data["referral_date"],
+            help_question=data["help_question"],
+            life_domains=sorted(data["life_domains"]),
+            urgency=data["urgency"],
+            care_level=data["care_level"],
+            intended_provider=data["intended_provider"],
+            provider_registration_date=data["provider_registration_date"],
+            not_duplicate_reason=data["not_duplicate_reason"],
+        )
+        if data["provider_reference"].strip():
+            referral = linked(
+                lambda: referral_link(
+                    actor=self.actor, referral=referral, reference=data["provider_reference"]
+                )
+            )
+        return referral
+
     @extend_schema(
         operation_id="referrals_create",
         summary="Register a referral (POH-GGZ only)",
@@ -437,7 +487,11 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
             "(`new_participant` with `consent_processing: true`). With `intended_provider`, "
             "`care_level` and `provider_registration_date` the referral gets its waiting "
             "place at that provider at once (`waiting_episode`), as on the referral form; "
-            "`provider_registration_unknown: true` says the day is not known yet. 201 with "
+            "`provider_registration_unknown: true` says the day is not known yet. With "
+            "`provider_reference` (and `intended_provider`) it is linked to that provider's "
+            "waiting place as `POST .../link/` does, in the same transaction: a reference "
+            "that is another participant's there refuses the whole request (409, `detail` "
+            "only). 201 with "
             "the referral, status `submitted`; follow it with GET on the `Location`.\n\n"
             "**Possible duplicates.** When a participant in your scope has the same name and "
             "date of birth, phone number or e-mail address as `new_participant`, nothing is "
@@ -469,20 +523,8 @@ class ReferralListApi(ApiMixin, generics.ListAPIView):
                 request, data["participant"], event="api.participant.view"
             )
         try:
-            referral = referral_register(
-                actor=self.actor,
-                participant=participant,
-                participant_data=data["new_participant"],
-                consent_processing=data["consent_processing"],
-                referral_date=data["referral_date"],
-                help_question=data["help_question"],
-                life_domains=sorted(data["life_domains"]),
-                urgency=data["urgency"],
-                care_level=data["care_level"],
-                intended_provider=data["intended_provider"],
-                provider_registration_date=data["provider_registration_date"],
-                not_duplicate_reason=data["not_duplicate_reason"],
-            )
+            with transaction.atomic():
+                referral = self._register(data, participant)
         except PossibleDuplicates as found:
             # NEN 7513: the candidates are person data shown to her, one row each.
             self.actor.audit(

@@ -34,3 +34,26 @@ def api_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def provider_staff(provider):
+    """Staff of the GGZ provider ``provider`` (role provider)."""
+    from tests.factories import MembershipFactory, UserFactory
+    from voorzorg.accounts.constants import Role
+
+    user = UserFactory(email="pia@ggz-noord.test", full_name="Pia de Groot")
+    MembershipFactory(user=user, organisation=provider, role=Role.PROVIDER)
+    return user
+
+
+@pytest.fixture
+def other_provider_staff(municipality):
+    """Staff of another GGZ provider."""
+    from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+    from voorzorg.accounts.constants import Role
+
+    other = OrganisationFactory(provider=True, name="GGZ Zuid", municipality=municipality)
+    user = UserFactory(email="otto@ggz-zuid.test", full_name="Otto Zuid")
+    MembershipFactory(user=user, organisation=other, role=Role.PROVIDER)
+    return user

@@ -148,3 +148,22 @@ def give_share_consent(participant: Participant) -> Consent:
 
 def referral_url(referral: Referral) -> str:
     return f"/fhir/ServiceRequest/{referral.pk}"
+
+
+@pytest.fixture
+def provider_staff(provider):
+    """Staff of the GGZ provider the world's referral and handover are addressed to."""
+    user = UserFactory(email="pia@ggz-noord.test", full_name="Pia de Groot")
+    MembershipFactory(user=user, organisation=provider, role=Role.PROVIDER)
+    return user
+
+
+@pytest.fixture
+def other_provider_staff(municipality):
+    """Staff of another GGZ provider: nothing of the world is addressed to it."""
+    from tests.factories import OrganisationFactory
+
+    other = OrganisationFactory(provider=True, name="GGZ Zuid", municipality=municipality)
+    user = UserFactory(email="otto@ggz-zuid.test", full_name="Otto Zuid")
+    MembershipFactory(user=user, organisation=other, role=Role.PROVIDER)
+    return user

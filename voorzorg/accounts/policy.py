@@ -28,6 +28,13 @@ PERSON_RECORD_ROLES = frozenset({Role.POH, Role.EXPERT, Role.ADMIN})
 # only the referrals addressed to their organisation, on their own pages and in FHIR.
 HANDOVER_PARTY_ROLES = frozenset({Role.POH, Role.EXPERT, Role.ADMIN, Role.PROVIDER})
 
+# Who uses the FHIR API for persons: the people-reading roles and the receiving GGZ
+# provider's staff (a provider system with a personal token). What each role reads there,
+# and which writes it may send, is decided per resource type in ``voorzorg.fhir``: the
+# provider's staff read only the referrals addressed to their organisation, never a
+# group or a contact. Coordinators see aggregates only.
+FHIR_ROLES = frozenset({Role.POH, Role.EXPERT, Role.ADMIN, Role.PROVIDER})
+
 # The bridging team: the experts who run peer groups, record contacts, raise signals and
 # write the handover, and the functional administrator who stands in for them. They read
 # the handover's summary without the participant's consent to share; others need it.

@@ -1,6 +1,7 @@
 """The HTTP side of the FHIR API: FHIR JSON out whatever ``Accept`` says, every expected
-error as an OperationOutcome, GET only, and the people-reading roles' check that every
-endpoint about a person makes first. Messages are English: the callers are programs.
+error as an OperationOutcome, GET (and on the few writable endpoints PUT, PATCH or POST
+with a JSON body), and the FHIR roles' check that every endpoint about a person makes
+first. Messages are English: the callers are programs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 from rest_framework import exceptions, status
-from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,13 +22,15 @@ from rest_framework.views import APIView
 
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
-from voorzorg.accounts.policy import PERSON_RECORD_ROLES
+from voorzorg.accounts.policy import FHIR_ROLES
 from voorzorg.accounts.selectors import current_membership
+from voorzorg.api.parsers import LimitedJSONParser
 
 from .bundles import operation_outcome
 from .selectors import audit_shown
 
 FHIR_JSON = "application/fhir+json"
+JSON_PATCH = "application/json-patch+json"
 _JSON_FORMATS = frozenset({"json", "application/json", FHIR_JSON})
 
 
@@ -64,11 +67,30 @@ class FhirJsonRenderer(BaseRenderer):
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+class FhirJsonParser(LimitedJSONParser):
+    """A FHIR resource in the body (``application/fhir+json``), with the API's limits."""
+
+    media_type = FHIR_JSON
+
+
+class PlainJsonParser(LimitedJSONParser):
+    """The same, sent as ``application/json`` (FHIR servers accept both)."""
+
+    media_type = "application/json"
+
+
+class JsonPatchParser(LimitedJSONParser):
+    """A JSON Patch document (RFC 6902), FHIR's format for PATCH."""
+
+    media_type = JSON_PATCH
+
+
 class FhirContentNegotiation(BaseContentNegotiation):
-    """FHIR JSON whatever the Accept header says; ``_format`` is checked by the view."""
+    """FHIR JSON whatever the Accept header says; ``_format`` is checked by the view. A
+    body's parser by its Content-Type, as DRF does (none fits: 415)."""
 
     def select_parser(self, request: Request, parsers: list) -> Any:
-        return parsers[0] if parsers else None
+        return DefaultContentNegotiation().select_parser(request, parsers)
 
     def select_renderer(
         self, request: Request, renderers: list, format_suffix: str | None = None
@@ -80,7 +102,16 @@ _DRF_MESSAGES: dict[type[exceptions.APIException], tuple[str, str]] = {
     exceptions.NotAuthenticated: ("login", "Sign in first: this API needs an authenticated user."),
     exceptions.AuthenticationFailed: ("login", "Authentication failed."),
     exceptions.PermissionDenied: ("forbidden", "You may not use this endpoint."),
-    exceptions.MethodNotAllowed: ("not-supported", "Only GET is supported: read and search."),
+    exceptions.MethodNotAllowed: (
+        "not-supported",
+        "Method not supported here: read and search everywhere; PUT and PATCH on a Task; "
+        "POST on EpisodeOfCare (see the CapabilityStatement).",
+    ),
+    exceptions.UnsupportedMediaType: (
+        "not-supported",
+        "Send application/fhir+json (PUT, POST) or application/json-patch+json (PATCH).",
+    ),
+    exceptions.ParseError: ("invalid", "The body is not valid JSON, or too large or deep."),
     exceptions.NotAcceptable: ("not-supported", "Only JSON is supported."),
     exceptions.NotFound: ("not-found", "Resource not found."),
     exceptions.Throttled: ("throttled", "Too many requests; try again later."),
@@ -134,7 +165,7 @@ class FhirView(APIView):
     def people_membership(self, request: Request, *, event: str) -> Membership:
         """The caller's membership, if its role may see persons; 403 (audited) otherwise."""
         membership = current_membership(request)
-        if membership is not None and membership.role in PERSON_RECORD_ROLES:
+        if membership is not None and membership.role in FHIR_ROLES:
             return membership
         audit_shown(request, event=event, granted=False)
         if membership is not None and membership.role == Role.COORDINATOR:

@@ -26,7 +26,13 @@ CS_CARE_LEVEL = f"{BASE}/CodeSystem/zorgzwaarte"
 CS_LIFE_DOMAIN = f"{BASE}/CodeSystem/leefgebied"
 CS_GROUP_KIND = f"{BASE}/CodeSystem/groepsvorm"
 CS_CONTACT_MODE = f"{BASE}/CodeSystem/contactvorm"
+CS_HANDOVER_OUTPUT = f"{BASE}/CodeSystem/overdracht-uitkomst"
 PH_QUESTIONNAIRE = f"{BASE}/Questionnaire/positieve-gezondheid"
+# A GGZ provider's own client numbers (a waiting place's ``external_id``): one identifier
+# system per provider, by its AGB code. A provider system names its waiting place by it.
+PROVIDER_CLIENT_SYSTEM = f"{BASE}/sid/clientnummer/agb-"
+# The waiting place's intake date (FHIR's EpisodeOfCare has no element for it).
+EXT_INTAKE_DATE = f"{BASE}/StructureDefinition/intake-date"
 HANDOVER_OPERATION = f"{BASE}/OperationDefinition/Patient-handover"
 V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 V3_OBSERVATION_VALUE = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
@@ -65,6 +71,11 @@ def organisation_reference(organisation: Organisation) -> Resource:
     if organisation.agb_code:
         ref["identifier"] = {"system": AGB_SYSTEM, "value": organisation.agb_code}
     return ref
+
+
+def provider_client_system(provider: Organisation) -> str:
+    """The identifier system of this provider's client numbers (by its AGB code)."""
+    return f"{PROVIDER_CLIENT_SYSTEM}{provider.agb_code}"
 
 
 def waiting_episode_id(episode: WaitingEpisode) -> str:

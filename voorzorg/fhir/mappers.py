@@ -41,8 +41,10 @@ from .datatypes import (
     CS_CARE_LEVEL,
     CS_CONTACT_MODE,
     CS_GROUP_KIND,
+    CS_HANDOVER_OUTPUT,
     CS_LIFE_DOMAIN,
     CS_SERVICE,
+    EXT_INTAKE_DATE,
     PATIENT_ID_SYSTEM,
     PH_QUESTIONNAIRE,
     UCUM,
@@ -58,9 +60,13 @@ from .datatypes import (
     fhir_datetime,
     organisation_reference,
     patient_reference,
+    provider_client_system,
     session_encounter_id,
     waiting_episode_id,
 )
+
+# The Task's outputs (the provider's confirmation and first appointment), by code.
+FIRST_APPOINTMENT = "eerste-afspraak"
 
 # --- Status mappings (documented in docs/fhir.md) -------------------------------------
 
@@ -188,10 +194,22 @@ def waiting_episode(episode: WaitingEpisode) -> Resource:
         if episode.care_level in CareLevel.values
         else []
     )
+    identifier = (
+        [{"system": provider_client_system(episode.provider), "value": episode.external_id}]
+        if episode.external_id and episode.provider.agb_code
+        else []
+    )
+    intake = (
+        [{"url": EXT_INTAKE_DATE, "valueDate": fhir_date(episode.intake_date)}]
+        if episode.intake_date
+        else []
+    )
     return compact(
         {
             "resourceType": "EpisodeOfCare",
             "id": waiting_episode_id(episode),
+            "extension": intake,
+            "identifier": identifier,
             "status": waiting_episode_status(episode),
             "type": care_level,
             "patient": patient_reference(episode.participant.public_id),
@@ -269,7 +287,24 @@ def task(handover: Handover, *, details: bool) -> Resource:
     referral = handover.referral
     notes = []
     if details:
-        notes = [{"text": text} for text in (handover.summary, handover.life_domain_status) if text]
+        texts = (handover.summary, handover.life_domain_status, handover.participant_words)
+        notes = [{"text": text} for text in texts if text]
+    # The receiving provider's side: its confirmation and its first appointment.
+    outputs = []
+    if handover.provider_acknowledged_on:
+        outputs.append(
+            {
+                "type": concept(CS_HANDOVER_OUTPUT, "ontvangst-bevestigd", "Ontvangst bevestigd"),
+                "valueDate": fhir_date(handover.provider_acknowledged_on),
+            }
+        )
+    if handover.first_appointment_at:
+        outputs.append(
+            {
+                "type": concept(CS_HANDOVER_OUTPUT, FIRST_APPOINTMENT, "Eerste afspraak"),
+                "valueDateTime": fhir_datetime(handover.first_appointment_at),
+            }
+        )
     return compact(
         {
             "resourceType": "Task",
@@ -289,6 +324,7 @@ def task(handover: Handover, *, details: bool) -> Resource:
                 }
             ),
             "note": notes,
+            "output": outputs,
         }
     )
 

@@ -45,6 +45,9 @@ class Context:
     now: dt.datetime
     # Whose handover summary may be shown (participants.selectors.handover_texts_visible).
     handover_texts: set[int] = field(default_factory=set)
+    # Whose referral texts (help question, life domains) may be shown: ``details``, and
+    # for a GGZ provider's staff also the consent to share (``handover_texts``).
+    referral_texts: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,7 @@ class ServiceRequestType(ResourceType):
             .select_related("participant", "gp_practice")
             .order_by("pk"),
             to_resource=lambda r, ctx: mappers.service_request(
-                r, details=r.participant_id in ctx.details
+                r, details=r.participant_id in ctx.referral_texts
             ),
             people=_one_participant,
         )

@@ -4,6 +4,12 @@ Every queryset here is the domain apps' own scope selectors (``participants_for`
 ``referral_scope``, ``episode_scope``, ``groups_for``), so the API can never see more
 than the pages do. A read by id goes through the shared gate (``voorzorg.audit.gate``)
 with these querysets; ``audit_shown`` logs a search, a refused role and the handover.
+
+A GGZ provider's staff (``Role.PROVIDER``) read less than their participant scope: the
+referrals addressed to their organisation (``ServiceRequest``, the bridging
+``EpisodeOfCare``), their own waiting places, the handovers they receive (``Task``), the
+Positieve Gezondheid only with the participant's consent to share, and never a group,
+a session or a contact (``Group`` and ``Encounter`` find nothing).
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from django.http import HttpRequest
 from groups.constants import EnrolmentStatus
 from groups.models import Contact, Enrolment, GroupSession, PeerGroup, PositiveHealthMeasurement
 from groups.selectors import groups_for
-from participants.models import Participant
+from participants.constants import ConsentKind
+from participants.models import Consent, Participant
 from participants.selectors import participants_for
 from referrals.models import Handover, Referral, WaitingEpisode
 from referrals.selectors import episode_scope, referral_scope
@@ -40,8 +47,16 @@ def waiting_episodes_for(membership: Membership | None) -> QuerySet[WaitingEpiso
     return WaitingEpisode.objects.filter(episode_scope(membership))
 
 
+def _is_provider(membership: Membership | None) -> bool:
+    return membership is not None and membership.role == Role.PROVIDER
+
+
 def handovers_for(membership: Membership | None) -> QuerySet[Handover]:
-    return Handover.objects.filter(referral__in=referrals_for(membership).values("pk"))
+    """Handovers of visible referrals; a provider's staff only those it receives."""
+    handovers = Handover.objects.filter(referral__in=referrals_for(membership).values("pk"))
+    if _is_provider(membership):
+        handovers = handovers.filter(provider=membership.organisation_id)
+    return handovers
 
 
 def peer_groups_for(membership: Membership | None) -> QuerySet[PeerGroup]:
@@ -50,6 +65,8 @@ def peer_groups_for(membership: Membership | None) -> QuerySet[PeerGroup]:
     ``visible_members``: current and former members in the caller's participant scope
     (a waiting-list place is not membership yet).
     """
+    if _is_provider(membership):
+        return PeerGroup.objects.none()
     members = (
         Enrolment.objects.filter(participant__in=_patient_pks(membership))
         .exclude(status=EnrolmentStatus.WAITING)
@@ -66,15 +83,29 @@ def peer_groups_for(membership: Membership | None) -> QuerySet[PeerGroup]:
 
 
 def sessions_for(membership: Membership | None) -> QuerySet[GroupSession]:
+    if _is_provider(membership):
+        return GroupSession.objects.none()
     return GroupSession.objects.filter(group__in=groups_for(membership).values("pk"))
 
 
 def contacts_for(membership: Membership | None) -> QuerySet[Contact]:
+    if _is_provider(membership):
+        return Contact.objects.none()
     return Contact.objects.filter(participant__in=_patient_pks(membership))
 
 
 def measurements_for(membership: Membership | None) -> QuerySet[PositiveHealthMeasurement]:
-    return PositiveHealthMeasurement.objects.filter(participant__in=_patient_pks(membership))
+    """Positieve Gezondheid of visible participants; for a provider's staff only while the
+    participant's consent to share holds (the rule of ``handover_texts_visible``)."""
+    measurements = PositiveHealthMeasurement.objects.filter(
+        participant__in=_patient_pks(membership)
+    )
+    if _is_provider(membership):
+        consenting = Consent.objects.filter(
+            kind=ConsentKind.SHARE_AT_HANDOVER, withdrawn_on__isnull=True
+        ).values("participant_id")
+        measurements = measurements.filter(participant__in=consenting)
+    return measurements
 
 
 def details_visible(membership: Membership | None, participants: Iterable[Participant]) -> set[int]:
@@ -83,7 +114,9 @@ def details_visible(membership: Membership | None, participants: Iterable[Partic
     The POH-GGZ of the person's own practice, the expert assigned to one of the person's
     referrals, an admin (for people already in scope). Not a team lead who sees the
     person only through her region, nor a facilitator through her group: they get the
-    pseudonym. At most one query, whatever the number of participants.
+    pseudonym. A GGZ provider's staff: the people of the referrals addressed to them
+    (their scope), as on their pages; the texts need the consent to share besides
+    (``views._resources``). At most one query, whatever the number.
     """
     people = {p.pk: p for p in participants}
     if not people or membership is None:
@@ -92,6 +125,8 @@ def details_visible(membership: Membership | None, participants: Iterable[Partic
         return set(people)
     if membership.role == Role.POH:
         return {pk for pk, p in people.items() if p.gp_practice_id == membership.organisation_id}
+    if membership.role == Role.PROVIDER:
+        return set(people)
     if membership.role == Role.EXPERT:
         return set(
             Referral.objects.filter(

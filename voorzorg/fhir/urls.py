@@ -1,4 +1,5 @@
-"""URLs of the FHIR API, mounted at ``/fhir/``: read and search per resource type."""
+"""URLs of the FHIR API, mounted at ``/fhir/``: read and search per resource type, and
+the writes (``writes``) on the same URLs: PUT/PATCH on a Task, POST on EpisodeOfCare."""
 
 from __future__ import annotations
 
@@ -6,6 +7,11 @@ from django.urls import URLPattern, path, re_path
 
 from .resource_types import RESOURCE_TYPES
 from .views import MetadataView, PatientHandoverView, ReadView, SearchView, UnknownView
+from .writes import EpisodeOfCareView, TaskView
+
+# The types with writes: their search or read view takes them too (same URL names).
+SEARCH_VIEWS = {"EpisodeOfCare": EpisodeOfCareView}
+READ_VIEWS = {"Task": TaskView}
 
 app_name = "fhir"
 
@@ -14,10 +20,14 @@ def _resource_urls() -> list[URLPattern]:
     urls = []
     for name, resource_type in RESOURCE_TYPES.items():
         urls += [
-            path(name, SearchView.as_view(resource_type=resource_type), name=f"{name}-search"),
+            path(
+                name,
+                SEARCH_VIEWS.get(name, SearchView).as_view(resource_type=resource_type),
+                name=f"{name}-search",
+            ),
             path(
                 f"{name}/<str:logical_id>",
-                ReadView.as_view(resource_type=resource_type),
+                READ_VIEWS.get(name, ReadView).as_view(resource_type=resource_type),
                 name=f"{name}-read",
             ),
         ]

@@ -27,6 +27,7 @@ from participants.selectors import (
     participants_for,
 )
 from referrals.constants import ReferralStatus
+from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
 from voorzorg.audit.gate import OutOfScope, get_for, refuse
 from voorzorg.audit.models import AuditAction
@@ -48,7 +49,7 @@ from .selectors import (
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
 # The date of this CapabilityStatement's content; change it when the API changes.
-CAPABILITY_DATE = "2026-11-23"
+CAPABILITY_DATE = "2026-12-03"
 # Parameters every search accepts besides its own.
 _COMMON_PARAMS = ("_count", "_offset", "_format")
 
@@ -63,10 +64,13 @@ def _resources(
 ) -> tuple[list[Resource], list[str]]:
     """Map rows to resources; return them with the public ids of every person named."""
     people: list[Participant] = [p for source, obj in rows for p in source.people(obj)]
+    details = details_visible(membership, people)
+    texts = handover_texts_visible(membership, [p.pk for p in people])
     ctx = Context(
-        details=details_visible(membership, people),
+        details=details,
         now=timezone.now(),
-        handover_texts=handover_texts_visible(membership, [p.pk for p in people]),
+        handover_texts=texts,
+        referral_texts=details & texts if membership.role == Role.PROVIDER else details,
     )
     resources = [source.to_resource(obj, ctx) for source, obj in rows]
     return resources, [p.public_id for p in people]
