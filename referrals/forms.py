@@ -285,7 +285,10 @@ class HandoverForm(forms.ModelForm):
             field.max_length = HANDOVER_TEXT_MAX
             field.validators.append(MaxLengthValidator(HANDOVER_TEXT_MAX))
             field.widget.attrs["maxlength"] = str(HANDOVER_TEXT_MAX)
-        provider_id = self.instance.provider_id if self.instance else None
+        # The provider saved, else the one the page proposes (the intended provider).
+        provider_id = (self.instance.provider_id if self.instance else None) or self.initial.get(
+            "provider"
+        )
         if provider_in_app(provider_id):
             # Its staff confirm in the app; the sending side only sees the date.
             field = self.fields["provider_acknowledged_on"]

@@ -1,10 +1,10 @@
 """The provider in the loop, in a browser: one person from the GP practice to the treating
 provider, each person at her own screen.
 
-The POH-GGZ refers Sanne, who already waits at GGZ Noorderlicht, and records the client
+The POH-GGZ refers Marit, who already waits at GGZ Noorderlicht, and records the client
 number the provider gave her; the team lead takes her on herself, has the first
 conversation and records a Positieve Gezondheid measurement; the administrator uploads
-Noorderlicht's waitlist, which brings Sanne's treatment start, and the import links it to
+Noorderlicht's waitlist, which brings Marit's treatment start, and the import links it to
 her referral; the expert's worklist then shows "Overdracht nodig"; she prepares the
 handover; Mirjam, of Noorderlicht, confirms it in the app; the expert completes it; the
 POH-GGZ opens the GP letter from her inbox, with the history and the provider's own
@@ -31,15 +31,13 @@ REFERENCE = "NL-E2E-4711"
 
 
 @pytest.fixture
-def desks(journey, browser, demo_server):
-    """The POH-GGZ on the journey's desktop; the team lead, the administrator and the
-    provider's staff member each on a desktop of their own, signed in once each. Before
-    the browser starts (no database calls after it): the demo world's notifications read,
-    so the counts below are this journey's, and a login for Mirjam."""
+def quiet_world(demo_server):
+    """Before the browser starts (no database calls after it): the demo world's
+    notifications read, so the inbox below is this journey's, and a login for Mirjam."""
     from django.db.models import F
 
     from tests.accounts.helpers import authenticator_of
-    from tests.e2e.conftest import DESKTOP, OUTPUT_DIR, _code_function
+    from tests.e2e.conftest import _code_function
     from tests.e2e.journey import DemoLogin
     from voorzorg.accounts.models import User
     from voorzorg.devdata.demo_world import DEMO_PASSWORD
@@ -52,6 +50,14 @@ def desks(journey, browser, demo_server):
         password=DEMO_PASSWORD,
         code=_code_function(device.bin_key, device.step, device.t0, device.digits),
     )
+
+
+@pytest.fixture
+def desks(quiet_world, journey, browser, demo_server):
+    """The POH-GGZ on the journey's desktop; the team lead, the administrator and the
+    provider's staff member each on a desktop of their own, signed in once each."""
+    from tests.e2e.conftest import DESKTOP, OUTPUT_DIR
+
     people = {"poh": journey}
     contexts = []
     for who in ("expert", "admin", "provider"):
@@ -70,7 +76,7 @@ def desks(journey, browser, demo_server):
 
 
 def _waitlist(today: dt.date) -> bytes:
-    """Noorderlicht's export with Sanne's waiting place: registered two months ago, intake
+    """Noorderlicht's export with Marit's waiting place: registered two months ago, intake
     a month ago, treatment starting yesterday."""
     from voorzorg.devdata.demo_waitlist import PROVIDERS
 
@@ -98,7 +104,7 @@ def _choose(page: Page, label: str, option_text: str) -> None:
 def test_a_waiting_person_is_handed_over_with_the_provider_in_the_loop(desks):
     poh, lead, admin, provider = desks["poh"], desks["expert"], desks["admin"], desks["provider"]
 
-    # The POH-GGZ refers Sanne, who waits at Noorderlicht; the date she registered there
+    # The POH-GGZ refers Marit, who waits at Noorderlicht; the date she registered there
     # comes with the provider's file, so she leaves it open.
     page = poh.page
     poh.sign_in("poh")
@@ -106,8 +112,8 @@ def test_a_waiting_person_is_handed_over_with_the_provider_in_the_loop(desks):
     page.get_by_role("main").get_by_role("link", name="Nieuwe verwijzing").click()
     expect(page.get_by_role("heading", name="Nieuwe verwijzing")).to_be_visible()
     poh.check("nieuwe-verwijzing")
-    page.get_by_label("Voornaam").fill("Sanne")
-    page.get_by_label("Achternaam").fill("Kuipers")
+    page.get_by_label("Voornaam").fill("Marit")
+    page.get_by_label("Achternaam").fill("Oosterhof")
     page.get_by_label("Woongemeente").select_option(label="Gemeente Groningen")
     page.get_by_label("Postcode (4 cijfers)").fill("9713")
     page.get_by_label("Telefoonnummer").fill("06 55501234")
@@ -118,7 +124,7 @@ def test_a_waiting_person_is_handed_over_with_the_provider_in_the_loop(desks):
     page.get_by_label("Aanmelddatum nog onbekend").check()
     page.get_by_label("De deelnemer geeft toestemming").check()
     page.get_by_role("button", name="Verwijzing aanmelden").click()
-    expect(page.get_by_role("status")).to_contain_text("Verwijzing voor Sanne Kuipers")
+    expect(page.get_by_role("status")).to_contain_text("Verwijzing voor Marit Oosterhof")
     number = page.locator("h1 .text-body-secondary").inner_text().strip()
     assert re.fullmatch(r"VZ-\w+", number), number
     poh.check("verwijzing-aangemeld")
@@ -130,8 +136,8 @@ def test_a_waiting_person_is_handed_over_with_the_provider_in_the_loop(desks):
     expect(card).to_contain_text(REFERENCE)
     poh.check("kenmerk-vastgelegd")
     # Her consent to share at the handover, on her record.
-    page.get_by_role("link", name="Sanne Kuipers").first.click()
-    expect(page.get_by_role("heading", name=re.compile("Sanne Kuipers"))).to_be_visible()
+    page.get_by_role("link", name="Marit Oosterhof").first.click()
+    expect(page.get_by_role("heading", name=re.compile("Marit Oosterhof"))).to_be_visible()
     page.get_by_role(
         "button", name="Toestemming vastleggen: delen met de behandelaar bij de overdracht"
     ).click()
@@ -146,8 +152,10 @@ def test_a_waiting_person_is_handed_over_with_the_provider_in_the_loop(desks):
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
         "link", name="Aanmeldingen"
     ).click()
-    page.get_by_role("link", name="Sanne Kuipers").first.click()
-    expect(page.get_by_role("heading", name=re.compile("Sanne Kuipers"))).to_be_visible()
+    expect(page.get_by_role("heading", name="Aanmeldingen")).to_be_visible()
+    lead.check("aanmeldingen")
+    page.get_by_role("link", name="Marit Oosterhof").first.click()
+    expect(page.get_by_role("heading", name=re.compile("Marit Oosterhof"))).to_be_visible()
     lead.check("verwijzing")
     _choose(page, "Accepteren en toewijzen aan", "Eva Bakker")
     page.get_by_role("button", name="Accepteren", exact=True).click()
@@ -156,7 +164,7 @@ def test_a_waiting_person_is_handed_over_with_the_provider_in_the_loop(desks):
     page.get_by_role("button", name="Eerste contact vastleggen").click()
     expect(page.get_by_role("status")).to_contain_text("Het eerste contact is vastgelegd")
     lead.check("eerste-contact")
-    page.get_by_role("link", name="Sanne Kuipers").first.click()
+    page.get_by_role("link", name="Marit Oosterhof").first.click()
     page.get_by_role("link", name="Eerste meting vastleggen").click()
     expect(page.get_by_role("heading", name="Meting Positieve Gezondheid")).to_be_visible()
     lead.check("meting")
@@ -171,11 +179,11 @@ def test_a_waiting_person_is_handed_over_with_the_provider_in_the_loop(desks):
         page.get_by_label(label).fill(str(score))
     page.get_by_role("button", name="Meting opslaan").click()
     expect(page.get_by_role("status")).to_contain_text(
-        "Meting Positieve Gezondheid van Sanne Kuipers vastgelegd."
+        "Meting Positieve Gezondheid van Marit Oosterhof vastgelegd."
     )
     lead.check("na-meting")
 
-    # The administrator uploads Noorderlicht's waitlist: Sanne's treatment starts.
+    # The administrator uploads Noorderlicht's waitlist: Marit's treatment starts.
     page = admin.page
     admin.sign_in("admin")
     admin.check("beheer")
@@ -199,10 +207,10 @@ def test_a_waiting_person_is_handed_over_with_the_provider_in_the_loop(desks):
         "link", name="Mijn werklijst"
     ).click()
     due = page.get_by_role("region", name=re.compile("^Overdracht nodig"))
-    expect(due).to_contain_text("Sanne Kuipers")
+    expect(due).to_contain_text("Marit Oosterhof")
     expect(due).to_contain_text("Start behandeling")
     lead.check("werklijst-overdracht-nodig")
-    due.get_by_role("link", name="Sanne Kuipers").click()
+    due.get_by_role("link", name="Marit Oosterhof", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile("Warme overdracht"))).to_be_visible()
     lead.check("overdracht")
     expect(page.get_by_label("Behandelaar (aanbieder)")).to_have_value(
@@ -228,12 +236,12 @@ def test_a_waiting_person_is_handed_over_with_the_provider_in_the_loop(desks):
     page = provider.page
     provider.sign_in("provider")
     expect(page.get_by_role("heading", name="Overdrachten")).to_be_visible()
-    row = page.get_by_role("row").filter(has_text="Sanne Kuipers")
+    row = page.get_by_role("row").filter(has_text="Marit Oosterhof")
     expect(row).to_contain_text("wacht op uw bevestiging")
     expect(row).to_contain_text(REFERENCE)
     provider.check("overdrachten")
-    row.get_by_role("link", name="Sanne Kuipers").click()
-    expect(page.get_by_role("heading", name=re.compile("Sanne Kuipers"))).to_be_visible()
+    row.get_by_role("link", name="Marit Oosterhof").click()
+    expect(page.get_by_role("heading", name=re.compile("Marit Oosterhof"))).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("praten met lotgenoten me helpt")
     expect(page.get_by_role("heading", name="Verloop Positieve Gezondheid")).to_be_visible()
     provider.check("overdracht-aanbieder")
