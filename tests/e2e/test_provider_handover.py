@@ -213,9 +213,7 @@ def test_a_waiting_person_is_handed_over_with_the_provider_in_the_loop(desks):
     due.get_by_role("link", name="Marit Oosterhof", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile("Warme overdracht"))).to_be_visible()
     lead.check("overdracht")
-    expect(page.get_by_label("Behandelaar (aanbieder)")).to_have_value(
-        re.compile(r"\d+")
-    )
+    expect(page.get_by_label("Behandelaar (aanbieder)")).to_have_value(re.compile(r"\d+"))
     page.get_by_label("Behandelaar (aanbieder)").select_option(label=PROVIDER)
     today = timezone.localdate().isoformat()
     page.get_by_label("Gezamenlijk gesprek op").fill(f"{today}T10:00")
