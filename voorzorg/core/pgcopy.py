@@ -62,12 +62,26 @@ def copy_insert(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> No
             model.objects.bulk_create([model(**row) for row in batch])
         return
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    # A field the rows leave out gets its model default ("" for a text field without
+    # one), as ``bulk_create`` gives it: COPY would write NULL (the columns have no
+    # database default), so a field added later cannot break a caller that never heard
+    # of it.
+    defaults = {
+        f.attname: f.get_default()
+        for f in model._meta.concrete_fields
+        if f.attname not in names and not f.primary_key
+    }
+    names += list(defaults)
     columns = ", ".join(connection.ops.quote_name(by_attname[name].column) for name in names)
     sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, connection.wrap_database_errors:
         for chunk in _chunks(rows, CHUNK_ROWS):
             buffer = io.StringIO()
-            buffer.writelines("\t".join(_text(row[name]) for name in names) + "\n" for row in chunk)
+            buffer.writelines(
+                "\t".join(_text(row[name] if name in row else defaults[name]) for name in names)
+                + "\n"
+                for row in chunk
+            )
             buffer.seek(0)
             # psycopg2's copy_expert streams the buffer; Django's wrapper has no COPY.
             cursor.cursor.copy_expert(sql, buffer)
