@@ -15,6 +15,8 @@ referral and the kind), and never the person who took the step.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q
 from django.urls import reverse
 
@@ -145,10 +147,14 @@ def _provider_link(referral: Referral) -> str:
     return reverse("referrals:provider_detail", args=[referral.pk])
 
 
-def tell_handover_needed(referral: Referral, *, stage: str, provider: str, by: User | None) -> None:
+def tell_handover_needed(
+    referral: Referral, *, stage: str, day: dt.date, provider: str, by: User | None
+) -> None:
     """The provider's intake or treatment start became known (an import, a link): the
-    assigned expert and the POH-GGZ hear that the warm handover is due, once per stage."""
-    params = {"stage": stage, "provider": provider}
+    assigned expert and the POH-GGZ hear that the warm handover is due, once per stage
+    and day. ``stage`` is a code (``intake``, ``treatment_start``), shown in the reader's
+    language (the kind's ``param_labels``)."""
+    params = {"stage": stage, "date": day.strftime("%d-%m-%Y"), "provider": provider}
     link = reverse("referrals:detail", args=[referral.pk])
     notify(
         kind=K.HANDOVER_NEEDED,
@@ -156,7 +162,7 @@ def tell_handover_needed(referral: Referral, *, stage: str, provider: str, by: U
         link=link,
         person_id=referral.participant.public_id,
         params=params,
-        dedupe_key=f"referral:{referral.pk}:{K.HANDOVER_NEEDED}:{stage}"[:100],
+        dedupe_key=f"referral:{referral.pk}:{K.HANDOVER_NEEDED}:{stage}:{day}"[:100],
         by=by,
     )
 

@@ -74,14 +74,13 @@ def _party_check(actor: Actor, referral: Referral) -> None:
         raise ApplicationError(_("U mag bij deze verwijzing niets met de aanbieder vastleggen."))
 
 
-def _stage_of(episode: WaitingEpisode) -> str | None:
-    """What of the provider's care is known for this place, in Dutch; None when nothing."""
+def _stage_of(episode: WaitingEpisode) -> tuple[str, dt.date] | None:
+    """What of the provider's care is known for this place (``intake`` or
+    ``treatment_start``) and its date; None when nothing."""
     if episode.treatment_start_date is not None:
-        return _("de start van de behandeling (%(date)s)") % {
-            "date": episode.treatment_start_date.strftime("%d-%m-%Y")
-        }
+        return "treatment_start", episode.treatment_start_date
     if episode.intake_date is not None:
-        return _("de intake (%(date)s)") % {"date": episode.intake_date.strftime("%d-%m-%Y")}
+        return "intake", episode.intake_date
     return None
 
 
@@ -91,7 +90,9 @@ def _tell_if_due(referral: Referral, episode: WaitingEpisode, *, by) -> bool:
     stage = _stage_of(episode)
     if stage is None or referral.status not in HANDOVER_NEEDED_STATUSES:
         return False
-    notifications.tell_handover_needed(referral, stage=stage, provider=episode.provider.name, by=by)
+    notifications.tell_handover_needed(
+        referral, stage=stage[0], day=stage[1], provider=episode.provider.name, by=by
+    )
     return True
 
 

@@ -16,6 +16,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from monitoring import tasks
 from monitoring.importer import ImportResult, waitlist_import
@@ -162,7 +163,20 @@ def test_an_intake_that_arrives_later_tells_the_expert_and_the_poh_once(referral
     person = referral.participant.public_id
     assert told() == [("anna@voorzorg.test", person), ("eva@voorzorg.test", person)]
     notice = Notification.objects.get(recipient__email="eva@voorzorg.test")
-    assert notice.params == {"stage": "de intake (02-11-2026)", "provider": "GGZ Noorderlicht"}
+    assert notice.params == {
+        "stage": "intake",
+        "date": "02-11-2026",
+        "provider": "GGZ Noorderlicht",
+    }
+    assert notice.text == (
+        f"Deelnemer {person}: de intake bij GGZ Noorderlicht op 02-11-2026 is bekend. "
+        "De warme overdracht is nodig."
+    )
+    with translation.override("en"):
+        assert notice.text == (
+            f"Participant {person}: the intake at GGZ Noorderlicht on 02-11-2026 is known. "
+            "The warm handover is needed."
+        )
     assert notice.link == reverse("referrals:detail", args=[referral.pk])
     # The same file again, and a file that changes something else: no second notification.
     run(with_intake, actor=admin_actor)
@@ -186,7 +200,7 @@ def test_a_treatment_start_for_a_linked_place_is_told_too(referral, admin_actor)
             kind=NotificationKind.HANDOVER_NEEDED, recipient__email="eva@voorzorg.test"
         ).values_list("params__stage", flat=True)
     )
-    assert stages == ["de intake (02-11-2026)", "de start van de behandeling (16-11-2026)"]
+    assert stages == ["intake", "treatment_start"]
 
 
 @pytest.mark.parametrize("status", ["handed_over", "closed", "withdrawn"])

@@ -9,8 +9,8 @@ e-mail leaves our systems and sits in inboxes, phones and backups.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -74,6 +74,8 @@ class KindSpec:
     email_text: Promise
     # Whom it can reach: the settings page offers its e-mail choice to these memberships.
     audience: Callable[[Membership], bool]
+    # Parameters stored as codes, shown in the reader's language: name -> code -> label.
+    param_labels: Mapping[str, Mapping[str, Promise]] = field(default_factory=dict)
 
 
 KINDS: dict[str, KindSpec] = {
@@ -130,7 +132,7 @@ KINDS: dict[str, KindSpec] = {
     ),
     NotificationKind.HANDOVER_NEEDED: KindSpec(
         text=_(
-            "Deelnemer %(number)s: %(stage)s bij %(provider)s is bekend. "
+            "Deelnemer %(number)s: %(stage)s bij %(provider)s op %(date)s is bekend. "
             "De warme overdracht is nodig."
         ),
         email_subject=_("Overdracht nodig in Voorzorg"),
@@ -139,6 +141,12 @@ KINDS: dict[str, KindSpec] = {
             "de warme overdracht is nodig."
         ),
         audience=_sending_side,
+        param_labels={
+            "stage": {
+                "intake": _("de intake"),
+                "treatment_start": _("de start van de behandeling"),
+            }
+        },
     ),
     NotificationKind.HANDOVER_ADDRESSED: KindSpec(
         text=_("Een warme overdracht van deelnemer %(number)s wacht op uw bevestiging."),

@@ -77,7 +77,11 @@ class Notification(models.Model):
         """The line shown in the inbox, in the reader's language."""
         values = {"number": self.person_id, **self.params}
         try:
-            return str(KINDS[self.kind].text) % values
+            spec = KINDS[self.kind]
+            for name, labels in spec.param_labels.items():
+                if values.get(name) in labels:
+                    values[name] = str(labels[values[name]])
+            return str(spec.text) % values
         except (KeyError, TypeError, ValueError):
             # A kind renamed or a parameter missing: the kind's label still says what.
             return str(self.get_kind_display())
