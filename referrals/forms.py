@@ -65,6 +65,15 @@ class ReferralForm(PersonDetailsForm):
         required=False,
         help_text=_("Staat de deelnemer daar op de wachtlijst, dan maakt dit een wachtplek."),
     )
+    provider_reference = forms.CharField(
+        label=_("Kenmerk bij de aanbieder"),
+        max_length=64,
+        required=False,
+        help_text=_(
+            "Als bekend: het cliëntnummer dat de aanbieder gaf. Dan wordt de verwijzing aan "
+            "de wachtplek uit de wachtlijst van de aanbieder gekoppeld."
+        ),
+    )
     provider_registration_date = PlausibleDateField(
         label=_("Aangemeld bij de aanbieder op"),
         required=False,
@@ -137,6 +146,8 @@ class ReferralForm(PersonDetailsForm):
             )
             return
         if data.get("intended_provider") is None:
+            if (data.get("provider_reference") or "").strip():
+                self.add_error("intended_provider", _("Kies de GGZ-aanbieder die dit kenmerk gaf."))
             if registered:
                 self.add_error(
                     "intended_provider", _("Kies de GGZ-aanbieder waar de deelnemer wacht.")

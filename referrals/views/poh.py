@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -45,6 +46,7 @@ from ..forms import (
     action_form,
 )
 from ..models import Referral
+from ..provider_services import referral_link
 from ..selectors import (
     DuplicateCandidate,
     duplicate_candidates_for,
@@ -275,20 +277,26 @@ def _register(
     decision: DuplicateDecisionForm | None,
 ) -> Referral:
     data = form.cleaned_data
-    return referral_register(
-        actor=actor,
-        participant=participant,
-        participant_data=None if participant is not None else form.participant_data(),
-        consent_processing=bool(data.get("consent_processing")),
-        referral_date=data["referral_date"],
-        help_question=data["help_question"],
-        life_domains=data["life_domains"],
-        urgency=data["urgency"],
-        care_level=data["care_level"],
-        intended_provider=data["intended_provider"],
-        provider_registration_date=form.waiting_place_date(),
-        not_duplicate_reason=decision.reason if decision is not None else "",
-    )
+    # One transaction: a reference the link refuses leaves no referral behind.
+    with transaction.atomic():
+        referral = referral_register(
+            actor=actor,
+            participant=participant,
+            participant_data=None if participant is not None else form.participant_data(),
+            consent_processing=bool(data.get("consent_processing")),
+            referral_date=data["referral_date"],
+            help_question=data["help_question"],
+            life_domains=data["life_domains"],
+            urgency=data["urgency"],
+            care_level=data["care_level"],
+            intended_provider=data["intended_provider"],
+            provider_registration_date=form.waiting_place_date(),
+            not_duplicate_reason=decision.reason if decision is not None else "",
+        )
+        reference = (data.get("provider_reference") or "").strip()
+        if reference:
+            referral = referral_link(actor=actor, referral=referral, reference=reference)
+    return referral
 
 
 @role_required(*PERSON_RECORD_ROLES)

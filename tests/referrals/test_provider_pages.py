@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from participants.constants import ConsentKind
-from participants.models import Consent
+from participants.models import Consent, Participant
 from referrals.models import Handover, HandoverMessage, Referral, WaitingEpisode
 from tests.conftest import with_authenticator
 from tests.factories import (
@@ -531,3 +531,60 @@ def test_her_page_reads_at_a_fixed_number_of_queries(
     write(15)
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+def _register_with_reference(client, municipality, provider, reference: str, **overrides):
+    from tests.referrals.test_poh_pages import valid_post
+
+    data = valid_post(
+        municipality=municipality.pk,
+        intended_provider=provider.pk,
+        provider_registration_unknown="on",
+        provider_reference=reference,
+        **overrides,
+    )
+    return client.post(reverse("referrals:create"), data)
+
+
+@pytest.mark.django_db
+def test_the_referral_form_takes_the_reference_and_links_the_place(
+    client_for, poh_anna, municipality, region, provider
+):
+    imported = WaitingEpisodeFactory(
+        provider=provider, external_id="GN-77", registration_date=dt.date(2026, 9, 15)
+    )
+    response = _register_with_reference(client_for(poh_anna), municipality, provider, "GN-77")
+    referral = Referral.objects.get(participant__family_name="Kuipers")
+    assert response["Location"] == reverse("referrals:detail", args=[referral.pk])
+    imported.refresh_from_db()
+    assert referral.provider_reference == "GN-77"
+    assert referral.waiting_episode == imported
+    assert imported.participant == referral.participant
+    assert AccessLog.objects.filter(event=f"referral.link:{referral.pk}").exists()
+
+
+@pytest.mark.django_db
+def test_a_reference_on_the_form_needs_its_provider(client_for, poh_anna, municipality, region):
+    from tests.referrals.test_poh_pages import valid_post
+
+    data = valid_post(municipality=municipality.pk, provider_reference="GN-77")
+    response = client_for(poh_anna).post(reverse("referrals:create"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["intended_provider"] == [
+        "Kies de GGZ-aanbieder die dit kenmerk gaf."
+    ]
+    assert not Referral.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_taken_reference_on_the_form_saves_nothing(
+    client_for, poh_anna, municipality, region, provider
+):
+    someone = ParticipantFactory()
+    WaitingEpisodeFactory(participant=someone, provider=provider, external_id="GN-77")
+    response = _register_with_reference(client_for(poh_anna), municipality, provider, "GN-77")
+    assert response.status_code == 200
+    assert "al aan een andere deelnemer gekoppeld" in response.content.decode()
+    # The person and her referral roll back with the refused link: nothing half-written.
+    assert not Participant.objects.filter(family_name="Kuipers").exists()
+    assert not Referral.objects.exists()
