@@ -87,15 +87,18 @@ def _tell(
     by: User | None,
     *,
     link: str = "",
+    key: str = "",
     **params: str,
 ) -> None:
+    """Tell ``recipients`` of ``kind`` about this referral, once per recipient and event:
+    the event is the referral and the kind, or ``key`` when one referral has several."""
     notify(
         kind=kind,
         recipients=recipients,
         link=link or reverse("referrals:detail", args=[referral.pk]),
         person_id=referral.participant.public_id,
         params=params,
-        dedupe_key=f"referral:{referral.pk}:{kind}",
+        dedupe_key=(key or f"referral:{referral.pk}:{kind}")[:100],
         by=by,
     )
 
@@ -127,20 +130,22 @@ def tell_handed_over(referral: Referral, *, by: User | None) -> None:
     _tell(K.HANDOVER_COMPLETED, referral, referrer(referral), by, link=link)
 
 
+def _provider_roles(organisation_id: int):
+    return Membership.objects.filter(role=Role.PROVIDER, organisation_id=organisation_id)
+
+
 def provider_staff(organisation_id: int | None) -> list[Membership]:
     """The active staff of a GGZ provider in Voorzorg (their provider roles there)."""
     if organisation_id is None:
         return []
-    return _active(Membership.objects.filter(role=Role.PROVIDER, organisation_id=organisation_id))
+    return _active(_provider_roles(organisation_id))
 
 
 def provider_in_app(organisation_id: int | None) -> bool:
     """Whether a GGZ provider has staff in Voorzorg, who then confirm handovers themselves."""
     if organisation_id is None:
         return False
-    return Membership.objects.filter(
-        role=Role.PROVIDER, organisation_id=organisation_id, user__is_active=True
-    ).exists()
+    return _provider_roles(organisation_id).filter(user__is_active=True).exists()
 
 
 def _provider_link(referral: Referral) -> str:
@@ -154,29 +159,27 @@ def tell_handover_needed(
     assigned expert and the POH-GGZ hear that the warm handover is due, once per stage
     and day. ``stage`` is a code (``intake``, ``treatment_start``), shown in the reader's
     language (the kind's ``param_labels``)."""
-    params = {"stage": stage, "date": day.strftime("%d-%m-%Y"), "provider": provider}
-    link = reverse("referrals:detail", args=[referral.pk])
-    notify(
-        kind=K.HANDOVER_NEEDED,
-        recipients=[*assigned_expert(referral), *referrer(referral)],
-        link=link,
-        person_id=referral.participant.public_id,
-        params=params,
-        dedupe_key=f"referral:{referral.pk}:{K.HANDOVER_NEEDED}:{stage}:{day}"[:100],
-        by=by,
+    _tell(
+        K.HANDOVER_NEEDED,
+        referral,
+        [*assigned_expert(referral), *referrer(referral)],
+        by,
+        key=f"referral:{referral.pk}:{K.HANDOVER_NEEDED}:{stage}:{day}",
+        stage=stage,
+        date=day.strftime("%d-%m-%Y"),
+        provider=provider,
     )
 
 
 def tell_handover_addressed(referral: Referral, provider_id: int, *, by: User | None) -> None:
     """A handover to this provider was prepared: its staff are asked to confirm."""
-    notify(
-        kind=K.HANDOVER_ADDRESSED,
-        recipients=provider_staff(provider_id),
+    _tell(
+        K.HANDOVER_ADDRESSED,
+        referral,
+        provider_staff(provider_id),
+        by,
         link=_provider_link(referral),
-        person_id=referral.participant.public_id,
-        params={},
-        dedupe_key=f"referral:{referral.pk}:{K.HANDOVER_ADDRESSED}:{provider_id}",
-        by=by,
+        key=f"referral:{referral.pk}:{K.HANDOVER_ADDRESSED}:{provider_id}",
     )
 
 
@@ -192,14 +195,12 @@ def tell_handover_confirmed(referral: Referral, *, provider: str, by: User | Non
 
 
 def tell_handover_received(referral: Referral, provider_id: int, *, by: User | None) -> None:
-    notify(
-        kind=K.HANDOVER_RECEIVED,
-        recipients=provider_staff(provider_id),
+    _tell(
+        K.HANDOVER_RECEIVED,
+        referral,
+        provider_staff(provider_id),
+        by,
         link=_provider_link(referral),
-        person_id=referral.participant.public_id,
-        params={},
-        dedupe_key=f"referral:{referral.pk}:{K.HANDOVER_RECEIVED}",
-        by=by,
     )
 
 
@@ -209,24 +210,19 @@ def tell_handover_message(
     """A message in the handover's thread: everyone on both sides hears of it (the
     author excepted): the assigned expert, the POH-GGZ and the provider's staff. Each
     reads it on her own page of the referral."""
-    person = referral.participant.public_id
     key = f"handover-message:{message_id}"
     sending = [*assigned_expert(referral), *referrer(referral)]
-    notify(
-        kind=K.HANDOVER_MESSAGE,
-        recipients=sending,
-        link=reverse("referrals:detail", args=[referral.pk]) + "#berichten",
-        person_id=person,
-        params={"author": author},
-        dedupe_key=key,
-        by=by,
-    )
-    notify(
-        kind=K.HANDOVER_MESSAGE,
-        recipients=provider_staff(provider_id),
-        link=_provider_link(referral) + "#berichten",
-        person_id=person,
-        params={"author": author},
-        dedupe_key=key,
-        by=by,
-    )
+    sending_page = reverse("referrals:detail", args=[referral.pk])
+    for recipients, page in (
+        (sending, sending_page),
+        (provider_staff(provider_id), _provider_link(referral)),
+    ):
+        _tell(
+            K.HANDOVER_MESSAGE,
+            referral,
+            recipients,
+            by,
+            link=page + "#berichten",
+            key=key,
+            author=author,
+        )

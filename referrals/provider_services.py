@@ -34,7 +34,7 @@ from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 
 from . import notifications
 from .constants import ReferralStatus
-from .models import Handover, HandoverMessage, Referral, WaitingEpisode, episode_date_errors
+from .models import Handover, HandoverMessage, Referral, WaitingEpisode
 from .selectors import HANDOVER_NEEDED_STATUSES, referral_scope
 from .services import capacities
 
@@ -62,16 +62,13 @@ def handover_party(membership, referral: Referral) -> bool:
 
 
 def _party_check(actor: Actor, referral: Referral) -> None:
-    """Both sides of the handover may act here (``handover_party``)."""
+    """Both sides of the handover may act here (``handover_party``); else a refusal."""
     membership = actor.membership
-    if membership is None or membership.role not in HANDOVER_PARTY_ROLES:
-        raise ApplicationError(_("U mag bij deze verwijzing niets met de aanbieder vastleggen."))
-    if membership.role == Role.PROVIDER:
-        addressed = Referral.objects.filter(referral_scope(membership), pk=referral.pk).exists()
-        if not addressed:
-            raise ApplicationError(_("Deze verwijzing is niet aan uw organisatie gericht."))
-    elif not capacities(membership, referral):
-        raise ApplicationError(_("U mag bij deze verwijzing niets met de aanbieder vastleggen."))
+    if handover_party(membership, referral):
+        return
+    if membership is not None and membership.role == Role.PROVIDER:
+        raise ApplicationError(_("Deze verwijzing is niet aan uw organisatie gericht."))
+    raise ApplicationError(_("U mag bij deze verwijzing niets met de aanbieder vastleggen."))
 
 
 def _stage_of(episode: WaitingEpisode) -> tuple[str, dt.date] | None:
@@ -518,18 +515,7 @@ def episode_status_update(
             setattr(locked, field, value)
     if locked.closed_date is None:
         locked.close_reason = ""
-    errors = episode_date_errors(
-        referral_date=locked.referral_date,
-        registration_date=locked.registration_date,
-        intake_date=locked.intake_date,
-        treatment_start_date=locked.treatment_start_date,
-        closed_date=locked.closed_date,
-        today=timezone.localdate(),
-    )
-    if errors:
-        raise ApplicationError(
-            next(iter(errors.values())), extra={k: [v] for k, v in errors.items()}
-        )
+    # The waiting episode's date rules (``episode_date_errors``) run in its clean().
     full_clean_or_raise(locked)
     locked.save()
     actor.audit(
