@@ -16,6 +16,7 @@ the GP, only while that consent is in force, whoever prints it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -233,59 +234,49 @@ def _shared_on_page(participant: Participant, membership: Membership) -> bool:
     return participant.pk in handover_texts_visible(membership, [participant.pk])
 
 
-def handover_health_panel(participant: Participant, membership: Membership) -> dict[str, Any]:
-    """The whole Positieve Gezondheid history, as a chart and a table. At most two queries."""
-    if not _shared_on_page(participant, membership):
-        return {"shared": False}
+def _shared_in_letter(participant: Participant, membership: Membership) -> bool:
+    """The letter goes to the GP: only while the consent to share is in force."""
+    return consent_to_share_active(participant)
+
+
+def _history(participant: Participant, membership: Membership) -> dict[str, Any]:
+    """The whole Positieve Gezondheid history, as a chart and a table. One query."""
     measurements = list(
         PositiveHealthMeasurement.objects.filter(participant=participant).order_by(
             "measured_on", "id"
         )
     )
-    return {"shared": True, "history": health_history(measurements)}
+    return {"history": health_history(measurements)}
 
 
-def handover_contacts_panel(participant: Participant, membership: Membership) -> dict[str, Any]:
-    """The contacts in figures. At most two queries."""
-    if not _shared_on_page(participant, membership):
-        return {"shared": False}
-    return {"shared": True, "summary": contacts_summary(participant)}
+def _contacts(participant: Participant, membership: Membership) -> dict[str, Any]:
+    """The contacts in figures. One query."""
+    return {"summary": contacts_summary(participant)}
 
 
-def handover_signals_panel(participant: Participant, membership: Membership) -> dict[str, Any]:
+def _signals(participant: Participant, membership: Membership) -> dict[str, Any]:
     """The open signals: severity, status and day, linked for those who may open a
-    signal's page. At most two queries."""
-    if not _shared_on_page(participant, membership):
-        return {"shared": False}
+    signal's page (the letter shows no links). One query."""
     return {
-        "shared": True,
         "signals": open_signals(participant),
         "can_open": membership.role in PERSON_RECORD_ROLES,
     }
 
 
-def letter_health_panel(participant: Participant, membership: Membership) -> dict[str, Any]:
-    """The history as a table, in the letter only with the consent to share. Two queries."""
-    if not consent_to_share_active(participant):
-        return {"shared": False}
-    measurements = list(
-        PositiveHealthMeasurement.objects.filter(participant=participant).order_by(
-            "measured_on", "id"
-        )
-    )
-    return {"shared": True, "history": health_history(measurements)}
+def _when_shared(
+    build: registry.PanelContext,
+    shared: Callable[[Participant, Membership], bool],
+) -> registry.PanelContext:
+    """A package panel's context: ``build``'s, only when ``shared`` allows it for this
+    reader; else just ``shared: False`` (the panel says it is not shared). At most one
+    query more than ``build``."""
 
+    def context(participant: Participant, membership: Membership) -> dict[str, Any]:
+        if not shared(participant, membership):
+            return {"shared": False}
+        return {"shared": True, **build(participant, membership)}
 
-def letter_contacts_panel(participant: Participant, membership: Membership) -> dict[str, Any]:
-    if not consent_to_share_active(participant):
-        return {"shared": False}
-    return {"shared": True, "summary": contacts_summary(participant)}
-
-
-def letter_signals_panel(participant: Participant, membership: Membership) -> dict[str, Any]:
-    if not consent_to_share_active(participant):
-        return {"shared": False}
-    return {"shared": True, "signals": open_signals(participant)}
+    return context
 
 
 def register() -> None:
@@ -311,31 +302,22 @@ def register() -> None:
         template="groups/_participant_health.html",
         context=positive_health_panel,
     )
-    # The warm-handover package, for both sides of the handover.
-    for name, position, template, context in (
-        ("health", 10, "groups/_handover_health.html", handover_health_panel),
-        ("contacts", 20, "groups/_handover_contacts.html", handover_contacts_panel),
-        ("signals", 30, "groups/_handover_signals.html", handover_signals_panel),
+    # The warm-handover package, for both sides of the handover, and the GP's feedback
+    # letter (printable, tables only): the same three, each under its own sharing rule.
+    for place, prefix, shared in (
+        (registry.PanelPlace.HANDOVER, "handover", _shared_on_page),
+        (registry.PanelPlace.LETTER, "letter", _shared_in_letter),
     ):
-        registry.register_page_panel(
-            f"groups.handover.{name}",
-            position=position,
-            roles=HANDOVER_PARTY_ROLES,
-            template=template,
-            context=context,
-            place=registry.PanelPlace.HANDOVER,
-        )
-    # The GP's feedback letter: printable, tables only.
-    for name, position, template, context in (
-        ("health", 10, "groups/_letter_health.html", letter_health_panel),
-        ("contacts", 20, "groups/_letter_contacts.html", letter_contacts_panel),
-        ("signals", 30, "groups/_letter_signals.html", letter_signals_panel),
-    ):
-        registry.register_page_panel(
-            f"groups.letter.{name}",
-            position=position,
-            roles=HANDOVER_PARTY_ROLES,
-            template=template,
-            context=context,
-            place=registry.PanelPlace.LETTER,
-        )
+        for name, position, build in (
+            ("health", 10, _history),
+            ("contacts", 20, _contacts),
+            ("signals", 30, _signals),
+        ):
+            registry.register_page_panel(
+                f"groups.{prefix}.{name}",
+                position=position,
+                roles=HANDOVER_PARTY_ROLES,
+                template=f"groups/_{prefix}_{name}.html",
+                context=_when_shared(build, shared),
+                place=place,
+            )
