@@ -36,11 +36,12 @@ system (``datatypes.provider_client_system``) with the client number (``external
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+import jsonpatch
+import jsonpointer
 from django.utils import timezone, translation
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
@@ -149,104 +150,20 @@ def run_service(call: Callable[[], Any]) -> Any:
 # --- JSON Patch (RFC 6902), on plain JSON ---------------------------------------------------
 
 
-def _pointer(path: Any) -> list[str]:
-    if not isinstance(path, str) or not path.startswith("/"):
-        raise invalid("A JSON Patch path is a JSON Pointer starting with '/'.")
-    return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
-
-
-def _parent(document: Any, parts: list[str]) -> tuple[Any, str]:
-    node = document
-    for part in parts[:-1]:
-        node = _child(node, part)
-    return node, parts[-1]
-
-
-def _child(node: Any, part: str) -> Any:
-    if isinstance(node, dict) and part in node:
-        return node[part]
-    if isinstance(node, list) and part.isdecimal() and int(part) < len(node):
-        return node[int(part)]
-    raise invalid(f"JSON Patch path element {part!r} does not exist.")
-
-
-def _index(node: list, part: str, *, adding: bool) -> int:
-    if adding and part == "-":
-        return len(node)
-    if not part.isdecimal() or int(part) > len(node) - (0 if adding else 1):
-        raise invalid(f"JSON Patch array index {part!r} is out of range.")
-    return int(part)
-
-
 def apply_json_patch(document: Resource, operations: Any) -> Resource:
-    """``document`` with the operations applied (add, remove, replace, test, move, copy);
-    any malformed operation or path is a 400."""
+    """``document`` with the operations applied (add, remove, replace, test, move, copy;
+    the ``jsonpatch`` library); any malformed operation or path is a 400, a failed
+    ``test`` a 409."""
     if not isinstance(operations, list) or not operations:
         raise invalid("PATCH needs a JSON Patch document: a non-empty array of operations.")
     if len(operations) > MAX_PATCH_OPERATIONS:
         raise invalid(f"At most {MAX_PATCH_OPERATIONS} JSON Patch operations.")
-    result = copy.deepcopy(document)
-    for operation in operations:
-        if not isinstance(operation, dict):
-            raise invalid("Every JSON Patch operation is an object.")
-        op = operation.get("op")
-        parts = _pointer(operation.get("path"))
-        if op in ("move", "copy"):
-            value = copy.deepcopy(_resolve(result, _pointer(operation.get("from"))))
-            if op == "move":
-                result = _remove(result, _pointer(operation.get("from")))
-            result = _add(result, parts, value)
-        elif op in ("add", "replace", "test"):
-            if "value" not in operation:
-                raise invalid(f"JSON Patch operation {op!r} needs a value.")
-            value = copy.deepcopy(operation["value"])
-            if op == "test":
-                if _resolve(result, parts) != value:
-                    raise FhirError(
-                        status.HTTP_409_CONFLICT, "conflict", "A JSON Patch test failed."
-                    )
-            elif op == "add":
-                result = _add(result, parts, value)
-            else:
-                _resolve(result, parts)  # must exist
-                result = _remove(result, parts)
-                result = _add(result, parts, value)
-        elif op == "remove":
-            result = _remove(result, parts)
-        else:
-            raise invalid(f"Unknown JSON Patch operation {op!r}.")
-    return result
-
-
-def _resolve(document: Any, parts: list[str]) -> Any:
-    node = document
-    for part in parts:
-        node = _child(node, part)
-    return node
-
-
-def _add(document: Any, parts: list[str], value: Any) -> Any:
-    if parts == [""]:
-        return value
-    parent, last = _parent(document, parts)
-    if isinstance(parent, dict):
-        parent[last] = value
-    elif isinstance(parent, list):
-        parent.insert(_index(parent, last, adding=True), value)
-    else:
-        raise invalid("A JSON Patch path goes through a value that is not an object or array.")
-    return document
-
-
-def _remove(document: Any, parts: list[str]) -> Any:
-    parent, last = _parent(document, parts)
-    if isinstance(parent, dict) and last in parent:
-        del parent[last]
-    elif isinstance(parent, list):
-        del parent[_index(parent, last, adding=False)]
-    else:
-        raise invalid(f"JSON Patch path element {last!r} does not exist.")
-    return document
+    try:
+        return jsonpatch.apply_patch(document, operations)
+    except jsonpatch.JsonPatchTestFailed:
+        raise FhirError(status.HTTP_409_CONFLICT, "conflict", "A JSON Patch test failed.") from None
+    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError) as error:
+        raise invalid(f"Not a valid JSON Patch: {error}") from None
 
 
 # --- Task ------------------------------------------------------------------------------------
