@@ -146,37 +146,64 @@ def contact_withdraw_view(request: HttpRequest, pk: int, contact_pk: int) -> Htt
     """Withdraw a contact entered by mistake, with a reason."""
     actor = Actor.from_request(request)
     participant, contact = _contact(actor, pk, contact_pk)
-    refused = _may_change(request, actor, contact, "groups:contact_detail")
+    return _withdraw_page(
+        request,
+        actor,
+        participant,
+        contact,
+        detail="groups:contact_detail",
+        withdraw=lambda **kwargs: contact_withdraw(contact=contact, **kwargs),
+        done=_("Het contact is ingetrokken."),
+        title=_("Contact intrekken"),
+        what=_("Contact van %(date)s") % {"date": contact.date.strftime("%d-%m-%Y")},
+    )
+
+
+def _withdraw_page(
+    request: HttpRequest,
+    actor: Actor,
+    participant,
+    record,
+    *,
+    detail: str,
+    withdraw,
+    done: str,
+    title: str,
+    what: str,
+) -> HttpResponse:
+    """The withdrawal page of a contact or a measurement: the reason, the record's
+    version, the service (``withdraw(actor=, version=, reason=)``); back to the record's
+    page (``detail``) when done or when it changed since it was read."""
+    refused = _may_change(request, actor, record, detail)
     if refused is not None:
         return refused
-    form = WithdrawForm(request.POST or None, initial={"version": version_of(contact)})
+    form = WithdrawForm(request.POST or None, initial={"version": version_of(record)})
     if request.method == "POST" and form.is_valid():
         try:
-            contact_withdraw(
+            withdraw(
                 actor=actor,
-                contact=contact,
                 version=form.cleaned_data["version"],
                 reason=form.cleaned_data["reason"],
             )
         except StaleVersion as exc:
-            # The contact changed since it was read: show it as it is now.
+            # The record changed since it was read: show it as it is now.
             messages.error(request, exc.message)
-            return redirect("groups:contact_detail", participant.pk, contact.pk)
+            return redirect(detail, participant.pk, record.pk)
         except ApplicationError as exc:
             show_service_error(form, exc)
         else:
-            messages.success(request, _("Het contact is ingetrokken."))
-            return redirect("groups:contact_detail", participant.pk, contact.pk)
+            messages.success(request, done)
+            return redirect(detail, participant.pk, record.pk)
     return render(
         request,
         "groups/withdraw.html",
         {
             "form": form,
             "participant": participant,
-            "title": _("Contact intrekken"),
-            "what": _("Contact van %(date)s") % {"date": contact.date.strftime("%d-%m-%Y")},
-            "cancel": ("groups:contact_detail", contact.pk),
-            "button": _("Contact intrekken"),
+            "title": title,
+            "what": what,
+            "cancel": (detail, record.pk),
+            "button": title,
         },
     )
 
@@ -260,38 +287,17 @@ def health_withdraw(request: HttpRequest, pk: int, measurement_pk: int) -> HttpR
     """Withdraw a measurement entered by mistake, with a reason."""
     actor = Actor.from_request(request)
     participant, measurement = _measurement(actor, pk, measurement_pk)
-    refused = _may_change(request, actor, measurement, "groups:health_detail")
-    if refused is not None:
-        return refused
-    form = WithdrawForm(request.POST or None, initial={"version": version_of(measurement)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            positive_health_withdraw(
-                actor=actor,
-                measurement=measurement,
-                version=form.cleaned_data["version"],
-                reason=form.cleaned_data["reason"],
-            )
-        except StaleVersion as exc:
-            messages.error(request, exc.message)
-            return redirect("groups:health_detail", participant.pk, measurement.pk)
-        except ApplicationError as exc:
-            show_service_error(form, exc)
-        else:
-            messages.success(request, _("De meting is ingetrokken."))
-            return redirect("groups:health_detail", participant.pk, measurement.pk)
-    return render(
+    return _withdraw_page(
         request,
-        "groups/withdraw.html",
-        {
-            "form": form,
-            "participant": participant,
-            "title": _("Meting intrekken"),
-            "what": _("Meting Positieve Gezondheid van %(date)s")
-            % {"date": measurement.measured_on.strftime("%d-%m-%Y")},
-            "cancel": ("groups:health_detail", measurement.pk),
-            "button": _("Meting intrekken"),
-        },
+        actor,
+        participant,
+        measurement,
+        detail="groups:health_detail",
+        withdraw=lambda **kwargs: positive_health_withdraw(measurement=measurement, **kwargs),
+        done=_("De meting is ingetrokken."),
+        title=_("Meting intrekken"),
+        what=_("Meting Positieve Gezondheid van %(date)s")
+        % {"date": measurement.measured_on.strftime("%d-%m-%Y")},
     )
 
 
