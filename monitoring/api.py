@@ -91,6 +91,14 @@ class IndicatorListApi(APIView):
         denominator = serializers.IntegerField(allow_null=True)
         value = serializers.FloatField(allow_null=True)
         suppressed = serializers.BooleanField()
+        ci_low = serializers.FloatField(
+            required=False,
+            help_text="Lower end of the 95% confidence interval; only on effect indicators.",
+        )
+        ci_high = serializers.FloatField(
+            required=False,
+            help_text="Upper end of the 95% confidence interval; only on effect indicators.",
+        )
 
     class IndicatorRegionSerializer(serializers.Serializer):
         id = serializers.IntegerField()

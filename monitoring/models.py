@@ -49,6 +49,14 @@ class IndicatorValue(models.Model):
     denominator = models.IntegerField(_("noemer"), null=True, blank=True)
     value = models.DecimalField(_("waarde"), max_digits=12, decimal_places=1, null=True, blank=True)
     suppressed = models.BooleanField(_("afgeschermd"), default=False)
+    # The 95% confidence interval of an effect figure, in the value's unit; empty where
+    # the indicator has none (docs/indicators.md, "Effect").
+    ci_low = models.DecimalField(
+        _("betrouwbaarheidsinterval, onder"), max_digits=12, decimal_places=1, null=True, blank=True
+    )
+    ci_high = models.DecimalField(
+        _("betrouwbaarheidsinterval, boven"), max_digits=12, decimal_places=1, null=True, blank=True
+    )
     computed_at = models.DateTimeField(_("berekend op"))
 
     class Meta:
@@ -75,6 +83,8 @@ class IndicatorValue(models.Model):
                     models.Q(numerator__isnull=True)
                     & models.Q(denominator__isnull=True)
                     & models.Q(value__isnull=True)
+                    & models.Q(ci_low__isnull=True)
+                    & models.Q(ci_high__isnull=True)
                 ),
                 name="indicator_value_suppressed_is_null",
             ),

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from monitoring import collectors
 from monitoring.indicators.engine import suppress_all
+from monitoring.indicators.registry import BY_KEY
 from monitoring.models import ComputationRun, IndicatorValue
 from monitoring.periods import STRETCH_SEPARATOR, Period, stretch_key
 
@@ -38,6 +39,8 @@ EXPORT_FIELDS = (
     "denominator",
     "value",
     "suppressed",
+    "ci_low",
+    "ci_high",
 )
 
 _local_locks: dict[str, threading.RLock] = {}
@@ -121,6 +124,8 @@ def _computed_rows(
             denominator=ratio.denominator,
             value=ratio.value,
             suppressed=ratio.suppressed,
+            ci_low=ratio.ci_low,
+            ci_high=ratio.ci_high,
             computed_at=computed_at,
         )
         for region_id, results in computed.items()
@@ -168,13 +173,14 @@ def indicator_rows(
 
 
 def indicator_row_dict(row: IndicatorValue) -> dict[str, Any]:
-    """A stored row as the export and API show it: exactly ``EXPORT_FIELDS``.
+    """A stored row as the export and API show it: ``EXPORT_FIELDS``, where ``ci_low``
+    and ``ci_high`` are there only for an indicator with an interval (an effect figure).
 
     The value is a number (float) or None, never a string; a stored value has one
     decimal, so the float prints as that decimal.
     """
     value: Decimal | None = row.value
-    return {
+    found = {
         "indicator": row.indicator,
         "period": row.period,
         "breakdown": row.breakdown,
@@ -184,6 +190,15 @@ def indicator_row_dict(row: IndicatorValue) -> dict[str, Any]:
         "value": None if value is None else float(value),
         "suppressed": row.suppressed,
     }
+    definition = BY_KEY.get(row.indicator)
+    if definition is not None and definition.interval:
+        found["ci_low"] = _number(row.ci_low)
+        found["ci_high"] = _number(row.ci_high)
+    return found
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def last_computation(*, period_key: str) -> ComputationRun | None:

@@ -109,12 +109,22 @@ class Column:
 
 @dataclass(frozen=True)
 class DbSource:
-    """The database side of one ``terms.Source``."""
+    """The database side of one ``terms.Source``.
 
-    rows: Callable[[Frame], QuerySet]
+    Either aggregated in the database (``rows`` with ``groups``, ``columns`` and
+    ``flags``: what the definitions' tallies read), or, for figures that are statistics
+    rather than sums (the effect figures: confidence intervals, standardisation),
+    ``fetch``: the period's rows of the source as the pure engine's row type, built by a
+    fixed number of queries, which the definitions' own ``compute`` then turns into
+    figures (``engine.compute_definitions``). Such a source keeps its rows few: one per
+    ended episode or per participant of the period, never per contact.
+    """
+
+    rows: Callable[[Frame], QuerySet] | None = None
     groups: Mapping[Breakdown, str] = field(default_factory=dict)
     columns: Mapping[str, Column] = field(default_factory=dict)
     flags: Mapping[str, Callable[[Frame], Q]] = field(default_factory=dict)
+    fetch: Callable[[Frame], Sequence[Any]] | None = None
 
 
 _LOOKUPS = {"<=": LessThanOrEqual, ">=": GreaterThanOrEqual, ">": GreaterThan, "=": Exact}
@@ -159,6 +169,10 @@ Grouped = list[tuple[Breakdown, str, dict[str, Any]]]
 
 def collect_source(source: DbSource, definitions: Sequence[Definition], frame: Frame) -> Results:
     """Every definition of one source, unsuppressed; what the pure engine gives for them."""
+    if source.fetch is not None:
+        from monitoring.indicators.engine import Context, compute_definitions
+
+        return compute_definitions(definitions, source.fetch(frame), Context(frame.period))
     aliases, breakdowns = _plan(definitions)
     if uses_percentile_cont() and len(breakdowns) > 1:
         found = _grouping_sets(source, frame, aliases, breakdowns)

@@ -86,6 +86,17 @@ def value_text(unit: str, value: Decimal) -> str:
         # A change between two measurements: the sign is part of the figure.
         points = _("punten")
         return f"{signed(value)} {points}"
+    if unit == Unit.POINTS_DIFFERENCE:
+        # A difference of two shares: the sign is part of the figure.
+        word = _("procentpunt")
+        return f"{signed(value)} {word}"
+    if unit == Unit.RATE:
+        per = _("per 100 deelnemer-maanden")
+        return f"{number(value)} {per}"
+    if unit == Unit.SCORE:
+        return number(value)
+    if unit == Unit.EUROS:
+        return f"€ {number(value)}"
     hours = _("uur")
     return f"{number(value)} {hours}"
 
@@ -97,6 +108,10 @@ def delta_text(unit: str, delta: Decimal) -> str:
         Unit.PERCENT: _("procentpunt"),
         Unit.DAYS: _("dagen"),
         Unit.POINTS: _("punten"),
+        Unit.POINTS_DIFFERENCE: _("procentpunt"),
+        Unit.RATE: _("per 100 deelnemer-maanden"),
+        Unit.SCORE: _("punten"),
+        Unit.EUROS: _("euro"),
     }
     word = words.get(unit, _("uur"))
     return f"{signed(delta)} {word}"

@@ -124,6 +124,10 @@ def _state_text(figure: Figure, data: DashboardData) -> tuple[str, str]:
         return "—", _("Niet beschikbaar per %(breakdown)s.") % {
             "breakdown": str(BREAKDOWN_LABELS[data.choice.breakdown]).lower()
         }
+    if state == FigureState.TOO_UNCERTAIN:
+        return _("nog te weinig gegevens"), _(
+            "Het 95%-betrouwbaarheidsinterval is te breed om iets te zeggen."
+        )
     return value_text(figure.definition.unit, figure.value), ""
 
 

@@ -9,16 +9,24 @@ collectors compute.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from monitoring.periods import Period
 
 from . import bridging
-from .registry import ALL, DEFINITIONS, UNKNOWN_GROUP, Breakdown, Context
+from .registry import ALL, DEFINITIONS, UNKNOWN_GROUP, Breakdown, Context, Definition
 from .results import Results, should_emit, suppress
 from .rows import Snapshot
 
-__all__ = ["BREAKDOWN_ATTRIBUTE", "Context", "compute", "group_of", "suppress_all"]
+__all__ = [
+    "BREAKDOWN_ATTRIBUTE",
+    "Context",
+    "compute",
+    "compute_definitions",
+    "group_of",
+    "suppress_all",
+]
 
 # Which row attribute holds the group code of a breakdown.
 BREAKDOWN_ATTRIBUTE: dict[Breakdown, str] = {
@@ -50,7 +58,23 @@ def compute(snapshot: Snapshot, period: Period) -> Results:
     )
     results: Results = {}
     for definition in DEFINITIONS:
-        rows = snapshot.rows_of(definition.source)
+        results.update(
+            compute_definitions([definition], snapshot.rows_of(definition.source), context)
+        )
+    return results
+
+
+def compute_definitions(
+    definitions: Sequence[Definition], rows: Sequence[Any], context: Context
+) -> Results:
+    """The given definitions over rows of their source, per breakdown and group.
+
+    The pure engine's step for one source; also the database path of a source whose
+    rows the collectors fetch and hand over (``DbSource.fetch``: the effect figures,
+    whose statistics are not sums), so both paths compute those figures alike.
+    """
+    results: Results = {}
+    for definition in definitions:
         for breakdown in definition.breakdowns:
             groups: dict[str, list[Any]] = defaultdict(list)
             if breakdown == Breakdown.TOTAL:

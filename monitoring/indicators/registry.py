@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.utils.functional import Promise
@@ -90,6 +91,11 @@ class Definition:
     breakdowns: tuple[Breakdown, ...] = EPISODE_BREAKDOWNS
     # For the dashboard's colour-and-text status: is a higher value good news?
     higher_is_better: bool | None = None
+    # Effect figures carry a 95% confidence interval (``Ratio.ci_low``/``ci_high``). One
+    # wider than ``max_ci_width`` (in the value's unit) means too little to go on: the
+    # pages say "nog te weinig gegevens" instead of the number.
+    interval: bool = False
+    max_ci_width: Decimal | None = None
 
 
 def _share(numerator: Tally, denominator: Tally) -> dict[str, Any]:

@@ -31,12 +31,20 @@ class Ratio:
     - count: numerator = denominator = value = the count
 
     A suppressed figure has numerator, denominator and value all None.
+
+    ``ci_low``/``ci_high``: the 95% confidence interval of an effect figure, in the
+    value's unit (None where the definition has none). ``cell``: the smallest group the
+    figure rests on, when that is not the denominator (the bridged or the not-bridged
+    episodes of a comparison): small-cell suppression looks at it instead.
     """
 
     numerator: int | None
     denominator: int | None
     value: Decimal | None
     suppressed: bool = False
+    ci_low: Decimal | None = None
+    ci_high: Decimal | None = None
+    cell: int | None = None
 
 
 Results = dict[ResultKey, Ratio]
@@ -105,8 +113,14 @@ def hours(seconds: int | float | Decimal | None) -> Decimal | None:
 def suppress(ratio: Ratio, *, min_cell: int) -> Ratio:
     """Withhold a small cell: 0 < denominator < min_cell -> all figures None.
 
-    An empty denominator (0) is not withheld: "nobody" reveals no one.
+    An empty denominator (0) is not withheld: "nobody" reveals no one. A figure that rests
+    on groups (``cell``, its smallest) is withheld when that group is small, also when it
+    is empty: a comparison with nobody on one side says nothing.
     """
+    if ratio.cell is not None:
+        if ratio.denominator and ratio.cell < min_cell:
+            return Ratio(None, None, None, suppressed=True)
+        return ratio
     if ratio.denominator is not None and 0 < ratio.denominator < min_cell:
         return Ratio(None, None, None, suppressed=True)
     return ratio

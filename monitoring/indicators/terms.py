@@ -21,6 +21,8 @@ class Family(StrEnum):
     REALISED = "realised"  # retrospective waits of episodes with an event in the period
     OPEN = "open"  # open waits at the peildatum
     BRIDGING = "bridging"  # from the app's own records
+    REACH = "reach"  # what bridging care did: counts of people reached and work done
+    EFFECT = "effect"  # what it changed: outcomes with a 95% confidence interval
 
 
 class Unit(StrEnum):
@@ -28,7 +30,11 @@ class Unit(StrEnum):
     DAYS = "days"  # value in days; denominator = episodes measured; numerator null
     COUNT = "count"  # value = numerator = denominator = a count
     POINTS = "points"  # value in score points; denominator = participants measured
-    HOURS = "hours"  # value in hours; denominator = signals measured
+    HOURS = "hours"  # value in hours; denominator = what was measured (signals, contacts)
+    POINTS_DIFFERENCE = "percentage_points"  # a difference of two percentages
+    RATE = "rate"  # events per 100 participant-months; denominator = participant-days
+    SCORE = "score"  # a mean mark 0-10; denominator = answers
+    EUROS = "euros"  # value in euros; numerator = total euros, denominator = participants
 
 
 class Panel(StrEnum):
@@ -39,6 +45,8 @@ class Panel(StrEnum):
     AGE = "age"  # open waits by age, a share table with a chart
     OUTFLOW = "outflow"  # outflow by reason, a share table with a chart
     BRIDGING = "bridging"  # the bridging-care list
+    REACH = "reach"  # whom bridging care reached and what it did (counts)
+    EFFECT = "effect"  # outcomes with their 95% confidence interval
 
 
 class Source(StrEnum):

@@ -49,6 +49,10 @@ UNIT_LABELS: dict[str, str | Promise] = {
     Unit.COUNT: _("aantal"),
     Unit.POINTS: _("punten"),
     Unit.HOURS: _("uur"),
+    Unit.POINTS_DIFFERENCE: _("procentpunt"),
+    Unit.RATE: _("per 100 deelnemer-maanden"),
+    Unit.SCORE: _("cijfer (0-10)"),
+    Unit.EUROS: _("euro"),
 }
 
 # The within-norm percentages and the open waits beyond the norm, month by month.
@@ -72,6 +76,7 @@ class FigureState(StrEnum):
     NO_DATA = "no_data"  # computed, but nobody to measure (denominator 0)
     MISSING = "missing"  # no row: not (yet) computed for this period and group
     NOT_AVAILABLE = "not_available"  # the indicator is not computed for this breakdown
+    TOO_UNCERTAIN = "too_uncertain"  # an interval too wide: "nog te weinig gegevens"
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,8 @@ class Figure:
     value: Decimal | None = None
     suppressed: bool = False
     stored: bool = True
+    ci_low: Decimal | None = None
+    ci_high: Decimal | None = None
 
     @property
     def definition(self) -> Definition:
@@ -102,7 +109,17 @@ class Figure:
             return FigureState.SUPPRESSED
         if self.value is None:
             return FigureState.NO_DATA
+        if self.too_uncertain:
+            return FigureState.TOO_UNCERTAIN
         return FigureState.SHOWN
+
+    @property
+    def too_uncertain(self) -> bool:
+        """An effect figure whose interval is too wide to mean anything."""
+        limit = self.definition.max_ci_width
+        if limit is None or self.ci_low is None or self.ci_high is None:
+            return False
+        return self.ci_high - self.ci_low > limit
 
 
 @dataclass(frozen=True)
@@ -243,6 +260,8 @@ def figure_from_row(row: dict) -> Figure:
         denominator=None if suppressed else row["denominator"],
         value=None if suppressed else row["value"],
         suppressed=suppressed,
+        ci_low=None if suppressed else row["ci_low"],
+        ci_high=None if suppressed else row["ci_high"],
     )
 
 
@@ -255,6 +274,8 @@ FIGURE_FIELDS = (
     "denominator",
     "value",
     "suppressed",
+    "ci_low",
+    "ci_high",
 )
 
 

@@ -26,6 +26,9 @@ class FigureScope:
 
     region_id: int | None
     name: str | Promise
+    # A municipality's policy officer reads her region's figures of her municipality
+    # only (and the region's comparison table): its CBS code; None for everyone else.
+    municipality: str | None = None
 
     @property
     def key(self) -> str:

@@ -28,6 +28,8 @@ KEYS = [
     "value",
     "suppressed",
 ]
+# The CSV also has the interval's columns, empty for an indicator without one.
+CSV_KEYS = [*KEYS, "ci_low", "ci_high"]
 
 
 @pytest.fixture
@@ -116,7 +118,7 @@ def test_export_shows_suppressed_rows_with_nulls(computed):
 def test_export_csv_has_the_same_columns_and_rows(computed):
     text = run("export_indicators", "--period", "2026-Q3", "--format", "csv")
     reader = csv.reader(io.StringIO(text))
-    assert next(reader) == KEYS
+    assert next(reader) == CSV_KEYS
     rows = list(reader)
     as_json = json.loads(run("export_indicators", "--period", "2026-Q3", "--format", "json"))
     assert len(rows) == len(as_json)
@@ -130,9 +132,18 @@ def test_export_csv_has_the_same_columns_and_rows(computed):
         "",
         "",
         "true",
+        "",
+        "",
     ]
     shown = next(r for r in rows if r[0] == "aanmeld_within_norm" and r[3] == "22000001")
-    assert shown[4:] == [str(settings.MIN_CELL + 2), str(settings.MIN_CELL + 2), "100.0", "false"]
+    assert shown[4:] == [
+        str(settings.MIN_CELL + 2),
+        str(settings.MIN_CELL + 2),
+        "100.0",
+        "false",
+        "",
+        "",
+    ]
 
 
 def test_export_filters_by_breakdown_and_indicator(computed):

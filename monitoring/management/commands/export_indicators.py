@@ -4,9 +4,12 @@ Without ``--region`` the all-data scope (every region's data together, as before
 were stored); ``--region Drenthe`` (a name or id) that region's rows instead.
 
 Output columns (a contract other tools rely on): indicator, period, breakdown, group,
-numerator, denominator, value, suppressed. JSON: a list of objects with exactly these
-keys, value a number or null. CSV: a header with these columns, empty cells for null,
-``true``/``false`` for suppressed. Suppressed rows are present with null figures.
+numerator, denominator, value, suppressed, and for an effect figure ci_low and ci_high
+(its 95% confidence interval). JSON: a list of objects with these keys, value a number
+or null; ``ci_low``/``ci_high`` only on the rows of indicators with an interval. CSV: a
+header with all ten columns, empty cells for null (and for the interval of a figure
+without one), ``true``/``false`` for suppressed. Suppressed rows are present with null
+figures.
 """
 
 from __future__ import annotations
@@ -73,5 +76,7 @@ class Command(BaseCommand):
                     "denominator": "" if item["denominator"] is None else item["denominator"],
                     "value": "" if item["value"] is None else item["value"],
                     "suppressed": "true" if item["suppressed"] else "false",
+                    "ci_low": "" if item.get("ci_low") is None else item["ci_low"],
+                    "ci_high": "" if item.get("ci_high") is None else item["ci_high"],
                 }
             )
