@@ -31,7 +31,7 @@ from monitoring.indicators.rows import Snapshot
 from monitoring.periods import Period
 from voorzorg.accounts.models import Region
 
-from . import episodes, groups, referrals
+from . import effect, episodes, groups, referrals
 from .aggregate import DbSource, collect_source
 from .scope import (
     ALL_DATA,
@@ -65,6 +65,9 @@ SOURCES: dict[Source, DbSource] = {
     Source.ATTENDANCE: groups.ATTENDANCE,
     Source.MEASUREMENTS: groups.MEASUREMENTS,
     Source.SIGNALS: groups.SIGNALS,
+    Source.ENDED_EPISODES: effect.ENDED_EPISODES,
+    Source.BRIDGING_EXPOSURE: effect.BRIDGING_EXPOSURE,
+    Source.PAIRED_MEASUREMENTS: effect.PAIRED_MEASUREMENTS,
 }
 
 
@@ -109,4 +112,5 @@ def load_snapshot(scope: Scope = ALL_DATA) -> Snapshot:
         attendance=groups.load_attendance(scope),
         measurements=groups.load_measurements(scope),
         signals=groups.load_signals(scope),
+        participants=groups.load_participants(scope),
     )

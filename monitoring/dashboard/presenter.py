@@ -96,6 +96,9 @@ MEASURED_THINGS = {
     Source.ATTENDANCE: gettext_lazy("aanwezigheidsregistraties"),
     Source.MEASUREMENTS: gettext_lazy("deelnemers"),
     Source.SIGNALS: gettext_lazy("signalen"),
+    Source.ENDED_EPISODES: gettext_lazy("wachtplekken"),
+    Source.BRIDGING_EXPOSURE: gettext_lazy("deelnemers"),
+    Source.PAIRED_MEASUREMENTS: gettext_lazy("deelnemers"),
 }
 
 

@@ -58,6 +58,12 @@ class Source(StrEnum):
     ATTENDANCE = "attendance"
     MEASUREMENTS = "measurements"
     SIGNALS = "signals"
+    # The effect figures' rows, built per period (``effect.rows_for``; in the database
+    # ``DbSource.fetch``): one per ended episode, per participant in bridging care, per
+    # participant with a pair of Positieve Gezondheid measurements.
+    ENDED_EPISODES = "ended_episodes"
+    BRIDGING_EXPOSURE = "bridging_exposure"
+    PAIRED_MEASUREMENTS = "paired_measurements"
 
 
 ALL = "all"
