@@ -14,7 +14,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
 from groups.constants import EnrolmentStatus, SignalSeverity
@@ -53,15 +61,19 @@ def _firsts(ref: str) -> dict[str, Subquery]:
 
 
 def _bridging(ref: str) -> dict[str, Any]:
-    """``_firsts`` plus what decides the end: an open referral, and the last moment one
-    of the participant's referrals changed to an ended status."""
+    """``_firsts`` plus what decides the end: an open referral or none at all
+    (``ongoing``), and the last moment one of the participant's referrals changed to an
+    ended status."""
     referrals = Referral.objects.filter(participant_id=OuterRef(ref))
     last_ended = referrals.filter(
         status__in=sorted(ENDED_REFERRAL_STATUSES), status_changed_at__isnull=False
     ).order_by("-status_changed_at")
     return {
         **_firsts(ref),
-        "open_referral": Exists(referrals.filter(status__in=sorted(OPEN_STATUSES))),
+        "ongoing": ExpressionWrapper(
+            Q(Exists(referrals.filter(status__in=sorted(OPEN_STATUSES)))) | ~Q(Exists(referrals)),
+            output_field=BooleanField(),
+        ),
         "last_ended": Subquery(last_ended.values("status_changed_at")[:1]),
     }
 
@@ -70,7 +82,7 @@ def _span(row: dict[str, Any]) -> effect.Span | None:
     last = row["last_ended"]
     return effect.bridging_span(
         effect.bridging_start(*(row[name] for name in FIRSTS)),
-        open_referral=bool(row["open_referral"]),
+        ongoing=bool(row["ongoing"]),
         last_ended=timezone.localdate(last) if last else None,
     )
 
@@ -97,7 +109,7 @@ def _ended_episodes(frame: Frame) -> list[EndedEpisodeRow]:
             "closed_date",
             "close_reason",
             *FIRSTS,
-            "open_referral",
+            "ongoing",
             "last_ended",
         )
     )
@@ -136,7 +148,7 @@ def _exposure(frame: Frame) -> list[ExposureRow]:
         _participants(frame)
         .annotate(**_bridging("pk"))
         .filter(started | Q(first_referral_contact__lte=last))
-        .values("pk", "municipality__cbs_code", *FIRSTS, "open_referral", "last_ended")
+        .values("pk", "municipality__cbs_code", *FIRSTS, "ongoing", "last_ended")
     )
     start, end = frame.moments
     signals = within(

@@ -88,20 +88,22 @@ def bridging_start(*firsts: dt.date | None) -> dt.date | None:
 
 
 def bridging_span(
-    start: dt.date | None, *, open_referral: bool, last_ended: dt.date | None
+    start: dt.date | None, *, ongoing: bool, last_ended: dt.date | None
 ) -> Span | None:
     """A participant's bridging care, from the first bridging contact.
 
-    It has not ended while one of the participant's referrals is still open (submitted,
-    accepted, in bridging). Otherwise it ended on the day the last of the ended referrals
-    (handed over, which is the handover being completed, closed or withdrawn) changed to
-    that status, the first day no longer in bridging care; on the start day itself (no
-    days at all) when no ended referral has a known date or it ended before the first
-    contact. None: never in bridging care (no first contact).
+    ``ongoing``: it has not ended, because one of the participant's referrals is still
+    open (submitted, accepted, in bridging) or the participant has no referral at all
+    (seen or in a group without one: no end on record). Otherwise it ended on the day the
+    last of the ended referrals (handed over, which is the handover being completed,
+    closed or withdrawn) changed to that status, the first day no longer in bridging
+    care; on the start day itself (no days at all) when none of them has a known day or
+    the last ended before the first contact. None: never in bridging care (no first
+    contact).
     """
     if start is None:
         return None
-    if open_referral:
+    if ongoing:
         return Span(start)
     return Span(start, max(start, last_ended or start))
 
@@ -125,6 +127,7 @@ def spans_of(
     """Every participant's bridging care, from the pure rows."""
     firsts: dict[int, list[dt.date]] = defaultdict(list)
     open_ids: set[int] = set()
+    referred: set[int] = set()
     last_ended: dict[int, dt.date] = {}
     for contact in contacts:
         firsts[contact.participant_id].append(contact.date)
@@ -133,6 +136,7 @@ def spans_of(
             firsts[enrolment.participant_id].append(enrolment.start)
     for referral in referrals:
         pid = referral.participant_id
+        referred.add(pid)
         if referral.first_contact is not None:
             firsts[pid].append(referral.first_contact)
         if referral.status in OPEN_STATUSES:
@@ -144,7 +148,9 @@ def spans_of(
     spans = {}
     for pid, days in firsts.items():
         span = bridging_span(
-            bridging_start(*days), open_referral=pid in open_ids, last_ended=last_ended.get(pid)
+            bridging_start(*days),
+            ongoing=pid in open_ids or pid not in referred,
+            last_ended=last_ended.get(pid),
         )
         if span is not None:
             spans[pid] = span

@@ -12,7 +12,15 @@ import pytest
 
 from monitoring.indicators import bridging, open_waits, realised
 from monitoring.indicators.engine import compute, suppress_all
-from monitoring.indicators.registry import AGE_BUCKETS, BY_KEY, DEFINITIONS, Breakdown, Panel, Unit
+from monitoring.indicators.registry import (
+    AGE_BUCKETS,
+    BY_KEY,
+    DEFINITIONS,
+    Breakdown,
+    Family,
+    Panel,
+    Unit,
+)
 from monitoring.indicators.results import Ratio, median, percent, round1, suppress
 from monitoring.indicators.rows import (
     AttendanceRow,
@@ -49,7 +57,8 @@ def test_every_registry_definition_carries_its_calculation_and_its_tallies():
     for definition in DEFINITIONS:
         assert callable(definition.compute), definition.key
         assert callable(definition.finish), definition.key
-        assert definition.tallies, definition.key
+        # An effect figure is computed from fetched rows on both paths: no tallies.
+        assert bool(definition.tallies) != (definition.family == Family.EFFECT), definition.key
         assert definition.panel in Panel, definition.key
         assert definition.breakdowns[0] == Breakdown.TOTAL, definition.key
 
