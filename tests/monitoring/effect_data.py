@@ -74,16 +74,18 @@ class EffectWorld:
         self.spans[person.pk] = first_contact
         return person
 
-    def episodes(self, shares: dict, *, bridged_share: dict) -> None:
-        """``EPISODES_PER_STRATUM`` ended episodes per provider x care level; of the
+    def episodes(
+        self, shares: dict, *, bridged_share: dict, per_stratum: int = EPISODES_PER_STRATUM
+    ) -> None:
+        """``per_stratum`` ended episodes per provider x care level; of the
         bridged and of the others exactly the given share dropped out before treatment:
         ``shares[(provider index, care level)] = (bridged, not bridged)`` in %, and
         ``bridged_share[provider index]`` the % of the stratum that is bridged."""
         rng = self.rng
         made = []
         for (index, level), (p_bridged, p_not) in shares.items():
-            bridged_n = EPISODES_PER_STRATUM * bridged_share[index] // 100
-            sides = [(True, bridged_n, p_bridged), (False, EPISODES_PER_STRATUM - bridged_n, p_not)]
+            bridged_n = per_stratum * bridged_share[index] // 100
+            sides = [(True, bridged_n, p_bridged), (False, per_stratum - bridged_n, p_not)]
             for bridged, n, percent in sides:
                 dropouts = round(n * percent / 100)
                 outcomes = ["dropped_out"] * dropouts + ["treatment"] * (n - dropouts)
@@ -171,7 +173,7 @@ class EffectWorld:
         Signal.objects.bulk_create(made)
 
 
-def _world(seed: int, pool: int) -> EffectWorld:
+def base_world(seed: int, pool: int) -> EffectWorld:
     practice = OrganisationFactory()
     world = EffectWorld(
         rng=random.Random(seed),
@@ -193,7 +195,7 @@ def planted_effect(seed: int = 2026) -> EffectWorld:
     """Dropout 20-45% without bridging (by provider and care level), 10 points less with
     it; half of each stratum bridged. Positieve Gezondheid +1.0 and crisis signals at 5
     per 100 participant-months for every participant in bridging care."""
-    world = _world(seed, pool=100)
+    world = base_world(seed, pool=100)
     shares = {
         (index, level): (base + bump + PLANTED_DIFFERENCE, base + bump)
         for index, base in enumerate((20, 30, 40))
@@ -213,7 +215,7 @@ def confounded(seed: int = 7) -> EffectWorld:
     """No effect in any stratum; bridged episodes crowded at the low-dropout provider.
     The plain difference: (85*10 + 50*25 + 15*40) / 150 = 18% against
     (15*10 + 50*25 + 85*40) / 150 = 32%, about -14 points."""
-    world = _world(seed, pool=60)
+    world = base_world(seed, pool=60)
     shares = {
         (index, level): (CONFOUND_DROPOUT[index], CONFOUND_DROPOUT[index])
         for index in range(3)

@@ -140,16 +140,11 @@ def test_confounded_data_agree_on_both_paths(db):
 def _small_world(bridged: int, not_bridged: int) -> effect_data.EffectWorld:
     """``bridged`` and ``not_bridged`` ended episodes at one provider, one care level; a
     third of each dropped out."""
-    world = effect_data._world(seed=3, pool=5)
-    world.providers = world.providers[:1]
-    shares = {(0, "gb-ggz"): (33, 33)}
-    world_total = bridged + not_bridged
-    original = effect_data.EPISODES_PER_STRATUM
-    effect_data.EPISODES_PER_STRATUM = world_total
-    try:
-        world.episodes(shares, bridged_share={0: 100 * bridged // world_total})
-    finally:
-        effect_data.EPISODES_PER_STRATUM = original
+    world = effect_data.base_world(seed=3, pool=5)
+    total = bridged + not_bridged
+    world.episodes(
+        {(0, "gb-ggz"): (33, 33)}, bridged_share={0: 100 * bridged // total}, per_stratum=total
+    )
     return world
 
 
