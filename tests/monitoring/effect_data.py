@@ -174,6 +174,8 @@ class EffectWorld:
 
 
 def base_world(seed: int, pool: int) -> EffectWorld:
+    """Two municipalities, three providers, an expert, and ``pool`` participants in
+    bridging care since December 2025; no episodes yet."""
     practice = OrganisationFactory()
     world = EffectWorld(
         rng=random.Random(seed),
