@@ -13,7 +13,6 @@ the same numbers under it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -44,7 +43,7 @@ from ..selectors import (
 from ..selectors.report import (
     HISTORY_KEYS,
     ReportData,
-    municipality_in_scope,
+    municipalities_of,
     report_data,
 )
 from . import report_export
@@ -58,8 +57,6 @@ from .formatting import (
 from .presenter import Shown, period_options, show
 from .svg import Chart, Point, bar_chart
 from .views import chosen_period, chosen_scope
-
-_CBS_CODE = re.compile(r"^[\w-]{1,16}$")
 
 
 @dataclass(frozen=True)
@@ -102,6 +99,7 @@ class Item:
     interval: str  # "95%-BI a tot b" when the figure is shown with an interval
     n: str  # the denominator, when shown
     before: Shown | None = None  # the waits: the period before
+    before_period: str = ""
 
     @property
     def key(self) -> str:
@@ -115,7 +113,9 @@ class Item:
 # --- Request -------------------------------------------------------------------------------
 
 
-def _chosen_municipality(request: HttpRequest, scope, *, announce: bool) -> str | None:
+def _chosen_municipality(
+    request: HttpRequest, scope, municipalities: dict[str, str], *, announce: bool
+) -> str | None:
     """The ``gemeente`` asked for, if it is one of the scope's region's municipalities.
     A reader bound to one municipality reads hers whatever she asks for."""
     raw = request.GET.get("gemeente", "").strip()[:100]
@@ -125,7 +125,7 @@ def _chosen_municipality(request: HttpRequest, scope, *, announce: bool) -> str 
         return scope.municipality
     if not raw:
         return None
-    if _CBS_CODE.match(raw) and municipality_in_scope(scope, raw):
+    if raw in municipalities:
         return raw
     if announce:
         messages.warning(
@@ -140,10 +140,12 @@ def load(request: HttpRequest, *, announce: bool = True) -> ReportData:
     scope, scopes = chosen_scope(request, announce=announce)
     stored_runs = stored_periods(runs, region_id=scope.region_id)
     period = chosen_period(request, stored_runs, announce=announce)
+    municipalities = municipalities_of(scope)
     return report_data(
         period=period,
         scope=scope,
-        municipality=_chosen_municipality(request, scope, announce=announce),
+        municipality=_chosen_municipality(request, scope, municipalities, announce=announce),
+        municipalities=municipalities,
         scopes=scopes,
         runs=runs,
         stored_runs=stored_runs,
@@ -185,6 +187,7 @@ def _item(section: str, report: ReportData, key: str) -> Item:
         interval=interval_text(figure),
         n=shown_.denominator,
         before=show(data.previous_figure(key), data) if section == WAITS else None,
+        before_period=data.previous_figure(key).period if section == WAITS else "",
     )
 
 
@@ -392,9 +395,8 @@ def _choices(report: ReportData) -> dict:
         "municipality_options": []
         if data.scope.municipality
         else [
-            {"key": c.group, "label": c.name, "selected": c.group == report.municipality}
-            for c in data.choices.get("municipality", [])
-            if c.group != "onbekend"
+            {"key": code, "label": name, "selected": code == report.municipality}
+            for code, name in report.municipalities.items()
         ],
         "query": urlencode(query),
         "csv_query": urlencode({**query, "formaat": "csv"}),

@@ -3,8 +3,8 @@ one period's figures of one scope, the whole region or one of its municipalities
 the Treeknorm shares of the last few periods for its chart.
 
 Built on ``dashboard_data`` (the dashboard's fixed number of queries), plus one query for
-the earlier periods' Treeknorm shares and, when a municipality is asked for, one to check
-that it is one of the region's. Aggregates only, never a person; a withheld figure carries
+the earlier periods' Treeknorm shares and one for the region's municipalities (the ones
+a report may be asked for). Aggregates only, never a person; a withheld figure carries
 no number here either (``figure_from_row``).
 """
 
@@ -33,6 +33,8 @@ class ReportData:
     data: DashboardData
     # The municipality (CBS code) whose figures these are; None for the whole scope.
     municipality: str | None
+    # The ones that may be asked for (``municipalities_of``), CBS code -> name.
+    municipalities: dict[str, str]
     # This period and the ones before it, oldest first, for the Treeknorm chart.
     history_periods: tuple[Period, ...]
     history: dict[tuple[str, str], Figure]
@@ -44,20 +46,22 @@ class ReportData:
 def report_municipality(scope: FigureScope, requested: str | None) -> str | None:
     """The municipality a report shows: a reader bound to one municipality
     (``FigureScope.municipality``) always reads hers, whatever she asks for; anyone else
-    the one asked for (checked with ``municipality_in_scope``), or None for the whole
-    scope."""
+    the one asked for (one of ``municipalities_of``, checked by the caller), or None for
+    the whole scope."""
     if scope.municipality:
         return scope.municipality
     return requested or None
 
 
-def municipality_in_scope(scope: FigureScope, code: str) -> bool:
-    """Whether ``code`` is the CBS code of one of the scope's region's municipalities (any
-    municipality for the all-data scope). One query."""
-    municipalities = Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY, cbs_code=code)
+def municipalities_of(scope: FigureScope) -> dict[str, str]:
+    """The municipalities a report may be asked for, CBS code -> name, by name: the
+    scope's region's (every municipality for the all-data scope). One query."""
+    municipalities = Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY).exclude(
+        cbs_code=""
+    )
     if scope.region_id is not None:
         municipalities = municipalities.filter(regions=scope.region_id)
-    return municipalities.exists()
+    return dict(municipalities.order_by("name", "cbs_code").values_list("cbs_code", "name"))
 
 
 def report_data(
@@ -65,6 +69,7 @@ def report_data(
     period: Period,
     scope: FigureScope,
     municipality: str | None = None,
+    municipalities: dict[str, str] | None = None,
     scopes: Iterable[FigureScope] = (),
     runs: dict[str, dt.datetime] | None = None,
     stored_runs: dict[str, dt.datetime] | None = None,
@@ -72,7 +77,10 @@ def report_data(
     """The report's figures: the period's (and the one before it) of the scope, or of one
     municipality in it (its rows of the municipality breakdown), and the Treeknorm shares
     of the last ``HISTORY_PERIODS`` periods. ``scope`` must come from ``figure_scope_for``;
-    a scope bound to a municipality reads that one only (``report_municipality``)."""
+    a scope bound to a municipality reads that one only (``report_municipality``).
+    ``municipalities`` may be passed in when the caller read them already."""
+    if municipalities is None:
+        municipalities = municipalities_of(scope)
     municipality = report_municipality(scope, municipality)
     breakdown, group = (
         (Breakdown.MUNICIPALITY, municipality) if municipality else (Breakdown.TOTAL, ALL)
@@ -99,6 +107,7 @@ def report_data(
     return ReportData(
         data=data,
         municipality=municipality,
+        municipalities=municipalities,
         history_periods=tuple(periods),
         history=history,
     )
