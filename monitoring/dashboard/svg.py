@@ -22,7 +22,7 @@ BAR_GAP = 3
 ROW_GAP = 12
 TOP = 8
 AXIS_HEIGHT = 24
-LEFT = 8
+LEFT = 20
 # Room right of the widest bar for its value in words.
 RIGHT = 150
 
