@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -33,9 +34,9 @@ from voorzorg.audit.services import Actor
 
 from ..indicators.registry import DEFINITIONS, Definition, Panel, Unit
 from ..selectors import (
-    BREAKDOWN_LABELS,
     UNIT_LABELS,
     Figure,
+    FigureScope,
     FigureState,
     computation_runs,
     stored_periods,
@@ -62,7 +63,7 @@ from .views import chosen_period, chosen_scope
 @dataclass(frozen=True)
 class Section:
     key: str
-    title: str | object
+    title: str | Promise
     panels: tuple[Panel, ...]
 
     def definitions(self) -> list[Definition]:
@@ -97,7 +98,6 @@ class Item:
     figure: Figure
     shown: Shown
     interval: str  # "95%-BI a tot b" when the figure is shown with an interval
-    n: str  # the denominator, when shown
     before: Shown | None = None  # the waits: the period before
     before_period: str = ""
 
@@ -114,7 +114,7 @@ class Item:
 
 
 def _chosen_municipality(
-    request: HttpRequest, scope, municipalities: dict[str, str], *, announce: bool
+    request: HttpRequest, scope: FigureScope, municipalities: dict[str, str], *, announce: bool
 ) -> str | None:
     """The ``gemeente`` asked for, if it is one of the scope's region's municipalities.
     A reader bound to one municipality reads hers whatever she asks for."""
@@ -185,7 +185,6 @@ def _item(section: str, report: ReportData, key: str) -> Item:
         figure=figure,
         shown=shown_,
         interval=interval_text(figure),
-        n=shown_.denominator,
         before=show(data.previous_figure(key), data) if section == WAITS else None,
         before_period=data.previous_figure(key).period if section == WAITS else "",
     )
@@ -240,8 +239,8 @@ def report_definitions(items: dict[str, list[Item]]) -> list[Definition]:
 # --- Charts ---------------------------------------------------------------------------------
 
 
-def _point(item_or_shown: Shown, figure: Figure | None = None) -> Point:
-    shown_ = item_or_shown
+def _point(shown_: Shown, figure: Figure | None = None) -> Point:
+    """A figure as a bar: its number only when the page shows one, with its interval."""
     if shown_.chart_value is None:
         return Point(value=None, text=shown_.display)
     low = high = None
@@ -373,7 +372,6 @@ def build_report(report: ReportData) -> dict:
         "history_chart": history_chart(report, rows),
         # Every figure of the report once, with its words.
         "definitions": report_definitions(items),
-        "breakdown_label": BREAKDOWN_LABELS[data.choice.breakdown],
         **_choices(report),
     }
 
