@@ -143,7 +143,8 @@ def bar_chart(
     plot_bottom = y
     ticks = []
     value = low
-    while value <= high + step / 1000:
+    # Without a single number there is no scale to show, only the words of each bar.
+    while numbers and value <= high + step / 1000:
         ticks.append(Tick(x=x_of(value), text=tick_text(value)))
         value += step
     return Chart(

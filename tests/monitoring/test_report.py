@@ -499,3 +499,15 @@ def test_a_chart_scales_to_negative_values_and_intervals():
     assert next(t.text for t in chart.ticks) == "-15"
     assert chart.desc == "a: -3; b: te weinig."
     assert svg.nice_step(100) == 50 and svg.nice_step(8) == 2
+
+
+def test_a_chart_without_numbers_has_no_scale():
+    chart = svg.bar_chart(
+        chart_id="c",
+        title="t",
+        categories=["a"],
+        series=["s"],
+        points=[[svg.Point(value=None, text="te weinig")]],
+        tick_text=str,
+    )
+    assert chart.ticks == () and chart.rows[0].bars[0].text == "te weinig"
