@@ -557,6 +557,27 @@ _EFFECT_LABELS = {
     ("no_longer_needed", None): _("Niet meer nodig: verschil met en zonder overbrugging"),
 }
 _EFFECT_KEYS = {"dropped_out": "dropout", "no_longer_needed": "no_longer_needed"}
+_OUTCOME_WORDS = {
+    "dropped_out": _("vóór de behandeling uitviel"),
+    "no_longer_needed": _("vóór de behandeling werd afgesloten omdat zorg niet meer nodig was"),
+}
+_SIDE_DESCRIPTIONS = {
+    True: _(
+        "Van de wachtplekken die in de periode eindigden (start van de behandeling, of "
+        "afgesloten zonder start) en waarvan de houder toen al minstens 14 dagen "
+        "overbruggingszorg had: het deel dat {outcome}. Met 95%-betrouwbaarheidsinterval."
+    ),
+    False: _(
+        "Van de andere wachtplekken die in de periode eindigden (niet gekoppeld aan een "
+        "deelnemer, of minder dan 14 dagen overbruggingszorg): het deel dat {outcome}. "
+        "Met 95%-betrouwbaarheidsinterval."
+    ),
+    None: _(
+        "Met overbrugging min zonder, in procentpunten: het deel dat {outcome}, vergeleken "
+        "binnen elke aanbieder en zorgzwaarte en dan samengenomen (Mantel-Haenszel), zodat "
+        "een verschil tussen aanbieders geen effect lijkt. Met 95%-betrouwbaarheidsinterval."
+    ),
+}
 _SCORE_LABELS = {
     "lichaamsfuncties": _("Positieve Gezondheid, lichaamsfuncties: verandering per deelnemer"),
     "mentaal_welbevinden": _(
@@ -613,6 +634,9 @@ def _effects() -> list[Definition]:
                     lambda rows, ctx, r=reason, b=bridged: effect.outcome_share(rows, r, bridged=b),
                     higher_is_better=better,
                     max_ci_width=MAX_CI_SHARE,
+                    description=format_lazy(
+                        _SIDE_DESCRIPTIONS[bridged], outcome=_OUTCOME_WORDS[reason]
+                    ),
                 )
             )
         definitions.append(
@@ -624,6 +648,7 @@ def _effects() -> list[Definition]:
                 lambda rows, ctx, r=reason: effect.outcome_difference(rows, r),
                 higher_is_better=better,
                 max_ci_width=MAX_CI_SHARE,
+                description=format_lazy(_SIDE_DESCRIPTIONS[None], outcome=_OUTCOME_WORDS[reason]),
             )
         )
     definitions.append(
@@ -635,6 +660,12 @@ def _effects() -> list[Definition]:
             lambda rows, ctx: effect.crisis_rate(rows),
             higher_is_better=False,
             max_ci_width=MAX_CI_RATE,
+            description=_(
+                "Crisissignalen op dagen dat de deelnemer in overbruggingszorg was, per 100 "
+                "deelnemermaanden overbruggingszorg in de periode (van het eerste contact tot "
+                "de verwijzing is overgedragen, afgesloten of ingetrokken). Met exact "
+                "95%-betrouwbaarheidsinterval."
+            ),
         )
     )
     definitions.append(
@@ -646,6 +677,12 @@ def _effects() -> list[Definition]:
             lambda rows, ctx: effect.paired_change(rows),
             higher_is_better=True,
             max_ci_width=MAX_CI_POINTS,
+            description=_(
+                "Per deelnemer de laatste meting (in de periode, minstens 8 weken na de eerste) "
+                "min de eerste (binnen 14 dagen van het eerste contact in de "
+                "overbruggingszorg), van het gemiddelde van de zes dimensies; gemiddeld over "
+                "de deelnemers, in punten op de schaal 0-10. Met 95%-betrouwbaarheidsinterval."
+            ),
         )
     )
     definitions.extend(
@@ -657,6 +694,10 @@ def _effects() -> list[Definition]:
             lambda rows, ctx, s=score: effect.paired_change(rows, s),
             higher_is_better=True,
             max_ci_width=MAX_CI_POINTS,
+            description=_(
+                "Als de verandering per deelnemer in Positieve Gezondheid, voor deze "
+                "dimensie alleen."
+            ),
         )
         for score in effect.SCORES
     )
