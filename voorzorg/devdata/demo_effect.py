@@ -36,10 +36,10 @@ FIRST_NUMBER = 201  # VZ-DEMO0201 .. VZ-DEMO0214
 # needed, one dropped out.
 OUTCOMES = ["treatment"] * 11 + ["no_longer_needed"] * 2 + ["dropped_out"]
 NAMES = [
-    ("Ilse", "Mulder"), ("Sem", "Bakker"), ("Noa", "Visser"), ("Daan", "Smit"),
-    ("Eva", "Meijer"), ("Lucas", "de Boer"), ("Julia", "Mulder"), ("Thijs", "Vos"),
-    ("Emma", "Peters"), ("Milan", "Hendriks"), ("Sara", "Dekker"), ("Ruben", "Brouwers"),
-    ("Zoë", "Jansen"), ("Bas", "Postma"),
+    ("Ilse", "Kramer"), ("Sem", "Bakker"), ("Noa", "Wolters"), ("Joost", "Zuidema"),
+    ("Eline", "Boersma"), ("Lucas", "Kok"), ("Julia", "van Dam"), ("Thijs", "Vos"),
+    ("Emma", "Peters"), ("Milan", "Hendriks"), ("Sara", "Dekker"), ("Ruben", "Tuinstra"),
+    ("Zoë", "Huizinga"), ("Bas", "Postma"),
 ]  # fmt: skip
 PRACTICES = ("01990001", "01990002")
 
