@@ -99,7 +99,7 @@ def _seed_one(index: int, place: WaitingEpisode, *, expert: User, practice: Orga
         family_name=family,
         date_of_birth=dt.date(1970 + index, 3, 1 + index),
         phone=f"06 2100 {index + 1:04d}",
-        email=f"{given.lower()}.{family.lower().replace(' ', '')}@example.org",
+        email=f"{given.lower().replace('ë', 'e')}.{family.lower().replace(' ', '')}@example.org",
         municipality=municipality,
         postcode4="9700",
         gp_practice=practice,
