@@ -165,6 +165,13 @@ class GroupSession(TimeStampedModel):
         default=0,
         help_text=_("Aantal bezoekers die niet ingeschreven zijn; alleen een aantal, geen namen."),
     )
+    # How long the meeting lasted: with the facilitators present, the hours of bridging
+    # work a session stands for (docs/indicators.md, "bridging_hours").
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duur (minuten)"),
+        default=120,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+    )
     note = models.TextField(_("korte notitie"), max_length=2000, blank=True)
 
     class Meta:
