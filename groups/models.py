@@ -14,6 +14,7 @@ from voorzorg.core.dates import validate_plausible_date
 from voorzorg.core.models import TimeStampedModel
 
 from .constants import (
+    DEFAULT_SESSION_MINUTES,
     AttendanceStatus,
     ContactMode,
     EnrolmentStatus,
@@ -169,7 +170,7 @@ class GroupSession(TimeStampedModel):
     # work a session stands for (docs/indicators.md, "bridging_hours").
     duration_minutes = models.PositiveSmallIntegerField(
         _("duur (minuten)"),
-        default=120,
+        default=DEFAULT_SESSION_MINUTES,
         validators=[MinValueValidator(1), MaxValueValidator(600)],
     )
     note = models.TextField(_("korte notitie"), max_length=2000, blank=True)

@@ -11,6 +11,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
+from groups.constants import NetworkPartner
 from groups.models import (
     Attendance,
     Contact,
@@ -19,7 +20,6 @@ from groups.models import (
     PositiveHealthMeasurement,
     Signal,
 )
-from groups.constants import NetworkPartner
 from monitoring.indicators.registry import OUTFLOW_REASONS
 from referrals.models import Handover, Referral, ReferralEvent, WaitingEpisode
 from tests.factories import (
