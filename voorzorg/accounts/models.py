@@ -167,7 +167,7 @@ class Region(TimeStampedModel):
         null=True,
         blank=True,
         validators=[MinValueValidator(0)],
-        help_text=_("Leeg: het landelijke uurtarief van deze installatie."),
+        help_text=_("Leeg: het standaarduurtarief van deze installatie."),
     )
 
     class Meta:

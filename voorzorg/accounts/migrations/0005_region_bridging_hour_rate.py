@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='region',
             name='bridging_hour_rate',
-            field=models.DecimalField(blank=True, decimal_places=2, help_text='Leeg: het landelijke uurtarief van deze installatie.', max_digits=7, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='uurtarief overbruggingszorg (euro)'),
+            field=models.DecimalField(blank=True, decimal_places=2, help_text='Leeg: het standaarduurtarief van deze installatie.', max_digits=7, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='uurtarief overbruggingszorg (euro)'),
         ),
     ]
