@@ -551,6 +551,7 @@ def _counted(
     source: Source,
     compute: Callable[[Sequence[Any], Context], Ratio],
     tally: Tally,
+    description: str | Promise,
 ) -> Definition:
     """A count of the reach panel, in total and by municipality."""
     return Definition(
@@ -565,6 +566,7 @@ def _counted(
         # A sum over no rows is NULL: nothing, so 0.
         finish=lambda a: count(a["n"] or 0),
         breakdowns=MUNICIPALITY_ONLY,
+        description=description,
     )
 
 
@@ -572,7 +574,13 @@ def _no_tallies(_aggregated: Mapping[str, Any]) -> Ratio:
     raise AssertionError("a source with fetch hands its rows to compute")
 
 
-def _work(key: str, label: str | Promise, unit: Unit, compute: Callable) -> Definition:
+def _work(
+    key: str,
+    label: str | Promise,
+    unit: Unit,
+    compute: Callable[[Sequence[Any], Context], Ratio],
+    description: str | Promise,
+) -> Definition:
     """A figure over contacts, sessions and presence together (``Source.WORK``): its
     database side hands ``WorkRow`` rows to the same pure function."""
     return Definition(
@@ -586,13 +594,32 @@ def _work(key: str, label: str | Promise, unit: Unit, compute: Callable) -> Defi
         tallies={},
         finish=_no_tallies,
         breakdowns=MUNICIPALITY_ONLY,
+        description=description,
     )
 
 
-_STEP_LABELS = {
-    ReferralStatus.ACCEPTED: _("Verwijzingen geaccepteerd"),
-    ReferralStatus.DECLINED: _("Verwijzingen afgewezen"),
-    ReferralStatus.WITHDRAWN: _("Verwijzingen ingetrokken"),
+_STEPS = {
+    ReferralStatus.ACCEPTED: (
+        _("Verwijzingen geaccepteerd"),
+        _(
+            "Het aantal verwijzingen dat in de periode de status geaccepteerd kreeg; een "
+            "verwijzing die dat twee keer kreeg, telt één keer."
+        ),
+    ),
+    ReferralStatus.DECLINED: (
+        _("Verwijzingen afgewezen"),
+        _(
+            "Het aantal verwijzingen dat in de periode de status afgewezen kreeg; een "
+            "verwijzing die dat twee keer kreeg, telt één keer."
+        ),
+    ),
+    ReferralStatus.WITHDRAWN: (
+        _("Verwijzingen ingetrokken"),
+        _(
+            "Het aantal verwijzingen dat in de periode de status ingetrokken kreeg; een "
+            "verwijzing die dat twee keer kreeg, telt één keer."
+        ),
+    ),
 }
 # The network partner a contact referred to: one figure for any, one per partner.
 NETWORK_PARTNERS = [(None, _("Doorverwijzingen naar netwerkpartners"))] + [
@@ -604,6 +631,22 @@ NETWORK_PARTNERS = [(None, _("Doorverwijzingen naar netwerkpartners"))] + [
 ]
 
 
+def _network_words(partner: str | None) -> str | Promise:
+    if partner is None:
+        return _(
+            "Het aantal individuele contacten in de periode waarin de deelnemer is "
+            "doorverwezen naar een netwerkpartner."
+        )
+    return format_lazy(
+        "{} {}.",
+        _(
+            "Het aantal individuele contacten in de periode waarin de deelnemer is "
+            "doorverwezen naar deze netwerkpartner:"
+        ),
+        NetworkPartner(partner).label,
+    )
+
+
 def _reach() -> list[Definition]:
     steps = [
         _counted(
@@ -612,8 +655,9 @@ def _reach() -> list[Definition]:
             Source.REFERRAL_EVENTS,
             lambda rows, ctx, s=status: reach.referral_steps(rows, ctx.period, s),
             tally_count(f"step_{status}"),
+            description,
         )
-        for status, label in _STEP_LABELS.items()
+        for status, (label, description) in _STEPS.items()
     ]
     groups = [
         _work(
@@ -621,6 +665,10 @@ def _reach() -> list[Definition]:
             _("Deelnemers bereikt"),
             Unit.COUNT,
             lambda rows, ctx: reach.participants_reached(rows, ctx.period),
+            _(
+                "Het aantal deelnemers met een individueel contact in de periode, of die "
+                "aanwezig waren bij een groepsbijeenkomst in de periode."
+            ),
         ),
         _counted(
             "participants_in_groups",
@@ -628,6 +676,10 @@ def _reach() -> list[Definition]:
             Source.GROUP_MEMBERS,
             lambda rows, ctx: reach.participants_in_groups(rows, ctx.period),
             tally_count(),
+            _(
+                "Het aantal deelnemers met een plek in een groep in (een deel van) de "
+                "periode; een plek op de wachtlijst van een groep telt niet."
+            ),
         ),
         _counted(
             "group_sessions_held",
@@ -635,6 +687,7 @@ def _reach() -> list[Definition]:
             Source.SESSIONS,
             lambda rows, ctx: reach.sessions_held(rows, ctx.period),
             tally_count(),
+            _("Het aantal groepsbijeenkomsten in de periode."),
         ),
         _counted(
             "walk_in_visits",
@@ -642,6 +695,10 @@ def _reach() -> list[Definition]:
             Source.SESSIONS,
             lambda rows, ctx: reach.walk_in_visits(rows, ctx.period),
             tally_sum("walk_ins"),
+            _(
+                "Het aantal bezoekers zonder inschrijving bij de groepsbijeenkomsten in de "
+                "periode, opgeteld."
+            ),
         ),
     ]
     contacts = [
@@ -651,6 +708,10 @@ def _reach() -> list[Definition]:
             Source.CONTACTS,
             lambda rows, ctx: reach.contacts_logged(rows, ctx.period),
             tally_count(),
+            _(
+                "Het aantal individuele contacten in de periode; een ingetrokken contact "
+                "telt niet."
+            ),
         ),
         Definition(
             "contact_hours",
@@ -663,6 +724,7 @@ def _reach() -> list[Definition]:
             tallies={"minutes": tally_sum("minutes"), "contacts": tally_count()},
             finish=lambda a: reach.hours_of(a["minutes"] or 0, a["contacts"]),
             breakdowns=MUNICIPALITY_ONLY,
+            description=_("De duur van de individuele contacten in de periode, in uren."),
         ),
         *(
             _counted(
@@ -673,6 +735,7 @@ def _reach() -> list[Definition]:
                     rows, ctx.period, reach.ANY_PARTNER if p is None else p
                 ),
                 tally_count("with_partner" if partner is None else f"partner_{partner}"),
+                _network_words(partner),
             )
             for partner, label in NETWORK_PARTNERS
         ),
@@ -684,6 +747,7 @@ def _reach() -> list[Definition]:
             Source.CONVERSATIONS,
             lambda rows, ctx: reach.conversations(rows, ctx.period),
             tally_count(),
+            _("Het aantal metingen van Positieve Gezondheid in de periode, elk een gesprek."),
         ),
         _counted(
             "handovers_completed",
@@ -691,18 +755,28 @@ def _reach() -> list[Definition]:
             Source.REFERRAL_EVENTS,
             lambda rows, ctx: reach.referral_steps(rows, ctx.period, reach.HANDOVER_COMPLETED),
             tally_count(f"step_{reach.HANDOVER_COMPLETED}"),
+            _("Het aantal warme overdrachten naar de behandelaar dat in de periode is afgerond."),
         ),
         _work(
             "bridging_hours",
             _("Uren overbruggingszorg"),
             Unit.HOURS,
             lambda rows, ctx: reach.bridging_hours(rows, ctx.period),
+            _(
+                "De uren overbruggingswerk in de periode: de duur van de individuele "
+                "contacten plus, per groepsbijeenkomst, de duur maal het aantal begeleiders."
+            ),
         ),
         _work(
             "cost_per_participant_reached",
             _("Kosten per bereikte deelnemer"),
             Unit.EUROS,
             lambda rows, ctx: reach.cost_per_participant_reached(rows, ctx.period, ctx.hour_rate),
+            _(
+                "De kosten zijn de uren overbruggingswerk in de periode maal het uurtarief, "
+                "afgerond op hele euro's. De kosten gedeeld door het aantal bereikte "
+                "deelnemers."
+            ),
         ),
     ]
     return [*steps, *groups, *contacts, *rest]
