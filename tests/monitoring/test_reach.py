@@ -327,3 +327,15 @@ def test_the_engine_takes_the_rate_from_the_snapshot_or_a_parameter():
     assert compute(snapshot, SEPTEMBER)[key].value == Decimal("40.0")
     assert compute(snapshot, SEPTEMBER, hour_rate=Decimal(75))[key].value == Decimal("75.0")
     assert compute(Snapshot(), SEPTEMBER)[key].value is None  # no rate: no cost
+
+
+def test_a_withheld_reach_figure_says_what_it_had_too_few_of():
+    from monitoring.dashboard.presenter import measured_things
+
+    # Every definition's denominator has words, so no page fails on a withheld figure.
+    for definition in BY_KEY.values():
+        assert measured_things(definition), definition.key
+    assert measured_things(BY_KEY["contacts_logged"]) == "contacten"
+    assert measured_things(BY_KEY["cost_per_participant_reached"]) == "deelnemers"
+    assert measured_things(BY_KEY["bridging_hours"]) == "contacten en bijeenkomsten"
+    assert measured_things(BY_KEY["group_sessions_held"]) == "bijeenkomsten"
