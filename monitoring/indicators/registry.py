@@ -708,10 +708,7 @@ def _reach() -> list[Definition]:
             Source.CONTACTS,
             lambda rows, ctx: reach.contacts_logged(rows, ctx.period),
             tally_count(),
-            _(
-                "Het aantal individuele contacten in de periode; een ingetrokken contact "
-                "telt niet."
-            ),
+            _("Het aantal individuele contacten in de periode; een ingetrokken contact telt niet."),
         ),
         Definition(
             "contact_hours",
