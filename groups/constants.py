@@ -107,5 +107,9 @@ class SignalStatus(models.TextChoices):
     RESOLVED = "resolved", _("Afgehandeld")
 
 
+# How long a session lasts unless its log says otherwise: a peer group meets for about
+# two hours.
+DEFAULT_SESSION_MINUTES = 120
+
 # "Uit beeld": no contact for this many days or more (worklist).
 OUT_OF_SIGHT_DAYS = 14

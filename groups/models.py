@@ -14,6 +14,7 @@ from voorzorg.core.dates import validate_plausible_date
 from voorzorg.core.models import TimeStampedModel
 
 from .constants import (
+    DEFAULT_SESSION_MINUTES,
     AttendanceStatus,
     ContactMode,
     EnrolmentStatus,
@@ -164,6 +165,13 @@ class GroupSession(TimeStampedModel):
         _("inloop zonder inschrijving"),
         default=0,
         help_text=_("Aantal bezoekers die niet ingeschreven zijn; alleen een aantal, geen namen."),
+    )
+    # How long the meeting lasted: with the facilitators present, the hours of bridging
+    # work a session stands for (docs/indicators.md, "bridging_hours").
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duur (minuten)"),
+        default=DEFAULT_SESSION_MINUTES,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
     )
     note = models.TextField(_("korte notitie"), max_length=2000, blank=True)
 

@@ -237,6 +237,21 @@ class SessionForm(forms.Form):
             "max_value": _("Controleer het aantal: meer dan 500 is niet waarschijnlijk."),
         },
     )
+    # Empty: the session keeps the duration it had (a new one: 2 hours). With the
+    # facilitators present it is the bridging work a session stands for.
+    duration_minutes = forms.IntegerField(
+        label=_("Duur (minuten)"),
+        min_value=1,
+        max_value=600,
+        required=False,
+        help_text=_("Hoe lang de bijeenkomst duurde, bijvoorbeeld 120."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": _("Vul het aantal minuten in, bijvoorbeeld 120."),
+            "min_value": _("Een bijeenkomst duurt minstens 1 minuut."),
+            "max_value": _("Controleer de duur: meer dan 10 uur is niet waarschijnlijk."),
+        },
+    )
     note = forms.CharField(
         label=_("Korte notitie"),
         max_length=2000,

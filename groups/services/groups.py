@@ -405,6 +405,7 @@ def session_log(
     format: str = SessionFormat.IN_PERSON,
     walk_in_count: int = 0,
     note: str = "",
+    duration_minutes: int | None = None,
 ) -> GroupSession:
     """Record a meeting with one attendance status per person on its roster.
 
@@ -414,7 +415,8 @@ def session_log(
 
     Safe to submit twice: the same (group, starts_at) updates the existing session and
     its attendance rows instead of adding new ones, and an identical second submission
-    changes no row at all.
+    changes no row at all. ``duration_minutes`` None keeps the session's duration (a new
+    session gets the model's default).
     """
     if timezone.is_naive(starts_at):
         raise TypeError("starts_at must be timezone-aware")
@@ -467,6 +469,7 @@ def session_log(
             "format": format,
             "walk_in_count": walk_in_count,
             "note": note.strip(),
+            **({} if duration_minutes is None else {"duration_minutes": duration_minutes}),
         },
     )
     if creating or changed:

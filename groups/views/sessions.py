@@ -25,7 +25,7 @@ from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.forms import PlausibleDateTimeField
 from voorzorg.core.idempotency import idempotent_form
 
-from ..constants import AttendanceStatus
+from ..constants import DEFAULT_SESSION_MINUTES, AttendanceStatus
 from ..forms.groups import SessionForm
 from ..models import PeerGroup
 from ..selectors import group_get_for, group_session, session_facilitator_choices
@@ -71,6 +71,7 @@ def session_log(request: HttpRequest, pk: int) -> HttpResponse:
         "starts_at": timezone.localtime(starts_at),
         "format": group.default_session_format,
         "walk_in_count": 0,
+        "duration_minutes": DEFAULT_SESSION_MINUTES,
     }
     if session is not None:
         # Opening a meeting that was logged before: edit it rather than start over.
@@ -78,6 +79,7 @@ def session_log(request: HttpRequest, pk: int) -> HttpResponse:
             format=session.format,
             topic=session.topic,
             walk_in_count=session.walk_in_count,
+            duration_minutes=session.duration_minutes,
             note=session.note,
             facilitators_present=list(session.facilitators_present.values_list("pk", flat=True)),
         )
@@ -104,6 +106,7 @@ def session_log(request: HttpRequest, pk: int) -> HttpResponse:
                 topic=data["topic"],
                 format=data["format"],
                 walk_in_count=data["walk_in_count"],
+                duration_minutes=data["duration_minutes"],
                 note=data["note"],
             )
         except ApplicationError as exc:

@@ -32,7 +32,7 @@ from monitoring.indicators.rows import Snapshot
 from monitoring.periods import Period
 from voorzorg.accounts.models import Region
 
-from . import effect, episodes, groups, referrals
+from . import effect, episodes, groups, reach, referrals
 from .aggregate import DbSource, collect_source
 from .scope import (
     ALL_DATA,
@@ -66,6 +66,12 @@ SOURCES: dict[Source, DbSource] = {
     Source.ATTENDANCE: groups.ATTENDANCE,
     Source.MEASUREMENTS: groups.MEASUREMENTS,
     Source.SIGNALS: groups.SIGNALS,
+    Source.REFERRAL_EVENTS: reach.REFERRAL_EVENTS,
+    Source.CONTACTS: reach.CONTACTS,
+    Source.GROUP_MEMBERS: reach.GROUP_MEMBERS,
+    Source.SESSIONS: reach.SESSIONS,
+    Source.CONVERSATIONS: reach.CONVERSATIONS,
+    Source.WORK: reach.WORK,
     Source.ENDED_EPISODES: effect.ENDED_EPISODES,
     Source.BRIDGING_EXPOSURE: effect.BRIDGING_EXPOSURE,
     Source.PAIRED_MEASUREMENTS: effect.PAIRED_MEASUREMENTS,
@@ -100,10 +106,13 @@ def load_snapshot(scope: Scope = ALL_DATA) -> Snapshot:
     For a region's scope: its episodes (each with the region's norm), attendance,
     measurements and signals, and its referrals as those the referral indicators count;
     "in beeld" still looks at every referral, enrolment and contact of a participant, as
-    the collectors do. Reads everything; fine for tests and spot checks, not for the
+    the collectors do; the reach rows (contacts, sessions, work...) are the scope's, with
+    the scope's hour rate. Reads everything; fine for tests and spot checks, not for the
     production path.
     """
     every_referral, counted_referrals = referrals.load(scope)
+    logged_contacts = reach.load_logged_contacts(scope)
+    sessions = reach.load_sessions(scope)
     return Snapshot(
         episodes=episodes.load(scope),
         referrals=every_referral,
@@ -113,5 +122,11 @@ def load_snapshot(scope: Scope = ALL_DATA) -> Snapshot:
         attendance=groups.load_attendance(scope),
         measurements=groups.load_measurements(scope),
         signals=groups.load_signals(scope),
+        referral_events=reach.load_referral_events(scope),
+        logged_contacts=logged_contacts,
+        group_members=reach.load_group_members(scope),
+        sessions=sessions,
+        work=reach.load_work(scope, logged_contacts, sessions),
+        hour_rate=scope.rate,
         participants=groups.load_participants(scope),
     )

@@ -172,7 +172,8 @@ def collect_source(source: DbSource, definitions: Sequence[Definition], frame: F
     if source.fetch is not None:
         from monitoring.indicators.engine import Context, compute_definitions
 
-        return compute_definitions(definitions, source.fetch(frame), Context(frame.period))
+        context = Context(frame.period, hour_rate=frame.scope.rate)
+        return compute_definitions(definitions, source.fetch(frame), context)
     aliases, breakdowns = _plan(definitions)
     if uses_percentile_cont() and len(breakdowns) > 1:
         found = _grouping_sets(source, frame, aliases, breakdowns)

@@ -185,8 +185,15 @@ def load_measurements(scope: Scope) -> tuple[MeasurementRow, ...]:
             score_sum=sum(getattr(m, name) for name in SCORES),
             order=m.pk,
             scores=tuple(getattr(m, name) for name in SCORES),
+            municipality=(
+                m.participant.municipality.cbs_code if m.participant.municipality else None
+            ),
         )
-        for m in within(PositiveHealthMeasurement.objects.all(), scope, of_participants_in)
+        for m in within(
+            PositiveHealthMeasurement.objects.select_related("participant__municipality"),
+            scope,
+            of_participants_in,
+        )
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 
 from django.db.models import Q, QuerySet
@@ -19,6 +20,7 @@ from participants.models import Participant
 from referrals.models import Referral
 from voorzorg.accounts.models import Organisation, Region
 from voorzorg.accounts.norms import norms_by_municipality, norms_for
+from voorzorg.accounts.rates import default_hour_rate, hour_rate_for
 from voorzorg.core.dates import local_midnight
 from voorzorg.core.treeknorm import Norms
 
@@ -31,20 +33,33 @@ class Scope:
     measured against the norm of its municipality's region. A region's scope counts only
     that region's data and measures every one of its episodes against the region's own
     norm (``norms``: its ``Norm``, else the NZa defaults). Build one with ``scope_for``.
+    ``hour_rate``: the region's own rate of an hour of bridging work; None: the setting.
     """
 
     region_id: int | None = None
     norms: Norms | None = None
+    hour_rate: Decimal | None = None
+
+    @property
+    def rate(self) -> Decimal:
+        """Euros per hour of bridging work in this scope (read when asked, so a changed
+        setting counts)."""
+        return default_hour_rate() if self.hour_rate is None else self.hour_rate
 
 
 ALL_DATA = Scope()
 
 
 def scope_for(region_id: int | None) -> Scope:
-    """The scope of one region (one query for its norm), or ``ALL_DATA`` for None."""
+    """The scope of one region (a query for its norm, one for its hour rate), or
+    ``ALL_DATA`` for None."""
     if region_id is None:
         return ALL_DATA
-    return Scope(region_id=region_id, norms=norms_for(region=region_id))
+    return Scope(
+        region_id=region_id,
+        norms=norms_for(region=region_id),
+        hour_rate=hour_rate_for(region_id),
+    )
 
 
 class Frame:
@@ -109,6 +124,16 @@ def participants_in(region_id: int) -> Q:
 def attendance_in(region_id: int) -> Q:
     """Attendance at sessions of a region's groups: the group's municipality."""
     return Q(session__group__municipality_id__in=_region_municipality_ids(region_id))
+
+
+def sessions_in(region_id: int) -> Q:
+    """Sessions of a region's groups: the group's municipality (as ``attendance_in``)."""
+    return Q(group__municipality_id__in=_region_municipality_ids(region_id))
+
+
+def enrolments_in(region_id: int) -> Q:
+    """Enrolments in a region's groups: the group's municipality (as ``attendance_in``)."""
+    return Q(group__municipality_id__in=_region_municipality_ids(region_id))
 
 
 def of_participants_in(region_id: int) -> Q:

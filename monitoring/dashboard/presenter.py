@@ -24,7 +24,7 @@ from voorzorg.accounts.constants import Role
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.core.treeknorm import Norms
 
-from ..indicators.registry import DEFINITIONS, Panel
+from ..indicators.registry import DEFINITIONS, Definition, Panel
 from ..indicators.terms import Source
 from ..periods import Period, PeriodKind
 from ..selectors import (
@@ -96,15 +96,28 @@ MEASURED_THINGS = {
     Source.ATTENDANCE: gettext_lazy("aanwezigheidsregistraties"),
     Source.MEASUREMENTS: gettext_lazy("deelnemers"),
     Source.SIGNALS: gettext_lazy("signalen"),
+    Source.REFERRAL_EVENTS: gettext_lazy("verwijzingen"),
+    Source.CONTACTS: gettext_lazy("contacten"),
+    Source.GROUP_MEMBERS: gettext_lazy("deelnemers"),
+    Source.SESSIONS: gettext_lazy("bijeenkomsten"),
+    Source.CONVERSATIONS: gettext_lazy("gesprekken"),
+    Source.WORK: gettext_lazy("deelnemers"),
     Source.ENDED_EPISODES: gettext_lazy("wachtplekken"),
     Source.BRIDGING_EXPOSURE: gettext_lazy("deelnemers"),
     Source.PAIRED_MEASUREMENTS: gettext_lazy("deelnemers"),
 }
+# A figure whose denominator counts something else than its source's rows.
+MEASURED_THINGS_OF = {"bridging_hours": gettext_lazy("contacten en bijeenkomsten")}
+
+
+def measured_things(definition: Definition) -> str:
+    """What a figure's denominator counts, in words."""
+    return str(MEASURED_THINGS_OF.get(definition.key) or MEASURED_THINGS[definition.source])
 
 
 def suppressed_text(figure: Figure) -> tuple[str, str]:
     """A withheld figure in words: never "< 10", which beside days reads as a duration."""
-    words = {"n": settings.MIN_CELL, "things": MEASURED_THINGS[figure.definition.source]}
+    words = {"n": settings.MIN_CELL, "things": measured_things(figure.definition)}
     return (
         _("te weinig (minder dan %(n)s %(things)s)") % words,
         _(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from monitoring.periods import Period
@@ -44,17 +45,19 @@ def group_of(row: Any, breakdown: Breakdown) -> str:
     return getattr(row, BREAKDOWN_ATTRIBUTE[breakdown]) or UNKNOWN_GROUP
 
 
-def compute(snapshot: Snapshot, period: Period) -> Results:
+def compute(snapshot: Snapshot, period: Period, *, hour_rate: Decimal | None = None) -> Results:
     """Every definition x breakdown x group, unsuppressed.
 
     Emits the total row of every definition (even with denominator 0) and every other
-    group with a denominator above 0.
+    group with a denominator above 0. ``hour_rate``: euros per hour of bridging work, for
+    the cost figure; None: the snapshot's (``Snapshot.hour_rate``).
     """
     context = Context(
         period=period,
         in_beeld=bridging.participants_in_beeld(
             period.peildatum, snapshot.referrals, snapshot.enrolments, snapshot.contacts
         ),
+        hour_rate=snapshot.hour_rate if hour_rate is None else hour_rate,
     )
     results: Results = {}
     built: dict[str, tuple] = {}

@@ -24,10 +24,12 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from groups.constants import NetworkPartner
 from monitoring.periods import Period
+from referrals.constants import ReferralStatus
 from voorzorg.core.treeknorm import WaitStage
 
-from . import bridging, effect, open_waits, realised
+from . import bridging, effect, open_waits, reach, realised
 from .results import Ratio, count, hours, mean, median_ratio, percent
 from .tally import Col, Condition, Finish, Tally, eq, ge, gt, le
 from .tally import count as tally_count
@@ -70,6 +72,9 @@ class Context:
 
     period: Period
     in_beeld: frozenset[int] = frozenset()  # participant ids "in beeld" at the peildatum
+    # Euros per hour of bridging work in the scope (the region's rate or the setting
+    # BRIDGING_HOUR_RATE); None: the cost figure has no value.
+    hour_rate: Decimal | None = None
 
     @property
     def peildatum(self) -> dt.date:
@@ -396,9 +401,9 @@ def _bridging() -> list[Definition]:
         Definition(
             "referrals_received" if source is None else f"referrals_received_{source}",
             label,
-            Family.BRIDGING,
+            Family.REACH,
             Unit.COUNT,
-            Panel.BRIDGING,
+            Panel.REACH,
             Source.REFERRALS,
             compute=lambda rows, ctx, s=source: bridging.referrals_received(rows, ctx.period, s),
             tallies={
@@ -535,6 +540,243 @@ def _bridging() -> list[Definition]:
     ]
     # New figures go last, so the rows of exports keep their order.
     return [in_care, first_contact, *outflow, attendance, positive_health, *signals, *received]
+
+
+# --- Reach: whom bridging care reached, what it did and what that cost -------------------
+
+
+def _counted(
+    key: str,
+    label: str | Promise,
+    source: Source,
+    compute: Callable[[Sequence[Any], Context], Ratio],
+    tally: Tally,
+    description: str | Promise,
+) -> Definition:
+    """A count of the reach panel, in total and by municipality."""
+    return Definition(
+        key,
+        label,
+        Family.REACH,
+        Unit.COUNT,
+        Panel.REACH,
+        source,
+        compute=compute,
+        tallies={"n": tally},
+        # A sum over no rows is NULL: nothing, so 0.
+        finish=lambda a: count(a["n"] or 0),
+        breakdowns=MUNICIPALITY_ONLY,
+        description=description,
+    )
+
+
+def _no_tallies(_aggregated: Mapping[str, Any]) -> Ratio:
+    raise AssertionError("a source with fetch hands its rows to compute")
+
+
+def _work(
+    key: str,
+    label: str | Promise,
+    unit: Unit,
+    compute: Callable[[Sequence[Any], Context], Ratio],
+    description: str | Promise,
+) -> Definition:
+    """A figure over contacts, sessions and presence together (``Source.WORK``): its
+    database side hands ``WorkRow`` rows to the same pure function."""
+    return Definition(
+        key,
+        label,
+        Family.REACH,
+        unit,
+        Panel.REACH,
+        Source.WORK,
+        compute=compute,
+        tallies={},
+        finish=_no_tallies,
+        breakdowns=MUNICIPALITY_ONLY,
+        description=description,
+    )
+
+
+_STEPS = {
+    ReferralStatus.ACCEPTED: (
+        _("Verwijzingen geaccepteerd"),
+        _(
+            "Het aantal verwijzingen dat in de periode de status geaccepteerd kreeg; een "
+            "verwijzing die dat twee keer kreeg, telt één keer."
+        ),
+    ),
+    ReferralStatus.DECLINED: (
+        _("Verwijzingen afgewezen"),
+        _(
+            "Het aantal verwijzingen dat in de periode de status afgewezen kreeg; een "
+            "verwijzing die dat twee keer kreeg, telt één keer."
+        ),
+    ),
+    ReferralStatus.WITHDRAWN: (
+        _("Verwijzingen ingetrokken"),
+        _(
+            "Het aantal verwijzingen dat in de periode de status ingetrokken kreeg; een "
+            "verwijzing die dat twee keer kreeg, telt één keer."
+        ),
+    ),
+}
+# The network partner a contact referred to: one figure for any, one per partner.
+NETWORK_PARTNERS = [(None, _("Doorverwijzingen naar netwerkpartners"))] + [
+    (
+        partner.value,
+        format_lazy("{}: {}", _("Doorverwijzingen naar netwerkpartners"), partner.label),
+    )
+    for partner in NetworkPartner
+]
+
+
+def _network_words(partner: str | None) -> str | Promise:
+    if partner is None:
+        return _(
+            "Het aantal individuele contacten in de periode waarin de deelnemer is "
+            "doorverwezen naar een netwerkpartner."
+        )
+    return format_lazy(
+        "{} {}.",
+        _(
+            "Het aantal individuele contacten in de periode waarin de deelnemer is "
+            "doorverwezen naar deze netwerkpartner:"
+        ),
+        NetworkPartner(partner).label,
+    )
+
+
+def _reach() -> list[Definition]:
+    steps = [
+        _counted(
+            f"referrals_{status}",
+            label,
+            Source.REFERRAL_EVENTS,
+            lambda rows, ctx, s=status: reach.referral_steps(rows, ctx.period, s),
+            tally_count(f"step_{status}"),
+            description,
+        )
+        for status, (label, description) in _STEPS.items()
+    ]
+    groups = [
+        _work(
+            "participants_reached",
+            _("Deelnemers bereikt"),
+            Unit.COUNT,
+            lambda rows, ctx: reach.participants_reached(rows, ctx.period),
+            _(
+                "Het aantal deelnemers met een individueel contact in de periode, of die "
+                "aanwezig waren bij een groepsbijeenkomst in de periode."
+            ),
+        ),
+        _counted(
+            "participants_in_groups",
+            _("Deelnemers in een groep"),
+            Source.GROUP_MEMBERS,
+            lambda rows, ctx: reach.participants_in_groups(rows, ctx.period),
+            tally_count(),
+            _(
+                "Het aantal deelnemers met een plek in een groep in (een deel van) de "
+                "periode; een plek op de wachtlijst van een groep telt niet."
+            ),
+        ),
+        _counted(
+            "group_sessions_held",
+            _("Groepsbijeenkomsten gehouden"),
+            Source.SESSIONS,
+            lambda rows, ctx: reach.sessions_held(rows, ctx.period),
+            tally_count(),
+            _("Het aantal groepsbijeenkomsten in de periode."),
+        ),
+        _counted(
+            "walk_in_visits",
+            _("Inloop zonder inschrijving"),
+            Source.SESSIONS,
+            lambda rows, ctx: reach.walk_in_visits(rows, ctx.period),
+            tally_sum("walk_ins"),
+            _(
+                "Het aantal bezoekers zonder inschrijving bij de groepsbijeenkomsten in de "
+                "periode, opgeteld."
+            ),
+        ),
+    ]
+    contacts = [
+        _counted(
+            "contacts_logged",
+            _("Individuele contacten"),
+            Source.CONTACTS,
+            lambda rows, ctx: reach.contacts_logged(rows, ctx.period),
+            tally_count(),
+            _("Het aantal individuele contacten in de periode; een ingetrokken contact telt niet."),
+        ),
+        Definition(
+            "contact_hours",
+            _("Uren individueel contact"),
+            Family.REACH,
+            Unit.HOURS,
+            Panel.REACH,
+            Source.CONTACTS,
+            compute=lambda rows, ctx: reach.contact_hours(rows, ctx.period),
+            tallies={"minutes": tally_sum("minutes"), "contacts": tally_count()},
+            finish=lambda a: reach.hours_of(a["minutes"] or 0, a["contacts"]),
+            breakdowns=MUNICIPALITY_ONLY,
+            description=_("De duur van de individuele contacten in de periode, in uren."),
+        ),
+        *(
+            _counted(
+                "network_referrals" if partner is None else f"network_referrals_{partner}",
+                label,
+                Source.CONTACTS,
+                lambda rows, ctx, p=partner: reach.contacts_logged(
+                    rows, ctx.period, reach.ANY_PARTNER if p is None else p
+                ),
+                tally_count("with_partner" if partner is None else f"partner_{partner}"),
+                _network_words(partner),
+            )
+            for partner, label in NETWORK_PARTNERS
+        ),
+    ]
+    rest = [
+        _counted(
+            "positive_health_conversations",
+            _("Gesprekken Positieve Gezondheid"),
+            Source.CONVERSATIONS,
+            lambda rows, ctx: reach.conversations(rows, ctx.period),
+            tally_count(),
+            _("Het aantal metingen van Positieve Gezondheid in de periode, elk een gesprek."),
+        ),
+        _counted(
+            "handovers_completed",
+            _("Warme overdrachten afgerond"),
+            Source.REFERRAL_EVENTS,
+            lambda rows, ctx: reach.referral_steps(rows, ctx.period, reach.HANDOVER_COMPLETED),
+            tally_count(f"step_{reach.HANDOVER_COMPLETED}"),
+            _("Het aantal warme overdrachten naar de behandelaar dat in de periode is afgerond."),
+        ),
+        _work(
+            "bridging_hours",
+            _("Uren overbruggingszorg"),
+            Unit.HOURS,
+            lambda rows, ctx: reach.bridging_hours(rows, ctx.period),
+            _(
+                "De uren overbruggingswerk in de periode: de duur van de individuele "
+                "contacten plus, per groepsbijeenkomst, de duur maal het aantal begeleiders."
+            ),
+        ),
+        _work(
+            "cost_per_participant_reached",
+            _("Kosten per bereikte deelnemer"),
+            Unit.EUROS,
+            lambda rows, ctx: reach.cost_per_participant_reached(rows, ctx.period, ctx.hour_rate),
+            _(
+                "De kosten zijn de uren overbruggingswerk in de periode maal het uurtarief, "
+                "afgerond op hele euro's. De kosten gedeeld door het aantal bereikte "
+                "deelnemers."
+            ),
+        ),
+    ]
+    return [*steps, *groups, *contacts, *rest]
 
 
 # --- Effect: what bridging care changed, with a 95% confidence interval -------------------
@@ -705,7 +947,7 @@ def _effects() -> list[Definition]:
 
 
 # New figures go last, so the rows of exports keep their order.
-DEFINITIONS: list[Definition] = [*_realised(), *_open(), *_bridging(), *_effects()]
+DEFINITIONS: list[Definition] = [*_realised(), *_open(), *_bridging(), *_reach(), *_effects()]
 
 BY_KEY: dict[str, Definition] = {d.key: d for d in DEFINITIONS}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 # The Treeknorm of one episode: the same type (and value) the pages judge against.
 from voorzorg.core.treeknorm import DEFAULT_NORMS, Norms
@@ -49,12 +50,60 @@ class EnrolmentRow:
     status: str
     start: dt.date
     end: dt.date | None = None
+    municipality: str | None = None  # the participant's CBS code
 
 
 @dataclass(frozen=True, slots=True)
 class ContactRow:
+    """A standing one-on-one contact (a withdrawn one is never a row)."""
+
     participant_id: int
     date: dt.date
+    minutes: int = 0
+    partner: str = ""  # the network partner referred to, "" for none
+    municipality: str | None = None  # the participant's CBS code
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralEventRow:
+    """A step in a referral's course on a local date: a status it moved to, or
+    ``reach.HANDOVER_COMPLETED`` (its warm handover completed)."""
+
+    referral_id: int
+    step: str
+    on: dt.date
+    municipality: str | None = None  # the participant's CBS code
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """A group session, on the local date of its start."""
+
+    on: dt.date
+    minutes: int = 120
+    facilitators: int = 0  # facilitators present
+    walk_ins: int = 0
+    municipality: str | None = None  # the group's CBS code
+
+
+@dataclass(frozen=True, slots=True)
+class WorkRow:
+    """Bridging work and whom it reached, for the mixed figures (participants reached,
+    bridging hours, cost per participant reached).
+
+    The pure engine's rows are one per standing contact (its minutes, its participant),
+    one per session (its minutes x facilitators present, no participant) and one per
+    attendance "present" (no minutes, its participant). The database path may hand over
+    the same facts in fewer rows (a participant's contacts of the period as one row):
+    every figure over them is a sum or a set of participants, so the result is the same.
+    ``pieces``: how many contacts and sessions the row stands for.
+    """
+
+    on: dt.date
+    minutes: int = 0
+    pieces: int = 0
+    participant_id: int | None = None
+    municipality: str | None = None  # the participant's CBS code; a session's: its group's
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +119,7 @@ class MeasurementRow:
     measured_on: dt.date
     score_sum: int  # sum of the six Positieve Gezondheid scores
     order: int = 0  # tie-break between measurements on the same day (the row id)
+    municipality: str | None = None  # the participant's CBS code
     scores: tuple[int, ...] = ()  # the six scores, in effect.SCORES order
 
 
@@ -143,6 +193,15 @@ class Snapshot:
     attendance: tuple[AttendanceRow, ...] = ()
     measurements: tuple[MeasurementRow, ...] = ()
     signals: tuple[SignalRow, ...] = ()
+    # The reach figures' rows, all of the scope (``contacts`` and ``enrolments`` above
+    # are everyone's: "in beeld" looks at all of them).
+    referral_events: tuple[ReferralEventRow, ...] = ()
+    logged_contacts: tuple[ContactRow, ...] = ()
+    group_members: tuple[EnrolmentRow, ...] = ()
+    sessions: tuple[SessionRow, ...] = ()
+    work: tuple[WorkRow, ...] = ()
+    # Euros per hour of bridging work in the scope; None: no cost figure can be made.
+    hour_rate: Decimal | None = None
     participants: tuple[ParticipantRow, ...] = ()  # the scope's participants
 
     @property
@@ -154,4 +213,7 @@ class Snapshot:
         """The rows of one source (``terms.Source``) that the definitions count."""
         if source == "referrals":
             return self.first_contact_referrals
+        if source == "conversations":
+            # The same measurements, counted one by one rather than per participant.
+            return self.measurements
         return getattr(self, source)

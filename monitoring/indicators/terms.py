@@ -58,6 +58,12 @@ class Source(StrEnum):
     ATTENDANCE = "attendance"
     MEASUREMENTS = "measurements"
     SIGNALS = "signals"
+    REFERRAL_EVENTS = "referral_events"  # status changes and completed handovers
+    CONTACTS = "logged_contacts"  # the scope's standing one-on-one contacts
+    GROUP_MEMBERS = "group_members"  # the scope's group enrolments
+    SESSIONS = "sessions"
+    CONVERSATIONS = "conversations"  # Positieve Gezondheid measurements, one by one
+    WORK = "work"  # contacts, sessions and presence together (reach.WorkRow)
     # The effect figures' rows, built per period (``effect.rows_for``; in the database
     # ``DbSource.fetch``): one per ended episode, per participant in bridging care, per
     # participant with a pair of Positieve Gezondheid measurements.

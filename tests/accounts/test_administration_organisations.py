@@ -3,6 +3,8 @@ regions only, validated in Dutch, every change in the access log."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -11,6 +13,7 @@ from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Norm, Organisation, Region
 from voorzorg.accounts.norms import norms_for
 from voorzorg.accounts.organisation_services import region_update
+from voorzorg.accounts.rates import hour_rate_for
 from voorzorg.audit.models import AccessLog, AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
@@ -235,6 +238,28 @@ def test_create_a_region(ada, municipality, region):
         {"name": "Groningen", "municipalities": [municipality.pk]},
     )
     assert "bestaat al" in errors_of(same_name, "name")
+
+
+def test_a_region_s_hour_rate_is_set_changed_and_cleared(ada, municipality, region, settings):
+    settings.BRIDGING_HOUR_RATE = Decimal("60.00")
+    url = reverse("accounts:region_edit", args=[region.pk])
+    page = ada.get(url).content.decode()
+    assert 'name="bridging_hour_rate"' in page
+    assert "Leeg: het tarief van deze installatie, 60,00 euro." in page
+    assert hour_rate_for(region.pk) == Decimal("60.00")  # none of its own: the setting
+    data = {"name": "Groningen", "municipalities": [municipality.pk]}
+    assert ada.post(url, {**data, "bridging_hour_rate": "72.50"}).status_code == 302
+    region.refresh_from_db()
+    assert region.bridging_hour_rate == Decimal("72.50")
+    assert hour_rate_for(region.pk) == hour_rate_for(region) == Decimal("72.50")
+    assert AccessLog.objects.filter(event=f"region.update:{region.pk}:bridging_hour_rate").exists()
+    negative = ada.post(url, {**data, "bridging_hour_rate": "-1"})
+    assert "bridging_hour_rate" in negative.context["form"].errors
+    assert ada.post(url, data).status_code == 302  # empty: back to the setting
+    region.refresh_from_db()
+    assert region.bridging_hour_rate is None
+    assert hour_rate_for(region.pk) == Decimal("60.00")
+    assert hour_rate_for(None) == Decimal("60.00")
 
 
 # --- The Treeknorm -----------------------------------------------------------------------------

@@ -253,6 +253,37 @@ def test_a_session_with_walk_ins_only(client_for, expert_finn, group):
     assert (session.walk_in_count, session.attendance.count()) == (7, 0)
 
 
+@pytest.mark.django_db
+def test_the_duration_is_logged_kept_when_left_empty_and_checked(
+    client_for, expert_finn, group, roster
+):
+    client = client_for(expert_finn)
+    page = client.get(url(group)).content.decode()
+    assert 'name="duration_minutes" value="120"' in page  # a new session: two hours
+    client.post(url(group), post_data(roster, facilitators_present=[expert_finn.pk]))
+    assert GroupSession.objects.get().duration_minutes == 120  # left out: the default
+    client.post(
+        url(group),
+        post_data(roster, facilitators_present=[expert_finn.pk], duration_minutes="90"),
+    )
+    session = GroupSession.objects.get()
+    assert session.duration_minutes == 90
+    # Opening the logged session shows its duration; an empty field keeps it.
+    page = client.get(url(group), {"start": LAST_TUESDAY}).content.decode()
+    assert 'name="duration_minutes" value="90"' in page
+    client.post(
+        url(group),
+        post_data(roster, facilitators_present=[expert_finn.pk], duration_minutes=""),
+    )
+    assert GroupSession.objects.get().duration_minutes == 90
+    refused = client.post(
+        url(group),
+        post_data(roster, facilitators_present=[expert_finn.pk], duration_minutes="700"),
+    )
+    assert "Controleer de duur: meer dan 10 uur is niet waarschijnlijk." in refused.content.decode()
+    assert GroupSession.objects.get().duration_minutes == 90
+
+
 # --- A failed save keeps the input and writes nothing ---------------------------------------
 
 

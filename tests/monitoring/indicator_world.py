@@ -11,6 +11,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
+from groups.constants import NetworkPartner
 from groups.models import (
     Attendance,
     Contact,
@@ -20,7 +21,7 @@ from groups.models import (
     Signal,
 )
 from monitoring.indicators.registry import OUTFLOW_REASONS
-from referrals.models import Referral, WaitingEpisode
+from referrals.models import Handover, Referral, ReferralEvent, WaitingEpisode
 from tests.factories import (
     OrganisationFactory,
     ParticipantFactory,
@@ -66,16 +67,21 @@ class World:
     # Municipality id -> the region a referral of someone living there is registered
     # in (the first region holding it, as ``referrals.services.region_for_municipality``).
     referral_region: dict = field(default_factory=dict)
+    # The reach facts (status events, handovers, partners, durations, walk-ins) draw from
+    # their own generator, so the rest of a seed's world stays the world it was.
+    reach_rng: random.Random = field(default_factory=lambda: random.Random(1))
+    co_facilitator: object = None
 
     def day(self, span: int = 420) -> dt.date:
         return START + dt.timedelta(days=self.rng.randint(0, span))
 
-    def moment(self) -> dt.datetime:
+    def moment(self, rng: random.Random | None = None) -> dt.datetime:
         """A moment, often close to local midnight so the local date matters."""
-        day = self.day()
-        hour, minute = self.rng.choice([(21, 59), (22, 0), (22, 30), (23, 0), (9, 15), (14, 0)])
+        rng = rng or self.rng
+        day = START + dt.timedelta(days=rng.randint(0, 420))
+        hour, minute = rng.choice([(21, 59), (22, 0), (22, 30), (23, 0), (9, 15), (14, 0)])
         return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) + dt.timedelta(
-            microseconds=self.rng.randint(0, 999_999)
+            microseconds=rng.randint(0, 999_999)
         )
 
     def add_episodes(self, count: int) -> None:
@@ -179,13 +185,17 @@ class World:
                         )
                     )
             for _ in range(rng.randint(0, 3)):
+                withdrawn = self.reach_rng.random() < 0.1
                 contacts.append(
                     Contact(
                         participant=participant,
                         expert=self.expert,
                         date=self.day(),
-                        duration_minutes=30,
+                        duration_minutes=self.reach_rng.choice([15, 30, 45, 50, 90]),
                         mode="phone",
+                        partner=self.reach_rng.choice(["", "", "", *NetworkPartner.values]),
+                        withdrawn_at=self.moment(self.reach_rng) if withdrawn else None,
+                        withdrawn_reason="Dubbel ingevoerd." if withdrawn else "",
                     )
                 )
             first_day = self.day(300)
@@ -230,12 +240,38 @@ class World:
                     )
                 )
         Referral.objects.bulk_create(referrals)
+        self._add_referral_steps(referrals)
         Enrolment.objects.bulk_create(enrolments)
         Contact.objects.bulk_create(contacts)
         PositiveHealthMeasurement.objects.bulk_create(measurements)
         Signal.objects.bulk_create(signals)
         self._add_sessions()
 
+    def _add_referral_steps(self, referrals: list) -> None:
+        """Status events (some twice for one referral) and some completed handovers."""
+        rng = self.reach_rng
+        events, handovers = [], []
+        for referral in referrals:
+            for _ in range(rng.choice([0, 1, 1, 2, 3])):
+                events.append(
+                    ReferralEvent(
+                        referral=referral,
+                        at=self.moment(rng),
+                        by=self.expert,
+                        from_status="submitted",
+                        to_status=rng.choice(["accepted", "declined", "withdrawn", "in_bridging"]),
+                    )
+                )
+            if rng.random() < 0.4:
+                handovers.append(
+                    Handover(
+                        referral=referral,
+                        provider=self.providers[referral.pk % len(self.providers)],
+                        completed_at=self.moment(rng) if rng.random() < 0.8 else None,
+                    )
+                )
+        ReferralEvent.objects.bulk_create(events)
+        Handover.objects.bulk_create(handovers)
     def add_effect_records(self, rng: random.Random) -> None:
         """What the effect figures read beyond the rest: crisis signals, and Positieve
         Gezondheid pairs around a first one-on-one contact, with days crowded at the
@@ -294,9 +330,19 @@ class World:
                         group=group,
                         starts_at=dt.datetime(2025, 10, 2, 22, 30, tzinfo=UTC)
                         + dt.timedelta(days=7 * week + rng.randint(0, 1), minutes=offset),
+                        duration_minutes=self.reach_rng.choice([60, 90, 120, 150]),
+                        walk_in_count=self.reach_rng.choice([0, 0, 1, 3, 7]),
                     )
                 )
         self.sessions.extend(GroupSession.objects.bulk_create(sessions))
+        led_by = [[], [self.expert], [self.expert], [self.expert, self.co_facilitator]]
+        through = GroupSession.facilitators_present.through
+        through.objects.bulk_create(
+            through(groupsession=session, user=user)
+            for session in sessions
+            for user in self.reach_rng.choice(led_by)
+            if user is not None
+        )
         attendance = [
             Attendance(session=session, participant=participant, status=rng.choice(statuses))
             for session in sessions
@@ -334,6 +380,8 @@ def build_world(*, seed: int, episodes: int, participants: int = 40) -> World:
         groups=[PeerGroupFactory(municipality=municipalities[i]) for i in (0, 3)],
         practice=practice,
         expert=UserFactory(),
+        reach_rng=random.Random(seed + 1),
+        co_facilitator=UserFactory(),
         referral_region={
             municipalities[0].pk: north,
             municipalities[1].pk: north,
@@ -344,5 +392,5 @@ def build_world(*, seed: int, episodes: int, participants: int = 40) -> World:
     world.add_participants(participants)
     world.add_episodes(episodes)
     world.add_bridging()
-    world.add_effect_records(random.Random(seed + 1))
+    world.add_effect_records(random.Random(seed + 2))
     return world

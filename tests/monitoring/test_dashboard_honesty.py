@@ -242,7 +242,7 @@ def test_the_legend_says_what_is_withheld_and_why_small_parts_show(
     settings.MIN_CELL = 10
     computed("2026-Q3", at=at(dt.date(2026, 10, 2)))
     figure("aanmeld_wait_mean_days", suppressed=True)
-    figure("referrals_received", suppressed=True)
+    figure("first_contact_within_7_days", suppressed=True)
     # Open waits by age: 2 of 40 open waits are 4-10 weeks old. The group measured (40)
     # is large enough, so its part of 2 is shown.
     figure("open_waits_weeks_4_10", num=2, den=40, value="5.0")
@@ -251,7 +251,7 @@ def test_the_legend_says_what_is_withheld_and_why_small_parts_show(
     days = block(html, "aanmeld_wait_mean_days")
     assert "te weinig (minder dan 10 wachtplekken)" in days
     assert "&lt;" not in days and numbers_in(days) == ["10"]
-    assert "te weinig (minder dan 10 verwijzingen)" in block(html, "referrals_received")
+    assert "te weinig (minder dan 10 verwijzingen)" in block(html, "first_contact_within_7_days")
     assert numbers_in(block(html, "open_waits_weeks_4_10")) == ["2", "5", "0"]
 
     footnote = re.search(r'<section class="vz-dashboard-footnote.*?</section>', html, re.S)

@@ -17,6 +17,8 @@ from openpyxl import load_workbook
 
 from monitoring import collectors
 from monitoring.indicators.engine import compute
+from monitoring.indicators.registry import BY_KEY, Family, Panel
+from monitoring.models import IndicatorValue
 from monitoring.periods import Period
 from monitoring.services import indicators_compute_and_store
 from tests.factories import (
@@ -163,28 +165,21 @@ def stored(world, settings):
     indicators_compute_and_store(period=SEPTEMBER)
 
 
-def test_on_the_dashboard_in_the_bridging_panel(stored, client_for, coordinator_cor):
+def test_counted_with_the_reach_figures_not_in_the_bridging_panel(
+    stored, client_for, coordinator_cor
+):
+    """The received referrals belong to the reach figures (Panel.REACH) now; the
+    dashboard's bridging list no longer holds them."""
+    for key in KEYS:
+        assert (BY_KEY[key].family, BY_KEY[key].panel) == (Family.REACH, Panel.REACH), key
     response = client_for(coordinator_cor).get(DASHBOARD, {"periode": "2026-09"})
     assert response.status_code == 200
-    shown = {item.key: item for item in response.context["bridging"]}
-    assert [shown[key].display for key in KEYS] == ["4", "2", "2", "0"]
-    assert shown["referrals_received_gp"].label == "Verwijzingen ontvangen: van de huisartspraktijk"
-    body = response.content.decode()
-    assert "Verwijzingen ontvangen: zelfaanmelding" in body
-
-    by_provider = client_for(coordinator_cor).get(
-        DASHBOARD, {"periode": "2026-09", "groep": "provider:22000001"}
+    shown = {item.key for item in response.context["bridging"]}
+    assert shown and not shown & set(KEYS)
+    stored_row = IndicatorValue.objects.get(
+        region=None, indicator="referrals_received", period="2026-09", group="all"
     )
-    shown = {item.key: item for item in by_provider.context["bridging"]}
-    assert shown["referrals_received"].display == "2"
-    assert shown["referrals_received_gp"].display == "2"
-    assert shown["referrals_received_self"].state == "missing"  # none: no row stored
-
-    by_care_level = client_for(coordinator_cor).get(
-        DASHBOARD, {"periode": "2026-09", "groep": "care_level:gb-ggz"}
-    )
-    shown = {item.key: item for item in by_care_level.context["bridging"]}
-    assert shown["referrals_received"].state == "not_available"
+    assert stored_row.value == 6  # all data: the four of Groningen and two more
 
 
 def test_in_the_dashboard_exports(stored, client_for, coordinator_cor):

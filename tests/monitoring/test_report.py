@@ -142,8 +142,8 @@ def extra_definitions():
             max_ci_width=Decimal("20"),
         ),
     ]
-    # The registry's own definitions of a key (the effect figures are real ones) stay:
-    # only the keys it lacks are faked.
+    # The reach, cost and effect figures are in the registry itself now: only the others
+    # are faked.
     fakes = [fake for fake in fakes if fake.key not in BY_KEY]
     DEFINITIONS.extend(fakes)
     for fake in fakes:

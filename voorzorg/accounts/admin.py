@@ -82,7 +82,10 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["name"]
+    """Its municipalities and its own hour rate of bridging work (empty: the setting
+    BRIDGING_HOUR_RATE), which the cost per participant reached is computed with."""
+
+    list_display = ["name", "bridging_hour_rate"]
     filter_horizontal = ["municipalities"]
 
 

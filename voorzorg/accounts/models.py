@@ -158,6 +158,17 @@ class Region(TimeStampedModel):
         limit_choices_to={"kind": OrganisationKind.MUNICIPALITY},
         verbose_name=_("gemeenten"),
     )
+    # What one hour of bridging work costs in this region (docs/indicators.md,
+    # "cost_per_participant_reached"); empty: the deployment's BRIDGING_HOUR_RATE.
+    bridging_hour_rate = models.DecimalField(
+        _("uurtarief overbruggingszorg (euro)"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Leeg: het standaarduurtarief van deze installatie."),
+    )
 
     class Meta:
         verbose_name = _("regio")

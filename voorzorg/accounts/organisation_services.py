@@ -8,6 +8,7 @@ her regions, and a region keeps her own municipality (docs/administration.md).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -168,11 +169,18 @@ def _region_municipalities(admin: Membership, municipalities: Iterable[Organisat
     return chosen
 
 
-def region_create(*, actor: Auditor, name: str, municipalities: Iterable[Organisation]) -> Region:
-    """A new region, holding her own municipality (so that it is one of hers)."""
+def region_create(
+    *,
+    actor: Auditor,
+    name: str,
+    municipalities: Iterable[Organisation],
+    bridging_hour_rate: Decimal | None = None,
+) -> Region:
+    """A new region, holding her own municipality (so that it is one of hers).
+    ``bridging_hour_rate`` None: the region uses the setting BRIDGING_HOUR_RATE."""
     admin = admin_of(actor)
     with transaction.atomic():
-        region = Region(name=name.strip())
+        region = Region(name=name.strip(), bridging_hour_rate=bridging_hour_rate)
         full_clean_or_raise(region)
         chosen = _region_municipalities(admin, municipalities)
         region.save()
@@ -182,15 +190,24 @@ def region_create(*, actor: Auditor, name: str, municipalities: Iterable[Organis
 
 
 def region_update(
-    *, actor: Auditor, region: Region, name: str, municipalities: Iterable[Organisation]
+    *,
+    actor: Auditor,
+    region: Region,
+    name: str,
+    municipalities: Iterable[Organisation],
+    bridging_hour_rate: Decimal | None = None,
 ) -> Region:
-    """Rename a region of hers or change its municipalities (within the same rules)."""
+    """Rename a region of hers, change its municipalities (within the same rules) or its
+    hour rate of bridging work (None: the setting). Its figures follow at the next
+    recompute."""
     admin = admin_of(actor)
     with transaction.atomic():
         locked = Region.objects.select_for_update().get(pk=region.pk)
         if not admin_regions(admin).filter(pk=locked.pk).exists():
             raise refusal(_("Deze regio is niet een van uw regio's."))
-        changed = _changed_fields(locked, {"name": name.strip()})
+        changed = _changed_fields(
+            locked, {"name": name.strip(), "bridging_hour_rate": bridging_hour_rate}
+        )
         full_clean_or_raise(locked)
         chosen = _region_municipalities(admin, municipalities)
         if chosen != set(locked.municipalities.values_list("pk", flat=True)):

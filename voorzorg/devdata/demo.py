@@ -9,6 +9,8 @@ Later features add their own demo data the same way.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,6 +40,8 @@ from .demo_world import (
     get_or_create,
 )
 
+SECOND_HOUR_RATE = Decimal("65.00")
+
 
 @transaction.atomic
 def seed_demo() -> list[DemoUser]:
@@ -53,7 +57,9 @@ def seed_demo() -> list[DemoUser]:
     }
     region = get_or_create(Region, {"name": DEMO_REGION})
     region.municipalities.add(*(municipalities[code] for code, _name in MUNICIPALITIES))
-    second = get_or_create(Region, {"name": SECOND_REGION})
+    # The second region pays its own hour rate for bridging work; the first uses the
+    # setting BRIDGING_HOUR_RATE: the demo shows both (cost_per_participant_reached).
+    second = get_or_create(Region, {"name": SECOND_REGION}, bridging_hour_rate=SECOND_HOUR_RATE)
     second.municipalities.add(*(municipalities[code] for code, _name in SECOND_MUNICIPALITIES))
     regions = {DEMO_REGION: region, SECOND_REGION: second}
 

@@ -102,6 +102,8 @@ def seed_demo_groups() -> None:
         attendance={people["VZ-DEMO0003"].pk: "present", people["VZ-DEMO0007"].pk: "excused"},
         facilitators_present=[finn],
         walk_in_count=4,
+        # A drop-in afternoon runs longer than a group meeting (two hours, the default).
+        duration_minutes=150,
         topic="Inloop",
     )
     enrolment_end(

@@ -11,6 +11,7 @@ import ipaddress
 import os
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -666,6 +667,10 @@ MIN_CELL = env.int("MIN_CELL", default=10)
 # The dashboard's aim for shares within the Treeknorm (a regional target, not in the
 # Treeknorm itself): at or above it a tile reads "good", below it "attention".
 TREEKNORM_AIM_PERCENT = env.int("TREEKNORM_AIM_PERCENT", default=80)
+# What one hour of bridging work costs, in euros: the cost per participant reached is
+# (hours of bridging work x this rate) / participants reached (docs/indicators.md). A
+# region may set its own rate (Region.bridging_hour_rate); this is the rest's.
+BRIDGING_HOUR_RATE = Decimal(env.str("BRIDGING_HOUR_RATE", default="60.00"))
 # How long an admin's break-the-glass access to one record outside her scope lasts.
 BREAK_GLASS_MINUTES = env.int("BREAK_GLASS_MINUTES", default=60)
 # Retention of participants' data: a participant is anonymised (participants.services,

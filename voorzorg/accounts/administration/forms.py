@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,7 @@ from voorzorg.core.forms import SearchField
 
 from ..constants import OrganisationKind, Role
 from ..models import NORM_MAX_DAYS, Membership, Organisation, Region
+from ..rates import default_hour_rate
 from ..selectors import (
     USER_ACTIVE,
     USER_INACTIVE,
@@ -228,6 +230,13 @@ def municipality_choices(admin: Membership, region: Region | None) -> QuerySet[O
     ).order_by("name")
 
 
+def _hour_rate_help() -> str:
+    return gettext(
+        "Wat een uur overbruggingswerk kost, voor de kosten per bereikte deelnemer. Leeg: "
+        "het tarief van deze installatie, %(rate)s euro."
+    ) % {"rate": number_format(default_hour_rate(), 2)}
+
+
 class RegionForm(forms.Form):
     name = forms.CharField(label=_("Naam"), max_length=100)
     municipalities = forms.ModelMultipleChoiceField(
@@ -238,6 +247,14 @@ class RegionForm(forms.Form):
             "De gemeenten van uw regio's en gemeenten die nog bij geen regio horen. Uw eigen "
             "gemeente blijft erin."
         ),
+    )
+    bridging_hour_rate = forms.DecimalField(
+        label=_("Uurtarief overbruggingszorg (euro)"),
+        required=False,
+        min_value=0,
+        max_digits=7,
+        decimal_places=2,
+        help_text=lazy(_hour_rate_help, str)(),
     )
 
     def __init__(self, *args: Any, admin: Membership, region: Region | None = None, **kwargs):

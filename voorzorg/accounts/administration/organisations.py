@@ -145,7 +145,11 @@ def region_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         admin=actor.membership,
         region=region,
-        initial={"name": region.name, "municipalities": list(region.municipalities.all())},
+        initial={
+            "name": region.name,
+            "municipalities": list(region.municipalities.all()),
+            "bridging_hour_rate": region.bridging_hour_rate,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:
