@@ -272,6 +272,7 @@ class World:
                 )
         ReferralEvent.objects.bulk_create(events)
         Handover.objects.bulk_create(handovers)
+
     def add_effect_records(self, rng: random.Random) -> None:
         """What the effect figures read beyond the rest: crisis signals, and Positieve
         Gezondheid pairs around a first one-on-one contact, with days crowded at the
