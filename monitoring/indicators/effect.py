@@ -24,7 +24,7 @@ from referrals.constants import OPEN_STATUSES, CloseReason
 
 from . import stats
 from .bridging import ENDED_REFERRAL_STATUSES
-from .results import Ratio
+from .results import Ratio, round1
 from .rows import (
     ContactRow,
     EndedEpisodeRow,
@@ -304,13 +304,16 @@ def crisis_rate(rows: Sequence[ExposureRow]) -> Ratio:
 
 def paired_change(rows: Sequence[PairedChangeRow], score: str | None = None) -> Ratio:
     """Mean change per participant with Student's t interval: of one score, or (None) of
-    the overall score, the mean of the six."""
+    the overall score, the mean of the six. The overall mean is taken exactly (all changes
+    over 6 x participants), so it rounds the same whatever the order of the rows."""
     if score is None:
-        values = [Decimal(sum(row.changes)) / Decimal(len(SCORES)) for row in rows]
-    else:
-        index = SCORES.index(score)
-        values = [Decimal(row.changes[index]) for row in rows]
-    return stats.mean_interval(values)
+        ratio = stats.mean_interval([sum(row.changes) / len(SCORES) for row in rows])
+        if not rows:
+            return ratio
+        exact = Decimal(sum(sum(row.changes) for row in rows)) / Decimal(len(SCORES) * len(rows))
+        return replace(ratio, value=round1(exact))
+    index = SCORES.index(score)
+    return stats.mean_interval([row.changes[index] for row in rows])
 
 
 def rows_for(source: str, snapshot: Snapshot, period: Period) -> tuple | None:

@@ -415,7 +415,9 @@ def test_new_figures_appear_by_their_panel(stored, extra_definitions, client_for
     assert 'data-vz-indicator="cost_per_participant_reached"' in costs
     definitions = html.split('id="h-definities"')[1]
     assert "De kosten gedeeld door het aantal bereikte deelnemers." in definitions
-    assert "Nog geen omschrijving." in definitions  # the fakes without words
+    # Every figure, the effect figures too, carries its words.
+    assert "Nog geen omschrijving." not in definitions
+    assert "Mantel-Haenszel" in definitions
 
 
 # --- Fixed number of queries ----------------------------------------------------------------
