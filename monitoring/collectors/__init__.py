@@ -31,7 +31,7 @@ from monitoring.indicators.rows import Snapshot
 from monitoring.periods import Period
 from voorzorg.accounts.models import Region
 
-from . import episodes, groups, referrals
+from . import episodes, experience, groups, referrals
 from .aggregate import DbSource, collect_source
 from .scope import (
     ALL_DATA,
@@ -65,6 +65,7 @@ SOURCES: dict[Source, DbSource] = {
     Source.ATTENDANCE: groups.ATTENDANCE,
     Source.MEASUREMENTS: groups.MEASUREMENTS,
     Source.SIGNALS: groups.SIGNALS,
+    Source.EXPERIENCE: experience.SOURCE,
 }
 
 
@@ -109,4 +110,5 @@ def load_snapshot(scope: Scope = ALL_DATA) -> Snapshot:
         attendance=groups.load_attendance(scope),
         measurements=groups.load_measurements(scope),
         signals=groups.load_signals(scope),
+        experience=experience.load(scope),
     )

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from monitoring.periods import Period
 from voorzorg.core.treeknorm import WaitStage
 
-from . import bridging, open_waits, realised
+from . import bridging, experience, open_waits, realised
 from .results import Ratio, count, hours, mean, median_ratio, percent
 from .tally import Col, Condition, Finish, Tally, eq, ge, gt, le
 from .tally import count as tally_count
@@ -394,7 +394,47 @@ def _bridging() -> list[Definition]:
     return [in_care, first_contact, *outflow, attendance, positive_health, *signals, *received]
 
 
-DEFINITIONS: list[Definition] = [*_realised(), *_open(), *_bridging()]
+# --- Effect: the experience at handover -------------------------------------------------
+
+_EXPERIENCE_LABELS = {
+    "supported": _("Ervaring bij overdracht: gesteund tijdens het wachten"),
+    "contact_known": _("Ervaring bij overdracht: wist bij wie terecht te kunnen"),
+    "ready": _("Ervaring bij overdracht: klaar voor de behandeling"),
+}
+# A mean mark whose 95% interval is wider than 3 points (on the 0-10 scale) says too
+# little to go on: see docs/indicators.md ("Ervaring bij overdracht").
+EXPERIENCE_MAX_CI_WIDTH = Decimal("3.0")
+
+
+def _experience() -> list[Definition]:
+    """The mean mark of each of the three questions at the warm handover, with its t
+    interval; rows handed over by the source (``DbSource.fetch``), no tallies."""
+    return [
+        Definition(
+            f"handover_experience_{question}",
+            _EXPERIENCE_LABELS[question],
+            Family.EFFECT,
+            Unit.SCORE,
+            Panel.EFFECT,
+            Source.EXPERIENCE,
+            compute=lambda rows, ctx, q=question: experience.mean_mark(rows, ctx.period, q),
+            tallies={},
+            finish=_fetched_only,
+            breakdowns=MUNICIPALITY_ONLY,
+            higher_is_better=True,
+            interval=True,
+            max_ci_width=EXPERIENCE_MAX_CI_WIDTH,
+        )
+        for question in experience.QUESTIONS
+    ]
+
+
+def _fetched_only(aggregated: Mapping[str, Any]) -> Ratio:
+    """A figure of a source that hands over its rows has no aggregates to finish."""
+    raise NotImplementedError("computed from fetched rows (DbSource.fetch)")
+
+
+DEFINITIONS: list[Definition] = [*_realised(), *_open(), *_bridging(), *_experience()]
 
 BY_KEY: dict[str, Definition] = {d.key: d for d in DEFINITIONS}
 

@@ -58,6 +58,8 @@ class Source(StrEnum):
     ATTENDANCE = "attendance"
     MEASUREMENTS = "measurements"
     SIGNALS = "signals"
+    # One row per answered "experience at handover" (three marks 0-10).
+    EXPERIENCE = "experience"
 
 
 ALL = "all"

@@ -214,6 +214,16 @@ EVENTS: dict[str, EventType] = {
     "handover.confirm": EventType(_("Overdracht bevestigd door de aanbieder"), REFERRAL),
     "handover.appointment": EventType(_("Eerste afspraak bij de aanbieder gepland"), REFERRAL),
     "handover.message": EventType(_("Bericht bij de overdracht geplaatst"), REFERRAL),
+    "handover_experience.record": EventType(
+        _("Ervaring bij de overdracht: formulier verstuurd"), REFERRAL
+    ),
+    "handover_experience.save": EventType(_("Ervaring bij de overdracht vastgelegd"), REFERRAL),
+    "handover_experience.link": EventType(
+        _("Eenmalige link voor de ervaring bij de overdracht"), REFERRAL
+    ),
+    "handover_experience.participant": EventType(
+        _("Ervaring bij de overdracht ingevuld door de deelnemer"), REFERRAL
+    ),
     # Peer groups, contacts, signals
     "group.view": EventType(_("Groep bekeken"), GROUP),
     "group.create": EventType(_("Groep aangemaakt"), GROUP),
