@@ -102,7 +102,7 @@ def test_the_api_returns_the_export_rows_exactly(computed, coordinator_cor, clie
     # Effect figures also carry their interval's ends.
     for item in body["results"]:
         interval = BY_KEY[item["indicator"]].interval
-        assert list(item) == (KEYS + ["ci_low", "ci_high"] if interval else KEYS)
+        assert list(item) == ([*KEYS, "ci_low", "ci_high"] if interval else KEYS)
 
 
 def test_a_coordinator_never_receives_a_suppressed_figure(computed, coordinator_cor, client_for):

@@ -73,7 +73,7 @@ def test_export_json_has_exactly_the_contract_keys(computed):
     # Effect figures also carry their interval's ends.
     for item in data:
         interval = BY_KEY[item["indicator"]].interval
-        assert list(item) == (KEYS + ["ci_low", "ci_high"] if interval else KEYS)
+        assert list(item) == ([*KEYS, "ci_low", "ci_high"] if interval else KEYS)
     assert len(data) == IndicatorValue.objects.filter(period="2026-Q3").count()
     row = next(
         item
