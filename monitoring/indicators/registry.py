@@ -544,6 +544,23 @@ _EXPERIENCE_LABELS = {
     "contact_known": _("Ervaring bij overdracht: wist bij wie terecht te kunnen"),
     "ready": _("Ervaring bij overdracht: klaar voor de behandeling"),
 }
+_EXPERIENCE_DESCRIPTIONS = {
+    "supported": _(
+        "Het gemiddelde cijfer (0 tot 10) dat deelnemers bij de warme overdracht geven op "
+        "de vraag of ze zich gesteund voelden tijdens het wachten, met het 95%-"
+        "betrouwbaarheidsinterval. Geteld: de antwoorden die in de periode zijn ingevuld."
+    ),
+    "contact_known": _(
+        "Het gemiddelde cijfer (0 tot 10) dat deelnemers bij de warme overdracht geven op "
+        "de vraag of ze wisten bij wie ze terecht konden, met het 95%-"
+        "betrouwbaarheidsinterval. Geteld: de antwoorden die in de periode zijn ingevuld."
+    ),
+    "ready": _(
+        "Het gemiddelde cijfer (0 tot 10) dat deelnemers bij de warme overdracht geven op "
+        "de vraag of ze zich klaar voelen voor de behandeling, met het 95%-"
+        "betrouwbaarheidsinterval. Geteld: de antwoorden die in de periode zijn ingevuld."
+    ),
+}
 # A mean mark whose 95% interval is wider than 3 points (on the 0-10 scale) says too
 # little to go on: see docs/indicators.md ("Ervaring bij overdracht").
 EXPERIENCE_MAX_CI_WIDTH = Decimal("3.0")
@@ -567,6 +584,7 @@ def _experience() -> list[Definition]:
             higher_is_better=True,
             interval=True,
             max_ci_width=EXPERIENCE_MAX_CI_WIDTH,
+            description=_EXPERIENCE_DESCRIPTIONS[question],
         )
         for question in experience.QUESTIONS
     ]
