@@ -31,7 +31,7 @@ from monitoring.indicators.rows import Snapshot
 from monitoring.periods import Period
 from voorzorg.accounts.models import Region
 
-from . import episodes, groups, reach, referrals
+from . import episodes, experience, groups, reach, referrals
 from .aggregate import DbSource, collect_source
 from .scope import (
     ALL_DATA,
@@ -71,6 +71,7 @@ SOURCES: dict[Source, DbSource] = {
     Source.SESSIONS: reach.SESSIONS,
     Source.CONVERSATIONS: reach.CONVERSATIONS,
     Source.WORK: reach.WORK,
+    Source.EXPERIENCE: experience.SOURCE,
 }
 
 
@@ -124,4 +125,5 @@ def load_snapshot(scope: Scope = ALL_DATA) -> Snapshot:
         sessions=sessions,
         work=reach.load_work(scope, logged_contacts, sessions),
         hour_rate=scope.rate,
+        experience=experience.load(scope),
     )

@@ -102,6 +102,7 @@ MEASURED_THINGS = {
     Source.SESSIONS: gettext_lazy("bijeenkomsten"),
     Source.CONVERSATIONS: gettext_lazy("gesprekken"),
     Source.WORK: gettext_lazy("deelnemers"),
+    Source.EXPERIENCE: gettext_lazy("antwoorden"),
 }
 # A figure whose denominator counts something else than its source's rows.
 MEASURED_THINGS_OF = {"bridging_hours": gettext_lazy("contacten en bijeenkomsten")}

@@ -64,6 +64,8 @@ class Source(StrEnum):
     SESSIONS = "sessions"
     CONVERSATIONS = "conversations"  # Positieve Gezondheid measurements, one by one
     WORK = "work"  # contacts, sessions and presence together (reach.WorkRow)
+    # One row per answered "experience at handover" (three marks 0-10).
+    EXPERIENCE = "experience"
 
 
 ALL = "all"

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 
+from monitoring.indicators.registry import BY_KEY
 from monitoring.models import IndicatorValue
 from tests.factories import OrganisationFactory, WaitingEpisodeFactory
 
@@ -98,7 +99,10 @@ def test_the_api_returns_the_export_rows_exactly(computed, coordinator_cor, clie
     assert body["count"] == len(body["results"]) == IndicatorValue.objects.count() // 2
     assert body["period"] == "2026-Q3"
     assert body["computed_at"]
-    assert all(list(item) == KEYS for item in body["results"])
+    # Effect figures also carry their interval's ends.
+    for item in body["results"]:
+        interval = BY_KEY[item["indicator"]].interval
+        assert list(item) == ([*KEYS, "ci_low", "ci_high"] if interval else KEYS)
 
 
 def test_a_coordinator_never_receives_a_suppressed_figure(computed, coordinator_cor, client_for):

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from monitoring.indicators.registry import DEFINITIONS
+from monitoring.indicators.registry import BY_KEY, DEFINITIONS
 from monitoring.models import IndicatorValue
 from tests.factories import OrganisationFactory, WaitingEpisodeFactory
 
@@ -70,7 +70,10 @@ def test_compute_indicators_rejects_a_bad_period_in_dutch(db, bad):
 def test_export_json_has_exactly_the_contract_keys(computed):
     data = json.loads(run("export_indicators", "--period", "2026-Q3", "--format", "json"))
     assert data
-    assert all(list(item) == KEYS for item in data)
+    # Effect figures also carry their interval's ends.
+    for item in data:
+        interval = BY_KEY[item["indicator"]].interval
+        assert list(item) == ([*KEYS, "ci_low", "ci_high"] if interval else KEYS)
     assert len(data) == IndicatorValue.objects.filter(period="2026-Q3").count()
     row = next(
         item

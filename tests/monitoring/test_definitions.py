@@ -18,7 +18,6 @@ from monitoring.indicators.registry import (
     DEFINITIONS,
     Breakdown,
     Panel,
-    Source,
     Unit,
 )
 from monitoring.indicators.results import Ratio, median, percent, round1, suppress
@@ -53,12 +52,14 @@ def days_after(n: int, day: dt.date) -> dt.date:
 
 
 def test_every_registry_definition_carries_its_calculation_and_its_tallies():
-    assert len(BY_KEY) == len(DEFINITIONS) == 54
+    from monitoring.collectors import SOURCES
+
+    assert len(BY_KEY) == len(DEFINITIONS) == 57
     for definition in DEFINITIONS:
         assert callable(definition.compute), definition.key
         assert callable(definition.finish), definition.key
-        # A source that hands its rows to ``compute`` (Source.WORK) needs no tallies.
-        assert definition.tallies or definition.source == Source.WORK, definition.key
+        # A source that hands its rows to ``compute`` (DbSource.fetch) needs no tallies.
+        assert definition.tallies or SOURCES[definition.source].fetch, definition.key
         assert definition.panel in Panel, definition.key
         assert definition.breakdowns[0] == Breakdown.TOTAL, definition.key
 

@@ -21,6 +21,7 @@ from monitoring.tasks import history_period_keys
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region, User
 
+from .demo_experience import seed_demo_experience
 from .demo_groups import seed_demo_groups
 from .demo_links import seed_demo_links
 from .demo_referrals import seed_demo_referrals
@@ -107,6 +108,8 @@ def seed_demo() -> list[DemoUser]:
             membership.save()
     seed_demo_referrals()
     seed_demo_groups()
+    # Before the figures: the experience at handover's effect figures count them.
+    seed_demo_experience(today=timezone.localdate())
     seed_demo_figures()
     return DEMO_USERS
 
