@@ -61,3 +61,12 @@ class DiagnosisGroup(models.TextChoices):
     EATING = "eetstoornis", _("Voedings- en eetstoornissen")
     OCD = "ocs", _("Obsessieve-compulsieve stoornissen")
     OTHER = "overig", _("Overige stoornissen")
+
+
+class ExperienceEnteredBy(models.TextChoices):
+    """Who typed the answers of the experience at handover."""
+
+    # The experience expert (or another member of the sending side) with the participant.
+    EXPERT = "expert", _("Ervaringsdeskundige samen met de deelnemer")
+    # The participant herself, on a one-time link.
+    PARTICIPANT = "participant", _("Deelnemer zelf, via een eenmalige link")

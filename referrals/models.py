@@ -6,6 +6,7 @@ import datetime as dt
 from typing import ClassVar
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -22,6 +23,7 @@ from .constants import (
     CareLevel,
     CloseReason,
     DiagnosisGroup,
+    ExperienceEnteredBy,
     ReferralSource,
     ReferralStatus,
     Urgency,
@@ -482,3 +484,94 @@ class HandoverMessage(models.Model):
 
     def __str__(self) -> str:
         return f"Bericht {self.pk} bij verwijzing {self.referral_id}"
+
+
+class HandoverExperience(models.Model):
+    """The participant's experience at the warm handover: three marks from 0 to 10.
+
+    One per handover. Entered by the expert together with the participant, or by the
+    participant herself on a one-time link (``HandoverExperienceLink``); then nobody of
+    the staff recorded it. The marks feed the effect figures ``handover_experience_*``
+    (docs/indicators.md), counted by the local date of ``entered_at``.
+    """
+
+    SCORE_MAX = 10
+    # The three questions, in the order the forms ask them.
+    QUESTIONS = ("supported", "contact_known", "ready")
+
+    handover = models.OneToOneField(Handover, on_delete=models.CASCADE, related_name="experience")
+    supported = models.PositiveSmallIntegerField(
+        _("Ik voelde me gesteund tijdens het wachten"), validators=[MaxValueValidator(SCORE_MAX)]
+    )
+    contact_known = models.PositiveSmallIntegerField(
+        _("Ik wist bij wie ik terecht kon"), validators=[MaxValueValidator(SCORE_MAX)]
+    )
+    ready = models.PositiveSmallIntegerField(
+        _("Ik voel me klaar voor de behandeling"), validators=[MaxValueValidator(SCORE_MAX)]
+    )
+    entered_by = models.CharField(
+        _("ingevuld door"), max_length=12, choices=ExperienceEnteredBy.choices
+    )
+    entered_at = models.DateTimeField(_("ingevuld op"))
+    recorded_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vastgelegd door"),
+    )
+
+    class Meta:
+        verbose_name = _("ervaring bij overdracht")
+        verbose_name_plural = _("ervaringen bij overdracht")
+        constraints = [
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__lte": 10}), name=f"experience_{field}_at_most_10"
+                )
+                for field in ("supported", "contact_known", "ready")
+            ),
+            # Staff answers name who typed them; the participant's own name nobody.
+            models.CheckConstraint(
+                condition=Q(entered_by=ExperienceEnteredBy.EXPERT, recorded_by__isnull=False)
+                | Q(entered_by=ExperienceEnteredBy.PARTICIPANT, recorded_by__isnull=True),
+                name="experience_recorded_by_matches_entered_by",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Ervaring bij overdracht {self.handover_id}"
+
+
+class HandoverExperienceLink(models.Model):
+    """A one-time link on which the participant answers the three questions herself.
+
+    Only the SHA-256 hash of the link's random token is stored: the link is shown once,
+    when made, and a copy of the database cannot be turned into working links. A link
+    works until ``expires_at`` and once (``used_at``). A new link for the same handover
+    ends the earlier unused ones.
+    """
+
+    VALID_DAYS = 30
+
+    handover = models.ForeignKey(
+        Handover, on_delete=models.CASCADE, related_name="experience_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("gemaakt op"))
+    created_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("gemaakt door"),
+    )
+    expires_at = models.DateTimeField(_("geldig tot"))
+    used_at = models.DateTimeField(_("gebruikt op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("eenmalige link voor de ervaring")
+        verbose_name_plural = _("eenmalige links voor de ervaring")
+
+    def __str__(self) -> str:
+        return f"Link {self.pk} bij overdracht {self.handover_id}"

@@ -2,7 +2,8 @@
 
 Registered in ``ReferralsConfig.ready()``: the participants an actor may see because of a
 referral she may see; the referrals and waiting episodes in the AVG export; the erasure
-of the free texts of her referrals, their events, handover and its thread; the refusal to erase
+of the free texts of her referrals, their events, handover and its thread (and of her
+one-time links for the experience at handover; her marks stay); the refusal to erase
 while a referral is open; the referrals that keep the record from expiring; and the
 referrals and waiting places that move when two records of one person are merged.
 """
@@ -30,7 +31,14 @@ from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.audit.versions import Version, version_export, versions_from_rows
 
 from .constants import OPEN_STATUSES
-from .models import Handover, HandoverMessage, Referral, ReferralEvent, WaitingEpisode
+from .models import (
+    Handover,
+    HandoverExperienceLink,
+    HandoverMessage,
+    Referral,
+    ReferralEvent,
+    WaitingEpisode,
+)
 from .selectors import REFERRAL_VERSIONS, referral_scope
 
 NAME = "referrals"
@@ -57,6 +65,7 @@ def dossier_section(participant: Participant, membership: Membership | None) -> 
             "handover__provider",
             "handover__completed_by",
             "handover__provider_acknowledged_by",
+            "handover__experience__recorded_by",
         )
         .prefetch_related("events__by", "handover_messages__author")
         .order_by("referral_date", "id")
@@ -158,6 +167,7 @@ def _referral(r: Referral, *, texts: bool, versions: list[Version]) -> dict[str,
             "first_appointment_at": local_moment(handover.first_appointment_at),
             "completed_at": local_moment(handover.completed_at),
             "completed_by": name_of(handover.completed_by),
+            "experience": _experience(handover),
         },
         # The thread between the receiving provider and the sending side, oldest first.
         "handover_messages": [
@@ -173,6 +183,19 @@ def _referral(r: Referral, *, texts: bool, versions: list[Version]) -> dict[str,
         ],
         # Every kept version, oldest first: corrections with their reasons, status steps.
         "versions": [version_export(v) for v in versions],
+    }
+
+
+def _experience(handover: Handover) -> dict[str, Any] | None:
+    """Her three marks at the handover (0-10), who typed them and when."""
+    experience = getattr(handover, "experience", None)
+    if experience is None:
+        return None
+    return {
+        **{question: getattr(experience, question) for question in experience.QUESTIONS},
+        **choice(experience, "entered_by"),
+        "entered_at": local_moment(experience.entered_at),
+        "recorded_by": name_of(experience.recorded_by),
     }
 
 
@@ -201,6 +224,9 @@ def erase(participant: Participant) -> None:
     )
     # The thread about her handover: who wrote when stays, what was written goes.
     HandoverMessage.objects.filter(referral__participant=participant).update(text="")
+    # Her one-time links for the experience at handover stop working. Her marks stay:
+    # numbers without free text, which the figures count (as a contact's date stays).
+    HandoverExperienceLink.objects.filter(handover__referral__participant=participant).delete()
 
 
 def erasure_refusal(participant: Participant) -> Refusal | None:

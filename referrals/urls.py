@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import actions, corrections, episodes, handover, poh, provider, public, team
+from .views import (
+    actions,
+    corrections,
+    episodes,
+    experience,
+    handover,
+    poh,
+    provider,
+    public,
+    team,
+)
 
 app_name = "referrals"
 
@@ -32,6 +42,17 @@ urlpatterns = [
         name="handover_complete",
     ),
     path("verwijzingen/<int:pk>/huisartsbrief/", handover.gp_letter, name="gp_letter"),
+    # The participant's experience at handover: recorded with her, or on a one-time link
+    path(
+        "verwijzingen/<int:pk>/overdracht/ervaring/",
+        handover.experience_record_view,
+        name="experience_record",
+    ),
+    path(
+        "verwijzingen/<int:pk>/overdracht/ervaring/link/",
+        handover.experience_link_view,
+        name="experience_link",
+    ),
     # The receiving GGZ provider
     path("aanbieder/overdrachten/", provider.provider_list, name="provider_list"),
     path("aanbieder/overdrachten/<int:pk>/", provider.provider_detail, name="provider_detail"),
@@ -52,6 +73,9 @@ urlpatterns = [
     # Public self-registration (no login)
     path("aanmelden/", public.self_register, name="self_register"),
     path("aanmelden/bedankt/", public.self_register_done, name="self_register_done"),
+    # The participant's one-time link (no login)
+    path("ervaring/bedankt/", experience.experience_done, name="experience_done"),
+    path("ervaring/<str:token>/", experience.experience_answer, name="experience_answer"),
     path("deelnemers/<int:pk>/wachtplekken/nieuw/", episodes.episode_create, name="episode_create"),
     path(
         "deelnemers/<int:pk>/wachtplekken/<int:episode_pk>/",

@@ -32,7 +32,7 @@ from monitoring.indicators.rows import Snapshot
 from monitoring.periods import Period
 from voorzorg.accounts.models import Region
 
-from . import effect, episodes, groups, reach, referrals
+from . import effect, episodes, experience, groups, reach, referrals
 from .aggregate import DbSource, collect_source
 from .scope import (
     ALL_DATA,
@@ -72,6 +72,7 @@ SOURCES: dict[Source, DbSource] = {
     Source.SESSIONS: reach.SESSIONS,
     Source.CONVERSATIONS: reach.CONVERSATIONS,
     Source.WORK: reach.WORK,
+    Source.EXPERIENCE: experience.SOURCE,
     Source.ENDED_EPISODES: effect.ENDED_EPISODES,
     Source.BRIDGING_EXPOSURE: effect.BRIDGING_EXPOSURE,
     Source.PAIRED_MEASUREMENTS: effect.PAIRED_MEASUREMENTS,
@@ -128,5 +129,6 @@ def load_snapshot(scope: Scope = ALL_DATA) -> Snapshot:
         sessions=sessions,
         work=reach.load_work(scope, logged_contacts, sessions),
         hour_rate=scope.rate,
+        experience=experience.load(scope),
         participants=groups.load_participants(scope),
     )

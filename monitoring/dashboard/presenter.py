@@ -102,6 +102,7 @@ MEASURED_THINGS = {
     Source.SESSIONS: gettext_lazy("bijeenkomsten"),
     Source.CONVERSATIONS: gettext_lazy("gesprekken"),
     Source.WORK: gettext_lazy("deelnemers"),
+    Source.EXPERIENCE: gettext_lazy("antwoorden"),
     Source.ENDED_EPISODES: gettext_lazy("wachtplekken"),
     Source.BRIDGING_EXPOSURE: gettext_lazy("deelnemers"),
     Source.PAIRED_MEASUREMENTS: gettext_lazy("deelnemers"),

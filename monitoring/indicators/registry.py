@@ -29,7 +29,7 @@ from monitoring.periods import Period
 from referrals.constants import ReferralStatus
 from voorzorg.core.treeknorm import WaitStage
 
-from . import bridging, effect, open_waits, reach, realised
+from . import bridging, effect, experience, open_waits, reach, realised
 from .results import Ratio, count, hours, mean, median_ratio, percent
 from .tally import Col, Condition, Finish, Tally, eq, ge, gt, le
 from .tally import count as tally_count
@@ -570,8 +570,9 @@ def _counted(
     )
 
 
-def _no_tallies(_aggregated: Mapping[str, Any]) -> Ratio:
-    raise AssertionError("a source with fetch hands its rows to compute")
+def _fetched_only(_aggregated: Mapping[str, Any]) -> Ratio:
+    """A figure of a source that hands over its rows has no aggregates to finish."""
+    raise NotImplementedError("computed from fetched rows (DbSource.fetch)")
 
 
 def _work(
@@ -592,7 +593,7 @@ def _work(
         Source.WORK,
         compute=compute,
         tallies={},
-        finish=_no_tallies,
+        finish=_fetched_only,
         breakdowns=MUNICIPALITY_ONLY,
         description=description,
     )
@@ -779,6 +780,59 @@ def _reach() -> list[Definition]:
     return [*steps, *groups, *contacts, *rest]
 
 
+# --- Effect: the experience at handover -------------------------------------------------
+
+_EXPERIENCE_LABELS = {
+    "supported": _("Ervaring bij overdracht: gesteund tijdens het wachten"),
+    "contact_known": _("Ervaring bij overdracht: wist bij wie terecht te kunnen"),
+    "ready": _("Ervaring bij overdracht: klaar voor de behandeling"),
+}
+_EXPERIENCE_DESCRIPTIONS = {
+    "supported": _(
+        "Het gemiddelde cijfer (0 tot 10) dat deelnemers bij de warme overdracht geven op "
+        "de vraag of ze zich gesteund voelden tijdens het wachten, met het 95%-"
+        "betrouwbaarheidsinterval. Geteld: de antwoorden die in de periode zijn ingevuld."
+    ),
+    "contact_known": _(
+        "Het gemiddelde cijfer (0 tot 10) dat deelnemers bij de warme overdracht geven op "
+        "de vraag of ze wisten bij wie ze terecht konden, met het 95%-"
+        "betrouwbaarheidsinterval. Geteld: de antwoorden die in de periode zijn ingevuld."
+    ),
+    "ready": _(
+        "Het gemiddelde cijfer (0 tot 10) dat deelnemers bij de warme overdracht geven op "
+        "de vraag of ze zich klaar voelen voor de behandeling, met het 95%-"
+        "betrouwbaarheidsinterval. Geteld: de antwoorden die in de periode zijn ingevuld."
+    ),
+}
+# A mean mark whose 95% interval is wider than 3 points (on the 0-10 scale) says too
+# little to go on: see docs/indicators.md ("Ervaring bij overdracht").
+EXPERIENCE_MAX_CI_WIDTH = Decimal("3.0")
+
+
+def _experience() -> list[Definition]:
+    """The mean mark of each of the three questions at the warm handover, with its t
+    interval; rows handed over by the source (``DbSource.fetch``), no tallies."""
+    return [
+        Definition(
+            f"handover_experience_{question}",
+            _EXPERIENCE_LABELS[question],
+            Family.EFFECT,
+            Unit.SCORE,
+            Panel.EFFECT,
+            Source.EXPERIENCE,
+            compute=lambda rows, ctx, q=question: experience.mean_mark(rows, ctx.period, q),
+            tallies={},
+            finish=_fetched_only,
+            breakdowns=MUNICIPALITY_ONLY,
+            higher_is_better=True,
+            interval=True,
+            max_ci_width=EXPERIENCE_MAX_CI_WIDTH,
+            description=_EXPERIENCE_DESCRIPTIONS[question],
+        )
+        for question in experience.QUESTIONS
+    ]
+
+
 # --- Effect: what bridging care changed, with a 95% confidence interval -------------------
 
 # How wide an interval may be before the figure says too little (docs/indicators.md,
@@ -947,7 +1001,14 @@ def _effects() -> list[Definition]:
 
 
 # New figures go last, so the rows of exports keep their order.
-DEFINITIONS: list[Definition] = [*_realised(), *_open(), *_bridging(), *_reach(), *_effects()]
+DEFINITIONS: list[Definition] = [
+    *_realised(),
+    *_open(),
+    *_bridging(),
+    *_reach(),
+    *_experience(),
+    *_effects(),
+]
 
 BY_KEY: dict[str, Definition] = {d.key: d for d in DEFINITIONS}
 

@@ -176,6 +176,17 @@ class PairedChangeRow:
     changes: tuple[int, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ExperienceRow:
+    """One participant's answers at her warm handover, each a mark 0-10."""
+
+    entered_on: dt.date  # local date the answers were entered
+    supported: int
+    contact_known: int
+    ready: int
+    municipality: str | None = None  # the participant's CBS code
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Everything the engine reads, as plain rows.
@@ -202,6 +213,7 @@ class Snapshot:
     work: tuple[WorkRow, ...] = ()
     # Euros per hour of bridging work in the scope; None: no cost figure can be made.
     hour_rate: Decimal | None = None
+    experience: tuple[ExperienceRow, ...] = ()
     participants: tuple[ParticipantRow, ...] = ()  # the scope's participants
 
     @property

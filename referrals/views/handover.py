@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,9 +24,14 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
-from ..constants import ReferralStatus
-from ..forms import HandoverForm
-from ..models import Handover, Referral
+from ..constants import ExperienceEnteredBy, ReferralStatus
+from ..experience_services import (
+    experience_link_create,
+    experience_record,
+    experience_refusal,
+)
+from ..forms import ExperienceForm, HandoverForm
+from ..models import Handover, HandoverExperience, HandoverExperienceLink, Referral
 from ..notifications import provider_in_app
 from ..selectors import handover_as_shown, referral_get_for
 from ..services import allowed_transitions, handover_complete, handover_save
@@ -120,11 +126,7 @@ def _initial_provider(referral: Referral) -> int | None:
 def handover_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Prepare the warm handover (assigned expert, team lead, admin); others read it."""
     referral = referral_get_for(Actor.from_request(request), pk, event="handover.view")
-    handover = (
-        Handover.objects.filter(referral=referral)
-        .select_related("provider", "provider_acknowledged_by")
-        .first()
-    )
+    handover = _handover_of(referral)
     membership = current_membership(request)
     can_edit = ReferralStatus.HANDED_OVER in allowed_transitions(membership, referral)
     if not can_edit and handover is None:
@@ -147,6 +149,22 @@ def handover_edit(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("De overdracht is opgeslagen."))
                 return redirect("referrals:handover", referral.pk)
+    return _handover_page(request, referral, handover, form)
+
+
+def _handover_page(
+    request: HttpRequest,
+    referral: Referral,
+    handover: Handover | None,
+    form: HandoverForm | None,
+    *,
+    experience_form: ExperienceForm | None = None,
+    experience_link: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The handover page; ``experience_form`` a refused form of the card "Ervaring bij
+    overdracht" with its errors, ``experience_link`` a link just made (shown this once)."""
+    membership = current_membership(request)
     share = consent_to_share_active(referral.participant)
     confirmed = confirmation(handover)
     checklist = _checklist(referral, handover, share, confirmed)
@@ -163,7 +181,106 @@ def handover_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "share_consent": share,
             "ready": handover is not None and handover.is_ready,
             "life_domains": [LifeDomain(d).label for d in referral.life_domains],
+            **_experience_card(
+                request, referral, handover, form=experience_form, link=experience_link
+            ),
         },
+        status=status,
+    )
+
+
+def _experience_card(
+    request: HttpRequest,
+    referral: Referral,
+    handover: Handover | None,
+    *,
+    form: ExperienceForm | None,
+    link: str | None,
+) -> dict:
+    """The card "Ervaring bij overdracht": the answers given, and for whoever may record
+    them the form (not over the participant's own answers) and the link button."""
+    if handover is None:
+        return {"experience_card": False}
+    experience = (
+        HandoverExperience.objects.filter(handover_id=handover.pk)
+        .select_related("recorded_by")
+        .first()
+    )
+    may = experience_refusal(Actor.from_request(request), referral) is None
+    own_answers = (
+        experience is not None and experience.entered_by == ExperienceEnteredBy.PARTICIPANT
+    )
+    if may and not own_answers and form is None:
+        initial = (
+            {q: getattr(experience, q) for q in HandoverExperience.QUESTIONS}
+            if experience
+            else None
+        )
+        form = ExperienceForm(initial=initial)
+    open_link = (
+        HandoverExperienceLink.objects.filter(
+            handover_id=handover.pk, used_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    return {
+        "experience_card": True,
+        "experience": experience,
+        "experience_form": form if may and not own_answers else None,
+        "experience_may_link": may and experience is None,
+        "experience_link": link,
+        "experience_open_link": open_link,
+    }
+
+
+@role_required(*PERSON_RECORD_ROLES)
+@require_POST
+def experience_record_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The sending side records the three answers (card "Ervaring bij overdracht")."""
+    actor = Actor.from_request(request)
+    referral = referral_get_for(actor, pk, event="handover_experience.record")
+    form = ExperienceForm(request.POST)
+    if form.is_valid():
+        try:
+            experience_record(actor=actor, referral=referral, **form.cleaned_data)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("referrals:handover", referral.pk)
+        messages.success(request, _("De ervaring bij de overdracht is opgeslagen."))
+        return redirect(f"{reverse('referrals:handover', args=[referral.pk])}#ervaring")
+    refusal = experience_refusal(actor, referral)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("referrals:handover", referral.pk)
+    return _handover_page(request, referral, _handover_of(referral), None, experience_form=form)
+
+
+@role_required(*PERSON_RECORD_ROLES)
+@require_POST
+def experience_link_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Make a one-time link for the participant and show it this once (the token is
+    stored only as its hash, so the page cannot show it again)."""
+    actor = Actor.from_request(request)
+    referral = referral_get_for(actor, pk, event="handover_experience.link")
+    # The button sends ``make``: an empty POST (a stray request) makes nothing.
+    if request.POST.get("make") != "1":
+        messages.error(request, _("Er is geen link gemaakt."))
+        return redirect("referrals:handover", referral.pk)
+    try:
+        made = experience_link_create(actor=actor, referral=referral)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("referrals:handover", referral.pk)
+    url = request.build_absolute_uri(reverse("referrals:experience_answer", args=[made.token]))
+    return _handover_page(request, referral, _handover_of(referral), None, experience_link=url)
+
+
+def _handover_of(referral: Referral) -> Handover | None:
+    return (
+        Handover.objects.filter(referral=referral)
+        .select_related("provider", "provider_acknowledged_by")
+        .first()
     )
 
 

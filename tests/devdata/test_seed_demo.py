@@ -146,6 +146,16 @@ def test_demo_world_is_alive_for_every_role(
     groningen = Region.objects.get(name="Groningen")
     assert total.filter(region=groningen, suppressed=False, value__isnull=False).count() == 36
     assert total.filter(region__name="Drenthe").count() == 36
+    # The experience at handover: the previous quarter holds enough answers to show.
+    for question in ("supported", "contact_known", "ready"):
+        shown = IndicatorValue.objects.get(
+            indicator=f"handover_experience_{question}",
+            period="2026-Q3",
+            breakdown="total",
+            region=groningen,
+        )
+        assert shown.denominator >= 10 and not shown.suppressed
+        assert shown.ci_high - shown.ci_low <= 3
     # The effect figures have something to show: earlier participants of the region whose
     # places ended after 14+ days of bridging care, measured twice 8+ weeks apart, one
     # crisis signal (docs/indicators.md, "Effect").

@@ -21,7 +21,13 @@ from groups.models import (
     Signal,
 )
 from monitoring.indicators.registry import OUTFLOW_REASONS
-from referrals.models import Handover, Referral, ReferralEvent, WaitingEpisode
+from referrals.models import (
+    Handover,
+    HandoverExperience,
+    Referral,
+    ReferralEvent,
+    WaitingEpisode,
+)
 from tests.factories import (
     OrganisationFactory,
     ParticipantFactory,
@@ -355,6 +361,31 @@ class World:
         Attendance.objects.bulk_create(attendance)
 
 
+def add_experiences(world: World, seed: int) -> None:
+    """A handover with the participant's three marks for most referrals that reached
+    one, entered at moments near local midnight. Its own random numbers (from ``seed``),
+    so the rest of a seed's world stays the world it was."""
+    rng = random.Random(f"experience-{seed}")
+    reached = Referral.objects.filter(status__in=["in_bridging", "handed_over", "closed"])
+    for referral in reached.order_by("pk"):
+        if rng.random() < 0.2:
+            continue
+        # The reach figures' steps may have completed a handover for it already.
+        handover, _created = Handover.objects.get_or_create(
+            referral=referral, defaults={"provider": world.providers[0]}
+        )
+        day = START + dt.timedelta(days=rng.randint(0, 420))
+        hour, minute = rng.choice([(21, 59), (22, 0), (23, 0), (9, 15), (14, 0)])
+        by_expert = rng.random() < 0.6
+        HandoverExperience.objects.create(
+            handover=handover,
+            entered_at=dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC),
+            entered_by="expert" if by_expert else "participant",
+            recorded_by=world.expert if by_expert else None,
+            **{q: rng.randint(0, 10) for q in HandoverExperience.QUESTIONS},
+        )
+
+
 def build_world(*, seed: int, episodes: int, participants: int = 40) -> World:
     """Five municipalities over three regions (two with their own norm, one overlapping,
     one municipality in no region), four providers (two located in a region, so episodes
@@ -393,5 +424,6 @@ def build_world(*, seed: int, episodes: int, participants: int = 40) -> World:
     world.add_participants(participants)
     world.add_episodes(episodes)
     world.add_bridging()
+    add_experiences(world, seed)
     world.add_effect_records(random.Random(seed + 2))
     return world

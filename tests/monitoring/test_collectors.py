@@ -157,7 +157,7 @@ def test_every_registry_breakdown_is_collected(db):
     keys = {(k[0], k[1]) for k in collectors.collect(period=Period.parse("2026-09"))}
     # With no data only the total rows exist, one per definition.
     assert keys == {(d.key, Breakdown.TOTAL) for d in DEFINITIONS}
-    assert len(BY_KEY) == 68
+    assert len(BY_KEY) == 71
 
 
 def test_every_name_a_tally_reads_is_defined_by_its_source():

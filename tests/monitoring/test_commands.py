@@ -70,10 +70,10 @@ def test_compute_indicators_rejects_a_bad_period_in_dutch(db, bad):
 def test_export_json_has_exactly_the_contract_keys(computed):
     data = json.loads(run("export_indicators", "--period", "2026-Q3", "--format", "json"))
     assert data
-    # An indicator with an interval (an effect figure) adds its two ends.
-    assert all(
-        list(item) == (CSV_KEYS if BY_KEY[item["indicator"]].interval else KEYS) for item in data
-    )
+    # Effect figures also carry their interval's ends.
+    for item in data:
+        interval = BY_KEY[item["indicator"]].interval
+        assert list(item) == ([*KEYS, "ci_low", "ci_high"] if interval else KEYS)
     assert len(data) == IndicatorValue.objects.filter(period="2026-Q3").count()
     row = next(
         item

@@ -19,7 +19,6 @@ from monitoring.indicators.registry import (
     Breakdown,
     Family,
     Panel,
-    Source,
     Unit,
 )
 from monitoring.indicators.results import Ratio, median, percent, round1, suppress
@@ -54,17 +53,14 @@ def days_after(n: int, day: dt.date) -> dt.date:
 
 
 def test_every_registry_definition_carries_its_calculation_and_its_tallies():
-    assert len(BY_KEY) == len(DEFINITIONS) == 68
+    from monitoring.collectors import SOURCES
+
+    assert len(BY_KEY) == len(DEFINITIONS) == 71
     for definition in DEFINITIONS:
         assert callable(definition.compute), definition.key
         assert callable(definition.finish), definition.key
-        # A source that hands its rows to ``compute`` (Source.WORK, the effect figures'
-        # sources) needs no tallies.
-        assert (
-            definition.tallies
-            or definition.source == Source.WORK
-            or definition.family == Family.EFFECT
-        ), definition.key
+        # A source that hands its rows to ``compute`` (DbSource.fetch) needs no tallies.
+        assert definition.tallies or SOURCES[definition.source].fetch, definition.key
         assert definition.panel in Panel, definition.key
         assert definition.breakdowns[0] == Breakdown.TOTAL, definition.key
 

@@ -49,6 +49,10 @@ MATRIX = [
     ("referrals:link", R, "post", 200, 404, 200, 403, 200, 404),
     ("referrals:unlink", R, "post", 302, 404, 302, 403, 302, 404),
     ("referrals:handover_message", R, "post", 200, 404, 200, 403, 200, 404),
+    # The experience at handover: a submitted referral has no handover to ask about, so
+    # whoever may act on it is sent back with a message (302).
+    ("referrals:experience_record", R, "post", 302, 404, 302, 403, 302, 403),
+    ("referrals:experience_link", R, "post", 302, 404, 302, 403, 302, 403),
 ]
 PERSONAS = ["poh_anna", "poh_bram", "expert_eva", "coordinator_cor", "admin_ada", "provider_pia"]
 CASES = [
@@ -115,7 +119,13 @@ def test_admin_outside_her_region(client_for, admin_ada, name, arg, method):
 def test_every_referrals_url_is_in_the_matrix():
     from referrals.urls import urlpatterns
 
-    public = {"referrals:self_register", "referrals:self_register_done"}
+    public = {
+        "referrals:self_register",
+        "referrals:self_register_done",
+        # The participant's one-time link: tests/referrals/test_handover_experience.py.
+        "referrals:experience_answer",
+        "referrals:experience_done",
+    }
     # Editing one episode needs an episode; tests/referrals/test_episodes.py covers it.
     covered_elsewhere = {"referrals:episode_edit"}
     names = {f"referrals:{p.name}" for p in urlpatterns}

@@ -63,6 +63,9 @@ ARGS: dict[str, dict[str, str]] = {
     "referrals:handover": H,
     "referrals:handover_complete": H,
     "referrals:gp_letter": H,
+    "referrals:experience_record": H,
+    "referrals:experience_link": H,
+    "referrals:experience_answer": {"token": "=bestaat-niet"},
     "referrals:provider_detail": H,
     "referrals:provider_confirm": H,
     "referrals:provider_appointment": H,
@@ -149,6 +152,8 @@ POST = {
     "referrals:withdraw",
     "referrals:close",
     "referrals:handover_complete",
+    "referrals:experience_record",
+    "referrals:experience_link",
     "referrals:provider_confirm",
     "referrals:provider_appointment",
     "referrals:link",
@@ -261,6 +266,13 @@ EXPECTED: dict[str, dict[str, int]] = {
     "referrals:gp_letter":            _row(302,  200,  404,  200,  403,  200,  403),
     "referrals:self_register":        _row(200,  200,  200,  200,  200,  200,  200),
     "referrals:self_register_done":   _row(200,  200,  200,  200,  200,  200,  200),
+    # The experience at handover: an empty card comes back with its errors (200); an empty
+    # POST to the link button makes no link (302). The participant's one-time link page
+    # is public: an unknown token is not found for anyone.
+    "referrals:experience_record":    _row(302,  200,  404,  200,  403,  200,  403),
+    "referrals:experience_link":      _row(302,  302,  404,  302,  403,  302,  403),
+    "referrals:experience_answer":    _row(404,  404,  404,  404,  404,  404,  404),
+    "referrals:experience_done":      _row(200,  200,  200,  200,  200,  200,  200),
     "referrals:episode_create":       _row(302,  200,  404,  200,  403,  200,  403),
     "referrals:episode_edit":         _row(302,  200,  404,  200,  403,  200,  403),
     # The receiving GGZ provider's pages and steps (H is addressed to provider_pia's organisation)

@@ -131,6 +131,9 @@ def _figures_export(ref: str) -> str:
     for extra in parts[2:]:
         if extra.startswith("region="):
             text += ", " + str(_("regio %(id)s")) % {"id": extra.removeprefix("region=")}
+        elif extra.startswith("municipality="):
+            code = extra.removeprefix("municipality=")
+            text += ", " + str(_("gemeente %(code)s")) % {"code": code}
     return text
 
 
@@ -214,6 +217,16 @@ EVENTS: dict[str, EventType] = {
     "handover.confirm": EventType(_("Overdracht bevestigd door de aanbieder"), REFERRAL),
     "handover.appointment": EventType(_("Eerste afspraak bij de aanbieder gepland"), REFERRAL),
     "handover.message": EventType(_("Bericht bij de overdracht geplaatst"), REFERRAL),
+    "handover_experience.record": EventType(
+        _("Ervaring bij de overdracht: formulier verstuurd"), REFERRAL
+    ),
+    "handover_experience.save": EventType(_("Ervaring bij de overdracht vastgelegd"), REFERRAL),
+    "handover_experience.link": EventType(
+        _("Eenmalige link voor de ervaring bij de overdracht"), REFERRAL
+    ),
+    "handover_experience.participant": EventType(
+        _("Ervaring bij de overdracht ingevuld door de deelnemer"), REFERRAL
+    ),
     # Peer groups, contacts, signals
     "group.view": EventType(_("Groep bekeken"), GROUP),
     "group.create": EventType(_("Groep aangemaakt"), GROUP),
@@ -309,6 +322,7 @@ EVENTS: dict[str, EventType] = {
     "fhir.Patient.handover": EventType(_("Overdracht opgehaald via FHIR")),
     # Figures and the waiting-list import
     "monitoring.export": EventType(_("Cijfers geëxporteerd"), _figures_export),
+    "monitoring.report": EventType(_("Kwartaalrapportage geëxporteerd"), _figures_export),
     "waitlist.import": EventType(_("Wachtlijst geïmporteerd"), formatted(_("bestand %(ref)s"))),
     "waitlist.refusals": EventType(
         _("Weigeringen van een wachtlijstimport geëxporteerd"), numbered(_("Import %(id)s"))

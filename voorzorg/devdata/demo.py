@@ -22,6 +22,7 @@ from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region, User
 
 from .demo_effect import seed_demo_effect
+from .demo_experience import seed_demo_experience
 from .demo_groups import seed_demo_groups
 from .demo_links import seed_demo_links
 from .demo_referrals import seed_demo_referrals
@@ -108,6 +109,8 @@ def seed_demo() -> list[DemoUser]:
             membership.save()
     seed_demo_referrals()
     seed_demo_groups()
+    # Before the figures: the experience at handover's effect figures count them.
+    seed_demo_experience(today=timezone.localdate())
     seed_demo_figures()
     return DEMO_USERS
 
