@@ -17,7 +17,6 @@ from monitoring.indicators.registry import (
     BY_KEY,
     DEFINITIONS,
     Breakdown,
-    Family,
     Panel,
     Unit,
 )
