@@ -39,7 +39,7 @@ from .groups import (
     organisation_names,
     period_groups,
 )
-from .scope import ALL_FIGURES, FigureScope
+from .scope import ALL_FIGURES, FigureScope, FigureScopeRefused
 
 # The registry holds the unit of each indicator; these are its words on screen and in
 # exports.
@@ -347,7 +347,14 @@ def dashboard_data(
     # (stored beside it under a stretch key), never with the whole period before.
     previous = period.like_for_like()
     before_key = stretch_key(previous)
+    if not scope.permits(breakdown, group):
+        # The readers choose the group with ``FigureScope.permits`` first; this is the
+        # backstop, so no page or export of a municipality shows another group.
+        raise FigureScopeRefused(_("Deze groep hoort niet bij uw cijfers."))
     groups = period_groups(period.key, region_id=scope.region_id)
+    if scope.municipality is not None:
+        # A municipality's reader picks only between the whole region and her own.
+        groups = {Breakdown.MUNICIPALITY: {scope.municipality}}
     if breakdown != Breakdown.TOTAL:
         # The chosen group stays selectable even when the period has no figures for it.
         groups[breakdown].add(group)
