@@ -180,9 +180,7 @@ POST = {
 QUERY = {"monitoring_api:indicators": "?period=2026-Q3"}
 
 
-def _row(
-    anonymous, poh_anna, poh_bram, expert_eva, coordinator_cor, admin_ada, provider_pia, mia
-):
+def _row(anonymous, poh_anna, poh_bram, expert_eva, coordinator_cor, admin_ada, provider_pia, mia):
     statuses = (anonymous, poh_anna, poh_bram, expert_eva, coordinator_cor, admin_ada, provider_pia)
     return dict(zip(PERSONAS, (*statuses, mia), strict=True))
 
