@@ -103,7 +103,7 @@ def value_text(unit: str, value: Decimal) -> str:
 
 
 def euros(value: Decimal) -> str:
-    """An amount in euros with cents and a no-break space: '€ 1.234,50'."""
+    """An amount in euros with cents and a no-break space: '€ 1234,50'."""
     if value < 0:
         return f"{MINUS}\u00a0€\u00a0{number(-value, 2)}"
     return f"€\u00a0{number(value, 2)}"
