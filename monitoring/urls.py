@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from .dashboard import comparison
+from .dashboard import comparison, report
 from .dashboard import views as dashboard
 from .views import imports, jobs
 
@@ -9,6 +9,7 @@ app_name = "monitoring"
 urlpatterns = [
     *dashboard.urlpatterns,
     *comparison.urlpatterns,
+    *report.urlpatterns,
     *imports.urlpatterns,
     *jobs.urlpatterns,
 ]

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from monitoring.periods import Period
@@ -96,6 +97,10 @@ class Definition:
     # pages say "nog te weinig gegevens" instead of the number.
     interval: bool = False
     max_ci_width: Decimal | None = None
+    # The figure in words, for the definitions page of the quarterly report (and any
+    # other reader that explains a figure): Dutch, one or two sentences. The one place
+    # these words live; docs/indicators.md has the precise rules in English.
+    description: str | Promise = ""
 
 
 def _share(numerator: Tally, denominator: Tally) -> dict[str, Any]:
@@ -114,6 +119,15 @@ AGE_BUCKETS: list[tuple[str, int, int | None, str | Promise]] = [
     ("open_waits_weeks_14_26", 99, 182, _("14–26 weken")),
     ("open_waits_weeks_26_plus", 183, None, _("26 weken en langer")),
 ]
+
+# The age buckets in words, for their descriptions.
+_AGE_WORDS = {
+    "open_waits_weeks_0_4": _("0 tot en met 28 dagen"),
+    "open_waits_weeks_4_10": _("29 tot en met 70 dagen"),
+    "open_waits_weeks_10_14": _("71 tot en met 98 dagen"),
+    "open_waits_weeks_14_26": _("99 tot en met 182 dagen"),
+    "open_waits_weeks_26_plus": _("183 dagen of langer"),
+}
 
 OUTFLOW_REASONS = [
     "treatment_started",
@@ -140,6 +154,46 @@ _WAIT_LABELS = {
     ("total", "mean"): _("Totale wachttijd, gemiddeld"),
     ("total", "median"): _("Totale wachttijd, mediaan"),
 }
+_WITHIN_DESCRIPTIONS = {
+    "aanmeld": _(
+        "Van de wachtplekken met een intake in de periode: het deel waarbij de tijd van "
+        "aanmelding tot intake binnen de aanmeldnorm van de regio bleef."
+    ),
+    "behandel": _(
+        "Van de wachtplekken met een start van de behandeling in de periode: het deel "
+        "waarbij de tijd van intake tot start behandeling binnen de behandelnorm bleef."
+    ),
+    "total": _(
+        "Van de wachtplekken met een start van de behandeling in de periode: het deel "
+        "waarbij de tijd van aanmelding tot start behandeling binnen de totale norm bleef."
+    ),
+}
+_WAIT_DESCRIPTIONS = {
+    ("aanmeld", "mean"): _(
+        "Het gemiddelde aantal dagen van aanmelding tot intake, over de wachtplekken met "
+        "een intake in de periode."
+    ),
+    ("aanmeld", "median"): _(
+        "Het middelste aantal dagen van aanmelding tot intake (de helft wachtte korter, de "
+        "helft langer), over de wachtplekken met een intake in de periode."
+    ),
+    ("behandel", "mean"): _(
+        "Het gemiddelde aantal dagen van intake tot start behandeling, over de wachtplekken "
+        "met een start van de behandeling in de periode."
+    ),
+    ("behandel", "median"): _(
+        "Het middelste aantal dagen van intake tot start behandeling, over de wachtplekken "
+        "met een start van de behandeling in de periode."
+    ),
+    ("total", "mean"): _(
+        "Het gemiddelde aantal dagen van aanmelding tot start behandeling, over de "
+        "wachtplekken met een start van de behandeling in de periode."
+    ),
+    ("total", "median"): _(
+        "Het middelste aantal dagen van aanmelding tot start behandeling, over de "
+        "wachtplekken met een start van de behandeling in de periode."
+    ),
+}
 # The flag of the episodes a stage counts: the event that ends its wait is in the period.
 _STAGE_FLAG = {"aanmeld": "aanmeld", "behandel": "behandel", "total": "behandel"}
 
@@ -162,6 +216,7 @@ def _realised() -> list[Definition]:
                 compute=lambda rows, ctx, s=stage: realised.within_norm(rows, ctx.period, s),
                 **_share(tally_count(counted, le(days, Col(norm))), measured),
                 higher_is_better=True,
+                description=_WITHIN_DESCRIPTIONS[name],
             )
         )
         waits.append(
@@ -176,6 +231,7 @@ def _realised() -> list[Definition]:
                 tallies={"sum": tally_sum(days, counted), "den": measured},
                 finish=lambda a: mean(a["sum"] or 0, a["den"]),
                 higher_is_better=False,
+                description=_WAIT_DESCRIPTIONS[(name, "mean")],
             )
         )
         waits.append(
@@ -192,6 +248,7 @@ def _realised() -> list[Definition]:
                 tallies={"median": tally_median(days, counted), "den": measured},
                 finish=lambda a: median_ratio(a["den"], a["median"]),
                 higher_is_better=False,
+                description=_WAIT_DESCRIPTIONS[(name, "median")],
             )
         )
     return [*within, *waits]
@@ -217,6 +274,10 @@ def _open() -> list[Definition]:
                 tally_count("for_intake"),
             ),
             higher_is_better=False,
+            description=_(
+                "Van de wachtplekken die op de peildatum nog op een intake wachten: het deel "
+                "dat al langer wacht dan de aanmeldnorm."
+            ),
         ),
         Definition(
             "waiting_for_treatment_over_norm",
@@ -233,6 +294,10 @@ def _open() -> list[Definition]:
                 tally_count("for_treatment"),
             ),
             higher_is_better=False,
+            description=_(
+                "Van de wachtplekken die op de peildatum na de intake nog op de start van de "
+                "behandeling wachten: het deel dat al langer wacht dan de behandelnorm."
+            ),
         ),
     ]
     for key, low, high, label in AGE_BUCKETS:
@@ -251,6 +316,13 @@ def _open() -> list[Definition]:
                     rows, ctx.peildatum, lo, hi
                 ),
                 **_share(tally_count(*inside), tally_count("open")),
+                description=format_lazy(
+                    _(
+                        "Van alle open wachtplekken op de peildatum: het deel dat {weeks} "
+                        "geleden is aangemeld (vaste dagen, niet de norm van de regio)."
+                    ),
+                    weeks=_AGE_WORDS[key],
+                ),
             )
         )
     return definitions
@@ -267,6 +339,15 @@ _OUTFLOW_LABELS = {
     "deceased": _("Uitstroom: overleden"),
     "other": _("Uitstroom: anders"),
 }
+_OUTFLOW_WORDS = {
+    "treatment_started": _("de behandeling is gestart"),
+    "no_longer_needed": _("niet meer nodig"),
+    "referred_elsewhere": _("elders naartoe verwezen"),
+    "dropped_out": _("uitgevallen"),
+    "moved": _("verhuisd"),
+    "deceased": _("overleden"),
+    "other": _("een andere reden"),
+}
 MUNICIPALITY_ONLY = (Breakdown.TOTAL, Breakdown.MUNICIPALITY)
 
 
@@ -281,6 +362,12 @@ def _bridging() -> list[Definition]:
         compute=lambda rows, ctx: open_waits.in_bridging_care(rows, ctx.peildatum, ctx.in_beeld),
         **_share(tally_count("open", "in_beeld"), tally_count("open")),
         higher_is_better=True,
+        description=_(
+            "Van alle open wachtplekken op de peildatum: het deel van iemand die dan in beeld "
+            "is bij overbruggingszorg (een lopende verwijzing met eerste contact, een groep of "
+            "een contact in de 30 dagen ervoor). Een ondergrens: een wachtplek die aan niemand "
+            "gekoppeld is, telt alleen in de noemer."
+        ),
     )
     first_contact = Definition(
         "first_contact_within_7_days",
@@ -299,6 +386,11 @@ def _bridging() -> list[Definition]:
         ),
         breakdowns=MUNICIPALITY_ONLY,
         higher_is_better=True,
+        description=_(
+            "Van de verwijzingen met een verwijsdatum in de periode (zonder afgewezen en "
+            "ingetrokken verwijzingen): het deel met een eerste contact binnen 7 dagen na de "
+            "verwijsdatum."
+        ),
     )
     received = [
         Definition(
@@ -314,12 +406,41 @@ def _bridging() -> list[Definition]:
             },
             finish=lambda a: count(a["received"]),
             breakdowns=(Breakdown.TOTAL, Breakdown.PROVIDER, Breakdown.MUNICIPALITY),
+            description=description,
         )
-        for source, label in (
-            (None, _("Verwijzingen ontvangen")),
-            ("gp", _("Verwijzingen ontvangen: van de huisartspraktijk")),
-            ("self", _("Verwijzingen ontvangen: zelfaanmelding")),
-            (bridging.OTHER_SOURCE, _("Verwijzingen ontvangen: andere bron")),
+        for source, label, description in (
+            (
+                None,
+                _("Verwijzingen ontvangen"),
+                _(
+                    "Het aantal verwijzingen naar overbruggingszorg met een verwijsdatum in de "
+                    "periode, welke status ze later ook kregen."
+                ),
+            ),
+            (
+                "gp",
+                _("Verwijzingen ontvangen: van de huisartspraktijk"),
+                _(
+                    "Het aantal verwijzingen met een verwijsdatum in de periode dat van een "
+                    "huisartspraktijk kwam."
+                ),
+            ),
+            (
+                "self",
+                _("Verwijzingen ontvangen: zelfaanmelding"),
+                _(
+                    "Het aantal verwijzingen met een verwijsdatum in de periode waarbij de "
+                    "persoon zich zelf aanmeldde."
+                ),
+            ),
+            (
+                bridging.OTHER_SOURCE,
+                _("Verwijzingen ontvangen: andere bron"),
+                _(
+                    "Het aantal verwijzingen met een verwijsdatum in de periode van een andere "
+                    "bron dan de huisartspraktijk of de persoon zelf."
+                ),
+            ),
         )
     ]
     outflow = [
@@ -332,6 +453,13 @@ def _bridging() -> list[Definition]:
             Source.EPISODES,
             compute=lambda rows, ctx, r=reason: bridging.outflow(rows, ctx.period, r),
             **_share(tally_count("closed", eq("reason", reason)), tally_count("closed")),
+            description=format_lazy(
+                _(
+                    "Van de wachtplekken die in de periode zijn afgesloten: het deel met als "
+                    "reden: {reason}."
+                ),
+                reason=_OUTFLOW_WORDS[reason],
+            ),
         )
         for reason in OUTFLOW_REASONS
     ]
@@ -346,6 +474,10 @@ def _bridging() -> list[Definition]:
         **_share(tally_count("present"), tally_count()),
         breakdowns=MUNICIPALITY_ONLY,
         higher_is_better=True,
+        description=_(
+            "Van de aanwezigheidsregistraties van groepsbijeenkomsten in de periode: het deel "
+            "waarbij de deelnemer aanwezig was. Inlopers zonder naam tellen niet mee."
+        ),
     )
     positive_health = Definition(
         "positive_health_change_mean",
@@ -359,6 +491,11 @@ def _bridging() -> list[Definition]:
         finish=lambda a: bridging.points_change(a["delta"] or 0, a["participants"]),
         breakdowns=TOTAL_ONLY,
         higher_is_better=True,
+        description=_(
+            "De gemiddelde verandering van de score Positieve Gezondheid (het gemiddelde van "
+            "de zes dimensies) van de eerste tot de laatste meting, bij deelnemers met ten "
+            "minste twee metingen van wie de laatste in de periode viel."
+        ),
     )
     signals = [
         Definition(
@@ -372,6 +509,7 @@ def _bridging() -> list[Definition]:
             tallies={"raised": tally_count()},
             finish=lambda a: count(a["raised"]),
             breakdowns=TOTAL_ONLY,
+            description=_("Het aantal zorgsignalen dat in de periode is gemeld."),
         ),
         Definition(
             "signal_follow_up_median_hours",
@@ -388,6 +526,11 @@ def _bridging() -> list[Definition]:
             finish=lambda a: median_ratio(a["measured"], hours(a["median"])),
             breakdowns=TOTAL_ONLY,
             higher_is_better=False,
+            description=_(
+                "De middelste tijd in uren van het melden van een zorgsignaal in de periode tot "
+                "de bevestiging (of anders de afhandeling). Signalen die nog niet zijn "
+                "opgevolgd tellen niet mee."
+            ),
         ),
     ]
     # New figures go last, so the rows of exports keep their order.

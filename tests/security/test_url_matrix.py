@@ -311,6 +311,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "monitoring:dashboard":           _row(302,  403,  403,  403,  200,  200,  403,  200),
     "monitoring:dashboard_print":     _row(302,  403,  403,  403,  200,  200,  403,  200),
     "monitoring:dashboard_compare":   _row(302,  403,  403,  403,  200,  200,  403,  200),
+    "monitoring:report":              _row(302,  403,  403,  403,  200,  200,  403,  200),
     "monitoring:recompute":           _row(302,  403,  403,  403,  403,  302,  403,  403),
     "monitoring:import_waitlist":     _row(302,  403,  403,  403,  403,  200,  403,  403),
     # A background job: its starter's and her region's administrators' (foreign: 404).

@@ -1,0 +1,219 @@
+"""Bar charts as inline SVG, drawn on the server: for the quarterly report, which must
+print the same on any printer and run under the strict CSP (no script draws it, no
+library, no CDN). Here only the geometry; ``templates/monitoring/report_chart.html``
+writes the elements (autoescaped), ``static/css/voorzorg.css`` colours the series.
+
+Horizontal bars, one row per category with its label above, so long Dutch labels fit.
+A figure without a number (withheld, no data, too uncertain) gets no bar but its words;
+an interval is a whisker across the bar. Every chart has a table under it with the same
+numbers: the chart's <title>/<desc> summarise it, the table is what a screen reader reads.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+WIDTH = 640
+LABEL_HEIGHT = 18
+BAR_HEIGHT = 14
+BAR_GAP = 3
+ROW_GAP = 12
+TOP = 8
+AXIS_HEIGHT = 24
+LEFT = 20
+# Room right of the widest bar for its value in words.
+RIGHT = 150
+
+
+@dataclass(frozen=True)
+class Point:
+    """One bar: its value and interval (None when not shown) and its value in words."""
+
+    value: float | None
+    text: str
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class Bar:
+    series: int
+    series_label: str
+    x: float
+    y: float
+    width: float
+    height: float
+    text: str
+    text_x: float
+    text_y: float
+    whisker: tuple[float, float, float] | None  # x_low, x_high, y
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.height
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    label_y: float
+    bars: tuple[Bar, ...]
+
+
+@dataclass(frozen=True)
+class Tick:
+    x: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    chart_id: str
+    title: str
+    desc: str
+    width: int
+    height: float
+    rows: tuple[Row, ...]
+    ticks: tuple[Tick, ...]
+    zero_x: float
+    plot_top: float
+    plot_bottom: float
+    legend: tuple[tuple[int, str], ...]
+
+    @property
+    def tick_y(self) -> float:
+        return self.plot_bottom + 16
+
+
+def nice_step(span: float) -> float:
+    """A round step (1, 2 or 5 times a power of ten) that cuts ``span`` in about four."""
+    raw = span / 4
+    power = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if factor * power >= raw:
+            return factor * power
+    return 10 * power  # pragma: no cover - the loop always returns
+
+
+def bar_chart(
+    *,
+    chart_id: str,
+    title: str,
+    categories: Sequence[str],
+    series: Sequence[str],
+    points: Sequence[Sequence[Point]],
+    tick_text: Callable[[float], str],
+) -> Chart:
+    """A chart of ``points[category][series]``: for each category a label and one bar per
+    series. The axis starts at zero (or below it for negative values) and ends at a round
+    number past the largest value or interval end."""
+    numbers = [
+        n
+        for row in points
+        for p in row
+        for n in (p.value, p.low, p.high)
+        if n is not None and p.value is not None
+    ]
+    low = min([0.0, *numbers])
+    high = max([0.0, *numbers])
+    if high == low:
+        high = low + 1
+    step = nice_step(high - low)
+    low = math.floor(low / step) * step
+    high = math.ceil(high / step) * step
+    plot_width = WIDTH - LEFT - RIGHT
+
+    def x_of(value: float) -> float:
+        return round(LEFT + (value - low) / (high - low) * plot_width, 1)
+
+    zero = x_of(0.0)
+    rows = []
+    y = float(TOP)
+    for label, row in zip(categories, points, strict=True):
+        label_y = y + LABEL_HEIGHT - 5
+        y += LABEL_HEIGHT
+        bars = []
+        for index, point in enumerate(row):
+            bars.append(_bar(index, series[index], point, y, x_of, zero))
+            y += BAR_HEIGHT + BAR_GAP
+        rows.append(Row(label=label, label_y=label_y, bars=tuple(bars)))
+        y += ROW_GAP
+    plot_bottom = y
+    ticks = []
+    value = low
+    # Without a single number there is no scale to show, only the words of each bar.
+    while numbers and value <= high + step / 1000:
+        ticks.append(Tick(x=x_of(value), text=tick_text(value)))
+        value += step
+    return Chart(
+        chart_id=chart_id,
+        title=title,
+        desc=_describe(categories, series, points),
+        width=WIDTH,
+        height=plot_bottom + AXIS_HEIGHT,
+        rows=tuple(rows),
+        ticks=tuple(ticks),
+        zero_x=zero,
+        plot_top=float(TOP),
+        plot_bottom=plot_bottom,
+        legend=tuple(enumerate(series)) if len(series) > 1 else (),
+    )
+
+
+def _bar(
+    index: int,
+    series_label: str,
+    point: Point,
+    y: float,
+    x_of: Callable[[float], float],
+    zero: float,
+) -> Bar:
+    text_y = y + BAR_HEIGHT - 3
+    if point.value is None:
+        # No bar, only the words at the axis: withheld or no data is not zero.
+        return Bar(
+            series=index,
+            series_label=series_label,
+            x=zero,
+            y=y,
+            width=0,
+            height=BAR_HEIGHT,
+            text=point.text,
+            text_x=zero + 4,
+            text_y=text_y,
+            whisker=None,
+        )
+    end = x_of(point.value)
+    text_x = max(zero, end)
+    whisker = None
+    if point.low is not None and point.high is not None:
+        whisker = (x_of(point.low), x_of(point.high), y + BAR_HEIGHT / 2)
+        text_x = max(text_x, whisker[1])
+    return Bar(
+        series=index,
+        series_label=series_label,
+        x=min(zero, end),
+        y=y,
+        width=round(abs(end - zero), 1),
+        height=BAR_HEIGHT,
+        text=point.text,
+        text_x=text_x + 4,
+        text_y=text_y,
+        whisker=whisker,
+    )
+
+
+def _describe(
+    categories: Sequence[str], series: Sequence[str], points: Sequence[Sequence[Point]]
+) -> str:
+    """The chart in words, for its <desc>: every category with its values."""
+    parts = []
+    for label, row in zip(categories, points, strict=True):
+        if len(series) > 1:
+            values = ", ".join(f"{name} {p.text}" for name, p in zip(series, row, strict=True))
+        else:
+            values = row[0].text
+        parts.append(f"{label}: {values}")
+    return "; ".join(parts) + "."
