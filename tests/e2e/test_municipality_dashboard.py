@@ -93,3 +93,15 @@ def test_municipality_follows_her_municipality(gerda, journey):
     assert response is not None and response.status == 403
     expect(page.locator("body")).not_to_contain_text(re.compile(r"Deelnemernummer"))
     journey.check("persoon-geweigerd")
+
+
+def test_municipality_reads_her_dashboard_on_a_phone(gerda, phone_journey):
+    """The same dashboard on a phone: both sections there, every table reachable (a
+    table wider than the screen scrolls sideways and takes the keyboard's focus)."""
+    journey = phone_journey
+    page = journey.page
+    journey.sign_in("municipality")
+    expect(page.get_by_role("heading", name="Bereik", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Effect", exact=True)).to_be_visible()
+    expect(page.locator(".lead")).to_contain_text(HER_GROUP)
+    journey.check("dashboard-gemeente-telefoon")
