@@ -24,7 +24,7 @@ from voorzorg.accounts.constants import Role
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.core.treeknorm import Norms
 
-from ..indicators.registry import DEFINITIONS, Breakdown, Panel
+from ..indicators.registry import DEFINITIONS, Breakdown, Panel, Unit
 from ..indicators.terms import Source
 from ..periods import Period, PeriodKind
 from ..selectors import (
@@ -42,6 +42,7 @@ from ..selectors import (
 from .formatting import (
     comparison_label,
     counts_text,
+    euros,
     interval_text,
     measured_label,
     number,
@@ -107,8 +108,7 @@ MEASURED_THINGS = {
 
 def suppressed_text(figure: Figure) -> tuple[str, str]:
     """A withheld figure in words: never "< 10", which beside days reads as a duration."""
-    things = MEASURED_THINGS.get(figure.definition.source, gettext_lazy("deelnemers"))
-    words = {"n": settings.MIN_CELL, "things": things}
+    words = {"n": settings.MIN_CELL, "things": MEASURED_THINGS[figure.definition.source]}
     return (
         _("te weinig (minder dan %(n)s %(things)s)") % words,
         _(
@@ -258,8 +258,20 @@ def reach_rows(data: DashboardData) -> list[Shown]:
     for key in _panel(Panel.REACH):
         shown = show(data.figure(key), data)
         before, _explanation = _state_text(data.previous_figure(key), data)
-        rows.append(replace(shown, previous_display=before))
+        shown = replace(shown, previous_display=before)
+        if shown.has_number and data.figure(key).definition.unit == Unit.EUROS:
+            shown = replace(shown, counts=_with_hour_rate(shown.counts, data))
+        rows.append(shown)
     return rows
+
+
+def _with_hour_rate(counts: str, data: DashboardData) -> str:
+    """A cost figure says at which rate of an hour of bridging work it was reckoned,
+    when the figures name one (``DashboardData.hour_rate``)."""
+    if data.hour_rate is None:
+        return counts
+    rate = _("tegen %(rate)s per uur") % {"rate": euros(data.hour_rate)}
+    return f"{counts}, {rate}" if counts else rate
 
 
 def effect_rows(data: DashboardData) -> list[Shown]:

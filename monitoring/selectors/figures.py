@@ -144,6 +144,9 @@ class DashboardData:
     scopes: tuple[FigureScope, ...] = ()
     # The computation runs that stored figures for this scope: the periods to pick from.
     stored_runs: dict[str, dt.datetime] = field(default_factory=dict)
+    # Euros per hour of bridging work the cost figure was reckoned at, shown beside it;
+    # None: not named.
+    hour_rate: Decimal | None = None
 
     @property
     def is_partial(self) -> bool:

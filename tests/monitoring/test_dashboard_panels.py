@@ -227,3 +227,24 @@ def test_an_interval_names_its_unit(test_definitions):
     assert shown("t_rate", "1.2", "3.4") == "95%-BI 1,2 tot 3,4"
     no_interval = Figure("t_rate", NOW_PERIOD, "total", "all")
     assert interval_text(no_interval) == ""
+
+
+@pytest.mark.django_db
+def test_a_cost_figure_names_its_hour_rate_when_the_figures_carry_one(panel_figures, region):
+    from dataclasses import replace
+
+    from django.utils import translation
+
+    from monitoring.dashboard.presenter import reach_rows
+    from monitoring.periods import Period
+    from monitoring.selectors import FigureScope, dashboard_data
+
+    data = dashboard_data(
+        period=Period.parse(NOW_PERIOD), scope=FigureScope(region.pk, "Groningen")
+    )
+    with translation.override("nl"):
+        plain = {row.key: row for row in reach_rows(data)}
+        priced = {row.key: row for row in reach_rows(replace(data, hour_rate=Decimal("60")))}
+    assert "per uur" not in plain["t_cost"].counts
+    assert priced["t_cost"].counts == "48 deelnemers bereikt, tegen €\u00a060,00 per uur"
+    assert priced["t_reached"].counts == plain["t_reached"].counts
