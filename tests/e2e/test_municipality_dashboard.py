@@ -1,7 +1,8 @@
 """A municipality's policy officer in a browser: Gerda, of the municipality of
 Groningen, signs in with both factors, lands on her municipality's dashboard with its
 Bereik and Effect sections, opens the region's comparison, downloads the figures as CSV
-and as Excel (her municipality's rows only), and a person's page refuses her. Every page
+and as Excel (her municipality's rows only), reads her quarterly report and downloads
+its figures, and a person's page refuses her. Every page
 is checked with axe-core (tests/e2e/journey.py).
 """
 
@@ -87,6 +88,28 @@ def test_municipality_follows_her_municipality(gerda, journey):
     expect(page.locator('tr[data-vz-own="true"]')).to_contain_text("uw gemeente")
     assert page.locator("tr[data-vz-group]").count() > 2
     journey.check("vergelijken")
+
+    # The quarterly report for the steering group: her municipality's, every section,
+    # and its figures as CSV and Excel.
+    page.goto("/dashboard/")
+    page.get_by_role("link", name="Kwartaalrapportage").click()
+    expect(page.get_by_role("heading", name="Rapportage Voorzorg", level=1)).to_be_visible()
+    expect(page.locator(".vz-report-cover .lead").first).to_contain_text("Groningen")
+    for section in ("Bereik", "Wachttijden", "Effect", "Kosten", "Definities"):
+        expect(page.get_by_role("heading", name=re.compile(rf"^\d\. {section}"))).to_be_visible()
+    expect(page.locator("svg[role=img]").first).to_be_visible()
+    journey.check("rapportage")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download CSV").click()
+    rows = csv_rows(journey.keep(download_info.value))
+    groups = {row[5] for row in rows[1:]}
+    assert "GM0014" in groups and groups <= {"GM0014", "all"}
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download Excel (xlsx)").click()
+    sheet = load_workbook(journey.keep(download_info.value), read_only=True).worksheets[0]
+    header, *cells = list(sheet.iter_rows(values_only=True))
+    assert header[11:13] == ("95%-BI ondergrens", "95%-BI bovengrens")
+    assert {row[5] for row in cells} <= {"GM0014", "all"}
 
     # A person's page: refused.
     response = page.goto(gerda["person_page"])
