@@ -8,6 +8,10 @@ Messages are English: the callers are programs, not people in the Dutch UI.
 Whose rows: ``monitoring.selectors.figure_scope_for``, the rule the dashboard uses too
 (a coordinator her region; an administrator her organisation's region(s); all data only
 for an administrator outside any region). ``region`` picks one of those scopes.
+
+A municipality's policy officer gets her region's total rows and her own municipality's
+rows only (``FigureScope.municipality``); another breakdown (provider, care level,
+diagnosis group) is a 400, so a client never mistakes "not yours" for "no figures".
 """
 
 from __future__ import annotations
@@ -151,13 +155,34 @@ class IndicatorListApi(APIView):
                 },
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        breakdown = query.get("breakdown")
+        if scope.municipality is not None and breakdown not in (
+            None,
+            Breakdown.TOTAL,
+            Breakdown.MUNICIPALITY,
+        ):
+            # A municipality reads the region's total and her own municipality's rows;
+            # asking for another breakdown is a mistake worth saying, not an empty list.
+            return Response(
+                {
+                    "detail": "Invalid query parameters.",
+                    "errors": {
+                        "breakdown": [
+                            f"Breakdown {breakdown!r} is not available to a municipality: "
+                            "use 'total' or 'municipality' (your own)."
+                        ]
+                    },
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         rows = [
             indicator_row_dict(row)
             for row in indicator_rows(
                 period_key=query["period"],
-                breakdown=query.get("breakdown"),
+                breakdown=breakdown,
                 indicator=query.get("indicator"),
                 region_id=scope.region_id,
+                municipality=scope.municipality,
             )
         ]
         run = last_computation(period_key=query["period"])

@@ -45,6 +45,9 @@ class ExportRow:
     value: Decimal | None
     unit: str
     suppressed: bool
+    # An effect figure's 95% confidence interval; None for other figures and withheld ones.
+    ci_low: Decimal | None = None
+    ci_high: Decimal | None = None
 
 
 def headers() -> list[str]:
@@ -60,6 +63,8 @@ def headers() -> list[str]:
         _("Waarde"),
         _("Eenheid"),
         _("Afgeschermd"),
+        _("BI onder"),
+        _("BI boven"),
     ]
 
 
@@ -90,6 +95,8 @@ def export_row(figure: Figure, group_name: str) -> ExportRow:
         value=None if figure.suppressed else figure.value,
         unit=str(UNIT_LABELS[definition.unit]),
         suppressed=figure.suppressed,
+        ci_low=None if figure.suppressed else figure.ci_low,
+        ci_high=None if figure.suppressed else figure.ci_high,
     )
 
 
@@ -139,12 +146,19 @@ def rows_csv_response(rows: list[ExportRow], name: str) -> HttpResponse:
                 # Dutch Excel.
                 "" if row.numerator is None else str(row.numerator),
                 "" if row.denominator is None else str(row.denominator),
-                "" if row.value is None else formats.number_format(row.value, 1, use_l10n=True),
+                _decimal(row.value),
                 csv_safe(row.unit),
                 csv_safe(_yes_no(row.suppressed)),
+                _decimal(row.ci_low),
+                _decimal(row.ci_high),
             ]
         )
     return response
+
+
+def _decimal(value: Decimal | None) -> str:
+    """A figure for Dutch Excel: one decimal with a decimal comma; empty for none."""
+    return "" if value is None else formats.number_format(value, 1, use_l10n=True)
 
 
 def xlsx_response(data: DashboardData) -> HttpResponse:
@@ -171,13 +185,17 @@ def xlsx_response(data: DashboardData) -> HttpResponse:
                 row.value,
                 row.unit,
                 _yes_no(row.suppressed),
+                row.ci_low,
+                row.ci_high,
             ]
         )
     _text_stays_text(sheet)
-    for cell in sheet["I"][1:]:
-        cell.number_format = "0.0"
+    for column in "ILM":
+        for cell in sheet[column][1:]:
+            cell.number_format = "0.0"
     sheet.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHIJK", (44, 30, 10, 16, 12, 36, 9, 9, 9, 10, 12), strict=True):
+    widths = (44, 30, 10, 16, 12, 36, 9, 9, 9, 10, 12, 10, 10)
+    for column, width in zip("ABCDEFGHIJKLM", widths, strict=True):
         sheet.column_dimensions[column].width = width
 
     notes = workbook.create_sheet(_("Toelichting"))

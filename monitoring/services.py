@@ -20,12 +20,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from monitoring import collectors
 from monitoring.indicators.engine import suppress_all
-from monitoring.indicators.registry import BY_KEY
+from monitoring.indicators.registry import BY_KEY, Breakdown
 from monitoring.models import ComputationRun, IndicatorValue
 from monitoring.periods import STRETCH_SEPARATOR, Period, stretch_key
 
@@ -155,9 +155,11 @@ def indicator_rows(
     breakdown: str | None = None,
     indicator: str | None = None,
     region_id: int | None = None,
+    municipality: str | None = None,
 ) -> QuerySet[IndicatorValue]:
     """The stored rows of one period and scope, optionally of one breakdown and/or one
-    indicator.
+    indicator; with ``municipality`` (a CBS code, ``FigureScope.municipality``) only the
+    total rows and that municipality's.
 
     ``region_id`` None is the all-data scope (the rows as they were before regions), else
     that region's rows; never a mix. ``period_key`` is parsed (``2026-q3`` -> ``2026-Q3``);
@@ -169,6 +171,10 @@ def indicator_rows(
         rows = rows.filter(breakdown=breakdown)
     if indicator:
         rows = rows.filter(indicator=indicator)
+    if municipality is not None:
+        rows = rows.filter(
+            Q(breakdown=Breakdown.TOTAL) | Q(breakdown=Breakdown.MUNICIPALITY, group=municipality)
+        )
     return rows.order_by("indicator", "breakdown", "group")
 
 

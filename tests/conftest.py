@@ -135,6 +135,15 @@ def provider_pia(provider):
 
 
 @pytest.fixture
+def municipality_mia(municipality):
+    """A policy officer of "Gemeente Groningen" (role ``municipality``): her region's
+    figures narrowed to her municipality, never a person."""
+    user = UserFactory(email="mia@voorzorg.test", full_name="Mia Gemeente")
+    MembershipFactory(user=user, organisation=municipality, role=Role.MUNICIPALITY)
+    return with_authenticator(user)
+
+
+@pytest.fixture
 def participant_a(practice_a, municipality):
     """A participant of practice A (poh_anna's practice)."""
     from tests.factories import ParticipantFactory

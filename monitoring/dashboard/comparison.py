@@ -27,6 +27,7 @@ from voorzorg.audit.services import Actor
 from voorzorg.core.treeknorm import Norms
 
 from .. import exports
+from ..indicators.registry import Breakdown
 from ..selectors import (
     BREAKDOWN_LABELS,
     UNIT_LABELS,
@@ -71,6 +72,11 @@ def _row(name: str, figure: Figure, norms: Norms) -> dict:
         display, explanation = suppressed_text(figure)
     elif shown:
         display, explanation = value_text(figure.definition.unit, figure.value), ""
+    elif figure.state == FigureState.TOO_UNCERTAIN:
+        display, explanation = (
+            _("nog te weinig gegevens"),
+            _("Het 95%-betrouwbaarheidsinterval is te breed om iets te zeggen."),
+        )
     else:
         display, explanation = "—", _("Geen gegevens: niemand om te meten in deze periode.")
     return {
@@ -115,7 +121,15 @@ def _context(data: ComparisonData, extra: dict) -> dict:
             {
                 "breakdown": breakdown,
                 "title": BREAKDOWN_LABELS[breakdown],
-                "rows": [_row(item.choice.name, item.figure, norms) for item in items],
+                "rows": [
+                    {
+                        **_row(item.choice.name, item.figure, norms),
+                        # A municipality's reader finds her own municipality marked.
+                        "own": breakdown == Breakdown.MUNICIPALITY
+                        and item.figure.group == data.scope.municipality,
+                    }
+                    for item in items
+                ],
             }
             for breakdown, items in data.groups.items()
         ],

@@ -94,11 +94,47 @@ def value_text(unit: str, value: Decimal) -> str:
         per = _("per 100 deelnemer-maanden")
         return f"{number(value)} {per}"
     if unit == Unit.SCORE:
-        return number(value)
+        # A mean mark: "7,4 van 10", so it does not read as a count.
+        return _("%(score)s van 10") % {"score": number(value)}
     if unit == Unit.EUROS:
-        return f"€ {number(value)}"
+        return euros(value)
     hours = _("uur")
     return f"{number(value)} {hours}"
+
+
+def euros(value: Decimal) -> str:
+    """An amount in euros with cents and a no-break space: '€ 1234,50'."""
+    if value < 0:
+        return f"{MINUS}\u00a0€\u00a0{number(-value, 2)}"
+    return f"€\u00a0{number(value, 2)}"
+
+
+def _bound(unit: str, value: Decimal) -> str:
+    """One end of a confidence interval, with as much of its unit as it needs."""
+    if unit == Unit.PERCENT:
+        return f"{number(value)}%"
+    if unit in (Unit.POINTS_DIFFERENCE, Unit.POINTS):
+        return signed(value)
+    if unit == Unit.EUROS:
+        return euros(value)
+    return number(value)
+
+
+def interval_text(figure: Figure) -> str:
+    """An effect figure's 95% confidence interval: '95%-BI 41,2% tot 63,0%'; a
+    difference names its unit after the upper end. Empty when it has none."""
+    low, high = figure.ci_low, figure.ci_high
+    if low is None or high is None:
+        return ""
+    unit = figure.definition.unit
+    text = _("95%%-BI %(low)s tot %(high)s") % {
+        "low": _bound(unit, low),
+        "high": _bound(unit, high),
+    }
+    if unit == Unit.POINTS_DIFFERENCE:
+        word = _("procentpunt")
+        return f"{text} {word}"
+    return text
 
 
 def delta_text(unit: str, delta: Decimal) -> str:
@@ -130,4 +166,12 @@ def counts_text(figure: Figure) -> str:
         return _("%(den)s deelnemers gemeten") % {"den": number(den, 0)}
     if unit == Unit.HOURS:
         return _("%(den)s signalen") % {"den": number(den, 0)}
+    if unit == Unit.SCORE:
+        return _("%(den)s antwoorden") % {"den": number(den, 0)}
+    if unit == Unit.EUROS:
+        return _("%(den)s deelnemers bereikt") % {"den": number(den, 0)}
+    if unit == Unit.RATE:
+        return _("over %(den)s deelnemer-dagen") % {"den": number(den, 0)}
+    if unit == Unit.POINTS_DIFFERENCE:
+        return _("n = %(den)s") % {"den": number(den, 0)}
     return ""

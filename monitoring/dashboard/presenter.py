@@ -10,7 +10,7 @@ beyond the reader's membership: the figures come in ``DashboardData`` from
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -24,7 +24,7 @@ from voorzorg.accounts.constants import Role
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.core.treeknorm import Norms
 
-from ..indicators.registry import DEFINITIONS, Definition, Panel
+from ..indicators.registry import DEFINITIONS, Breakdown, Definition, Panel, Unit
 from ..indicators.terms import Source
 from ..periods import Period, PeriodKind
 from ..selectors import (
@@ -33,6 +33,7 @@ from ..selectors import (
     TREND_KEYS,
     DashboardData,
     Figure,
+    FigureScope,
     FigureState,
     as_computed,
     computed_periods,
@@ -41,6 +42,8 @@ from ..selectors import (
 from .formatting import (
     comparison_label,
     counts_text,
+    euros,
+    interval_text,
     measured_label,
     number,
     period_label,
@@ -81,6 +84,10 @@ class Shown:
     change: Judgement | None
     chart_value: float | None  # the value for a chart; None when not shown
     chart_count: int | None  # the numerator for a chart of counts; None when not shown
+    # The reach table's column: the same figure in the period compared with.
+    previous_display: str = ""
+    # An effect figure's 95% confidence interval in words ("95%-BI 40,1 tot 62,3%").
+    interval: str = ""
 
     @property
     def has_number(self) -> bool:
@@ -159,7 +166,7 @@ def show(
     """One figure as the pages show it; ``before``: with its change, ``judge``: with its
     Treeknorm status."""
     display, explanation = _state_text(figure, data)
-    return Shown(
+    shown = Shown(
         key=figure.indicator,
         label=label or str(figure.definition.label),
         state=str(figure.state),
@@ -169,6 +176,10 @@ def show(
         status=norm_status(figure, data.norms) if judge else None,
         change=change(figure, before, data) if before is not None else None,
     )
+    if shown.has_number and figure.definition.unit == Unit.EUROS:
+        # A cost says at which rate of an hour of bridging work it was reckoned.
+        shown = replace(shown, counts=_with_hour_rate(shown.counts, data))
+    return shown
 
 
 def _numbers(figure: Figure) -> dict:
@@ -192,6 +203,18 @@ def _numbers(figure: Figure) -> dict:
 
 def _whole(count: int | None) -> str:
     return "" if count is None else number(count, 0)
+
+
+# The ``groep`` value of the whole scope, for a reader whose default group is another
+# (a municipality's policy officer first sees her municipality; an empty ``groep`` is hers).
+WHOLE_SCOPE = "hele-regio"
+
+
+def group_key(breakdown: str, group: str, scope: FigureScope) -> str:
+    """The ``groep`` value that brings a reader of ``scope`` back to this group."""
+    if breakdown == Breakdown.TOTAL:
+        return WHOLE_SCOPE if scope.default_group[0] != Breakdown.TOTAL else ""
+    return f"{breakdown}:{group}"
 
 
 # --- Page sections ---------------------------------------------------------------------------
@@ -242,8 +265,45 @@ def build_context(request: HttpRequest, data: DashboardData) -> dict:
         **_trend(data),
         **_shares(data),
         "bridging": [_current(data, key) for key in BRIDGING_KEYS],
+        "reach": reach_rows(data),
+        "effect": effect_rows(data),
         **_choices(data),
     }
+
+
+def reach_rows(data: DashboardData) -> list[Shown]:
+    """The "Bereik" table: every definition of the reach panel, in registry order (read
+    now, not at import, so a definition added to the registry shows at once), with the
+    figure of the period compared with beside it."""
+    rows = []
+    for key in _panel(Panel.REACH):
+        shown = show(data.figure(key), data)
+        before, _explanation = _state_text(data.previous_figure(key), data)
+        rows.append(replace(shown, previous_display=before))
+    return rows
+
+
+def _with_hour_rate(counts: str, data: DashboardData) -> str:
+    """A cost figure says at which rate of an hour of bridging work it was reckoned,
+    when the figures name one (``DashboardData.hour_rate``)."""
+    if data.hour_rate is None:
+        return counts
+    rate = _("tegen %(rate)s per uur") % {"rate": euros(data.hour_rate)}
+    return f"{counts}, {rate}" if counts else rate
+
+
+def effect_rows(data: DashboardData) -> list[Shown]:
+    """The "Effect" section: every definition of the effect panel, in registry order,
+    each with its 95% confidence interval and its n when it may be shown. A withheld
+    one says so, one whose interval is too wide says "nog te weinig gegevens"."""
+    rows = []
+    for key in _panel(Panel.EFFECT):
+        figure = data.figure(key)
+        shown = show(figure, data)
+        if shown.has_number:
+            shown = replace(shown, interval=interval_text(figure))
+        rows.append(shown)
+    return rows
 
 
 def _heading(request: HttpRequest, data: DashboardData) -> dict:
@@ -393,6 +453,9 @@ def _choices(data: DashboardData) -> dict:
     """The menus (period, group, region) and the links that keep the choice."""
     query = _query(data)
     return {
+        # The menu's "whole region" choice, and the group the recompute form keeps.
+        "whole_scope_key": group_key(Breakdown.TOTAL, "", data.scope),
+        "group_key": query.get("groep", ""),
         "region_options": _region_options(data),
         "period_options": period_options(data.period, data.stored_runs),
         "group_options": _group_options(data),
@@ -405,8 +468,9 @@ def _choices(data: DashboardData) -> dict:
 
 def _query(data: DashboardData) -> dict[str, str]:
     query = {"periode": data.period.key}
-    if data.choice.key:
-        query["groep"] = data.choice.key
+    key = group_key(data.choice.breakdown, data.choice.group, data.scope)
+    if key:
+        query["groep"] = key
     if len(data.scopes) > 1:
         # Only a reader with a choice of regions carries it along; for anyone else the
         # scope follows from her role alone.
@@ -467,7 +531,11 @@ def _group_options(data: DashboardData) -> list[dict]:
         {
             "title": BREAKDOWN_LABELS[breakdown],
             "options": [
-                {"key": c.key, "label": c.name, "selected": c == data.choice}
+                {
+                    "key": group_key(c.breakdown, c.group, data.scope),
+                    "label": c.name,
+                    "selected": c == data.choice,
+                }
                 for c in data.choices.get(breakdown, [])
             ],
         }

@@ -47,13 +47,12 @@ from ..selectors.report import (
     municipalities_of,
     report_data,
 )
-from . import report_export
+from . import formatting, report_export
 from .formatting import (
     comparison_label,
     measured_label,
     number,
     period_label,
-    signed,
 )
 from .presenter import Shown, period_options, show
 from .svg import Chart, Point, bar_chart
@@ -155,25 +154,12 @@ def load(request: HttpRequest, *, announce: bool = True) -> ReportData:
 # --- Figures --------------------------------------------------------------------------------
 
 
-def _bound(unit: str, value: Decimal) -> str:
-    if unit in (Unit.POINTS, Unit.POINTS_DIFFERENCE):
-        return signed(value)
-    if unit == Unit.PERCENT:
-        return f"{number(value)}%"
-    if unit == Unit.EUROS:
-        return f"€ {number(value)}"
-    return number(value)
-
-
 def interval_text(figure: Figure) -> str:
-    """'95%-BI 20,1% tot 30,2%' for a shown figure with an interval, else ''."""
-    if figure.state != FigureState.SHOWN or figure.ci_low is None or figure.ci_high is None:
+    """'95%-BI 20,1% tot 30,2%' for a shown figure with an interval, else '' (the
+    dashboard's words, ``formatting.interval_text``)."""
+    if figure.state != FigureState.SHOWN:
         return ""
-    unit = figure.definition.unit
-    return _("95%%-BI %(low)s tot %(high)s") % {
-        "low": _bound(unit, figure.ci_low),
-        "high": _bound(unit, figure.ci_high),
-    }
+    return formatting.interval_text(figure)
 
 
 def _item(section: str, report: ReportData, key: str) -> Item:

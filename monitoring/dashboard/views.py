@@ -53,7 +53,7 @@ from ..selectors import (
 )
 from ..tasks import history_period_keys
 from .formatting import period_label
-from .presenter import build_context
+from .presenter import WHOLE_SCOPE, build_context
 
 _GROUP_VALUE = re.compile(r"^[\w.-]{1,64}$")
 
@@ -88,16 +88,30 @@ def _parse_period(raw: str) -> Period:
     return period
 
 
-def _chosen_group(request: HttpRequest, *, announce: bool) -> tuple[str, str]:
+def _chosen_group(request: HttpRequest, scope: FigureScope, *, announce: bool) -> tuple[str, str]:
+    """The group asked for, if the scope permits it (``FigureScope.permits``); else the
+    scope's default group, with a message."""
     raw = request.GET.get("groep", "").strip()
     if not raw:
+        return scope.default_group
+    if raw == WHOLE_SCOPE:
         return Breakdown.TOTAL, ALL
     breakdown, _sep, group = raw.partition(":")
-    if breakdown in GROUP_BREAKDOWNS and _GROUP_VALUE.match(group):
+    known = breakdown in GROUP_BREAKDOWNS and _GROUP_VALUE.match(group)
+    if known and scope.permits(breakdown, group):
         return breakdown, group
     if announce:
-        messages.warning(request, _("Onbekende groep gekozen. U ziet nu de hele regio."))
-    return Breakdown.TOTAL, ALL
+        if scope.municipality is None:
+            messages.warning(request, _("Onbekende groep gekozen. U ziet nu de hele regio."))
+        else:
+            messages.warning(
+                request,
+                _(
+                    "U ziet de cijfers van uw eigen gemeente en van de hele regio, niet van "
+                    "een andere groep. U ziet nu uw gemeente."
+                ),
+            )
+    return scope.default_group
 
 
 def chosen_scope(request: HttpRequest, *, announce: bool) -> tuple[FigureScope, list]:
@@ -132,7 +146,7 @@ def load(request: HttpRequest, *, announce: bool = True) -> DashboardData:
     # Only periods with figures for this scope are offered, and the default is one.
     stored_runs = stored_periods(runs, region_id=scope.region_id)
     period = chosen_period(request, stored_runs, announce=announce)
-    breakdown, group = _chosen_group(request, announce=announce)
+    breakdown, group = _chosen_group(request, scope, announce=announce)
     return dashboard_data(
         period=period,
         breakdown=breakdown,

@@ -25,6 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from voorzorg.accounts.norms import norms_for
+from voorzorg.accounts.rates import hour_rate_for
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.treeknorm import DEFAULT_NORMS, Norms
 
@@ -39,7 +40,7 @@ from .groups import (
     organisation_names,
     period_groups,
 )
-from .scope import ALL_FIGURES, FigureScope
+from .scope import ALL_FIGURES, FigureScope, FigureScopeRefused
 
 # The registry holds the unit of each indicator; these are its words on screen and in
 # exports.
@@ -144,6 +145,9 @@ class DashboardData:
     scopes: tuple[FigureScope, ...] = ()
     # The computation runs that stored figures for this scope: the periods to pick from.
     stored_runs: dict[str, dt.datetime] = field(default_factory=dict)
+    # Euros per hour of bridging work the cost figure was reckoned at, shown beside it;
+    # None: not named.
+    hour_rate: Decimal | None = None
 
     @property
     def is_partial(self) -> bool:
@@ -347,7 +351,14 @@ def dashboard_data(
     # (stored beside it under a stretch key), never with the whole period before.
     previous = period.like_for_like()
     before_key = stretch_key(previous)
+    if not scope.permits(breakdown, group):
+        # The readers choose the group with ``FigureScope.permits`` first; this is the
+        # backstop, so no page or export of a municipality shows another group.
+        raise FigureScopeRefused(_("Deze groep hoort niet bij uw cijfers."))
     groups = period_groups(period.key, region_id=scope.region_id)
+    if scope.municipality is not None:
+        # A municipality's reader picks only between the whole region and her own.
+        groups = {Breakdown.MUNICIPALITY: {scope.municipality}}
     if breakdown != Breakdown.TOTAL:
         # The chosen group stays selectable even when the period has no figures for it.
         groups[breakdown].add(group)
@@ -392,6 +403,8 @@ def dashboard_data(
         trend=trend,
         # The region's own norm (the defaults for all data), as its figures use.
         norms=norms_for(region=scope.region_id),
+        # The rate a cost figure is reckoned at (the region's, else the setting).
+        hour_rate=hour_rate_for(scope.region_id),
         scope=scope,
         scopes=tuple(scopes),
         stored_runs=stored_runs,

@@ -3,8 +3,11 @@
 For every reader (dashboard, print view, CSV/Excel export, REST API) it decides which
 stored scope a membership reads: a coordinator her region, an administrator the
 region(s) of her organisation, and the all-data scope only an administrator whose
-organisation lies in no region. Readers pass the scope it returns to
-``dashboard_data`` / ``services.indicator_rows``; nothing else chooses a region.
+organisation lies in no region; a municipality's policy officer the region(s) her
+municipality lies in, narrowed to her municipality (``FigureScope.municipality``: the
+region's total and her own municipality's group, never another group). Readers pass the
+scope it returns to ``dashboard_data`` / ``services.indicator_rows``; nothing else
+chooses a region, and ``FigureScope.permits`` says which groups of it may be read.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Region
 from voorzorg.accounts.selectors import regions_of
 from voorzorg.core.exceptions import ApplicationError
+
+from ..indicators.registry import ALL, Breakdown
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,20 @@ class FigureScope:
         """The value of the ``regio`` parameter (dashboard) or ``region`` (API)."""
         return "" if self.region_id is None else str(self.region_id)
 
+    def permits(self, breakdown: str, group: str) -> bool:
+        """Whether this scope's reader may read one group's figures: anyone the total;
+        a municipality's reader besides only her own municipality's group."""
+        if self.municipality is None or (breakdown == Breakdown.TOTAL and group == ALL):
+            return True
+        return breakdown == Breakdown.MUNICIPALITY and group == self.municipality
+
+    @property
+    def default_group(self) -> tuple[str, str]:
+        """The group a reader sees first: her municipality's, else the whole scope."""
+        if self.municipality is not None:
+            return Breakdown.MUNICIPALITY, self.municipality
+        return Breakdown.TOTAL, ALL
+
 
 ALL_FIGURES = FigureScope(None, _("Alle gegevens"))
 
@@ -50,6 +69,9 @@ def figure_scopes_for(membership: Membership | None) -> list[FigureScope]:
     - administrator: the region(s) of her organisation (``regions_of``, the same regions
       as her people), by name; only when her organisation lies in no region (she is
       not region-bound) all data, then any single region;
+    - municipality's policy officer: the region(s) her municipality lies in, by name,
+      each narrowed to her municipality's CBS code; a municipality in no region reads
+      the all-data scope, narrowed likewise (never another municipality's figures);
     - anyone else: nothing (the role checks refuse them before this).
 
     The all-data scope thus never reaches a region-bound user, so a deployment with
@@ -73,7 +95,21 @@ def _figure_scopes(membership: Membership) -> list[FigureScope]:
             return own
         every = Region.objects.order_by("name", "pk")
         return [ALL_FIGURES, *(FigureScope(r.pk, r.name) for r in every)]
+    if membership.role == Role.MUNICIPALITY:
+        return _municipality_scopes(membership)
     return []
+
+
+def _municipality_scopes(membership: Membership) -> list[FigureScope]:
+    organisation = membership.organisation
+    if organisation.kind != OrganisationKind.MUNICIPALITY or not organisation.cbs_code:
+        # The role belongs at a municipality (``Membership.clean``); anywhere else it
+        # reads nothing rather than someone else's figures.
+        return []
+    code = organisation.cbs_code
+    regions = regions_of(membership).order_by("name", "pk")
+    own = [FigureScope(r.pk, r.name, municipality=code) for r in regions]
+    return own or [FigureScope(None, ALL_FIGURES.name, municipality=code)]
 
 
 def figure_scope_for(membership: Membership | None, requested: str | None = None) -> FigureScope:

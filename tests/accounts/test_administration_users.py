@@ -513,3 +513,20 @@ def test_the_menu_leads_admins_to_the_users(ada, client_for, poh_anna):
     assert (
         f'href="{LIST}"' not in client_for(poh_anna).get(reverse("referrals:mine")).content.decode()
     )
+
+
+def test_the_municipality_role_is_given_at_a_municipality_only(
+    ada, poh_anna, municipality, welfare_org
+):
+    """A municipality's policy officer (role ``municipality``) reads her municipality's
+    figures: the role belongs at a municipality, and the form says so elsewhere."""
+    url = reverse("accounts:membership_add", args=[poh_anna.pk])
+    refused = ada.post(url, {"organisation": welfare_org.pk, "role": Role.MUNICIPALITY})
+    assert refused.status_code == 200
+    errors = " ".join(refused.context["form"].errors["organisation"])
+    assert "Een beleidsmedewerker gemeente werkt bij een gemeente." in errors
+    assert not poh_anna.memberships.filter(role=Role.MUNICIPALITY).exists()
+
+    response = ada.post(url, {"organisation": municipality.pk, "role": Role.MUNICIPALITY})
+    assert response.status_code == 302
+    assert poh_anna.memberships.filter(role=Role.MUNICIPALITY, organisation=municipality).exists()

@@ -171,6 +171,21 @@ def test_demo_world_is_alive_for_every_role(
     assert dashboard.status_code == 200
     assert "Cijfers van " in dashboard.content.decode()
     client.logout()
+    # Each municipality's policy officer lands on her own municipality's figures, which
+    # the demo has (not withheld) for both demo municipalities.
+    for email, code in (
+        ("gerda.gemeente@voorzorg.example", "GM0014"),
+        ("sjoerd.gemeente@voorzorg.example", "GM0037"),
+    ):
+        mine = IndicatorValue.objects.filter(
+            region=groningen, breakdown="municipality", group=code, value__isnull=False
+        )
+        assert mine.filter(indicator="aanmeld_within_norm").exists(), code
+        assert sign_in(client, email, DEMO_PASSWORD)
+        page = client.get(reverse("home"), follow=True)
+        assert page.redirect_chain[-1][0] == reverse("monitoring:dashboard")
+        assert f"({code})" in page.content.decode()
+        client.logout()
 
     # A second region whose people are its own: each of its users sees none of Groningen's
     # people, and Groningen's users none of its people.

@@ -557,6 +557,8 @@ def test_a_suppressed_figure_says_too_few_of_what_and_no_number(
         "Waarde",
         "Eenheid",
         "Afgeschermd",
+        "BI onder",
+        "BI boven",
     ]
     withheld = [r for r in rows[1:] if r[10] == "ja"]
     assert {(r[1], r[2]) for r in withheld} == {

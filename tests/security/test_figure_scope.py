@@ -47,6 +47,9 @@ EXPECTED = {
     "admin_ada": (200, 200, "home"),
     "far_coordinator": (200, 200, "foreign"),
     "far_admin": (200, 200, "foreign"),
+    # A municipality's policy officer: her region's figures (here its total row).
+    "municipality_mia": (200, 200, "home"),
+    "far_municipality": (200, 200, "foreign"),
 }
 
 
@@ -57,23 +60,31 @@ def figures(world):
     ComputationRun.objects.create(
         period="2026-Q3", computed_at=dt.datetime(2026, 10, 1, 3, tzinfo=dt.UTC)
     )
+    # Each region's municipality carries its region's mark too: what the municipality's
+    # policy officer sees first (her own municipality's figures).
+    groups = {
+        "all": [("total", "all")],
+        "home": [("total", "all"), ("municipality", "GM0014")],
+        "foreign": [("total", "all"), ("municipality", "GM0363")],
+    }
     for region, mark in ((None, "all"), (home_region, "home"), (far_region, "foreign")):
-        IndicatorValue.objects.create(
-            region=region,
-            indicator="aanmeld_within_norm",
-            period="2026-Q3",
-            breakdown="total",
-            group="all",
-            numerator=None,
-            denominator=40,
-            value=Decimal(MARKS[mark]),
-            computed_at=dt.datetime(2026, 10, 1, 3, tzinfo=dt.UTC),
-        )
+        for breakdown, group in groups[mark]:
+            IndicatorValue.objects.create(
+                region=region,
+                indicator="aanmeld_within_norm",
+                period="2026-Q3",
+                breakdown=breakdown,
+                group=group,
+                numerator=None,
+                denominator=40,
+                value=Decimal(MARKS[mark]),
+                computed_at=dt.datetime(2026, 10, 1, 3, tzinfo=dt.UTC),
+            )
     return {"home": home_region, "foreign": far_region}
 
 
 @pytest.fixture
-def clients(world, personas, client_for):
+def clients(world, personas, municipality_mia, client_for):
     far_municipality = world["foreign"]["practice"].municipality
     far_region = world["foreign"]["referral"].region
 
@@ -86,6 +97,8 @@ def clients(world, personas, client_for):
     made["anonymous"] = Client()
     made["far_coordinator"] = far("coen@verweg.test", role=Role.COORDINATOR, region=far_region)
     made["far_admin"] = far("aafke@verweg.test", role=Role.ADMIN)
+    made["municipality_mia"] = client_for(municipality_mia)
+    made["far_municipality"] = far("mats@verweg.test", role=Role.MUNICIPALITY)
     return made
 
 

@@ -10,6 +10,7 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Regiocoördinator")
     ADMIN = "admin", _("Functioneel beheerder")
     PROVIDER = "provider", _("Medewerker GGZ-aanbieder")
+    MUNICIPALITY = "municipality", _("Beleidsmedewerker gemeente")
 
 
 class OrganisationKind(models.TextChoices):

@@ -301,3 +301,11 @@ class Membership(TimeStampedModel):
             raise ValidationError(
                 {"organisation": _("Een medewerker van een aanbieder werkt bij een GGZ-aanbieder.")}
             )
+        if (
+            self.role == Role.MUNICIPALITY
+            and self.organisation_id
+            and self.organisation.kind != OrganisationKind.MUNICIPALITY
+        ):
+            raise ValidationError(
+                {"organisation": _("Een beleidsmedewerker gemeente werkt bij een gemeente.")}
+            )

@@ -37,6 +37,7 @@ START_PAGE: dict[str, str] = {
     Role.COORDINATOR: "monitoring:dashboard",
     Role.ADMIN: "accounts:beheer",
     Role.PROVIDER: "referrals:provider_list",
+    Role.MUNICIPALITY: "monitoring:dashboard",
 }
 
 MENU: dict[str, list[MenuItem]] = {
@@ -57,6 +58,11 @@ MENU: dict[str, list[MenuItem]] = {
     ],
     Role.COORDINATOR: [
         MenuItem("monitoring:dashboard", _("Dashboard")),
+    ],
+    Role.MUNICIPALITY: [
+        MenuItem("monitoring:dashboard", _("Dashboard")),
+        MenuItem("monitoring:dashboard_compare", _("Vergelijken")),
+        MenuItem("accounts:my_organisation", _("Mijn gemeente")),
     ],
     Role.PROVIDER: [
         MenuItem("referrals:provider_list", _("Overdrachten")),

@@ -15,7 +15,9 @@ from __future__ import annotations
 from .constants import Role
 
 # Pages for anyone acting in a role: her own organisation, her API keys.
-ANY_ROLE = frozenset({Role.POH, Role.EXPERT, Role.COORDINATOR, Role.ADMIN, Role.PROVIDER})
+ANY_ROLE = frozenset(
+    {Role.POH, Role.EXPERT, Role.COORDINATOR, Role.ADMIN, Role.PROVIDER, Role.MUNICIPALITY}
+)
 
 # Who works with persons and may open their records (referrals, waiting places, handovers,
 # contacts, signals; pages, REST API and FHIR). Coordinators see aggregates only.
@@ -45,7 +47,13 @@ BRIDGING_TEAM_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 TEAM_LEAD_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 
 # Who reads the figures (dashboard, its exports, the indicator API): aggregates, no person.
-FIGURE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+# A municipality's policy officer reads her own municipality's figures and the region's
+# total and comparison table (``monitoring.selectors.figure_scopes_for`` narrows her).
+FIGURE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN, Role.MUNICIPALITY})
+
+# The roles that read figures only, never a person: the region's coordinator and a
+# municipality's policy officer. Person pages and APIs refuse them with that reason.
+AGGREGATE_ONLY_ROLES = frozenset({Role.COORDINATOR, Role.MUNICIPALITY})
 
 # Who registers a referral: the POH-GGZ of the participant's GP practice (page, API, service).
 REFERRAL_SENDER_ROLES = frozenset({Role.POH})

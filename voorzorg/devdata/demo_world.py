@@ -92,6 +92,9 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser("mirjam.aanbieder@voorzorg.example", "Mirjam de Groot", Role.PROVIDER, "22990001"),
     DemoUser("hessel.aanbieder@voorzorg.example", "Hessel Dijkman", Role.PROVIDER, "22990002"),
     DemoUser("ineke.aanbieder@voorzorg.example", "Ineke Schuiling", Role.PROVIDER, "22990003"),
+    # A policy officer of two municipalities: her municipality's figures and the region's.
+    DemoUser("gerda.gemeente@voorzorg.example", "Gerda Wolters", Role.MUNICIPALITY, "GM0014"),
+    DemoUser("sjoerd.gemeente@voorzorg.example", "Sjoerd Bos", Role.MUNICIPALITY, "GM0037"),
     # Region Drenthe: one of every role, none of whom may see a Groningen person.
     DemoUser(
         "dirk.poh@voorzorg.example", "Dirk Hofstede", Role.POH, "01990011", region=SECOND_REGION

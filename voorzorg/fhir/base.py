@@ -20,9 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
-from voorzorg.accounts.policy import FHIR_ROLES
+from voorzorg.accounts.policy import AGGREGATE_ONLY_ROLES, FHIR_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.parsers import LimitedJSONParser
 
@@ -168,10 +167,10 @@ class FhirView(APIView):
         if membership is not None and membership.role in FHIR_ROLES:
             return membership
         audit_shown(request, event=event, granted=False)
-        if membership is not None and membership.role == Role.COORDINATOR:
+        if membership is not None and membership.role in AGGREGATE_ONLY_ROLES:
             raise FhirError(
                 status.HTTP_403_FORBIDDEN,
                 "forbidden",
-                "Coordinators see aggregated figures only, never a person.",
+                "Coordinators and municipalities see aggregated figures only, never a person.",
             )
         raise FhirError(status.HTTP_403_FORBIDDEN, "forbidden", "You have no role in Voorzorg.")
