@@ -6,8 +6,8 @@ hold the two to that on seeded random data, on SQLite and on PostgreSQL. Both ar
 driven by the registry (``monitoring.indicators.registry``): each definition names its
 source; ``SOURCES`` below gives each source's database side (``DbSource``: its rows,
 group columns, columns and flags, in ``episodes.py``, ``referrals.py`` and
-``groups.py``), and ``aggregate.collect_source`` generates the queries from the
-definitions' tallies.
+``groups.py``; for the effect figures a ``fetch`` of rows, in ``effect.py``), and
+``aggregate.collect_source`` generates the queries from the definitions' tallies.
 
 ``collect(period=..., scope=...)`` computes the same definitions over one region's data
 (``scope.Scope``): every source adds its region rule's filter (``episodes_in``,
@@ -17,7 +17,8 @@ explained in docs/indicators.md ("Regions").
 
 A fixed number of queries per period, whatever the data size: on SQLite one per
 breakdown per source, plus one per source with a median; on PostgreSQL one statement
-per source (``GROUPING SETS`` for a source with breakdowns; docs/performance.md).
+per source (``GROUPING SETS`` for a source with breakdowns; docs/performance.md); and
+four for the rows of the effect figures (``effect.py``).
 
 ``load_snapshot()`` reads plain rows for the pure engine; the tests use it as the
 reference, it is not on the production path.
@@ -31,7 +32,7 @@ from monitoring.indicators.rows import Snapshot
 from monitoring.periods import Period
 from voorzorg.accounts.models import Region
 
-from . import episodes, experience, groups, reach, referrals
+from . import effect, episodes, experience, groups, reach, referrals
 from .aggregate import DbSource, collect_source
 from .scope import (
     ALL_DATA,
@@ -72,6 +73,9 @@ SOURCES: dict[Source, DbSource] = {
     Source.CONVERSATIONS: reach.CONVERSATIONS,
     Source.WORK: reach.WORK,
     Source.EXPERIENCE: experience.SOURCE,
+    Source.ENDED_EPISODES: effect.ENDED_EPISODES,
+    Source.BRIDGING_EXPOSURE: effect.BRIDGING_EXPOSURE,
+    Source.PAIRED_MEASUREMENTS: effect.PAIRED_MEASUREMENTS,
 }
 
 
@@ -79,7 +83,7 @@ def collect(*, period: Period, scope: Scope = ALL_DATA) -> Results:
     """Every registry definition for one period, unsuppressed, aggregated in the database.
 
     Same keys and figures as ``engine.compute(load_snapshot(scope), period)``. A fixed
-    number of queries (about a dozen) whatever the data size. ``scope``: all data (the
+    number of queries (under twenty) whatever the data size. ``scope``: all data (the
     default) or one region's (``scope_for(region_id)``).
     """
     frame = Frame(period, scope)
@@ -126,4 +130,5 @@ def load_snapshot(scope: Scope = ALL_DATA) -> Snapshot:
         work=reach.load_work(scope, logged_contacts, sessions),
         hour_rate=scope.rate,
         experience=experience.load(scope),
+        participants=groups.load_participants(scope),
     )

@@ -33,6 +33,7 @@ from monitoring.indicators.rows import (
     ContactRow,
     EnrolmentRow,
     MeasurementRow,
+    ParticipantRow,
     SignalRow,
 )
 from participants.models import Participant
@@ -183,6 +184,7 @@ def load_measurements(scope: Scope) -> tuple[MeasurementRow, ...]:
             measured_on=m.measured_on,
             score_sum=sum(getattr(m, name) for name in SCORES),
             order=m.pk,
+            scores=tuple(getattr(m, name) for name in SCORES),
             municipality=(
                 m.participant.municipality.cbs_code if m.participant.municipality else None
             ),
@@ -204,6 +206,19 @@ def load_signals(scope: Scope) -> tuple[SignalRow, ...]:
                 if (s.acknowledged_at or s.resolved_at)
                 else None
             ),
+            participant_id=s.participant_id,
+            severity=s.severity,
         )
         for s in within(Signal.objects.all(), scope, of_participants_in)
+    )
+
+
+def load_participants(scope: Scope) -> tuple[ParticipantRow, ...]:
+    return tuple(
+        ParticipantRow(p.pk, p.municipality.cbs_code if p.municipality else None)
+        for p in within(
+            Participant.objects.select_related("municipality").order_by("pk"),
+            scope,
+            participants_in,
+        )
     )

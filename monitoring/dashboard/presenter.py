@@ -110,6 +110,9 @@ MEASURED_THINGS = {
     Source.CONVERSATIONS: gettext_lazy("gesprekken"),
     Source.WORK: gettext_lazy("deelnemers"),
     Source.EXPERIENCE: gettext_lazy("antwoorden"),
+    Source.ENDED_EPISODES: gettext_lazy("wachtplekken"),
+    Source.BRIDGING_EXPOSURE: gettext_lazy("deelnemers"),
+    Source.PAIRED_MEASUREMENTS: gettext_lazy("deelnemers"),
 }
 # A figure whose denominator counts something else than its source's rows.
 MEASURED_THINGS_OF = {"bridging_hours": gettext_lazy("contacten en bijeenkomsten")}

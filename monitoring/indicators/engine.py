@@ -15,7 +15,7 @@ from typing import Any
 
 from monitoring.periods import Period
 
-from . import bridging
+from . import bridging, effect
 from .registry import ALL, DEFINITIONS, UNKNOWN_GROUP, Breakdown, Context, Definition
 from .results import Results, should_emit, suppress
 from .rows import Snapshot
@@ -60,10 +60,13 @@ def compute(snapshot: Snapshot, period: Period, *, hour_rate: Decimal | None = N
         hour_rate=snapshot.hour_rate if hour_rate is None else hour_rate,
     )
     results: Results = {}
+    built: dict[str, tuple] = {}
     for definition in DEFINITIONS:
-        results.update(
-            compute_definitions([definition], snapshot.rows_of(definition.source), context)
-        )
+        source = definition.source
+        if source not in built:
+            rows = effect.rows_for(source, snapshot, period)
+            built[source] = snapshot.rows_of(source) if rows is None else rows
+        results.update(compute_definitions([definition], built[source], context))
     return results
 
 

@@ -29,7 +29,7 @@ from monitoring.periods import Period
 from referrals.constants import ReferralStatus
 from voorzorg.core.treeknorm import WaitStage
 
-from . import bridging, experience, open_waits, reach, realised
+from . import bridging, effect, experience, open_waits, reach, realised
 from .results import Ratio, count, hours, mean, median_ratio, percent
 from .tally import Col, Condition, Finish, Tally, eq, ge, gt, le
 from .tally import count as tally_count
@@ -833,6 +833,173 @@ def _experience() -> list[Definition]:
     ]
 
 
+# --- Effect: what bridging care changed, with a 95% confidence interval -------------------
+
+# How wide an interval may be before the figure says too little (docs/indicators.md,
+# "Effect"): 30 percentage points for a share or a difference of shares (wider, and the
+# figure cannot tell a small effect from a large one), 2.0 points on the 0-10
+# Positieve Gezondheid scale (a change of about one point is what bridging care hopes
+# for), 10 crisis signals per 100 participant-months (more than the rates expected).
+MAX_CI_SHARE = Decimal("30.0")
+MAX_CI_POINTS = Decimal("2.0")
+MAX_CI_RATE = Decimal("10.0")
+
+_EFFECT_LABELS = {
+    ("dropped_out", True): _("Uitval voor behandeling: met overbrugging"),
+    ("dropped_out", False): _("Uitval voor behandeling: zonder overbrugging"),
+    ("dropped_out", None): _("Uitval voor behandeling: verschil met en zonder overbrugging"),
+    ("no_longer_needed", True): _("Niet meer nodig: met overbrugging"),
+    ("no_longer_needed", False): _("Niet meer nodig: zonder overbrugging"),
+    ("no_longer_needed", None): _("Niet meer nodig: verschil met en zonder overbrugging"),
+}
+_EFFECT_KEYS = {"dropped_out": "dropout", "no_longer_needed": "no_longer_needed"}
+_OUTCOME_WORDS = {
+    "dropped_out": _("vóór de behandeling uitviel"),
+    "no_longer_needed": _("vóór de behandeling werd afgesloten omdat zorg niet meer nodig was"),
+}
+_SIDE_DESCRIPTIONS = {
+    True: _(
+        "Van de wachtplekken die in de periode eindigden (start van de behandeling, of "
+        "afgesloten zonder start) en waarvan de houder toen al minstens 14 dagen "
+        "overbruggingszorg had: het deel dat {outcome}. Met 95%-betrouwbaarheidsinterval."
+    ),
+    False: _(
+        "Van de andere wachtplekken die in de periode eindigden (niet gekoppeld aan een "
+        "deelnemer, of minder dan 14 dagen overbruggingszorg): het deel dat {outcome}. "
+        "Met 95%-betrouwbaarheidsinterval."
+    ),
+    None: _(
+        "Met overbrugging min zonder, in procentpunten: het deel dat {outcome}, vergeleken "
+        "binnen elke aanbieder en zorgzwaarte en dan samengenomen (Mantel-Haenszel), zodat "
+        "een verschil tussen aanbieders geen effect lijkt. Met 95%-betrouwbaarheidsinterval."
+    ),
+}
+_SCORE_LABELS = {
+    "lichaamsfuncties": _("Positieve Gezondheid, lichaamsfuncties: verandering per deelnemer"),
+    "mentaal_welbevinden": _(
+        "Positieve Gezondheid, mentaal welbevinden: verandering per deelnemer"
+    ),
+    "zingeving": _("Positieve Gezondheid, zingeving: verandering per deelnemer"),
+    "kwaliteit_van_leven": _(
+        "Positieve Gezondheid, kwaliteit van leven: verandering per deelnemer"
+    ),
+    "meedoen": _("Positieve Gezondheid, meedoen: verandering per deelnemer"),
+    "dagelijks_functioneren": _(
+        "Positieve Gezondheid, dagelijks functioneren: verandering per deelnemer"
+    ),
+}
+
+
+def _from_rows(aggregated: Mapping[str, Any]) -> Ratio:
+    """An effect figure has no tallies: its source fetches rows (``DbSource.fetch``) that
+    its ``compute`` turns into the figure on both paths."""
+    raise TypeError("an effect figure is computed from its source's rows")
+
+
+def _effect(
+    key: str, label: Any, unit: Unit, source: Source, compute: Any, **kw: Any
+) -> Definition:
+    return Definition(
+        key,
+        label,
+        Family.EFFECT,
+        unit,
+        Panel.EFFECT,
+        source,
+        compute=compute,
+        tallies={},
+        finish=_from_rows,
+        breakdowns=MUNICIPALITY_ONLY,
+        interval=True,
+        **kw,
+    )
+
+
+def _effects() -> list[Definition]:
+    definitions = []
+    for reason in effect.OUTCOMES:
+        name = _EFFECT_KEYS[reason]
+        better = False if reason == "dropped_out" else None
+        for bridged, suffix in ((True, "bridged"), (False, "not_bridged")):
+            definitions.append(
+                _effect(
+                    f"{name}_{suffix}",
+                    _EFFECT_LABELS[(reason, bridged)],
+                    Unit.PERCENT,
+                    Source.ENDED_EPISODES,
+                    lambda rows, ctx, r=reason, b=bridged: effect.outcome_share(rows, r, bridged=b),
+                    higher_is_better=better,
+                    max_ci_width=MAX_CI_SHARE,
+                    description=format_lazy(
+                        _SIDE_DESCRIPTIONS[bridged], outcome=_OUTCOME_WORDS[reason]
+                    ),
+                )
+            )
+        definitions.append(
+            _effect(
+                f"{name}_difference",
+                _EFFECT_LABELS[(reason, None)],
+                Unit.POINTS_DIFFERENCE,
+                Source.ENDED_EPISODES,
+                lambda rows, ctx, r=reason: effect.outcome_difference(rows, r),
+                higher_is_better=better,
+                max_ci_width=MAX_CI_SHARE,
+                description=format_lazy(_SIDE_DESCRIPTIONS[None], outcome=_OUTCOME_WORDS[reason]),
+            )
+        )
+    definitions.append(
+        _effect(
+            "crisis_signals_rate",
+            _("Crisissignalen per 100 deelnemermaanden in overbrugging"),
+            Unit.RATE,
+            Source.BRIDGING_EXPOSURE,
+            lambda rows, ctx: effect.crisis_rate(rows),
+            higher_is_better=False,
+            max_ci_width=MAX_CI_RATE,
+            description=_(
+                "Crisissignalen op dagen dat de deelnemer in overbruggingszorg was, per 100 "
+                "deelnemermaanden overbruggingszorg in de periode (van het eerste contact tot "
+                "de verwijzing is overgedragen, afgesloten of ingetrokken). Met exact "
+                "95%-betrouwbaarheidsinterval."
+            ),
+        )
+    )
+    definitions.append(
+        _effect(
+            "positive_health_paired_change",
+            _("Positieve Gezondheid: verandering per deelnemer"),
+            Unit.POINTS,
+            Source.PAIRED_MEASUREMENTS,
+            lambda rows, ctx: effect.paired_change(rows),
+            higher_is_better=True,
+            max_ci_width=MAX_CI_POINTS,
+            description=_(
+                "Per deelnemer de laatste meting (in de periode, minstens 8 weken na de eerste) "
+                "min de eerste (binnen 14 dagen van het eerste contact in de "
+                "overbruggingszorg), van het gemiddelde van de zes dimensies; gemiddeld over "
+                "de deelnemers, in punten op de schaal 0-10. Met 95%-betrouwbaarheidsinterval."
+            ),
+        )
+    )
+    definitions.extend(
+        _effect(
+            f"positive_health_paired_change_{score}",
+            _SCORE_LABELS[score],
+            Unit.POINTS,
+            Source.PAIRED_MEASUREMENTS,
+            lambda rows, ctx, s=score: effect.paired_change(rows, s),
+            higher_is_better=True,
+            max_ci_width=MAX_CI_POINTS,
+            description=_(
+                "Als de verandering per deelnemer in Positieve Gezondheid, voor deze "
+                "dimensie alleen."
+            ),
+        )
+        for score in effect.SCORES
+    )
+    return definitions
+
+
 # New figures go last, so the rows of exports keep their order.
 DEFINITIONS: list[Definition] = [
     *_realised(),
@@ -840,6 +1007,7 @@ DEFINITIONS: list[Definition] = [
     *_bridging(),
     *_reach(),
     *_experience(),
+    *_effects(),
 ]
 
 BY_KEY: dict[str, Definition] = {d.key: d for d in DEFINITIONS}

@@ -120,12 +120,60 @@ class MeasurementRow:
     score_sum: int  # sum of the six Positieve Gezondheid scores
     order: int = 0  # tie-break between measurements on the same day (the row id)
     municipality: str | None = None  # the participant's CBS code
+    scores: tuple[int, ...] = ()  # the six scores, in effect.SCORES order
 
 
 @dataclass(frozen=True, slots=True)
 class SignalRow:
     raised_on: dt.date  # local date
     follow_up_seconds: float | None = None  # to acknowledgement, else resolution; None = not yet
+    participant_id: int | None = None
+    severity: str = ""  # SignalSeverity: "zorg", "urgent", "crisis"
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantRow:
+    """A participant of the scope, with the CBS code of where they live."""
+
+    participant_id: int
+    municipality: str | None = None
+
+
+# --- Rows of the effect figures (one per ended episode or per participant) ----------------
+
+
+@dataclass(frozen=True, slots=True)
+class EndedEpisodeRow:
+    """A waiting episode that ended in the period (effect.py ``ended_on``), with whether
+    its participant was in bridging care long enough before that to count as bridged."""
+
+    provider: str | None
+    care_level: str
+    municipality: str | None
+    bridged: bool
+    treatment_started: bool
+    close_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureRow:
+    """A participant's days in bridging care within the period, and the crisis signals
+    raised on those days."""
+
+    participant_id: int
+    municipality: str | None
+    days: int
+    crisis_signals: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PairedChangeRow:
+    """A participant's Positieve Gezondheid change: latest minus first measurement, per
+    score (effect.SCORES order)."""
+
+    participant_id: int
+    municipality: str | None
+    changes: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +214,7 @@ class Snapshot:
     # Euros per hour of bridging work in the scope; None: no cost figure can be made.
     hour_rate: Decimal | None = None
     experience: tuple[ExperienceRow, ...] = ()
+    participants: tuple[ParticipantRow, ...] = ()  # the scope's participants
 
     @property
     def first_contact_referrals(self) -> tuple[ReferralRow, ...]:

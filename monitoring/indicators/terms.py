@@ -66,6 +66,12 @@ class Source(StrEnum):
     WORK = "work"  # contacts, sessions and presence together (reach.WorkRow)
     # One row per answered "experience at handover" (three marks 0-10).
     EXPERIENCE = "experience"
+    # The effect figures' rows, built per period (``effect.rows_for``; in the database
+    # ``DbSource.fetch``): one per ended episode, per participant in bridging care, per
+    # participant with a pair of Positieve Gezondheid measurements.
+    ENDED_EPISODES = "ended_episodes"
+    BRIDGING_EXPOSURE = "bridging_exposure"
+    PAIRED_MEASUREMENTS = "paired_measurements"
 
 
 ALL = "all"

@@ -113,7 +113,7 @@ def test_demo_world_is_alive_for_every_role(
     assert Attendance.objects.filter(status="present").count() >= 5
     lotte = PositiveHealthMeasurement.objects.filter(participant__public_id="VZ-DEMO0003")
     assert lotte.count() == 2
-    signal = Signal.objects.get()
+    signal = Signal.objects.get(participant__public_id="VZ-DEMO0003")
     assert signal.notified_at is not None  # the POH was told, once
     assert [m.to for m in mailoutbox] == [["anna.poh@voorzorg.example"]]
     # The referrals' history in the inboxes, with the demo numbers, some of it new; its
@@ -156,6 +156,16 @@ def test_demo_world_is_alive_for_every_role(
         )
         assert shown.denominator >= 10 and not shown.suppressed
         assert shown.ci_high - shown.ci_low <= 3
+    # The effect figures have something to show: earlier participants of the region whose
+    # places ended after 14+ days of bridging care, measured twice 8+ weeks apart, one
+    # crisis signal (docs/indicators.md, "Effect").
+    effect = IndicatorValue.objects.filter(region=None, period="2026", breakdown="total")
+    for key in ("dropout_bridged", "positive_health_paired_change", "crisis_signals_rate"):
+        figure = effect.get(indicator=key)
+        assert not figure.suppressed and figure.value is not None, key
+        assert figure.ci_low is not None and figure.ci_high is not None, key
+    assert effect.get(indicator="crisis_signals_rate").numerator >= 1
+    assert effect.get(indicator="positive_health_paired_change").value > 0
     assert sign_in(client, "cor.coordinator@voorzorg.example", DEMO_PASSWORD)
     dashboard = client.get(reverse("monitoring:dashboard"))
     assert dashboard.status_code == 200

@@ -40,6 +40,14 @@ from voorzorg.accounts.models import Norm
 UTC = dt.UTC
 START = dt.date(2025, 10, 1)
 DIAGNOSES = ["", "", "depressie", "angst", "adhd"]
+SCORES = (
+    "lichaamsfuncties",
+    "mentaal_welbevinden",
+    "zingeving",
+    "kwaliteit_van_leven",
+    "meedoen",
+    "dagelijks_functioneren",
+)
 REFERRAL_STATUSES = [
     "submitted",
     "accepted",
@@ -271,6 +279,51 @@ class World:
         ReferralEvent.objects.bulk_create(events)
         Handover.objects.bulk_create(handovers)
 
+    def add_effect_records(self, rng: random.Random) -> None:
+        """What the effect figures read beyond the rest: crisis signals, and Positieve
+        Gezondheid pairs around a first one-on-one contact, with days crowded at the
+        edges (14 days from the first contact, 56 days between the two); some withdrawn.
+        Its own ``rng``, so the rest of a seed's world stays the world it was."""
+        contacts, measurements, signals = [], [], []
+        withdrawn = {"withdrawn_at": dt.datetime(2026, 1, 1, tzinfo=UTC), "withdrawn_reason": "x"}
+        for participant in self.participants:
+            first = self.day(300) - dt.timedelta(days=60)
+            contacts.append(
+                Contact(
+                    participant=participant,
+                    expert=self.expert,
+                    date=first,
+                    duration_minutes=30,
+                    mode="phone",
+                    **(withdrawn if rng.random() < 0.1 else {}),
+                )
+            )
+            baseline = first + dt.timedelta(days=rng.choice([-15, -14, 0, 3, 14, 15]))
+            latest = baseline + dt.timedelta(days=rng.choice([55, 56, 57, 90, 150]))
+            for day, lift in ((baseline, 0), (latest, rng.choice([-1, 0, 1, 2]))):
+                measurements.append(
+                    PositiveHealthMeasurement(
+                        participant=participant,
+                        recorded_by=self.expert,
+                        measured_on=day,
+                        **{name: min(10, max(0, rng.randint(3, 7) + lift)) for name in SCORES},
+                        **(withdrawn if rng.random() < 0.05 else {}),
+                    )
+                )
+            for _ in range(rng.choice([0, 0, 1, 2])):
+                signals.append(
+                    Signal(
+                        participant=participant,
+                        raised_by=self.expert,
+                        raised_at=self.moment(),
+                        severity="crisis",
+                        description="Acuut.",
+                    )
+                )
+        Contact.all_objects.bulk_create(contacts)
+        PositiveHealthMeasurement.all_objects.bulk_create(measurements)
+        Signal.objects.bulk_create(signals)
+
     def _add_sessions(self) -> None:
         rng = self.rng
         sessions = []
@@ -372,4 +425,5 @@ def build_world(*, seed: int, episodes: int, participants: int = 40) -> World:
     world.add_episodes(episodes)
     world.add_bridging()
     add_experiences(world, seed)
+    world.add_effect_records(random.Random(seed + 2))
     return world

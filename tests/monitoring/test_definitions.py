@@ -54,7 +54,7 @@ def days_after(n: int, day: dt.date) -> dt.date:
 def test_every_registry_definition_carries_its_calculation_and_its_tallies():
     from monitoring.collectors import SOURCES
 
-    assert len(BY_KEY) == len(DEFINITIONS) == 57
+    assert len(BY_KEY) == len(DEFINITIONS) == 71
     for definition in DEFINITIONS:
         assert callable(definition.compute), definition.key
         assert callable(definition.finish), definition.key

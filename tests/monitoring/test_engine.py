@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from monitoring import collectors, tasks
 from monitoring.indicators.registry import DEFINITIONS
+from monitoring.indicators.results import suppress
 from monitoring.models import ComputationRun, IndicatorValue
 from monitoring.periods import Period
 from monitoring.services import indicator_rows, indicators_compute_and_store
@@ -163,12 +164,15 @@ def test_stored_figures_are_the_collected_figures(db):
     for row in IndicatorValue.objects.filter(period="2026", region=None):
         ratio = expected[(row.indicator, row.breakdown, row.group)]
         if row.suppressed:
-            assert 0 < ratio.denominator < settings.MIN_CELL
+            # Withheld by its denominator, or by its smallest group (``Ratio.cell``).
+            assert suppress(ratio, min_cell=settings.MIN_CELL).suppressed
         else:
-            assert (row.numerator, row.denominator, row.value) == (
+            assert (row.numerator, row.denominator, row.value, row.ci_low, row.ci_high) == (
                 ratio.numerator,
                 ratio.denominator,
                 ratio.value,
+                ratio.ci_low,
+                ratio.ci_high,
             )
     assert IndicatorValue.objects.filter(period="2026", region=None).count() == len(expected)
 

@@ -142,13 +142,15 @@ def extra_definitions():
             max_ci_width=Decimal("20"),
         ),
     ]
-    # The reach and cost figures are in the registry itself now: only the others are faked.
+    # The reach, cost and effect figures are in the registry itself now: only the others
+    # are faked.
     fakes = [fake for fake in fakes if fake.key not in BY_KEY]
     DEFINITIONS.extend(fakes)
     for fake in fakes:
         BY_KEY[fake.key] = fake
     yield fakes
-    del DEFINITIONS[-len(fakes) :]
+    if fakes:
+        del DEFINITIONS[-len(fakes) :]
     for fake in fakes:
         del BY_KEY[fake.key]
 
@@ -387,7 +389,7 @@ def test_a_withheld_or_too_uncertain_figure_never_carries_a_number(
     # The paired chart: one whisker, for the one shown with its interval.
     chart = re.search(r'<svg [^>]*id="vz-chart-effect-paired".*?</svg>', html, re.S).group(0)
     assert chart.count('class="vz-svg-whisker"') == 1
-    assert ">Uitval</text>" in chart
+    assert ">Uitval voor behandeling</text>" in chart
 
     for response in (client.get(REPORT, {"formaat": "csv"}),):
         rows = {(r["Sleutel"], r["Periode"]): r for r in csv_rows(response)}
@@ -413,7 +415,9 @@ def test_new_figures_appear_by_their_panel(stored, extra_definitions, client_for
     assert 'data-vz-indicator="cost_per_participant_reached"' in costs
     definitions = html.split('id="h-definities"')[1]
     assert "De kosten gedeeld door het aantal bereikte deelnemers." in definitions
-    assert "Nog geen omschrijving." in definitions  # the fakes without words
+    # Every figure, the effect figures too, carries its words.
+    assert "Nog geen omschrijving." not in definitions
+    assert "Mantel-Haenszel" in definitions
 
 
 # --- Fixed number of queries ----------------------------------------------------------------

@@ -21,6 +21,7 @@ from monitoring.tasks import history_period_keys
 from voorzorg.accounts.constants import OrganisationKind, Role
 from voorzorg.accounts.models import Membership, Organisation, Region, User
 
+from .demo_effect import seed_demo_effect
 from .demo_experience import seed_demo_experience
 from .demo_groups import seed_demo_groups
 from .demo_links import seed_demo_links
@@ -115,8 +116,8 @@ def seed_demo() -> list[DemoUser]:
 
 
 def seed_demo_figures() -> None:
-    """Two years of provider waitlists, some demo referrals linked to their places, and
-    the indicators computed for them.
+    """Two years of provider waitlists, some demo referrals linked to their places,
+    earlier participants for the effect figures, and the indicators computed for them.
 
     The waitlist part is idempotent on its own (external ids). The figures are computed
     for the last 24 months with their quarters and years only when none exist yet, so
@@ -127,6 +128,8 @@ def seed_demo_figures() -> None:
     seed_demo_waitlist(today=today)
     # Before the figures: bridging coverage counts the linked waits.
     seed_demo_links(today=today)
+    # Earlier participants whose bridging care the effect figures measure.
+    seed_demo_effect(today=today)
     if ComputationRun.objects.exists():
         return
     for key in history_period_keys(today):

@@ -1,0 +1,227 @@
+"""The effect figures' rows from the database (docs/indicators.md, "Effect").
+
+These figures are statistics (confidence intervals, a standardised difference), not
+sums, so their sources do not aggregate: each ``fetch`` builds the period's rows of the
+pure engine's type with a fixed number of queries, and the definitions' own ``compute``
+turns them into figures (``aggregate.collect_source``). The first bridging contact and
+whether bridging care has ended are read per row by subqueries (``_bridging``); the
+rules that combine them are effect.py's (``bridging_span``, ``is_bridged``,
+``is_paired``), so both paths mean the same by "bridged" and "in bridging care".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.utils import timezone
+
+from groups.constants import EnrolmentStatus, SignalSeverity
+from groups.models import Contact, Enrolment, PositiveHealthMeasurement, Signal
+from monitoring.indicators import effect
+from monitoring.indicators.bridging import ENDED_REFERRAL_STATUSES
+from monitoring.indicators.rows import EndedEpisodeRow, ExposureRow, PairedChangeRow
+from participants.models import Participant
+from referrals.constants import OPEN_STATUSES
+from referrals.models import Referral, WaitingEpisode
+
+from .aggregate import DbSource
+from .scope import Frame, episodes_in, of_participants_in, participants_in, within
+
+FIRSTS = ("first_contact", "first_enrolment", "first_referral_contact")
+
+
+def _firsts(ref: str) -> dict[str, Subquery]:
+    """The three days bridging care may start on, per participant (``ref`` names the
+    participant id of the outer row): the first standing one-on-one contact, the first
+    group enrolment start (not a waiting-list place), a referral's first contact."""
+    contact = Contact.objects.filter(participant_id=OuterRef(ref)).order_by("date")
+    enrolment = (
+        Enrolment.objects.filter(participant_id=OuterRef(ref))
+        .exclude(status=EnrolmentStatus.WAITING)
+        .order_by("start_date")
+    )
+    referral = Referral.objects.filter(
+        participant_id=OuterRef(ref), first_contact_date__isnull=False
+    ).order_by("first_contact_date")
+    return {
+        "first_contact": Subquery(contact.values("date")[:1]),
+        "first_enrolment": Subquery(enrolment.values("start_date")[:1]),
+        "first_referral_contact": Subquery(referral.values("first_contact_date")[:1]),
+    }
+
+
+def _bridging(ref: str) -> dict[str, Any]:
+    """``_firsts`` plus what decides the end: an open referral or none at all
+    (``ongoing``), and the last moment one of the participant's referrals changed to an
+    ended status."""
+    referrals = Referral.objects.filter(participant_id=OuterRef(ref))
+    last_ended = referrals.filter(
+        status__in=sorted(ENDED_REFERRAL_STATUSES), status_changed_at__isnull=False
+    ).order_by("-status_changed_at")
+    return {
+        **_firsts(ref),
+        "ongoing": ExpressionWrapper(
+            Q(Exists(referrals.filter(status__in=sorted(OPEN_STATUSES)))) | ~Q(Exists(referrals)),
+            output_field=BooleanField(),
+        ),
+        "last_ended": Subquery(last_ended.values("status_changed_at")[:1]),
+    }
+
+
+def _span(row: dict[str, Any]) -> effect.Span | None:
+    last = row["last_ended"]
+    return effect.bridging_span(
+        effect.bridging_start(*(row[name] for name in FIRSTS)),
+        ongoing=bool(row["ongoing"]),
+        last_ended=timezone.localdate(last) if last else None,
+    )
+
+
+# --- Ended waiting episodes -------------------------------------------------------------
+
+
+def _ended_episodes(frame: Frame) -> list[EndedEpisodeRow]:
+    """One row per episode of the scope that ended in the period (one query)."""
+    span = frame.span
+    episodes = WaitingEpisode.objects.filter(
+        Q(treatment_start_date__range=span)
+        | Q(treatment_start_date__isnull=True, closed_date__range=span)
+    ).order_by()
+    rows = (
+        within(episodes, frame.scope, episodes_in)
+        .annotate(**_bridging("participant_id"))
+        .values(
+            "provider__agb_code",
+            "care_level",
+            "municipality__cbs_code",
+            "participant_id",
+            "treatment_start_date",
+            "closed_date",
+            "close_reason",
+            *FIRSTS,
+            "ongoing",
+            "last_ended",
+        )
+    )
+    found = []
+    for row in rows:
+        ended: dt.date = row["treatment_start_date"] or row["closed_date"]
+        found.append(
+            EndedEpisodeRow(
+                provider=row["provider__agb_code"],
+                care_level=row["care_level"],
+                municipality=row["municipality__cbs_code"],
+                bridged=row["participant_id"] is not None and effect.is_bridged(_span(row), ended),
+                treatment_started=row["treatment_start_date"] is not None,
+                close_reason=row["close_reason"],
+            )
+        )
+    return found
+
+
+ENDED_EPISODES = DbSource(fetch=_ended_episodes)
+
+
+# --- Participant-days in bridging care and crisis signals -------------------------------
+
+
+def _participants(frame: Frame) -> QuerySet:
+    return within(Participant.objects.order_by(), frame.scope, participants_in)
+
+
+def _exposure(frame: Frame) -> list[ExposureRow]:
+    """One row per participant of the scope in bridging care on a day of the period (two
+    queries: the participants with their bridging care, the period's crisis signals)."""
+    last = frame.period.end
+    started = Q(first_contact__lte=last) | Q(first_enrolment__lte=last)
+    participants = (
+        _participants(frame)
+        .annotate(**_bridging("pk"))
+        .filter(started | Q(first_referral_contact__lte=last))
+        .values("pk", "municipality__cbs_code", *FIRSTS, "ongoing", "last_ended")
+    )
+    start, end = frame.moments
+    signals = within(
+        Signal.objects.filter(
+            severity=SignalSeverity.CRISIS, raised_at__gte=start, raised_at__lt=end
+        ).order_by(),
+        frame.scope,
+        of_participants_in,
+    ).values_list("participant_id", "raised_at")
+    raised: dict[int, list[dt.date]] = {}
+    for participant_id, moment in signals:
+        raised.setdefault(participant_id, []).append(timezone.localdate(moment))
+    found = []
+    for row in participants:
+        span = _span(row)
+        days = span.days_in(frame.period) if span else 0
+        if days:
+            found.append(
+                ExposureRow(
+                    row["pk"],
+                    row["municipality__cbs_code"],
+                    days,
+                    effect.crisis_signals_in(span, raised.get(row["pk"], ()), frame.period),
+                )
+            )
+    return found
+
+
+BRIDGING_EXPOSURE = DbSource(fetch=_exposure)
+
+
+# --- Paired Positieve Gezondheid measurements ------------------------------------------
+
+
+def _paired(frame: Frame) -> list[PairedChangeRow]:
+    """One row per participant of the scope whose latest standing measurement (as known
+    at the peildatum) is in the period and pairs with the first (one query: the
+    participants with the day and scores of both)."""
+    known = PositiveHealthMeasurement.objects.filter(
+        participant_id=OuterRef("pk"), measured_on__lte=frame.period.peildatum
+    )
+    ends = {
+        "first": known.order_by("measured_on", "id"),
+        "latest": known.order_by("-measured_on", "-id"),
+    }
+    measured = {
+        f"{end}_{name}": Subquery(ordered.values(name)[:1])
+        for end, ordered in ends.items()
+        for name in ("measured_on", *effect.SCORES)
+    }
+    participants = (
+        _participants(frame)
+        .annotate(**_firsts("pk"), **measured)
+        .filter(latest_measured_on__range=frame.span)
+        .values("pk", "municipality__cbs_code", *FIRSTS, *measured)
+    )
+    found = []
+    for row in participants:
+        start = effect.bridging_start(*(row[name] for name in FIRSTS))
+        if start is not None and effect.is_paired(
+            start, row["first_measured_on"], row["latest_measured_on"], frame.period
+        ):
+            found.append(
+                PairedChangeRow(
+                    row["pk"],
+                    row["municipality__cbs_code"],
+                    effect.changes(
+                        [row[f"first_{name}"] for name in effect.SCORES],
+                        [row[f"latest_{name}"] for name in effect.SCORES],
+                    ),
+                )
+            )
+    return found
+
+
+PAIRED_MEASUREMENTS = DbSource(fetch=_paired)
