@@ -166,10 +166,12 @@ def erase(participant: Participant) -> None:
     """Empty the free texts of her contacts and care signals (bulk updates), withdrawn
     contacts and earlier versions included.
 
-    Group places, attendance, scores and signal times stay: the figures count them.
+    Group places, attendance, scores, signal times and the kind of network partner a
+    contact referred to (a code, no text) stay: the figures count them. The partner
+    organisation's name is free text and goes.
     """
     contacts = Contact.all_objects.filter(participant=participant)
-    texts = {"note": "", "life_domains": [], "partner": "", "partner_organisation": ""}
+    texts = {"note": "", "life_domains": [], "partner_organisation": ""}
     contacts.update(**texts)
     # A withdrawn record must keep a reason (constraint *_withdrawn_has_reason).
     contacts.exclude(withdrawn_reason="").update(withdrawn_reason=ERASED)
