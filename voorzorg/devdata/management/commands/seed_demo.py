@@ -20,6 +20,9 @@ class Command(BaseCommand):
         users = seed_demo()
         self.stdout.write(self.style.SUCCESS("Demo world ready. Demo logins (password for all):"))
         self.stdout.write(f"  password: {DEMO_PASSWORD}")
+        # The roles' column as wide as the longest role name, so the addresses line up.
+        width = max((len(str(user.role.label)) for user in users), default=0)
         for user in users:
             lead = ", team lead" if user.team_lead else ""
-            self.stdout.write(f"  {user.region:<10} {user.role.label:<24} {user.email}{lead}")
+            role = str(user.role.label)
+            self.stdout.write(f"  {user.region:<10} {role:<{width}} {user.email}{lead}")
