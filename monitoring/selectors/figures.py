@@ -95,6 +95,9 @@ class Figure:
     stored: bool = True
     ci_low: Decimal | None = None
     ci_high: Decimal | None = None
+    # No row, but its period was computed (``stored_figures``): a group (other than the
+    # total, which is always stored) with nobody to count was simply not stored.
+    computed: bool = False
 
     @property
     def definition(self) -> Definition:
@@ -105,6 +108,8 @@ class Figure:
         if self.breakdown not in self.definition.breakdowns:
             return FigureState.NOT_AVAILABLE
         if not self.stored:
+            if self.computed and self.breakdown != Breakdown.TOTAL:
+                return FigureState.NO_DATA
             return FigureState.MISSING
         if self.suppressed:
             return FigureState.SUPPRESSED
@@ -290,13 +295,16 @@ def figures_for(
     group: str,
     indicators: Iterable[str] | None = None,
     region_id: int | None = None,
+    computed: Iterable[str] = (),
 ) -> dict[tuple[str, str], Figure]:
     """The stored figures of one group in the given periods and one scope, by (indicator,
     period).
 
     One query. Only registry indicators; every (indicator, period) asked for is present in
-    the result, as a ``stored=False`` figure where no row exists.
+    the result, as a ``stored=False`` figure where no row exists; ``computed``: the period
+    keys that were computed, where a missing group means nobody to count.
     """
+    done = set(computed)
     keys = [k for k in (indicators if indicators is not None else BY_KEY) if k in BY_KEY]
     period_keys = list(dict.fromkeys(periods))
     rows = (
@@ -314,7 +322,14 @@ def figures_for(
     return {
         (key, period): found.get(
             (key, period),
-            Figure(indicator=key, period=period, breakdown=breakdown, group=group, stored=False),
+            Figure(
+                indicator=key,
+                period=period,
+                breakdown=breakdown,
+                group=group,
+                stored=False,
+                computed=period in done,
+            ),
         )
         for period in period_keys
         for key in keys
@@ -381,6 +396,7 @@ def dashboard_data(
         breakdown=breakdown,
         group=group,
         region_id=scope.region_id,
+        computed=stored_runs,
     )
     months = last_months(period.end, TREND_MONTHS)
     trend = figures_for(
@@ -389,6 +405,7 @@ def dashboard_data(
         group=group,
         indicators=TREND_KEYS,
         region_id=scope.region_id,
+        computed=stored_runs,
     )
     return DashboardData(
         period=period,

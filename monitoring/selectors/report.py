@@ -103,6 +103,7 @@ def report_data(
         group=group,
         indicators=HISTORY_KEYS,
         region_id=scope.region_id,
+        computed=data.stored_runs,
     )
     return ReportData(
         data=data,

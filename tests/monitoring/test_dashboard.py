@@ -698,3 +698,35 @@ def test_query_count_is_fixed_whatever_the_data_size(
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(DASHBOARD, {"periode": "2026-Q3", **extra})
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_group_without_a_row_in_a_computed_period_had_nobody_to_count():
+    """A computation stores a group only when it had something to count: in a computed
+    period a group's missing row is "nobody", not "not yet computed"; in a period never
+    computed it is still missing, and the total is never guessed."""
+    from monitoring.selectors import FigureState, figures_for
+
+    first = DEFINITIONS[0].key
+    figure(first, num=12, den=12, value="100.0")
+    computed()
+    region_id = home_region().pk if home_region() else None
+    found = figures_for(
+        periods=["2026-Q3", "2026-Q2"],
+        breakdown="municipality",
+        group="GM0014",
+        indicators=["group_sessions_held"],
+        region_id=region_id,
+        computed={"2026-Q3"},
+    )
+    assert found[("group_sessions_held", "2026-Q3")].state == FigureState.NO_DATA
+    assert found[("group_sessions_held", "2026-Q2")].state == FigureState.MISSING
+    total = figures_for(
+        periods=["2026-Q3"],
+        breakdown="total",
+        group="all",
+        indicators=["group_sessions_held"],
+        region_id=region_id,
+        computed={"2026-Q3"},
+    )
+    assert total[("group_sessions_held", "2026-Q3")].state == FigureState.MISSING
