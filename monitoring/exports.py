@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from .indicators.registry import BY_KEY
 from .selectors import TREND_KEYS, UNIT_LABELS, DashboardData, Figure
 
 if TYPE_CHECKING:
+    from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -115,7 +117,7 @@ def filename(data: DashboardData, extension: str) -> str:
     return f"voorzorg-cijfers-{data.period.key}-{group}.{extension}"
 
 
-def _yes_no(flag: bool) -> str:
+def yes_no(flag: bool) -> str:
     return _("ja") if flag else _("nee")
 
 
@@ -123,16 +125,25 @@ def csv_response(data: DashboardData) -> HttpResponse:
     return rows_csv_response(export_rows(data), filename(data, "csv"))
 
 
-def rows_csv_response(rows: list[ExportRow], name: str) -> HttpResponse:
-    """Export rows as CSV for Dutch Excel; ``name`` must be header-safe."""
+def csv_download(name: str, header: list[str], rows: Iterable[list[str]]) -> HttpResponse:
+    """A CSV download for Dutch Excel: ``rows`` already as safe cells (``csv_safe`` text,
+    ``decimal_cell`` numbers); ``name`` must be header-safe."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     # A BOM and semicolons: what Dutch Excel opens correctly by double-click.
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";")
-    writer.writerow([csv_safe(h) for h in headers()])
-    for row in rows:
-        writer.writerow(
+    writer.writerow([csv_safe(h) for h in header])
+    writer.writerows(rows)
+    return response
+
+
+def rows_csv_response(rows: list[ExportRow], name: str) -> HttpResponse:
+    """Export rows as CSV for Dutch Excel; ``name`` must be header-safe."""
+    return csv_download(
+        name,
+        headers(),
+        (
             [
                 # Text may come from imported data or organisation names: formula-safe.
                 csv_safe(row.label),
@@ -146,33 +157,32 @@ def rows_csv_response(rows: list[ExportRow], name: str) -> HttpResponse:
                 # Dutch Excel.
                 "" if row.numerator is None else str(row.numerator),
                 "" if row.denominator is None else str(row.denominator),
-                _decimal(row.value),
+                decimal_cell(row.value),
                 csv_safe(row.unit),
-                csv_safe(_yes_no(row.suppressed)),
-                _decimal(row.ci_low),
-                _decimal(row.ci_high),
+                csv_safe(yes_no(row.suppressed)),
+                decimal_cell(row.ci_low),
+                decimal_cell(row.ci_high),
             ]
-        )
-    return response
+            for row in rows
+        ),
+    )
 
 
-def _decimal(value: Decimal | None) -> str:
+def decimal_cell(value: Decimal | None) -> str:
     """A figure for Dutch Excel: one decimal with a decimal comma; empty for none."""
     return "" if value is None else formats.number_format(value, 1, use_l10n=True)
 
 
 def xlsx_response(data: DashboardData) -> HttpResponse:
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Cijfers")
-    sheet.append(headers())
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in export_rows(data):
-        sheet.append(
+    xlsx_table(
+        sheet,
+        headers(),
+        (
             [
                 row.label,
                 row.key,
@@ -184,27 +194,21 @@ def xlsx_response(data: DashboardData) -> HttpResponse:
                 row.denominator,
                 row.value,
                 row.unit,
-                _yes_no(row.suppressed),
+                yes_no(row.suppressed),
                 row.ci_low,
                 row.ci_high,
             ]
-        )
-    _text_stays_text(sheet)
-    for column in "ILM":
-        for cell in sheet[column][1:]:
-            cell.number_format = "0.0"
-    sheet.freeze_panes = "A2"
-    widths = (44, 30, 10, 16, 12, 36, 9, 9, 9, 10, 12, 10, 10)
-    for column, width in zip("ABCDEFGHIJKLM", widths, strict=True):
-        sheet.column_dimensions[column].width = width
-
-    notes = workbook.create_sheet(_("Toelichting"))
+            for row in export_rows(data)
+        ),
+        decimal_columns="ILM",
+        widths=(44, 30, 10, 16, 12, 36, 9, 9, 9, 10, 12, 10, 10),
+    )
     computed = (
         formats.date_format(timezone.localtime(data.computed_at), "DATETIME_FORMAT")
         if data.computed_at
         else _("nog niet berekend")
     )
-    for line in (
+    notes = [
         [_("Periode"), data.period.key],
         [_("Regio"), str(data.scope.name)],
         [_("Groep"), data.choice.name],
@@ -220,20 +224,58 @@ def xlsx_response(data: DashboardData) -> HttpResponse:
             % {"n": settings.MIN_CELL},
         ],
         [_("Lege waarde"), _("Geen gegevens: niemand om te meten in deze periode.")],
-    ):
+    ]
+    xlsx_notes(workbook, notes)
+    return xlsx_download(workbook, filename(data, "xlsx"))
+
+
+def xlsx_table(
+    sheet: Worksheet,
+    header: list[str],
+    rows: Iterable[list],
+    *,
+    decimal_columns: str,
+    widths: Sequence[int],
+) -> None:
+    """A sheet of figures: a bold, frozen header, the rows, every string kept as text,
+    one decimal in ``decimal_columns`` (letters), the columns ``widths`` wide."""
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    text_stays_text(sheet)
+    for column in decimal_columns:
+        for cell in sheet[column][1:]:
+            cell.number_format = "0.0"
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def xlsx_notes(workbook: Workbook, lines: Iterable[list[str]]) -> None:
+    """The "Toelichting" sheet: a word and its explanation per line."""
+    notes = workbook.create_sheet(_("Toelichting"))
+    for line in lines:
         notes.append(line)
-    _text_stays_text(notes)
+    text_stays_text(notes)
     notes.column_dimensions["A"].width = 16
     notes.column_dimensions["B"].width = 100
 
+
+def xlsx_download(workbook: Workbook, name: str) -> HttpResponse:
+    """The workbook as a download; ``name`` must be header-safe."""
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename(data, "xlsx")}"'
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
-def _text_stays_text(sheet: Worksheet) -> None:
+def text_stays_text(sheet: Worksheet) -> None:
     """openpyxl stores a string starting with '=' as a formula; store every string as text.
 
     That is the XLSX form of CSV-injection safety: no cell we write is ever a formula.

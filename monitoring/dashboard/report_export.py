@@ -10,8 +10,6 @@ stay text in XLSX.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,7 +21,14 @@ from django.utils.translation import gettext as _
 
 from voorzorg.core.spreadsheets import csv_safe
 
-from ..exports import XLSX_CONTENT_TYPE, _text_stays_text, _yes_no
+from ..exports import (
+    csv_download,
+    decimal_cell,
+    xlsx_download,
+    xlsx_notes,
+    xlsx_table,
+    yes_no,
+)
 from ..indicators.registry import Definition
 from ..selectors import UNIT_LABELS, Figure, FigureState
 from ..selectors.report import ReportData
@@ -121,20 +126,11 @@ def filename(report: ReportData, extension: str) -> str:
     return f"voorzorg-rapport-{report.data.period.key}-{where}.{extension}"
 
 
-def _decimal(value: Decimal | None) -> str:
-    # From Decimals, never from text: a leading minus is a number, not a formula.
-    return "" if value is None else formats.number_format(value, 1, use_l10n=True)
-
-
 def csv_response(rows: list[ReportRow], name: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    # A BOM and semicolons: what Dutch Excel opens correctly by double-click.
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow([csv_safe(h) for h in headers()])
-    for row in rows:
-        writer.writerow(
+    return csv_download(
+        name,
+        headers(),
+        (
             [
                 csv_safe(row.key),
                 csv_safe(row.label),
@@ -145,31 +141,30 @@ def csv_response(rows: list[ReportRow], name: str) -> HttpResponse:
                 csv_safe(row.group_name),
                 "" if row.numerator is None else str(row.numerator),
                 "" if row.denominator is None else str(row.denominator),
-                _decimal(row.value),
+                decimal_cell(row.value),
                 csv_safe(row.unit),
-                _decimal(row.ci_low),
-                _decimal(row.ci_high),
-                csv_safe(_yes_no(row.suppressed)),
+                decimal_cell(row.ci_low),
+                decimal_cell(row.ci_high),
+                csv_safe(yes_no(row.suppressed)),
                 csv_safe(row.state),
             ]
-        )
-    return response
+            for row in rows
+        ),
+    )
 
 
 def xlsx_response(
     rows: list[ReportRow], name: str, report: ReportData, definitions: list[Definition]
 ) -> HttpResponse:
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Rapport")
-    sheet.append(headers())
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(
+    xlsx_table(
+        sheet,
+        headers(),
+        (
             [
                 row.key,
                 row.label,
@@ -184,54 +179,37 @@ def xlsx_response(
                 row.unit,
                 row.ci_low,
                 row.ci_high,
-                _yes_no(row.suppressed),
+                yes_no(row.suppressed),
                 row.state,
             ]
-        )
-    _text_stays_text(sheet)
-    for column in ("J", "L", "M"):
-        for cell in sheet[column][1:]:
-            cell.number_format = "0.0"
-    sheet.freeze_panes = "A2"
-    widths = (30, 44, 22, 10, 14, 12, 30, 9, 9, 9, 12, 12, 12, 12, 22)
-    for column, width in zip("ABCDEFGHIJKLMNO", widths, strict=True):
-        sheet.column_dimensions[column].width = width
-
-    words = workbook.create_sheet(_("Definities"))
-    words.append([_("Sleutel"), _("Indicator"), _("Definitie")])
-    for cell in words[1]:
-        cell.font = Font(bold=True)
-    for definition in definitions:
-        words.append([definition.key, str(definition.label), str(definition.description)])
-    _text_stays_text(words)
-    for column, width in zip("ABC", (30, 44, 100), strict=True):
-        words.column_dimensions[column].width = width
-
-    notes = workbook.create_sheet(_("Toelichting"))
+            for row in rows
+        ),
+        decimal_columns="JLM",
+        widths=(30, 44, 22, 10, 14, 12, 30, 9, 9, 9, 12, 12, 12, 12, 22),
+    )
+    xlsx_table(
+        workbook.create_sheet(_("Definities")),
+        [_("Sleutel"), _("Indicator"), _("Definitie")],
+        ([d.key, str(d.label), str(d.description)] for d in definitions),
+        decimal_columns="",
+        widths=(30, 44, 100),
+    )
     data = report.data
     computed = (
         formats.date_format(timezone.localtime(data.computed_at), "DATETIME_FORMAT")
         if data.computed_at
         else _("nog niet berekend")
     )
-    for line in (
+    notes = [
         [_("Periode"), data.period.key],
         [_("Regio"), str(data.scope.name)],
         [_("Groep"), data.choice.name],
         [_("Cijfers van"), computed],
         [_("Peildatum"), formats.date_format(data.period.peildatum, "DATE_FORMAT")],
         [_("Afgeschermd"), min_cell_rule()],
-    ):
-        notes.append(line)
-    _text_stays_text(notes)
-    notes.column_dimensions["A"].width = 16
-    notes.column_dimensions["B"].width = 100
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    ]
+    xlsx_notes(workbook, notes)
+    return xlsx_download(workbook, name)
 
 
 def min_cell_rule() -> str:
