@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -92,8 +92,10 @@ class Definition:
     # The pure definition: the source's rows of one group -> the figure.
     compute: Callable[[Sequence[Any], Context], Ratio]
     # The same figure from the database: named aggregates, then ``finish`` over them.
-    tallies: Mapping[str, Tally]
-    finish: Finish
+    # Empty and None for a figure whose source hands its rows to ``compute`` on both
+    # paths (``DbSource.fetch``: the statistics of the effect figures).
+    tallies: Mapping[str, Tally] = field(default_factory=dict)
+    finish: Finish | None = None
     breakdowns: tuple[Breakdown, ...] = EPISODE_BREAKDOWNS
     # For the dashboard's colour-and-text status: is a higher value good news?
     higher_is_better: bool | None = None
@@ -570,11 +572,6 @@ def _counted(
     )
 
 
-def _fetched_only(_aggregated: Mapping[str, Any]) -> Ratio:
-    """A figure of a source that hands over its rows has no aggregates to finish."""
-    raise NotImplementedError("computed from fetched rows (DbSource.fetch)")
-
-
 def _work(
     key: str,
     label: str | Promise,
@@ -592,8 +589,6 @@ def _work(
         Panel.REACH,
         Source.WORK,
         compute=compute,
-        tallies={},
-        finish=_fetched_only,
         breakdowns=MUNICIPALITY_ONLY,
         description=description,
     )
@@ -821,8 +816,6 @@ def _experience() -> list[Definition]:
             Panel.EFFECT,
             Source.EXPERIENCE,
             compute=lambda rows, ctx, q=question: experience.mean_mark(rows, ctx.period, q),
-            tallies={},
-            finish=_fetched_only,
             breakdowns=MUNICIPALITY_ONLY,
             higher_is_better=True,
             interval=True,
@@ -890,12 +883,6 @@ _SCORE_LABELS = {
 }
 
 
-def _from_rows(aggregated: Mapping[str, Any]) -> Ratio:
-    """An effect figure has no tallies: its source fetches rows (``DbSource.fetch``) that
-    its ``compute`` turns into the figure on both paths."""
-    raise TypeError("an effect figure is computed from its source's rows")
-
-
 def _effect(
     key: str, label: Any, unit: Unit, source: Source, compute: Any, **kw: Any
 ) -> Definition:
@@ -907,8 +894,6 @@ def _effect(
         Panel.EFFECT,
         source,
         compute=compute,
-        tallies={},
-        finish=_from_rows,
         breakdowns=MUNICIPALITY_ONLY,
         interval=True,
         **kw,

@@ -57,9 +57,12 @@ def test_every_registry_definition_carries_its_calculation_and_its_tallies():
     assert len(BY_KEY) == len(DEFINITIONS) == 71
     for definition in DEFINITIONS:
         assert callable(definition.compute), definition.key
-        assert callable(definition.finish), definition.key
-        # A source that hands its rows to ``compute`` (DbSource.fetch) needs no tallies.
-        assert definition.tallies or SOURCES[definition.source].fetch, definition.key
+        # A source that hands its rows to ``compute`` (DbSource.fetch) needs no tallies
+        # and no finish; every other definition has both.
+        if SOURCES[definition.source].fetch:
+            assert not definition.tallies and definition.finish is None, definition.key
+        else:
+            assert definition.tallies and callable(definition.finish), definition.key
         assert definition.panel in Panel, definition.key
         assert definition.breakdowns[0] == Breakdown.TOTAL, definition.key
 
