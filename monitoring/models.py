@@ -226,3 +226,47 @@ class BackgroundJobIssue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line}: {self.message}"
+
+
+class WaitForecast(models.Model):
+    """The waiting-time forecast of one provider x care level as of one day (stored
+    nightly for the pages; ``monitoring.forecasting``). Replaced as a whole per day."""
+
+    as_of = models.DateField(_("peildatum"))
+    provider = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        related_name="wait_forecasts",
+        verbose_name=_("GGZ-aanbieder"),
+    )
+    care_level = models.CharField(_("zorgzwaarte"), max_length=10)
+    basis = models.PositiveIntegerField(_("aantal wachtplekken"))
+    withheld = models.BooleanField(_("niet getoond"), default=False)
+    reason = models.CharField(_("reden"), max_length=20, blank=True)
+    intake_p50_days = models.PositiveIntegerField(null=True, blank=True)
+    intake_p80_days = models.PositiveIntegerField(null=True, blank=True)
+    treatment_p50_days = models.PositiveIntegerField(null=True, blank=True)
+    treatment_p80_days = models.PositiveIntegerField(null=True, blank=True)
+    behandel_p50_days = models.PositiveIntegerField(null=True, blank=True)
+    behandel_p80_days = models.PositiveIntegerField(null=True, blank=True)
+    queue_intake = models.PositiveIntegerField(default=0)
+    queue_treatment = models.PositiveIntegerField(default=0)
+    arrivals_per_week = models.FloatField(default=0)
+    intakes_per_week = models.FloatField(default=0)
+    treatments_per_week = models.FloatField(default=0)
+    # What the capacity advice needs besides the figures above (model.Forecast).
+    details = models.JSONField(default=dict, blank=True)
+    computed_at = models.DateTimeField(_("berekend op"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("wachttijdverwachting")
+        verbose_name_plural = _("wachttijdverwachtingen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["as_of", "provider", "care_level"], name="wait_forecast_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["provider", "care_level", "-as_of"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id} {self.care_level} @ {self.as_of}"

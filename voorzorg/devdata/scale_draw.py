@@ -40,9 +40,10 @@ from django.utils import timezone
 from groups.constants import ContactMode
 from participants.constants import ConsentKind, LifeDomain
 from participants.duplicates import email_key, name_key, phone_key
-from referrals.constants import CareLevel, CloseReason, ReferralSource, ReferralStatus, Urgency
+from referrals.constants import CareLevel, ReferralSource, ReferralStatus, Urgency
 
 from .demo_waitlist import DIAGNOSIS_WEIGHTS, LEAVE_REASONS, NO_DIAGNOSIS_SHARE, PROVIDERS
+from .scale_queue import QueueWorld
 
 EXTERNAL_ID_PREFIX = "SCALE-"
 SCALE_EMAIL_DOMAIN = "schaal.voorzorg.example"
@@ -184,80 +185,91 @@ def scale_rows(
         set(rng.sample(range(episodes), min(participants, episodes))) if world.practices else set()
     )
     bridging = _Bridging(rng, today, world, first_ids)
+    queues = QueueWorld(rng, {agb: by_agb[agb].wait_factor for agb in provider_agbs})
+    first_day = today - dt.timedelta(days=WINDOW_DAYS - 1)
+    share_total = sum(by_agb[agb].share for agb in provider_agbs)
+    # Expected registrations per calendar day of each provider x care level, before the
+    # trend: what the capacity is planned on.
+    base_demand = {
+        (agb, str(level)): episodes
+        * by_agb[agb].share
+        / share_total
+        * level_share
+        / (WINDOW_DAYS * (1 + TREND / 2))
+        for agb in provider_agbs
+        for level, level_share in (
+            (CareLevel.GB_GGZ, by_agb[agb].gb_share),
+            (CareLevel.S_GGZ, 1 - by_agb[agb].gb_share),
+        )
+    }
     batch = ScaleRows([], [], [], [], [])
-    next_episode = first_ids["episode"]
-    for number, registration in enumerate(registrations, start=1):
-        agb = _weighted(rng, provider_agbs, provider_cum)
-        provider = by_agb[agb]
-        gb = rng.random() < provider.gb_share
-        care_level = CareLevel.GB_GGZ if gb else CareLevel.S_GGZ
-        diagnosis = (
-            "" if rng.random() < NO_DIAGNOSIS_SHARE else _weighted(rng, diagnoses, diagnosis_cum)
-        )
-        municipality = (
-            ""
-            if rng.random() < UNKNOWN_MUNICIPALITY_SHARE
-            else _weighted(rng, municipality_codes[agb], municipality_cum[agb])
-        )
-        referral_date = (
-            None
-            if rng.random() < NO_REFERRAL_DATE_SHARE
-            else registration - dt.timedelta(days=rng.randint(0, 21))
-        )
-        age = round(rng.triangular(18, 80, 28))
-        intake = registration + dt.timedelta(
-            days=_days(rng, INTAKE_MEDIAN_DAYS[care_level] * provider.wait_factor, INTAKE_SIGMA)
-        )
-        treatment = intake + dt.timedelta(
-            days=_days(rng, TREATMENT_MEDIAN_DAYS[care_level], TREATMENT_SIGMA)
-        )
-        draw = rng.random()
-        leave_reason = _weighted(rng, reasons, reason_cum)
-        closed: dt.date | None
-        if draw < LEAVE_BEFORE_INTAKE:
-            closed = registration + dt.timedelta(days=rng.randint(0, (intake - registration).days))
-            reason, intake_or_none, treatment_or_none = leave_reason, None, None
-        elif draw < LEAVE_BEFORE_INTAKE + LEAVE_BEFORE_TREATMENT:
-            closed = intake + dt.timedelta(days=rng.randint(0, (treatment - intake).days))
-            reason, intake_or_none, treatment_or_none = leave_reason, intake, None
-        else:
-            closed, reason = treatment, str(CloseReason.TREATMENT_STARTED)
-            intake_or_none, treatment_or_none = intake, treatment
-        # What has not happened by today, has not happened.
-        if intake_or_none and intake_or_none > today:
-            intake_or_none = None
-        if treatment_or_none and (intake_or_none is None or treatment_or_none > today):
-            treatment_or_none = None
-        if closed and closed > today:
-            closed, reason = None, ""
-        if closed and reason == CloseReason.TREATMENT_STARTED and treatment_or_none is None:
-            closed, reason = None, ""
-        episode = {
-            "id": next_episode,
-            "created_at": now,
-            "updated_at": now,
-            "participant_id": None,
-            "provider_id": world.providers[agb],
-            "external_id": f"{EXTERNAL_ID_PREFIX}{number:07d}",
-            "location": provider.locations[number % len(provider.locations)],
-            "birth_year": registration.year - age,
-            "municipality_id": world.municipalities.get(municipality),
-            "care_level": str(care_level),
-            "diagnosis_group": diagnosis,
-            "referral_date": referral_date,
-            "registration_date": registration,
-            "intake_date": intake_or_none,
-            "treatment_start_date": treatment_or_none,
-            "closed_date": closed,
-            "close_reason": reason,
-        }
-        next_episode += 1
-        if number - 1 in with_participant:
+    upcoming = iter(enumerate(registrations, start=1))
+    pending = next(upcoming, None)
+
+    def finish(episode: dict[str, Any]) -> None:
+        if episode.pop("bridging"):
             bridging.add(batch, episode, now)
+        episode.pop("leave_reason")
         batch.episodes.append(episode)
+
+    for offset in range(WINDOW_DAYS):
+        day = first_day + dt.timedelta(days=offset)
+        while pending is not None and pending[1] == day:
+            number, registration = pending
+            pending = next(upcoming, None)
+            agb = _weighted(rng, provider_agbs, provider_cum)
+            provider = by_agb[agb]
+            gb = rng.random() < provider.gb_share
+            care_level = CareLevel.GB_GGZ if gb else CareLevel.S_GGZ
+            diagnosis = (
+                ""
+                if rng.random() < NO_DIAGNOSIS_SHARE
+                else _weighted(rng, diagnoses, diagnosis_cum)
+            )
+            municipality = (
+                ""
+                if rng.random() < UNKNOWN_MUNICIPALITY_SHARE
+                else _weighted(rng, municipality_codes[agb], municipality_cum[agb])
+            )
+            referral_date = (
+                None
+                if rng.random() < NO_REFERRAL_DATE_SHARE
+                else registration - dt.timedelta(days=rng.randint(0, 21))
+            )
+            age = round(rng.triangular(18, 80, 28))
+            episode = {
+                "id": first_ids["episode"] + number - 1,
+                "created_at": now,
+                "updated_at": now,
+                "participant_id": None,
+                "provider_id": world.providers[agb],
+                "external_id": f"{EXTERNAL_ID_PREFIX}{number:07d}",
+                "location": provider.locations[number % len(provider.locations)],
+                "birth_year": registration.year - age,
+                "municipality_id": world.municipalities.get(municipality),
+                "care_level": str(care_level),
+                "diagnosis_group": diagnosis,
+                "referral_date": referral_date,
+                "registration_date": registration,
+                "intake_date": None,
+                "treatment_start_date": None,
+                "closed_date": None,
+                "close_reason": "",
+                # Drawn now so the rows stay the same whatever the queues do.
+                "leave_reason": _weighted(rng, reasons, reason_cum),
+                "bridging": number - 1 in with_participant,
+            }
+            queues.arrive((agb, str(care_level)), episode)
+        trend = 1 + TREND * offset / WINDOW_DAYS
+        demand = {cell: rate * trend for cell, rate in base_demand.items()}
+        for person in queues.serve(day, offset, demand):
+            finish(person.episode)
         if len(batch.episodes) >= batch_size:
             yield batch
             batch = ScaleRows([], [], [], [], [])
+    # What has not happened by today, has not happened: the rest are still waiting.
+    for person in queues.still_waiting(today):
+        finish(person.episode)
     if batch.episodes:
         yield batch
 
