@@ -35,7 +35,6 @@ no clock. ``numpy`` does the day arithmetic.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -392,7 +391,3 @@ def naive_median(waits: Iterable[int]) -> float | None:
     if len(ordered) % 2:
         return float(ordered[middle])
     return (ordered[middle - 1] + ordered[middle]) / 2
-
-
-def ceil_weeks(days: float) -> int:
-    return math.ceil(days / 7)

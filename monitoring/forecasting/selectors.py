@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable
 
 from ..models import WaitForecast
@@ -35,8 +34,3 @@ def forecast_history(
             provider_id=provider_id, care_level=care_level, as_of__range=(start, end)
         ).order_by("as_of")
     )
-
-
-def weeks(days: int | None) -> int | None:
-    """Days as whole weeks, rounded up (as waiting times are published)."""
-    return None if days is None else math.ceil(days / 7)
