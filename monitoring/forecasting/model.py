@@ -7,25 +7,29 @@ of people who registered weeks or months ago):
 1. **The queue ahead of her** on D: the people registered on or before D who have had no
    intake and not left by D (the intake queue), and those who have had their intake but
    no treatment start (the treatment queue).
-2. **The pace at which it moves**: intakes and treatment starts per day over the last
-   ``RATE_WINDOW_DAYS`` days up to D, and the share of the people leaving each queue who
-   left without being served (no longer needed, went elsewhere, ...): they free a place
+2. **The pace at which it moves**: intakes and treatment starts per day over the
+   shortest of ``RATE_WINDOWS_DAYS`` up to D that holds ``PACE_EVENTS`` of them, and the
+   share of the people leaving each queue over the last ``SHARE_WINDOW_DAYS`` who left
+   without being served (no longer needed, went elsewhere, ...): they free a place
    without using one.
 3. **The point forecast**, first come first served:
-   intake ≈ (intake queue x share that will be served + 1) / intake pace;
-   treatment ≈ the later of her intake and the moment the treatment pace has worked
-   through the treatment queue and everyone ahead of her in the intake queue, plus at
-   least the shortest usual gap between intake and treatment (the 10th percentile of the
+   intake ≈ (intake queue x share that stays + 1) / intake pace;
+   treatment ≈ (everyone who stays in the treatment queue and everyone ahead of her in
+   the intake queue who stays + 1) / treatment pace, but not before her own intake plus
+   the shortest usual gap between intake and treatment (the 10th percentile of the
    recent gaps).
 4. **Calibration by survival analysis.** Real lists are not strictly first come first
    served (urgent people go first, a clinician who fits). So the same point forecast is
    made for every day of the ``CALIBRATION_DAYS`` before D, and compared with what
    happened to the people who registered on those days, as far as it was known on D: a
-   person still waiting on D counts as "at least this long" (censored), which the
-   Kaplan-Meier estimate of the ratio "real wait / point forecast" takes into account.
-   People who left before being served are not counted: they have no wait to compare.
-   The median and the 80th percentile of that ratio times today's point forecast are
-   the forecast.
+   person still waiting on D waited "at least this long" (censored); one who left before
+   being served had a competing event, not a long wait. The Aalen-Johansen estimate of
+   "real wait / point forecast" among those served gives its median and 80th percentile;
+   times today's point forecast, they are the forecast.
+5. **Queue or recent waits.** Per stage, the forecasts both ways (by the queue, and by
+   the recent waits' own distribution, estimated the same way) are made as of days in
+   the past half year whose people are through the stage by D; the method whose medians
+   came closer is used. Lists whose waits do not follow the queue get the second.
 
 Only what was known on D is used: an intake, a treatment start or a close dated after D
 has not happened yet, and episodes registered after D do not exist. Pure: no database,
@@ -41,12 +45,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-RATE_WINDOW_DAYS = 28  # the shortest pace window; the capacity figures use it
 RATE_WINDOWS_DAYS = (28, 56, 91, 182)
+SHARE_WINDOW_DAYS = 91  # leaving shares and the intake -> treatment gap
 PACE_EVENTS = 40
 CALIBRATION_DAYS = 365
 MIN_BASIS = 20  # episodes known in the look-back
-MIN_SERVED_IN_WINDOW = 5  # intakes / treatment starts in the rate window
+MIN_SERVED_IN_WINDOW = 5  # intakes / treatment starts in the longest pace window
 MIN_CALIBRATION_WAITS = 10  # realised waits (not censored) in the calibration
 GAP_QUANTILE = 0.1
 NAIVE_WINDOW_DAYS = 91
@@ -192,7 +196,7 @@ class CellHistory:
         each day.
         """
         at = self._at
-        before = days - RATE_WINDOW_DAYS
+        before = days - SHARE_WINDOW_DAYS
         arrivals = at(self.cum_arrivals, days)
         intakes = at(self.cum_intakes, days)
         treatments = at(self.cum_treatments, days)
@@ -231,24 +235,28 @@ class CellHistory:
         index = d - self.origin
         today = np.array([index])
         queue_i, queue_t, served_i, served_t = (v[0] for v in self.point_forecasts(today)[3:])
-        window = min(RATE_WINDOW_DAYS, index + 1)
-        before = np.array([index - RATE_WINDOW_DAYS])
-        per_week = 7 / window
-        arrivals = int(
-            self._at(self.cum_arrivals, today)[0] - self._at(self.cum_arrivals, before)[0]
-        )
-        intakes = int(self._at(self.cum_intakes, today)[0] - self._at(self.cum_intakes, before)[0])
+        # Per week, at the paces the forecast uses (over the same adaptive window).
+        per_week = {
+            name: float(np.nan_to_num(self._pace(cumulative, today)[0])) * 7
+            for name, cumulative in (
+                ("arrivals", self.cum_arrivals),
+                ("intakes", self.cum_intakes),
+                ("treatments", self.cum_treatments),
+            )
+        }
+        longest = np.array([index - RATE_WINDOWS_DAYS[-1]])
+        intakes = int(self._at(self.cum_intakes, today)[0] - self._at(self.cum_intakes, longest)[0])
         treatments = int(
-            self._at(self.cum_treatments, today)[0] - self._at(self.cum_treatments, before)[0]
+            self._at(self.cum_treatments, today)[0] - self._at(self.cum_treatments, longest)[0]
         )
         shared = {
             "as_of": as_of,
             "basis": basis,
             "queue_intake": int(queue_i),
             "queue_treatment": int(queue_t),
-            "arrivals_per_week": round(arrivals * per_week, 1),
-            "intakes_per_week": round(intakes * per_week, 1),
-            "treatments_per_week": round(treatments * per_week, 1),
+            "arrivals_per_week": round(per_week["arrivals"], 1),
+            "intakes_per_week": round(per_week["intakes"], 1),
+            "treatments_per_week": round(per_week["treatments"], 1),
             "intake_served_share": round(float(served_i), 3),
             "treatment_served_share": round(float(served_t), 3),
         }
@@ -358,7 +366,7 @@ class CellHistory:
         left_i = self.left_before_intake[cohort] <= d
         left_t = self.left_before_treatment[cohort] <= d
         # The gap floor: intake -> treatment of those who started treatment in the window.
-        started = (self.treatment <= d) & (self.treatment > d - RATE_WINDOW_DAYS)
+        started = (self.treatment <= d) & (self.treatment > d - SHARE_WINDOW_DAYS)
         gaps = (self.treatment - self.intake)[started]
         gap = float(np.quantile(gaps, GAP_QUANTILE)) if gaps.size else 0.0
 
