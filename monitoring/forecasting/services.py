@@ -125,19 +125,37 @@ def forecast_waits(
 
     Ordered by AGB code, then care level. Two queries.
     """
-    cells = histories(as_of, provider_ids)
+    return forecast_waits_on([as_of], provider_ids)[as_of]
+
+
+def forecast_waits_on(
+    days: Iterable[dt.date], provider_ids: Iterable[int] | None = None
+) -> dict[dt.date, list[ProviderForecast]]:
+    """``forecast_waits`` for several days, reading the episodes once.
+
+    The model reads only what was known on each day, so one read up to the latest day
+    serves them all (the nightly history and the back-test rely on that).
+    """
+    days = sorted(set(days))
+    if not days:
+        return {}
+    cells = histories(days[-1], provider_ids)
     providers = _providers({provider_id for provider_id, _level in cells})
-    found = [
-        ProviderForecast(
-            provider_id=provider_id,
-            agb=providers[provider_id][0],
-            provider_name=providers[provider_id][1],
-            care_level=care_level,
-            forecast=history.forecast(as_of),
-        )
-        for (provider_id, care_level), history in cells.items()
-    ]
-    return sorted(found, key=lambda f: (f.agb, f.care_level))
+    found: dict[dt.date, list[ProviderForecast]] = {}
+    for day in days:
+        items = [
+            ProviderForecast(
+                provider_id=provider_id,
+                agb=providers[provider_id][0],
+                provider_name=providers[provider_id][1],
+                care_level=care_level,
+                forecast=history.forecast(day),
+            )
+            for (provider_id, care_level), history in cells.items()
+            if history.size and history.origin <= day.toordinal()
+        ]
+        found[day] = sorted(items, key=lambda f: (f.agb, f.care_level))
+    return found
 
 
 def _stored(item: ProviderForecast, now: dt.datetime) -> WaitForecast:
@@ -167,9 +185,16 @@ def _stored(item: ProviderForecast, now: dt.datetime) -> WaitForecast:
 
 def forecasts_store(as_of: dt.date) -> int:
     """Compute and store the forecasts as of ``as_of``, replacing that day's. Idempotent."""
-    items = forecast_waits(as_of)
+    return forecasts_store_on([as_of])
+
+
+def forecasts_store_on(days: Iterable[dt.date]) -> int:
+    """Compute and store the forecasts as of each day (episodes read once), replacing
+    those days' rows in one transaction. Idempotent; returns the rows written."""
+    computed = forecast_waits_on(days)
     now = timezone.now()
+    rows = [_stored(item, now) for items in computed.values() for item in items]
     with transaction.atomic():
-        WaitForecast.objects.filter(as_of=as_of).delete()
-        WaitForecast.objects.bulk_create([_stored(item, now) for item in items])
-    return len(items)
+        WaitForecast.objects.filter(as_of__in=list(computed)).delete()
+        WaitForecast.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)

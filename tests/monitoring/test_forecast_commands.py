@@ -9,7 +9,12 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from monitoring.forecasting.services import CONTRACT_KEYS, forecast_waits, forecasts_store
+from monitoring.forecasting.services import (
+    CONTRACT_KEYS,
+    forecast_waits,
+    forecast_waits_on,
+    forecasts_store,
+)
 from monitoring.models import WaitForecast
 from referrals.models import WaitingEpisode
 from tests.factories import OrganisationFactory
@@ -184,3 +189,14 @@ def test_the_back_test_needs_data_or_dates(db):
         call_command("forecast_backtest")
     with pytest.raises(CommandError, match="--from is after --to"):
         call_command("forecast_backtest", "--from", "2025-01-02", "--to", "2025-01-01")
+
+
+def test_several_days_read_once_give_each_day_s_own_forecast(lists, django_assert_max_num_queries):
+    days = [dt.date(2023, 12, 31), AS_OF, dt.date(2025, 3, 5)]
+    with django_assert_max_num_queries(2):
+        together = forecast_waits_on(days)
+    for day in days:
+        assert together[day] == forecast_waits(day)
+    # Before the first registration there is nothing to forecast.
+    assert together[dt.date(2023, 12, 31)] == []
+    assert len(together[AS_OF]) == 2
