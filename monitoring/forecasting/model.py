@@ -164,6 +164,7 @@ class CellHistory:
         self.cum_left_intake = self._cumulative(left_before_intake)
         self.cum_left_treatment = self._cumulative(left_before_treatment)
         self._points: tuple[np.ndarray, ...] | None = None
+        self._candidates_on: dict[int, dict[str, _Candidate] | None] = {}
 
     def _cumulative(self, ordinals: np.ndarray) -> np.ndarray:
         days = ordinals[ordinals < _NEVER] - self.origin
@@ -226,12 +227,12 @@ class CellHistory:
         """The forecast for someone registering on ``as_of``."""
         d = as_of.toordinal()
         known = self.registration <= d
+        if not known.any():
+            return Forecast(as_of=as_of, basis=0, withheld=True, reason="few_episodes")
         recent = known & (self.registration > d - CALIBRATION_DAYS)
         # The look-back's episodes plus any older one still waiting on D.
         still_waiting = known & (self.treatment > d) & ~(self._closed_by(d))
         basis = int((recent | still_waiting).sum())
-        if not self.size or not known.any():
-            return Forecast(as_of=as_of, basis=0, withheld=True, reason="few_episodes")
         index = d - self.origin
         today = np.array([index])
         queue_i, queue_t, served_i, served_t = (v[0] for v in self.point_forecasts(today)[3:])
@@ -293,6 +294,11 @@ class CellHistory:
 
     def _candidates(self, d: int) -> dict[str, _Candidate] | None:
         """Both forecasts (by the queue, by the recent waits) of each stage as of ``d``."""
+        if d not in self._candidates_on:
+            self._candidates_on[d] = self._both_ways(d)
+        return self._candidates_on[d]
+
+    def _both_ways(self, d: int) -> dict[str, _Candidate] | None:
         fits = self._calibration(d)
         if fits is None:
             return None

@@ -201,3 +201,8 @@ def test_the_back_test_scores_a_growing_queue_better_than_the_naive_forecast():
     assert 0 <= intake.coverage <= 1
     # The last dates' people are still waiting at the end of the data: not yet known.
     assert intake.skipped > 0
+
+
+def test_an_empty_list_is_withheld():
+    forecast = CellHistory([]).forecast(START)
+    assert forecast.withheld and forecast.basis == 0 and forecast.reason == "few_episodes"
