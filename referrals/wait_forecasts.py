@@ -23,7 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from voorzorg.core.treeknorm import weeks_from_days
+from voorzorg.core.treeknorm import open_wait_at, weeks_from_days
 
 
 class StoredForecast(Protocol):
@@ -157,3 +157,33 @@ def forecasts_for(
     if _reader is None:
         raise ImproperlyConfigured("The wait-forecast reader is not plugged in (monitoring).")
     return {cell: ShownForecast.of(stored) for cell, stored in _reader(today, provider_ids).items()}
+
+
+class EpisodeCell(Protocol):
+    """What ``open_episode_forecast`` reads of a waiting episode."""
+
+    provider_id: int
+    care_level: str
+    registration_date: dt.date | None
+    intake_date: dt.date | None
+    treatment_start_date: dt.date | None
+    closed_date: dt.date | None
+
+
+def open_episode_forecast(episode: EpisodeCell | None, today: dt.date) -> ShownForecast | None:
+    """The current forecast at one waiting place's provider x care level while she waits
+    there on ``today``; None when she does not (one query only when she does)."""
+    if episode is None:
+        return None
+    waiting = open_wait_at(
+        registration=episode.registration_date,
+        intake=episode.intake_date,
+        treatment_start=episode.treatment_start_date,
+        closed=episode.closed_date,
+        peildatum=today,
+    )
+    if waiting is None:
+        return None
+    return forecasts_for(today, [episode.provider_id]).get(
+        (episode.provider_id, episode.care_level)
+    )

@@ -192,3 +192,34 @@ def test_participant_page_reads_all_its_forecasts_in_one_query(
         page = client.get(url).content.decode()
     assert len(forecast_queries(many.captured_queries)) == 1
     assert page.count("Verwachte wachttijd bij deze aanbieder voor wie") == 6
+
+
+@pytest.mark.django_db
+def test_referral_page_shows_the_forecast_beside_its_linked_open_waiting_place(
+    client_for, poh_anna, referral_a, provider
+):
+    stored(provider)
+    place = WaitingEpisodeFactory(
+        participant=referral_a.participant, provider=provider, external_id="GGZN-1"
+    )
+    referral_a.intended_provider = provider
+    referral_a.provider_reference = "GGZN-1"
+    referral_a.waiting_episode = place
+    referral_a.save()
+    client = client_for(poh_anna)
+    url = reverse("referrals:detail", args=[referral_a.pk])
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    assert len(forecast_queries(queries.captured_queries)) == 1
+    assert (
+        "Verwachte wachttijd bij deze aanbieder voor wie zich nu aanmeldt: tot intake ± 4 "
+        "weken, tot behandeling ± 9 weken; peildatum 22-11-2026"
+    ) in page
+    # Treatment started: nothing to wait for, no forecast read.
+    place.treatment_start_date = dt.date(2026, 11, 20)
+    place.intake_date = dt.date(2026, 10, 1)
+    place.save()
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    assert not forecast_queries(queries.captured_queries)
+    assert "Verwachte wachttijd" not in page
