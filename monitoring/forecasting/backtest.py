@@ -19,16 +19,20 @@ than guessed. Pure; works on ``CellHistory`` objects built from all the data.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .model import _NEVER, CALIBRATION_DAYS, NAIVE_WINDOW_DAYS, CellHistory
-
-COHORT_DAYS = 14
-STAGES = ("intake", "treatment")
+from .model import (
+    _NEVER,
+    CALIBRATION_DAYS,
+    COHORT_DAYS,
+    NAIVE_WINDOW_DAYS,
+    STAGES,
+    CellHistory,
+    median_known,
+)
 
 
 @dataclass
@@ -80,22 +84,6 @@ def as_of_dates(start: dt.date, end: dt.date, every: int) -> list[dt.date]:
     return [start + dt.timedelta(days=offset) for offset in days]
 
 
-def _median_known(waits: np.ndarray, waiting: np.ndarray) -> float | None:
-    """The median of realised ``waits`` plus people still waiting ``waiting`` days at
-    least; None when the still-waiting could change it."""
-    n = len(waits) + len(waiting)
-    if not n:
-        return None
-    values = np.sort(np.concatenate([waits.astype(float), np.full(len(waiting), math.inf)]))
-    middle = values[(n - 1) // 2 : n // 2 + 1]
-    if not np.isfinite(middle).all():
-        return None
-    median = float(middle.mean())
-    if len(waiting) and waiting.min() < middle.max():
-        return None
-    return median
-
-
 def score(cells: Mapping[object, CellHistory], dates: Iterable[dt.date]) -> dict[str, StageScore]:
     """Back-test every cell on every date; one ``StageScore`` per stage."""
     scores = {stage: StageScore() for stage in STAGES}
@@ -126,7 +114,7 @@ def _score_one(
         waiting = cohort & (reached == _NEVER) & ~left
         waits = (reached - reg)[done]
         elapsed = (end - reg)[waiting]
-        realised = _median_known(waits, elapsed)
+        realised = median_known(waits, elapsed)
         window = (reached <= d) & (reached > d - NAIVE_WINDOW_DAYS)
         naive_waits = (reached - reg)[window]
         p50, p80 = (

@@ -35,22 +35,26 @@ no clock. ``numpy`` does the day arithmetic.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-RATE_WINDOW_DAYS = 84
-TREND_DAMPING = 0.5
-TOTAL_BY_PIPELINE = False
-TREND_HORIZON_DAYS = 56
-PACE_RANGE = (0.5, 2.0)
+RATE_WINDOW_DAYS = 28  # the shortest pace window; the capacity figures use it
+RATE_WINDOWS_DAYS = (28, 56, 91, 182)
+PACE_EVENTS = 40
 CALIBRATION_DAYS = 365
 MIN_BASIS = 20  # episodes known in the look-back
 MIN_SERVED_IN_WINDOW = 5  # intakes / treatment starts in the rate window
 MIN_CALIBRATION_WAITS = 10  # realised waits (not censored) in the calibration
 GAP_QUANTILE = 0.1
 NAIVE_WINDOW_DAYS = 91
+COHORT_DAYS = 14  # the people a forecast as of D speaks to: registered in D+1 .. D+14
+STAGES = ("intake", "treatment")
+SELECTION_DATES = 12
+SELECTION_STEP_DAYS = 21
+MIN_SELECTION_DATES = 3
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,10 @@ class Forecast:
     arrivals_per_week: float = 0.0
     intakes_per_week: float = 0.0
     treatments_per_week: float = 0.0
+    # "queue": from the queue and its pace; "recent": the queue did not explain the waits
+    # of the past year better than they explain themselves, so their own quantiles.
+    intake_method: str = ""
+    treatment_method: str = ""
     # Ratio quantiles (real wait / point forecast): what the capacity advice scales by.
     intake_ratio_p50: float | None = None
     intake_ratio_p80: float | None = None
@@ -162,27 +170,20 @@ class CellHistory:
         clipped = np.clip(index, -1, self.length - 1)
         return np.where(clipped >= 0, cumulative[np.maximum(clipped, 0)], 0)
 
-    def _pace(self, cumulative: np.ndarray, days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The pace per day on each day and its trend per day (NaN: nothing served).
+    def _pace(self, cumulative: np.ndarray, days: np.ndarray) -> np.ndarray:
+        """Served per day up to each day (NaN: nobody served).
 
-        The pace over the last ``RATE_WINDOW_DAYS`` days; the trend compares its later
-        half with its earlier half, damped by ``TREND_DAMPING``. The pace on the day
-        itself is extrapolated from the later half's middle.
+        Over the shortest of ``RATE_WINDOWS_DAYS`` that holds at least ``PACE_EVENTS``
+        served (a busy list's pace is recent; a small list needs longer to be more than
+        noise), else the longest.
         """
-        at = self._at
-        half = RATE_WINDOW_DAYS // 2
-        recent = at(cumulative, days) - at(cumulative, days - half)
-        older = at(cumulative, days - half) - at(cumulative, days - 2 * half)
-        whole = recent + older
-        span = np.clip(days + 1, 1, 2 * half).astype(float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mean = np.where(whole > 0, whole / span, np.nan)
-            full = days + 1 >= 2 * half
-            slope = np.where(full, (recent - older) / half / half, 0.0) * TREND_DAMPING
-            now = np.where(full, recent / half + slope * half / 2, mean)
-        low, high = PACE_RANGE
-        now = np.clip(now, low * mean, high * mean)
-        return now, slope
+        pace = np.full(days.shape, np.nan)
+        for window in reversed(RATE_WINDOWS_DAYS):
+            served = self._at(cumulative, days) - self._at(cumulative, days - window)
+            span = np.clip(days + 1, 1, window).astype(float)
+            enough = (served >= PACE_EVENTS) | np.isnan(pace)
+            pace = np.where(enough & (served > 0), served / span, pace)
+        return pace
 
     def point_forecasts(self, days: np.ndarray) -> tuple[np.ndarray, ...]:
         """(intake, treatment-stage, total) point forecasts in days for each day index.
@@ -203,19 +204,18 @@ class CellHistory:
         d_treat = treatments - at(self.cum_treatments, before)
         d_left_i = left_i - at(self.cum_left_intake, before)
         d_left_t = left_t - at(self.cum_left_treatment, before)
-        pace_i, slope_i = self._pace(self.cum_intakes, days)
-        pace_t, slope_t = self._pace(self.cum_treatments, days)
+        pace_i = self._pace(self.cum_intakes, days)
+        pace_t = self._pace(self.cum_treatments, days)
         with np.errstate(divide="ignore", invalid="ignore"):
             served_i = np.where(d_intakes + d_left_i > 0, d_intakes / (d_intakes + d_left_i), 1)
             served_t = np.where(d_treat + d_left_t > 0, d_treat / (d_treat + d_left_t), 1)
-            intake = _time_to_serve(queue_i * served_i + 1, pace_i, slope_i)
+            # First come, first served: she is served once everyone ahead of her who
+            # stays has been. For her treatment start that is everyone in the treatment
+            # queue and everyone ahead of her in the intake queue.
+            intake = (queue_i * served_i + 1) / pace_i
+            behandel = (queue_t * served_t + 1) / pace_t
             ahead = queue_t * served_t + queue_i * served_i * served_t
-            behandel = _time_to_serve(queue_t * served_t + 1, pace_t, slope_t)
-            total_by_pace = (
-                _time_to_serve(ahead + 1, pace_t, slope_t)
-                if TOTAL_BY_PIPELINE
-                else intake + behandel
-            )
+            total_by_pace = (ahead + 1) / pace_t
         return intake, behandel, total_by_pace, queue_i, queue_t, served_i, served_t
 
     def forecast(self, as_of: dt.date) -> Forecast:
@@ -230,9 +230,7 @@ class CellHistory:
             return Forecast(as_of=as_of, basis=0, withheld=True, reason="few_episodes")
         index = d - self.origin
         today = np.array([index])
-        intake_pf, behandel_pf, total_pf, queue_i, queue_t, served_i, served_t = (
-            v[0] for v in self.point_forecasts(today)
-        )
+        queue_i, queue_t, served_i, served_t = (v[0] for v in self.point_forecasts(today)[3:])
         window = min(RATE_WINDOW_DAYS, index + 1)
         before = np.array([index - RATE_WINDOW_DAYS])
         per_week = 7 / window
@@ -260,35 +258,92 @@ class CellHistory:
             return Forecast(withheld=True, reason="no_intakes", **shared)
         if treatments < MIN_SERVED_IN_WINDOW:
             return Forecast(withheld=True, reason="no_treatments", **shared)
-        ratios = self._calibration(d)
-        if ratios is None:
+        candidates = self._candidates(d)
+        if candidates is None:
             return Forecast(withheld=True, reason="few_waits", **shared)
-        (ri50, ri80), (rb50, rb80), (rt50, rt80), gap = ratios
-        total_pf = max(float(total_pf), float(intake_pf) + gap)
-        intake50, intake80 = intake_pf * ri50, intake_pf * ri80
-        treat50 = max(total_pf * rt50, intake50)
-        treat80 = max(total_pf * rt80, intake80)
+        intake_fit, behandel_fit = candidates["intake"].fit, candidates["behandel"].fit
+        use_queue = {stage: self._queue_did_better(d, stage) for stage in STAGES}
+        intake50, intake80 = candidates["intake"].days(use_queue["intake"])
+        total50, total80 = candidates["treatment"].days(use_queue["treatment"])
+        behandel50, behandel80 = candidates["behandel"].days(True)
         return Forecast(
             withheld=False,
             intake_p50_days=_days(intake50),
             intake_p80_days=_days(intake80),
-            treatment_p50_days=_days(treat50),
-            treatment_p80_days=_days(treat80),
-            behandel_p50_days=_days(behandel_pf * rb50),
-            behandel_p80_days=_days(behandel_pf * rb80),
-            intake_ratio_p50=round(ri50, 4),
-            intake_ratio_p80=round(ri80, 4),
-            behandel_ratio_p50=round(rb50, 4),
-            behandel_ratio_p80=round(rb80, 4),
+            treatment_p50_days=_days(max(total50, intake50)),
+            treatment_p80_days=_days(max(total80, intake80)),
+            behandel_p50_days=_days(behandel50),
+            behandel_p80_days=_days(behandel80),
+            intake_method="queue" if use_queue["intake"] else "recent",
+            treatment_method="queue" if use_queue["treatment"] else "recent",
+            intake_ratio_p50=round(intake_fit.ratio[1], 4),
+            intake_ratio_p80=round(intake_fit.ratio[2], 4),
+            behandel_ratio_p50=round(behandel_fit.ratio[1], 4),
+            behandel_ratio_p80=round(behandel_fit.ratio[2], 4),
             **shared,
         )
+
+    def _candidates(self, d: int) -> dict[str, _Candidate] | None:
+        """Both forecasts (by the queue, by the recent waits) of each stage as of ``d``."""
+        fits = self._calibration(d)
+        if fits is None:
+            return None
+        intake_fit, behandel_fit, total_fit, gap = fits
+        if self._points is None:
+            self._points = self.point_forecasts(np.arange(self.length))
+        index = min(d - self.origin, self.length - 1)
+        intake_pf, behandel_pf, total_pf = (float(v[index]) for v in self._points[:3])
+        if index < d - self.origin:  # d lies after the last event: recount at d
+            intake_pf, behandel_pf, total_pf = (
+                float(v[0]) for v in self.point_forecasts(np.array([d - self.origin]))[:3]
+            )
+        total_pf = max(total_pf, intake_pf + gap)
+        return {
+            "intake": _Candidate(intake_fit, intake_pf),
+            "treatment": _Candidate(total_fit, total_pf),
+            "behandel": _Candidate(behandel_fit, behandel_pf),
+        }
+
+    def _queue_did_better(self, d: int, stage: str) -> bool:
+        """Would the queue's forecasts of the past half year have beaten the recent waits'?
+
+        Both methods forecast as of ``SELECTION_DATES`` past days, far enough back that
+        the people who registered in the fortnight after each are (mostly) through the
+        stage by ``d``; the method with the smaller mean absolute error of the median
+        wins. Without enough comparable days, the queue (the model's premise).
+        """
+        reached = self.intake if stage == "intake" else self.treatment
+        left = (self.closed <= d) & (reached > self.closed)
+        now = self._candidates(d)
+        if now is None:
+            return True
+        lag = int(min(max(COHORT_DAYS + 1.5 * now[stage].fit.wait[2], 42), 273))
+        queue_errors, recent_errors = [], []
+        for k in range(SELECTION_DATES):
+            past = d - lag - SELECTION_STEP_DAYS * k
+            if past - self.origin < CALIBRATION_DAYS // 2:
+                break
+            then = self._candidates(past)
+            if then is None:
+                continue
+            cohort = (self.registration > past) & (self.registration <= past + COHORT_DAYS)
+            done = cohort & (reached <= d)
+            waiting = cohort & (reached > d) & ~left
+            realised = median_known(
+                (reached - self.registration)[done], (d - self.registration)[waiting]
+            )
+            if realised is None:
+                continue
+            queue_errors.append(abs(then[stage].days(True)[0] - realised))
+            recent_errors.append(abs(then[stage].days(False)[0] - realised))
+        if len(queue_errors) < MIN_SELECTION_DATES:
+            return True
+        return float(np.mean(queue_errors)) <= float(np.mean(recent_errors))
 
     def _closed_by(self, d: int) -> np.ndarray:
         return (self.left_before_intake <= d) | (self.left_before_treatment <= d)
 
-    def _calibration(
-        self, d: int
-    ) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float], float] | None:
+    def _calibration(self, d: int) -> tuple[StageFit, StageFit, StageFit, float] | None:
         """Ratio quantiles (intake, treatment stage, total) and the shortest usual gap."""
         reg = self.registration
         cohort = (reg <= d) & (reg > d - CALIBRATION_DAYS)
@@ -299,8 +354,7 @@ class CellHistory:
         intake_pf, behandel_pf, total_by_pace = self._points[:3]
         reg_c = reg[cohort]
         idx = reg_c - self.origin
-        intake_c = self.intake[cohort]
-        treat_c = self.treatment[cohort]
+        closed_c = self.closed[cohort]
         left_i = self.left_before_intake[cohort] <= d
         left_t = self.left_before_treatment[cohort] <= d
         # The gap floor: intake -> treatment of those who started treatment in the window.
@@ -308,78 +362,127 @@ class CellHistory:
         gaps = (self.treatment - self.intake)[started]
         gap = float(np.quantile(gaps, GAP_QUANTILE)) if gaps.size else 0.0
 
-        # Intake stage.
-        has_intake = intake_c <= d
-        wait_i = np.where(has_intake, intake_c - reg_c, d - reg_c).astype(float)
-        ok = ~left_i & np.isfinite(intake_pf[idx]) & (intake_pf[idx] > 0)
-        ri = _km_quantiles(wait_i[ok] / intake_pf[idx][ok], has_intake[ok])
-        # Total: registration -> treatment start.
-        has_treat = treat_c <= d
+        # Intake stage: served (an intake), left before it, or still waiting on D.
+        ri = _stage_fit(self.intake[cohort], left_i, closed_c, reg_c, intake_pf[idx], d)
+        # Total: registration -> treatment start; leaving at either stage competes.
         total_pf = np.fmax(total_by_pace[idx], intake_pf[idx] + gap)
-        wait_t = np.where(has_treat, treat_c - reg_c, d - reg_c).astype(float)
-        ok_t = ~left_i & ~left_t & np.isfinite(total_pf) & (total_pf > 0)
-        rt = _km_quantiles(wait_t[ok_t] / total_pf[ok_t], has_treat[ok_t])
-        # Treatment stage alone, for those with an intake: intake -> treatment start,
-        # against the point forecast on their intake day.
-        all_intake = self.intake
-        stage = (all_intake <= d) & (all_intake > d - CALIBRATION_DAYS)
-        stage &= ~(self.left_before_treatment <= d)
-        intake_idx = all_intake[stage] - self.origin
-        b_pf = behandel_pf[intake_idx]
-        b_has = self.treatment[stage] <= d
-        b_wait = np.where(b_has, self.treatment[stage] - all_intake[stage], d - all_intake[stage])
-        ok_b = np.isfinite(b_pf) & (b_pf > 0)
-        rb = _km_quantiles(b_wait[ok_b].astype(float) / b_pf[ok_b], b_has[ok_b])
+        rt = _stage_fit(self.treatment[cohort], left_i | left_t, closed_c, reg_c, total_pf, d)
+        # Treatment stage alone: intake -> treatment start, against the point forecast
+        # on the intake day, for those whose intake was in the look-back.
+        stage = (self.intake <= d) & (self.intake > d - CALIBRATION_DAYS)
+        intake_s = self.intake[stage]
+        rb = _stage_fit(
+            self.treatment[stage],
+            self.left_before_treatment[stage] <= d,
+            self.closed[stage],
+            intake_s,
+            behandel_pf[intake_s - self.origin],
+            d,
+        )
         if ri is None or rt is None or rb is None:
             return None
         return ri, rb, rt, gap
-
-
-def _time_to_serve(ahead: np.ndarray, pace: np.ndarray, slope: np.ndarray) -> np.ndarray:
-    """Days until ``ahead`` people are served at ``pace`` per day changing by ``slope``.
-
-    The pace follows its trend for ``TREND_HORIZON_DAYS`` (kept within ``PACE_RANGE`` of
-    today's) and stays constant after that. NaN where the pace is NaN.
-    """
-    low, high = PACE_RANGE
-    horizon = TREND_HORIZON_DAYS
-    end_pace = np.clip(pace + slope * horizon, low * pace, high * pace)
-    slope = (end_pace - pace) / horizon
-    in_trend = pace * horizon + slope * horizon**2 / 2
-    flat = np.abs(slope) < 1e-9
-    with np.errstate(divide="ignore", invalid="ignore"):
-        root = np.sqrt(np.maximum(pace**2 + 2 * slope * ahead, 0))
-        quadratic = np.where(flat, ahead / pace, (root - pace) / slope)
-        after = horizon + (ahead - in_trend) / end_pace
-    return np.where(ahead <= in_trend, quadratic, after)
 
 
 def _days(value: float) -> int:
     return max(0, round(float(value)))
 
 
-def _km_quantiles(
-    ratios: np.ndarray, observed: np.ndarray, quantiles: Sequence[float] = (0.5, 0.8)
-) -> tuple[float, float] | None:
-    """Kaplan-Meier quantiles of right-censored values (``observed`` False = censored).
+@dataclass(frozen=True)
+class StageFit:
+    """One stage's calibration: quantiles (20th, 50th, 80th) of the ratio "real wait /
+    point forecast" and of the real waits themselves, among those served."""
 
-    None with fewer than ``MIN_CALIBRATION_WAITS`` observed values, or when the estimate
-    never reaches the highest quantile (too much still unknown).
+    ratio: tuple[float, float, float]
+    wait: tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    fit: StageFit
+    point: float
+
+    def days(self, by_queue: bool) -> tuple[float, float]:
+        """Median and 80th percentile in days: by the queue, or by the recent waits."""
+        if by_queue:
+            return self.point * self.fit.ratio[1], self.point * self.fit.ratio[2]
+        return self.fit.wait[1], self.fit.wait[2]
+
+
+def _stage_fit(
+    reached: np.ndarray,
+    left: np.ndarray,
+    closed: np.ndarray,
+    start: np.ndarray,
+    point: np.ndarray,
+    d: int,
+) -> StageFit | None:
+    """Calibrate one stage on the waits that began in the look-back, as known on ``d``.
+
+    ``reached``: the day the stage came (``_NEVER``: not yet); ``left``: left before it
+    by ``d``; ``start``: the day the wait began; ``point``: the point forecast made then.
     """
-    if int(observed.sum()) < MIN_CALIBRATION_WAITS:
+    usable = np.isfinite(point) & (point > 0)
+    served = (reached <= d) & usable
+    gone = left & ~served & usable
+    end = np.where(served, reached, np.where(gone, closed, d))
+    kinds = np.where(served, 1, np.where(gone, 2, 0))[usable]
+    waits = (end - start)[usable].astype(float)
+    ratio = _served_quantiles(waits / point[usable], kinds)
+    wait = _served_quantiles(waits, kinds)
+    if ratio is None or wait is None:
         return None
-    order = np.lexsort((~observed, ratios))  # at a tie, events before censorings
-    values, events = ratios[order], observed[order]
+    return StageFit(ratio, wait)
+
+
+def _served_quantiles(
+    values: np.ndarray, kinds: np.ndarray, quantiles: Sequence[float] = (0.2, 0.5, 0.8)
+) -> tuple[float, float, float] | None:
+    """Quantiles of the values of those served, with competing risks and censoring.
+
+    ``kinds``: 1 served at that value, 2 left at that value (a competing event), 0 still
+    waiting (right-censored). The Aalen-Johansen estimate of the cumulative incidence of
+    being served, divided by the share that will be served (the unresolved rest split
+    like the resolved), gives the distribution among those served: what the back-test
+    and a waiting person see. None with fewer than ``MIN_CALIBRATION_WAITS`` served or
+    when the estimate never reaches a quantile (too much still unknown).
+    """
+    served_count = int((kinds == 1).sum())
+    if served_count < MIN_CALIBRATION_WAITS:
+        return None
+    order = np.lexsort((kinds == 0, values))  # at a tie, events before censorings
+    values, kinds = values[order], kinds[order]
     at_risk = len(values) - np.arange(len(values))
-    factors = np.where(events, 1 - 1 / at_risk, 1.0)
-    survival = np.cumprod(factors)
+    hazard_served = np.where(kinds == 1, 1 / at_risk, 0.0)
+    hazard_any = np.where(kinds > 0, 1 / at_risk, 0.0)
+    survival_after = np.cumprod(1 - hazard_any)
+    survival_before = np.concatenate([[1.0], survival_after[:-1]])
+    incidence = np.cumsum(survival_before * hazard_served)
+    left = float(np.sum(survival_before * np.where(kinds == 2, 1 / at_risk, 0.0)))
+    resolved = incidence[-1] + left
+    share_served = incidence[-1] + survival_after[-1] * (incidence[-1] / resolved)
     found = []
     for q in quantiles:
-        reached = np.nonzero((1 - survival >= q - 1e-12) & events)[0]
+        reached = np.nonzero((incidence >= q * share_served - 1e-12) & (kinds == 1))[0]
         if not reached.size:
             return None
         found.append(float(values[reached[0]]))
-    return found[0], found[1]
+    return found[0], found[1], found[2]
+
+
+def median_known(waits: np.ndarray, waiting: np.ndarray) -> float | None:
+    """The median of realised ``waits`` together with people still waiting (``waiting``:
+    days so far, at least that long); None when the still-waiting could change it."""
+    n = len(waits) + len(waiting)
+    if not n:
+        return None
+    values = np.sort(np.concatenate([waits.astype(float), np.full(len(waiting), math.inf)]))
+    middle = values[(n - 1) // 2 : n // 2 + 1]
+    if not np.isfinite(middle).all():
+        return None
+    if len(waiting) and waiting.min() < middle.max():
+        return None
+    return float(middle.mean())
 
 
 def naive_median(waits: Iterable[int]) -> float | None:

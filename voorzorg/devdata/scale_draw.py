@@ -10,12 +10,14 @@ What is drawn, shaped like the NZa's published figures rather than copied from a
   years (weekdays, a mild upward trend, a summer dip), residents of the region's ten
   municipalities (about 3% unknown);
 - care level per provider (about 60% gb-ggz), a main diagnosis group for about 80%;
-- registration -> intake log-normal (median ~4.5 weeks gb-ggz, ~6.5 weeks s-ggz, longer
-  in Oost-Groningen) and intake -> treatment log-normal (median ~7.5 weeks), so the
-  total wait has a median of about 13-14 weeks and a large share waits beyond each
-  Treeknorm (about 60% beyond 28 days for the intake, 45% beyond 98 days in total);
-- some leave the list early (no longer needed, referred elsewhere, ...); nothing happens
-  after ``today``, so the newest episodes are still waiting;
+- when each gets an intake and a treatment start is not drawn but follows from the
+  queues (``scale_queue``): every provider x care level's intake and treatment queue is
+  served by a capacity that changes over time (a slow wave, a summer dip, planning that
+  follows the backlog), so queues and waits grow and shrink as real ones do. The
+  targets put the intake's median at about 4 weeks and the total wait's at about 12,
+  with a real share beyond each Treeknorm; some leave the list early (no longer needed,
+  referred elsewhere, ...); nothing happens after ``today``, so the newest episodes are
+  still waiting;
 - for a share of the episodes (``participants``, default one in twenty) a participant
   in bridging care: a GP referral from the demo practices, its processing consent, a
   status that fits the episode's course, a first contact, and one-on-one contacts.
@@ -51,15 +53,7 @@ WINDOW_DAYS = 3 * 365
 TREND = 0.25
 WEEKEND_FACTOR = 0.15
 SUMMER_FACTOR = 0.8
-# Medians in days and log-normal sigmas; with the providers' wait factors the total
-# wait's median comes to about 95 days.
-INTAKE_MEDIAN_DAYS = {CareLevel.GB_GGZ: 30, CareLevel.S_GGZ: 45}
-INTAKE_SIGMA = 0.65
-TREATMENT_MEDIAN_DAYS = {CareLevel.GB_GGZ: 50, CareLevel.S_GGZ: 58}
-TREATMENT_SIGMA = 0.5
-MAX_WAIT_DAYS = 540
-LEAVE_BEFORE_INTAKE = 0.09
-LEAVE_BEFORE_TREATMENT = 0.06
+MAX_WAIT_DAYS = 540  # of the first-contact draw
 UNKNOWN_MUNICIPALITY_SHARE = 0.03
 NO_REFERRAL_DATE_SHARE = 0.1
 DEFAULT_PARTICIPANT_SHARE = 20  # one participant per this many episodes

@@ -6,12 +6,12 @@ moves: every provider x care level has an intake queue and a treatment queue, ea
 served on weekdays by a capacity that
 
 - follows the expected demand (the registrations' trend),
-- swings slowly over the years (staff come and go: a wave of about ±25% with a period of
-  ten to sixteen months, its own phase per queue),
+- swings slowly over the years (staff come and go: a wave of about ±12% with a period of
+  eighteen to thirty months, its own phase per queue),
 - dips in July and August (holidays), and
-- partly answers the backlog (a long queue gets more hours, a short one fewer: the
-  square root of the queue against its target size), so queues grow and shrink around a
-  target wait instead of running away.
+- follows the backlog slowly (planning: hours move, over about four months, towards the
+  square root of the queue against its target size), so queues grow and shrink around
+  a target wait instead of running away.
 
 The order of service is first come, first served with exceptions: about one in eight is
 urgent and goes nearly to the front, and everyone else's place shifts by a few days to
@@ -32,13 +32,13 @@ from typing import Any
 # Target waits in days (the queue the capacity steers towards); the provider's wait
 # factor multiplies the intake target.
 INTAKE_TARGET_DAYS = {"gb-ggz": 24.0, "s-ggz": 36.0}
-TREATMENT_TARGET_DAYS = {"gb-ggz": 55.0, "s-ggz": 62.0}
-SWING = 0.18  # amplitude of the slow capacity wave
-SWING_PERIODS = (300, 360, 420, 480)  # days
-HOLIDAY_CAPACITY = 0.7  # July and August
-FEEDBACK = 0.5  # capacity ∝ (queue / target queue) ** FEEDBACK, clamped below
+TREATMENT_TARGET_DAYS = {"gb-ggz": 48.0, "s-ggz": 54.0}
+SWING = 0.12
+SWING_PERIODS = (540, 660, 780, 900)
+HOLIDAY_CAPACITY = 0.8
+FEEDBACK = 0.5  # planned capacity ∝ (queue / target queue) ** FEEDBACK, clamped below
 FEEDBACK_RANGE = (0.5, 2.0)
-PLANNING_DAYS = 60  # time constant of the planning's response
+PLANNING_DAYS = 120  # time constant of the planning's response
 URGENT_SHARE = 0.12
 URGENT_HEAD_START = 60  # days: an urgent person's place is as if she registered then
 SHUFFLE_MEAN_DAYS = 10.0  # mean shift of everyone else's place (exponential)
