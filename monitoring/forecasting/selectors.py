@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.db.models import Subquery
+
 from ..models import WaitForecast
 
 
@@ -14,15 +16,14 @@ def latest_forecasts(
     """The newest stored forecast on or before ``today`` per (provider id, care level).
 
     All of them share the newest stored as-of day (the nightly run stores every provider
-    x care level at once). Two queries at most, whatever the number of providers.
+    x care level at once). One query, whatever the number of providers: the newest day is
+    a subquery, so a page that shows forecasts beside many rows reads them at once.
     """
     stored = WaitForecast.objects.filter(as_of__lte=today)
     if provider_ids is not None:
         stored = stored.filter(provider_id__in=list(provider_ids))
-    newest = stored.order_by("-as_of").values_list("as_of", flat=True).first()
-    if newest is None:
-        return {}
-    return {(f.provider_id, f.care_level): f for f in stored.filter(as_of=newest)}
+    newest = stored.order_by("-as_of").values("as_of")[:1]
+    return {(f.provider_id, f.care_level): f for f in stored.filter(as_of=Subquery(newest))}
 
 
 def forecast_history(

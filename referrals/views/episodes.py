@@ -30,15 +30,19 @@ from ..models import WaitingEpisode
 from ..selectors import open_waits_of
 from ..services import episode_create as episode_create_service
 from ..services import episode_edit_refusal, episode_update
+from ..wait_forecasts import ShownForecast, forecasts_for
 
 
 @dataclass(frozen=True)
 class EpisodeRow:
-    """One episode as the participant page shows it: its open wait today, if any."""
+    """One episode as the participant page shows it: its open wait today, if any, and
+    while it is open the current forecast at its provider x care level (what someone
+    registering there now may expect), beside how long she has waited so far."""
 
     episode: WaitingEpisode
     wait: OpenWait | None
     editable: bool
+    forecast: ShownForecast | None = None
 
     @property
     def stage_label(self) -> str:
@@ -55,11 +59,21 @@ class EpisodeRow:
 
 def episode_rows(episodes: Iterable[WaitingEpisode], *, today: dt.date) -> list[EpisodeRow]:
     """Rows for the participant page; ``today`` is the peildatum (inclusive). Each wait
-    is judged against the episode's own norm (all norms in one query)."""
+    is judged against the episode's own norm (all norms in one query); the forecasts of
+    the open ones' providers come in one query too (none when nothing is open)."""
     episodes = list(episodes)
     waits = open_waits_of(episodes, peildatum=today)
+    open_providers = {e.provider_id for e in episodes if waits[e.pk] is not None}
+    forecasts = forecasts_for(today, open_providers) if open_providers else {}
     return [
-        EpisodeRow(episode=e, wait=waits[e.pk], editable=episode_edit_refusal(e) is None)
+        EpisodeRow(
+            episode=e,
+            wait=waits[e.pk],
+            editable=episode_edit_refusal(e) is None,
+            forecast=forecasts.get((e.provider_id, e.care_level))
+            if waits[e.pk] is not None
+            else None,
+        )
         for e in episodes
     ]
 

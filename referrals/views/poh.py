@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -26,6 +27,7 @@ from participants.selectors import (
 )
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
+from voorzorg.accounts.models import Organisation
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES, REFERRAL_SENDER_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.gate import OutOfScope
@@ -36,7 +38,7 @@ from voorzorg.core.idempotency import idempotent_form
 from voorzorg.core.spreadsheets import csv_safe
 from voorzorg.core.treeknorm import OpenWait, WaitStage
 
-from ..constants import ReferralStatus
+from ..constants import CareLevel, ReferralStatus
 from ..correction_services import referral_correction_refusal
 from ..forms import (
     ACTION_FORMS,
@@ -64,11 +66,46 @@ from ..services import (
     person_details,
     referral_register,
 )
+from ..wait_forecasts import ShownForecast, forecasts_for
 from .episodes import episode_rows
 from .provider import sending_side_context
 from .timeline import participant_timeline
 
 PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class ProviderForecastRow:
+    """One provider x care level's forecast, as the referral form lists it."""
+
+    provider: Organisation
+    care_level_label: str
+    forecast: ShownForecast
+
+    @property
+    def line(self) -> str:
+        """The row in one sentence, for the line under the chosen provider (JavaScript)."""
+        return f"{self.provider.name}, {self.care_level_label}: {self.forecast.summary}"
+
+
+def provider_forecast_rows(form: ReferralForm, *, today: dt.date) -> list[ProviderForecastRow]:
+    """The stored forecasts of the providers the form offers, by name, then care level.
+
+    Two queries whatever the number of providers (the forecasts, then their providers);
+    one when none is stored. A provider without a forecast is left out: nothing to say.
+    """
+    forecasts = forecasts_for(today)
+    if not forecasts:
+        return []
+    offered = form.fields["intended_provider"].queryset
+    providers = offered.filter(pk__in={provider_id for provider_id, _level in forecasts})
+    levels = list(CareLevel)
+    return [
+        ProviderForecastRow(provider, level.label, forecasts[(provider.pk, level.value)])
+        for provider in providers
+        for level in levels
+        if (provider.pk, level.value) in forecasts
+    ]
 
 
 @dataclass(frozen=True)
@@ -266,6 +303,8 @@ def referral_create(request: HttpRequest) -> HttpResponse:
             "decision_new": DuplicateDecisionForm.NEW,
             "decision_shown": DuplicateDecisionForm.SHOWN,
             "open_referral": open_referral,
+            # Beside the intended provider: how long someone registering now will wait.
+            "forecast_rows": provider_forecast_rows(form, today=timezone.localdate()),
         },
     )
 

@@ -63,6 +63,7 @@ from ..selectors import (
     referral_queryset_for,
 )
 from ..services import capacities
+from ..wait_forecasts import open_episode_forecast
 from .handover import package_panels
 
 PAGE_SIZE = 25
@@ -227,6 +228,8 @@ def sending_side_context(
         {
             "provider_card": True,
             "linked_episode": linked_episode,
+            # While she waits there: what someone registering there now may expect.
+            "linked_forecast": open_episode_forecast(linked_episode, timezone.localdate()),
             **forms,
             "thread": handover_thread(referral),
             "message_action": reverse("referrals:handover_message", args=[referral.pk]),

@@ -21,9 +21,30 @@ pytestmark = pytest.mark.e2e
 NEW_PERSON = {"given": "Noor", "family": "Verbeek", "phone": "06 12345678"}
 
 
-def test_poh_registers_a_referral_and_exports_her_list(journey):
+@pytest.fixture
+def forecast_provider(demo_server) -> str:
+    """The night's waiting-time forecasts of the demo waiting lists, stored for today;
+    the name of the first provider whose general basic GGZ forecast is shown (not
+    withheld). Before the browser starts (conftest.py says why)."""
+    from monitoring.forecasting.services import forecasts_store
+    from monitoring.models import WaitForecast
+
+    today = timezone.localdate()
+    forecasts_store(today)
+    shown = (
+        WaitForecast.objects.filter(as_of=today, care_level="gb-ggz", withheld=False)
+        .select_related("provider")
+        .order_by("provider__name")
+        .first()
+    )
+    assert shown is not None, "the demo waiting lists gave no forecast to show"
+    return shown.provider.name
+
+
+def test_poh_registers_a_referral_and_exports_her_list(forecast_provider, journey):
     """Journey 1, POH-GGZ on a desktop: sign in with both factors, register a referral
-    (a missing phone number corrected on the way), find it, export the list."""
+    (a missing phone number corrected on the way; the expected wait at the intended
+    provider read beside it), find it, export the list."""
     page = journey.page
     journey.sign_in("poh")
     expect(page.get_by_role("heading", name="Mijn verwijzingen")).to_be_visible()
@@ -32,6 +53,27 @@ def test_poh_registers_a_referral_and_exports_her_list(journey):
     page.get_by_role("main").get_by_role("link", name="Nieuwe verwijzing").click()
     expect(page.get_by_role("heading", name="Nieuwe verwijzing")).to_be_visible()
     journey.check("nieuwe-verwijzing")
+    # Beside the intended provider: how long someone registering now will wait there.
+    forecasts = page.get_by_role("table", name="Verwachte wachttijd voor wie zich nu aanmeldt")
+    expect(forecasts).to_be_visible()
+    expect(forecasts.get_by_role("rowheader", name=forecast_provider).first).to_be_visible()
+    page.get_by_label("Gezochte zorgzwaarte").select_option(label="Generalistische basis-ggz")
+    page.get_by_label("Beoogde GGZ-aanbieder").select_option(label=forecast_provider)
+    chosen = (
+        forecasts.get_by_role("row")
+        .filter(has_text=forecast_provider)
+        .filter(has_text="Generalistische basis-ggz")
+    )
+    expect(chosen).to_have_attribute("aria-current", "true")
+    expect(page.locator("#forecast-chosen")).to_contain_text(
+        re.compile(
+            f"{re.escape(forecast_provider)}, Generalistische basis-ggz: verwachte wachttijd "
+            r"tot intake ± \d+ (?:week|weken), "
+            r"tot behandeling ± \d+ (?:week|weken); peildatum \d\d-\d\d-\d{4}"
+        )
+    )
+    page.get_by_label("Aanmelddatum nog onbekend").check()
+    journey.check("nieuwe-verwijzing-verwachte-wachttijd")
     page.get_by_label("Voornaam").fill(NEW_PERSON["given"])
     page.get_by_label("Achternaam").fill(NEW_PERSON["family"])
     page.get_by_label("Woongemeente").select_option(label="Gemeente Groningen")
