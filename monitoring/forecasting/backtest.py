@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .model import (
-    _NEVER,
     CALIBRATION_DAYS,
     COHORT_DAYS,
     NAIVE_WINDOW_DAYS,
+    NEVER,
     STAGES,
     CellHistory,
     median_known,
@@ -109,9 +109,9 @@ def _score_one(
         score_ = scores[stage]
         reached = history.intake if stage == "intake" else history.treatment
         # Left before the stage: closed, and the stage never came.
-        left = (closed < _NEVER) & (reached > closed)
-        done = cohort & (reached < _NEVER)
-        waiting = cohort & (reached == _NEVER) & ~left
+        left = (closed < NEVER) & (reached > closed)
+        done = cohort & (reached < NEVER)
+        waiting = cohort & (reached == NEVER) & ~left
         waits = (reached - reg)[done]
         elapsed = (end - reg)[waiting]
         realised = median_known(waits, elapsed)

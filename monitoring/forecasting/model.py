@@ -114,10 +114,10 @@ WITHHELD_REASONS = ("few_episodes", "no_intakes", "no_treatments", "few_waits")
 
 
 def _ordinal(day: dt.date | None) -> int:
-    return day.toordinal() if day is not None else _NEVER
+    return day.toordinal() if day is not None else NEVER
 
 
-_NEVER = 10**9
+NEVER = 10**9  # the day number of what has not happened
 
 
 class CellHistory:
@@ -130,27 +130,46 @@ class CellHistory:
 
     def __init__(self, episodes: Iterable[EpisodeDates]) -> None:
         rows = list(episodes)
-        self.size = len(rows)
-        if not rows:
-            self.origin = 0
-            self.registration = np.zeros(0, dtype=np.int64)
+        self._build(
+            np.array([e.registration.toordinal() for e in rows], dtype=np.int64),
+            np.array([_ordinal(e.intake) for e in rows], dtype=np.int64),
+            np.array([_ordinal(e.treatment_start) for e in rows], dtype=np.int64),
+            np.array([_ordinal(e.closed) for e in rows], dtype=np.int64),
+        )
+
+    @classmethod
+    def from_days(
+        cls, registration: np.ndarray, intake: np.ndarray, treatment: np.ndarray, closed: np.ndarray
+    ) -> CellHistory:
+        """From arrays of day numbers (``date.toordinal()``; ``NEVER`` where empty)."""
+        history = cls.__new__(cls)
+        history._build(
+            *(np.asarray(a, dtype=np.int64) for a in (registration, intake, treatment, closed))
+        )
+        return history
+
+    def _build(
+        self, reg: np.ndarray, intake: np.ndarray, treat: np.ndarray, closed: np.ndarray
+    ) -> None:
+        self.size = len(reg)
+        self._points: tuple[np.ndarray, ...] | None = None
+        self._candidates_on: dict[int, dict[str, _Candidate] | None] = {}
+        if not self.size:
+            self.origin = self.length = 0
+            self.registration = reg
             return
-        reg = np.array([e.registration.toordinal() for e in rows], dtype=np.int64)
-        intake = np.array([_ordinal(e.intake) for e in rows], dtype=np.int64)
-        treat = np.array([_ordinal(e.treatment_start) for e in rows], dtype=np.int64)
-        closed = np.array([_ordinal(e.closed) for e in rows], dtype=np.int64)
         # Treatment without intake does not pass the import; read it as intake that day.
         intake = np.minimum(intake, treat)
         # Left without intake: closed, no intake on or before the close.
-        left_before_intake = np.where((closed < _NEVER) & (intake > closed), closed, _NEVER)
+        left_before_intake = np.where((closed < NEVER) & (intake > closed), closed, NEVER)
         # Left after intake without treatment.
         left_before_treatment = np.where(
-            (closed < _NEVER) & (intake <= closed) & (treat > closed), closed, _NEVER
+            (closed < NEVER) & (intake <= closed) & (treat > closed), closed, NEVER
         )
         self.origin = int(reg.min())
         last = max(
             int(reg.max()),
-            *(int(a[a < _NEVER].max()) for a in (intake, treat, closed) if (a < _NEVER).any()),
+            *(int(a[a < NEVER].max()) for a in (intake, treat, closed) if (a < NEVER).any()),
         )
         self.length = last - self.origin + 1
         self.registration, self.intake, self.treatment = reg, intake, treat
@@ -163,11 +182,9 @@ class CellHistory:
         self.cum_treatments = self._cumulative(treat)
         self.cum_left_intake = self._cumulative(left_before_intake)
         self.cum_left_treatment = self._cumulative(left_before_treatment)
-        self._points: tuple[np.ndarray, ...] | None = None
-        self._candidates_on: dict[int, dict[str, _Candidate] | None] = {}
 
     def _cumulative(self, ordinals: np.ndarray) -> np.ndarray:
-        days = ordinals[ordinals < _NEVER] - self.origin
+        days = ordinals[ordinals < NEVER] - self.origin
         return np.cumsum(np.bincount(days, minlength=self.length)[: self.length])
 
     def _at(self, cumulative: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -433,7 +450,7 @@ def _stage_fit(
 ) -> StageFit | None:
     """Calibrate one stage on the waits that began in the look-back, as known on ``d``.
 
-    ``reached``: the day the stage came (``_NEVER``: not yet); ``left``: left before it
+    ``reached``: the day the stage came (``NEVER``: not yet); ``left``: left before it
     by ``d``; ``start``: the day the wait began; ``point``: the point forecast made then.
     """
     usable = np.isfinite(point) & (point > 0)

@@ -2,7 +2,7 @@
 
 ``forecast_waits(as_of)`` is the one computation behind the management command, the API,
 the nightly task and the pages. It reads nothing but the waiting episodes and their
-providers, and only what was known on ``as_of`` (``known_on``).
+providers, and only what was known on ``as_of`` (``histories``).
 """
 
 from __future__ import annotations
@@ -13,14 +13,16 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
 from django.db import transaction
+from django.db.models import Func, IntegerField
 from django.utils import timezone
 
 from referrals.models import WaitingEpisode
 from voorzorg.accounts.models import Organisation
 
 from ..models import WaitForecast
-from .model import CellHistory, EpisodeDates, Forecast
+from .model import NEVER, CellHistory, Forecast
 
 CONTRACT_KEYS = (
     "provider",
@@ -70,9 +72,21 @@ class ProviderForecast:
         }
 
 
-def known_on(day: dt.date | None, as_of: dt.date) -> dt.date | None:
-    """A date as it was known on ``as_of``: one after it has not happened yet."""
-    return day if day is not None and day <= as_of else None
+class DayNumber(Func):
+    """A date as its day number (Python's ``date.toordinal()``), computed in the database:
+    reading a million episodes as integers is several times faster than as dates."""
+
+    output_field = IntegerField()
+    arity = 1
+
+    def as_sql(self, compiler, connection, **extra):  # PostgreSQL: date - date is days
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} - DATE '0001-01-01' + 1)", params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        # julianday('0001-01-01') is 1721425.5, the day numbered 1.
+        return f"CAST(julianday({sql}) - 1721424.5 AS INTEGER)", params
 
 
 def histories(
@@ -80,33 +94,37 @@ def histories(
 ) -> dict[tuple[int, str], CellHistory]:
     """Every provider x care level's episodes, as known on ``as_of`` (None: everything).
 
-    One query over the episodes (only the five columns the model reads).
+    One query over the episodes, five columns, dates read as day numbers. Known on
+    ``as_of``: episodes registered after it are not read, and an intake, treatment start
+    or close after it has not happened yet.
     """
     episodes = WaitingEpisode.objects.all()
     if as_of is not None:
         episodes = episodes.filter(registration_date__lte=as_of)
     if provider_ids is not None:
         episodes = episodes.filter(provider_id__in=list(provider_ids))
-    cells: dict[tuple[int, str], list[EpisodeDates]] = defaultdict(list)
     rows = episodes.values_list(
         "provider_id",
         "care_level",
-        "registration_date",
-        "intake_date",
-        "treatment_start_date",
-        "closed_date",
+        DayNumber("registration_date"),
+        DayNumber("intake_date"),
+        DayNumber("treatment_start_date"),
+        DayNumber("closed_date"),
     )
-    for provider_id, care_level, registration, intake, treatment, closed in rows.iterator(
-        chunk_size=20_000
-    ):
-        if as_of is not None:
-            intake = known_on(intake, as_of)
-            treatment = known_on(treatment, as_of)
-            closed = known_on(closed, as_of)
-        cells[(provider_id, care_level)].append(
-            EpisodeDates(registration, intake, treatment, closed)
-        )
-    return {cell: CellHistory(rows) for cell, rows in cells.items()}
+    cells: dict[tuple[int, str], list[tuple[int, int | None, int | None, int | None]]] = (
+        defaultdict(list)
+    )
+    for provider_id, care_level, *days in rows.iterator(chunk_size=50_000):
+        cells[(provider_id, care_level)].append(days)
+    last = as_of.toordinal() if as_of is not None else NEVER - 1
+    found = {}
+    for cell, days in cells.items():
+        # None (not happened) reads as NaN, then as NEVER.
+        table = np.nan_to_num(np.array(days, dtype=np.float64), nan=NEVER).astype(np.int64)
+        # What happened after as_of had not happened yet.
+        table[:, 1:] = np.where(table[:, 1:] > last, NEVER, table[:, 1:])
+        found[cell] = CellHistory.from_days(*table.T)
+    return found
 
 
 def _providers(ids: Iterable[int]) -> dict[int, tuple[str, str]]:
