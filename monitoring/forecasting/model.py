@@ -168,8 +168,8 @@ class CellHistory:
         )
         self.origin = int(reg.min())
         last = max(
-            int(reg.max()),
-            *(int(a[a < NEVER].max()) for a in (intake, treat, closed) if (a < NEVER).any()),
+            [int(reg.max())]
+            + [int(a[a < NEVER].max()) for a in (intake, treat, closed) if (a < NEVER).any()]
         )
         self.length = last - self.origin + 1
         self.registration, self.intake, self.treatment = reg, intake, treat

@@ -206,3 +206,13 @@ def test_the_back_test_scores_a_growing_queue_better_than_the_naive_forecast():
 def test_an_empty_list_is_withheld():
     forecast = CellHistory([]).forecast(START)
     assert forecast.withheld and forecast.basis == 0 and forecast.reason == "few_episodes"
+
+
+def test_a_list_where_nobody_has_been_seen_yet_is_withheld():
+    everyone_waits = [
+        EpisodeDates(START + dt.timedelta(days=offset), None, None, None) for offset in range(30)
+    ]
+    forecast = CellHistory(everyone_waits).forecast(START + dt.timedelta(days=40))
+    assert forecast.withheld and forecast.reason == "no_intakes"
+    assert forecast.basis == 30 and forecast.queue_intake == 30
+    assert forecast.intake_p50_days is None
