@@ -292,9 +292,9 @@ def forecasts_store_with_history(today: dt.date, weeks: int = HISTORY_WEEKS) -> 
     Idempotent: today's rows are replaced; a stored past day is left as it was stored,
     so a second run only recomputes today. (Recomputing the year nightly would cost
     minutes at national scale, and would rewrite what the pages showed on those days
-    whenever an import brought older episodes.) A past day with
-    nothing to forecast (before the first registration) stores no row and is looked at
-    again on the next run, at no cost beyond the one read.
+    whenever an import brought older episodes.) A past day with nothing to forecast
+    (before the first registration) stores no row and is looked at again on the next
+    run, at no cost beyond the one read.
     """
     days = weekly_days(today, weeks)
     stored = set(
