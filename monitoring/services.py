@@ -49,14 +49,20 @@ _local_locks_guard = threading.Lock()
 
 @contextmanager
 def period_transaction(period_key: str) -> Iterator[None]:
-    """A transaction that holds the lock of one period until it commits or rolls back.
+    """A transaction that holds the lock of one period until it commits or rolls back."""
+    with locked_transaction(f"indicators:{period_key}"):
+        yield
+
+
+@contextmanager
+def locked_transaction(lock_key: str) -> Iterator[None]:
+    """A transaction that holds the named lock until it commits or rolls back.
 
     PostgreSQL: ``pg_advisory_xact_lock(hashtext(key))`` taken inside the transaction, so
     it is released exactly at commit/rollback and serialises workers on any host.
     Elsewhere (SQLite, development and tests: one process) a process-local lock held
     around the whole transaction does the same job.
     """
-    lock_key = f"indicators:{period_key}"
     if connection.vendor == "postgresql":
         with transaction.atomic():
             with connection.cursor() as cursor:

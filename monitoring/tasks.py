@@ -5,6 +5,9 @@ nightly (settings.CELERY_BEAT_SCHEDULE); writes that change the underlying data 
 waitlist import) call ``enqueue_recompute_on_commit``, which records the recomputes in the
 transactional outbox (voorzorg.core.outbox), so they are not lost when the broker is down.
 
+Beat also runs ``wait_forecasts_store`` nightly: today's waiting-time forecasts, and the
+weekly history of the past year where it is missing (``monitoring.forecasting``).
+
 The background jobs of the pages (an upload's import, the dashboard's recompute; see
 ``monitoring.jobs``) run through ``background_job_run``; ``background_jobs_sweep`` (beat,
 every minute) enqueues what waits and ends what was interrupted.
@@ -19,6 +22,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from monitoring.forecasting.services import forecasts_store_with_history
 from monitoring.jobs.runners import job_run
 from monitoring.jobs.services import jobs_sweep
 from monitoring.periods import Period, PeriodKind, last_months
@@ -69,6 +73,25 @@ def indicators_recompute_history() -> None:
     # idempotency: a second run only enqueues the same idempotent recomputes again.
     for key in history_period_keys(timezone.localdate()):
         indicators_recompute.delay(key)
+
+
+# Not acks_late: the first run backfills a year of weekly forecasts, minutes at national
+# scale, which may outlast the broker's visibility timeout; acknowledged late, the message
+# would then go to a second worker while the first still runs. A run that is lost is made
+# good by the next night's (today's again, and any weekly day still missing). Limits of
+# the background jobs for the same reason.
+@shared_task(
+    ignore_result=True,
+    soft_time_limit=settings.BACKGROUND_JOB_SOFT_TIME_LIMIT,
+    time_limit=settings.BACKGROUND_JOB_TIME_LIMIT,
+)
+def wait_forecasts_store() -> None:
+    """Store today's waiting-time forecasts, and those of the same weekday in each of the
+    52 weeks before that are not stored yet (nightly). Safe to run twice."""
+    # idempotency: today's rows are replaced as a whole, under a lock, in one
+    # transaction; a past weekly day is only computed while it has no rows, so a second
+    # run recomputes today alone and stores the same figures again.
+    forecasts_store_with_history(timezone.localdate())
 
 
 def enqueue_recompute_on_commit(period_keys: Iterable[str]) -> list[str]:

@@ -2,7 +2,10 @@
 
 ``forecast_waits(as_of)`` is the one computation behind the management command, the API,
 the nightly task and the pages. It reads nothing but the waiting episodes and their
-providers, and only what was known on ``as_of`` (``histories``).
+providers, and only what was known on ``as_of`` (``histories``). One contract shape for
+every reader that prints or serves forecasts: ``ProviderForecast.contract()`` for a
+computed one, ``stored_contract(row)`` for a stored one, key for key the same
+(``CONTRACT_KEYS``); ``forecasts_contract(as_of)`` picks stored or computed.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from django.db import transaction
 from django.db.models import Func, IntegerField
 from django.utils import timezone
 
@@ -22,7 +24,12 @@ from referrals.models import WaitingEpisode
 from voorzorg.accounts.models import Organisation
 
 from ..models import WaitForecast
+from ..services import locked_transaction
 from .model import NEVER, CellHistory, Forecast
+
+# The nightly task keeps a weekly history: the same weekday in each of this many weeks
+# before today (the pages' trend of a provider's forecast).
+HISTORY_WEEKS = 52
 
 CONTRACT_KEYS = (
     "provider",
@@ -70,6 +77,59 @@ class ProviderForecast:
             "basis": f.basis,
             "withheld": f.withheld,
         }
+
+
+def stored_contract(row: WaitForecast) -> dict[str, Any]:
+    """A stored forecast as the contract, key for key what ``ProviderForecast.contract()``
+    gives for the same day (the row was stored from it). Read ``row.provider`` with it."""
+    return {
+        "provider": row.provider.agb_code,
+        "care_level": row.care_level,
+        "as_of": row.as_of.isoformat(),
+        "intake_p50_days": row.intake_p50_days,
+        "intake_p80_days": row.intake_p80_days,
+        "treatment_p50_days": row.treatment_p50_days,
+        "treatment_p80_days": row.treatment_p80_days,
+        "basis": row.basis,
+        "withheld": row.withheld,
+    }
+
+
+@dataclass(frozen=True)
+class ContractForecasts:
+    """The forecasts as of one day in the contract's shape, and where they came from:
+    stored (``computed_at`` says when) or computed just now (``computed_at`` None)."""
+
+    as_of: dt.date
+    computed_at: dt.datetime | None
+    results: list[dict[str, Any]]
+
+
+def _contract_order(row: dict[str, Any]) -> tuple[str, str]:
+    return (row["provider"], row["care_level"])
+
+
+def forecasts_contract(as_of: dt.date) -> ContractForecasts:
+    """Every provider x care level's forecast as of ``as_of``, ordered by AGB code, then
+    care level: the stored ones when that day was stored (one query, whatever the number
+    of providers), otherwise computed now with ``forecast_waits`` (three queries).
+
+    Stored figures are what was known when they were computed (``computed_at``): an
+    import later that day shows in the nightly run, not here. A day stored without any
+    forecast (nothing registered yet) is computed again, which finds nothing as fast.
+    """
+    stored = list(WaitForecast.objects.filter(as_of=as_of).select_related("provider"))
+    if stored:
+        return ContractForecasts(
+            as_of=as_of,
+            computed_at=max(row.computed_at for row in stored),
+            results=sorted(map(stored_contract, stored), key=_contract_order),
+        )
+    return ContractForecasts(
+        as_of=as_of,
+        computed_at=None,
+        results=[item.contract() for item in forecast_waits(as_of)],
+    )
 
 
 class DayNumber(Func):
@@ -208,11 +268,36 @@ def forecasts_store(as_of: dt.date) -> int:
 
 def forecasts_store_on(days: Iterable[dt.date]) -> int:
     """Compute and store the forecasts as of each day (episodes read once), replacing
-    those days' rows in one transaction. Idempotent; returns the rows written."""
+    those days' rows in one transaction. Idempotent, also when run concurrently (the
+    write holds a lock, so two runs never collide on the unique day x provider x care
+    level); returns the rows written."""
     computed = forecast_waits_on(days)
     now = timezone.now()
     rows = [_stored(item, now) for items in computed.values() for item in items]
-    with transaction.atomic():
+    with locked_transaction("wait-forecasts"):
         WaitForecast.objects.filter(as_of__in=list(computed)).delete()
         WaitForecast.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def weekly_days(today: dt.date, weeks: int = HISTORY_WEEKS) -> list[dt.date]:
+    """The same weekday as ``today`` in each of the ``weeks`` weeks before it, oldest first."""
+    return [today - dt.timedelta(weeks=n) for n in range(weeks, 0, -1)]
+
+
+def forecasts_store_with_history(today: dt.date, weeks: int = HISTORY_WEEKS) -> int:
+    """Store today's forecasts, and those of each weekly day before it (``weekly_days``)
+    that has none stored yet, reading the episodes once. Returns the rows written.
+
+    Idempotent: today's rows are replaced; a stored past day is left as it was stored,
+    so a second run only recomputes today. (Recomputing the year nightly would cost
+    minutes at national scale, and would rewrite what the pages showed on those days
+    whenever an import brought older episodes.) A past day with nothing to forecast
+    (before the first registration) stores no row and is looked at again on the next
+    run, at no cost beyond the one read.
+    """
+    days = weekly_days(today, weeks)
+    stored = set(
+        WaitForecast.objects.filter(as_of__in=days).values_list("as_of", flat=True).distinct()
+    )
+    return forecasts_store_on([today, *(day for day in days if day not in stored)])

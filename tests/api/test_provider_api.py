@@ -290,13 +290,14 @@ def test_thread_refusals(api_for, personas, other_provider_staff, addressed):
 API_NAMESPACES = ("referrals_api", "participants_api", "groups_api", "monitoring_api")
 METHODS = ("get", "post", "put", "patch", "delete")
 # What a provider's token may use: linking, unlinking and the thread of referrals addressed
-# to its organisation. Every other endpoint answers it 403 (the referral's own shape holds
-# texts it may not see; FHIR serves what it may read). Per method; a method the view does
-# not have is a 405.
+# to its organisation, and the waiting-time forecasts (aggregates per provider, no person).
+# Every other endpoint answers it 403 (the referral's own shape holds texts it may not
+# see; FHIR serves what it may read). Per method; a method the view does not have is a 405.
 PROVIDER_MAY = {
     "referrals_api:referral-link": {"post": 400},  # an empty body: allowed, but invalid
     "referrals_api:referral-unlink": {"post": 400},
     "referrals_api:referral-messages": {"get": 200, "post": 400},
+    "monitoring_api:forecasts": {"get": 200},
 }
 
 

@@ -5,8 +5,11 @@ sends them, with that role's personal token, to the app in-process (WSGI). Each 
 must not be a server error and must conform to the schema: a documented status code, the
 documented content type and a body that validates. The world holds a participant,
 referral, group, session, contact and signal in the personas' scope, so ids hit real
-records as well as missing ones. Examples are bounded and derandomised, so CI is
-repeatable and quick; raise VOORZORG_SCHEMATHESIS_EXAMPLES locally to dig deeper.
+records as well as missing ones, and waiting episodes at two providers, whose forecasts
+are stored for today (so /api/v1/forecasts/ answers from the store without ``as_of``
+and computes them for the other days it is sent). Examples are bounded and
+derandomised, so CI is repeatable and quick; raise VOORZORG_SCHEMATHESIS_EXAMPLES
+locally to dig deeper.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from monitoring.forecasting.services import forecasts_store
 from tests.api.conftest import token_for
 from tests.conftest import FACTORY_TODAY
 from tests.security.world import build_world
@@ -82,6 +86,7 @@ def role_token(
         admin_ada=personas["admin_ada"],
         now=FACTORY_TODAY,
     )
+    forecasts_store(factory_today)
     return token_for(personas[request.param])
 
 

@@ -16,7 +16,8 @@ from groups.models import (
     PositiveHealthMeasurement,
     Signal,
 )
-from monitoring.models import ComputationRun, IndicatorValue
+from monitoring.forecasting.services import weekly_days
+from monitoring.models import ComputationRun, IndicatorValue, WaitForecast
 from participants.models import Participant
 from referrals.constants import ReferralStatus
 from referrals.models import Referral, ReferralEvent, WaitingEpisode
@@ -52,6 +53,7 @@ def counts() -> dict[str, int]:
         "signals": Signal.objects.count(),
         "figures": IndicatorValue.objects.count(),
         "computations": ComputationRun.objects.count(),
+        "forecasts": WaitForecast.objects.count(),
     }
 
 
@@ -186,6 +188,19 @@ def test_demo_world_is_alive_for_every_role(
         assert page.redirect_chain[-1][0] == reverse("monitoring:dashboard")
         assert f"({code})" in page.content.decode()
         client.logout()
+
+    # The waiting-time forecasts, stored as the nightly task stores them: today's and the
+    # same weekday of the 52 weeks before, for the demo's three providers' lists; the
+    # forecast API serves today's from the store.
+    today = SEED_DAY.date()
+    days = set(WaitForecast.objects.values_list("as_of", flat=True))
+    assert days == {today, *weekly_days(today)}
+    assert WaitForecast.objects.filter(as_of=today, withheld=False).count() >= 3
+    assert sign_in(client, "anna.poh@voorzorg.example", DEMO_PASSWORD)
+    forecasts = client.get("/api/v1/forecasts/").json()
+    assert forecasts["as_of"] == today.isoformat() and forecasts["computed_at"] is not None
+    assert forecasts["count"] == WaitForecast.objects.filter(as_of=today).count()
+    client.logout()
 
     # A second region whose people are its own: each of its users sees none of Groningen's
     # people, and Groningen's users none of its people.

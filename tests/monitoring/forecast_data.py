@@ -4,6 +4,8 @@
 capacity per weekday for intakes and for treatment starts (which may change on given
 days), served strictly first come, first served. So the wait of anyone who registers on a
 given day follows from the queue, and a test can compare the forecast with it.
+``store_list`` writes such a list to the database; ``two_lists`` is the small database
+the command, API and task tests share.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from collections import deque
 from collections.abc import Callable
 
 from monitoring.forecasting.model import EpisodeDates
+from referrals.models import WaitingEpisode
+from tests.factories import OrganisationFactory
+from voorzorg.accounts.models import Organisation
 
 START = dt.date(2024, 1, 1)
 
@@ -81,3 +86,55 @@ def known_on(episodes: list[EpisodeDates], as_of: dt.date) -> list[EpisodeDates]
         for e in episodes
         if e.registration <= as_of
     ]
+
+
+def weekday_only(count: int) -> Callable[[int], int]:
+    """``count`` on the weekdays of a list that starts on START, none at the weekend."""
+    return lambda offset: count if (START + dt.timedelta(days=offset)).weekday() < 5 else 0
+
+
+def store_list(
+    provider: Organisation, care_level: str, episodes: list[EpisodeDates], prefix: str
+) -> None:
+    """The list as waiting episodes of ``provider`` (external ids ``prefix`` + number)."""
+    WaitingEpisode.objects.bulk_create(
+        WaitingEpisode(
+            provider=provider,
+            external_id=f"{prefix}{number}",
+            care_level=care_level,
+            registration_date=e.registration,
+            intake_date=e.intake,
+            treatment_start_date=e.treatment_start,
+            closed_date=e.closed,
+            close_reason=(
+                "" if e.closed is None else "treatment_started" if e.treatment_start else "moved"
+            ),
+        )
+        for number, e in enumerate(episodes)
+    )
+
+
+def two_lists() -> tuple[Organisation, Organisation]:
+    """Two providers: a busy list (gb-ggz, 500 days from START, with people leaving),
+    whose forecast is shown, and a tiny one (s-ggz, 20 days), whose is withheld."""
+    busy = OrganisationFactory(provider=True, agb_code="22000002", name="GGZ Oost")
+    small = OrganisationFactory(provider=True, agb_code="22000001", name="GGZ West")
+    store_list(
+        busy,
+        "gb-ggz",
+        fifo_list(
+            500,
+            arrivals=lambda offset: 80 if offset == 0 else weekday_only(6)(offset),
+            intakes=weekday_only(5),
+            treatments=weekday_only(5),
+            patience=lambda number: 20 if number % 7 == 0 else None,
+        ),
+        "B",
+    )
+    store_list(
+        small,
+        "s-ggz",
+        fifo_list(20, weekday_only(1), weekday_only(1), weekday_only(1)),
+        "S",
+    )
+    return busy, small

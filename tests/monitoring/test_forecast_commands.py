@@ -17,59 +17,16 @@ from monitoring.forecasting.services import (
 )
 from monitoring.models import WaitForecast
 from referrals.models import WaitingEpisode
-from tests.factories import OrganisationFactory
 
-from .forecast_data import START, fifo_list
+from .forecast_data import two_lists
 
 AS_OF = dt.date(2024, 10, 2)
-
-
-def weekday_only(count: int):
-    return lambda offset: count if (START + dt.timedelta(days=offset)).weekday() < 5 else 0
-
-
-def store_list(provider, care_level: str, episodes, prefix: str) -> None:
-    WaitingEpisode.objects.bulk_create(
-        WaitingEpisode(
-            provider=provider,
-            external_id=f"{prefix}{number}",
-            care_level=care_level,
-            registration_date=e.registration,
-            intake_date=e.intake,
-            treatment_start_date=e.treatment_start,
-            closed_date=e.closed,
-            close_reason=(
-                "" if e.closed is None else "treatment_started" if e.treatment_start else "moved"
-            ),
-        )
-        for number, e in enumerate(episodes)
-    )
 
 
 @pytest.fixture
 def lists(db):
     """Two providers: a busy list (gb-ggz, with people leaving) and a tiny one (s-ggz)."""
-    busy = OrganisationFactory(provider=True, agb_code="22000002", name="GGZ Oost")
-    small = OrganisationFactory(provider=True, agb_code="22000001", name="GGZ West")
-    store_list(
-        busy,
-        "gb-ggz",
-        fifo_list(
-            500,
-            arrivals=lambda offset: 80 if offset == 0 else weekday_only(6)(offset),
-            intakes=weekday_only(5),
-            treatments=weekday_only(5),
-            patience=lambda number: 20 if number % 7 == 0 else None,
-        ),
-        "B",
-    )
-    store_list(
-        small,
-        "s-ggz",
-        fifo_list(20, weekday_only(1), weekday_only(1), weekday_only(1)),
-        "S",
-    )
-    return busy, small
+    return two_lists()
 
 
 def run_json(*args: str) -> list[dict]:

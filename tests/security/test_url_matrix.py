@@ -330,6 +330,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "monitoring:job":                 _row(302,  403,  403,  403,  403,  200,  403,  403),
     "monitoring:job_refusals":        _row(302,  403,  403,  403,  403,  200,  403,  403),
     "monitoring_api:indicators":      _row(401,  403,  403,  403,  200,  200,  403,  200),
+    # Forecasts per GGZ provider x care level: aggregates, no person; every role
+    # (FORECAST_ROLES). Without as_of: today's, computed from the world's episodes.
+    "monitoring_api:forecasts":       _row(401,  200,  200,  200,  200,  200,  200,  200),
     # Audit and emergency access (the grant is admin_bob's, on a foreign participant)
     "audit:log":                      _row(302,  403,  403,  403,  403,  200,  403,  403),
     "audit:export":                   _row(302,  403,  403,  403,  403,  200,  403,  403),

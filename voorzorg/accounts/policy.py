@@ -51,6 +51,20 @@ TEAM_LEAD_ROLES = frozenset({Role.EXPERT, Role.ADMIN})
 # total and comparison table (``monitoring.selectors.figure_scopes_for`` narrows her).
 FIGURE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN, Role.MUNICIPALITY})
 
+# Who reads the waiting-time forecasts per GGZ provider x care level (the forecast API;
+# the pages show the same figures): aggregates per provider, never a person, and of the
+# kind providers publish themselves, so every role that works with waits may read all
+# providers' forecasts. The POH-GGZ needs them when referring (the referral form shows
+# them beside the providers); coordinators and administrators plan with them; a GGZ
+# provider's staff read their own list's forecast and the others' as published waits.
+# The expert too: her participant's page shows the forecast beside each open waiting
+# place, and talking the wait through is her work. The municipality's policy officer
+# too: she follows the waits her residents face and already reads the region's
+# comparison table of providers side by side; a forecast names no resident.
+FORECAST_ROLES = frozenset(
+    {Role.POH, Role.EXPERT, Role.COORDINATOR, Role.ADMIN, Role.PROVIDER, Role.MUNICIPALITY}
+)
+
 # The roles that read figures only, never a person: the region's coordinator and a
 # municipality's policy officer. Person pages and APIs refuse them with that reason.
 AGGREGATE_ONLY_ROLES = frozenset({Role.COORDINATOR, Role.MUNICIPALITY})

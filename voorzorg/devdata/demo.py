@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from monitoring.forecasting.services import forecasts_store_with_history
 from monitoring.models import ComputationRun
 from monitoring.periods import Period
 from monitoring.services import indicators_compute_and_store
@@ -117,12 +118,15 @@ def seed_demo() -> list[DemoUser]:
 
 def seed_demo_figures() -> None:
     """Two years of provider waitlists, some demo referrals linked to their places,
-    earlier participants for the effect figures, and the indicators computed for them.
+    earlier participants for the effect figures, the indicators computed for them, and
+    the waiting-time forecasts.
 
     The waitlist part is idempotent on its own (external ids). The figures are computed
     for the last 24 months with their quarters and years only when none exist yet, so
     a second seed changes nothing; afterwards Celery beat (or "Nu herberekenen") keeps
-    them current, as in production.
+    them current, as in production. The forecasts are stored as the nightly task stores
+    them: today's, and the same weekday of the 52 weeks before when not stored yet, in
+    one pass over the episodes, so the pages show forecasts and their trend at once.
     """
     today = timezone.localdate()
     seed_demo_waitlist(today=today)
@@ -130,6 +134,7 @@ def seed_demo_figures() -> None:
     seed_demo_links(today=today)
     # Earlier participants whose bridging care the effect figures measure.
     seed_demo_effect(today=today)
+    forecasts_store_with_history(today)
     if ComputationRun.objects.exists():
         return
     for key in history_period_keys(today):

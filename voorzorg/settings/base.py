@@ -328,6 +328,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "monitoring.tasks.indicators_recompute_history",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Nightly, while the workers are quiet: store today's waiting-time forecasts for the
+    # pages and the forecast API (as of today, from the imports up to the night), and the
+    # weekly forecasts of the past year still missing (the first run backfills all 52;
+    # later runs only today). Idempotent (monitoring.tasks.wait_forecasts_store).
+    "wait-forecasts-store": {
+        "task": "monitoring.tasks.wait_forecasts_store",
+        "schedule": crontab(hour=3, minute=15),
+    },
     # Nightly, after the indicator history: anonymise participants whose retention period
     # (PARTICIPANT_RETENTION_DAYS) ran out. Idempotent; erasure keeps the figures as they are.
     "participants-erase-expired": {
