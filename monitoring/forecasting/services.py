@@ -65,33 +65,28 @@ class ProviderForecast:
 
     def contract(self) -> dict[str, Any]:
         """The object ``forecast_waits --format json`` and the API print, key for key."""
-        f = self.forecast
-        return {
-            "provider": self.agb,
-            "care_level": self.care_level,
-            "as_of": f.as_of.isoformat(),
-            "intake_p50_days": f.intake_p50_days,
-            "intake_p80_days": f.intake_p80_days,
-            "treatment_p50_days": f.treatment_p50_days,
-            "treatment_p80_days": f.treatment_p80_days,
-            "basis": f.basis,
-            "withheld": f.withheld,
-        }
+        return _contract(self.agb, self.care_level, self.forecast)
 
 
 def stored_contract(row: WaitForecast) -> dict[str, Any]:
     """A stored forecast as the contract, key for key what ``ProviderForecast.contract()``
     gives for the same day (the row was stored from it). Read ``row.provider`` with it."""
+    return _contract(row.provider.agb_code, row.care_level, row)
+
+
+def _contract(agb: str, care_level: str, figures: Forecast | WaitForecast) -> dict[str, Any]:
+    """The contract's object; ``Forecast`` and a stored ``WaitForecast`` name the figures
+    alike, so one builder serves both."""
     return {
-        "provider": row.provider.agb_code,
-        "care_level": row.care_level,
-        "as_of": row.as_of.isoformat(),
-        "intake_p50_days": row.intake_p50_days,
-        "intake_p80_days": row.intake_p80_days,
-        "treatment_p50_days": row.treatment_p50_days,
-        "treatment_p80_days": row.treatment_p80_days,
-        "basis": row.basis,
-        "withheld": row.withheld,
+        "provider": agb,
+        "care_level": care_level,
+        "as_of": figures.as_of.isoformat(),
+        "intake_p50_days": figures.intake_p50_days,
+        "intake_p80_days": figures.intake_p80_days,
+        "treatment_p50_days": figures.treatment_p50_days,
+        "treatment_p80_days": figures.treatment_p80_days,
+        "basis": figures.basis,
+        "withheld": figures.withheld,
     }
 
 
