@@ -1,7 +1,8 @@
 """Reads about peer groups that leave the app, the access gate for one group, and the
 reads the group pages and the groups API share (a group list, a group's details and
-roster, its meetings with attendance); and one participant's contacts and measurements
-with their versions, withdrawn ones included, for their own pages.
+roster, its meetings with attendance); the contacts and measurements a membership may see
+(pages, REST API and FHIR alike); and one participant's contacts and measurements with
+their versions, withdrawn ones included, for their own pages.
 
 Scope (docs/domain.md): an experience expert sees the groups she facilitates, a team lead also
 the groups of her region, an admin the groups of her organisation's region(s) (emergency
@@ -26,8 +27,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from participants.constants import LifeDomain
-from participants.models import Participant
+from participants.constants import ConsentKind, LifeDomain
+from participants.models import Consent, Participant
 from participants.selectors import participants_for
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, Organisation, User
@@ -250,6 +251,45 @@ def session_facilitator_choices(
     return User.objects.filter(pk__in=User.objects.filter(scope).values("pk")).order_by(
         "full_name", "pk"
     )
+
+
+# --- The contacts and measurements a membership may see ------------------------------------
+#
+# One scope for the contact pages, the REST API and FHIR: the records (those that stand)
+# about the participants she may see (``participant_scope``), and none of anyone else.
+
+
+def _visible_people(membership: Membership | None) -> QuerySet[Participant]:
+    # A subquery, so the scope's own joins never multiply the outer rows.
+    return participants_for(membership).values("pk")
+
+
+def contacts_for(membership: Membership | None) -> QuerySet[Contact]:
+    """The contacts of the participants a membership may see.
+
+    A GGZ provider's staff: none; a contact is the bridging team's own work, never part
+    of the handover.
+    """
+    if membership is None or membership.role == Role.PROVIDER:
+        return Contact.objects.none()
+    return Contact.objects.filter(participant__in=_visible_people(membership))
+
+
+def measurements_for(membership: Membership | None) -> QuerySet[PositiveHealthMeasurement]:
+    """The Positieve Gezondheid measurements of the participants a membership may see.
+
+    A GGZ provider's staff: only while the participant's consent to share holds (the rule
+    of ``handover_texts_visible``).
+    """
+    measurements = PositiveHealthMeasurement.objects.filter(
+        participant__in=_visible_people(membership)
+    )
+    if membership is not None and membership.role == Role.PROVIDER:
+        consenting = Consent.objects.filter(
+            kind=ConsentKind.SHARE_AT_HANDOVER, withdrawn_on__isnull=True
+        ).values("participant_id")
+        measurements = measurements.filter(participant__in=consenting)
+    return measurements
 
 
 # --- One participant's contacts and measurements, withdrawn ones included -------------------

@@ -4,15 +4,14 @@ Flat collections, ``/api/v1/contacts/`` and ``/api/v1/health-measurements/``, fi
 ``?participant=<id>`` rather than nested under a participant: an integration (an HIS)
 fetches "everything since last night" across its people in one call, and a record names
 its participant anyway. The roles are those of the pages (``groups.views.contacts``):
-reading for the POH-GGZ, experts and admins who see the participant
-(``participant_scope``); recording for experts and admins only. Recording goes through
-the participant's gate (``participant_get_for``: 404 outside scope, audited) and the
-services, which write the CREATE row; a list writes one READ row per person shown.
+reading for the POH-GGZ, experts and admins, of the participants they see (the scope of
+the pages and of FHIR: ``groups.selectors.contacts_for``, ``measurements_for``);
+recording for experts and admins only. Recording goes through the participant's gate
+(``participant_get_for``: 404 outside scope, audited) and the services, which write the
+CREATE row; a list writes one READ row per person shown.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
@@ -21,8 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from participants.constants import LifeDomain
-from participants.models import Participant
-from participants.selectors import participant_get_for, participant_scope
+from participants.selectors import participant_get_for
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.base import ApiGenericView, MethodRolesMixin, audit_list
@@ -34,15 +32,10 @@ from voorzorg.audit.services import Actor
 from ..constants import ContactMode, NetworkPartner
 from ..filters import ContactFilter, MeasurementFilter
 from ..models import Contact, PositiveHealthMeasurement
+from ..selectors import contacts_for, measurements_for
 from ..services.contacts import DIMENSIONS, contact_record, positive_health_record
 
 ROLES = {"GET": PERSON_RECORD_ROLES, "POST": BRIDGING_TEAM_ROLES}
-
-
-def _visible(model: type, membership: Any) -> QuerySet:
-    """Records about the participants this membership may see, and no others."""
-    people = Participant.objects.filter(participant_scope(membership)).values("pk")
-    return model.objects.filter(participant__in=people)
 
 
 # --- Contacts --------------------------------------------------------------------------------
@@ -96,7 +89,7 @@ class ContactsApi(MethodRolesMixin, ApiGenericView):
         if getattr(self, "swagger_fake_view", False):
             return Contact.objects.none()
         return (
-            _visible(Contact, current_membership(self.request))
+            contacts_for(current_membership(self.request))
             .select_related("participant", "expert")
             .order_by("-date", "-id")
         )
@@ -181,7 +174,7 @@ class HealthMeasurementsApi(MethodRolesMixin, ApiGenericView):
         if getattr(self, "swagger_fake_view", False):
             return PositiveHealthMeasurement.objects.none()
         return (
-            _visible(PositiveHealthMeasurement, current_membership(self.request))
+            measurements_for(current_membership(self.request))
             .select_related("participant", "recorded_by")
             .order_by("measured_on", "id")
         )

@@ -17,14 +17,13 @@ from django.utils.translation import gettext as _
 from participants.selectors import participant_get_for
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
-from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.idempotency import idempotent_form
 
 from ..forms.contacts import ContactForm, PositiveHealthForm
 from ..panels import contact_rows
-from ..selectors import withdrawn_contacts
+from ..selectors import contacts_for, withdrawn_contacts
 from ..services.contacts import contact_record, positive_health_record
 from .common import show_service_error
 
@@ -61,8 +60,14 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*PERSON_RECORD_ROLES)
 def contact_list(request: HttpRequest, pk: int) -> HttpResponse:
     """Alle contacten of a participant, newest first, a page at a time."""
-    participant = participant_get_for(Actor.from_request(request), pk)
-    contacts = participant.contacts.select_related("expert").order_by("-date", "-id")
+    actor = Actor.from_request(request)
+    participant = participant_get_for(actor, pk)
+    contacts = (
+        contacts_for(actor.membership)
+        .filter(participant=participant)
+        .select_related("expert")
+        .order_by("-date", "-id")
+    )
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("pagina"))
     rows = contact_rows(list(page.object_list))
     return render(
@@ -74,7 +79,7 @@ def contact_list(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             # Withdrawn ones apart, each linking to its page and history.
             "withdrawn": list(withdrawn_contacts(participant)),
-            "can_record": getattr(current_membership(request), "role", None) in BRIDGING_TEAM_ROLES,
+            "can_record": getattr(actor.membership, "role", None) in BRIDGING_TEAM_ROLES,
         },
     )
 

@@ -1,6 +1,7 @@
 """The reads the group pages and the groups API share (``groups.selectors``), tested once
 here: whose groups a membership lists, what a roster holds (leavers only while in scope),
-a meeting's counts and attendance, and who may be named as having led it.
+a meeting's counts and attendance, who may be named as having led it, and whose contacts
+and measurements a membership sees (the pages, the REST API and FHIR alike).
 
 The pages and the API keep their own tests of what they show and audit; these pin the
 scope rules at the one place both read them from.
@@ -17,20 +18,26 @@ from django.test.utils import CaptureQueriesContext
 from groups.models import Attendance
 from groups.selectors import (
     RECENT_LEAVERS,
+    contacts_for,
     group_list_for,
     group_roster,
     group_session,
     group_sessions,
     group_with_details,
+    measurements_for,
     session_facilitator_choices,
 )
+from participants.constants import ConsentKind
+from participants.models import Consent
 from tests.factories import (
+    ContactFactory,
     EnrolmentFactory,
     GroupSessionFactory,
     MembershipFactory,
     OrganisationFactory,
     ParticipantFactory,
     PeerGroupFactory,
+    PositiveHealthMeasurementFactory,
     ReferralFactory,
     RegionFactory,
     UserFactory,
@@ -308,3 +315,98 @@ def test_who_may_be_named_as_having_led_a_meeting(
         expert_finn,
         expert_gijs,
     ]
+
+
+# --- contacts_for, measurements_for: whose records -------------------------------------------
+
+
+def _people(records) -> set[str]:
+    return {record.participant.given_name for record in records}
+
+
+@pytest.mark.django_db
+def test_contacts_and_measurements_follow_who_may_see_the_participant(
+    participant_a,
+    referral_a,
+    practice_b,
+    municipality,
+    poh_anna,
+    poh_bram,
+    expert_eva,
+    coordinator_cor,
+    admin_ada,
+    provider,
+    provider_pia,
+    expert_finn,
+    expert_gijs,
+):
+    # Sanne (practice A) has a referral in the region, assigned to Finn and addressed to
+    # the GGZ provider; Bo (practice B) lives in the region without one; Dirk is of
+    # another region.
+    referral_a.status = "accepted"
+    referral_a.assigned_expert = expert_finn
+    referral_a.intended_provider = provider
+    referral_a.save()
+    bo = ParticipantFactory(given_name="Bo", gp_practice=practice_b, municipality=municipality)
+    assen = OrganisationFactory(municipality_kind=True, name="Gemeente Assen")
+    drenthe = RegionFactory(name="Drenthe")
+    drenthe.municipalities.add(assen)
+    dirk = ParticipantFactory(
+        given_name="Dirk",
+        gp_practice=OrganisationFactory(name="Praktijk Assen", municipality=assen),
+        municipality=assen,
+    )
+    ReferralFactory(participant=dirk, region=drenthe)
+    admin_of_drenthe = MembershipFactory(organisation=assen, role=Role.ADMIN)
+    for person in (participant_a, bo, dirk):
+        ContactFactory(participant=person)
+        PositiveHealthMeasurementFactory(participant=person)
+    # Withdrawn records stand nowhere, not even for whom sees the person.
+    withdrawn = {"withdrawn_at": TODAY, "withdrawn_reason": "Bij de verkeerde deelnemer."}
+    ContactFactory(participant=participant_a, **withdrawn)
+    PositiveHealthMeasurementFactory(participant=participant_a, **withdrawn)
+
+    expected = {
+        # The POH-GGZ: her own practice's people, never another practice's.
+        "poh_anna": {"Sanne"},
+        "poh_bram": {"Bo"},
+        # An expert: the people whose referral she is assigned to; a team lead: those
+        # with a referral in her region.
+        "expert_finn": {"Sanne"},
+        "expert_gijs": set(),
+        "expert_eva": {"Sanne"},
+        # An admin: her region's referrals and residents, never another region's.
+        "admin_ada": {"Sanne", "Bo"},
+        "admin_of_drenthe": {"Dirk"},
+        "coordinator_cor": set(),
+        "nobody": set(),
+    }
+    memberships = {
+        "poh_anna": _membership(poh_anna),
+        "poh_bram": _membership(poh_bram),
+        "expert_finn": _membership(expert_finn),
+        "expert_gijs": _membership(expert_gijs),
+        "expert_eva": _membership(expert_eva),
+        "admin_ada": _membership(admin_ada),
+        "admin_of_drenthe": admin_of_drenthe,
+        "coordinator_cor": _membership(coordinator_cor),
+        "nobody": None,
+    }
+    for name, membership in memberships.items():
+        assert _people(contacts_for(membership)) == expected[name], name
+        assert _people(measurements_for(membership)) == expected[name], name
+        assert contacts_for(membership).count() == len(expected[name]), name
+
+    # The GGZ provider's staff: the person addressed to them, never her contacts, and her
+    # Positieve Gezondheid only while her consent to share holds.
+    pia = _membership(provider_pia)
+    assert not contacts_for(pia).exists()
+    assert not measurements_for(pia).exists()
+    consent = Consent.objects.create(
+        participant=participant_a, kind=ConsentKind.SHARE_AT_HANDOVER, given_on=TODAY.date()
+    )
+    assert not contacts_for(pia).exists()
+    assert _people(measurements_for(pia)) == {"Sanne"}
+    consent.withdrawn_on = TODAY.date()
+    consent.save()
+    assert not measurements_for(pia).exists()

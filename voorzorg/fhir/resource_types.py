@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from django.db.models import Q, QuerySet
 
+from groups.selectors import contacts_for, measurements_for
 from participants.models import Participant
 from participants.selectors import participants_for
 from voorzorg.accounts.models import Membership
@@ -25,9 +26,7 @@ from . import mappers
 from .base import invalid
 from .datatypes import PATIENT_ID_SYSTEM, Resource
 from .selectors import (
-    contacts_for,
     handovers_for,
-    measurements_for,
     peer_groups_for,
     referrals_for,
     sessions_for,

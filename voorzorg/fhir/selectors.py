@@ -2,8 +2,10 @@
 
 Every queryset here is the domain apps' own scope selectors (``participants_for``,
 ``referral_scope``, ``episode_scope``, ``groups_for``), so the API can never see more
-than the pages do. A read by id goes through the shared gate (``voorzorg.audit.gate``)
-with these querysets; ``audit_shown`` logs a search, a refused role and the handover.
+than the pages do (contacts and measurements: ``groups.selectors.contacts_for`` and
+``measurements_for``, used as they are). A read by id goes through the shared gate
+(``voorzorg.audit.gate``) with these querysets; ``audit_shown`` logs a search, a refused
+role and the handover.
 
 A GGZ provider's staff (``Role.PROVIDER``) read less than their participant scope: the
 referrals addressed to their organisation (``ServiceRequest``, the bridging
@@ -20,10 +22,9 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest
 
 from groups.constants import EnrolmentStatus
-from groups.models import Contact, Enrolment, GroupSession, PeerGroup, PositiveHealthMeasurement
+from groups.models import Enrolment, GroupSession, PeerGroup
 from groups.selectors import groups_for
-from participants.constants import ConsentKind
-from participants.models import Consent, Participant
+from participants.models import Participant
 from participants.selectors import participants_for
 from referrals.models import Handover, Referral, WaitingEpisode
 from referrals.selectors import episode_scope, referral_scope
@@ -86,26 +87,6 @@ def sessions_for(membership: Membership | None) -> QuerySet[GroupSession]:
     if _is_provider(membership):
         return GroupSession.objects.none()
     return GroupSession.objects.filter(group__in=groups_for(membership).values("pk"))
-
-
-def contacts_for(membership: Membership | None) -> QuerySet[Contact]:
-    if _is_provider(membership):
-        return Contact.objects.none()
-    return Contact.objects.filter(participant__in=_patient_pks(membership))
-
-
-def measurements_for(membership: Membership | None) -> QuerySet[PositiveHealthMeasurement]:
-    """Positieve Gezondheid of visible participants; for a provider's staff only while the
-    participant's consent to share holds (the rule of ``handover_texts_visible``)."""
-    measurements = PositiveHealthMeasurement.objects.filter(
-        participant__in=_patient_pks(membership)
-    )
-    if _is_provider(membership):
-        consenting = Consent.objects.filter(
-            kind=ConsentKind.SHARE_AT_HANDOVER, withdrawn_on__isnull=True
-        ).values("participant_id")
-        measurements = measurements.filter(participant__in=consenting)
-    return measurements
 
 
 def details_visible(membership: Membership | None, participants: Iterable[Participant]) -> set[int]:

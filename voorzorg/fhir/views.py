@@ -20,6 +20,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from groups.selectors import measurements_for
 from participants.models import Participant
 from participants.selectors import (
     consent_to_share_active,
@@ -42,7 +43,6 @@ from .selectors import (
     audit_shown,
     details_visible,
     handovers_for,
-    measurements_for,
     waiting_episodes_for,
 )
 
