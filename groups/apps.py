@@ -10,7 +10,7 @@ class GroupsConfig(AppConfig):
         from voorzorg.accounts import navigation
 
         from . import panels, person_record
-        from .services.signals import open_signal_count
+        from .selectors import open_signal_count
 
         # Its part of the person record: scope, dossier section, erasure, retention.
         person_record.register()

@@ -35,7 +35,7 @@ from voorzorg.accounts.policy import (
 
 from .constants import PositiveHealthDimension
 from .models import Contact, PositiveHealthMeasurement, Signal
-from .services.signals import SEVERITY_RANK
+from .selectors import SEVERITY_RANK
 
 RECENT_CONTACTS = 10
 

@@ -1,8 +1,9 @@
 """Reads about peer groups that leave the app, the access gate for one group, and the
 reads the group pages and the groups API share (a group list, a group's details and
 roster, its meetings with attendance); the contacts and measurements a membership may see
-(pages, REST API and FHIR alike); and one participant's contacts and measurements with
-their versions, withdrawn ones included, for their own pages.
+(pages, REST API and FHIR alike); one participant's contacts and measurements with their
+versions, withdrawn ones included, for their own pages; and the scope, the access gate
+and the lists of care signals.
 
 Scope (docs/domain.md): an experience expert sees the groups she facilitates, a team lead also
 the groups of her region, an admin the groups of her organisation's region(s) (emergency
@@ -15,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import (
+    Case,
     Count,
     IntegerField,
     Max,
@@ -23,22 +25,24 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    When,
     prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 
 from participants.constants import ConsentKind, LifeDomain
 from participants.models import Consent, Participant
-from participants.selectors import participants_for
+from participants.selectors import participant_scope, participants_for
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, Organisation, User
+from voorzorg.accounts.policy import PERSON_RECORD_ROLES
 from voorzorg.accounts.selectors import regions_of
 from voorzorg.audit.gate import get_for, refuse
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.audit.versions import Display, Version, versions_of
 
-from .constants import AttendanceStatus, EnrolmentStatus
+from .constants import AttendanceStatus, EnrolmentStatus, SignalSeverity
 from .models import (
     Attendance,
     Contact,
@@ -46,6 +50,7 @@ from .models import (
     GroupSession,
     PeerGroup,
     PositiveHealthMeasurement,
+    Signal,
 )
 
 
@@ -253,7 +258,7 @@ def session_facilitator_choices(
     )
 
 
-# --- The contacts and measurements a membership may see ------------------------------------
+# --- The contacts and measurements a membership may see -------------------------------------
 #
 # One scope for the contact pages, the REST API and FHIR: the records (those that stand)
 # about the participants she may see (``participant_scope``), and none of anyone else.
@@ -378,3 +383,114 @@ def measurement_history_for(actor: Actor, measurement: PositiveHealthMeasurement
         person_id=measurement.participant.public_id,
     )
     return versions_of(measurement, display=MEASUREMENT_VERSIONS)
+
+
+# --- Signals: scope, access gate and reads --------------------------------------------------
+#
+# Who may act on a signal (``signal_capacities``) is decided with the writes, in
+# ``groups.services.signals``, on the same region rule (``lead_region_q``).
+
+# Crisis first, then urgent, then concern.
+SEVERITY_RANK = Case(
+    When(severity=SignalSeverity.CRISIS, then=0),
+    When(severity=SignalSeverity.URGENT, then=1),
+    default=2,
+)
+
+
+def lead_region_q(membership: Membership) -> Q:
+    """Signals in a team lead's regions: raised by one of her region's experts, or about a
+    participant living there (a self-registered participant has no practice, so the
+    region's leads follow up).
+    """
+    regions = regions_of(membership)
+    experts_there = Membership.objects.filter(
+        role=Role.EXPERT, organisation__municipality__regions__in=regions
+    ).values("user_id")
+    municipalities_there = Organisation.objects.filter(regions__in=regions).values("pk")
+    return Q(raised_by__in=experts_there) | Q(participant__municipality__in=municipalities_there)
+
+
+def signal_scope(membership: Membership | None) -> Q:
+    """The signals a membership may open (the detail page).
+
+    POH-GGZ: her practice's participants. Expert: the signals she raised, those about
+    participants she may see (they show on the participant page), and, for a team lead,
+    her region's. Admin: those about the participants she may see (her organisation's
+    regions, and whoever she holds emergency access to). Anyone else: none.
+    """
+    if membership is None:
+        return Q(pk__in=[])
+    if membership.role == Role.ADMIN:
+        visible = Participant.objects.filter(participant_scope(membership)).values("pk")
+        return Q(participant__in=visible)
+    if membership.role == Role.POH:
+        return Q(participant__gp_practice=membership.organisation_id)
+    if membership.role == Role.EXPERT:
+        visible = Participant.objects.filter(participant_scope(membership)).values("pk")
+        scope = Q(raised_by=membership.user_id) | Q(participant__in=visible)
+        if membership.is_team_lead:
+            scope |= lead_region_q(membership)
+        return scope
+    return Q(pk__in=[])
+
+
+def signal_list_for(membership: Membership | None) -> QuerySet[Signal]:
+    """The Signalen page: open first (crisis, urgent, concern), newest first within.
+
+    POH-GGZ: her practice's signals; expert: the ones she raised; team lead: also her
+    region's; admin: those of the participants she may see (``signal_scope``).
+    """
+    if membership is None:
+        return Signal.objects.none()
+    if membership.role == Role.EXPERT:
+        scope = Q(raised_by=membership.user_id)
+        if membership.is_team_lead:
+            scope |= lead_region_q(membership)
+    elif membership.role in PERSON_RECORD_ROLES:  # POH-GGZ, admin: the expert is above
+        scope = signal_scope(membership)
+    else:
+        return Signal.objects.none()
+    return (
+        Signal.objects.filter(scope)
+        .select_related("participant", "raised_by")
+        .annotate(
+            open_rank=Case(When(resolved_at__isnull=True, then=0), default=1),
+            severity_rank=SEVERITY_RANK,
+        )
+        .order_by("open_rank", "severity_rank", "-raised_at", "-id")
+    )
+
+
+def signal_get_for(actor: Actor, pk: int) -> Signal:
+    """The access gate for one signal: 404 outside scope (never revealing that it
+    exists), audited either way with the participant's number.
+    """
+    scoped = Signal.objects.filter(signal_scope(actor.membership)).select_related(
+        "participant__gp_practice",
+        "raised_by",
+        "acknowledged_by",
+        "resolved_by",
+    )
+    return get_for(
+        actor, scoped, pk, event=f"signal.view:{pk}", person_of=lambda s: s.participant.public_id
+    )
+
+
+def open_signal_count(membership: Membership | None) -> int:
+    """Open signals waiting for this membership: the menu badge. One query.
+
+    POH-GGZ: her practice's signals not yet seen; team lead: her region's not yet seen;
+    anyone else: 0 (the raising expert sees hers on the worklist).
+    """
+    if membership is None:
+        return 0
+    if membership.role == Role.POH:
+        scope = Q(participant__gp_practice=membership.organisation_id)
+    elif membership.role == Role.EXPERT and membership.is_team_lead:
+        scope = lead_region_q(membership)
+    else:
+        return 0
+    return Signal.objects.filter(
+        scope, acknowledged_at__isnull=True, resolved_at__isnull=True
+    ).count()

@@ -32,7 +32,7 @@ from .constants import (
     Frequency,
 )
 from .models import Attendance, Contact, Enrolment, GroupSession, PeerGroup, Signal
-from .services.signals import SEVERITY_RANK
+from .selectors import SEVERITY_RANK
 
 # Handovers and intake dates this many days ahead show on the worklist.
 HANDOVER_HORIZON_DAYS = 14

@@ -30,11 +30,10 @@ from voorzorg.audit.services import Actor
 from ..constants import SignalSeverity, SignalStatus
 from ..filters import SignalFilter
 from ..models import Signal
+from ..selectors import signal_get_for, signal_list_for
 from ..services.signals import (
     signal_acknowledge,
     signal_capacities,
-    signal_get_for,
-    signal_list_for,
     signal_raise,
     signal_resolve,
 )

@@ -5,8 +5,9 @@ participant's practice hears of it in the app (the Signalen page) and by an e-ma
 says only *that* there is a signal; a self-registered participant has no practice, so
 the team leads of the participant's region hear of it instead.
 
-The scope, the access gate and the reads of signals live here as well, beside the
-capacities they share with the writes, so the two cannot drift apart.
+The scope, the access gate and the reads of signals are in ``groups.selectors``; the
+capacities in which one may act on a signal are here, with the writes they allow, and
+rest on the same region rule (``lead_region_q``), so the two cannot drift apart.
 
 Services are keyword-only, run in one transaction, validate with ``full_clean``, write the
 audit row and raise ``ApplicationError`` (Dutch message) when a rule is broken, in which
@@ -18,7 +19,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Case, Q, QuerySet, When
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,10 +27,8 @@ from django.utils.translation import gettext as _
 from participants.models import Participant
 from participants.selectors import participant_scope
 from voorzorg.accounts.constants import Role
-from voorzorg.accounts.models import Membership, Organisation, Region
-from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES, PERSON_RECORD_ROLES
-from voorzorg.accounts.selectors import regions_of
-from voorzorg.audit.gate import get_for
+from voorzorg.accounts.models import Membership, Region
+from voorzorg.accounts.policy import BRIDGING_TEAM_ROLES
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
@@ -38,29 +37,9 @@ from voorzorg.core.outbox import outbox_record
 
 from ..constants import SignalSeverity
 from ..models import Signal
+from ..selectors import lead_region_q
 
-# Crisis first, then urgent, then concern.
-SEVERITY_RANK = Case(
-    When(severity=SignalSeverity.CRISIS, then=0),
-    When(severity=SignalSeverity.URGENT, then=1),
-    default=2,
-)
-
-
-# --- Scope, access gate and reads ----------------------------------------------------------
-
-
-def lead_region_q(membership: Membership) -> Q:
-    """Signals in a team lead's regions: raised by one of her region's experts, or about a
-    participant living there (a self-registered participant has no practice, so the
-    region's leads follow up).
-    """
-    regions = regions_of(membership)
-    experts_there = Membership.objects.filter(
-        role=Role.EXPERT, organisation__municipality__regions__in=regions
-    ).values("user_id")
-    municipalities_there = Organisation.objects.filter(regions__in=regions).values("pk")
-    return Q(raised_by__in=experts_there) | Q(participant__municipality__in=municipalities_there)
+# --- Who may act on a signal ----------------------------------------------------------------
 
 
 def signal_capacities(membership: Membership | None, signal: Signal) -> set[str]:
@@ -89,91 +68,6 @@ def signal_capacities(membership: Membership | None, signal: Signal) -> set[str]
     ):
         found.add("lead")
     return found
-
-
-def signal_scope(membership: Membership | None) -> Q:
-    """The signals a membership may open (the detail page).
-
-    POH-GGZ: her practice's participants. Expert: the signals she raised, those about
-    participants she may see (they show on the participant page), and, for a team lead,
-    her region's. Admin: those about the participants she may see (her organisation's
-    regions, and whoever she holds emergency access to). Anyone else: none.
-    """
-    if membership is None:
-        return Q(pk__in=[])
-    if membership.role == Role.ADMIN:
-        visible = Participant.objects.filter(participant_scope(membership)).values("pk")
-        return Q(participant__in=visible)
-    if membership.role == Role.POH:
-        return Q(participant__gp_practice=membership.organisation_id)
-    if membership.role == Role.EXPERT:
-        visible = Participant.objects.filter(participant_scope(membership)).values("pk")
-        scope = Q(raised_by=membership.user_id) | Q(participant__in=visible)
-        if membership.is_team_lead:
-            scope |= lead_region_q(membership)
-        return scope
-    return Q(pk__in=[])
-
-
-def signal_list_for(membership: Membership | None) -> QuerySet[Signal]:
-    """The Signalen page: open first (crisis, urgent, concern), newest first within.
-
-    POH-GGZ: her practice's signals; expert: the ones she raised; team lead: also her
-    region's; admin: those of the participants she may see (``signal_scope``).
-    """
-    if membership is None:
-        return Signal.objects.none()
-    if membership.role == Role.EXPERT:
-        scope = Q(raised_by=membership.user_id)
-        if membership.is_team_lead:
-            scope |= lead_region_q(membership)
-    elif membership.role in PERSON_RECORD_ROLES:  # POH-GGZ, admin: the expert is above
-        scope = signal_scope(membership)
-    else:
-        return Signal.objects.none()
-    return (
-        Signal.objects.filter(scope)
-        .select_related("participant", "raised_by")
-        .annotate(
-            open_rank=Case(When(resolved_at__isnull=True, then=0), default=1),
-            severity_rank=SEVERITY_RANK,
-        )
-        .order_by("open_rank", "severity_rank", "-raised_at", "-id")
-    )
-
-
-def signal_get_for(actor: Actor, pk: int) -> Signal:
-    """The access gate for one signal: 404 outside scope (never revealing that it
-    exists), audited either way with the participant's number.
-    """
-    scoped = Signal.objects.filter(signal_scope(actor.membership)).select_related(
-        "participant__gp_practice",
-        "raised_by",
-        "acknowledged_by",
-        "resolved_by",
-    )
-    return get_for(
-        actor, scoped, pk, event=f"signal.view:{pk}", person_of=lambda s: s.participant.public_id
-    )
-
-
-def open_signal_count(membership: Membership | None) -> int:
-    """Open signals waiting for this membership: the menu badge. One query.
-
-    POH-GGZ: her practice's signals not yet seen; team lead: her region's not yet seen;
-    anyone else: 0 (the raising expert sees hers on the worklist).
-    """
-    if membership is None:
-        return 0
-    if membership.role == Role.POH:
-        scope = Q(participant__gp_practice=membership.organisation_id)
-    elif membership.role == Role.EXPERT and membership.is_team_lead:
-        scope = lead_region_q(membership)
-    else:
-        return 0
-    return Signal.objects.filter(
-        scope, acknowledged_at__isnull=True, resolved_at__isnull=True
-    ).count()
 
 
 # --- Writes ---------------------------------------------------------------------------------

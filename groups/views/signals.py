@@ -28,11 +28,10 @@ from voorzorg.core.idempotency import idempotent_form
 from ..constants import SignalSeverity
 from ..forms.signals import AcknowledgeForm, ResolveForm, SignalForm
 from ..models import Signal
+from ..selectors import signal_get_for, signal_list_for
 from ..services.signals import (
     signal_acknowledge,
     signal_capacities,
-    signal_get_for,
-    signal_list_for,
     signal_raise,
     signal_resolve,
 )

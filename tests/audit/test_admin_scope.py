@@ -10,8 +10,7 @@ import pytest
 from django.urls import reverse
 
 from groups.models import PeerGroup, Signal
-from groups.selectors import group_scope
-from groups.services.signals import signal_scope
+from groups.selectors import group_scope, signal_scope
 from participants.models import Participant
 from participants.selectors import participant_scope
 from referrals.models import Referral

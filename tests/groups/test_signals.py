@@ -9,8 +9,8 @@ from django.db import transaction
 from django.urls import reverse
 
 from groups.models import Signal
+from groups.selectors import open_signal_count
 from groups.services.signals import (
-    open_signal_count,
     signal_acknowledge,
     signal_raise,
     signal_resolve,
