@@ -32,7 +32,7 @@ from voorzorg.api.serializers import (
     OrganisationRefSerializer,
     UserRefSerializer,
 )
-from voorzorg.audit.models import AuditAction
+from voorzorg.audit.gate import refuse
 from voorzorg.audit.services import Actor
 
 from ..constants import AttendanceStatus, EnrolmentStatus, SessionFormat
@@ -323,14 +323,12 @@ class SessionDetailApi(ApiGenericView):
         tags=["sessions"],
     )
     def get(self, request: Request, pk: int) -> Response:
+        actor = Actor.from_request(request)
         group_id = GroupSession.objects.filter(pk=pk).values_list("group_id", flat=True).first()
         if group_id is None:
-            Actor.from_request(request).audit(
-                action=AuditAction.READ, event=f"api.session.view:{pk}", access_granted=False
-            )
-            raise Http404
+            raise refuse(actor, event=f"api.session.view:{pk}")
         # The group's gate decides (404 outside scope, audited), as on the session page.
-        group = group_get_for(Actor.from_request(request), group_id, event="api.group.session")
+        group = group_get_for(actor, group_id, event="api.group.session")
         session = group_session(group, pk)
         if session is None:
             raise Http404

@@ -300,6 +300,47 @@ def test_another_region_s_admin_neither_sees_nor_reviews_the_grant(
 
 
 @pytest.mark.django_db
+def test_the_grant_pages_log_each_look_granted_or_refused(
+    client_for, admin_ada, admin_bob, far_municipality, grant
+):
+    """The grant's page, opening it and reviewing it go through the access gate: a look
+    is logged with the number the grant is for, a refusal (another region's grant, or
+    someone else's to open) names nobody."""
+    from tests.conftest import with_authenticator
+    from tests.factories import MembershipFactory, UserFactory
+    from voorzorg.accounts.constants import Role
+
+    far_admin = with_authenticator(UserFactory(email="zara@verweg.test"))
+    MembershipFactory(user=far_admin, organisation=far_municipality, role=Role.ADMIN)
+    bob, zara = client_for(admin_bob), client_for(far_admin)
+    assert bob.get(reverse("audit:break_glass_detail", args=[grant.pk])).status_code == 200
+    assert zara.get(reverse("audit:break_glass_detail", args=[grant.pk])).status_code == 404
+    assert bob.get(reverse("audit:break_glass_open", args=[grant.pk])).status_code == 404
+    review = zara.post(reverse("audit:break_glass_review", args=[grant.pk]), {"note": "x" * 40})
+    assert review.status_code == 404
+
+    def rows(event: str) -> list[tuple]:
+        return list(
+            AccessLog.objects.filter(event=f"{event}:{grant.pk}")
+            .order_by("pk")
+            .values_list("actor__email", "action", "access_granted", "person_id")
+        )
+
+    assert rows("break_glass.view") == [
+        (admin_bob.email, "R", True, grant.person_id),
+        (far_admin.email, "R", False, ""),
+    ]
+    assert rows("break_glass.open") == [(admin_bob.email, "R", False, "")]
+    assert rows("break_glass.review") == [(far_admin.email, "U", False, "")]
+    # Her own grant opens her participant: the participant's gate logs it, once.
+    assert (
+        client_for(admin_ada).get(reverse("audit:break_glass_open", args=[grant.pk])).status_code
+        == 302
+    )
+    assert rows("break_glass.open")[1:] == [(admin_ada.email, "R", True, grant.person_id)]
+
+
+@pytest.mark.django_db
 def test_an_admin_cannot_review_her_own_grant(client_for, admin_ada, grant):
     ada = client_for(admin_ada)
     detail = ada.get(reverse("audit:break_glass_detail", args=[grant.pk])).content.decode()

@@ -73,13 +73,10 @@ def grants_recently_reviewed(scope: LogScope, limit: int = 20) -> list[BreakGlas
     )
 
 
-def grant_get(pk: int, scope: LogScope) -> BreakGlassGrant | None:
-    """One grant in ``scope``; None (a 404) for another region's, as for an unknown id."""
-    return (
-        BreakGlassGrant.objects.select_related("user", "reviewed_by")
-        .filter(_grants_of(scope), pk=pk)
-        .first()
-    )
+def grants_in(scope: LogScope) -> QuerySet[BreakGlassGrant]:
+    """The grants in ``scope``, for the gate of one grant (``voorzorg.audit.gate``): another
+    region's is a 404, as an unknown id."""
+    return BreakGlassGrant.objects.select_related("user", "reviewed_by").filter(_grants_of(scope))
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,14 @@ from voorzorg.core.spreadsheets import csv_safe
 
 from ..events import describe, role_label
 from ..forms import AccessLogFilterForm, BreakGlassRequestForm, BreakGlassReviewForm
+from ..gate import get_for, refuse
 from ..models import AccessLog, AuditAction, BreakGlassGrant
 from ..selectors import (
     LogScope,
     access_history_of,
     access_log_search,
-    grant_get,
     grants_awaiting_review,
+    grants_in,
     grants_recently_reviewed,
     rows_under_grant,
 )
@@ -298,16 +299,14 @@ def break_glass(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN)
 def break_glass_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One grant: its reason, what was done under it, and the review (by another admin)."""
-    grant = grant_get(pk, log_scope_of(current_membership(request)))
     actor = Actor.from_request(request)
-    actor.audit(
-        action=AuditAction.READ,
+    grant = get_for(
+        actor,
+        grants_in(log_scope_of(actor.membership)),
+        pk,
         event=f"break_glass.view:{pk}",
-        access_granted=grant is not None,
-        person_id=grant.person_id if grant else "",
+        person_of=lambda g: g.person_id,
     )
-    if grant is None:
-        raise Http404
     own = grant.user_id == actor.user.pk
     return render(
         request,
@@ -325,21 +324,22 @@ def break_glass_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 def break_glass_open(request: HttpRequest, pk: int) -> HttpResponse:
-    """Open the record a grant is for: the holder's own active grant, through the gate."""
-    membership = current_membership(request)
-    grant = grant_get(pk, log_scope_of(current_membership(request)))
-    if (
-        grant is None
-        or grant.user_id != request.user.pk
-        or grant.membership_id != membership.pk
-        or not grant.is_active()
-    ):
-        Actor.from_request(request).audit(
-            action=AuditAction.READ, event=f"break_glass.open:{pk}", access_granted=False
-        )
-        raise Http404
+    """Open the record a grant is for: the holder's own active grant, through the gate.
+
+    Any other grant is refused (audited, naming nobody); the holder's look is audited by
+    the participant's gate, with the person it opens.
+    """
+    actor = Actor.from_request(request)
+    held = (
+        grants_in(log_scope_of(actor.membership))
+        .active()
+        .filter(user=actor.user, membership=actor.membership, pk=pk)
+        .first()
+    )
+    if held is None:
+        raise refuse(actor, event=f"break_glass.open:{pk}")
     participant = participant_get_by_number_for(
-        Actor.from_request(request), grant.person_id, event=f"break_glass.open:{pk}"
+        actor, held.person_id, event=f"break_glass.open:{pk}"
     )
     return redirect("referrals:participant", participant.pk)
 
@@ -347,20 +347,18 @@ def break_glass_open(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_POST
 def break_glass_review_view(request: HttpRequest, pk: int) -> HttpResponse:
-    grant = grant_get(pk, log_scope_of(current_membership(request)))
+    """Record the review of a grant in her scope. A refusal is audited here, naming
+    nobody; the review itself by the service, with the person."""
+    actor = Actor.from_request(request)
+    grant = grants_in(log_scope_of(actor.membership)).filter(pk=pk).first()
     if grant is None:
-        Actor.from_request(request).audit(
-            action=AuditAction.UPDATE, event=f"break_glass.review:{pk}", access_granted=False
-        )
-        raise Http404
+        raise refuse(actor, event=f"break_glass.review:{pk}", action=AuditAction.UPDATE)
     form = BreakGlassReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Schrijf op wat u heeft beoordeeld en wat uw oordeel is."))
     else:
         try:
-            break_glass_review(
-                actor=Actor.from_request(request), grant=grant, note=form.cleaned_data["note"]
-            )
+            break_glass_review(actor=actor, grant=grant, note=form.cleaned_data["note"])
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
