@@ -18,7 +18,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from voorzorg.accounts.constants import Role
-from voorzorg.accounts.policy import HANDOVER_PARTY_ROLES
+from voorzorg.accounts.policy import HANDOVER_PARTY_ROLES, TEAM_LEAD_ROLES
 
 if TYPE_CHECKING:
     from voorzorg.accounts.models import Membership
@@ -61,8 +61,8 @@ def _handover_party(m: Membership) -> bool:
 
 def _intake_team(m: Membership) -> bool:
     # Team leads handle the intake queue; an admin of the region hears of it when the
-    # region has no team lead.
-    return (m.role == Role.EXPERT and m.is_team_lead) or m.role == Role.ADMIN
+    # region has no team lead. An expert needs the team-lead flag besides her role.
+    return m.role in TEAM_LEAD_ROLES and (m.role != Role.EXPERT or m.is_team_lead)
 
 
 @dataclass(frozen=True)
