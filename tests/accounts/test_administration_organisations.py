@@ -273,6 +273,10 @@ def test_set_the_norm_of_her_region(ada, admin_ada, region, municipality):
         "behandel_days": 70,
         "total_days": 98,
     }
+    # Each field names the NZa's norm beside it (in the reader's language).
+    body = page.content.decode()
+    for days in (28, 70, 98):
+        assert f"In kalenderdagen. De NZa-norm is {days}." in body
     response = ada.post(url, {"aanmeld_days": 21, "behandel_days": 56, "total_days": 77})
     assert response.status_code == 302
     assert norms_for(municipality=municipality) == Norms(21, 56, 77)

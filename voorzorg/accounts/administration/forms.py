@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from voorzorg.core.forms import SearchField
+from voorzorg.core.treeknorm import DEFAULT_NORMS
 
 from ..constants import OrganisationKind, Role
 from ..models import NORM_MAX_DAYS, Membership, Organisation, Region
@@ -277,9 +278,9 @@ def _days(label: str, default: int) -> forms.IntegerField:
 
 
 class NormForm(forms.Form):
-    aanmeld_days = _days(_("Aanmeldwachttijd (dagen)"), 28)
-    behandel_days = _days(_("Behandelwachttijd (dagen)"), 70)
-    total_days = _days(_("Totale wachttijd (dagen)"), 98)
+    aanmeld_days = _days(_("Aanmeldwachttijd (dagen)"), DEFAULT_NORMS.aanmeld)
+    behandel_days = _days(_("Behandelwachttijd (dagen)"), DEFAULT_NORMS.behandel)
+    total_days = _days(_("Totale wachttijd (dagen)"), DEFAULT_NORMS.total)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
