@@ -53,12 +53,8 @@ from ..constants import CareLevel, Urgency
 from ..filters import ReferralFilter
 from ..models import Referral, episode_date_errors
 from ..provider_services import REFERENCE_MAX, referral_link
+from ..registration_services import OpenReferralExists, PossibleDuplicates, referral_register
 from ..selectors import referral_queryset_for
-from ..services import (
-    OpenReferralExists,
-    PossibleDuplicates,
-    referral_register,
-)
 from .provider import linked
 from .referrals import (
     ReferralDetailSerializer,

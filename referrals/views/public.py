@@ -22,7 +22,7 @@ from voorzorg.core.idempotency import idempotent_form
 from voorzorg.core.net import ratelimit_key
 
 from ..forms import SelfRegistrationForm
-from ..services import referral_self_register
+from ..registration_services import referral_self_register
 
 logger = logging.getLogger(__name__)
 
