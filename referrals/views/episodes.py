@@ -25,7 +25,7 @@ from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.idempotency import idempotent_form
 from voorzorg.core.treeknorm import OpenWait, WaitStage
 
-from ..forms import WaitingEpisodeForm
+from ..episode_forms import WaitingEpisodeForm
 from ..episode_services import episode_create as episode_create_service
 from ..episode_services import episode_edit_refusal, episode_update
 from ..models import WaitingEpisode
