@@ -33,6 +33,12 @@ nothing. The database is a temporary SQLite file (PROXY_CHECK_DATABASE_URL for a
 it gets migrated and the demo data), ``collectstatic`` writes ``staticfiles/`` as the image
 build does, and gunicorn listens on 0.0.0.0:<free port> for the minute the check takes,
 with one worker (see GUNICORN_WORKERS below).
+
+Why one module: one run against one harness. The helpers that start and stop gunicorn
+and Caddy and read the database (``Django``, ``free_port``, ``wait_until``, ``stop``) serve
+only this check, each ``check_*`` is one numbered item above, and ``main`` runs them all
+against the app and proxy it started. When it grows, move the harness to a
+``bench/_proxy.py`` beside ``_common.py`` and keep the checks here.
 """
 
 from __future__ import annotations

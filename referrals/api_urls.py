@@ -7,32 +7,30 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .api import episodes, handover, provider, referrals
+from .api import actions, collection, episodes, handover, provider, referrals
 
 app_name = "referrals_api"
 
 urlpatterns = [
-    path("referrals/", referrals.ReferralListApi.as_view(), name="referral-list"),
+    path("referrals/", collection.ReferralListApi.as_view(), name="referral-list"),
     path("referrals/<id:pk>/", referrals.ReferralDetailApi.as_view(), name="referral-detail"),
-    path(
-        "referrals/<id:pk>/accept/", referrals.ReferralAcceptApi.as_view(), name="referral-accept"
-    ),
+    path("referrals/<id:pk>/accept/", actions.ReferralAcceptApi.as_view(), name="referral-accept"),
     path(
         "referrals/<id:pk>/decline/",
-        referrals.ReferralDeclineApi.as_view(),
+        actions.ReferralDeclineApi.as_view(),
         name="referral-decline",
     ),
     path(
         "referrals/<id:pk>/first-contact/",
-        referrals.ReferralFirstContactApi.as_view(),
+        actions.ReferralFirstContactApi.as_view(),
         name="referral-first-contact",
     ),
     path(
         "referrals/<id:pk>/withdraw/",
-        referrals.ReferralWithdrawApi.as_view(),
+        actions.ReferralWithdrawApi.as_view(),
         name="referral-withdraw",
     ),
-    path("referrals/<id:pk>/close/", referrals.ReferralCloseApi.as_view(), name="referral-close"),
+    path("referrals/<id:pk>/close/", actions.ReferralCloseApi.as_view(), name="referral-close"),
     path("referrals/<id:pk>/handover/", handover.HandoverApi.as_view(), name="referral-handover"),
     path(
         "referrals/<id:pk>/handover/complete/",

@@ -1,4 +1,11 @@
-"""Forms of the POH-GGZ pages and the lifecycle actions."""
+"""Forms of the POH-GGZ pages and the lifecycle actions: the referral form, the
+duplicate decision, the warm handover, the list's filter, the action forms and the
+correction of a referral.
+
+Elsewhere: the waiting-episode form (``episode_forms``), the experience questions
+(``experience_forms``), the public self-registration (``public_forms``) and the GGZ
+provider's small forms (``provider_forms``).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +16,11 @@ from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participants.constants import LifeDomain, TargetGroup
+from participants.constants import LifeDomain
 from participants.forms import PersonDetailsForm
-from participants.models import validate_postcode4
 from voorzorg.accounts.constants import OrganisationKind
 from voorzorg.accounts.models import Organisation
 from voorzorg.audit.forms import CorrectionForm
-from voorzorg.core.dates import EARLIEST_BIRTH_DAY
 from voorzorg.core.forms import (
     PlausibleDateField,
     PlausibleDateTimeField,
@@ -24,7 +29,7 @@ from voorzorg.core.forms import (
 )
 
 from .constants import CareLevel, CloseReason, ReferralStatus, Urgency
-from .models import Handover, WaitingEpisode, episode_date_errors
+from .models import Handover, episode_date_errors
 from .notifications import provider_in_app
 
 
@@ -400,204 +405,6 @@ class ProviderChoiceField(forms.ModelChoiceField):
         return f"{obj.name} (AGB {obj.agb_code})" if obj.agb_code else obj.name
 
 
-class WaitingEpisodeForm(forms.ModelForm):
-    """A waiting episode entered by hand, with the dates as the provider gives them.
-
-    The date rules (``episode_date_errors``) run in the model's ``clean``, which a
-    ModelForm calls: each message lands on the field it names, in one place for forms,
-    services and the import.
-    """
-
-    class Meta:
-        model = WaitingEpisode
-        fields = (
-            "provider",
-            "care_level",
-            "diagnosis_group",
-            "referral_date",
-            "registration_date",
-            "intake_date",
-            "treatment_start_date",
-            "closed_date",
-            "close_reason",
-        )
-        field_classes = {
-            "provider": ProviderChoiceField,
-            "referral_date": PlausibleDateField,
-            "registration_date": PlausibleDateField,
-            "intake_date": PlausibleDateField,
-            "treatment_start_date": PlausibleDateField,
-            "closed_date": PlausibleDateField,
-        }
-        help_texts = {
-            "referral_date": _("De datum van de verwijzing; uiterlijk de aanmelddatum."),
-            "registration_date": _(
-                "De dag waarop de aanmelding bij de aanbieder binnenkwam, zoals de aanbieder "
-                "die doorgeeft. Hier begint de wachttijd."
-            ),
-            "intake_date": _(
-                "Zoals de aanbieder die doorgeeft. Een geplande intake vult u in zodra die "
-                "heeft plaatsgevonden."
-            ),
-            "treatment_start_date": _(
-                "Zoals de aanbieder die doorgeeft; vraagt om een intakedatum."
-            ),
-            "closed_date": _("Alleen als de wachtplek is afgesloten, met de reden erbij."),
-        }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["provider"].queryset = Organisation.objects.filter(
-            kind=OrganisationKind.GGZ_PROVIDER
-        ).order_by("name")
-
-    def _update_errors(self, errors: forms.ValidationError) -> None:
-        # The model's date rules see only what parsed. A field that already failed on its
-        # own (left empty, not a date) keeps that one message, not a second about order.
-        if hasattr(errors, "error_dict"):
-            fresh = {f: e for f, e in errors.error_dict.items() if f not in self._errors}
-            if not fresh:
-                return
-            errors = forms.ValidationError(fresh)
-        super()._update_errors(errors)
-
-    def episode_fields(self) -> dict[str, Any]:
-        """The cleaned values, as keyword arguments for ``episode_create``/``episode_update``."""
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
-
-
-class SelfRegistrationForm(PersonDetailsForm):
-    """Public self-registration: the minimum to reach someone, and her own consent.
-
-    ``website`` is a honeypot: hidden from people (CSS, ``aria-hidden``, out of the tab
-    order), so only bots fill it in. The view checks it with ``is_spam`` before anything
-    else and pretends success.
-    """
-
-    given_name = forms.CharField(
-        label=_("Voornaam"),
-        max_length=100,
-        error_messages={"required": _("Vul uw voornaam in.")},
-        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
-    )
-    family_name = forms.CharField(
-        label=_("Achternaam"),
-        max_length=100,
-        error_messages={"required": _("Vul uw achternaam in.")},
-        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
-    )
-    phone = forms.CharField(
-        label=_("Telefoonnummer"),
-        max_length=20,
-        required=False,
-        help_text=_("Vul een telefoonnummer of e-mailadres in, of allebei."),
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "type": "tel"}),
-    )
-    email = forms.EmailField(
-        label=_("E-mailadres"),
-        required=False,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-    municipality = forms.ModelChoiceField(
-        label=_("In welke gemeente woont u?"),
-        # Only municipalities with a bridging team: elsewhere nobody would pick it up.
-        queryset=Organisation.objects.filter(
-            kind=OrganisationKind.MUNICIPALITY, regions__isnull=False
-        )
-        .distinct()
-        .order_by("name"),
-        empty_label=_("Kies uw gemeente"),
-        help_text=_(
-            "Het team van uw gemeente neemt contact met u op. Staat uw gemeente er niet bij? "
-            "Vraag dan uw huisarts wat er bij u in de buurt is."
-        ),
-        error_messages={
-            "required": _("Kies uw gemeente. Dan weten we welk team u helpt."),
-            "invalid_choice": _("Kies uw gemeente uit de lijst."),
-        },
-    )
-    postcode4 = forms.CharField(
-        label=_("Postcode: alleen de 4 cijfers (niet verplicht)"),
-        max_length=4,
-        required=False,
-        validators=[validate_postcode4],
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-    date_of_birth = PlausibleDateField(
-        earliest=EARLIEST_BIRTH_DAY, label=_("Geboortedatum (niet verplicht)"), required=False
-    )
-    target_group = forms.ChoiceField(
-        label=_("Wat past het best bij u?"),
-        choices=TargetGroup.choices,
-        initial=TargetGroup.ADULT,
-        error_messages={"required": _("Kies wat het best bij u past.")},
-    )
-    help_question = forms.CharField(
-        label=_("Waar wilt u hulp bij?"),
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Een paar zinnen is genoeg. U hoeft geen diagnose te hebben."),
-        error_messages={"required": _("Schrijf kort waar u hulp bij wilt.")},
-    )
-    prefers_group = forms.BooleanField(
-        label=_("In een groep, met anderen die ook wachten"), required=False
-    )
-    prefers_one_on_one = forms.BooleanField(label=_("Eén op één, met één persoon"), required=False)
-    prefers_digital = forms.BooleanField(
-        label=_("Digitaal, via beeldbellen of chat"), required=False
-    )
-    consent_processing = forms.BooleanField(
-        label=_(
-            "Ik geef toestemming dat Voorzorg mijn gegevens bewaart en gebruikt om contact met "
-            "mij op te nemen en mij te helpen tijdens het wachten."
-        ),
-        help_text=_(
-            "Alleen medewerkers van Voorzorg die u helpen, of die het voor hun werk nodig "
-            "hebben, zien uw gegevens. We geven ze niet aan anderen, ook niet aan een "
-            "behandelaar, zonder dat u dat goedvindt. U kunt uw toestemming altijd intrekken."
-        ),
-        error_messages={
-            "required": _("Zonder uw toestemming kunnen we uw aanmelding niet verwerken.")
-        },
-    )
-    website = forms.CharField(
-        label=_("Laat dit veld leeg"),
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
-
-    PERSON_FIELDS = (
-        "given_name",
-        "family_name",
-        "phone",
-        "email",
-        "municipality",
-        "postcode4",
-        "date_of_birth",
-        "target_group",
-        "prefers_group",
-        "prefers_one_on_one",
-        "prefers_digital",
-    )
-
-    def is_spam(self) -> bool:
-        """True when the honeypot was filled in: a bot, since people cannot see it."""
-        return bool(str(self.data.get(self.add_prefix("website"), "")).strip())
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        # Only when both are empty and valid: a mistyped e-mail address has its own error.
-        no_way_to_reach = not data.get("phone") and not data.get("email")
-        if no_way_to_reach and "phone" not in self.errors and "email" not in self.errors:
-            message = _("Vul een telefoonnummer of e-mailadres in. Dan kunnen we u bereiken.")
-            self.add_error("phone", message)
-            self.add_error("email", message)
-        return data
-
-    def participant_data(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.PERSON_FIELDS}
-
-
 class ReferralCorrectionForm(CorrectionForm):
     """A referral's details as registered, to correct; never its status or expert."""
 
@@ -655,42 +462,3 @@ class ReferralCorrectionForm(CorrectionForm):
         initial["intended_provider"] = referral.intended_provider_id
         initial["version"] = version
         return initial
-
-
-class ExperienceForm(forms.Form):
-    """The three questions at the warm handover, each a mark from 0 to 10, all required.
-
-    The same questions for the sending side's card (a compact choice per question) and
-    for the participant's own page (``public=True``: a row of buttons 0-10 per question,
-    each its own fieldset with the question as legend)."""
-
-    SCORES = [(n, str(n)) for n in range(11)]
-
-    supported = forms.TypedChoiceField(
-        label=_("Ik voelde me gesteund tijdens het wachten"),
-        choices=SCORES,
-        coerce=int,
-        error_messages={"required": _("Kies een cijfer van 0 tot en met 10.")},
-    )
-    contact_known = forms.TypedChoiceField(
-        label=_("Ik wist bij wie ik terecht kon"),
-        choices=SCORES,
-        coerce=int,
-        error_messages={"required": _("Kies een cijfer van 0 tot en met 10.")},
-    )
-    ready = forms.TypedChoiceField(
-        label=_("Ik voel me klaar voor de behandeling"),
-        choices=SCORES,
-        coerce=int,
-        error_messages={"required": _("Kies een cijfer van 0 tot en met 10.")},
-    )
-
-    def __init__(self, *args: Any, public: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in ("supported", "contact_known", "ready"):
-            field = self.fields[name]
-            field.error_messages["invalid_choice"] = _("Kies een cijfer van 0 tot en met 10.")
-            if public:
-                field.widget = forms.RadioSelect(choices=field.choices)
-            else:
-                field.choices = [("", _("Kies een cijfer")), *self.SCORES]

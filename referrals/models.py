@@ -1,4 +1,12 @@
-"""Referrals to bridging care, their history, waiting episodes and warm handovers."""
+"""Referrals to bridging care, their history, waiting episodes and warm handovers.
+
+Why one module: one aggregate, the referral and the rows that hang off it (its status
+events, its waiting place, its handover with the thread and the experience asked at
+it), whose foreign keys, constraints and ``clean`` rules refer to each other
+(``episode_date_errors`` is shared by the episode, the forms and the import). When it
+grows, make it a ``models/`` package (referral, waiting episode, handover) whose
+``__init__`` imports every model, so app labels and migrations do not change.
+"""
 
 from __future__ import annotations
 

@@ -12,6 +12,13 @@ the provider's waiting place at once when the place is known, or when it arrives
 later import (``link_imported``). A linked place carries the participant, so the
 figures count the wait as bridged and the import's intake and treatment start reach
 the referral: the worklist then shows "overdracht nodig" (``selectors.handover_needed_q``).
+
+Why one module: the three parts (linking; the provider's side of the handover; the
+waiting place's status as the provider's system reports it) share who counts as a party
+to the handover (``handover_party``) and when the sending side is told the handover is
+due (``_tell_if_due``), and docs/architecture.md names this module for the provider in
+the loop. When it grows, split it along its section banners, with those two helpers
+staying here.
 """
 
 from __future__ import annotations

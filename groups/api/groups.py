@@ -47,7 +47,7 @@ from ..selectors import (
     group_with_details,
     session_facilitator_choices,
 )
-from ..services.groups import session_log
+from ..services.sessions import session_log
 
 AttendanceStatusField = enum_field("AttendanceStatus", AttendanceStatus)
 EnrolmentStatusField = enum_field("EnrolmentStatus", EnrolmentStatus)

@@ -29,8 +29,8 @@ from ..constants import DEFAULT_SESSION_MINUTES, AttendanceStatus
 from ..forms.groups import SessionForm
 from ..models import PeerGroup
 from ..selectors import group_get_for, group_session, session_facilitator_choices
-from ..services.groups import session_log as session_log_service
-from ..services.groups import session_roster
+from ..services.sessions import session_log as session_log_service
+from ..services.sessions import session_roster
 from .common import audit_people_shown, show_service_error
 
 

@@ -10,6 +10,13 @@ database collectors (``monitoring.collectors``), the dashboard and the exports a
 driven by this list; adding an indicator is adding a definition here (and, for a new
 kind of question, a pure function and the columns it reads).
 docs/indicators.md explains each definition in words.
+
+Why one module: it is the one list of figures, read top to bottom in the order the
+exports' rows keep (``DEFINITIONS``), and docs/indicators.md follows it section by
+section; the sections share the definition's shape, ``_share`` and the label tables. When
+it grows, split it along its section banners (realised waits, open waits, bridging care,
+reach, experience, effect) into a package whose ``__init__`` keeps ``DEFINITIONS``,
+``BY_KEY`` and ``get``.
 """
 
 from __future__ import annotations

@@ -31,10 +31,10 @@ from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
 from ..constants import CareLevel, CloseReason, DiagnosisGroup
+from ..episode_services import episode_create, episode_edit_refusal, episode_update
 from ..filters import EpisodeFilter
 from ..models import WaitingEpisode
 from ..selectors import episode_get_for, episode_scope, open_wait_of, open_waits_of
-from ..services import episode_create, episode_edit_refusal, episode_update
 from .referrals import participant_in_body
 
 

@@ -4,7 +4,7 @@ complete it (the lifecycle action that makes the referral ``handed_over``).
 The summary, life-domain status and the participant's own words leave the bridging team
 only with the participant's consent to share, the same rule as the page
 (``handover_as_shown``). Completing follows the status codes of every lifecycle action
-(``referrals.api.referrals``).
+(``referrals.api.actions``).
 """
 
 from __future__ import annotations
@@ -35,14 +35,8 @@ from ..forms import HANDOVER_TEXT_MAX
 from ..models import Handover, Referral
 from ..selectors import handover_as_shown, referral_get_for
 from ..services import allowed_transitions, handover_complete, handover_save
-from .referrals import (
-    ACTION_DOC,
-    ReferralActionApi,
-    ReferralDetailSerializer,
-    check_may_take,
-    may_ever_take,
-    referral_detail_data,
-)
+from .actions import ACTION_DOC, ReferralActionApi, check_may_take, may_ever_take
+from .referrals import ReferralDetailSerializer, referral_detail_data
 
 S = ReferralStatus
 PARTICIPANT_WORDS_MAX = Handover._meta.get_field("participant_words").max_length

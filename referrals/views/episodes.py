@@ -25,11 +25,11 @@ from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.idempotency import idempotent_form
 from voorzorg.core.treeknorm import OpenWait, WaitStage
 
-from ..forms import WaitingEpisodeForm
+from ..episode_forms import WaitingEpisodeForm
+from ..episode_services import episode_create as episode_create_service
+from ..episode_services import episode_edit_refusal, episode_update
 from ..models import WaitingEpisode
 from ..selectors import open_waits_of
-from ..services import episode_create as episode_create_service
-from ..services import episode_edit_refusal, episode_update
 from ..wait_forecasts import ShownForecast, forecasts_for
 
 

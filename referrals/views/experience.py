@@ -26,13 +26,13 @@ from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.net import ratelimit_key
 
+from ..experience_forms import ExperienceForm
 from ..experience_services import (
     LinkUnusable,
     experience_answer_by_link,
     link_for_token,
     link_refusal,
 )
-from ..forms import ExperienceForm
 
 logger = logging.getLogger(__name__)
 

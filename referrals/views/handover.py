@@ -25,12 +25,13 @@ from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
 from ..constants import ExperienceEnteredBy, ReferralStatus
+from ..experience_forms import ExperienceForm
 from ..experience_services import (
     experience_link_create,
     experience_record,
     experience_refusal,
 )
-from ..forms import ExperienceForm, HandoverForm
+from ..forms import HandoverForm
 from ..models import Handover, HandoverExperience, HandoverExperienceLink, Referral
 from ..notifications import provider_in_app
 from ..selectors import handover_as_shown, referral_get_for

@@ -49,6 +49,12 @@ from ..forms import (
 )
 from ..models import Referral
 from ..provider_services import referral_link
+from ..registration_services import (
+    OpenReferralExists,
+    PossibleDuplicates,
+    person_details,
+    referral_register,
+)
 from ..selectors import (
     DuplicateCandidate,
     duplicate_candidates_for,
@@ -59,13 +65,7 @@ from ..selectors import (
     referral_history_for,
     referral_queryset_for,
 )
-from ..services import (
-    OpenReferralExists,
-    PossibleDuplicates,
-    allowed_transitions,
-    person_details,
-    referral_register,
-)
+from ..services import allowed_transitions
 from ..wait_forecasts import ShownForecast, forecasts_for
 from .episodes import episode_rows
 from .provider import sending_side_context

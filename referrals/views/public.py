@@ -21,8 +21,8 @@ from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.idempotency import idempotent_form
 from voorzorg.core.net import ratelimit_key
 
-from ..forms import SelfRegistrationForm
-from ..services import referral_self_register
+from ..public_forms import SelfRegistrationForm
+from ..registration_services import referral_self_register
 
 logger = logging.getLogger(__name__)
 

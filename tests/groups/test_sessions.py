@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from groups.models import Attendance, GroupSession
-from groups.services.groups import session_log
+from groups.services.sessions import session_log
 from participants.models import Participant
 from tests.factories import (
     EnrolmentFactory,

@@ -71,7 +71,8 @@ class World:
     expert: object
     sessions: list = field(default_factory=list)
     # Municipality id -> the region a referral of someone living there is registered
-    # in (the first region holding it, as ``referrals.services.region_for_municipality``).
+    # in (the first region holding it, as
+    # ``referrals.registration_services.region_for_municipality``).
     referral_region: dict = field(default_factory=dict)
     # The reach facts (status events, handovers, partners, durations, walk-ins) draw from
     # their own generator, so the rest of a seed's world stays the world it was.

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -180,6 +181,17 @@ def test_counted_with_the_reach_figures_not_in_the_bridging_panel(
         region=None, indicator="referrals_received", period="2026-09", group="all"
     )
     assert stored_row.value == 6  # all data: the four of Groningen and two more
+
+
+def test_on_the_coordinators_dashboard_by_its_label(stored, client_for, coordinator_cor):
+    """The coordinator reads the figure on the dashboard page itself, in the reach table,
+    under its label: her region's four referrals of September."""
+    response = client_for(coordinator_cor).get(DASHBOARD, {"periode": "2026-09"})
+    html = response.content.decode()
+    row = re.search(r'<tr data-vz-indicator="referrals_received"[^>]*>(.*?)</tr>', html, re.S)
+    assert row is not None
+    assert re.search(r"<th[^>]*>\s*Verwijzingen ontvangen\s*</th>", row.group(1))
+    assert '<span class="vz-figure">4</span>' in row.group(1)
 
 
 def test_in_the_dashboard_exports(stored, client_for, coordinator_cor):

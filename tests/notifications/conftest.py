@@ -8,12 +8,12 @@ import datetime as dt
 import pytest
 
 from referrals.models import Handover, Referral
+from referrals.registration_services import referral_register
 from referrals.services import (
     handover_complete,
     handover_save,
     referral_accept,
     referral_record_first_contact,
-    referral_register,
 )
 from tests.factories import MembershipFactory, OrganisationFactory, RegionFactory, UserFactory
 from voorzorg.accounts.constants import Role

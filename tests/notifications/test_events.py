@@ -6,7 +6,8 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from referrals.services import referral_decline, referral_self_register
+from referrals.registration_services import referral_self_register
+from referrals.services import referral_decline
 from tests.factories import MembershipFactory, UserFactory
 from tests.notifications.conftest import accept, actor, first_contact, hand_over, register
 from voorzorg.accounts.constants import Role

@@ -1,5 +1,6 @@
 """Registering someone who may already be known: the referral form, the REST API and the
-public self-registration (participants.duplicates, referrals.services.referral_register)."""
+public self-registration (participants.duplicates,
+referrals.registration_services.referral_register)."""
 
 from __future__ import annotations
 

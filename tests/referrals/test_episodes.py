@@ -8,8 +8,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from referrals.episode_services import episode_create, episode_update
 from referrals.models import WaitingEpisode
-from referrals.services import episode_create, episode_update
 from tests.factories import OrganisationFactory, ParticipantFactory, WaitingEpisodeFactory
 from voorzorg.audit.models import AccessLog
 from voorzorg.audit.services import Actor

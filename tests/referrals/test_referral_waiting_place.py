@@ -123,7 +123,7 @@ def test_a_registration_day_without_a_provider_is_refused(client_for, poh_anna):
 def test_the_service_makes_the_place_in_the_referrals_transaction(poh_anna, provider):
     """A broken waiting place leaves no referral and no participant behind."""
     from participants.models import Participant
-    from referrals.services import referral_register
+    from referrals.registration_services import referral_register
     from voorzorg.audit.services import Actor
     from voorzorg.core.exceptions import ApplicationError
 

@@ -25,7 +25,7 @@ from groups.models import Contact, PositiveHealthMeasurement, Signal
 from monitoring.indicators.effect import SCORES
 from participants.models import Participant
 from referrals.models import Referral, ReferralEvent, WaitingEpisode
-from referrals.services import region_for_municipality
+from referrals.registration_services import region_for_municipality
 from voorzorg.accounts.models import Organisation, User
 
 from .demo_waitlist import EXTERNAL_ID_PREFIX

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from groups.models import PeerGroup
 from groups.services.contacts import contact_record, positive_health_record
-from groups.services.groups import enrolment_create, enrolment_end, group_create, session_log
+from groups.services.groups import enrolment_create, enrolment_end, group_create
+from groups.services.sessions import session_log
 from groups.services.signals import signal_raise
 from participants.models import Participant
 from voorzorg.accounts.constants import OrganisationKind

@@ -16,6 +16,7 @@ from participants.models import Participant
 from participants.services import consent_give
 from referrals.models import Referral, ReferralEvent, WaitingEpisode
 from referrals.provider_services import handover_confirm
+from referrals.registration_services import referral_register, referral_self_register
 from referrals.services import (
     handover_complete,
     handover_save,
@@ -23,8 +24,6 @@ from referrals.services import (
     referral_close,
     referral_decline,
     referral_record_first_contact,
-    referral_register,
-    referral_self_register,
     referral_withdraw,
 )
 from voorzorg.accounts.models import Organisation, User

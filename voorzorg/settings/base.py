@@ -2,6 +2,12 @@
 
 Every value that differs between machines comes from the environment through
 django-environ (see ``.env.example``). ``production.py`` only tightens these.
+
+Why one module: Django reads one settings module, and ``production.py`` and ``test.py``
+override names defined here; with every setting and the environment variable it reads in
+one file, that file is the one place to look a setting up. When it grows, move a whole
+section (its ``# --- ... ---`` banner: database, Redis and Celery, ...) to a module of its
+own that this one star-imports, so the names stay where the overrides expect them.
 """
 
 from __future__ import annotations
