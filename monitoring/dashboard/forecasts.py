@@ -263,6 +263,7 @@ def _trend(key: str, trend: StageTrend, cell: ForecastCell) -> ShownTrend:
         series=[(_("Verwacht"), forecast), (_("Gerealiseerd"), realised)],
         value_text=lambda weeks: _("%(weeks)s weken") % {"weeks": number(round(weeks, 1), 1)},
         tick_text=lambda weeks: number(round(weeks, 1), 0 if weeks == int(weeks) else 1),
+        unit=_("weken"),
     )
     rows = tuple(
         TrendRow(

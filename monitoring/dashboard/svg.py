@@ -251,6 +251,7 @@ class LineChart:
     plot_right: float
     plot_top: float
     plot_bottom: float
+    unit: str = ""  # the value axis' unit, written above it
 
     @property
     def x_tick_y(self) -> float:
@@ -259,6 +260,10 @@ class LineChart:
     @property
     def y_tick_x(self) -> float:
         return self.plot_left - 4
+
+    @property
+    def unit_y(self) -> float:
+        return self.plot_top - 8
 
 
 def line_chart(
@@ -270,6 +275,7 @@ def line_chart(
     series: Sequence[tuple[str, Sequence[float | None]]],
     value_text: Callable[[float], str],
     tick_text: Callable[[float], str],
+    unit: str = "",
     label_every: int = 13,
 ) -> LineChart:
     """A chart of ``series`` (label, one value or None per label) over the ``labels``
@@ -282,7 +288,8 @@ def line_chart(
         high = 1.0
     step = nice_step(high)
     high = math.ceil(high / step) * step
-    top, bottom = float(TOP), float(TOP + LINE_HEIGHT)
+    # Room above the plot for the unit's word.
+    top, bottom = float(TOP + 12), float(TOP + 12 + LINE_HEIGHT)
     left, right = float(LINE_LEFT), float(WIDTH - LINE_RIGHT)
     count = len(labels)
 
@@ -327,4 +334,5 @@ def line_chart(
         plot_right=right,
         plot_top=top,
         plot_bottom=bottom,
+        unit=unit,
     )
