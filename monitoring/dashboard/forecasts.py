@@ -261,7 +261,7 @@ def _trend(key: str, trend: StageTrend, cell: ForecastCell) -> ShownTrend:
         desc=desc,
         labels=labels,
         series=[(_("Verwacht"), forecast), (_("Gerealiseerd"), realised)],
-        value_text=lambda weeks: _("%(weeks)s weken") % {"weeks": number(round(weeks, 1), 1)},
+        value_text=lambda weeks: _("%(value)s weken") % {"value": number(round(weeks, 1), 1)},
         tick_text=lambda weeks: number(round(weeks, 1), 0 if weeks == int(weeks) else 1),
         unit=_("weken"),
     )
