@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -196,7 +197,8 @@ def forecast_rows(forecasts: ForecastCells | None) -> list[ExportRow]:
                         _("Capaciteitsadvies %(stage)s (%(quantile)s): extra per week") % words,
                         as_of,
                         cell,
-                        _decimal(item.extra_per_week),
+                        # Rounded up, as on the page: advice rounded down would fall short.
+                        Decimal(math.ceil(item.extra_per_week * 10 - 1e-9)) / 10,
                         per_week,
                     )
                     add(

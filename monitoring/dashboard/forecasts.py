@@ -58,6 +58,12 @@ def _per_week(value: float) -> str:
     return number(round(value, 1), 1)
 
 
+def _extra(value: float) -> str:
+    """An extra number per week, rounded up to a tenth: advice rounded down would fall
+    short of the norm."""
+    return number(math.ceil(value * 10 - 1e-9) / 10, 1)
+
+
 @dataclass(frozen=True)
 class TrendRow:
     """One week of the trend table: the as-of day, the forecast and realised median."""
@@ -185,7 +191,7 @@ def _line(item: StageAdvice, newest: dt.date | None) -> str:
     words = {
         "who": who,
         "served": served,
-        "extra": _per_week(item.extra_per_week),
+        "extra": _extra(item.extra_per_week),
         "now": _per_week(item.served_per_week),
     }
     if item.met_in_weeks is None:
@@ -193,6 +199,15 @@ def _line(item: StageAdvice, newest: dt.date | None) -> str:
             _(
                 "Voor %(who)s binnen de norm: %(extra)s %(served)s per week extra nodig "
                 "(nu %(now)s per week)."
+            )
+            % words
+        )
+    if item.met_in_weeks == 0:
+        # A queue that is short enough already, served too slowly for a newcomer.
+        return (
+            _(
+                "Voor %(who)s binnen de norm: %(extra)s %(served)s per week extra nodig "
+                "(nu %(now)s per week); dan meteen gehaald."
             )
             % words
         )

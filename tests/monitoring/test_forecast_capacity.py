@@ -125,3 +125,35 @@ def test_the_advice_reads_the_forecast_it_rests_on():
     # A queue that grows by a person a weekday needs more intakes than it has now.
     assert advice.intake["p50"].extra_per_week > 0
     assert advice.intake["p50"].met_in_weeks == 13
+
+
+# --- The advice in words (monitoring/dashboard/forecasts.py) --------------------------------
+
+
+def test_the_advice_reads_as_sentences_per_quantile():
+    from monitoring.dashboard.forecasts import _line
+    from monitoring.forecasting.capacity import StageAdvice
+
+    def item(extra: float, met: int | None) -> StageAdvice:
+        return StageAdvice(
+            stage="intake",
+            quantile="p50",
+            queue=10,
+            arrivals_per_week=5,
+            served_per_week=6,
+            served_share=1.0,
+            norm_weeks=4,
+            ratio=1.0,
+            extra_per_week=extra,
+            met_in_weeks=met,
+        )
+
+    day = dt.date(2025, 5, 14)
+    assert _line(item(0, 0), day) == (
+        "Voor de helft van de nieuw aangemelden: al binnen de norm, geen extra intakes nodig."
+    )
+    assert _line(item(1.25, 13), day) == (
+        "Voor de helft van de nieuw aangemelden binnen de norm: 1,3 intakes per week extra "
+        "nodig (nu 6,0 per week); dan gehaald na 13 weken, rond 13 augustus 2025."
+    )
+    assert _line(item(0.45, 0), day).endswith("(nu 6,0 per week); dan meteen gehaald.")
