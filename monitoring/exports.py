@@ -135,7 +135,8 @@ def _decimal(value: float | None, places: int = 1) -> Decimal | None:
 
 
 def forecast_rows(forecasts: ForecastCells | None) -> list[ExportRow]:
-    """The forecast section as export rows, after the figures: per provider x care level
+    """The forecast section as export rows (in the CSV after the figures, in the workbook
+    on a sheet of its own, "Verwachtingen"): per provider x care level
     (breakdown ``provider_care_level``, group ``AGB/care level``) the newest forecast in
     days and its basis, the capacity advice (extra per week, and in how many weeks the
     norm would be met), then per week the forecast's median and the realised median of
@@ -288,30 +289,11 @@ def xlsx_response(data: DashboardData, forecasts: ForecastCells | None = None) -
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Cijfers")
-    xlsx_table(
-        sheet,
-        headers(),
-        (
-            [
-                row.label,
-                row.key,
-                row.period,
-                row.breakdown,
-                row.group,
-                row.group_name,
-                row.numerator,
-                row.denominator,
-                row.value,
-                row.unit,
-                yes_no(row.suppressed),
-                row.ci_low,
-                row.ci_high,
-            ]
-            for row in export_rows(data) + forecast_rows(forecasts)
-        ),
-        decimal_columns="ILM",
-        widths=(44, 30, 10, 16, 12, 36, 9, 9, 9, 10, 12, 10, 10),
-    )
+    _xlsx_rows(sheet, export_rows(data))
+    if forecasts is not None:
+        # A sheet of its own: the first holds the chosen group's figures, these are per
+        # provider x care level whatever the group.
+        _xlsx_rows(workbook.create_sheet(_("Verwachtingen")), forecast_rows(forecasts))
     computed = (
         formats.date_format(timezone.localtime(data.computed_at), "DATETIME_FORMAT")
         if data.computed_at
@@ -336,6 +318,33 @@ def xlsx_response(data: DashboardData, forecasts: ForecastCells | None = None) -
     ]
     xlsx_notes(workbook, notes)
     return xlsx_download(workbook, filename(data, "xlsx"))
+
+
+def _xlsx_rows(sheet: Worksheet, rows: list[ExportRow]) -> None:
+    xlsx_table(
+        sheet,
+        headers(),
+        (
+            [
+                row.label,
+                row.key,
+                row.period,
+                row.breakdown,
+                row.group,
+                row.group_name,
+                row.numerator,
+                row.denominator,
+                row.value,
+                row.unit,
+                yes_no(row.suppressed),
+                row.ci_low,
+                row.ci_high,
+            ]
+            for row in rows
+        ),
+        decimal_columns="ILM",
+        widths=(44, 30, 10, 16, 12, 36, 9, 9, 9, 10, 12, 10, 10),
+    )
 
 
 def xlsx_table(

@@ -110,6 +110,8 @@ def test_the_municipality_officer_reads_the_dashboard_without_the_section(
         assert SECTION not in body and "GGZ Noord" not in body
     exported = client.get(DASHBOARD, {"formaat": "csv"}).content.decode()
     assert "forecast_" not in exported and "capacity_" not in exported
+    workbook = load_workbook(io.BytesIO(client.get(DASHBOARD, {"formaat": "xlsx"}).content))
+    assert "Verwachtingen" not in workbook.sheetnames
 
 
 @pytest.mark.parametrize("persona", ["poh_anna", "expert_eva", "provider_pia"])
@@ -180,7 +182,7 @@ def test_a_withheld_forecast_gets_no_advice_and_no_realised_points(
     cell = re.search(rf'data-vz-forecast-cell="{small.pk}-s-ggz".*?</section>', body, re.S).group(0)
     assert "Geen capaciteitsadvies" in cell
     # Nobody registered in the last year: every realised week is withheld, none drawn.
-    assert cell.count('data-vz-state="suppressed"') == 2 * 53
+    assert cell.count('data-vz-realised="withheld"') == 2 * 53
     realised = re.findall(r'<g class="vz-svg-line1" data-vz-series="1">(.*?)</g>', cell, re.S)
     assert len(realised) == 2 and all("<circle" not in g and "<path" not in g for g in realised)
 
@@ -232,9 +234,14 @@ def test_the_csv_and_xlsx_exports_carry_the_section(lists, coordinator_cor, clie
     ]
     assert len(withheld) == 53 and all(row[8] == "" and row[10] == "ja" for row in withheld)
 
+    # In the workbook on a sheet of its own: the first sheet holds the chosen group's figures.
     workbook = load_workbook(io.BytesIO(client.get(DASHBOARD, {"formaat": "xlsx"}).content))
-    sheet = list(workbook.worksheets[0].iter_rows(values_only=True))
+    first = list(workbook.worksheets[0].iter_rows(values_only=True))
+    assert not any(str(r[1]).startswith(("forecast_", "capacity_", "trend_")) for r in first)
+    sheet = list(workbook["Verwachtingen"].iter_rows(values_only=True))
+    assert sheet[0][:2] == ("Indicator", "Sleutel")
     assert ("forecast_intake_p50_days", provider.name) in {(r[1], r[5]) for r in sheet[1:]}
+    assert not any(r[5] == other.name for r in sheet[1:])
 
 
 def test_the_section_costs_three_queries_whatever_the_number_of_providers(
