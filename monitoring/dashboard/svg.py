@@ -265,6 +265,10 @@ class LineChart:
     def unit_y(self) -> float:
         return self.plot_top - 8
 
+    @property
+    def has_points(self) -> bool:
+        return any(line.dots for line in self.lines)
+
 
 def line_chart(
     *,

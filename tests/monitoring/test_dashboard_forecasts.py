@@ -183,8 +183,8 @@ def test_a_withheld_forecast_gets_no_advice_and_no_realised_points(
     assert "Geen capaciteitsadvies" in cell
     # Nobody registered in the last year: every realised week is withheld, none drawn.
     assert cell.count('data-vz-realised="withheld"') == 2 * 53
-    realised = re.findall(r'<g class="vz-svg-line1" data-vz-series="1">(.*?)</g>', cell, re.S)
-    assert len(realised) == 2 and all("<circle" not in g and "<path" not in g for g in realised)
+    # Nothing to draw at all: no chart, a sentence that says so (the tables remain).
+    assert "<svg" not in cell and cell.count('data-vz-chart="empty"') == 2
 
 
 def test_realised_weeks_of_fewer_than_ten_people_are_withheld(lists, coordinator_cor):
@@ -252,3 +252,21 @@ def test_the_section_costs_three_queries_whatever_the_number_of_providers(
     with django_assert_num_queries(3):
         cells = forecast_cells(membership=membership, scope=scope, today=TODAY)
     assert len(cells.cells) == 2
+
+
+def test_withheld_realised_weeks_are_not_drawn(lists, coordinator_cor, client_for):
+    provider, _small, _other = lists
+    body = section(client_for(coordinator_cor).get(DASHBOARD))
+    cell = re.search(
+        rf'data-vz-forecast-cell="{provider.pk}-gb-ggz".*?</section>', body, re.S
+    ).group(0)
+    membership = Membership.objects.get(user=coordinator_cor)
+    cells = forecast_cells(membership=membership, scope=figure_scope_for(membership), today=TODAY)
+    busy = next(c for c in cells.cells if c.provider_id == provider.pk)
+    realised = re.findall(r'<g class="vz-svg-line1" data-vz-series="1">(.*?)</g>', cell, re.S)
+    for group, trend in zip(realised, busy.trends, strict=True):
+        shown = sum(value is not None for value in trend.realised)
+        assert 0 < shown < 53
+        assert group.count("<circle") == shown
+        # The table has a row per week; the withheld ones say so without a number.
+        assert cell.count(f'data-vz-trend="{provider.pk}-gb-ggz-{trend.stage}"') == 1
