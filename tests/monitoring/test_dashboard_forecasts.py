@@ -270,3 +270,18 @@ def test_withheld_realised_weeks_are_not_drawn(lists, coordinator_cor, client_fo
         assert group.count("<circle") == shown
         # The table has a row per week; the withheld ones say so without a number.
         assert cell.count(f'data-vz-trend="{provider.pk}-gb-ggz-{trend.stage}"') == 1
+
+
+def test_an_administrator_in_no_region_sees_every_provider(lists, client_for):
+    from tests.conftest import with_authenticator
+    from tests.factories import MembershipFactory, UserFactory
+    from voorzorg.accounts.constants import Role
+
+    nowhere = OrganisationFactory(
+        municipality_kind=True, name="Gemeente Nergens", cbs_code="GM0098"
+    )
+    user = UserFactory(email="bea@voorzorg.test", full_name="Bea Beheer")
+    MembershipFactory(user=user, organisation=nowhere, role=Role.ADMIN)
+    body = section(client_for(with_authenticator(user)).get(DASHBOARD))
+    # Her scope is all data: every provider, whichever region it lies in.
+    assert "GGZ Noord" in body and "GGZ Klein" in body and "GGZ Elders" in body
