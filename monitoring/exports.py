@@ -290,10 +290,6 @@ def xlsx_response(data: DashboardData, forecasts: ForecastCells | None = None) -
     sheet = workbook.active
     sheet.title = _("Cijfers")
     _xlsx_rows(sheet, export_rows(data))
-    if forecasts is not None:
-        # A sheet of its own: the first holds the chosen group's figures, these are per
-        # provider x care level whatever the group.
-        _xlsx_rows(workbook.create_sheet(_("Verwachtingen")), forecast_rows(forecasts))
     computed = (
         formats.date_format(timezone.localtime(data.computed_at), "DATETIME_FORMAT")
         if data.computed_at
@@ -317,6 +313,11 @@ def xlsx_response(data: DashboardData, forecasts: ForecastCells | None = None) -
         [_("Lege waarde"), _("Geen gegevens: niemand om te meten in deze periode.")],
     ]
     xlsx_notes(workbook, notes)
+    if forecasts is not None:
+        # A sheet of its own, last: the first holds the chosen group's figures and the
+        # second the notes (readers look for them there); these are per provider x care
+        # level whatever the group.
+        _xlsx_rows(workbook.create_sheet(_("Verwachtingen")), forecast_rows(forecasts))
     return xlsx_download(workbook, filename(data, "xlsx"))
 
 
