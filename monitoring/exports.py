@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -30,6 +31,8 @@ from .selectors import TREND_KEYS, UNIT_LABELS, DashboardData, Figure
 if TYPE_CHECKING:
     from openpyxl import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
+
+    from .forecasting.selectors import ForecastCells
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -121,8 +124,115 @@ def yes_no(flag: bool) -> str:
     return _("ja") if flag else _("nee")
 
 
-def csv_response(data: DashboardData) -> HttpResponse:
-    return rows_csv_response(export_rows(data), filename(data, "csv"))
+def csv_response(data: DashboardData, forecasts: ForecastCells | None = None) -> HttpResponse:
+    """The figures on screen; with ``forecasts`` (a reader of ``CAPACITY_ROLES``) also the
+    section "Verwachte wachttijden en capaciteit" (``forecast_rows``)."""
+    return rows_csv_response(export_rows(data) + forecast_rows(forecasts), filename(data, "csv"))
+
+
+def _decimal(value: float | None, places: int = 1) -> Decimal | None:
+    return None if value is None else round(Decimal(str(value)), places)
+
+
+def forecast_rows(forecasts: ForecastCells | None) -> list[ExportRow]:
+    """The forecast section as export rows (in the CSV after the figures, in the workbook
+    on a sheet of its own, "Verwachtingen"): per provider x care level
+    (breakdown ``provider_care_level``, group ``AGB/care level``) the newest forecast in
+    days and its basis, the capacity advice (extra per week, and in how many weeks the
+    norm would be met), then per week the forecast's median and the realised median of
+    the trend. A realised median resting on fewer than MIN_CELL people is withheld
+    (``Afgeschermd``: ja, no number), as on the page."""
+    if forecasts is None:
+        return []
+    rows: list[ExportRow] = []
+
+    def add(key: str, label: str, period: str, cell: Any, value: Any, unit: str, **extra) -> None:
+        rows.append(
+            ExportRow(
+                label=label,
+                key=key,
+                period=period,
+                breakdown="provider_care_level",
+                group=f"{cell.agb}/{cell.care_level}",
+                group_name=cell.provider_name,
+                numerator=extra.get("numerator"),
+                denominator=None,
+                value=value,
+                unit=unit,
+                suppressed=extra.get("suppressed", False),
+            )
+        )
+
+    days, per_week, weeks = _("dagen"), _("per week"), _("weken")
+    stage_words = {
+        "intake": _("tot intake"),
+        "treatment": _("tot behandeling"),
+        "behandel": _("intake tot behandeling"),
+    }
+    quantile_words = {"p50": _("mediaan"), "p80": _("80e percentiel")}
+    for cell in forecasts.cells:
+        row = cell.forecast
+        as_of = row.as_of.isoformat()
+        for stage in ("intake", "treatment"):
+            for quantile in ("p50", "p80"):
+                add(
+                    f"forecast_{stage}_{quantile}_days",
+                    _("Verwachte wachttijd %(stage)s, %(quantile)s")
+                    % {"stage": stage_words[stage], "quantile": quantile_words[quantile]},
+                    as_of,
+                    cell,
+                    _decimal(getattr(row, f"{stage}_{quantile}_days")),
+                    days,
+                    suppressed=row.withheld,
+                )
+        add("forecast_basis", _("Verwachting: aantal wachtplekken"), as_of, cell, row.basis, "")
+        if cell.advice is not None:
+            for stage, advice in (
+                ("intake", cell.advice.intake),
+                ("behandel", cell.advice.behandel),
+            ):
+                for quantile, item in advice.items():
+                    words = {"stage": stage_words[stage], "quantile": quantile_words[quantile]}
+                    add(
+                        f"capacity_{stage}_{quantile}_extra_per_week",
+                        _("Capaciteitsadvies %(stage)s (%(quantile)s): extra per week") % words,
+                        as_of,
+                        cell,
+                        # Rounded up, as on the page: advice rounded down would fall short.
+                        Decimal(math.ceil(item.extra_per_week * 10 - 1e-9)) / 10,
+                        per_week,
+                    )
+                    add(
+                        f"capacity_{stage}_{quantile}_met_in_weeks",
+                        _("Capaciteitsadvies %(stage)s (%(quantile)s): norm gehaald na") % words,
+                        as_of,
+                        cell,
+                        None if item.met_in_weeks is None else Decimal(item.met_in_weeks),
+                        weeks,
+                    )
+        for trend in cell.trends:
+            for day, forecast, realised, count in zip(
+                trend.days, trend.forecast, trend.realised, trend.realised_count, strict=True
+            ):
+                add(
+                    f"trend_{trend.stage}_forecast_p50_days",
+                    _("Verwachte mediaan (%(stage)s)") % {"stage": stage_words[trend.stage]},
+                    day.isoformat(),
+                    cell,
+                    _decimal(forecast),
+                    days,
+                )
+                add(
+                    f"trend_{trend.stage}_realised_p50_days",
+                    _("Gerealiseerde mediaan (%(stage)s)") % {"stage": stage_words[trend.stage]},
+                    day.isoformat(),
+                    cell,
+                    _decimal(realised),
+                    days,
+                    numerator=count,
+                    suppressed=count is None,
+                )
+    return rows
 
 
 def csv_download(name: str, header: list[str], rows: Iterable[list[str]]) -> HttpResponse:
@@ -173,36 +283,13 @@ def decimal_cell(value: Decimal | None) -> str:
     return "" if value is None else formats.number_format(value, 1, use_l10n=True)
 
 
-def xlsx_response(data: DashboardData) -> HttpResponse:
+def xlsx_response(data: DashboardData, forecasts: ForecastCells | None = None) -> HttpResponse:
     from openpyxl import Workbook
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Cijfers")
-    xlsx_table(
-        sheet,
-        headers(),
-        (
-            [
-                row.label,
-                row.key,
-                row.period,
-                row.breakdown,
-                row.group,
-                row.group_name,
-                row.numerator,
-                row.denominator,
-                row.value,
-                row.unit,
-                yes_no(row.suppressed),
-                row.ci_low,
-                row.ci_high,
-            ]
-            for row in export_rows(data)
-        ),
-        decimal_columns="ILM",
-        widths=(44, 30, 10, 16, 12, 36, 9, 9, 9, 10, 12, 10, 10),
-    )
+    _xlsx_rows(sheet, export_rows(data))
     computed = (
         formats.date_format(timezone.localtime(data.computed_at), "DATETIME_FORMAT")
         if data.computed_at
@@ -226,7 +313,39 @@ def xlsx_response(data: DashboardData) -> HttpResponse:
         [_("Lege waarde"), _("Geen gegevens: niemand om te meten in deze periode.")],
     ]
     xlsx_notes(workbook, notes)
+    if forecasts is not None:
+        # A sheet of its own, last: the first holds the chosen group's figures and the
+        # second the notes (readers look for them there); these are per provider x care
+        # level whatever the group.
+        _xlsx_rows(workbook.create_sheet(_("Verwachtingen")), forecast_rows(forecasts))
     return xlsx_download(workbook, filename(data, "xlsx"))
+
+
+def _xlsx_rows(sheet: Worksheet, rows: list[ExportRow]) -> None:
+    xlsx_table(
+        sheet,
+        headers(),
+        (
+            [
+                row.label,
+                row.key,
+                row.period,
+                row.breakdown,
+                row.group,
+                row.group_name,
+                row.numerator,
+                row.denominator,
+                row.value,
+                row.unit,
+                yes_no(row.suppressed),
+                row.ci_low,
+                row.ci_high,
+            ]
+            for row in rows
+        ),
+        decimal_columns="ILM",
+        widths=(44, 30, 10, 16, 12, 36, 9, 9, 9, 10, 12, 10, 10),
+    )
 
 
 def xlsx_table(

@@ -217,3 +217,126 @@ def _describe(
             values = row[0].text
         parts.append(f"{label}: {values}")
     return "; ".join(parts) + "."
+
+
+# --- Line charts: a weekly series against another ----------------------------------------------
+
+LINE_HEIGHT = 150
+LINE_LEFT = 44  # room for the value axis' words
+LINE_RIGHT = 12
+
+
+@dataclass(frozen=True)
+class Line:
+    """One series of a line chart: its path (``d``; a gap where a value is missing, so
+    a withheld point is never drawn) and a dot on every value it has."""
+
+    series: int
+    label: str
+    path: str
+    dots: tuple[tuple[float, float, str], ...]  # x, y, the value in words
+
+
+@dataclass(frozen=True)
+class LineChart:
+    chart_id: str
+    title: str
+    desc: str
+    width: int
+    height: float
+    lines: tuple[Line, ...]
+    y_ticks: tuple[Tick, ...]  # x is the tick's y here: the value axis is vertical
+    x_ticks: tuple[Tick, ...]
+    plot_left: float
+    plot_right: float
+    plot_top: float
+    plot_bottom: float
+    unit: str = ""  # the value axis' unit, written above it
+
+    @property
+    def x_tick_y(self) -> float:
+        return self.plot_bottom + 16
+
+    @property
+    def y_tick_x(self) -> float:
+        return self.plot_left - 4
+
+    @property
+    def unit_y(self) -> float:
+        return self.plot_top - 8
+
+    @property
+    def has_points(self) -> bool:
+        return any(line.dots for line in self.lines)
+
+
+def line_chart(
+    *,
+    chart_id: str,
+    title: str,
+    desc: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    value_text: Callable[[float], str],
+    tick_text: Callable[[float], str],
+    unit: str = "",
+    label_every: int = 13,
+) -> LineChart:
+    """A chart of ``series`` (label, one value or None per label) over the ``labels``
+    (e.g. weeks), evenly spaced; the value axis from zero to a round number past the
+    largest value. A None is a gap in the line, never a zero. Every ``label_every``-th
+    label (and the last) is written under the axis."""
+    numbers = [v for _label, values in series for v in values if v is not None]
+    high = max([0.0, *numbers])
+    if high == 0:
+        high = 1.0
+    step = nice_step(high)
+    high = math.ceil(high / step) * step
+    # Room above the plot for the unit's word.
+    top, bottom = float(TOP + 12), float(TOP + 12 + LINE_HEIGHT)
+    left, right = float(LINE_LEFT), float(WIDTH - LINE_RIGHT)
+    count = len(labels)
+
+    def x_of(index: int) -> float:
+        if count < 2:
+            return round((left + right) / 2, 1)
+        return round(left + index * (right - left) / (count - 1), 1)
+
+    def y_of(value: float) -> float:
+        return round(bottom - value / high * (bottom - top), 1)
+
+    lines = []
+    for index, (label, values) in enumerate(series):
+        parts, dots = [], []
+        previous = None
+        for i, value in enumerate(values):
+            if value is None:
+                previous = None
+                continue
+            x, y = x_of(i), y_of(value)
+            parts.append(f"{'L' if previous is not None else 'M'}{x:.1f} {y:.1f}")
+            dots.append((x, y, value_text(value)))
+            previous = value
+        lines.append(Line(index, label, " ".join(parts), tuple(dots)))
+    y_ticks = []
+    value = 0.0
+    while value <= high + step / 1000:
+        y_ticks.append(Tick(x=y_of(value), text=tick_text(value)))
+        value += step
+    shown = sorted({*range(0, count, label_every), count - 1}) if count else []
+    x_ticks = tuple(Tick(x=x_of(i), text=labels[i]) for i in shown)
+    return LineChart(
+        chart_id=chart_id,
+        title=title,
+        desc=desc,
+        width=WIDTH,
+        height=bottom + AXIS_HEIGHT,
+        lines=tuple(lines),
+        y_ticks=tuple(y_ticks),
+        x_ticks=x_ticks,
+        plot_left=left,
+        plot_right=right,
+        plot_top=top,
+        plot_bottom=bottom,
+        unit=unit,
+    )

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
-from voorzorg.accounts.policy import FIGURE_ROLES
+from voorzorg.accounts.policy import CAPACITY_ROLES, FIGURE_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
@@ -34,6 +34,7 @@ from voorzorg.core.exceptions import ApplicationError
 
 from .. import exports
 from ..constants import JobKind
+from ..forecasting.selectors import ForecastCells, forecast_cells
 from ..indicators.registry import ALL, Breakdown
 from ..jobs.selectors import active_job_for, job_visible_to
 from ..jobs.services import JobAlreadyRunning, recompute_job_start
@@ -52,6 +53,7 @@ from ..selectors import (
     stored_periods,
 )
 from ..tasks import history_period_keys
+from .forecasts import forecast_section
 from .formatting import period_label
 from .presenter import WHOLE_SCOPE, build_context
 
@@ -158,6 +160,24 @@ def load(request: HttpRequest, *, announce: bool = True) -> DashboardData:
     )
 
 
+def forecasts_for(request: HttpRequest, data: DashboardData) -> ForecastCells | None:
+    """The section "Verwachte wachttijden en capaciteit" of the figures' scope, for a
+    reader who may see it (``CAPACITY_ROLES``); None for anyone else, whose pages and
+    exports then leave it out (the selector would refuse her as well)."""
+    membership = current_membership(request)
+    if membership is None or membership.role not in CAPACITY_ROLES:
+        return None
+    return forecast_cells(membership=membership, scope=data.scope, today=timezone.localdate())
+
+
+def _context(request: HttpRequest, data: DashboardData) -> dict:
+    context = build_context(request, data)
+    cells = forecasts_for(request, data)
+    if cells is not None:
+        context.update(forecast_section(cells), show_forecasts=True)
+    return context
+
+
 @role_required(*FIGURE_ROLES)
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -171,11 +191,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             # Which of her regions an administrator exported; a coordinator has just one.
             event += f":region={data.scope.region_id}"
         Actor.from_request(request).audit(action=AuditAction.EXPORT, event=event)
+        forecasts = forecasts_for(request, data)
         if export == "csv":
-            return exports.csv_response(data)
-        return exports.xlsx_response(data)
+            return exports.csv_response(data, forecasts)
+        return exports.xlsx_response(data, forecasts)
     data = load(request)
-    context = build_context(request, data)
+    context = _context(request, data)
     if context.get("is_admin"):
         # A recompute that runs now: its page is where the button leads meanwhile.
         context["recompute_job"] = active_job_for(
@@ -189,7 +210,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def dashboard_print(request: HttpRequest) -> HttpResponse:
     """The same figures as tables, for the board meeting's papers."""
     data = load(request)
-    return render(request, "monitoring/dashboard_print.html", build_context(request, data))
+    return render(request, "monitoring/dashboard_print.html", _context(request, data))
 
 
 @role_required(Role.ADMIN)

@@ -10,9 +10,10 @@ compares
   before D (what published waiting times show), with the same realised median, and
 - each realised wait with the forecast's 80th percentile (covered when at or below).
 
-People who left before the stage have no wait and do not count. Someone still waiting
-at the end of the data waits at least that long: when that decides neither the median nor
-her coverage, the date is skipped for that provider x care level (not yet known) rather
+Who counts and what she waited is ``realised.realised_waits`` as known at the end of the
+data: people who left before the stage have no wait and do not count; someone still
+waiting then waits at least that long. When that decides neither the median nor her
+coverage, the date is skipped for that provider x care level (not yet known) rather
 than guessed. Pure; works on ``CellHistory`` objects built from all the data.
 """
 
@@ -24,15 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .model import (
-    CALIBRATION_DAYS,
-    COHORT_DAYS,
-    NAIVE_WINDOW_DAYS,
-    NEVER,
-    STAGES,
-    CellHistory,
-    median_known,
-)
+from .model import CALIBRATION_DAYS, NAIVE_WINDOW_DAYS, STAGES, CellHistory
+from .realised import COHORT_DAYS, realised_waits
 
 
 @dataclass
@@ -103,18 +97,12 @@ def _score_one(
     d = as_of.toordinal()
     forecast = history.forecast(as_of)
     reg = history.registration
-    cohort = (reg > d) & (reg <= d + COHORT_DAYS)
-    closed = history.closed
     for stage in STAGES:
         score_ = scores[stage]
         reached = history.intake if stage == "intake" else history.treatment
-        # Left before the stage: closed, and the stage never came.
-        left = (closed < NEVER) & (reached > closed)
-        done = cohort & (reached < NEVER)
-        waiting = cohort & (reached == NEVER) & ~left
-        waits = (reached - reg)[done]
-        elapsed = (end - reg)[waiting]
-        realised = median_known(waits, elapsed)
+        # The people it spoke to, as known at the end of the data (``realised.py``).
+        cohort = realised_waits(history, d, stage, end)
+        waits, elapsed, realised = cohort.waits, cohort.elapsed, cohort.median
         window = (reached <= d) & (reached > d - NAIVE_WINDOW_DAYS)
         naive_waits = (reached - reg)[window]
         p50, p80 = (

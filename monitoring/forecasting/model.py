@@ -39,11 +39,12 @@ no clock. ``numpy`` does the day arithmetic.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from .realised import COHORT_DAYS, realised_waits
 
 RATE_WINDOWS_DAYS = (28, 56, 91, 182)
 SHARE_WINDOW_DAYS = 91  # leaving shares and the intake -> treatment gap
@@ -54,7 +55,6 @@ MIN_SERVED_IN_WINDOW = 5  # intakes / treatment starts in the longest pace windo
 MIN_CALIBRATION_WAITS = 10  # realised waits (not censored) in the calibration
 GAP_QUANTILE = 0.1
 NAIVE_WINDOW_DAYS = 91
-COHORT_DAYS = 14  # the people a forecast as of D speaks to: registered in D+1 .. D+14
 STAGES = ("intake", "treatment")
 SELECTION_DATES = 12
 SELECTION_STEP_DAYS = 21
@@ -343,8 +343,6 @@ class CellHistory:
         stage by ``d``; the method with the smaller mean absolute error of the median
         wins. Without enough comparable days, the queue (the model's premise).
         """
-        reached = self.intake if stage == "intake" else self.treatment
-        left = (self.closed <= d) & (reached > self.closed)
         now = self._candidates(d)
         if now is None:
             return True
@@ -357,12 +355,8 @@ class CellHistory:
             then = self._candidates(past)
             if then is None:
                 continue
-            cohort = (self.registration > past) & (self.registration <= past + COHORT_DAYS)
-            done = cohort & (reached <= d)
-            waiting = cohort & (reached > d) & ~left
-            realised = median_known(
-                (reached - self.registration)[done], (d - self.registration)[waiting]
-            )
+            # What those people really waited, as known on d (their own day).
+            realised = realised_waits(self, past, stage, d).median
             if realised is None:
                 continue
             queue_errors.append(abs(then[stage].days(True)[0] - realised))
@@ -499,21 +493,6 @@ def _served_quantiles(
             return None
         found.append(float(values[reached[0]]))
     return found[0], found[1], found[2]
-
-
-def median_known(waits: np.ndarray, waiting: np.ndarray) -> float | None:
-    """The median of realised ``waits`` together with people still waiting (``waiting``:
-    days so far, at least that long); None when the still-waiting could change it."""
-    n = len(waits) + len(waiting)
-    if not n:
-        return None
-    values = np.sort(np.concatenate([waits.astype(float), np.full(len(waiting), math.inf)]))
-    middle = values[(n - 1) // 2 : n // 2 + 1]
-    if not np.isfinite(middle).all():
-        return None
-    if len(waiting) and waiting.min() < middle.max():
-        return None
-    return float(middle.mean())
 
 
 def naive_median(waits: Iterable[int]) -> float | None:

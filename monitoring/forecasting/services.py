@@ -50,6 +50,9 @@ _DETAIL_KEYS = (
     "behandel_ratio_p80",
     "intake_served_share",
     "treatment_served_share",
+    # Which way each stage was forecast ("queue" or "recent"), for the dashboard.
+    "intake_method",
+    "treatment_method",
 )
 
 
@@ -145,17 +148,23 @@ class DayNumber(Func):
 
 
 def histories(
-    as_of: dt.date | None = None, provider_ids: Iterable[int] | None = None
+    as_of: dt.date | None = None,
+    provider_ids: Iterable[int] | None = None,
+    registered_after: dt.date | None = None,
 ) -> dict[tuple[int, str], CellHistory]:
     """Every provider x care level's episodes, as known on ``as_of`` (None: everything).
 
     One query over the episodes, five columns, dates read as day numbers. Known on
     ``as_of``: episodes registered after it are not read, and an intake, treatment start
-    or close after it has not happened yet.
+    or close after it has not happened yet. ``registered_after``: only the episodes
+    registered after that day (enough for the realised waits of later cohorts; not for a
+    forecast, which reads the queue).
     """
     episodes = WaitingEpisode.objects.all()
     if as_of is not None:
         episodes = episodes.filter(registration_date__lte=as_of)
+    if registered_after is not None:
+        episodes = episodes.filter(registration_date__gt=registered_after)
     if provider_ids is not None:
         episodes = episodes.filter(provider_id__in=list(provider_ids))
     rows = episodes.values_list(

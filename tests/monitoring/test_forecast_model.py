@@ -14,8 +14,8 @@ from monitoring.forecasting.model import (
     CellHistory,
     EpisodeDates,
     _served_quantiles,
-    median_known,
 )
+from monitoring.forecasting.realised import median_known
 
 from .forecast_data import START, fifo_list, known_on
 

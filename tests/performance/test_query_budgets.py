@@ -27,7 +27,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from groups.models import Contact, Enrolment, PeerGroup, Signal
-from monitoring.models import ComputationRun, IndicatorValue
+from monitoring.forecasting.services import weekly_days
+from monitoring.models import ComputationRun, IndicatorValue, WaitForecast
 from participants.models import Participant
 from referrals.models import Referral, WaitingEpisode
 from tests.conftest import FACTORY_TODAY
@@ -266,6 +267,73 @@ def grow_indicator_groups(world: World, n: int) -> None:
     )
 
 
+def grow_forecast_providers(world: World, n: int) -> None:
+    """More GGZ providers in the coordinator's region, each with a year of weekly stored
+    forecasts and a few episodes: the dashboard's forecast section (one row per provider,
+    a trend of 53 weeks each, the advice on the newest) reads them all at once."""
+    start = Organisation.objects.filter(kind="ggz_provider").count()
+    providers = Organisation.objects.bulk_create(
+        [
+            Organisation(
+                name=f"GGZ Budget {start + i}",
+                kind="ggz_provider",
+                agb_code=f"{22900000 + start + i:08d}",
+                municipality=world.municipality,
+            )
+            for i in range(n)
+        ]
+    )
+    details = {
+        "intake_ratio_p50": 1.0,
+        "intake_ratio_p80": 1.4,
+        "behandel_ratio_p50": 1.0,
+        "behandel_ratio_p80": 1.3,
+        "intake_served_share": 0.9,
+        "treatment_served_share": 1.0,
+        "intake_method": "queue",
+        "treatment_method": "queue",
+    }
+    WaitForecast.objects.bulk_create(
+        [
+            WaitForecast(
+                as_of=day,
+                provider=provider,
+                care_level="gb-ggz",
+                basis=40,
+                intake_p50_days=30,
+                intake_p80_days=45,
+                treatment_p50_days=80,
+                treatment_p80_days=100,
+                behandel_p50_days=50,
+                behandel_p80_days=60,
+                queue_intake=30,
+                queue_treatment=20,
+                arrivals_per_week=6,
+                intakes_per_week=5,
+                treatments_per_week=5,
+                details=details,
+                computed_at=NOW,
+            )
+            for provider in providers
+            for day in [*weekly_days(TODAY), TODAY]
+        ]
+    )
+    WaitingEpisode.objects.bulk_create(
+        [
+            WaitingEpisode(
+                participant=world.participant,
+                provider=provider,
+                municipality=world.municipality,
+                care_level="gb-ggz",
+                registration_date=TODAY - dt.timedelta(days=7 * k + 30),
+                intake_date=TODAY - dt.timedelta(days=7 * k + 10),
+            )
+            for provider in providers
+            for k in range(3)
+        ]
+    )
+
+
 @dataclass(frozen=True)
 class Case:
     persona: str
@@ -332,6 +400,12 @@ CASES: dict[str, Case] = {
     ),
     "dashboard": Case(
         "coordinator_cor", lambda w: reverse("monitoring:dashboard"), grow_indicator_groups
+    ),
+    "dashboard forecasts": Case(
+        "coordinator_cor", lambda w: reverse("monitoring:dashboard"), grow_forecast_providers
+    ),
+    "dashboard forecasts, print": Case(
+        "admin_ada", lambda w: reverse("monitoring:dashboard_print"), grow_forecast_providers
     ),
 }
 

@@ -65,6 +65,15 @@ FORECAST_ROLES = frozenset(
     {Role.POH, Role.EXPERT, Role.COORDINATOR, Role.ADMIN, Role.PROVIDER, Role.MUNICIPALITY}
 )
 
+# Who reads the capacity advice beside the forecasts (the dashboard's "Verwachte
+# wachttijden en capaciteit"): how many more intakes and treatment starts each provider
+# of the region would need to meet the Treeknorm. Planning capacity with the providers is
+# the coordinator's work, and the administrator's. Not the municipality's policy officer:
+# the advice judges providers' capacity, which is not hers to weigh, and she reads her
+# municipality's figures, not the providers' planning. Nor the providers themselves (the
+# others' capacity), the POH-GGZ or the expert.
+CAPACITY_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+
 # The roles that read figures only, never a person: the region's coordinator and a
 # municipality's policy officer. Person pages and APIs refuse them with that reason.
 AGGREGATE_ONLY_ROLES = frozenset({Role.COORDINATOR, Role.MUNICIPALITY})
