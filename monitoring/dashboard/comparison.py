@@ -40,7 +40,8 @@ from ..selectors.comparison import COMPARABLE, ComparisonData, comparison_data
 from ..selectors.figures import as_computed, is_partial
 from .formatting import counts_text, measured_label, number, value_text
 from .judgement import norm_status
-from .presenter import period_options, suppressed_text
+from .menus import period_options
+from .presenter import suppressed_text
 from .views import chosen_period, chosen_scope
 
 DEFAULT_INDICATOR = "aanmeld_within_norm"

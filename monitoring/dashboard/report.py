@@ -54,7 +54,8 @@ from .formatting import (
     number,
     period_label,
 )
-from .presenter import Shown, period_options, show
+from .menus import period_options
+from .presenter import Shown, show
 from .svg import Chart, Point, bar_chart
 from .views import chosen_period, chosen_scope
 

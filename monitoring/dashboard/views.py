@@ -55,7 +55,8 @@ from ..selectors import (
 from ..tasks import history_period_keys
 from .forecasts import forecast_section
 from .formatting import period_label
-from .presenter import WHOLE_SCOPE, build_context
+from .menus import WHOLE_SCOPE
+from .presenter import build_context
 
 _GROUP_VALUE = re.compile(r"^[\w.-]{1,64}$")
 

@@ -34,6 +34,12 @@ of people who registered weeks or months ago):
 Only what was known on D is used: an intake, a treatment start or a close dated after D
 has not happened yet, and episodes registered after D do not exist. Pure: no database,
 no clock. ``numpy`` does the day arithmetic.
+
+Why one module: the five steps share one history (``CellHistory``'s day arrays) and feed
+each other (the calibration reruns the point forecast, the choice reruns both), so they
+read best in order. What stands on its own is already elsewhere: the realised wait
+(``realised.py``), the capacity advice (``capacity.py``), the back-test. When it grows,
+the calibration (``_stage_fit``, ``_served_quantiles``) is the seam to split along.
 """
 
 from __future__ import annotations
