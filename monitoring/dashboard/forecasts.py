@@ -202,6 +202,14 @@ def _line(item: StageAdvice, newest: dt.date | None) -> str:
             )
             % words
         )
+    if item.met_in_weeks == 0 and item.within_now:
+        # Within the norm today, but more arrive than are served: the queue grows, and
+        # without the extra it would no longer be within the norm in HORIZON_WEEKS.
+        return _(
+            "Voor %(who)s nu binnen de norm, maar de wachtlijst groeit: om er over "
+            "%(horizon)s weken nog binnen te zijn, %(extra)s %(served)s per week extra "
+            "nodig (nu %(now)s per week)."
+        ) % {**words, "horizon": HORIZON_WEEKS}
     if item.met_in_weeks == 0:
         # A queue that is short enough already, served too slowly for a newcomer.
         return (

@@ -92,6 +92,23 @@ class StageAdvice:
     def already_within(self) -> bool:
         return self.extra_per_week == 0 and self.met_in_weeks == 0
 
+    @property
+    def within_now(self) -> bool:
+        """Someone registering today is forecast within the norm at today's pace, even
+        when the queue grows so that, without the extra, it would not stay so."""
+        return (
+            weeks_until_met(
+                queue=self.queue,
+                arrivals=self.arrivals_per_week,
+                rate=self.served_per_week,
+                served_share=self.served_share,
+                norm_weeks=self.norm_weeks,
+                ratio=self.ratio,
+                extra=0.0,
+            )
+            == 0
+        )
+
 
 @dataclass(frozen=True)
 class CellAdvice:

@@ -134,13 +134,15 @@ def test_the_advice_reads_as_sentences_per_quantile():
     from monitoring.dashboard.forecasts import _line
     from monitoring.forecasting.capacity import StageAdvice
 
-    def item(extra: float, met: int | None) -> StageAdvice:
+    def item(
+        extra: float, met: int | None, *, arrivals: float = 5, served: float = 6
+    ) -> StageAdvice:
         return StageAdvice(
             stage="intake",
             quantile="p50",
             queue=10,
-            arrivals_per_week=5,
-            served_per_week=6,
+            arrivals_per_week=arrivals,
+            served_per_week=served,
             served_share=1.0,
             norm_weeks=4,
             ratio=1.0,
@@ -156,4 +158,17 @@ def test_the_advice_reads_as_sentences_per_quantile():
         "Voor de helft van de nieuw aangemelden binnen de norm: 1,3 intakes per week extra "
         "nodig (nu 6,0 per week); dan gehaald na 13 weken, rond 13 augustus 2025."
     )
-    assert _line(item(0.45, 0), day).endswith("(nu 6,0 per week); dan meteen gehaald.")
+    # Served so slowly that even a newcomer to an empty queue waits too long (0.1 a week
+    # against a norm of 4 weeks): the extra brings it within the norm at once.
+    slow = item(0.15, 0, arrivals=0.05, served=0.1)
+    assert not slow.within_now
+    assert _line(slow, day).endswith("(nu 0,1 per week); dan meteen gehaald.")
+    # Within the norm today (11 ahead, 24 served in 4 weeks), but 8 arrive a week against
+    # 6 served: the queue grows, and the extra is what keeps it within in 13 weeks.
+    growing = item(0.45, 0, arrivals=8)
+    assert growing.within_now
+    assert _line(growing, day) == (
+        "Voor de helft van de nieuw aangemelden nu binnen de norm, maar de wachtlijst groeit: "
+        "om er over 13 weken nog binnen te zijn, 0,5 intakes per week extra nodig "
+        "(nu 6,0 per week)."
+    )
