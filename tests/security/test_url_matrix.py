@@ -39,6 +39,7 @@ G = {"pk": "group.pk"}
 ARGS: dict[str, dict[str, str]] = {
     "admin:app_list": {"app_label": "=accounts"},
     "accounts:organisation_detail": {"pk": "practice.pk"},
+    "accounts:expert_profile": {"pk": "account_role.pk"},
     "accounts:password_reset_confirm": {"uidb64": "=MQ", "token": "=set-password"},
     "accounts:user_detail": {"pk": "account.pk"},
     "accounts:user_edit": {"pk": "account.pk"},
@@ -219,6 +220,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "accounts:logout":                _row(302,  302,  302,  302,  302,  302,  302,  302),
     "accounts:my_organisation":       _row(302,  200,  200,  200,  200,  200,  200,  200),
     "accounts:organisation_detail":   _row(302,  200,  404,  404,  404,  200,  404,  404),
+    # An expert's profile: she keeps her own; team leads of her organisation (eva leads
+    # hers) and the administrator of its region read it; nobody else, not even by id.
+    "accounts:my_expert_profile":     _row(302,  403,  403,  200,  403,  403,  403,  403),
+    "accounts:expert_profile":        _row(302,  403,  403,  200,  403,  200,  403,  403),
     "accounts:beheer":                _row(302,  403,  403,  403,  403,  200,  403,  403),
     # The functional administrator's pages (the account is expert_eva's; abroad Zoë's).
     # Confirmation pages answer a GET; an empty POST to the POST-only ones changes nothing.

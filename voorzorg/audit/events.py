@@ -363,6 +363,13 @@ EVENTS: dict[str, EventType] = {
     "region.create": EventType(_("Regio aangemaakt"), REGION),
     "region.update": EventType(_("Regio gewijzigd"), with_fields(_("Regio %(id)s"))),
     "norm.update": EventType(_("Treeknorm gewijzigd"), REGION),
+    # An experience expert's profile (the team lead's suggestions read it)
+    "expert_profile.view": EventType(
+        _("Profiel ervaringsdeskundige bekeken"), numbered(_("Rol %(id)s"))
+    ),
+    "expert_profile.update": EventType(
+        _("Eigen profiel ervaringsdeskundige opgeslagen"), numbered(_("Rol %(id)s"))
+    ),
 }
 
 # The FHIR API's reads and searches, one pair per resource type (voorzorg.fhir).
