@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from voorzorg.accounts.constants import OrganisationKind
+from voorzorg.accounts.constants import AgeBand, ExpertGender, Language, OrganisationKind
+from voorzorg.accounts.models import validate_themes
 from voorzorg.audit.versions import tracked
 from voorzorg.core.dates import validate_plausible_date
 from voorzorg.core.models import TimeStampedModel
@@ -127,6 +128,28 @@ class Referral(TimeStampedModel):
         _("datum eerste contact"), null=True, blank=True, validators=[validate_plausible_date]
     )
     status_changed_at = models.DateTimeField(_("status gewijzigd op"), null=True, blank=True)
+    # What the participant wishes of her experience expert, when it matters to her
+    # (``wishes.py``). The way of working she prefers is on her record
+    # (``Participant.prefers_*``), not repeated here. Themes are what she wants to talk
+    # about, in everyday words: never a diagnosis, never a condition for help.
+    wish_language = models.CharField(
+        _("voorkeur: taal"), max_length=5, choices=Language.choices, blank=True
+    )
+    wish_expert_gender = models.CharField(
+        _("voorkeur: gender van de ervaringsdeskundige"),
+        max_length=10,
+        choices=ExpertGender.choices,
+        blank=True,
+    )
+    wish_expert_age_band = models.CharField(
+        _("voorkeur: leeftijd van de ervaringsdeskundige"),
+        max_length=10,
+        choices=AgeBand.choices,
+        blank=True,
+    )
+    wish_themes = models.JSONField(
+        _("wil praten over"), default=list, blank=True, validators=[validate_themes]
+    )
 
     # Every version, status changes and corrections alike (voorzorg.audit.versions).
     history = tracked()

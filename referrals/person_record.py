@@ -128,6 +128,10 @@ def _referral(r: Referral, *, texts: bool, versions: list[Version]) -> dict[str,
         "referral_date": r.referral_date,
         "help_question": r.help_question,
         **life_domains(r.life_domains),
+        **choice(r, "wish_language"),
+        **choice(r, "wish_expert_gender"),
+        **choice(r, "wish_expert_age_band"),
+        "wish_themes": list(r.wish_themes),
         **choice(r, "urgency"),
         **choice(r, "care_level"),
         "intended_provider": org_name(r.intended_provider),
@@ -199,6 +203,15 @@ def _experience(handover: Handover) -> dict[str, Any] | None:
     }
 
 
+# Her wishes of her expert (gender, age, themes) say something about her: emptied too.
+ERASED_WISHES = {
+    "wish_language": "",
+    "wish_expert_gender": "",
+    "wish_expert_age_band": "",
+    "wish_themes": [],
+}
+
+
 def erase(participant: Participant) -> None:
     """Empty the free texts of the participant's referrals, their events, handover and
     the handover's thread (the messages between the provider and the sending side).
@@ -208,7 +221,7 @@ def erase(participant: Participant) -> None:
     statuses, provider and region stay: the figures count them.
     """
     referrals = Referral.objects.filter(participant=participant)
-    referrals.update(help_question="", life_domains=[])
+    referrals.update(help_question="", life_domains=[], **ERASED_WISHES)
     # A declined referral must keep a non-empty reason (constraint referral_declined_has_reason).
     referrals.exclude(decline_reason="").update(decline_reason=ERASED)
     ReferralEvent.objects.filter(referral__participant=participant).update(reason="")
@@ -217,7 +230,7 @@ def erase(participant: Participant) -> None:
     history = Referral.history.filter(
         Q(participant_id=participant.pk) | Q(id__in=referrals.values("pk"))
     )
-    history.update(help_question="", life_domains=[], history_change_reason="")
+    history.update(help_question="", life_domains=[], history_change_reason="", **ERASED_WISHES)
     history.exclude(decline_reason="").update(decline_reason=ERASED)
     Handover.objects.filter(referral__participant=participant).update(
         summary="", life_domain_status="", provider_contact="", participant_words=""

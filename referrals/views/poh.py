@@ -26,7 +26,7 @@ from participants.selectors import (
     participant_history_for,
 )
 from voorzorg.accounts.access import role_required
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.constants import ExperienceTheme, Role
 from voorzorg.accounts.models import Organisation
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES, REFERRAL_SENDER_ROLES
 from voorzorg.accounts.selectors import current_membership
@@ -45,6 +45,7 @@ from ..forms import (
     DuplicateDecisionForm,
     ReferralFilterForm,
     ReferralForm,
+    WishesForm,
     action_form,
 )
 from ..models import Referral
@@ -67,6 +68,7 @@ from ..selectors import (
 )
 from ..services import allowed_transitions
 from ..wait_forecasts import ShownForecast, forecasts_for
+from ..wishes import may_record_wishes
 from .episodes import episode_rows
 from .provider import sending_side_context
 from .timeline import participant_timeline
@@ -365,6 +367,15 @@ def referral_page(
     if ReferralStatus.ACCEPTED in allowed:
         expert_choices = expert_choices_for(membership, referral, with_caseload=True)
     forms = {action: action_form(action) for action in ACTION_FORMS}
+    if may_record_wishes(membership, referral):
+        forms["wishes"] = WishesForm(
+            initial={
+                "language": referral.wish_language,
+                "expert_gender": referral.wish_expert_gender,
+                "expert_age_band": referral.wish_expert_age_band,
+                "themes": referral.wish_themes,
+            }
+        )
     if failed is not None:
         forms[failed[0]] = failed[1]
     return render(
@@ -376,6 +387,9 @@ def referral_page(
             "allowed": allowed,
             "expert_choices": expert_choices,
             "life_domains": [LifeDomain(d).label for d in referral.life_domains],
+            "wished_themes": [
+                label for value, label in ExperienceTheme.choices if value in referral.wish_themes
+            ],
             "handover": getattr(referral, "handover", None),
             "action_forms": forms,
             "can_correct": referral_correction_refusal(membership, referral) is None,

@@ -59,6 +59,7 @@ ARGS: dict[str, dict[str, str]] = {
     "referrals:consent": P,
     "referrals:accept": R,
     "referrals:decline": R,
+    "referrals:wishes": R,
     "referrals:first_contact": R,
     "referrals:withdraw": R,
     "referrals:close": R,
@@ -150,6 +151,7 @@ POST = {
     "referrals:consent",
     "referrals:accept",
     "referrals:decline",
+    "referrals:wishes",
     "referrals:first_contact",
     "referrals:withdraw",
     "referrals:close",
@@ -261,6 +263,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "referrals:accept":               _row(302,  302,  404,  302,  403,  302,  403,  403),
     # An empty step someone may take comes back as the referral page with its errors (200).
     "referrals:decline":              _row(302,  302,  404,  200,  403,  200,  403,  403),
+    # An empty POST is "no wishes": saved where allowed, back to the page either way.
+    "referrals:wishes":               _row(302,  302,  404,  302,  403,  302,  403,  403),
     "referrals:first_contact":        _row(302,  302,  404,  302,  403,  302,  403,  403),
     "referrals:withdraw":             _row(302,  200,  404,  200,  403,  200,  403,  403),
     "referrals:close":                _row(302,  302,  404,  302,  403,  302,  403,  403),
