@@ -67,6 +67,7 @@ from ..selectors import (
     referral_queryset_for,
 )
 from ..services import allowed_transitions
+from ..suggestions import suggestions_for
 from ..wait_forecasts import ShownForecast, forecasts_for
 from ..wishes import may_record_wishes
 from .episodes import episode_rows
@@ -364,8 +365,10 @@ def referral_page(
         return None
     allowed = allowed_transitions(membership, referral)
     expert_choices = []
+    suggestions = []
     if ReferralStatus.ACCEPTED in allowed:
         expert_choices = expert_choices_for(membership, referral, with_caseload=True)
+        suggestions = suggestions_for(membership, [referral]).get(referral.pk, [])
     forms = {action: action_form(action) for action in ACTION_FORMS}
     if may_record_wishes(membership, referral):
         forms["wishes"] = WishesForm(
@@ -386,6 +389,7 @@ def referral_page(
             "events": referral.events.select_related("by"),
             "allowed": allowed,
             "expert_choices": expert_choices,
+            "suggestions": suggestions,
             "life_domains": [LifeDomain(d).label for d in referral.life_domains],
             "wished_themes": [
                 label for value, label in ExperienceTheme.choices if value in referral.wish_themes
