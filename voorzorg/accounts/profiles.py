@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -50,6 +51,21 @@ def may_read_profiles_of(reader: Membership | None, organisation_id: int) -> boo
     if reader.role == Role.ADMIN:
         return managed_organisations(reader).filter(pk=organisation_id).exists()
     return False
+
+
+def profiles_readable_by(reader: Membership | None) -> QuerySet[ExpertProfile]:
+    """The profiles this reader may read (``may_read_profiles_of``), for a list such as
+    the team overview; one query however many. Not audited per row: a list shows the
+    maximum caseload only, and its page logs the visit."""
+    if reader is None:
+        return ExpertProfile.objects.none()
+    if reader.role == Role.EXPERT and reader.is_team_lead:
+        return ExpertProfile.objects.filter(membership__organisation_id=reader.organisation_id)
+    if reader.role == Role.ADMIN:
+        return ExpertProfile.objects.filter(
+            membership__organisation__in=managed_organisations(reader).values("pk")
+        )
+    return ExpertProfile.objects.none()
 
 
 def expert_profile_get_for(
