@@ -34,7 +34,7 @@ from voorzorg.core.forms import (
     mark_required,
 )
 
-from .constants import CareLevel, CloseReason, ReferralStatus, Urgency
+from .constants import CareLevel, CloseReason, ExpertChangeReason, ReferralStatus, Urgency
 from .models import Handover, episode_date_errors
 from .notifications import provider_in_app
 
@@ -361,6 +361,22 @@ class WishesForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "wishes_%s")
         super().__init__(*args, **kwargs)
+
+
+class ExpertChangeForm(forms.Form):
+    """The participant asks for another experience expert (``referral_expert_change``)."""
+
+    expert = forms.IntegerField(
+        label=_("Andere ervaringsdeskundige"),
+        error_messages={"required": _("Kies een ervaringsdeskundige.")},
+    )
+    reason = forms.ChoiceField(
+        label=_("Waarom vraagt zij een ander?"),
+        choices=[("", "—"), *ExpertChangeReason.choices],
+        error_messages={
+            "required": _("Kies de reden waarom zij een andere ervaringsdeskundige vraagt.")
+        },
+    )
 
 
 class AcceptForm(forms.Form):

@@ -33,6 +33,7 @@ from .constants import (
     CloseReason,
     DiagnosisGroup,
     ExperienceEnteredBy,
+    ExpertChangeReason,
     ReferralSource,
     ReferralStatus,
     Urgency,
@@ -606,3 +607,61 @@ class HandoverExperienceLink(models.Model):
 
     def __str__(self) -> str:
         return f"Link {self.pk} bij overdracht {self.handover_id}"
+
+
+class ExpertAssignment(models.Model):
+    """Append-only: every time an experience expert was given a referral.
+
+    The first row is the acceptance; a later one, with its ``change_reason``, is another
+    expert at the participant's request. ``suggestion_rank`` says whether the team lead
+    took one of the suggested three (1-3) or someone else (empty): the measures on the
+    team view count both (``selectors.assignment_measures``).
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="assignments")
+    expert = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ervaringsdeskundige"),
+    )
+    previous_expert = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vorige ervaringsdeskundige"),
+    )
+    at = models.DateTimeField(_("tijdstip"))
+    by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("door"),
+    )
+    suggestion_rank = models.PositiveSmallIntegerField(
+        _("plaats in de voorstellen"), null=True, blank=True
+    )
+    change_reason = models.CharField(
+        _("reden voor een andere ervaringsdeskundige"),
+        max_length=20,
+        choices=ExpertChangeReason.choices,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("toewijzing")
+        verbose_name_plural = _("toewijzingen")
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(change_reason="") | Q(previous_expert__isnull=False),
+                name="assignment_change_names_previous",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Toewijzing {self.pk} (verwijzing {self.referral_id})"

@@ -67,7 +67,12 @@ def dossier_section(participant: Participant, membership: Membership | None) -> 
             "handover__provider_acknowledged_by",
             "handover__experience__recorded_by",
         )
-        .prefetch_related("events__by", "handover_messages__author")
+        .prefetch_related(
+            "events__by",
+            "handover_messages__author",
+            "assignments__expert",
+            "assignments__previous_expert",
+        )
         .order_by("referral_date", "id")
     )
     texts = p.pk in handover_texts_visible(membership, [p.pk])
@@ -173,6 +178,16 @@ def _referral(r: Referral, *, texts: bool, versions: list[Version]) -> dict[str,
             "completed_by": name_of(handover.completed_by),
             "experience": _experience(handover),
         },
+        # Who accompanied her, and each time she asked for another expert and why.
+        "assignments": [
+            {
+                "at": local_moment(a.at),
+                "expert": name_of(a.expert),
+                "previous_expert": name_of(a.previous_expert),
+                **choice(a, "change_reason"),
+            }
+            for a in r.assignments.all()
+        ],
         # The thread between the receiving provider and the sending side, oldest first.
         "handover_messages": [
             {

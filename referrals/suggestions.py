@@ -13,8 +13,9 @@ other reader. Two parts:
 Hard rules: the expert works in the referral's region (``assignable_experts``, the same
 rule the accept service enforces), has a free place under her maximum caseload, and
 offers at least one of the ways of working the participant prefers (when she prefers
-any). Only experts who opted in with a profile are suggested; the team lead may still
-pick anyone from the full list.
+any). Only experts who opted in with a profile the reader may read are suggested (a
+team lead: her own organisation's; an administrator: her regions'); the team lead may
+still pick anyone from the full list.
 
 The score (points, all shown as reasons): the wished language 3, a municipality she
 works in 2, each theme of her own experience 2 and as a relative 1, the wished gender 2
@@ -33,6 +34,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from participants.models import Participant
 from voorzorg.accounts.constants import (
     AgeBand,
     ExperienceTheme,
@@ -41,10 +43,10 @@ from voorzorg.accounts.constants import (
     SupportFormat,
 )
 from voorzorg.accounts.models import ExpertProfile, Membership, Organisation
+from voorzorg.accounts.profiles import profiles_readable_by
 
 from .models import Referral
 from .selectors import CASELOAD_STATUSES, assignable_experts
-from .wishes import wished_formats
 
 TOP = 3
 LANGUAGE_POINTS = 3
@@ -104,6 +106,19 @@ class Suggestion:
     reasons: tuple[str, ...]
     caseload: int
     max_caseload: int
+
+
+def wished_formats(participant: Participant) -> set[str]:
+    """The ways of working she prefers, from her record, as ``SupportFormat`` values.
+    Empty: no preference, every format will do."""
+    wished = set()
+    if participant.prefers_one_on_one:
+        wished.add(SupportFormat.ONE_ON_ONE)
+    if participant.prefers_group:
+        wished.add(SupportFormat.GROUP)
+    if participant.prefers_digital:
+        wished.add(SupportFormat.ONLINE)
+    return wished
 
 
 def passes_hard_rules(candidate: Candidate, need: Need) -> bool:
@@ -251,7 +266,12 @@ def suggestions_for(
         # A referral of a region she does not work in still gets its own region's experts.
         pool = pool | assignable_experts(membership, Referral(region_id=region_id))
     rows = (
-        pool.filter(expert_profile__opted_in=True)
+        # Her profile is read only by the team leads of her organisation and the
+        # administrators of its region: the suggestions use no other profile either.
+        pool.filter(
+            expert_profile__opted_in=True,
+            expert_profile__in=profiles_readable_by(membership).values("pk"),
+        )
         .select_related("user", "organisation", "expert_profile")
         .prefetch_related(
             Prefetch(

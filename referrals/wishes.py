@@ -4,7 +4,7 @@ The wishes are hers, told to the POH-GGZ when referring or to the team at intake
 the language she would rather speak, the gender or age of the expert when it matters to
 her, the themes she wants to talk about. The way of working she prefers is already on
 her record (``Participant.prefers_*``: group, one-on-one, digital) and is read from
-there (``wished_formats``), not asked twice. The suggestions (``suggestions.py``) weigh
+there (``suggestions.wished_formats``), not asked twice. The suggestions (``suggestions.py``) weigh
 all of them; none is ever a condition for help.
 """
 
@@ -13,8 +13,6 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from participants.models import Participant
-from voorzorg.accounts.constants import SupportFormat
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
@@ -26,19 +24,6 @@ from .services import capacities
 # While the expert is still to be found, or accompanies her: after that nobody matches.
 WISHES_OPEN = (ReferralStatus.SUBMITTED, ReferralStatus.ACCEPTED, ReferralStatus.IN_BRIDGING)
 WISH_FIELDS = ("wish_language", "wish_expert_gender", "wish_expert_age_band", "wish_themes")
-
-
-def wished_formats(participant: Participant) -> set[str]:
-    """The ways of working she prefers, from her record, as ``SupportFormat`` values.
-    Empty: no preference, every format will do."""
-    wished = set()
-    if participant.prefers_one_on_one:
-        wished.add(SupportFormat.ONE_ON_ONE)
-    if participant.prefers_group:
-        wished.add(SupportFormat.GROUP)
-    if participant.prefers_digital:
-        wished.add(SupportFormat.ONLINE)
-    return wished
 
 
 def may_record_wishes(membership: object, referral: Referral) -> bool:

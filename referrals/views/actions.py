@@ -25,7 +25,7 @@ from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
 from ..constants import ReferralStatus as S
-from ..forms import AcceptForm, WishesForm, action_form
+from ..forms import AcceptForm, ExpertChangeForm, WishesForm, action_form
 from ..models import Referral
 from ..selectors import referral_get_for
 from ..services import (
@@ -33,6 +33,7 @@ from ..services import (
     referral_accept,
     referral_close,
     referral_decline,
+    referral_expert_change,
     referral_record_first_contact,
     referral_withdraw,
 )
@@ -129,6 +130,30 @@ def wishes(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         _("De wensen van de deelnemer zijn vastgelegd."),
     )
+
+
+@role_required(*PERSON_RECORD_ROLES)
+@_post_or_back
+def expert_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """The participant asked for another expert: the team lead gives her one, with the
+    reason recorded."""
+    return _run(request, pk, ExpertChangeForm(request.POST), _change, _changed_message)
+
+
+def _change(actor: Actor, referral: Referral, data: dict) -> Referral:
+    expert = User.objects.filter(pk=data["expert"], is_active=True).first()
+    if expert is None:
+        raise ApplicationError(_("Kies een ervaringsdeskundige."))
+    return referral_expert_change(
+        actor=actor, referral=referral, expert=expert, reason=data["reason"]
+    )
+
+
+def _changed_message(referral: Referral) -> str:
+    return _("%(name)s begeleidt deelnemer %(number)s nu; de reden is vastgelegd.") % {
+        "number": referral.participant.public_id,
+        "name": referral.assigned_expert.full_name,
+    }
 
 
 def _accepted_message(referral: Referral) -> str:

@@ -38,7 +38,7 @@ from voorzorg.core.idempotency import idempotent_form
 from voorzorg.core.spreadsheets import csv_safe
 from voorzorg.core.treeknorm import OpenWait, WaitStage
 
-from ..constants import CareLevel, ReferralStatus
+from ..constants import CareLevel, ExpertChangeReason, ReferralStatus
 from ..correction_services import referral_correction_refusal
 from ..forms import (
     ACTION_FORMS,
@@ -66,7 +66,7 @@ from ..selectors import (
     referral_history_for,
     referral_queryset_for,
 )
-from ..services import allowed_transitions
+from ..services import CHANGE_STATUSES, allowed_transitions, capacities
 from ..suggestions import suggestions_for
 from ..wait_forecasts import ShownForecast, forecasts_for
 from ..wishes import may_record_wishes
@@ -366,7 +366,10 @@ def referral_page(
     allowed = allowed_transitions(membership, referral)
     expert_choices = []
     suggestions = []
-    if ReferralStatus.ACCEPTED in allowed:
+    can_change_expert = referral.status in CHANGE_STATUSES and bool(
+        {"lead", "admin"} & capacities(membership, referral)
+    )
+    if ReferralStatus.ACCEPTED in allowed or can_change_expert:
         expert_choices = expert_choices_for(membership, referral, with_caseload=True)
         suggestions = suggestions_for(membership, [referral]).get(referral.pk, [])
     forms = {action: action_form(action) for action in ACTION_FORMS}
@@ -390,6 +393,8 @@ def referral_page(
             "allowed": allowed,
             "expert_choices": expert_choices,
             "suggestions": suggestions,
+            "can_change_expert": can_change_expert,
+            "change_reasons": ExpertChangeReason.choices,
             "life_domains": [LifeDomain(d).label for d in referral.life_domains],
             "wished_themes": [
                 label for value, label in ExperienceTheme.choices if value in referral.wish_themes

@@ -153,6 +153,21 @@ def test_only_experts_of_the_region_who_opted_in(team, expert_eva, region, pract
 
 
 @pytest.mark.django_db
+def test_a_profile_the_lead_may_not_read_is_not_used(
+    team, expert_eva, region, practice_a, municipality
+):
+    """An expert of another organisation in the region: assignable from the list, but
+    her profile is for her own team leads only, so she is not suggested to Eva."""
+    neighbour = OrganisationFactory(welfare=True, name="Welzijn Oost", municipality=municipality)
+    _profiled(UserFactory(full_name="Aaltje Oost"), neighbour, languages=["ar"])
+    referral = ReferralFactory(
+        participant=ParticipantFactory(gp_practice=practice_a), region=region, wish_language="ar"
+    )
+    found = suggestions_for(expert_eva.memberships.get(), [referral])[referral.pk]
+    assert [s.name for s in found] == ["Noor El Amrani"]
+
+
+@pytest.mark.django_db
 def test_the_queue_and_the_referral_page_show_the_reasons(
     team, client_for, expert_eva, region, practice_a
 ):

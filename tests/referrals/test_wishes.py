@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from referrals.constants import ReferralStatus
-from referrals.wishes import wished_formats
+from referrals.suggestions import wished_formats
 from tests.factories import ParticipantFactory, ReferralFactory
 from voorzorg.audit.models import AccessLog
 

@@ -60,6 +60,7 @@ ARGS: dict[str, dict[str, str]] = {
     "referrals:accept": R,
     "referrals:decline": R,
     "referrals:wishes": R,
+    "referrals:expert_change": R,
     "referrals:first_contact": R,
     "referrals:withdraw": R,
     "referrals:close": R,
@@ -152,6 +153,7 @@ POST = {
     "referrals:accept",
     "referrals:decline",
     "referrals:wishes",
+    "referrals:expert_change",
     "referrals:first_contact",
     "referrals:withdraw",
     "referrals:close",
@@ -265,6 +267,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "referrals:decline":              _row(302,  302,  404,  200,  403,  200,  403,  403),
     # An empty POST is "no wishes": saved where allowed, back to the page either way.
     "referrals:wishes":               _row(302,  302,  404,  302,  403,  302,  403,  403),
+    # An empty request for another expert: refused, back to the page with a message.
+    "referrals:expert_change":        _row(302,  302,  404,  302,  403,  302,  403,  403),
     "referrals:first_contact":        _row(302,  302,  404,  302,  403,  302,  403,  403),
     "referrals:withdraw":             _row(302,  200,  404,  200,  403,  200,  403,  403),
     "referrals:close":                _row(302,  302,  404,  302,  403,  302,  403,  403),

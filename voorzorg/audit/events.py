@@ -194,6 +194,9 @@ EVENTS: dict[str, EventType] = {
     "referral.withdrawn": EventType(_("Verwijzing ingetrokken"), REFERRAL),
     "referral.correct": EventType(_("Verwijzing gecorrigeerd"), REFERRAL),
     "referral.wishes": EventType(_("Wensen van de deelnemer vastgelegd"), REFERRAL),
+    "referral.expert_change": EventType(
+        _("Andere ervaringsdeskundige op verzoek van de deelnemer"), REFERRAL
+    ),
     "referral.history": EventType(_("Geschiedenis van een verwijzing bekeken"), REFERRAL),
     # Linking a referral to the provider's waiting place by its client reference
     "referral.reference": EventType(_("Kenmerk bij de aanbieder vastgelegd"), REFERRAL),
