@@ -119,3 +119,14 @@ def test_a_team_lead_of_another_organisation_does_not_see_it(client_for, expert_
     _post_profile(client_for(expert_noor))
     url = reverse("accounts:expert_profile", args=[expert_noor.memberships.get().pk])
     assert client_for(lead).get(url).status_code == 404
+
+
+def test_the_service_takes_municipalities_only(expert_noor, practice_a):
+    from voorzorg.accounts.profiles import expert_profile_save
+    from voorzorg.audit.services import Actor
+    from voorzorg.core.exceptions import ApplicationError
+
+    actor = Actor(user=expert_noor, membership=expert_noor.memberships.get())
+    with pytest.raises(ApplicationError, match="Kies alleen gemeenten"):
+        expert_profile_save(actor=actor, municipalities=[practice_a], max_caseload=3)
+    assert not ExpertProfile.objects.exists()

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 
 from . import access_log
-from .constants import Role
+from .constants import OrganisationKind, Role
 from .models import ExpertProfile, Membership, Organisation
 from .selectors import managed_organisations
 
@@ -111,6 +111,10 @@ def expert_profile_save(
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"Not profile fields: {sorted(unknown)}")
+    municipalities = list(municipalities)
+    if any(m.kind != OrganisationKind.MUNICIPALITY for m in municipalities):
+        message = _("Kies alleen gemeenten.")
+        raise ApplicationError(message, extra={"municipalities": [message]})
     with transaction.atomic():
         profile = ExpertProfile.objects.select_for_update().filter(
             membership=membership
