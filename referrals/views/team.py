@@ -40,6 +40,11 @@ class QueueRow:
     suggestions: list[Suggestion]
     wished_themes: list[str]
 
+    @property
+    def title_id(self) -> str:
+        """The id of the card's title (``q-<pk>``), which also names its suggestions."""
+        return f"q-{self.referral.pk}"
+
 
 @role_required(*TEAM_LEAD_ROLES)
 def intake_queue(request: HttpRequest) -> HttpResponse:
