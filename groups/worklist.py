@@ -22,6 +22,7 @@ from referrals.models import Referral
 from referrals.selectors import handover_needed_q
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, User
+from voorzorg.accounts.profiles import profiles_readable_by
 from voorzorg.accounts.selectors import regions_of
 from voorzorg.core.figures import percent_value
 
@@ -302,6 +303,14 @@ class ExpertRow:
     caseload: int
     this_month: MonthFigures
     last_month: MonthFigures
+    # From her profile, where the reader may read it (``profiles_readable_by``): the
+    # most she accompanies at once, and the role whose profile page to link.
+    max_caseload: int | None = None
+    profile_membership_id: int | None = None
+
+    @property
+    def over_max(self) -> bool:
+        return self.max_caseload is not None and self.caseload > self.max_caseload
 
 
 @dataclass(frozen=True)
@@ -309,6 +318,12 @@ class TeamOverview:
     this_month: dt.date
     last_month: dt.date
     rows: list[ExpertRow]
+
+    @property
+    def caseload_spread(self) -> tuple[int, int] | None:
+        """(lowest, highest) caseload in the team now: how evenly work is shared."""
+        loads = [row.caseload for row in self.rows]
+        return (min(loads), max(loads)) if loads else None
 
 
 def team_experts(membership: Membership | None) -> QuerySet[User]:
@@ -332,7 +347,7 @@ def team_overview(membership: Membership | None, *, today: dt.date) -> TeamOverv
 
     Months are whole calendar months in Europe/Amsterdam (local midnight on the 1st to
     local midnight on the 1st of the next), the month of ``today`` and the one before it.
-    Aggregated in the database: four queries, however many experts. No person is
+    Aggregated in the database: five queries, however many experts. No person is
     named: counts only.
     """
     this_start = month_start(today)
@@ -391,14 +406,25 @@ def team_overview(membership: Membership | None, *, today: dt.date) -> TeamOverv
         .order_by()
     }
 
+    maxima = {
+        user_id: (most, membership_id)
+        for user_id, most, membership_id in profiles_readable_by(membership)
+        .filter(membership__user__in=expert_ids)
+        .order_by("membership_id")
+        .values_list("membership__user_id", "max_caseload", "membership_id")
+    }
+
     rows = []
     for expert in experts:
+        most, profile_membership_id = maxima.get(expert.pk, (None, None))
         s = session_rows.get(expert.pk, {})
         c = contact_rows.get(expert.pk, {})
         rows.append(
             ExpertRow(
                 expert=expert,
                 caseload=caseload.get(expert.pk, 0),
+                max_caseload=most,
+                profile_membership_id=profile_membership_id,
                 this_month=MonthFigures(
                     sessions=s.get("sessions_this", 0),
                     contacts=c.get("this", 0),

@@ -70,3 +70,16 @@ class ExperienceEnteredBy(models.TextChoices):
     EXPERT = "expert", _("Ervaringsdeskundige samen met de deelnemer")
     # The participant herself, on a one-time link.
     PARTICIPANT = "participant", _("Deelnemer zelf, via een eenmalige link")
+
+
+class ExpertChangeReason(models.TextChoices):
+    """Why the participant asked for another experience expert (no free text: the
+    reason is counted, and says nothing more about her than needed)."""
+
+    NO_CLICK = "no_click", _("het klikt niet")
+    LANGUAGE = "language", _("liever een andere taal")
+    FORMAT = "format", _("andere werkvorm of andere dagen")
+    GENDER_AGE = "gender_age", _("liever iemand van een ander gender of een andere leeftijd")
+    EXPERIENCE = "experience", _("liever iemand met andere ervaring")
+    PRACTICAL = "practical", _("praktisch: afstand, tijd of bereikbaarheid")
+    OTHER = "other", _("een andere reden")

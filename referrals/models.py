@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from voorzorg.accounts.constants import OrganisationKind
+from voorzorg.accounts.constants import AgeBand, ExpertGender, Language, OrganisationKind
+from voorzorg.accounts.models import validate_themes
 from voorzorg.audit.versions import tracked
 from voorzorg.core.dates import validate_plausible_date
 from voorzorg.core.models import TimeStampedModel
@@ -32,6 +33,7 @@ from .constants import (
     CloseReason,
     DiagnosisGroup,
     ExperienceEnteredBy,
+    ExpertChangeReason,
     ReferralSource,
     ReferralStatus,
     Urgency,
@@ -127,6 +129,28 @@ class Referral(TimeStampedModel):
         _("datum eerste contact"), null=True, blank=True, validators=[validate_plausible_date]
     )
     status_changed_at = models.DateTimeField(_("status gewijzigd op"), null=True, blank=True)
+    # What the participant wishes of her experience expert, when it matters to her
+    # (``wishes.py``). The way of working she prefers is on her record
+    # (``Participant.prefers_*``), not repeated here. Themes are what she wants to talk
+    # about, in everyday words: never a diagnosis, never a condition for help.
+    wish_language = models.CharField(
+        _("voorkeur: taal"), max_length=5, choices=Language.choices, blank=True
+    )
+    wish_expert_gender = models.CharField(
+        _("voorkeur: gender van de ervaringsdeskundige"),
+        max_length=10,
+        choices=ExpertGender.choices,
+        blank=True,
+    )
+    wish_expert_age_band = models.CharField(
+        _("voorkeur: leeftijd van de ervaringsdeskundige"),
+        max_length=10,
+        choices=AgeBand.choices,
+        blank=True,
+    )
+    wish_themes = models.JSONField(
+        _("wil praten over"), default=list, blank=True, validators=[validate_themes]
+    )
 
     # Every version, status changes and corrections alike (voorzorg.audit.versions).
     history = tracked()
@@ -583,3 +607,61 @@ class HandoverExperienceLink(models.Model):
 
     def __str__(self) -> str:
         return f"Link {self.pk} bij overdracht {self.handover_id}"
+
+
+class ExpertAssignment(models.Model):
+    """Append-only: every time an experience expert was given a referral.
+
+    The first row is the acceptance; a later one, with its ``change_reason``, is another
+    expert at the participant's request. ``suggestion_rank`` says whether the team lead
+    took one of the suggested three (1-3) or someone else (empty): the measures on the
+    team view count both (``selectors.assignment_measures``).
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="assignments")
+    expert = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ervaringsdeskundige"),
+    )
+    previous_expert = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("vorige ervaringsdeskundige"),
+    )
+    at = models.DateTimeField(_("tijdstip"))
+    by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("door"),
+    )
+    suggestion_rank = models.PositiveSmallIntegerField(
+        _("plaats in de voorstellen"), null=True, blank=True
+    )
+    change_reason = models.CharField(
+        _("reden voor een andere ervaringsdeskundige"),
+        max_length=20,
+        choices=ExpertChangeReason.choices,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("toewijzing")
+        verbose_name_plural = _("toewijzingen")
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(change_reason="") | Q(previous_expert__isnull=False),
+                name="assignment_change_names_previous",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Toewijzing {self.pk} (verwijzing {self.referral_id})"

@@ -67,7 +67,12 @@ def dossier_section(participant: Participant, membership: Membership | None) -> 
             "handover__provider_acknowledged_by",
             "handover__experience__recorded_by",
         )
-        .prefetch_related("events__by", "handover_messages__author")
+        .prefetch_related(
+            "events__by",
+            "handover_messages__author",
+            "assignments__expert",
+            "assignments__previous_expert",
+        )
         .order_by("referral_date", "id")
     )
     texts = p.pk in handover_texts_visible(membership, [p.pk])
@@ -128,6 +133,10 @@ def _referral(r: Referral, *, texts: bool, versions: list[Version]) -> dict[str,
         "referral_date": r.referral_date,
         "help_question": r.help_question,
         **life_domains(r.life_domains),
+        **choice(r, "wish_language"),
+        **choice(r, "wish_expert_gender"),
+        **choice(r, "wish_expert_age_band"),
+        "wish_themes": list(r.wish_themes),
         **choice(r, "urgency"),
         **choice(r, "care_level"),
         "intended_provider": org_name(r.intended_provider),
@@ -169,6 +178,16 @@ def _referral(r: Referral, *, texts: bool, versions: list[Version]) -> dict[str,
             "completed_by": name_of(handover.completed_by),
             "experience": _experience(handover),
         },
+        # Who accompanied her, and each time she asked for another expert and why.
+        "assignments": [
+            {
+                "at": local_moment(a.at),
+                "expert": name_of(a.expert),
+                "previous_expert": name_of(a.previous_expert),
+                **choice(a, "change_reason"),
+            }
+            for a in r.assignments.all()
+        ],
         # The thread between the receiving provider and the sending side, oldest first.
         "handover_messages": [
             {
@@ -199,6 +218,15 @@ def _experience(handover: Handover) -> dict[str, Any] | None:
     }
 
 
+# Her wishes of her expert (gender, age, themes) say something about her: emptied too.
+ERASED_WISHES = {
+    "wish_language": "",
+    "wish_expert_gender": "",
+    "wish_expert_age_band": "",
+    "wish_themes": [],
+}
+
+
 def erase(participant: Participant) -> None:
     """Empty the free texts of the participant's referrals, their events, handover and
     the handover's thread (the messages between the provider and the sending side).
@@ -208,7 +236,7 @@ def erase(participant: Participant) -> None:
     statuses, provider and region stay: the figures count them.
     """
     referrals = Referral.objects.filter(participant=participant)
-    referrals.update(help_question="", life_domains=[])
+    referrals.update(help_question="", life_domains=[], **ERASED_WISHES)
     # A declined referral must keep a non-empty reason (constraint referral_declined_has_reason).
     referrals.exclude(decline_reason="").update(decline_reason=ERASED)
     ReferralEvent.objects.filter(referral__participant=participant).update(reason="")
@@ -217,7 +245,7 @@ def erase(participant: Participant) -> None:
     history = Referral.history.filter(
         Q(participant_id=participant.pk) | Q(id__in=referrals.values("pk"))
     )
-    history.update(help_question="", life_domains=[], history_change_reason="")
+    history.update(help_question="", life_domains=[], history_change_reason="", **ERASED_WISHES)
     history.exclude(decline_reason="").update(decline_reason=ERASED)
     Handover.objects.filter(referral__participant=participant).update(
         summary="", life_domain_status="", provider_contact="", participant_words=""

@@ -29,9 +29,10 @@ from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError, full_clean_or_raise
 
 from . import notifications
-from .constants import CloseReason, ReferralStatus
-from .models import Handover, Referral, ReferralEvent
+from .constants import CloseReason, ExpertChangeReason, ReferralStatus
+from .models import ExpertAssignment, Handover, Referral, ReferralEvent
 from .selectors import assignable_experts
+from .suggestions import suggestions_for
 
 S = ReferralStatus
 
@@ -140,6 +141,8 @@ def referral_accept(*, actor: Actor, referral: Referral, expert: User) -> Referr
             message = _("Kies een ervaringsdeskundige uit de regio van deze verwijzing.")
             raise ApplicationError(message, extra={"expert": [message]})
 
+    # The suggestions as the team lead saw them when she chose: did she take one?
+    rank = suggestion_rank_of(actor.membership, referral, expert)
     accepted = _transition(
         actor=actor,
         referral=referral,
@@ -148,8 +151,73 @@ def referral_accept(*, actor: Actor, referral: Referral, expert: User) -> Referr
         check=of_the_region,
         assigned_expert=expert,
     )
+    ExpertAssignment.objects.create(
+        referral=accepted,
+        expert=expert,
+        at=accepted.status_changed_at,
+        by=actor.user,
+        suggestion_rank=rank,
+    )
     notifications.tell_accepted(accepted, by=actor.user)
     return accepted
+
+
+def suggestion_rank_of(
+    membership: Membership | None, referral: Referral, expert: User
+) -> int | None:
+    """Her place (1-3) among the experts suggested for this referral now, or None."""
+    found = suggestions_for(membership, [referral]).get(referral.pk, [])
+    ranks = {s.user_id: place for place, s in enumerate(found, start=1)}
+    return ranks.get(expert.pk)
+
+
+# Another expert, at the participant's request: while she is accompanied.
+CHANGE_STATUSES = (S.ACCEPTED, S.IN_BRIDGING)
+
+
+@transaction.atomic
+def referral_expert_change(
+    *, actor: Actor, referral: Referral, expert: User, reason: str
+) -> Referral:
+    """The participant asked for another experience expert: the team lead (or admin)
+    gives the referral to ``expert`` and the request is recorded with its reason (an
+    ``ExpertAssignment`` row). The same region rule as accepting."""
+    if reason not in ExpertChangeReason.values:
+        message = _("Kies de reden waarom zij een andere ervaringsdeskundige vraagt.")
+        raise ApplicationError(message, extra={"reason": [message]})
+    locked = Referral.objects.select_for_update().select_related("participant").get(pk=referral.pk)
+    if locked.status not in CHANGE_STATUSES:
+        raise ApplicationError(
+            _("Alleen tijdens de begeleiding kan een andere ervaringsdeskundige het overnemen.")
+        )
+    if not {"lead", "admin"} & capacities(actor.membership, locked):
+        raise ApplicationError(_("U mag deze stap niet zetten voor deze verwijzing."))
+    if expert.pk == locked.assigned_expert_id:
+        message = _("Kies een andere ervaringsdeskundige dan de huidige.")
+        raise ApplicationError(message, extra={"expert": [message]})
+    if not assignable_experts(actor.membership, locked).filter(user=expert).exists():
+        message = _("Kies een ervaringsdeskundige uit de regio van deze verwijzing.")
+        raise ApplicationError(message, extra={"expert": [message]})
+    rank = suggestion_rank_of(actor.membership, locked, expert)
+    previous = locked.assigned_expert
+    locked.assigned_expert = expert
+    full_clean_or_raise(locked)
+    locked.save(update_fields=["assigned_expert", "updated_at"])
+    ExpertAssignment.objects.create(
+        referral=locked,
+        expert=expert,
+        previous_expert=previous,
+        at=timezone.now(),
+        by=actor.user,
+        suggestion_rank=rank,
+        change_reason=reason,
+    )
+    actor.audit(
+        action=AuditAction.UPDATE,
+        event=f"referral.expert_change:{locked.pk}",
+        person_id=locked.participant.public_id,
+    )
+    return locked
 
 
 @transaction.atomic

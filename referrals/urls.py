@@ -29,6 +29,12 @@ urlpatterns = [
     # Lifecycle actions (POST)
     path("verwijzingen/<int:pk>/accepteren/", actions.accept, name="accept"),
     path("verwijzingen/<int:pk>/afwijzen/", actions.decline, name="decline"),
+    path("verwijzingen/<int:pk>/wensen/", actions.wishes, name="wishes"),
+    path(
+        "verwijzingen/<int:pk>/andere-ervaringsdeskundige/",
+        actions.expert_change,
+        name="expert_change",
+    ),
     path("verwijzingen/<int:pk>/eerste-contact/", actions.first_contact, name="first_contact"),
     path("verwijzingen/<int:pk>/intrekken/", actions.withdraw, name="withdraw"),
     path("verwijzingen/<int:pk>/afsluiten/", actions.close, name="close"),

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from referrals.selectors import assignment_measures
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.policy import TEAM_LEAD_ROLES
@@ -32,4 +33,7 @@ def team(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     overview = team_overview(membership, today=timezone.localdate())
     Actor.from_request(request).audit(action=AuditAction.READ, event="team.view")
-    return render(request, "groups/team_overview.html", {"overview": overview})
+    measures = assignment_measures(membership, [overview.this_month, overview.last_month])
+    return render(
+        request, "groups/team_overview.html", {"overview": overview, "measures": measures}
+    )

@@ -25,7 +25,7 @@ from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
 from ..constants import ReferralStatus as S
-from ..forms import AcceptForm, action_form
+from ..forms import AcceptForm, ExpertChangeForm, WishesForm, action_form
 from ..models import Referral
 from ..selectors import referral_get_for
 from ..services import (
@@ -33,9 +33,11 @@ from ..services import (
     referral_accept,
     referral_close,
     referral_decline,
+    referral_expert_change,
     referral_record_first_contact,
     referral_withdraw,
 )
+from ..wishes import referral_wishes_set
 from .poh import referral_page
 
 
@@ -107,6 +109,51 @@ def _accept(actor: Actor, referral: Referral, data: dict) -> Referral:
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
     return _run(request, pk, AcceptForm(request.POST), _accept, _accepted_message)
+
+
+@role_required(*PERSON_RECORD_ROLES)
+@_post_or_back
+def wishes(request: HttpRequest, pk: int) -> HttpResponse:
+    """The participant's wishes of her expert; the referral page shows them and the
+    suggestions weigh them."""
+    return _run(
+        request,
+        pk,
+        WishesForm(request.POST),
+        lambda actor, r, d: referral_wishes_set(
+            actor=actor,
+            referral=r,
+            language=d["language"],
+            expert_gender=d["expert_gender"],
+            expert_age_band=d["expert_age_band"],
+            themes=d["themes"],
+        ),
+        _("De wensen van de deelnemer zijn vastgelegd."),
+    )
+
+
+@role_required(*PERSON_RECORD_ROLES)
+@_post_or_back
+def expert_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """The participant asked for another expert: the team lead gives her one, with the
+    reason recorded."""
+    return _run(request, pk, ExpertChangeForm(request.POST), _change, _changed_message)
+
+
+def _change(actor: Actor, referral: Referral, data: dict) -> Referral:
+    expert = User.objects.filter(pk=data["expert"], is_active=True).first()
+    if expert is None:
+        raise ApplicationError(_("Kies een ervaringsdeskundige."))
+    return referral_expert_change(
+        actor=actor, referral=referral, expert=expert, reason=data["reason"]
+    )
+
+
+def _changed_message(referral: Referral) -> str:
+    return _("%(name)s begeleidt deelnemer %(number)s nu; de reden is vastgelegd.") % {
+        "number": referral.participant.public_id,
+        "name": referral.assigned_expert.full_name,
+    }
 
 
 def _accepted_message(referral: Referral) -> str:

@@ -26,7 +26,7 @@ from participants.selectors import (
     participant_history_for,
 )
 from voorzorg.accounts.access import role_required
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.constants import ExperienceTheme, Role
 from voorzorg.accounts.models import Organisation
 from voorzorg.accounts.policy import PERSON_RECORD_ROLES, REFERRAL_SENDER_ROLES
 from voorzorg.accounts.selectors import current_membership
@@ -38,13 +38,14 @@ from voorzorg.core.idempotency import idempotent_form
 from voorzorg.core.spreadsheets import csv_safe
 from voorzorg.core.treeknorm import OpenWait, WaitStage
 
-from ..constants import CareLevel, ReferralStatus
+from ..constants import CareLevel, ExpertChangeReason, ReferralStatus
 from ..correction_services import referral_correction_refusal
 from ..forms import (
     ACTION_FORMS,
     DuplicateDecisionForm,
     ReferralFilterForm,
     ReferralForm,
+    WishesForm,
     action_form,
 )
 from ..models import Referral
@@ -65,8 +66,10 @@ from ..selectors import (
     referral_history_for,
     referral_queryset_for,
 )
-from ..services import allowed_transitions
+from ..services import CHANGE_STATUSES, allowed_transitions, capacities
+from ..suggestions import suggestions_for
 from ..wait_forecasts import ShownForecast, forecasts_for
+from ..wishes import may_record_wishes
 from .episodes import episode_rows
 from .provider import sending_side_context
 from .timeline import participant_timeline
@@ -362,9 +365,23 @@ def referral_page(
         return None
     allowed = allowed_transitions(membership, referral)
     expert_choices = []
-    if ReferralStatus.ACCEPTED in allowed:
+    suggestions = []
+    can_change_expert = referral.status in CHANGE_STATUSES and bool(
+        {"lead", "admin"} & capacities(membership, referral)
+    )
+    if ReferralStatus.ACCEPTED in allowed or can_change_expert:
         expert_choices = expert_choices_for(membership, referral, with_caseload=True)
+        suggestions = suggestions_for(membership, [referral]).get(referral.pk, [])
     forms = {action: action_form(action) for action in ACTION_FORMS}
+    if may_record_wishes(membership, referral):
+        forms["wishes"] = WishesForm(
+            initial={
+                "language": referral.wish_language,
+                "expert_gender": referral.wish_expert_gender,
+                "expert_age_band": referral.wish_expert_age_band,
+                "themes": referral.wish_themes,
+            }
+        )
     if failed is not None:
         forms[failed[0]] = failed[1]
     return render(
@@ -375,7 +392,13 @@ def referral_page(
             "events": referral.events.select_related("by"),
             "allowed": allowed,
             "expert_choices": expert_choices,
+            "suggestions": suggestions,
+            "can_change_expert": can_change_expert,
+            "change_reasons": ExpertChangeReason.choices,
             "life_domains": [LifeDomain(d).label for d in referral.life_domains],
+            "wished_themes": [
+                label for value, label in ExperienceTheme.choices if value in referral.wish_themes
+            ],
             "handover": getattr(referral, "handover", None),
             "action_forms": forms,
             "can_correct": referral_correction_refusal(membership, referral) is None,

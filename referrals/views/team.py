@@ -15,7 +15,7 @@ from participants.constants import LifeDomain
 from participants.models import Participant
 from participants.selectors import open_duplicates_for
 from voorzorg.accounts.access import role_required
-from voorzorg.accounts.constants import Role
+from voorzorg.accounts.constants import ExperienceTheme, Role
 from voorzorg.accounts.policy import TEAM_LEAD_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
@@ -24,6 +24,7 @@ from voorzorg.audit.services import Actor, audit_role_refusal
 from ..constants import ReferralSource, ReferralStatus
 from ..models import Referral
 from ..selectors import expert_choices_for, intake_queue_for
+from ..suggestions import Suggestion, suggestions_for
 
 PAGE_SIZE = 25
 
@@ -35,6 +36,14 @@ class QueueRow:
     life_domains: list[str]
     # "Mogelijk dubbel": people in her scope this participant may be, not yet judged.
     possible_duplicates: list[Participant]
+    # The top three experts with their reasons (``referrals.suggestions``).
+    suggestions: list[Suggestion]
+    wished_themes: list[str]
+
+    @property
+    def title_id(self) -> str:
+        """The id of the card's title (``q-<pk>``), which also names its suggestions."""
+        return f"q-{self.referral.pk}"
 
 
 @role_required(*TEAM_LEAD_ROLES)
@@ -56,12 +65,15 @@ def intake_queue(request: HttpRequest) -> HttpResponse:
     referrals = list(page.object_list)
     today = timezone.localdate()
     duplicates = open_duplicates_for(membership, [r.participant_id for r in referrals])
+    suggestions = suggestions_for(membership, referrals)
     rows = [
         QueueRow(
             referral=r,
             days_since_referral=(today - r.referral_date).days,
             life_domains=[LifeDomain(d).label for d in r.life_domains if d in LifeDomain.values],
             possible_duplicates=duplicates.get(r.participant_id, []),
+            suggestions=suggestions.get(r.pk, []),
+            wished_themes=[v.label for v in ExperienceTheme if v in r.wish_themes],
         )
         for r in referrals
     ]

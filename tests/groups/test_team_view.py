@@ -251,3 +251,32 @@ def test_team_view_query_count_is_fixed_whatever_the_number_of_experts(
     rows = team_overview(membership_of(expert_eva), today=TODAY).rows
     assert len(rows) == 21  # Eva herself and 20 more
     assert sum(row.this_month.sessions for row in rows) == 20
+
+
+@pytest.mark.django_db
+def test_caseload_against_her_maximum_and_the_spread(
+    client_for, expert_eva, expert_finn, region, municipality
+):
+    """Her maximum shows where the lead may read her profile (her own organisation), with
+    a warning above it; an expert of another organisation in the region shows none."""
+    from voorzorg.accounts.models import ExpertProfile
+
+    finn_role = expert_finn.memberships.get()
+    ExpertProfile.objects.create(membership=finn_role, opted_in=True, max_caseload=2)
+    for _ in range(3):
+        ReferralFactory(region=region, status=S.ACCEPTED, assigned_expert=expert_finn)
+    neighbour = OrganisationFactory(welfare=True, name="Welzijn Oost", municipality=municipality)
+    kees = UserFactory(email="kees@voorzorg.test", full_name="Kees Oost")
+    kees_role = MembershipFactory(user=kees, organisation=neighbour, role=Role.EXPERT)
+    ExpertProfile.objects.create(membership=kees_role, opted_in=True, max_caseload=9)
+
+    overview = team_overview(expert_eva.memberships.get(), today=TODAY)
+    rows = {row.expert.full_name: row for row in overview.rows}
+    assert (rows["Finn Mulder"].caseload, rows["Finn Mulder"].max_caseload) == (3, 2)
+    assert rows["Finn Mulder"].over_max
+    assert rows["Kees Oost"].max_caseload is None  # another organisation's profile
+    assert overview.caseload_spread == (0, 3)
+    page = client_for(expert_eva).get(reverse("groups:team")).content.decode()
+    assert "van hoogstens 2" in page and "boven haar maximum" in page
+    assert reverse("accounts:expert_profile", args=[finn_role.pk]) in page
+    assert "van hoogstens 9" not in page

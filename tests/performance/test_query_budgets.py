@@ -33,7 +33,7 @@ from participants.models import Participant
 from referrals.models import Referral, WaitingEpisode
 from tests.conftest import FACTORY_TODAY
 from tests.factories import ParticipantFactory, ReferralFactory
-from voorzorg.accounts.models import Membership, Organisation, User
+from voorzorg.accounts.models import ExpertProfile, Membership, Organisation, User
 from voorzorg.audit.models import AccessLog
 
 SMALL = 10
@@ -113,6 +113,49 @@ def grow_poh_referrals(world: World, n: int) -> None:
 
 def grow_submitted(world: World, n: int) -> None:
     _referrals(world, n)
+
+
+def grow_experts(world: World, n: int) -> None:
+    """More experts of Eva's organisation, each with an opted-in profile (a municipality
+    and a caseload of one): the intake queue suggests from all of them for each row."""
+    if not Referral.objects.filter(status="submitted").exists():
+        _referrals(world, 5)
+    organisation = world.personas["expert_eva"].memberships.get().organisation
+    start = User.objects.count()
+    users = User.objects.bulk_create(
+        [
+            User(email=f"expert{start + i}@budget.test", full_name=f"Expert {start + i}")
+            for i in range(n)
+        ]
+    )
+    roles = Membership.objects.bulk_create(
+        [Membership(user=u, organisation=organisation, role="expert") for u in users]
+    )
+    profiles = ExpertProfile.objects.bulk_create(
+        [
+            ExpertProfile(
+                membership=m,
+                opted_in=True,
+                languages=["nl", "ar"] if i % 2 else ["nl"],
+                themes=["anxiety"],
+                formats=["one_on_one", "group"],
+                max_caseload=3 + i % 4,
+            )
+            for i, m in enumerate(roles)
+        ]
+    )
+    ExpertProfile.municipalities.through.objects.bulk_create(
+        [
+            ExpertProfile.municipalities.through(
+                expertprofile_id=p.pk, organisation_id=world.municipality.pk
+            )
+            for p in profiles
+        ]
+    )
+    caseload = _referrals(world, n, status="accepted", assigned_expert=world.personas["expert_eva"])
+    for referral, user in zip(caseload, users, strict=True):
+        referral.assigned_expert = user
+    Referral.objects.bulk_update(caseload, ["assigned_expert"])
 
 
 def grow_eva_caseload(world: World, n: int) -> None:
@@ -381,6 +424,9 @@ CASES: dict[str, Case] = {
         grow_episodes,
     ),
     "intake queue": Case("expert_eva", lambda w: reverse("referrals:intake_queue"), grow_submitted),
+    "intake queue, experts to suggest": Case(
+        "expert_eva", lambda w: reverse("referrals:intake_queue"), grow_experts
+    ),
     "worklist": Case("expert_eva", lambda w: reverse("groups:worklist"), grow_eva_caseload),
     "team overview": Case("expert_eva", lambda w: reverse("groups:team"), grow_eva_caseload),
     "signals list": Case("expert_eva", lambda w: reverse("groups:signal_list"), grow_signals),

@@ -32,6 +32,10 @@ MATRIX = [
     # An empty step the persona may take now: the referral page again, with its errors.
     ("referrals:decline", R, "post", 302, 404, 200, 403, 200, 403),
     ("referrals:first_contact", R, "post", 302, 404, 302, 403, 302, 403),
+    # The participant's wishes: an empty form is "no wishes", saved, back to the page.
+    ("referrals:wishes", R, "post", 302, 404, 302, 403, 302, 403),
+    # Another expert at her request: refused for a submitted referral, back with a message.
+    ("referrals:expert_change", R, "post", 302, 404, 302, 403, 302, 403),
     ("referrals:withdraw", R, "post", 200, 404, 200, 403, 200, 403),
     ("referrals:close", R, "post", 302, 404, 302, 403, 302, 403),
     ("referrals:intake_queue", None, "get", 403, 403, 200, 403, 200, 403),

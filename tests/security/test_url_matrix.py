@@ -39,6 +39,7 @@ G = {"pk": "group.pk"}
 ARGS: dict[str, dict[str, str]] = {
     "admin:app_list": {"app_label": "=accounts"},
     "accounts:organisation_detail": {"pk": "practice.pk"},
+    "accounts:expert_profile": {"pk": "account_role.pk"},
     "accounts:password_reset_confirm": {"uidb64": "=MQ", "token": "=set-password"},
     "accounts:user_detail": {"pk": "account.pk"},
     "accounts:user_edit": {"pk": "account.pk"},
@@ -58,6 +59,8 @@ ARGS: dict[str, dict[str, str]] = {
     "referrals:consent": P,
     "referrals:accept": R,
     "referrals:decline": R,
+    "referrals:wishes": R,
+    "referrals:expert_change": R,
     "referrals:first_contact": R,
     "referrals:withdraw": R,
     "referrals:close": R,
@@ -149,6 +152,8 @@ POST = {
     "referrals:consent",
     "referrals:accept",
     "referrals:decline",
+    "referrals:wishes",
+    "referrals:expert_change",
     "referrals:first_contact",
     "referrals:withdraw",
     "referrals:close",
@@ -219,6 +224,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "accounts:logout":                _row(302,  302,  302,  302,  302,  302,  302,  302),
     "accounts:my_organisation":       _row(302,  200,  200,  200,  200,  200,  200,  200),
     "accounts:organisation_detail":   _row(302,  200,  404,  404,  404,  200,  404,  404),
+    # An expert's profile: she keeps her own; team leads of her organisation (eva leads
+    # hers) and the administrator of its region read it; nobody else, not even by id.
+    "accounts:my_expert_profile":     _row(302,  403,  403,  200,  403,  403,  403,  403),
+    "accounts:expert_profile":        _row(302,  403,  403,  200,  403,  200,  403,  403),
     "accounts:beheer":                _row(302,  403,  403,  403,  403,  200,  403,  403),
     # The functional administrator's pages (the account is expert_eva's; abroad Zoë's).
     # Confirmation pages answer a GET; an empty POST to the POST-only ones changes nothing.
@@ -256,6 +265,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "referrals:accept":               _row(302,  302,  404,  302,  403,  302,  403,  403),
     # An empty step someone may take comes back as the referral page with its errors (200).
     "referrals:decline":              _row(302,  302,  404,  200,  403,  200,  403,  403),
+    # An empty POST is "no wishes": saved where allowed, back to the page either way.
+    "referrals:wishes":               _row(302,  302,  404,  302,  403,  302,  403,  403),
+    # An empty request for another expert: refused, back to the page with a message.
+    "referrals:expert_change":        _row(302,  302,  404,  302,  403,  302,  403,  403),
     "referrals:first_contact":        _row(302,  302,  404,  302,  403,  302,  403,  403),
     "referrals:withdraw":             _row(302,  200,  404,  200,  403,  200,  403,  403),
     "referrals:close":                _row(302,  302,  404,  302,  403,  302,  403,  403),

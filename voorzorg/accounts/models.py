@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -14,7 +14,17 @@ from django.utils.translation import gettext_lazy as _
 
 from voorzorg.core.models import TimeStampedModel
 
-from .constants import AGB_KINDS, OrganisationKind, Role
+from .constants import (
+    AGB_KINDS,
+    AgeBand,
+    ExperienceTheme,
+    ExpertGender,
+    Language,
+    OrganisationKind,
+    Role,
+    SupportFormat,
+    Weekday,
+)
 from .validators import validate_agb_code, validate_cbs_code
 
 
@@ -309,3 +319,118 @@ class Membership(TimeStampedModel):
             raise ValidationError(
                 {"organisation": _("Een beleidsmedewerker gemeente werkt bij een gemeente.")}
             )
+
+
+def _validate_choice_list(value: object, choices: type[models.TextChoices]) -> None:
+    """A JSON list of values of one fixed vocabulary, each at most once."""
+    if not isinstance(value, list) or any(v not in choices.values for v in value):
+        raise ValidationError(_("Kies alleen uit de lijst."))
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Kies iedere waarde één keer."))
+
+
+def validate_themes(value: object) -> None:
+    _validate_choice_list(value, ExperienceTheme)
+
+
+def validate_languages(value: object) -> None:
+    _validate_choice_list(value, Language)
+
+
+def validate_formats(value: object) -> None:
+    _validate_choice_list(value, SupportFormat)
+
+
+def validate_weekdays(value: object) -> None:
+    _validate_choice_list(value, Weekday)
+
+
+class ExpertProfile(TimeStampedModel):
+    """What an experience expert tells her team lead about herself, so that the team lead
+    can find the expert who fits a participant (``referrals.suggestions``).
+
+    Kept by the expert herself and opt-in: without ``opted_in`` it is not used for
+    suggestions. Read only by team leads of her organisation and admins of its region
+    (``expert_profile_get_for``, every read logged). One per expert role (membership):
+    the municipalities she works in and her caseload belong to one organisation's work.
+    Themes are lived experience in everyday words, never a diagnosis.
+    """
+
+    membership = models.OneToOneField(
+        Membership,
+        on_delete=models.CASCADE,
+        related_name="expert_profile",
+        limit_choices_to={"role": Role.EXPERT},
+    )
+    opted_in = models.BooleanField(
+        _("gebruik mijn profiel bij het voorstellen van ervaringsdeskundigen"), default=False
+    )
+    themes = models.JSONField(
+        _("eigen ervaring met"), default=list, blank=True, validators=[validate_themes]
+    )
+    relative_themes = models.JSONField(
+        _("ervaring als naaste met"), default=list, blank=True, validators=[validate_themes]
+    )
+    age_band = models.CharField(_("leeftijd"), max_length=10, choices=AgeBand.choices, blank=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=ExpertGender.choices, blank=True)
+    languages = models.JSONField(
+        _("talen"), default=list, blank=True, validators=[validate_languages]
+    )
+    municipalities = models.ManyToManyField(
+        Organisation,
+        blank=True,
+        related_name="expert_profiles",
+        limit_choices_to={"kind": OrganisationKind.MUNICIPALITY},
+        verbose_name=_("gemeenten waar ik werk"),
+    )
+    formats = models.JSONField(
+        _("werkvormen"), default=list, blank=True, validators=[validate_formats]
+    )
+    days = models.JSONField(
+        _("dagen beschikbaar"), default=list, blank=True, validators=[validate_weekdays]
+    )
+    max_caseload = models.PositiveSmallIntegerField(
+        _("hoeveel deelnemers ik tegelijk begeleid (hoogstens)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(40)],
+    )
+    introduction = models.TextField(
+        _("korte introductie"),
+        max_length=600,
+        blank=True,
+        help_text=_("Een paar zinnen over uzelf die de deelnemer mag lezen. Geen diagnoses."),
+    )
+
+    class Meta:
+        verbose_name = _("profiel ervaringsdeskundige")
+        verbose_name_plural = _("profielen ervaringsdeskundigen")
+
+    def __str__(self) -> str:
+        return str(self.membership)
+
+    # The lists' labels, in the vocabulary's order, for the pages.
+    @property
+    def theme_labels(self) -> list[str]:
+        return [str(label) for value, label in ExperienceTheme.choices if value in self.themes]
+
+    @property
+    def relative_theme_labels(self) -> list[str]:
+        return [
+            str(label) for value, label in ExperienceTheme.choices if value in self.relative_themes
+        ]
+
+    @property
+    def language_labels(self) -> list[str]:
+        return [str(label) for value, label in Language.choices if value in self.languages]
+
+    @property
+    def format_labels(self) -> list[str]:
+        return [str(label) for value, label in SupportFormat.choices if value in self.formats]
+
+    @property
+    def day_labels(self) -> list[str]:
+        return [str(label) for value, label in Weekday.choices if value in self.days]
+
+    def clean(self) -> None:
+        if self.membership_id and self.membership.role != Role.EXPERT:
+            raise ValidationError(_("Alleen een ervaringsdeskundige heeft een profiel."))

@@ -54,6 +54,7 @@ MENU: dict[str, list[MenuItem]] = {
         MenuItem("referrals:intake_queue", _("Aanmeldingen"), team_lead_only=True),
         MenuItem("groups:team", _("Team"), team_lead_only=True),
         MenuItem("notifications:inbox", _("Meldingen")),
+        MenuItem("accounts:my_expert_profile", _("Mijn profiel")),
         MenuItem("accounts:my_organisation", _("Mijn organisatie")),
     ],
     Role.COORDINATOR: [

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
+from . import profile_views, views
 from .administration import organisations, users
 
 app_name = "accounts"
@@ -47,6 +47,12 @@ urlpatterns = [
     path("account/rol-wisselen/", views.switch_role, name="switch_role"),
     path("mijn-organisatie/", views.my_organisation, name="my_organisation"),
     path("organisaties/<int:pk>/", views.organisation_detail, name="organisation_detail"),
+    path("mijn-profiel/", profile_views.my_expert_profile, name="my_expert_profile"),
+    path(
+        "ervaringsdeskundigen/<int:pk>/profiel/",
+        profile_views.expert_profile_detail,
+        name="expert_profile",
+    ),
     path("beheer/", views.beheer, name="beheer"),
     # The functional administrator's pages (voorzorg/accounts/administration).
     path("beheer/gebruikers/", users.user_list, name="user_list"),

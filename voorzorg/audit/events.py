@@ -193,6 +193,10 @@ EVENTS: dict[str, EventType] = {
     "referral.closed": EventType(_("Verwijzing afgesloten"), REFERRAL),
     "referral.withdrawn": EventType(_("Verwijzing ingetrokken"), REFERRAL),
     "referral.correct": EventType(_("Verwijzing gecorrigeerd"), REFERRAL),
+    "referral.wishes": EventType(_("Wensen van de deelnemer vastgelegd"), REFERRAL),
+    "referral.expert_change": EventType(
+        _("Andere ervaringsdeskundige op verzoek van de deelnemer"), REFERRAL
+    ),
     "referral.history": EventType(_("Geschiedenis van een verwijzing bekeken"), REFERRAL),
     # Linking a referral to the provider's waiting place by its client reference
     "referral.reference": EventType(_("Kenmerk bij de aanbieder vastgelegd"), REFERRAL),
@@ -363,6 +367,13 @@ EVENTS: dict[str, EventType] = {
     "region.create": EventType(_("Regio aangemaakt"), REGION),
     "region.update": EventType(_("Regio gewijzigd"), with_fields(_("Regio %(id)s"))),
     "norm.update": EventType(_("Treeknorm gewijzigd"), REGION),
+    # An experience expert's profile (the team lead's suggestions read it)
+    "expert_profile.view": EventType(
+        _("Profiel ervaringsdeskundige bekeken"), numbered(_("Rol %(id)s"))
+    ),
+    "expert_profile.update": EventType(
+        _("Eigen profiel ervaringsdeskundige opgeslagen"), numbered(_("Rol %(id)s"))
+    ),
 }
 
 # The FHIR API's reads and searches, one pair per resource type (voorzorg.fhir).

@@ -26,6 +26,7 @@ from .demo_effect import seed_demo_effect
 from .demo_experience import seed_demo_experience
 from .demo_groups import seed_demo_groups
 from .demo_links import seed_demo_links
+from .demo_profiles import seed_demo_profiles, seed_demo_wishes
 from .demo_referrals import seed_demo_referrals
 from .demo_waitlist import seed_demo_waitlist
 from .demo_world import (
@@ -108,7 +109,10 @@ def seed_demo() -> list[DemoUser]:
             )
             membership.full_clean()
             membership.save()
+    # Before the referrals: their acceptances record whether a suggestion was taken.
+    seed_demo_profiles()
     seed_demo_referrals()
+    seed_demo_wishes()
     seed_demo_groups()
     # Before the figures: the experience at handover's effect figures count them.
     seed_demo_experience(today=timezone.localdate())

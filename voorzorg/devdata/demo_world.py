@@ -82,6 +82,13 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser(
         "finn.expert@voorzorg.example", "Finn Mulder", Role.EXPERT, "Stichting Samen Verder (demo)"
     ),
+    # A second expert of Eva's team: the intake queue suggests between the two of them.
+    DemoUser(
+        "samira.expert@voorzorg.example",
+        "Samira Amrani",
+        Role.EXPERT,
+        "Welzijn Kanaalstreek (demo)",
+    ),
     DemoUser("cor.coordinator@voorzorg.example", "Cor Smit", Role.COORDINATOR, "GM0014"),
     DemoUser("carla.coordinator@voorzorg.example", "Carla Meijer", Role.COORDINATOR, "GM0037"),
     DemoUser("ada.admin@voorzorg.example", "Ada Visser", Role.ADMIN, "GM0014"),
