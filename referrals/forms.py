@@ -19,10 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from participants.constants import LifeDomain
 from participants.forms import PersonDetailsForm
 from voorzorg.accounts.constants import (
-    AgeBand,
-    ExperienceTheme,
-    ExpertGender,
-    Language,
     OrganisationKind,
 )
 from voorzorg.accounts.models import Organisation
@@ -34,7 +30,7 @@ from voorzorg.core.forms import (
     mark_required,
 )
 
-from .constants import CareLevel, CloseReason, ExpertChangeReason, ReferralStatus, Urgency
+from .constants import CareLevel, CloseReason, ReferralStatus, Urgency
 from .models import Handover, episode_date_errors
 from .notifications import provider_in_app
 
@@ -330,53 +326,6 @@ class ReferralFilterForm(forms.Form):
         label=_("Status"), choices=[("", _("Alle")), *ReferralStatus.choices], required=False
     )
     over_norm = forms.BooleanField(label=_("Alleen boven de Treeknorm"), required=False)
-
-
-class WishesForm(forms.Form):
-    """The participant's wishes of her experience expert (``referrals.wishes``)."""
-
-    language = forms.ChoiceField(
-        label=_("Taal die zij liever spreekt"),
-        choices=[("", _("geen voorkeur")), *Language.choices],
-        required=False,
-    )
-    expert_gender = forms.ChoiceField(
-        label=_("Gender van de ervaringsdeskundige"),
-        choices=[("", _("maakt niet uit")), *ExpertGender.choices],
-        required=False,
-    )
-    expert_age_band = forms.ChoiceField(
-        label=_("Leeftijd van de ervaringsdeskundige"),
-        choices=[("", _("maakt niet uit")), *AgeBand.choices],
-        required=False,
-    )
-    themes = forms.MultipleChoiceField(
-        label=_("Waarover zij wil praten"),
-        choices=ExperienceTheme.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("In gewone woorden, geen diagnose. Vul alleen in wat zij zelf wil."),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("auto_id", "wishes_%s")
-        super().__init__(*args, **kwargs)
-
-
-class ExpertChangeForm(forms.Form):
-    """The participant asks for another experience expert (``referral_expert_change``)."""
-
-    expert = forms.IntegerField(
-        label=_("Andere ervaringsdeskundige"),
-        error_messages={"required": _("Kies een ervaringsdeskundige.")},
-    )
-    reason = forms.ChoiceField(
-        label=_("Waarom vraagt zij een ander?"),
-        choices=[("", "—"), *ExpertChangeReason.choices],
-        error_messages={
-            "required": _("Kies de reden waarom zij een andere ervaringsdeskundige vraagt.")
-        },
-    )
 
 
 class AcceptForm(forms.Form):

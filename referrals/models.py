@@ -615,7 +615,7 @@ class ExpertAssignment(models.Model):
     The first row is the acceptance; a later one, with its ``change_reason``, is another
     expert at the participant's request. ``suggestion_rank`` says whether the team lead
     took one of the suggested three (1-3) or someone else (empty): the measures on the
-    team view count both (``selectors.assignment_measures``).
+    team view count both (``suggestions.assignment_measures``).
     """
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="assignments")

@@ -21,14 +21,12 @@ import copy
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
     Case,
     Count,
     DateField,
-    Exists,
     F,
     OuterRef,
     Q,
@@ -39,7 +37,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
-from django.utils import timezone
 from django.utils.translation import ngettext
 
 from participants.constants import LifeDomain
@@ -57,11 +54,10 @@ from voorzorg.audit.selectors import break_glass_person_ids
 from voorzorg.audit.services import Actor
 from voorzorg.audit.versions import Display, Version, versions_of
 from voorzorg.core.dbfunctions import DaysBetween
-from voorzorg.core.figures import percent_value
 from voorzorg.core.treeknorm import DEFAULT_NORMS, Norms, OpenWait, open_wait_at
 
 from .constants import OPEN_STATUSES, ReferralStatus, Urgency
-from .models import ExpertAssignment, Handover, HandoverMessage, Referral, WaitingEpisode
+from .models import Handover, HandoverMessage, Referral, WaitingEpisode
 
 _NOTHING = Q(pk__in=[])
 
@@ -459,54 +455,3 @@ def duplicate_candidates_for(
         )
         for m in matches
     ]
-
-
-@dataclass(frozen=True)
-class AssignmentMeasures:
-    """One month's assignments in a team lead's regions: how many, how many took one of
-    the three suggestions, and how many of those participants asked for another expert
-    since (counted on the month of the first assignment: a cohort)."""
-
-    month: dt.date
-    assignments: int
-    took_suggestion: int
-    asked_other: int
-
-    @property
-    def took_suggestion_percent(self) -> Decimal | None:
-        return percent_value(self.took_suggestion, self.assignments)
-
-    @property
-    def asked_other_percent(self) -> Decimal | None:
-        return percent_value(self.asked_other, self.assignments)
-
-
-def assignment_measures(
-    membership: Membership | None, months: Iterable[dt.date]
-) -> list[AssignmentMeasures]:
-    """The measures of each month (its 1st), for the referrals of the reader's regions
-    (a team lead, an admin). Whole local calendar months; one query per month."""
-    months = list(months)
-    if membership is None or membership.role not in TEAM_LEAD_ROLES:
-        return [AssignmentMeasures(m, 0, 0, 0) for m in months]
-    regions = regions_of(membership)
-    changed = ExpertAssignment.objects.filter(
-        referral=OuterRef("referral"), previous_expert__isnull=False
-    ).exclude(change_reason="")
-    found = []
-    for month in months:
-        start = _local_midnight(month)
-        end = _local_midnight((month + dt.timedelta(days=32)).replace(day=1))
-        row = ExpertAssignment.objects.filter(
-            change_reason="", referral__region__in=regions, at__gte=start, at__lt=end
-        ).aggregate(
-            assignments=Count("pk"),
-            took_suggestion=Count("pk", filter=Q(suggestion_rank__isnull=False)),
-            asked_other=Count("pk", filter=Q(Exists(changed))),
-        )
-        found.append(AssignmentMeasures(month, **row))
-    return found
-
-
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()))

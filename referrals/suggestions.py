@@ -25,12 +25,15 @@ full. Ties go to the lower caseload share, then the name: work spreads over the 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -43,9 +46,12 @@ from voorzorg.accounts.constants import (
     SupportFormat,
 )
 from voorzorg.accounts.models import ExpertProfile, Membership, Organisation
+from voorzorg.accounts.policy import TEAM_LEAD_ROLES
 from voorzorg.accounts.profiles import profiles_readable_by
+from voorzorg.accounts.selectors import regions_of
+from voorzorg.core.figures import percent_value
 
-from .models import Referral
+from .models import ExpertAssignment, Referral
 from .selectors import CASELOAD_STATUSES, assignable_experts
 
 TOP = 3
@@ -308,3 +314,57 @@ def suggestions_for(
             unique.setdefault(c.user_id, c)
         result[referral.pk] = rank(unique.values(), need_of(referral))
     return result
+
+
+# --- How the suggestions were used ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssignmentMeasures:
+    """One month's assignments in a team lead's regions: how many, how many took one of
+    the three suggestions, and how many of those participants asked for another expert
+    since (counted on the month of the first assignment: a cohort)."""
+
+    month: dt.date
+    assignments: int
+    took_suggestion: int
+    asked_other: int
+
+    @property
+    def took_suggestion_percent(self) -> Decimal | None:
+        return percent_value(self.took_suggestion, self.assignments)
+
+    @property
+    def asked_other_percent(self) -> Decimal | None:
+        return percent_value(self.asked_other, self.assignments)
+
+
+def assignment_measures(
+    membership: Membership | None, months: Iterable[dt.date]
+) -> list[AssignmentMeasures]:
+    """The measures of each month (its 1st), for the referrals of the reader's regions
+    (a team lead, an admin). Whole local calendar months; one query per month."""
+    months = list(months)
+    if membership is None or membership.role not in TEAM_LEAD_ROLES:
+        return [AssignmentMeasures(m, 0, 0, 0) for m in months]
+    regions = regions_of(membership)
+    changed = ExpertAssignment.objects.filter(
+        referral=OuterRef("referral"), previous_expert__isnull=False
+    ).exclude(change_reason="")
+    found = []
+    for month in months:
+        start = _local_midnight(month)
+        end = _local_midnight((month + dt.timedelta(days=32)).replace(day=1))
+        row = ExpertAssignment.objects.filter(
+            change_reason="", referral__region__in=regions, at__gte=start, at__lt=end
+        ).aggregate(
+            assignments=Count("pk"),
+            took_suggestion=Count("pk", filter=Q(suggestion_rank__isnull=False)),
+            asked_other=Count("pk", filter=Q(Exists(changed))),
+        )
+        found.append(AssignmentMeasures(month, **row))
+    return found
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))

@@ -25,7 +25,8 @@ from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 
 from ..constants import ReferralStatus as S
-from ..forms import AcceptForm, ExpertChangeForm, WishesForm, action_form
+from ..forms import AcceptForm, action_form
+from ..matching_forms import ExpertChangeForm, WishesForm
 from ..models import Referral
 from ..selectors import referral_get_for
 from ..services import (

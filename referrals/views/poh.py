@@ -45,9 +45,9 @@ from ..forms import (
     DuplicateDecisionForm,
     ReferralFilterForm,
     ReferralForm,
-    WishesForm,
     action_form,
 )
+from ..matching_forms import WishesForm
 from ..models import Referral
 from ..provider_services import referral_link
 from ..registration_services import (

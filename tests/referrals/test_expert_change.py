@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from referrals.models import ExpertAssignment
-from referrals.selectors import assignment_measures
 from referrals.services import referral_accept, referral_expert_change
+from referrals.suggestions import assignment_measures
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
