@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce, Greatest, TruncDate
 from participants.models import Participant
 from referrals.constants import ReferralStatus
 from referrals.models import Referral
-from referrals.selectors import handover_needed_q
+from referrals.selectors import CASELOAD_STATUSES, handover_needed_q
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, User
 from voorzorg.accounts.profiles import profiles_readable_by
@@ -359,7 +359,7 @@ def team_overview(membership: Membership | None, *, today: dt.date) -> TeamOverv
     caseload = dict(
         Referral.objects.filter(
             assigned_expert__in=expert_ids,
-            status__in=[ReferralStatus.ACCEPTED, ReferralStatus.IN_BRIDGING],
+            status__in=CASELOAD_STATUSES,
         )
         .values("assigned_expert_id")
         .annotate(n=Count("pk"))

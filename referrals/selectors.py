@@ -320,6 +320,24 @@ def assignable_experts(
 CASELOAD_STATUSES = (ReferralStatus.ACCEPTED, ReferralStatus.IN_BRIDGING)
 
 
+def caseload_of_user() -> Coalesce:
+    """How many participants a membership's user accompanies now (``CASELOAD_STATUSES``),
+    as an expression on ``user_id`` to annotate memberships with: the one caseload count
+    of the expert lists and the suggestions."""
+    return Coalesce(
+        Subquery(
+            Referral.objects.filter(
+                assigned_expert=OuterRef("user_id"), status__in=CASELOAD_STATUSES
+            )
+            .order_by()
+            .values("assigned_expert")
+            .annotate(n=Count("participant", distinct=True))
+            .values("n")
+        ),
+        0,
+    )
+
+
 def expert_choices_for(
     membership: Membership | None,
     referral: Referral | None = None,
@@ -337,16 +355,7 @@ def expert_choices_for(
         .order_by("user__full_name", "user_id", "pk")
     )
     if with_caseload:
-        caseload = (
-            Referral.objects.filter(
-                assigned_expert=OuterRef("user_id"), status__in=CASELOAD_STATUSES
-            )
-            .order_by()
-            .values("assigned_expert")
-            .annotate(n=Count("participant", distinct=True))
-            .values("n")
-        )
-        rows = rows.annotate(caseload=Coalesce(Subquery(caseload), 0))
+        rows = rows.annotate(caseload=caseload_of_user())
     choices: dict[int, str] = {}
     for m in rows:
         label = f"{m.user.full_name} ({m.organisation.name})"

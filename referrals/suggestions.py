@@ -31,8 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -52,7 +51,7 @@ from voorzorg.accounts.selectors import regions_of
 from voorzorg.core.figures import percent_value
 
 from .models import ExpertAssignment, Referral
-from .selectors import CASELOAD_STATUSES, assignable_experts
+from .selectors import assignable_experts, caseload_of_user
 
 TOP = 3
 LANGUAGE_POINTS = 3
@@ -235,23 +234,6 @@ def _candidates(rows: Iterable[Membership]) -> dict[int, Candidate]:
             age_band=profile.age_band,
         )
     return found
-
-
-def caseload_of_user() -> Subquery:
-    """How many participants the membership's user accompanies now (a subquery on
-    ``user_id``): the same count as ``expert_choices_for(with_caseload=True)``."""
-    return Coalesce(
-        Subquery(
-            Referral.objects.filter(
-                assigned_expert=OuterRef("user_id"), status__in=CASELOAD_STATUSES
-            )
-            .order_by()
-            .values("assigned_expert")
-            .annotate(n=Count("participant", distinct=True))
-            .values("n")
-        ),
-        0,
-    )
 
 
 def suggestions_for(
