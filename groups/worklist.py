@@ -17,9 +17,10 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 
 from participants.models import Participant
+from referrals.caseloads import caseloads_at, caseloads_now
 from referrals.constants import ReferralStatus
 from referrals.models import Referral
-from referrals.selectors import CASELOAD_STATUSES, handover_needed_q
+from referrals.selectors import handover_needed_q
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, User
 from voorzorg.accounts.profiles import profiles_readable_by
@@ -322,8 +323,21 @@ class TeamOverview:
     @property
     def caseload_spread(self) -> tuple[int, int] | None:
         """(lowest, highest) caseload in the team now: how evenly work is shared."""
-        loads = [row.caseload for row in self.rows]
-        return (min(loads), max(loads)) if loads else None
+        return spread_of([row.caseload for row in self.rows])
+
+
+def spread_of(loads: list[int]) -> tuple[int, int] | None:
+    return (min(loads), max(loads)) if loads else None
+
+
+@dataclass(frozen=True)
+class MonthSpread:
+    """The lowest and highest caseload in the team at the end of a month (``month`` is
+    its 1st); for the month still running, now (``is_now``)."""
+
+    month: dt.date
+    spread: tuple[int, int] | None
+    is_now: bool
 
 
 def team_experts(membership: Membership | None) -> QuerySet[User]:
@@ -356,16 +370,7 @@ def team_overview(membership: Membership | None, *, today: dt.date) -> TeamOverv
     experts = list(team_experts(membership))
     expert_ids = team_experts(membership).values("pk")
 
-    caseload = dict(
-        Referral.objects.filter(
-            assigned_expert__in=expert_ids,
-            status__in=CASELOAD_STATUSES,
-        )
-        .values("assigned_expert_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("assigned_expert_id", "n")
-    )
+    caseload = caseloads_now(expert_ids)
 
     # Sessions she facilitated (was present as a facilitator) and their attendance, from
     # the facilitators table: one row per (session, facilitator).
@@ -440,3 +445,27 @@ def team_overview(membership: Membership | None, *, today: dt.date) -> TeamOverv
             )
         )
     return TeamOverview(this_month=this_start, last_month=last_start, rows=rows)
+
+
+def caseload_spreads(
+    membership: Membership | None, months: Iterable[dt.date], *, today: dt.date
+) -> list[MonthSpread]:
+    """Per month (its 1st): the team's lowest and highest caseload at the month's end
+    (local midnight of the next 1st), reconstructed from the referrals' histories
+    (``caseloads_at``); for the month of ``today``, the caseloads now.
+
+    The team is the experts the reader oversees now (``team_experts``), each counted,
+    also with none. One query per month, whatever the number of experts.
+    """
+    expert_ids = list(team_experts(membership).values_list("pk", flat=True))
+    current = month_start(today)
+    found = []
+    for month in months:
+        if month >= current:
+            loads = caseloads_now(expert_ids) if expert_ids else {}
+        else:
+            end = day_start(next_month_start(month))
+            loads = caseloads_at(end, expert_ids) if expert_ids else {}
+        spread = spread_of([loads.get(pk, 0) for pk in expert_ids])
+        found.append(MonthSpread(month=month, spread=spread, is_now=month >= current))
+    return found

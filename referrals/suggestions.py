@@ -50,8 +50,9 @@ from voorzorg.accounts.profiles import profiles_readable_by
 from voorzorg.accounts.selectors import regions_of
 from voorzorg.core.figures import percent_value
 
+from .caseloads import caseload_of_user
 from .models import ExpertAssignment, Referral
-from .selectors import assignable_experts, caseload_of_user
+from .selectors import assignable_experts
 
 TOP = 3
 LANGUAGE_POINTS = 3
