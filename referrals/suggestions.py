@@ -114,10 +114,11 @@ class Suggestion:
     max_caseload: int
 
 
-def wished_formats(participant: Participant) -> set[str]:
-    """The ways of working she prefers, from her record, as ``SupportFormat`` values.
-    Empty: no preference, every format will do."""
-    wished = set()
+def wished_formats(participant: Participant, extra: Iterable[str] = ()) -> set[str]:
+    """The ways of working she prefers, from her record and the ``extra`` her referral's
+    wishes add (walk, home visit), as ``SupportFormat`` values. Empty: no preference,
+    every format will do."""
+    wished = set(extra)
     if participant.prefers_one_on_one:
         wished.add(SupportFormat.ONE_ON_ONE)
     if participant.prefers_group:
@@ -207,7 +208,7 @@ def need_of(referral: Referral) -> Need:
     participant = referral.participant
     return Need(
         municipality_id=participant.municipality_id,
-        formats=frozenset(wished_formats(participant)),
+        formats=frozenset(wished_formats(participant, referral.wish_formats)),
         language=referral.wish_language,
         gender=referral.wish_expert_gender,
         age_band=referral.wish_expert_age_band,

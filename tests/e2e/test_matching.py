@@ -1,5 +1,6 @@
 """The team lead accepts a referral by one of the suggested experts, her reasons in view;
-the team view's measures; the expert's own profile page. axe-core on every page (tests/e2e/journey.py)."""
+the team view's measures; the expert's own profile page. axe-core on every page
+(tests/e2e/journey.py)."""
 
 from __future__ import annotations
 
