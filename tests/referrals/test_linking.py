@@ -51,6 +51,7 @@ def _frozen(time_machine, monkeypatch):
     time_machine.move_to(NOW, tick=False)
     # The engine's recompute is not what these tests are about.
     monkeypatch.setattr(tasks, "enqueue_recompute_on_commit", lambda keys: None)
+    monkeypatch.setattr(tasks, "enqueue_refresh_on_commit", lambda cells: None)
 
 
 @pytest.fixture
