@@ -183,6 +183,15 @@ class ImportResult:
                 keys.add(Period.containing(day, kind).key)
         return sorted(keys)
 
+    @property
+    def queued_period_keys(self) -> list[str]:
+        """The periods whose figures the import asked to bring up to date: the refresh
+        of what it touched, or with a linked referral the full recompute of
+        ``period_keys``."""
+        if self.linked or self.touched is None:
+            return self.period_keys
+        return sorted(cells.period_key for cells in self.touched.cells())
+
 
 class ImportObserver:
     """Follows a running import (``waitlist_import(observer=...)``). Does nothing itself:

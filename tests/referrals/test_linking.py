@@ -105,6 +105,9 @@ def test_an_import_that_links_recomputes_its_periods_in_full(referral, admin_act
     assert [[c.period_key for c in cells] for cells in asked["refresh"]] == [
         [c.period_key for c in plain.touched.cells()]
     ]
+    assert linking.queued_period_keys == linking.period_keys
+    # Waiting since January: the refresh takes every month up to today, as the recompute.
+    assert plain.queued_period_keys == plain.period_keys
 
 
 def told(kind: str = NotificationKind.HANDOVER_NEEDED) -> list[tuple[str, str]]:
