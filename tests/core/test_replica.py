@@ -180,19 +180,21 @@ def test_figure_pages_read_from_the_replica_and_write_to_the_primary(
 def test_without_the_setting_there_is_one_database_and_no_router():
     show = (
         "from django.conf import settings as s; "
-        "print(sorted(s.DATABASES), s.DATABASE_ROUTERS, s.DATABASE_REPLICA_MAX_LAG_SECONDS)"
+        "print(sorted(s.DATABASES), s.DATABASE_ROUTERS, s.DATABASE_REPLICA_MAX_LAG_SECONDS, "
+        "[d['DISABLE_SERVER_SIDE_CURSORS'] for d in s.DATABASES.values()])"
     )
     common = {"DJANGO_SETTINGS_MODULE": "voorzorg.settings.base", "REDIS_URL": ""}
     without = run_django(show, DATABASE_URL="", DATABASE_REPLICA_URL="", **common)
     assert without.returncode == 0, without.stderr
-    assert without.stdout.strip() == "['default'] [] 30.0"
+    assert without.stdout.strip() == "['default'] [] 30.0 [False]"
     with_replica = run_django(
         show,
         DATABASE_URL="postgres://app@db.example:5432/voorzorg",
         DATABASE_REPLICA_URL="postgres://app@replica.example:5432/voorzorg",
+        DISABLE_SERVER_SIDE_CURSORS="1",
         **common,
     )
     assert with_replica.returncode == 0, with_replica.stderr
-    assert with_replica.stdout.strip() == (f"['default', 'replica'] ['{ROUTER}'] 30.0")
+    assert with_replica.stdout.strip() == f"['default', 'replica'] ['{ROUTER}'] 30.0 [True, True]"
     sqlite = run_django(show, DATABASE_REPLICA_URL="sqlite:////tmp/replica.sqlite3", **common)
     assert "DATABASE_REPLICA_URL must name a PostgreSQL database" in sqlite.stderr

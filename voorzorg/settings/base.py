@@ -189,6 +189,12 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # failover, idle timeout) is noticed and replaced before a request uses it, instead of
 # failing one request (and one /health/ probe) per worker.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Behind PgBouncer in transaction mode a server-side cursor cannot outlive its
+# transaction's server connection, so `.iterator()` must read in client-side chunks:
+# DISABLE_SERVER_SIDE_CURSORS=1 (docs/performance.md, "How a region scales").
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DISABLE_SERVER_SIDE_CURSORS", default=False
+)
 if "postgresql" in DATABASES["default"]["ENGINE"]:
     # A database that does not answer fails a request (and /health/) in seconds, instead
     # of holding a worker until the client's own timeout.
@@ -222,6 +228,7 @@ def replica_database(url: str, primary: dict) -> dict:
         ATOMIC_REQUESTS=False,
         CONN_MAX_AGE=primary["CONN_MAX_AGE"],
         CONN_HEALTH_CHECKS=primary.get("CONN_HEALTH_CHECKS", False),
+        DISABLE_SERVER_SIDE_CURSORS=primary.get("DISABLE_SERVER_SIDE_CURSORS", False),
         OPTIONS={
             "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=5),
             **config.get("OPTIONS", {}),
