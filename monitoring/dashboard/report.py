@@ -31,6 +31,7 @@ from voorzorg.accounts.access import role_required
 from voorzorg.accounts.policy import FIGURE_ROLES
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
+from voorzorg.core.replica import replica_reads
 
 from ..indicators.registry import DEFINITIONS, Definition, Panel, Unit
 from ..selectors import (
@@ -391,6 +392,7 @@ def _choices(report: ReportData) -> dict:
 
 @role_required(*FIGURE_ROLES)
 @require_GET
+@replica_reads
 def report(request: HttpRequest) -> HttpResponse:
     """The quarterly report; ``?formaat=csv`` or ``?formaat=xlsx`` downloads its figures."""
     export = request.GET.get("formaat", "")

@@ -31,6 +31,7 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.replica import replica_reads
 
 from .. import exports
 from ..constants import JobKind
@@ -181,6 +182,7 @@ def _context(request: HttpRequest, data: DashboardData) -> dict:
 
 @role_required(*FIGURE_ROLES)
 @require_GET
+@replica_reads
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The dashboard; ``?formaat=csv`` or ``?formaat=xlsx`` downloads what it shows."""
     export = request.GET.get("formaat", "")
@@ -208,6 +210,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @role_required(*FIGURE_ROLES)
 @require_GET
+@replica_reads
 def dashboard_print(request: HttpRequest) -> HttpResponse:
     """The same figures as tables, for the board meeting's papers."""
     data = load(request)
