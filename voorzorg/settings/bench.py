@@ -21,9 +21,16 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-never-used-for-real-d
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 from .production import *  # noqa: E402, F403
-from .production import INSTALLED_APPS, LOG_FORMAT, build_logging, env  # noqa: E402
+from .production import (  # noqa: E402
+    INSTALLED_APPS,
+    LOG_FORMAT,
+    build_logging,
+    env,
+    postgresql_options,
+)
 
-DATABASES = {"default": env.db_url_config(BENCH_DATABASE_URL)}
+# With production's connection options (connect timeout, no JIT).
+DATABASES = {"default": postgresql_options(env.db_url_config(BENCH_DATABASE_URL))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Persistent connections, as .env.example recommends for production.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
