@@ -169,7 +169,11 @@ async def run_scenario(
         ) as client:
             token = ""
             if name == "referral_submit":
-                form = await client.get("/verwijzingen/nieuw/")
+                try:
+                    form = await client.get("/verwijzingen/nieuw/")
+                except httpx.HTTPError as exc:
+                    errors.append(f"form GET {type(exc).__name__}")
+                    return
                 found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
                 if form.status_code != 200 or not found:
                     errors.append(f"form GET {form.status_code}")
