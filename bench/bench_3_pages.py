@@ -67,6 +67,7 @@ COORDINATOR_EMAIL = "cor.coordinator@voorzorg.example"
 EXPERT_EMAIL = "noor.expert@voorzorg.example"
 MUNICIPALITY_EMAIL = "gerda.gemeente@voorzorg.example"
 BENCH_EMAIL_DOMAIN = "bench.voorzorg.example"
+APP_NAME = "voorzorg-bench-3"
 TARGETS_MS = {
     "floor": None,
     "dashboard": 150.0,
@@ -123,7 +124,12 @@ def verified_sessions(email: str, count: int) -> list[str]:
 
 
 def start_server(port: int) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "voorzorg.settings.bench"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "voorzorg.settings.bench",
+        # Names its database connections (libpq), so that only they are counted.
+        "PGAPPNAME": APP_NAME,
+    }
     server = subprocess.Popen(  # noqa: S603 - fixed arguments, no outside input
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -238,13 +244,15 @@ async def run_scenario(
 
 
 def bench_backends() -> list[int]:
-    """Process ids of the PostgreSQL backends connected to the bench database."""
+    """Process ids of the PostgreSQL backends of this bench's gunicorn (by their
+    application name): not other clients of the same database."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid()"
+            "AND pid <> pg_backend_pid() AND application_name = %s",
+            [APP_NAME],
         )
         pids = [pid for (pid,) in cursor.fetchall()]
     connection.close()
