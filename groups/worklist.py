@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 
 from participants.models import Participant
@@ -93,7 +103,7 @@ class Worklist:
         return list(dict.fromkeys(p.public_id for p in participants))
 
 
-def last_contact_annotation(today: dt.date) -> Greatest:
+def last_contact_annotation(today: dt.date) -> Func:
     """The latest day of contact with a participant, as a database expression.
 
     The latest of: any one-on-one contact, any group session she attended (present),
@@ -125,15 +135,28 @@ def last_contact_annotation(today: dt.date) -> Greatest:
         .order_by("-first_contact_date")
         .values("first_contact_date")[:1]
     )
-    # GREATEST returns NULL on SQLite (and MySQL) as soon as one argument is NULL, but
-    # ignores NULLs on PostgreSQL. Rotated COALESCEs make every argument non-NULL when
-    # any value exists, each argument being one of the values, so both agree: the
-    # latest known date, or NULL when there is none.
-    return Greatest(
-        Coalesce(contact, attended, first),
-        Coalesce(attended, first, contact),
-        Coalesce(first, contact, attended),
-    )
+    return LatestDate(contact, attended, first)
+
+
+class LatestDate(Func):
+    """The latest of its dates that is not NULL; NULL when all are.
+
+    PostgreSQL's GREATEST ignores NULLs: each argument (here a correlated subquery) is
+    written, and run, once. GREATEST returns NULL on SQLite (and MySQL) as soon as one
+    argument is NULL: there rotated COALESCEs make every argument non-NULL when any
+    value exists, each argument being one of the values, so both agree.
+    """
+
+    function = "GREATEST"
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        values = self.get_source_expressions()
+        rotated = [Coalesce(*values[i:], *values[:i]) for i in range(len(values))]
+        return compiler.compile(Greatest(*rotated))
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, **extra_context)
 
 
 def out_of_sight_for(user: User, *, today: dt.date) -> QuerySet[Participant]:
@@ -143,15 +166,21 @@ def out_of_sight_for(user: User, *, today: dt.date) -> QuerySet[Participant]:
     she facilitates. Day counting: a contact 14 days before ``today`` is out of sight,
     13 days is not. No contact at all: out of sight, listed first.
     """
-    in_bridging = Referral.objects.filter(
-        assigned_expert=user, status=ReferralStatus.IN_BRIDGING
-    ).values("participant_id")
-    in_her_groups = Enrolment.objects.filter(
-        group__facilitators=user, status=EnrolmentStatus.ACTIVE
-    ).values("participant_id")
+    in_bridging = (
+        Referral.objects.filter(assigned_expert=user, status=ReferralStatus.IN_BRIDGING)
+        .order_by()
+        .values("participant_id")
+    )
+    in_her_groups = (
+        Enrolment.objects.filter(group__facilitators=user, status=EnrolmentStatus.ACTIVE)
+        .order_by()
+        .values("participant_id")
+    )
     cutoff = today - dt.timedelta(days=OUT_OF_SIGHT_DAYS)
     return (
-        Participant.objects.filter(Q(pk__in=in_bridging) | Q(pk__in=in_her_groups))
+        # One list of ids (UNION): the database looks up those few participants by key,
+        # where an OR of two IN-subqueries read every participant.
+        Participant.objects.filter(pk__in=in_bridging.union(in_her_groups))
         .annotate(last_contact=last_contact_annotation(today))
         .filter(Q(last_contact__isnull=True) | Q(last_contact__lte=cutoff))
         .order_by(F("last_contact").asc(nulls_first=True), "family_name", "given_name", "pk")

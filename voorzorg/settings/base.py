@@ -195,12 +195,27 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
     "DISABLE_SERVER_SIDE_CURSORS", default=False
 )
-if "postgresql" in DATABASES["default"]["ENGINE"]:
+
+
+def postgresql_options(config: dict) -> dict:
+    """``config`` (one of DATABASES) with the options every PostgreSQL connection gets."""
+    if "postgresql" not in config["ENGINE"]:
+        return config
+    options = config.setdefault("OPTIONS", {})
     # A database that does not answer fails a request (and /health/) in seconds, instead
     # of holding a worker until the client's own timeout.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
-    )
+    options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
+    if not env.bool("DATABASE_JIT", default=False):
+        # No JIT compilation (DATABASE_JIT=1 brings it back). PostgreSQL compiles a plan
+        # whose estimated cost passes jit_above_cost, and a page's correlated subqueries
+        # are estimated far above what they cost: the worklist's 30 ms query paid 2.7 s
+        # of compiling at a million episodes, a recompute of 100,000 episodes 1.4 s
+        # (docs/performance.md).
+        options.setdefault("options", "-c jit=off")
+    return config
+
+
+postgresql_options(DATABASES["default"])
 # Optional, for deployments: the same database as the role that owns its tables. `migrate`
 # then runs as that owner and grants DATABASE_URL's role only what the application needs,
 # so it cannot get past the access log's append-only trigger (voorzorg/core/db_roles.py;
@@ -229,12 +244,9 @@ def replica_database(url: str, primary: dict) -> dict:
         CONN_MAX_AGE=primary["CONN_MAX_AGE"],
         CONN_HEALTH_CHECKS=primary.get("CONN_HEALTH_CHECKS", False),
         DISABLE_SERVER_SIDE_CURSORS=primary.get("DISABLE_SERVER_SIDE_CURSORS", False),
-        OPTIONS={
-            "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=5),
-            **config.get("OPTIONS", {}),
-        },
     )
-    return config
+    # Connect timeout and no JIT, as on the primary.
+    return postgresql_options(config)
 
 
 # Optional: a streaming replica of DATABASE_URL (PostgreSQL hot standby). The dashboard,

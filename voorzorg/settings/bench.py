@@ -27,10 +27,12 @@ from .production import (  # noqa: E402
     LOG_FORMAT,
     build_logging,
     env,
+    postgresql_options,
     replica_database,
 )
 
-DATABASES = {"default": env.db_url_config(BENCH_DATABASE_URL)}
+# With production's connection options (connect timeout, no JIT).
+DATABASES = {"default": postgresql_options(env.db_url_config(BENCH_DATABASE_URL))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Persistent connections, as .env.example recommends for production.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
