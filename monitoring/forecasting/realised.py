@@ -20,6 +20,7 @@ trend of forecast against realised all ask here. Pure: no database, no clock.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -87,3 +88,17 @@ def median_known(waits: np.ndarray, waiting: np.ndarray) -> float | None:
     if len(waiting) and waiting.min() < middle.max():
         return None
     return float(middle.mean())
+
+
+def realised_series(
+    history: CellHistory, days: Iterable[int], stage: str, end: int
+) -> list[list[float | int | None]]:
+    """``[median, count]`` of ``realised_waits`` for each as-of day in ``days`` (day
+    numbers), as known on ``end``: the dashboard's trend, stored with the nightly
+    forecasts so a page never reads the episodes. Counts are raw; a page withholds those
+    under ``MIN_CELL`` when it shows them."""
+    found = []
+    for day in days:
+        realised = realised_waits(history, day, stage, end)
+        found.append([realised.median, realised.count])
+    return found

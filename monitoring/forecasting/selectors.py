@@ -22,8 +22,8 @@ from ..models import WaitForecast
 from ..selectors.scope import FigureScope, figure_scopes_for
 from .capacity import CellAdvice, ListState, advise
 from .model import CellHistory
-from .realised import realised_waits
-from .services import HISTORY_WEEKS, histories, weekly_days
+from .realised import realised_series
+from .services import HISTORY_WEEKS, histories, trend_days
 
 
 def latest_forecasts(
@@ -117,9 +117,11 @@ def forecast_cells(
 
     Refused (``CapacityRefused``) unless the membership's role may read capacity advice
     (``CAPACITY_ROLES``) and ``scope`` is one of hers (``figure_scopes_for``): the
-    municipality's policy officer reads the dashboard but never this. Three queries,
+    municipality's policy officer reads the dashboard but never this. Two queries,
     whatever the number of providers: the stored forecasts of the last year with their
-    providers, the episodes behind the realised waits, and the region's norms.
+    providers (the realised waits of the trend are stored with the newest, as known on
+    its day), and the region's norms; a third reads the episodes only for a forecast
+    stored before the realised waits were.
     """
     if membership is None or membership.role not in CAPACITY_ROLES:
         raise CapacityRefused
@@ -142,18 +144,28 @@ def forecast_cells(
     if not rows:
         return ForecastCells(today=today, newest=None, norms=norms, cells=[])
     newest = rows[-1].as_of
-    days = (*weekly_days(newest, TREND_WEEKS), newest)  # oldest first
+    days = tuple(trend_days(newest))  # oldest first
     by_cell: dict[tuple[int, str], dict[dt.date, WaitForecast]] = {}
     for row in rows:
         by_cell.setdefault((row.provider_id, row.care_level), {})[row.as_of] = row
     current = {cell: stored[newest] for cell, stored in by_cell.items() if newest in stored}
-    episodes = histories(
-        today, {provider_id for provider_id, _level in current}, registered_after=days[0]
-    )
-    end = today.toordinal()
+    realised = {cell: row.details.get("realised") for cell, row in current.items()}
+    # Stored with the forecast since the nightly run keeps it; an older row's trend is
+    # worked out here, once, from the episodes as known on its day.
+    older = {provider_id for (provider_id, _level), found in realised.items() if not found}
+    if older:
+        episodes = histories(newest, older, registered_after=days[0])
+        numbers = [day.toordinal() for day in days]
+        for cell in realised:
+            if not realised[cell] and cell[0] in older:
+                history = episodes.get(cell, CellHistory([]))
+                realised[cell] = {
+                    stage: realised_series(history, numbers, stage, newest.toordinal())
+                    for stage in ("intake", "treatment")
+                }
     cells = []
     for (provider_id, care_level), row in current.items():
-        history = episodes.get((provider_id, care_level), CellHistory([]))
+        found = realised[(provider_id, care_level)]
         stored = by_cell[(provider_id, care_level)]
         cells.append(
             ForecastCell(
@@ -164,8 +176,8 @@ def forecast_cells(
                 forecast=row,
                 advice=None if row.withheld else advise(ListState.of(row), norms),
                 trends=(
-                    _trend("intake", days, stored, history, end),
-                    _trend("treatment", days, stored, history, end),
+                    _trend("intake", days, stored, found["intake"]),
+                    _trend("treatment", days, stored, found["treatment"]),
                 ),
             )
         )
@@ -177,18 +189,18 @@ def _trend(
     stage: str,
     days: tuple[dt.date, ...],
     stored: dict[dt.date, WaitForecast],
-    history: CellHistory,
-    end: int,
+    series: list[list[float | int | None]],
 ) -> StageTrend:
+    """The stored forecasts of ``days`` against ``series`` (``realised_series`` of the
+    same days), withholding a realised median that rests on fewer than MIN_CELL people."""
     forecast, realised, counts = [], [], []
-    for day in days:
+    for day, (median, count) in zip(days, series, strict=True):
         row = stored.get(day)
         forecast.append(None if row is None or row.withheld else getattr(row, f"{stage}_p50_days"))
-        found = realised_waits(history, day.toordinal(), stage, end)
-        if found.count < settings.MIN_CELL:
+        if count < settings.MIN_CELL:
             realised.append(None)
             counts.append(None)
         else:
-            realised.append(found.median)
-            counts.append(found.count)
+            realised.append(median)
+            counts.append(count)
     return StageTrend(stage, days, tuple(forecast), tuple(realised), tuple(counts))

@@ -27,6 +27,7 @@ from voorzorg.accounts.models import Organisation
 from ..models import WaitForecast
 from ..services import locked_transaction
 from .model import NEVER, CellHistory, Forecast
+from .realised import realised_series
 
 # The nightly task keeps a weekly history: the same weekday in each of this many weeks
 # before today (the pages' trend of a provider's forecast).
@@ -286,10 +287,37 @@ def forecasts_store_on(days: Iterable[dt.date]) -> int:
     computed = forecast_waits_on(days)
     now = timezone.now()
     rows = [_stored(item, now) for items in computed.values() for item in items]
+    if computed:
+        _with_realised_trend([row for row in rows if row.as_of == max(computed)])
     with locked_transaction("wait-forecasts"):
         WaitForecast.objects.filter(as_of__in=list(computed)).delete()
         WaitForecast.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
+
+
+def trend_days(as_of: dt.date) -> list[dt.date]:
+    """The as-of days of the dashboard's trend: ``as_of`` and the same weekday in each
+    of the ``HISTORY_WEEKS`` weeks before it, oldest first."""
+    return [*weekly_days(as_of, HISTORY_WEEKS), as_of]
+
+
+def _with_realised_trend(rows: list[WaitForecast]) -> None:
+    """Add to each row of one as-of day (``details["realised"]``) what the people of each
+    of its trend's days really waited, per stage, as known on that day
+    (``realised_series``): one more read of a year's episodes, at night, instead of on
+    every view of the dashboard."""
+    if not rows:
+        return
+    as_of = rows[0].as_of
+    days = trend_days(as_of)
+    found = histories(as_of, {row.provider_id for row in rows}, registered_after=days[0])
+    numbers = [day.toordinal() for day in days]
+    for row in rows:
+        history = found.get((row.provider_id, row.care_level), CellHistory([]))
+        row.details["realised"] = {
+            stage: realised_series(history, numbers, stage, as_of.toordinal())
+            for stage in ("intake", "treatment")
+        }
 
 
 def weekly_days(today: dt.date, weeks: int = HISTORY_WEEKS) -> list[dt.date]:
