@@ -82,12 +82,16 @@ def _bridging(ref: str) -> dict[str, Any]:
     }
 
 
-def _span(row: dict[str, Any]) -> effect.Span | None:
+def _span(row: dict[str, Any], zone: dt.tzinfo | None = None) -> effect.Span | None:
+    """The row's bridging span. ``zone``: the current time zone, looked up once by a
+    caller that has many rows (``timezone.localdate`` looks it up per call)."""
     last = row["last_ended"]
     return effect.bridging_span(
         effect.bridging_start(*(row[name] for name in FIRSTS)),
         ongoing=bool(row["ongoing"]),
-        last_ended=timezone.localdate(last) if last else None,
+        last_ended=last.astimezone(zone or timezone.get_current_timezone()).date()
+        if last
+        else None,
     )
 
 
@@ -151,6 +155,7 @@ def _ended_episodes(frame: Frame) -> list[EndedEpisodeRow]:
             "last_ended",
         )
     )
+    zone = timezone.get_current_timezone()
     for row in linked:
         ended: dt.date = row["treatment_start_date"] or row["closed_date"]
         found.append(
@@ -158,7 +163,7 @@ def _ended_episodes(frame: Frame) -> list[EndedEpisodeRow]:
                 provider=row["provider__agb_code"],
                 care_level=row["care_level"],
                 municipality=row["municipality__cbs_code"],
-                bridged=effect.is_bridged(_span(row), ended),
+                bridged=effect.is_bridged(_span(row, zone), ended),
                 treatment_started=row["treatment_start_date"] is not None,
                 close_reason=row["close_reason"],
             )
@@ -243,8 +248,9 @@ def _exposure(frame: Frame) -> list[ExposureRow]:
     for participant_id, moment in signals:
         raised.setdefault(participant_id, []).append(timezone.localdate(moment))
     found = []
+    zone = timezone.get_current_timezone()
     for row in _exposure_rows(frame):
-        span = _span(row)
+        span = _span(row, zone)
         days = span.days_in(frame.period) if span else 0
         if days:
             found.append(
