@@ -29,7 +29,7 @@ import sys
 from collections.abc import Callable
 
 import reference
-from _common import best_of, machine, setup_django, verdict
+from _common import best_of, cpu_used, machine, process_cpu_seconds, setup_django, verdict
 
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 TARGET_RATIO = 1.2
@@ -60,6 +60,29 @@ def with_jit(on: bool, work: Callable[[], object]) -> Callable[[], object]:
                 cursor.execute("RESET jit")
 
     return run
+
+
+def cpu_of(work: Callable[[], object]) -> Callable[[], object]:
+    """``work``, adding the CPU seconds it cost (this process and its database backend)
+    to ``CPU[work]``: on a shared machine the wall time says little."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+
+    def run() -> object:
+        before = process_cpu_seconds([backend, os.getpid()])
+        try:
+            return work()
+        finally:
+            after = process_cpu_seconds([backend, os.getpid()])
+            CPU.setdefault(work, []).append(cpu_used(before, after))
+
+    return run
+
+
+CPU: dict[Callable[[], object], list[float]] = {}
 
 
 def sizes() -> list[str]:
@@ -98,10 +121,17 @@ def main() -> int:
     print(f"bench 1: recompute {period.key} over {episodes} episodes ({connection.vendor})")
     print(f"  machine: {machine()}")
 
-    app_best, app_times = best_of(RUNS + 1, lambda: indicators_compute_and_store(period=period))
+    def app() -> object:
+        return indicators_compute_and_store(period=period)
+
     sql = reference.reference_sql()
-    jit_best, jit_times = best_of(RUNS + 1, with_jit(True, lambda: reference.run(period, sql)))
-    plain_best, plain_times = best_of(RUNS + 1, with_jit(False, lambda: reference.run(period, sql)))
+
+    def statement() -> object:
+        return reference.run(period, sql)
+
+    app_best, app_times = best_of(RUNS + 1, cpu_of(app))
+    jit_best, jit_times = best_of(RUNS + 1, cpu_of(with_jit(True, statement)))
+    plain_best, plain_times = best_of(RUNS + 1, cpu_of(with_jit(False, statement)))
     sql_best = min(jit_best, plain_best)
     rows = indicators_compute_and_store(period=period)
     found = reference.figures(reference.run(period, sql))
@@ -119,6 +149,14 @@ def main() -> int:
             f"  sql  one statement, {label}:    {', '.join(f'{t:.2f}' for t in times)} s"
             f" -> best {best:.2f} s"
         )
+    # CPU seconds (this process + its database backend), least of the runs: what the
+    # work costs whatever the neighbours do; for information, the targets are wall time.
+    app_cpu = min(CPU[app])
+    sql_cpu = min(min(times) for work, times in CPU.items() if work is not app)
+    print(
+        f"  CPU  app {app_cpu:.2f} s, statement {sql_cpu:.2f} s (least of the runs): "
+        f"ratio {app_cpu / sql_cpu:.2f}"
+    )
     checked = len(reference.expected(found))
     print(
         f"  figures equal to the statement's: "
