@@ -62,13 +62,9 @@ def test_the_reference_statement_gives_the_figures_the_app_stores(
     assert problems == []
     # Not vacuous: every breakdown came back, and figures above the small-cell limit
     # were compared value for value.
-    assert {breakdown for breakdown, _group in found} == set(
-        reference.BREAKDOWN_OF_BITS.values()
-    )
+    assert {breakdown for breakdown, _group in found} == set(reference.BREAKDOWN_OF_BITS.values())
     compared = [
-        figure
-        for figure in reference.expected(found).values()
-        if figure[1] >= settings.MIN_CELL
+        figure for figure in reference.expected(found).values() if figure[1] >= settings.MIN_CELL
     ]
     assert len(compared) > 50
 
