@@ -205,9 +205,19 @@ WHERE p.id IN ({scope})
 
 def _exposure_rows(frame: Frame) -> list[dict[str, Any]]:
     """The participants of the scope whose bridging care may have started by the
-    period's end, with ``_bridging``'s fields (one statement)."""
+    period's end, with ``_bridging``'s fields (one statement). The grouped form is
+    PostgreSQL's (``bool_or``, ``FILTER``); elsewhere the same fields by subqueries."""
     from voorzorg.accounts.models import Organisation
 
+    last = frame.period.end
+    if connection.vendor != "postgresql":
+        started = Q(first_contact__lte=last) | Q(first_enrolment__lte=last)
+        return list(
+            _participants(frame)
+            .annotate(**_bridging("pk"))
+            .filter(started | Q(first_referral_contact__lte=last))
+            .values("pk", "municipality__cbs_code", *FIRSTS, "ongoing", "last_ended")
+        )
     scope_sql, scope_params = _participants(frame).values("pk").query.sql_with_params()
     sql = _EXPOSURE_SQL.format(
         participant=Participant._meta.db_table,
@@ -217,7 +227,6 @@ def _exposure_rows(frame: Frame) -> list[dict[str, Any]]:
         referral=Referral._meta.db_table,
         scope=scope_sql,
     )
-    last = frame.period.end
     params = [
         str(EnrolmentStatus.WAITING),
         sorted(str(status) for status in OPEN_STATUSES),
