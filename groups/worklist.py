@@ -13,13 +13,24 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 
 from participants.models import Participant
+from referrals.caseloads import caseloads_at, caseloads_now
 from referrals.constants import ReferralStatus
 from referrals.models import Referral
-from referrals.selectors import CASELOAD_STATUSES, handover_needed_q
+from referrals.selectors import handover_needed_q
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership, User
 from voorzorg.accounts.profiles import profiles_readable_by
@@ -92,7 +103,7 @@ class Worklist:
         return list(dict.fromkeys(p.public_id for p in participants))
 
 
-def last_contact_annotation(today: dt.date) -> Greatest:
+def last_contact_annotation(today: dt.date) -> Func:
     """The latest day of contact with a participant, as a database expression.
 
     The latest of: any one-on-one contact, any group session she attended (present),
@@ -124,15 +135,28 @@ def last_contact_annotation(today: dt.date) -> Greatest:
         .order_by("-first_contact_date")
         .values("first_contact_date")[:1]
     )
-    # GREATEST returns NULL on SQLite (and MySQL) as soon as one argument is NULL, but
-    # ignores NULLs on PostgreSQL. Rotated COALESCEs make every argument non-NULL when
-    # any value exists, each argument being one of the values, so both agree: the
-    # latest known date, or NULL when there is none.
-    return Greatest(
-        Coalesce(contact, attended, first),
-        Coalesce(attended, first, contact),
-        Coalesce(first, contact, attended),
-    )
+    return LatestDate(contact, attended, first)
+
+
+class LatestDate(Func):
+    """The latest of its dates that is not NULL; NULL when all are.
+
+    PostgreSQL's GREATEST ignores NULLs: each argument (here a correlated subquery) is
+    written, and run, once. GREATEST returns NULL on SQLite (and MySQL) as soon as one
+    argument is NULL: there rotated COALESCEs make every argument non-NULL when any
+    value exists, each argument being one of the values, so both agree.
+    """
+
+    function = "GREATEST"
+    output_field = DateField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        values = self.get_source_expressions()
+        rotated = [Coalesce(*values[i:], *values[:i]) for i in range(len(values))]
+        return compiler.compile(Greatest(*rotated))
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, **extra_context)
 
 
 def out_of_sight_for(user: User, *, today: dt.date) -> QuerySet[Participant]:
@@ -142,15 +166,21 @@ def out_of_sight_for(user: User, *, today: dt.date) -> QuerySet[Participant]:
     she facilitates. Day counting: a contact 14 days before ``today`` is out of sight,
     13 days is not. No contact at all: out of sight, listed first.
     """
-    in_bridging = Referral.objects.filter(
-        assigned_expert=user, status=ReferralStatus.IN_BRIDGING
-    ).values("participant_id")
-    in_her_groups = Enrolment.objects.filter(
-        group__facilitators=user, status=EnrolmentStatus.ACTIVE
-    ).values("participant_id")
+    in_bridging = (
+        Referral.objects.filter(assigned_expert=user, status=ReferralStatus.IN_BRIDGING)
+        .order_by()
+        .values("participant_id")
+    )
+    in_her_groups = (
+        Enrolment.objects.filter(group__facilitators=user, status=EnrolmentStatus.ACTIVE)
+        .order_by()
+        .values("participant_id")
+    )
     cutoff = today - dt.timedelta(days=OUT_OF_SIGHT_DAYS)
     return (
-        Participant.objects.filter(Q(pk__in=in_bridging) | Q(pk__in=in_her_groups))
+        # One list of ids (UNION): the database looks up those few participants by key,
+        # where an OR of two IN-subqueries read every participant.
+        Participant.objects.filter(pk__in=in_bridging.union(in_her_groups))
         .annotate(last_contact=last_contact_annotation(today))
         .filter(Q(last_contact__isnull=True) | Q(last_contact__lte=cutoff))
         .order_by(F("last_contact").asc(nulls_first=True), "family_name", "given_name", "pk")
@@ -322,8 +352,21 @@ class TeamOverview:
     @property
     def caseload_spread(self) -> tuple[int, int] | None:
         """(lowest, highest) caseload in the team now: how evenly work is shared."""
-        loads = [row.caseload for row in self.rows]
-        return (min(loads), max(loads)) if loads else None
+        return spread_of([row.caseload for row in self.rows])
+
+
+def spread_of(loads: list[int]) -> tuple[int, int] | None:
+    return (min(loads), max(loads)) if loads else None
+
+
+@dataclass(frozen=True)
+class MonthSpread:
+    """The lowest and highest caseload in the team at the end of a month (``month`` is
+    its 1st); for the month still running, now (``is_now``)."""
+
+    month: dt.date
+    spread: tuple[int, int] | None
+    is_now: bool
 
 
 def team_experts(membership: Membership | None) -> QuerySet[User]:
@@ -356,16 +399,7 @@ def team_overview(membership: Membership | None, *, today: dt.date) -> TeamOverv
     experts = list(team_experts(membership))
     expert_ids = team_experts(membership).values("pk")
 
-    caseload = dict(
-        Referral.objects.filter(
-            assigned_expert__in=expert_ids,
-            status__in=CASELOAD_STATUSES,
-        )
-        .values("assigned_expert_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("assigned_expert_id", "n")
-    )
+    caseload = caseloads_now(expert_ids)
 
     # Sessions she facilitated (was present as a facilitator) and their attendance, from
     # the facilitators table: one row per (session, facilitator).
@@ -440,3 +474,27 @@ def team_overview(membership: Membership | None, *, today: dt.date) -> TeamOverv
             )
         )
     return TeamOverview(this_month=this_start, last_month=last_start, rows=rows)
+
+
+def caseload_spreads(
+    membership: Membership | None, months: Iterable[dt.date], *, today: dt.date
+) -> list[MonthSpread]:
+    """Per month (its 1st): the team's lowest and highest caseload at the month's end
+    (local midnight of the next 1st), reconstructed from the referrals' histories
+    (``caseloads_at``); for the month of ``today``, the caseloads now.
+
+    The team is the experts the reader oversees now (``team_experts``), each counted,
+    also with none. One query per month, whatever the number of experts.
+    """
+    expert_ids = list(team_experts(membership).values_list("pk", flat=True))
+    current = month_start(today)
+    found = []
+    for month in months:
+        if month >= current:
+            loads = caseloads_now(expert_ids) if expert_ids else {}
+        else:
+            end = day_start(next_month_start(month))
+            loads = caseloads_at(end, expert_ids) if expert_ids else {}
+        spread = spread_of([loads.get(pk, 0) for pk in expert_ids])
+        found.append(MonthSpread(month=month, spread=spread, is_now=month >= current))
+    return found

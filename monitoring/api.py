@@ -34,6 +34,7 @@ from voorzorg.accounts.policy import FIGURE_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.api.permissions import HasRole
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.replica import replica_reads
 
 
 class IndicatorListApi(APIView):
@@ -133,6 +134,7 @@ class IndicatorListApi(APIView):
         },
         tags=["indicators"],
     )
+    @replica_reads
     def get(self, request: Request) -> Response:
         params = self.InputSerializer(data=request.query_params)
         if not params.is_valid():

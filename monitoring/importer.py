@@ -48,6 +48,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monitoring.periods import Period, PeriodKind
+from monitoring.touched import RegionMap, Touched
 from referrals.import_services import (
     IMPORT_FIELD_INDEX,
     ImportedEpisode,
@@ -112,6 +113,10 @@ class ImportResult:
     # Public ids of participants whose (imported, linked) episode changed: for the log.
     changed_person_ids: set[str] = field(default_factory=set)
     written: bool = False
+    # The periods and scopes whose figures the changes move (not in a dry run), and
+    # whether a referral was linked to a new episode (then other episodes changed too).
+    touched: Touched | None = None
+    linked: bool = False
 
     @property
     def ok(self) -> bool:
@@ -177,6 +182,15 @@ class ImportResult:
             for kind in (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR):
                 keys.add(Period.containing(day, kind).key)
         return sorted(keys)
+
+    @property
+    def queued_period_keys(self) -> list[str]:
+        """The periods whose figures the import asked to bring up to date: the refresh
+        of what it touched, or with a linked referral the full recompute of
+        ``period_keys``."""
+        if self.linked or self.touched is None:
+            return self.period_keys
+        return sorted(cells.period_key for cells in self.touched.cells())
 
 
 class ImportObserver:
@@ -343,22 +357,31 @@ def _write_batch(
         # A date that moved affects the months it left as well as those it entered.
         result.month_spans.add(_span(old, today))
         result.month_spans.add(_span(new, today))
+    if result.touched is not None:
+        for provider_id, before, after in changes.changed:
+            result.touched.add(provider_id, before, after)
+    result.linked |= changes.linked
     result.created += len(changes.created)
     result.updated += len(changes.updated)
     result.unchanged += changes.unchanged
     result.changed_person_ids |= changes.changed_person_ids
 
 
-def _enqueue_recompute(period_keys: list[str]) -> None:
-    """Ask the indicator engine to recompute these periods once the import is committed."""
+def _enqueue_refresh(result: ImportResult) -> None:
+    """Ask the indicator engine, once the import is committed, to refresh the figures the
+    changes touched (``monitoring.touched``); when a referral was linked, which also
+    changes other episodes, to recompute the touched periods in full."""
     try:
-        # The engine owns this function (monitoring/tasks.py). Until it exists, an import
+        # The engine owns these functions (monitoring/tasks.py). Without them an import
         # still succeeds; the figures then follow at the next scheduled recompute.
-        from monitoring.tasks import enqueue_recompute_on_commit
+        from monitoring.tasks import enqueue_recompute_on_commit, enqueue_refresh_on_commit
     except ImportError:
-        logger.info("No recompute enqueued for %s: monitoring.tasks is not available.", period_keys)
+        logger.info("No recompute enqueued: monitoring.tasks is not available.")
         return
-    enqueue_recompute_on_commit(period_keys)
+    if result.linked or result.touched is None:
+        enqueue_recompute_on_commit(result.period_keys)
+    else:
+        enqueue_refresh_on_commit(result.touched.cells())
 
 
 def _log_import(actor: Actor | None, name: str, result: ImportResult) -> None:
@@ -391,7 +414,8 @@ def waitlist_import(
     twice, never whole. ``today`` is the day after which a date counts as in the future.
     Invalid: nothing is written, ``result.errors`` says why. Valid and not ``dry_run``:
     every change is written in one transaction, one audit row records the import, and a
-    recompute of ``result.period_keys`` is enqueued for after the commit. Safe to run
+    refresh of the figures it touched (``result.touched``) is enqueued for after the
+    commit (a recompute of ``result.period_keys`` when it linked a referral). Safe to run
     twice: the second run writes no episode. ``observer`` follows the import as it runs
     (``ImportObserver``), hearing from it every ``progress_every`` rows.
 
@@ -408,6 +432,8 @@ def waitlist_import(
         return result
 
     now = timezone.now()
+    if not dry_run:
+        result.touched = Touched(today=today, regions=RegionMap.load())
 
     def run() -> None:
         every = _Every(progress_every)
@@ -431,7 +457,7 @@ def waitlist_import(
             # "importing twice changes nothing" holds for the whole database.
             if result.changed:
                 _log_import(actor, name, result)
-                _enqueue_recompute(result.period_keys)
+                _enqueue_refresh(result)
             observer.committing(result)
     except _FileChanged:
         raise ApplicationError(

@@ -2,6 +2,8 @@
 
 ``indicators_compute_and_store`` replaces a period's figures atomically, with small-cell
 suppression applied before anything is stored: the all-data scope and every region's.
+``indicators_refresh`` replaces only the figures of waiting episodes of some scopes of a
+period, what an import changed, so they show seconds after it.
 ``indicator_rows`` is what the API and the export command read (the dashboard reads the
 same rows through ``monitoring.selectors``), so they can never show different figures.
 Which scope a user may read is not decided here but in
@@ -13,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -25,7 +27,7 @@ from django.utils import timezone
 
 from monitoring import collectors
 from monitoring.indicators.engine import suppress_all
-from monitoring.indicators.registry import BY_KEY, Breakdown
+from monitoring.indicators.registry import BY_KEY, DEFINITIONS, Breakdown, Source
 from monitoring.models import ComputationRun, IndicatorValue
 from monitoring.periods import STRETCH_SEPARATOR, Period, stretch_key
 
@@ -133,15 +135,25 @@ def indicators_compute_and_store(*, period: Period) -> int:
 
 
 def _computed_rows(
-    period: Period, *, storage_key: str, computed_at: dt.datetime
+    period: Period,
+    *,
+    storage_key: str,
+    computed_at: dt.datetime,
+    region_ids: Sequence[int | None] | None = None,
+    sources: Collection[Source] | None = None,
 ) -> list[IndicatorValue]:
-    """Every indicator of ``period`` in every scope, suppressed, as unsaved rows."""
+    """Every indicator of ``period`` in every scope (or in ``region_ids``; of ``sources``
+    only), suppressed, as unsaved rows."""
+    if region_ids is None:
+        region_ids = [None, *collectors.region_ids()]
     computed = {
         region_id: suppress_all(
-            collectors.collect(period=period, scope=collectors.scope_for(region_id)),
+            collectors.collect(
+                period=period, scope=collectors.scope_for(region_id), sources=sources
+            ),
             min_cell=settings.MIN_CELL,
         )
-        for region_id in [None, *collectors.region_ids()]
+        for region_id in region_ids
     }
     return [
         IndicatorValue(
@@ -177,6 +189,90 @@ def _store_like_for_like(period: Period, *, computed_at: dt.datetime) -> None:
     IndicatorValue.objects.bulk_create(
         _computed_rows(stretch, storage_key=stretch_key(stretch), computed_at=computed_at)
     )
+
+
+# What an import changes: waiting episodes, read by these sources' figures only.
+EPISODE_SOURCES = frozenset({Source.EPISODES, Source.ENDED_EPISODES})
+EPISODE_INDICATORS = tuple(d.key for d in DEFINITIONS if d.source in EPISODE_SOURCES)
+# A figure whose total row every computed scope stores: which scopes a period has.
+_ALWAYS_STORED = next(d.key for d in DEFINITIONS if d.source == Source.EPISODES)
+
+
+def indicators_refresh(
+    *,
+    period: Period,
+    region_ids: Sequence[int | None],
+    stretch_region_ids: Sequence[int | None] = (),
+) -> int:
+    """Recompute the figures of waiting episodes (``EPISODE_SOURCES``) of ``period`` in
+    the given scopes (None: all data) and replace only those rows; return how many.
+
+    What an import asks for (``monitoring.touched`` says which periods and scopes), so
+    that its figures show within seconds instead of at the next recompute. Every other
+    source and scope keeps its rows: the import changed nothing they read, so the result
+    is the rows a full recompute would store (tested). Within a scope, every group of
+    every breakdown is recomputed: the totals' medians (and the effect figures'
+    standardised differences) are over all of the scope's episodes, so the one pass a
+    total needs gives every group at once.
+
+    ``stretch_region_ids``: also those scopes of a running period's comparison stretch.
+    Under the period's lock, in one transaction. A period never computed, or computed
+    as of another day (a running period's peildatum is its day of computation), is
+    computed in full instead (``indicators_compute_and_store``): its other rows would not
+    match. A region without rows for the period (added since) is left to the next full
+    recompute. ``ComputationRun.computed_at`` stays the full computation's moment.
+    """
+    measured = period.as_of(timezone.localdate())
+    with period_transaction(period.key):
+        run = ComputationRun.objects.filter(period=period.key).first()
+        if run is None or period.as_of(timezone.localdate(run.computed_at)) != measured:
+            return indicators_compute_and_store(period=period)
+        # JIT off and the recompute's work_mem, for this transaction only: compiling
+        # these statements costs more than it saves (docs/performance.md, "Fresh
+        # figures after an import"), and at ten million episodes a region's rules need
+        # the memory to be hashed ("Ten million episodes").
+        _analytic_settings()
+        computed_at = timezone.now()
+        written = _replace_episode_rows(measured, period.key, region_ids, computed_at)
+        stretch = measured.like_for_like()
+        if stretch_region_ids and not stretch.is_whole:
+            written += _replace_episode_rows(
+                stretch, stretch_key(stretch), stretch_region_ids, computed_at
+            )
+        ComputationRun.objects.filter(pk=run.pk).update(
+            rows=IndicatorValue.objects.filter(period=period.key).count()
+        )
+    return written
+
+
+def _replace_episode_rows(
+    period: Period, storage_key: str, region_ids: Sequence[int | None], computed_at: dt.datetime
+) -> int:
+    """Replace the stored episode figures of ``storage_key`` in those of ``region_ids``
+    that have figures stored (a total row is always stored for a computed scope)."""
+    stored = set(
+        IndicatorValue.objects.filter(
+            period=storage_key, indicator=_ALWAYS_STORED, breakdown=Breakdown.TOTAL
+        ).values_list("region_id", flat=True)
+    )
+    scopes = [region_id for region_id in dict.fromkeys(region_ids) if region_id in stored]
+    if not scopes:
+        return 0
+    rows = _computed_rows(
+        period,
+        storage_key=storage_key,
+        computed_at=computed_at,
+        region_ids=scopes,
+        sources=EPISODE_SOURCES,
+    )
+    in_scopes = Q(region_id__in=[r for r in scopes if r is not None])
+    if None in scopes:
+        in_scopes |= Q(region__isnull=True)
+    IndicatorValue.objects.filter(
+        in_scopes, period=storage_key, indicator__in=EPISODE_INDICATORS
+    ).delete()
+    IndicatorValue.objects.bulk_create(rows)
+    return len(rows)
 
 
 def indicator_rows(

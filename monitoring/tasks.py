@@ -1,9 +1,12 @@
 """Thin Celery tasks that keep the stored indicators fresh.
 
 Beat runs ``indicators_recompute_recent`` hourly and ``indicators_recompute_history``
-nightly (settings.CELERY_BEAT_SCHEDULE); writes that change the underlying data (the
-waitlist import) call ``enqueue_recompute_on_commit``, which records the recomputes in the
-transactional outbox (voorzorg.core.outbox), so they are not lost when the broker is down.
+nightly (settings.CELERY_BEAT_SCHEDULE); writes that change the underlying data call
+``enqueue_recompute_on_commit``, which records the recomputes in the transactional outbox
+(voorzorg.core.outbox), so they are not lost when the broker is down. The waitlist import
+calls ``enqueue_refresh_on_commit`` instead: only the figures of waiting episodes of the
+periods and scopes it touched (``monitoring.touched``), seconds after its commit; the
+hourly and nightly recomputes stay the safety net.
 
 Beat also runs ``wait_forecasts_store`` nightly: today's waiting-time forecasts, and the
 weekly history of the past year where it is missing (``monitoring.forecasting``).
@@ -27,6 +30,8 @@ from monitoring.jobs.runners import job_run
 from monitoring.jobs.services import jobs_sweep
 from monitoring.periods import Period, PeriodKind, last_months
 from monitoring.services import indicators_compute_and_store
+from monitoring.services import indicators_refresh as refresh_indicators
+from monitoring.touched import Cells, scopes_parse, scopes_text
 from voorzorg.core.outbox import outbox_record_many
 
 HISTORY_MONTHS = 24
@@ -40,6 +45,20 @@ def indicators_recompute(period_key: str) -> None:
     # transaction that holds the period's lock (pg_advisory_xact_lock on PostgreSQL), so
     # a second or concurrent run waits, then writes the same figures again.
     indicators_compute_and_store(period=period)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def indicators_refresh(period_key: str, scopes: str, stretch_scopes: str = "") -> None:
+    """Refresh the figures of waiting episodes of one period in some scopes (``all,3``:
+    all data and region 3) after an import. Safe to run twice or concurrently."""
+    period = Period.parse(period_key)  # bad input fails fast, before any work
+    # idempotency: the service replaces those rows as a whole inside one transaction that
+    # holds the period's lock, so a second run writes the same figures again.
+    refresh_indicators(
+        period=period,
+        region_ids=scopes_parse(scopes),
+        stretch_region_ids=scopes_parse(stretch_scopes),
+    )
 
 
 def recent_period_keys(today: dt.date) -> list[str]:
@@ -112,6 +131,24 @@ def enqueue_recompute_on_commit(period_keys: Iterable[str]) -> list[str]:
             keys.append(key)
     outbox_record_many(task=indicators_recompute, args_list=[[key] for key in keys])
     return keys
+
+
+def enqueue_refresh_on_commit(cells: Iterable[Cells]) -> list[str]:
+    """Refresh the figures of waiting episodes an import touched (``Touched.cells``) once
+    the current transaction commits; returns the period keys.
+
+    One ``indicators_refresh`` per period, recorded in the outbox in the caller's
+    transaction like ``enqueue_recompute_on_commit``, in the order given (today's
+    periods first), so a worker brings the newest figures up first.
+    """
+    cells = list(cells)
+    outbox_record_many(
+        task=indicators_refresh,
+        args_list=[
+            [c.period_key, scopes_text(c.scopes), scopes_text(c.stretch_scopes)] for c in cells
+        ],
+    )
+    return [c.period_key for c in cells]
 
 
 # Not acks_late: a job's run is not repeated when its worker dies (the import rolled back,

@@ -72,6 +72,12 @@ class ImportedEpisodeChanges:
     changed_person_ids: set[str] = field(default_factory=set)
     # Linked episodes that gained an intake or a treatment start (ids).
     progressed: list[int] = field(default_factory=list)
+    # Every created or updated episode as (provider id, values before or None, values
+    # after): where in the figures the change lands (``monitoring.touched``).
+    changed: list[tuple[int, tuple[Any, ...] | None, tuple[Any, ...]]] = field(default_factory=list)
+    # Whether a referral was linked to a new episode: that also changes other episodes
+    # (a hand-entered stand-in removed, an earlier place released).
+    linked: bool = False
 
 
 def _existing(episodes: Sequence[ImportedEpisode]) -> dict[tuple[int, str], tuple[Any, ...]]:
@@ -134,6 +140,7 @@ def imported_episodes_save(
                 }
             )
             changes.created.append(episode.values)
+            changes.changed.append((episode.provider_id, None, episode.values))
             continue
         old = found[4:]
         # idempotency: compare before writing; an unchanged row is not written at all.
@@ -147,6 +154,7 @@ def imported_episodes_save(
             )
         )
         changes.updated.append((old, episode.values))
+        changes.changed.append((episode.provider_id, old, episode.values))
         if found[3] is not None:
             changes.changed_person_ids.add(found[3])
             if any(old[i] is None and episode.values[i] is not None for i in _STAGE_INDEXES):
@@ -161,7 +169,11 @@ def imported_episodes_save(
             for e in episodes
             if (e.provider_id, e.external_id) not in existing
         ]
-        changes.changed_person_ids |= link_imported(
-            keys=new_keys, progressed=changes.progressed, actor=actor
+        # Two calls, in the order one call takes them, so the import knows whether it
+        # linked anything apart from whom it told.
+        linked = link_imported(keys=new_keys, progressed=(), actor=actor)
+        changes.linked = bool(linked)
+        changes.changed_person_ids |= linked | link_imported(
+            keys=(), progressed=changes.progressed, actor=actor
         )
     return changes

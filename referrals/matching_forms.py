@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from voorzorg.accounts.constants import AgeBand, ExperienceTheme, ExpertGender, Language
 
 from .constants import ExpertChangeReason
+from .models import WISHABLE_FORMATS
 
 
 class WishesForm(forms.Form):
@@ -37,6 +38,14 @@ class WishesForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("In gewone woorden, geen diagnose. Vul alleen in wat zij zelf wil."),
+    )
+
+    formats = forms.MultipleChoiceField(
+        label=_("Ook graag"),
+        choices=[(f.value, f.label) for f in WISHABLE_FORMATS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Groep, één-op-één of digitaal staat bij haar voorkeuren in het dossier."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

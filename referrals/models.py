@@ -22,7 +22,13 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from voorzorg.accounts.constants import AgeBand, ExpertGender, Language, OrganisationKind
+from voorzorg.accounts.constants import (
+    AgeBand,
+    ExpertGender,
+    Language,
+    OrganisationKind,
+    SupportFormat,
+)
 from voorzorg.accounts.models import validate_themes
 from voorzorg.audit.versions import tracked
 from voorzorg.core.dates import validate_plausible_date
@@ -38,6 +44,15 @@ from .constants import (
     ReferralStatus,
     Urgency,
 )
+
+# Ways of working a participant may wish beyond her record's preferences (group,
+# one-on-one, digital): meeting on a walk, or at home.
+WISHABLE_FORMATS = (SupportFormat.WALK, SupportFormat.HOME_VISIT)
+
+
+def validate_wishable_formats(value: object) -> None:
+    if not isinstance(value, list) or not set(value) <= set(WISHABLE_FORMATS):
+        raise ValidationError(_("Kies alleen wandelend of op huisbezoek."))
 
 
 class Referral(TimeStampedModel):
@@ -130,9 +145,10 @@ class Referral(TimeStampedModel):
     )
     status_changed_at = models.DateTimeField(_("status gewijzigd op"), null=True, blank=True)
     # What the participant wishes of her experience expert, when it matters to her
-    # (``wishes.py``). The way of working she prefers is on her record
-    # (``Participant.prefers_*``), not repeated here. Themes are what she wants to talk
-    # about, in everyday words: never a diagnosis, never a condition for help.
+    # (``wishes.py``). The ways of working she prefers are on her record
+    # (``Participant.prefers_*``: group, one-on-one, digital), not repeated here; the
+    # wish adds the ways only peer support offers (``WISHABLE_FORMATS``). Themes are what
+    # she wants to talk about, in everyday words: never a diagnosis, never a condition.
     wish_language = models.CharField(
         _("voorkeur: taal"), max_length=5, choices=Language.choices, blank=True
     )
@@ -150,6 +166,12 @@ class Referral(TimeStampedModel):
     )
     wish_themes = models.JSONField(
         _("wil praten over"), default=list, blank=True, validators=[validate_themes]
+    )
+    wish_formats = models.JSONField(
+        _("ook graag: werkvorm"),
+        default=list,
+        blank=True,
+        validators=[validate_wishable_formats],
     )
 
     # Every version, status changes and corrections alike (voorzorg.audit.versions).
@@ -201,6 +223,11 @@ class Referral(TimeStampedModel):
                 name="referral_accepted_has_expert",
             ),
         ]
+
+    @property
+    def wish_formats_display(self) -> list[str]:
+        """The wished ways of working, as their labels."""
+        return [f.label for f in WISHABLE_FORMATS if f in self.wish_formats]
 
     def __str__(self) -> str:
         return f"Verwijzing {self.pk} ({self.get_status_display()})"

@@ -137,6 +137,7 @@ def _referral(r: Referral, *, texts: bool, versions: list[Version]) -> dict[str,
         **choice(r, "wish_expert_gender"),
         **choice(r, "wish_expert_age_band"),
         "wish_themes": list(r.wish_themes),
+        "wish_formats": list(r.wish_formats),
         **choice(r, "urgency"),
         **choice(r, "care_level"),
         "intended_provider": org_name(r.intended_provider),
@@ -224,6 +225,7 @@ ERASED_WISHES = {
     "wish_expert_gender": "",
     "wish_expert_age_band": "",
     "wish_themes": [],
+    "wish_formats": [],
 }
 
 

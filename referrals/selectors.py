@@ -25,17 +25,13 @@ from dataclasses import dataclass
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     DateField,
     F,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
 from django.utils.translation import ngettext
 
@@ -56,6 +52,7 @@ from voorzorg.audit.versions import Display, Version, versions_of
 from voorzorg.core.dbfunctions import DaysBetween
 from voorzorg.core.treeknorm import DEFAULT_NORMS, Norms, OpenWait, open_wait_at
 
+from .caseloads import caseload_of_user
 from .constants import OPEN_STATUSES, ReferralStatus, Urgency
 from .models import Handover, HandoverMessage, Referral, WaitingEpisode
 
@@ -314,28 +311,6 @@ def assignable_experts(
         organisation__kind=OrganisationKind.MUNICIPALITY, organisation__regions__in=regions
     )
     return Membership.objects.filter(in_region, role=Role.EXPERT, user__is_active=True)
-
-
-# An expert's caseload: the people she accompanies now (accepted, or in bridging care).
-CASELOAD_STATUSES = (ReferralStatus.ACCEPTED, ReferralStatus.IN_BRIDGING)
-
-
-def caseload_of_user() -> Coalesce:
-    """How many participants a membership's user accompanies now (``CASELOAD_STATUSES``),
-    as an expression on ``user_id`` to annotate memberships with: the one caseload count
-    of the expert lists and the suggestions."""
-    return Coalesce(
-        Subquery(
-            Referral.objects.filter(
-                assigned_expert=OuterRef("user_id"), status__in=CASELOAD_STATUSES
-            )
-            .order_by()
-            .values("assigned_expert")
-            .annotate(n=Count("participant", distinct=True))
-            .values("n")
-        ),
-        0,
-    )
 
 
 def expert_choices_for(

@@ -50,8 +50,9 @@ from voorzorg.accounts.profiles import profiles_readable_by
 from voorzorg.accounts.selectors import regions_of
 from voorzorg.core.figures import percent_value
 
+from .caseloads import caseload_of_user
 from .models import ExpertAssignment, Referral
-from .selectors import assignable_experts, caseload_of_user
+from .selectors import assignable_experts
 
 TOP = 3
 LANGUAGE_POINTS = 3
@@ -113,10 +114,11 @@ class Suggestion:
     max_caseload: int
 
 
-def wished_formats(participant: Participant) -> set[str]:
-    """The ways of working she prefers, from her record, as ``SupportFormat`` values.
-    Empty: no preference, every format will do."""
-    wished = set()
+def wished_formats(participant: Participant, extra: Iterable[str] = ()) -> set[str]:
+    """The ways of working she prefers, from her record and the ``extra`` her referral's
+    wishes add (walk, home visit), as ``SupportFormat`` values. Empty: no preference,
+    every format will do."""
+    wished = set(extra)
     if participant.prefers_one_on_one:
         wished.add(SupportFormat.ONE_ON_ONE)
     if participant.prefers_group:
@@ -206,7 +208,7 @@ def need_of(referral: Referral) -> Need:
     participant = referral.participant
     return Need(
         municipality_id=participant.municipality_id,
-        formats=frozenset(wished_formats(participant)),
+        formats=frozenset(wished_formats(participant, referral.wish_formats)),
         language=referral.wish_language,
         gender=referral.wish_expert_gender,
         age_band=referral.wish_expert_age_band,

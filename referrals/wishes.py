@@ -2,10 +2,11 @@
 
 The wishes are hers, told to the POH-GGZ when referring or to the team at intake:
 the language she would rather speak, the gender or age of the expert when it matters to
-her, the themes she wants to talk about. The way of working she prefers is already on
-her record (``Participant.prefers_*``: group, one-on-one, digital) and is read from
-there (``suggestions.wished_formats``), not asked twice. The suggestions (``suggestions.py``) weigh
-all of them; none is ever a condition for help.
+her, the themes she wants to talk about, and whether she would like to meet on a walk
+or at home. The ways of working she prefers otherwise are already on her record
+(``Participant.prefers_*``: group, one-on-one, digital) and are read from there
+(``suggestions.wished_formats``), not asked twice. The suggestions (``suggestions.py``)
+weigh all of them; none is ever a condition for help.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from .services import capacities
 
 # While the expert is still to be found, or accompanies her: after that nobody matches.
 WISHES_OPEN = (ReferralStatus.SUBMITTED, ReferralStatus.ACCEPTED, ReferralStatus.IN_BRIDGING)
-WISH_FIELDS = ("wish_language", "wish_expert_gender", "wish_expert_age_band", "wish_themes")
+WISH_FIELDS = (
+    "wish_language",
+    "wish_expert_gender",
+    "wish_expert_age_band",
+    "wish_themes",
+    "wish_formats",
+)
 
 
 def may_record_wishes(membership: object, referral: Referral) -> bool:
@@ -41,6 +48,7 @@ def referral_wishes_set(
     expert_gender: str,
     expert_age_band: str,
     themes: list[str],
+    formats: list[str] = (),
 ) -> Referral:
     """Record the participant's wishes on her referral (all at once, blanks for none)."""
     locked = Referral.objects.select_for_update().select_related("participant").get(pk=referral.pk)
@@ -50,6 +58,7 @@ def referral_wishes_set(
     locked.wish_expert_gender = expert_gender
     locked.wish_expert_age_band = expert_age_band
     locked.wish_themes = sorted(set(themes))
+    locked.wish_formats = sorted(set(formats))
     full_clean_or_raise(locked)
     locked.save(update_fields=[*WISH_FIELDS, "updated_at"])
     actor.audit(

@@ -15,12 +15,16 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 
-from ..worklist import team_overview
+from ..worklist import caseload_spreads, previous_month_start, team_overview
+
+# The months of the measures table: this one and the five before it.
+MEASURED_MONTHS = 6
 
 
 @role_required(*TEAM_LEAD_ROLES)
 def team(request: HttpRequest) -> HttpResponse:
-    """Caseload, sessions, contacts and attendance per expert, this month and last.
+    """Caseload, sessions, contacts and attendance per expert, this month and last; the
+    assignment measures and the spread of caseloads for the last six months.
 
     Counts only, no person is named, so no per-person audit rows; the visit itself is
     logged. A fixed number of queries however many experts the region has.
@@ -31,9 +35,17 @@ def team(request: HttpRequest) -> HttpResponse:
             action=AuditAction.READ, event="team.view", access_granted=False
         )
         raise PermissionDenied
-    overview = team_overview(membership, today=timezone.localdate())
+    today = timezone.localdate()
+    overview = team_overview(membership, today=today)
     Actor.from_request(request).audit(action=AuditAction.READ, event="team.view")
-    measures = assignment_measures(membership, [overview.this_month, overview.last_month])
+    months = [overview.this_month]
+    while len(months) < MEASURED_MONTHS:
+        months.append(previous_month_start(months[-1]))
+    measures = zip(
+        assignment_measures(membership, months),
+        caseload_spreads(membership, months, today=today),
+        strict=True,
+    )
     return render(
         request, "groups/team_overview.html", {"overview": overview, "measures": measures}
     )

@@ -26,6 +26,8 @@ reference, it is not on the production path.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from monitoring.indicators.registry import DEFINITIONS, Source
 from monitoring.indicators.results import Results
 from monitoring.indicators.rows import Snapshot
@@ -79,16 +81,22 @@ SOURCES: dict[Source, DbSource] = {
 }
 
 
-def collect(*, period: Period, scope: Scope = ALL_DATA) -> Results:
+def collect(
+    *, period: Period, scope: Scope = ALL_DATA, sources: Collection[Source] | None = None
+) -> Results:
     """Every registry definition for one period, unsuppressed, aggregated in the database.
 
     Same keys and figures as ``engine.compute(load_snapshot(scope), period)``. A fixed
     number of queries (under twenty) whatever the data size. ``scope``: all data (the
-    default) or one region's (``scope_for(region_id)``).
+    default) or one region's (``scope_for(region_id)``). ``sources``: only the
+    definitions of these sources (each source is collected on its own, so their figures
+    are the same as in a collection of all).
     """
     frame = Frame(period, scope)
     results: Results = {}
     for source, database in SOURCES.items():
+        if sources is not None and source not in sources:
+            continue
         definitions = [d for d in DEFINITIONS if d.source == source]
         if definitions:
             results.update(collect_source(database, definitions, frame))

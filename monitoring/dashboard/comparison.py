@@ -24,6 +24,7 @@ from voorzorg.accounts.norms import norms_for
 from voorzorg.accounts.policy import FIGURE_ROLES
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
+from voorzorg.core.replica import replica_reads
 from voorzorg.core.treeknorm import Norms
 
 from .. import exports
@@ -165,6 +166,7 @@ def _csv(data: ComparisonData) -> HttpResponse:
 
 @role_required(*FIGURE_ROLES)
 @require_GET
+@replica_reads
 def compare(request: HttpRequest) -> HttpResponse:
     """One indicator for all municipalities and providers; ``?formaat=csv`` downloads it."""
     if request.GET.get("formaat", "") == "csv":

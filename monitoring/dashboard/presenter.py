@@ -241,15 +241,24 @@ def _bars(items: list[Shown], *, series: str, values: str, unit: str) -> dict:
 
 def build_context(request: HttpRequest, data: DashboardData) -> dict:
     """Everything the dashboard and its print view render, formatted once."""
+    return {**page_context(request, data), **figures_context(data)}
+
+
+def page_context(request: HttpRequest, data: DashboardData) -> dict:
+    """The heading and the menus: what the page needs besides its figures (no figure is
+    read for it)."""
+    return {**_heading(request, data), **choices(data)}
+
+
+def figures_context(data: DashboardData) -> dict:
+    """The figures, judged and formatted: the same for every reader of ``data``."""
     return {
-        **_heading(request, data),
         **_treeknorm(data),
         **_trend(data),
         **_shares(data),
         "bridging": [_current(data, key) for key in BRIDGING_KEYS],
         "reach": reach_rows(data),
         "effect": effect_rows(data),
-        **choices(data),
     }
 
 

@@ -20,9 +20,11 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -31,6 +33,7 @@ from voorzorg.accounts.access import role_required
 from voorzorg.accounts.policy import FIGURE_ROLES
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
+from voorzorg.core.replica import replica_reads
 
 from ..indicators.registry import DEFINITIONS, Definition, Panel, Unit
 from ..selectors import (
@@ -47,7 +50,7 @@ from ..selectors.report import (
     municipalities_of,
     report_data,
 )
-from . import formatting, report_export
+from . import formatting, fragments, report_export
 from .formatting import (
     comparison_label,
     measured_label,
@@ -334,7 +337,19 @@ def history_chart(report: ReportData, rows: list[dict]) -> Chart:
 # --- Page -----------------------------------------------------------------------------------
 
 
-def build_report(report: ReportData) -> dict:
+def report_page(report: ReportData) -> dict:
+    """What the report page needs besides its figures: the menus (no figure is read)."""
+    data = report.data
+    return {
+        "report": report,
+        "data": data,
+        "period_label": measured_label(data.period),
+        **_choices(report),
+    }
+
+
+def report_pages_context(report: ReportData) -> dict:
+    """The report's pages: the same for every reader of ``report``."""
     data = report.data
     items = report_items(report)
     rows = history_rows(report)
@@ -359,8 +374,21 @@ def build_report(report: ReportData) -> dict:
         "history_chart": history_chart(report, rows),
         # Every figure of the report once, with its words.
         "definitions": report_definitions(items),
-        **_choices(report),
     }
+
+
+def report_body(report: ReportData) -> str:
+    """The report's pages as HTML, from the cache when rendered before for the same data
+    version, choice and language (``fragments.figures_key``)."""
+
+    def render() -> dict[str, str]:
+        return {"body": render_to_string(BODY_TEMPLATE, report_pages_context(report))}
+
+    key = fragments.figures_key("report", report.data, report.municipality)
+    return mark_safe(fragments.cached_parts(key, render)["body"])  # noqa: S308 - our render
+
+
+BODY_TEMPLATE = "monitoring/_report_body.html"
 
 
 def _choices(report: ReportData) -> dict:
@@ -391,6 +419,7 @@ def _choices(report: ReportData) -> dict:
 
 @role_required(*FIGURE_ROLES)
 @require_GET
+@replica_reads
 def report(request: HttpRequest) -> HttpResponse:
     """The quarterly report; ``?formaat=csv`` or ``?formaat=xlsx`` downloads its figures."""
     export = request.GET.get("formaat", "")
@@ -412,7 +441,9 @@ def report(request: HttpRequest) -> HttpResponse:
         if export == "csv":
             return report_export.csv_response(rows, name)
         return report_export.xlsx_response(rows, name, report_, report_definitions(items))
-    return render(request, "monitoring/report.html", build_report(load(request)))
+    report_ = load(request)
+    context = {**report_page(report_), "report_body": report_body(report_)}
+    return render(request, "monitoring/report.html", context)
 
 
 urlpatterns = [

@@ -18,8 +18,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -31,6 +33,7 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
+from voorzorg.core.replica import replica_reads
 
 from .. import exports
 from ..constants import JobKind
@@ -53,10 +56,11 @@ from ..selectors import (
     stored_periods,
 )
 from ..tasks import history_period_keys
+from . import fragments
 from .forecasts import forecast_section
 from .formatting import period_label
 from .menus import WHOLE_SCOPE
-from .presenter import build_context
+from .presenter import build_context, figures_context, page_context
 
 _GROUP_VALUE = re.compile(r"^[\w.-]{1,64}$")
 
@@ -172,15 +176,41 @@ def forecasts_for(request: HttpRequest, data: DashboardData) -> ForecastCells | 
 
 
 def _context(request: HttpRequest, data: DashboardData) -> dict:
-    context = build_context(request, data)
+    return _with_forecasts(request, data, build_context(request, data))
+
+
+def _with_forecasts(request: HttpRequest, data: DashboardData, context: dict) -> dict:
     cells = forecasts_for(request, data)
     if cells is not None:
         context.update(forecast_section(cells), show_forecasts=True)
     return context
 
 
+# The dashboard's figures, rendered apart from the rest of the page (``fragments``).
+FIGURE_TEMPLATES = {
+    "top": "monitoring/_dashboard_figures_top.html",
+    "bottom": "monitoring/_dashboard_figures_bottom.html",
+    "chart_data": "monitoring/_dashboard_chart_data.html",
+}
+
+
+def figures_parts(data: DashboardData, context: dict) -> dict[str, str]:
+    """The figures' HTML of the dashboard, from the cache when rendered before for the
+    same data version, choice and language (``fragments.figures_key``)."""
+
+    def render() -> dict[str, str]:
+        # Only what every reader of these figures shares: not whether she administers.
+        shared = {k: v for k, v in context.items() if k != "is_admin"}
+        shared.update(figures_context(data))
+        return {name: render_to_string(t, shared) for name, t in FIGURE_TEMPLATES.items()}
+
+    parts = fragments.cached_parts(fragments.figures_key("dashboard", data), render)
+    return {name: mark_safe(html) for name, html in parts.items()}  # noqa: S308 - our render
+
+
 @role_required(*FIGURE_ROLES)
 @require_GET
+@replica_reads
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The dashboard; ``?formaat=csv`` or ``?formaat=xlsx`` downloads what it shows."""
     export = request.GET.get("formaat", "")
@@ -197,7 +227,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             return exports.csv_response(data, forecasts)
         return exports.xlsx_response(data, forecasts)
     data = load(request)
-    context = _context(request, data)
+    context = _with_forecasts(request, data, page_context(request, data))
+    context["figures"] = figures_parts(data, context)
     if context.get("is_admin"):
         # A recompute that runs now: its page is where the button leads meanwhile.
         context["recompute_job"] = active_job_for(
@@ -208,6 +239,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @role_required(*FIGURE_ROLES)
 @require_GET
+@replica_reads
 def dashboard_print(request: HttpRequest) -> HttpResponse:
     """The same figures as tables, for the board meeting's papers."""
     data = load(request)

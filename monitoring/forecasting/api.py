@@ -22,6 +22,7 @@ from referrals.constants import CareLevel
 from voorzorg.accounts.policy import FORECAST_ROLES
 from voorzorg.api.base import ApiView, validated
 from voorzorg.api.fields import date_field, not_in_future
+from voorzorg.core.replica import replica_reads
 
 from .services import forecasts_contract
 
@@ -96,6 +97,7 @@ class ForecastListApi(ApiView):
         },
         tags=["forecasts"],
     )
+    @replica_reads
     def get(self, request: Request) -> Response:
         query = validated(self.InputSerializer, request.query_params)
         found = forecasts_contract(query.get("as_of") or timezone.localdate())

@@ -59,13 +59,16 @@ def realised_waits(history: CellHistory, as_of: int, stage: str, end: int) -> Re
     if not history.size:
         empty = np.array([], dtype=np.int64)
         return Realised(empty, empty, None)
-    reached = history.intake if stage == "intake" else history.treatment
-    closed = history.closed
-    cohort = (reg > as_of) & (reg <= as_of + COHORT_DAYS) & (reg <= end)
-    done = cohort & (reached <= end)
+    # The cohort first, then everything else on its few rows only: the dashboard's trend
+    # asks this for every week of a year of a provider's episodes.
+    cohort = np.flatnonzero((reg > as_of) & (reg <= min(as_of + COHORT_DAYS, end)))
+    reg = reg[cohort]
+    reached = (history.intake if stage == "intake" else history.treatment)[cohort]
+    closed = history.closed[cohort]
+    done = reached <= end
     # Left before the stage: closed by the data end, and the stage had not come by then.
     left = (closed <= end) & (reached > closed)
-    waiting = cohort & ~done & ~left
+    waiting = ~done & ~left
     waits = (reached - reg)[done]
     elapsed = (end - reg)[waiting]
     return Realised(waits, elapsed, median_known(waits, elapsed))

@@ -170,7 +170,7 @@ def import_summary(result: ImportResult, *, issues_stored: int) -> dict[str, Any
         "invalid_rows": result.invalid_rows,
         "error_count": result.error_count,
         "issues_stored": issues_stored,
-        "periods": len(result.period_keys) if result.written and result.changed else 0,
+        "periods": len(result.queued_period_keys) if result.written and result.changed else 0,
     }
 
 

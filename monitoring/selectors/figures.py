@@ -15,10 +15,11 @@ norm (and, for an administrator, one or two for the regions she may read).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -129,6 +130,15 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class FigureSet:
+    """The figures of one group: in the period, in the one compared with, and the trend."""
+
+    current: dict[str, Figure]
+    before: dict[str, Figure]
+    trend: dict[tuple[str, str], Figure]
+
+
+@dataclass(frozen=True)
 class DashboardData:
     period: Period
     # What the period is compared with: the period before it, or for a running period
@@ -139,10 +149,11 @@ class DashboardData:
     choice: GroupChoice
     # Per breakdown, the groups that have figures in the period, in display order.
     choices: dict[str, list[GroupChoice]]
-    current: dict[str, Figure]
-    before: dict[str, Figure]
+    # Reads the figures (``current``, ``before``, ``trend``) on first use: one query for
+    # the period and the one compared with, one for the trend. A page served from the
+    # fragment cache (``monitoring.dashboard.fragments``) never needs them.
+    figures_reader: Callable[[], FigureSet] = field(repr=False, compare=False)
     trend_months: list[Period]
-    trend: dict[tuple[str, str], Figure] = field(default_factory=dict)
     # The scope's norm: the region's own, the NZa defaults for all data.
     norms: Norms = DEFAULT_NORMS
     scope: FigureScope = ALL_FIGURES
@@ -162,6 +173,22 @@ class DashboardData:
     def month_measured(self, month: Period) -> Period:
         """A trend month as its stored figures measure it (up to its computation day)."""
         return as_computed(month, self.runs)
+
+    @cached_property
+    def _figures(self) -> FigureSet:
+        return self.figures_reader()
+
+    @property
+    def current(self) -> dict[str, Figure]:
+        return self._figures.current
+
+    @property
+    def before(self) -> dict[str, Figure]:
+        return self._figures.before
+
+    @property
+    def trend(self) -> dict[tuple[str, str], Figure]:
+        return self._figures.trend
 
     def figure(self, key: str) -> Figure:
         return self.current[key]
@@ -391,22 +418,30 @@ def dashboard_data(
         b: sorted((choice_for(b, g) for g in groups.get(b, ())), key=choice_order)
         for b in GROUP_BREAKDOWNS
     }
-    figures = figures_for(
-        periods=[period.key, before_key],
-        breakdown=breakdown,
-        group=group,
-        region_id=scope.region_id,
-        computed=stored_runs,
-    )
     months = last_months(period.end, TREND_MONTHS)
-    trend = figures_for(
-        periods=[m.key for m in months],
-        breakdown=breakdown,
-        group=group,
-        indicators=TREND_KEYS,
-        region_id=scope.region_id,
-        computed=stored_runs,
-    )
+
+    def read_figures() -> FigureSet:
+        figures = figures_for(
+            periods=[period.key, before_key],
+            breakdown=breakdown,
+            group=group,
+            region_id=scope.region_id,
+            computed=stored_runs,
+        )
+        trend = figures_for(
+            periods=[m.key for m in months],
+            breakdown=breakdown,
+            group=group,
+            indicators=TREND_KEYS,
+            region_id=scope.region_id,
+            computed=stored_runs,
+        )
+        return FigureSet(
+            current={key: figures[(key, period.key)] for key in BY_KEY},
+            before={key: figures[(key, before_key)] for key in BY_KEY},
+            trend=trend,
+        )
+
     return DashboardData(
         period=period,
         previous=previous,
@@ -414,10 +449,8 @@ def dashboard_data(
         runs=runs,
         choice=choice_for(breakdown, group),
         choices=choices,
-        current={key: figures[(key, period.key)] for key in BY_KEY},
-        before={key: figures[(key, before_key)] for key in BY_KEY},
+        figures_reader=read_figures,
         trend_months=months,
-        trend=trend,
         # The region's own norm (the defaults for all data), as its figures use.
         norms=norms_for(region=scope.region_id),
         # The rate a cost figure is reckoned at (the region's, else the setting).

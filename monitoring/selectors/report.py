@@ -11,8 +11,9 @@ no number here either (``figure_from_row``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from voorzorg.accounts.constants import OrganisationKind
 from voorzorg.accounts.models import Organisation
@@ -37,7 +38,13 @@ class ReportData:
     municipalities: dict[str, str]
     # This period and the ones before it, oldest first, for the Treeknorm chart.
     history_periods: tuple[Period, ...]
-    history: dict[tuple[str, str], Figure]
+    # Reads the Treeknorm shares of ``history_periods`` on first use (one query): a
+    # report served from the fragment cache never needs them.
+    history_reader: Callable[[], dict[tuple[str, str], Figure]] = field(repr=False, compare=False)
+
+    @cached_property
+    def history(self) -> dict[tuple[str, str], Figure]:
+        return self.history_reader()
 
     def history_figure(self, key: str, period: Period) -> Figure:
         return self.history[(key, period.key)]
@@ -97,18 +104,21 @@ def report_data(
     periods = [data.period]
     for _ in range(HISTORY_PERIODS - 1):
         periods.insert(0, periods[0].previous())
-    history = figures_for(
-        periods=[p.key for p in periods],
-        breakdown=breakdown,
-        group=group,
-        indicators=HISTORY_KEYS,
-        region_id=scope.region_id,
-        computed=data.stored_runs,
-    )
+
+    def read_history() -> dict[tuple[str, str], Figure]:
+        return figures_for(
+            periods=[p.key for p in periods],
+            breakdown=breakdown,
+            group=group,
+            indicators=HISTORY_KEYS,
+            region_id=scope.region_id,
+            computed=data.stored_runs,
+        )
+
     return ReportData(
         data=data,
         municipality=municipality,
         municipalities=municipalities,
         history_periods=tuple(periods),
-        history=history,
+        history_reader=read_history,
     )

@@ -128,6 +128,7 @@ def wishes(request: HttpRequest, pk: int) -> HttpResponse:
             expert_gender=d["expert_gender"],
             expert_age_band=d["expert_age_band"],
             themes=d["themes"],
+            formats=d["formats"],
         ),
         _("De wensen van de deelnemer zijn vastgelegd."),
     )

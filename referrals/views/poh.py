@@ -380,6 +380,7 @@ def referral_page(
                 "expert_gender": referral.wish_expert_gender,
                 "expert_age_band": referral.wish_expert_age_band,
                 "themes": referral.wish_themes,
+                "formats": referral.wish_formats,
             }
         )
     if failed is not None:

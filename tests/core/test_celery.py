@@ -44,6 +44,7 @@ IDEMPOTENT_TASKS = {
     "groups.tasks.signal_notify",
     "monitoring.tasks.background_jobs_sweep",
     "monitoring.tasks.indicators_recompute",
+    "monitoring.tasks.indicators_refresh",
     "monitoring.tasks.indicators_recompute_recent",
     "monitoring.tasks.indicators_recompute_history",
     "participants.tasks.participants_erase_expired",

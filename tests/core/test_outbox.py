@@ -75,6 +75,23 @@ def test_the_work_waits_for_the_commit_and_vanishes_with_a_rollback(
 
 
 @pytest.mark.django_db
+def test_a_message_is_marked_before_a_worker_can_take_it(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """A worker may run the message the moment it is handed over; its row lock skips a
+    row still locked (as running elsewhere), so the mark must be written before."""
+    seen: list = []
+    monkeypatch.setattr(
+        outbox_deliver,
+        "delay",
+        lambda pk: seen.append(OutboxMessage.objects.get(pk=pk).enqueued_at),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        record_ping()
+    assert seen == [NOW]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("error", BROKER_ERRORS, ids=lambda e: type(e).__module__)
 def test_broker_down_at_commit_leaves_it_pending_and_the_sweeper_delivers_it_once(
     error, monkeypatch, django_capture_on_commit_callbacks, time_machine

@@ -81,6 +81,12 @@ class Journey:
         print(f"axe {line}")
         with (OUTPUT_DIR / "axe.txt").open("a") as report:
             report.write(line + "\n")
+        # Nothing sticks out sideways: on a phone the page scrolls down, never across
+        # (a wide table scrolls inside its own box).
+        wider = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert wider <= 0, f"{address} is {wider} px wider than the screen"
         blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
         assert not blocking, "\n".join(
             f"{v['id']} ({v['impact']}): {v['help']}\n    "

@@ -1,5 +1,6 @@
 """The team lead accepts a referral by one of the suggested experts, her reasons in view;
-the expert's own profile page. axe-core on every page (tests/e2e/journey.py)."""
+the team view's measures; the expert's own profile page. axe-core on every page
+(tests/e2e/journey.py)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,13 @@ def test_team_lead_accepts_a_referral_by_a_suggestion(journey):
     )
     expect(page.get_by_role("article").filter(has_text="Yara Haddad")).to_have_count(0)
     journey.check("voorstel-geaccepteerd")
+
+    # The team view counts it: one of the three suggestions, and the caseloads per month.
+    page.get_by_role("navigation").get_by_role("link", name="Team", exact=True).click()
+    measures = page.get_by_role("region", name="Toewijzingen en verdeling van het werk")
+    expect(measures.get_by_role("columnheader", name="Caseload laagste – hoogste")).to_be_visible()
+    expect(measures.get_by_role("row").nth(1)).to_contain_text("(nu)")
+    journey.check("team")
 
     page.get_by_role("navigation").get_by_role("link", name="Mijn profiel").click()
     expect(page.get_by_role("heading", name="Mijn profiel")).to_be_visible()

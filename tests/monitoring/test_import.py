@@ -26,6 +26,7 @@ from voorzorg.audit.models import AccessLog
 
 TODAY = dt.date(2026, 11, 20)
 ENGINE_RECOMPUTE = tasks.enqueue_recompute_on_commit
+ENGINE_REFRESH = tasks.enqueue_refresh_on_commit
 NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
 
 
@@ -93,21 +94,28 @@ def world(db, municipality):
 
 
 class RecomputeSpy:
+    """The periods of each recompute or refresh the importer asks for, sorted."""
+
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
 
     def __call__(self, period_keys: list[str]) -> None:
-        self.calls.append(list(period_keys))
+        self.calls.append(sorted(period_keys))
+
+    def refresh(self, cells) -> None:
+        self(c.period_key for c in cells)
 
 
 @pytest.fixture(autouse=True)
 def recompute(monkeypatch) -> RecomputeSpy:
-    """Stand in for the engine's recompute (monitoring.tasks), which the importer asks for.
+    """Stand in for the engine's recompute and refresh (monitoring.tasks), which the
+    importer asks for.
 
-    The function on the real module, not the module: the upload page's background job
+    The functions on the real module, not the module: the upload page's background job
     runs through monitoring.tasks too, so the module has to stay the real one."""
     spy = RecomputeSpy()
     monkeypatch.setattr(tasks, "enqueue_recompute_on_commit", spy)
+    monkeypatch.setattr(tasks, "enqueue_refresh_on_commit", spy.refresh)
     return spy
 
 
@@ -187,8 +195,9 @@ def test_the_recompute_covers_every_month_an_episode_was_waiting(world, recomput
 def test_the_engines_recompute_is_enqueued_on_commit(
     world, monkeypatch, django_capture_on_commit_callbacks
 ):
-    """With the engine's real recompute request: one callback, on commit."""
+    """With the engine's real refresh request: one callback, on commit."""
     monkeypatch.setattr(tasks, "enqueue_recompute_on_commit", ENGINE_RECOMPUTE)
+    monkeypatch.setattr(tasks, "enqueue_refresh_on_commit", ENGINE_REFRESH)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         result = run(csv_bytes([row()]))
     assert result.ok

@@ -1,7 +1,7 @@
-"""The upload page with the broker down: the import stands, its recompute follows later.
+"""The upload page with the broker down: the import stands, its refresh follows later.
 
 Beside test_import.py, whose autouse fixture stands in for monitoring.tasks: here the
-real one records the recompute in the outbox.
+real one records the refresh in the outbox.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from voorzorg.core.models import OutboxMessage
 from voorzorg.core.outbox import outbox_sweep
 from voorzorg.core.tasks import outbox_deliver
 
-RECOMPUTE = "monitoring.tasks.indicators_recompute"
+REFRESH = "monitoring.tasks.indicators_refresh"
 
 
 @pytest.fixture
 def recomputed(monkeypatch) -> list[str]:
-    """The periods the recompute task computed (the computation itself stubbed)."""
+    """The periods the refresh task refreshed (the computation itself stubbed)."""
     keys: list[str] = []
     monkeypatch.setattr(
-        tasks, "indicators_compute_and_store", lambda *, period: keys.append(period.key)
+        tasks, "refresh_indicators", lambda *, period, **scopes: keys.append(period.key)
     )
     return keys
 
@@ -39,7 +39,7 @@ def broker_down(*args, **kwargs):
 # transaction=True: the import's own commit runs its on-commit work, as in production,
 # where a failing enqueue there answered 500 after the import had committed.
 @pytest.mark.django_db(transaction=True)
-def test_an_upload_with_the_broker_down_succeeds_and_its_recompute_follows(
+def test_an_upload_with_the_broker_down_succeeds_and_its_refresh_follows(
     world,  # noqa: F811
     client_for,
     admin_ada,
@@ -58,8 +58,8 @@ def test_an_upload_with_the_broker_down_succeeds_and_its_recompute_follows(
     assert response.redirect_chain[0][0].startswith("/dashboard/beheer/taken/")
     assert "aanbieder.csv is geïmporteerd: 4 regels, 4 nieuw" in response.content.decode()
     assert WaitingEpisode.objects.count() == 4
-    # The recompute is pending in the outbox, not lost.
-    pending = OutboxMessage.objects.filter(task_name=RECOMPUTE, done_at__isnull=True)
+    # The refresh is pending in the outbox, not lost.
+    pending = OutboxMessage.objects.filter(task_name=REFRESH, done_at__isnull=True)
     keys = [m.args[0] for m in pending.order_by("pk")]
     assert "2026" in keys and "2026-Q1" in keys
     assert recomputed == []

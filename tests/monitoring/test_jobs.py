@@ -62,6 +62,9 @@ def recompute(monkeypatch) -> RecomputeSpy:
     """The engine's recompute after an import is not what these tests are about."""
     spy = RecomputeSpy()
     monkeypatch.setattr(tasks, "enqueue_recompute_on_commit", spy)
+    monkeypatch.setattr(
+        tasks, "enqueue_refresh_on_commit", lambda cells: spy(c.period_key for c in cells)
+    )
     return spy
 
 

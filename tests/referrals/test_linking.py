@@ -51,6 +51,7 @@ def _frozen(time_machine, monkeypatch):
     time_machine.move_to(NOW, tick=False)
     # The engine's recompute is not what these tests are about.
     monkeypatch.setattr(tasks, "enqueue_recompute_on_commit", lambda keys: None)
+    monkeypatch.setattr(tasks, "enqueue_refresh_on_commit", lambda cells: None)
 
 
 @pytest.fixture
@@ -87,6 +88,26 @@ def run(data: bytes, *, actor: Actor | None = None, **kwargs) -> ImportResult:
     result = waitlist_import(file=io.BytesIO(data), filename="aanbieder.csv", actor=actor, **kwargs)
     assert result.ok, [str(issue) for issue in result.errors]
     return result
+
+
+def test_an_import_that_links_recomputes_its_periods_in_full(referral, admin_actor, monkeypatch):
+    """Linking can remove a hand-entered stand-in or release another place, changes the
+    refresh of the touched figures would not see: the periods are recomputed in full."""
+    asked: dict[str, list] = {"recompute": [], "refresh": []}
+    monkeypatch.setattr(tasks, "enqueue_recompute_on_commit", asked["recompute"].append)
+    monkeypatch.setattr(tasks, "enqueue_refresh_on_commit", asked["refresh"].append)
+
+    linking = run(csv_bytes([row(external_id="X1", **WAITING)]), actor=admin_actor)
+    plain = run(csv_bytes([row(external_id="X2", **WAITING)]), actor=admin_actor)
+
+    assert linking.linked and not plain.linked
+    assert asked["recompute"] == [linking.period_keys]
+    assert [[c.period_key for c in cells] for cells in asked["refresh"]] == [
+        [c.period_key for c in plain.touched.cells()]
+    ]
+    assert linking.queued_period_keys == linking.period_keys
+    # Waiting since January: the refresh takes every month up to today, as the recompute.
+    assert plain.queued_period_keys == plain.period_keys
 
 
 def told(kind: str = NotificationKind.HANDOVER_NEEDED) -> list[tuple[str, str]]:

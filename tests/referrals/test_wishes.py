@@ -77,6 +77,32 @@ def test_the_format_wish_comes_from_her_record(referral):
     assert wished_formats(ParticipantFactory()) == set()
 
 
+def test_a_walk_or_a_home_visit_is_wished_on_the_referral(client_for, poh_anna, referral):
+    """The ways only peer support offers are added to her record's preferences, and the
+    suggestions take the union as the wished formats."""
+    from referrals.suggestions import need_of
+
+    client = client_for(poh_anna)
+    response = _post(client, referral, formats=["walk", "home_visit"])
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert referral.wish_formats == ["home_visit", "walk"]
+    assert need_of(referral).formats == {"group", "walk", "home_visit"}
+    page = client.get(referral.get_absolute_url()).content.decode()
+    assert "Ook graag: wandelend, op huisbezoek" in page
+
+
+def test_a_format_on_her_record_is_not_asked_again(client_for, poh_anna, referral):
+    response = client_for(poh_anna).post(
+        reverse("referrals:wishes", args=[referral.pk]),
+        {"formats": ["group"], "language": "ar"},
+        follow=True,
+    )
+    assert "Selecteer een geldige keuze" in response.content.decode()
+    referral.refresh_from_db()
+    assert (referral.wish_formats, referral.wish_language) == ([], "")
+
+
 def test_her_export_holds_the_wishes_and_erasure_empties_them(referral, poh_anna):
     from participants.dossier import participant_export
     from referrals.person_record import erase
@@ -84,11 +110,13 @@ def test_her_export_holds_the_wishes_and_erasure_empties_them(referral, poh_anna
     referral.wish_language = "tr"
     referral.wish_expert_age_band = "40_65"
     referral.wish_themes = ["grief"]
+    referral.wish_formats = ["walk"]
     referral.save()
     exported = participant_export(referral.participant, poh_anna.memberships.get())
     shown = [r for section in exported.values() if isinstance(section, list) for r in section]
     row = next(r for r in shown if isinstance(r, dict) and r.get("id") == referral.pk)
     assert (row["wish_language_label"], row["wish_themes"]) == ("Turks", ["grief"])
+    assert row["wish_formats"] == ["walk"]
     erase(referral.participant)
     referral.refresh_from_db()
     assert (referral.wish_language, referral.wish_expert_age_band, referral.wish_themes) == (
@@ -96,4 +124,6 @@ def test_her_export_holds_the_wishes_and_erasure_empties_them(referral, poh_anna
         "",
         [],
     )
+    assert referral.wish_formats == []
     assert not referral.history.exclude(wish_themes=[]).exists()
+    assert not referral.history.exclude(wish_formats=[]).exists()

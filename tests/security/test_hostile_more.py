@@ -440,6 +440,7 @@ def test_erase_one_megabyte_reason(client_for, admin_ada, erasable):
 def waitlist_world(db, municipality, monkeypatch):
     # The recompute the import asks for is not what these tests are about.
     monkeypatch.setattr("monitoring.tasks.enqueue_recompute_on_commit", lambda period_keys: None)
+    monkeypatch.setattr("monitoring.tasks.enqueue_refresh_on_commit", lambda cells: None)
     return OrganisationFactory(provider=True, agb_code="22990001", name="GGZ Noorderlicht")
 
 

@@ -83,9 +83,27 @@ def outbox_dispatch(messages: Sequence[OutboxMessage]) -> int:
     An enqueued message becomes due again only after ``OUTBOX_REDELIVER_SECONDS`` (longer
     than the broker's own redelivery of a lost worker's message), in case the broker lost
     it (a Redis restart without persistence). Sets ``enqueued_at`` on the given instances.
+
+    The rows are marked enqueued *before* they are handed over, and unmarked again for
+    any the broker did not take: a worker that takes a message at once locks its row
+    with SKIP LOCKED (``outbox_run``), and would take a row this update still held for
+    one that runs elsewhere, leaving the message to the sweeper's redelivery, minutes
+    later.
     """
     from .tasks import outbox_deliver
 
+    now = timezone.now()
+    ids = [message.pk for message in messages]
+    try:
+        # Only rows still pending and due: with eager Celery (development) a message runs
+        # inside ``delay``, and is then done, or failed and due later (its backoff).
+        OutboxMessage.objects.filter(pk__in=ids, done_at__isnull=True, due_at__lte=now).update(
+            enqueued_at=now, due_at=now + _redeliver_after()
+        )
+    except DatabaseError:
+        # The rows stay due, so the sweeper enqueues them once more: harmless, the
+        # delivery is idempotent.
+        logger.warning("Outbox: could not mark %d message(s) enqueued.", len(ids))
     enqueued: list[int] = []
     for message in messages:
         try:
@@ -104,22 +122,18 @@ def outbox_dispatch(messages: Sequence[OutboxMessage]) -> int:
             logger.exception("Outbox: could not enqueue message %s.", message.pk)
             continue
         enqueued.append(message.pk)
-    if not enqueued:
-        return 0
-    now = timezone.now()
+    left = [pk for pk in ids if pk not in enqueued]
+    if left:
+        try:
+            # Due again at once, for the sweeper's next run.
+            OutboxMessage.objects.filter(pk__in=left, done_at__isnull=True, enqueued_at=now).update(
+                enqueued_at=None, due_at=now
+            )
+        except DatabaseError:
+            logger.warning("Outbox: %d message(s) wait for their redelivery.", len(left))
     for message in messages:
         if message.pk in enqueued:
             message.enqueued_at = now
-    try:
-        # Only rows still pending and due: with eager Celery (development) the message
-        # has already run, and then it is done, or failed and due later (its backoff).
-        OutboxMessage.objects.filter(pk__in=enqueued, done_at__isnull=True, due_at__lte=now).update(
-            enqueued_at=now, due_at=now + _redeliver_after()
-        )
-    except DatabaseError:
-        # The rows stay due, so the sweeper enqueues them once more: harmless, the
-        # delivery is idempotent.
-        logger.warning("Outbox: could not mark %d message(s) enqueued.", len(enqueued))
     return len(enqueued)
 
 

@@ -189,12 +189,33 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # failover, idle timeout) is noticed and replaced before a request uses it, instead of
 # failing one request (and one /health/ probe) per worker.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if "postgresql" in DATABASES["default"]["ENGINE"]:
+# Behind PgBouncer in transaction mode a server-side cursor cannot outlive its
+# transaction's server connection, so `.iterator()` must read in client-side chunks:
+# DISABLE_SERVER_SIDE_CURSORS=1 (docs/performance.md, "How a region scales").
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DISABLE_SERVER_SIDE_CURSORS", default=False
+)
+
+
+def postgresql_options(config: dict) -> dict:
+    """``config`` (one of DATABASES) with the options every PostgreSQL connection gets."""
+    if "postgresql" not in config["ENGINE"]:
+        return config
+    options = config.setdefault("OPTIONS", {})
     # A database that does not answer fails a request (and /health/) in seconds, instead
     # of holding a worker until the client's own timeout.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
-    )
+    options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
+    if not env.bool("DATABASE_JIT", default=False):
+        # No JIT compilation (DATABASE_JIT=1 brings it back). PostgreSQL compiles a plan
+        # whose estimated cost passes jit_above_cost, and a page's correlated subqueries
+        # are estimated far above what they cost: the worklist's 30 ms query paid 2.7 s
+        # of compiling at a million episodes, a recompute of 100,000 episodes 1.4 s
+        # (docs/performance.md).
+        options.setdefault("options", "-c jit=off")
+    return config
+
+
+postgresql_options(DATABASES["default"])
 # Optional, for deployments: the same database as the role that owns its tables. `migrate`
 # then runs as that owner and grants DATABASE_URL's role only what the application needs,
 # so it cannot get past the access log's append-only trigger (voorzorg/core/db_roles.py;
@@ -211,6 +232,36 @@ if DATABASE_MIGRATE and (
         "DATABASE_MIGRATE_URL must name the same PostgreSQL database as DATABASE_URL."
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def replica_database(url: str, primary: dict) -> dict:
+    """The replica's alias: ``url``, with the primary's connection settings."""
+    config = env.db_url_config(url)
+    if "postgresql" not in config["ENGINE"]:
+        raise environ.ImproperlyConfigured("DATABASE_REPLICA_URL must name a PostgreSQL database.")
+    config.update(
+        ATOMIC_REQUESTS=False,
+        CONN_MAX_AGE=primary["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=primary.get("CONN_HEALTH_CHECKS", False),
+        DISABLE_SERVER_SIDE_CURSORS=primary.get("DISABLE_SERVER_SIDE_CURSORS", False),
+    )
+    # Connect timeout and no JIT, as on the primary.
+    return postgresql_options(config)
+
+
+# Optional: a streaming replica of DATABASE_URL (PostgreSQL hot standby). The dashboard,
+# the report, their exports and the REST figures endpoints then read from it while it is
+# at most DATABASE_REPLICA_MAX_LAG_SECONDS behind (checked at most every
+# DATABASE_REPLICA_CHECK_SECONDS per process), else from the primary; everything else,
+# and every write, stays on the primary (voorzorg/core/replica.py). Unset or empty: one
+# database, no router.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=30.0)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=5.0)
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = replica_database(DATABASE_REPLICA_URL, DATABASES["default"])
+    DATABASE_ROUTERS = ["voorzorg.core.replica.ReplicaRouter"]
 
 # --- Redis, cache and Celery ----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -21,12 +21,24 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-never-used-for-real-d
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 
 from .production import *  # noqa: E402, F403
-from .production import INSTALLED_APPS, LOG_FORMAT, build_logging, env  # noqa: E402
+from .production import (  # noqa: E402
+    DATABASE_REPLICA_URL,
+    INSTALLED_APPS,
+    LOG_FORMAT,
+    build_logging,
+    env,
+    postgresql_options,
+    replica_database,
+)
 
-DATABASES = {"default": env.db_url_config(BENCH_DATABASE_URL)}
+# With production's connection options (connect timeout, no JIT).
+DATABASES = {"default": postgresql_options(env.db_url_config(BENCH_DATABASE_URL))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Persistent connections, as .env.example recommends for production.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# A streaming replica of the bench database (bench/bench_5_replica.py sets one up).
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = replica_database(DATABASE_REPLICA_URL, DATABASES["default"])
 
 # The bench database is seeded with the demo world and the scale data (bench/setup.py),
 # which production leaves out.

@@ -15,6 +15,14 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "nl"
 MIN_CELL = env.int("MIN_CELL", default=10)
+# The read replica's alias as a test mirror of default (the same test database, through
+# a connection of its own), whatever DATABASE_REPLICA_URL says, and no router: every test
+# reads default, and tests/core/test_replica.py installs the router where it checks it.
+DATABASES = {
+    **DATABASES,  # noqa: F405
+    "replica": {**DATABASES["default"], "TEST": {"MIRROR": "default"}},  # noqa: F405
+}
+DATABASE_ROUTERS: list[str] = []
 
 # Sign-in: the values the tests assert, whatever a developer's .env says. django-axes
 # stays on; tests sign in through the login pages (tests/accounts/helpers.py) or with

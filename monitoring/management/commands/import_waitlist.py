@@ -55,7 +55,7 @@ class Command(BaseCommand):
             raise CommandError(result.summary())
         self.stdout.write(self.style.SUCCESS(result.summary()))
         if result.written and result.changed:
-            self.stdout.write(f"Te herberekenen perioden: {', '.join(result.period_keys)}")
+            self.stdout.write(f"Bij te werken perioden: {', '.join(result.queued_period_keys)}")
 
     def _actor(self, email: str | None) -> Actor:
         if not email:
