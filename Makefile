@@ -69,6 +69,9 @@ messages: install
 # Benchmarks at national scale (docs/performance.md): PostgreSQL from BENCH_DATABASE_URL
 # (default postgres://postgres@127.0.0.1:5432/voorzorg_bench), created, migrated and
 # seeded with a million episodes on the first run (a few minutes), reused afterwards.
+# Ten million (a national decade; about 6 GB and half an hour of seeding, once):
+#   make bench BENCH_EPISODES=10000000 BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/voorzorg_bench_10m
+# bench/setup.py refuses another size in the default database, which stays a million.
 bench: install
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/voorzorg_bench} $(BIN)/python bench/run.py
 

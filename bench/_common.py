@@ -13,7 +13,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/voorzorg_bench"
-EPISODES = int(os.environ.get("BENCH_EPISODES", "1000000"))
+DEFAULT_EPISODES = 1_000_000
+EPISODES = int(os.environ.get("BENCH_EPISODES", str(DEFAULT_EPISODES)))
 SEED = int(os.environ.get("BENCH_SEED", "2026"))
 
 

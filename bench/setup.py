@@ -12,7 +12,7 @@ import os
 import time
 from urllib.parse import urlsplit
 
-from _common import DEFAULT_URL, EPISODES, SEED, setup_django
+from _common import DEFAULT_EPISODES, DEFAULT_URL, EPISODES, SEED, setup_django
 
 
 def ensure_database(url: str) -> None:
@@ -39,6 +39,13 @@ def ensure_database(url: str) -> None:
 
 def main() -> None:
     url = os.environ.setdefault("BENCH_DATABASE_URL", DEFAULT_URL)
+    if EPISODES != DEFAULT_EPISODES and url == DEFAULT_URL:
+        # Another size would replace the shared million (seed_scale replaces scale data
+        # of another size): ten million belongs in a database of its own.
+        raise SystemExit(
+            f"BENCH_EPISODES={EPISODES} needs its own BENCH_DATABASE_URL; the default "
+            f"database keeps {DEFAULT_EPISODES} episodes (docs/performance.md)."
+        )
     ensure_database(url)
     setup_django()
     from django.core.management import call_command

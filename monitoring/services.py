@@ -77,6 +77,29 @@ def locked_transaction(lock_key: str) -> Iterator[None]:
         yield
 
 
+# Memory for each sort and hash of the recompute's statements (PostgreSQL's default is
+# 4 MB). At ten million episodes a region's rule "participants with a referral in the
+# region" is a subquery over half a million referrals inside an OR: PostgreSQL hashes it
+# once only when the hash fits in work_mem, and otherwise scans it again for every
+# participant, which never finishes. One recompute runs per worker at a time.
+RECOMPUTE_WORK_MEM = "128MB"
+
+
+def _analytic_settings() -> None:
+    """Settings for the rest of the recompute's transaction (PostgreSQL only).
+
+    JIT off: the recompute runs a few dozen analytic statements whose estimated cost at
+    a million episodes crosses ``jit_above_cost``, and compiling each took longer than
+    it saved (docs/performance.md, "Ten million episodes"). ``work_mem``: see
+    ``RECOMPUTE_WORK_MEM``. Only this transaction changes; the pages' short queries keep
+    the server's settings.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SELECT set_config('work_mem', %s, true)", [RECOMPUTE_WORK_MEM])
+
+
 def indicators_compute_and_store(*, period: Period) -> int:
     """Compute every indicator of ``period`` and replace its stored rows; return how many.
 
@@ -93,6 +116,7 @@ def indicators_compute_and_store(*, period: Period) -> int:
     # A running period is measured up to today (its peildatum is today, not its last day).
     period = period.as_of(timezone.localdate())
     with period_transaction(period.key):
+        _analytic_settings()
         computed_at = timezone.now()
         rows = _computed_rows(period, storage_key=period.key, computed_at=computed_at)
         # idempotency: replace the period's computed bucket as a whole (Zulip analytics).
@@ -203,11 +227,11 @@ def indicators_refresh(
         run = ComputationRun.objects.filter(period=period.key).first()
         if run is None or period.as_of(timezone.localdate(run.computed_at)) != measured:
             return indicators_compute_and_store(period=period)
-        if connection.vendor == "postgresql":
-            # Compiling these statements costs more than it saves (docs/performance.md,
-            # "Fresh figures after an import"); for this transaction only.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
+        # JIT off and the recompute's work_mem, for this transaction only: compiling
+        # these statements costs more than it saves (docs/performance.md, "Fresh
+        # figures after an import"), and at ten million episodes a region's rules need
+        # the memory to be hashed ("Ten million episodes").
+        _analytic_settings()
         computed_at = timezone.now()
         written = _replace_episode_rows(measured, period.key, region_ids, computed_at)
         stretch = measured.like_for_like()

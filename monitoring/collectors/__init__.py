@@ -18,7 +18,7 @@ explained in docs/indicators.md ("Regions").
 A fixed number of queries per period, whatever the data size: on SQLite one per
 breakdown per source, plus one per source with a median; on PostgreSQL one statement
 per source (``GROUPING SETS`` for a source with breakdowns; docs/performance.md); and
-four for the rows of the effect figures (``effect.py``).
+five for the rows of the effect figures (``effect.py``).
 
 ``load_snapshot()`` reads plain rows for the pure engine; the tests use it as the
 reference, it is not on the production path.

@@ -3,7 +3,9 @@
 These figures are statistics (confidence intervals, a standardised difference), not
 sums, so their sources do not aggregate: each ``fetch`` builds the period's rows of the
 pure engine's type with a fixed number of queries, and the definitions' own ``compute``
-turns them into figures (``aggregate.collect_source``). The first bridging contact and
+turns them into figures (``aggregate.collect_source``); rows that can only
+be alike (an ended episode without a participant) are counted in the database and
+repeated. The first bridging contact and
 whether bridging care has ended are read per row by subqueries (``_bridging``); the
 rules that combine them are effect.py's (``bridging_span``, ``is_bridged``,
 ``is_paired``), so both paths mean the same by "bridged" and "in bridging care".
@@ -14,8 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     ExpressionWrapper,
     OuterRef,
@@ -78,12 +82,16 @@ def _bridging(ref: str) -> dict[str, Any]:
     }
 
 
-def _span(row: dict[str, Any]) -> effect.Span | None:
+def _span(row: dict[str, Any], zone: dt.tzinfo | None = None) -> effect.Span | None:
+    """The row's bridging span. ``zone``: the current time zone, looked up once by a
+    caller that has many rows (``timezone.localdate`` looks it up per call)."""
     last = row["last_ended"]
     return effect.bridging_span(
         effect.bridging_start(*(row[name] for name in FIRSTS)),
         ongoing=bool(row["ongoing"]),
-        last_ended=timezone.localdate(last) if last else None,
+        last_ended=last.astimezone(zone or timezone.get_current_timezone()).date()
+        if last
+        else None,
     )
 
 
@@ -91,20 +99,54 @@ def _span(row: dict[str, Any]) -> effect.Span | None:
 
 
 def _ended_episodes(frame: Frame) -> list[EndedEpisodeRow]:
-    """One row per episode of the scope that ended in the period (one query)."""
+    """One row per episode of the scope that ended in the period (two queries).
+
+    Only an episode with a participant can be bridged, so only those are read one by
+    one with their bridging care; the others (nineteen in twenty at scale) are counted
+    per provider, care level, municipality, start and close reason, and their rows
+    repeated that many times (the figures only count rows).
+    """
     span = frame.span
-    episodes = WaitingEpisode.objects.filter(
-        Q(treatment_start_date__range=span)
-        | Q(treatment_start_date__isnull=True, closed_date__range=span)
-    ).order_by()
-    rows = (
-        within(episodes, frame.scope, episodes_in)
+    episodes = within(
+        WaitingEpisode.objects.filter(
+            Q(treatment_start_date__range=span)
+            | Q(treatment_start_date__isnull=True, closed_date__range=span)
+        ).order_by(),
+        frame.scope,
+        episodes_in,
+    )
+    found = []
+    unlinked = (
+        episodes.filter(participant_id__isnull=True)
+        .values(
+            "provider__agb_code",
+            "care_level",
+            "municipality__cbs_code",
+            "close_reason",
+            started=ExpressionWrapper(
+                Q(treatment_start_date__isnull=False), output_field=BooleanField()
+            ),
+        )
+        .annotate(n=Count("pk"))
+    )
+    for row in unlinked:
+        found += [
+            EndedEpisodeRow(
+                provider=row["provider__agb_code"],
+                care_level=row["care_level"],
+                municipality=row["municipality__cbs_code"],
+                bridged=False,
+                treatment_started=row["started"],
+                close_reason=row["close_reason"],
+            )
+        ] * row["n"]
+    linked = (
+        episodes.filter(participant_id__isnull=False)
         .annotate(**_bridging("participant_id"))
         .values(
             "provider__agb_code",
             "care_level",
             "municipality__cbs_code",
-            "participant_id",
             "treatment_start_date",
             "closed_date",
             "close_reason",
@@ -113,15 +155,15 @@ def _ended_episodes(frame: Frame) -> list[EndedEpisodeRow]:
             "last_ended",
         )
     )
-    found = []
-    for row in rows:
+    zone = timezone.get_current_timezone()
+    for row in linked:
         ended: dt.date = row["treatment_start_date"] or row["closed_date"]
         found.append(
             EndedEpisodeRow(
                 provider=row["provider__agb_code"],
                 care_level=row["care_level"],
                 municipality=row["municipality__cbs_code"],
-                bridged=row["participant_id"] is not None and effect.is_bridged(_span(row), ended),
+                bridged=effect.is_bridged(_span(row, zone), ended),
                 treatment_started=row["treatment_start_date"] is not None,
                 close_reason=row["close_reason"],
             )
@@ -139,17 +181,70 @@ def _participants(frame: Frame) -> QuerySet:
     return within(Participant.objects.order_by(), frame.scope, participants_in)
 
 
+# Per participant, what ``_bridging`` reads by subqueries, as three grouped passes over
+# contacts, enrolments and referrals joined by hash: at scale (hundreds of thousands of
+# participants) five index probes per participant cost far more than one scan of each
+# table. Table names and statuses come from the models, never from input.
+_EXPOSURE_SQL = """
+SELECT p.id, m.cbs_code, c.first_contact, g.first_enrolment, r.first_referral_contact,
+       COALESCE(r.any_open, true) AS ongoing, r.last_ended
+FROM {participant} p
+LEFT JOIN {organisation} m ON m.id = p.municipality_id
+LEFT JOIN (SELECT participant_id, MIN(date) AS first_contact FROM {contact}
+           WHERE withdrawn_at IS NULL GROUP BY participant_id) c ON c.participant_id = p.id
+LEFT JOIN (SELECT participant_id, MIN(start_date) AS first_enrolment FROM {enrolment}
+           WHERE status <> %s GROUP BY participant_id) g ON g.participant_id = p.id
+LEFT JOIN (SELECT participant_id, MIN(first_contact_date) AS first_referral_contact,
+                  bool_or(status = ANY(%s)) AS any_open,
+                  MAX(status_changed_at) FILTER (WHERE status = ANY(%s)) AS last_ended
+           FROM {referral} GROUP BY participant_id) r ON r.participant_id = p.id
+WHERE p.id IN ({scope})
+  AND (c.first_contact <= %s OR g.first_enrolment <= %s OR r.first_referral_contact <= %s)
+"""
+
+
+def _exposure_rows(frame: Frame) -> list[dict[str, Any]]:
+    """The participants of the scope whose bridging care may have started by the
+    period's end, with ``_bridging``'s fields (one statement). The grouped form is
+    PostgreSQL's (``bool_or``, ``FILTER``); elsewhere the same fields by subqueries."""
+    from voorzorg.accounts.models import Organisation
+
+    last = frame.period.end
+    if connection.vendor != "postgresql":
+        started = Q(first_contact__lte=last) | Q(first_enrolment__lte=last)
+        return list(
+            _participants(frame)
+            .annotate(**_bridging("pk"))
+            .filter(started | Q(first_referral_contact__lte=last))
+            .values("pk", "municipality__cbs_code", *FIRSTS, "ongoing", "last_ended")
+        )
+    scope_sql, scope_params = _participants(frame).values("pk").query.sql_with_params()
+    sql = _EXPOSURE_SQL.format(
+        participant=Participant._meta.db_table,
+        organisation=Organisation._meta.db_table,
+        contact=Contact._meta.db_table,
+        enrolment=Enrolment._meta.db_table,
+        referral=Referral._meta.db_table,
+        scope=scope_sql,
+    )
+    params = [
+        str(EnrolmentStatus.WAITING),
+        sorted(str(status) for status in OPEN_STATUSES),
+        sorted(str(status) for status in ENDED_REFERRAL_STATUSES),
+        *scope_params,
+        last,
+        last,
+        last,
+    ]
+    names = ("pk", "municipality__cbs_code", *FIRSTS, "ongoing", "last_ended")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def _exposure(frame: Frame) -> list[ExposureRow]:
     """One row per participant of the scope in bridging care on a day of the period (two
     queries: the participants with their bridging care, the period's crisis signals)."""
-    last = frame.period.end
-    started = Q(first_contact__lte=last) | Q(first_enrolment__lte=last)
-    participants = (
-        _participants(frame)
-        .annotate(**_bridging("pk"))
-        .filter(started | Q(first_referral_contact__lte=last))
-        .values("pk", "municipality__cbs_code", *FIRSTS, "ongoing", "last_ended")
-    )
     start, end = frame.moments
     signals = within(
         Signal.objects.filter(
@@ -162,8 +257,9 @@ def _exposure(frame: Frame) -> list[ExposureRow]:
     for participant_id, moment in signals:
         raised.setdefault(participant_id, []).append(timezone.localdate(moment))
     found = []
-    for row in participants:
-        span = _span(row)
+    zone = timezone.get_current_timezone()
+    for row in _exposure_rows(frame):
+        span = _span(row, zone)
         days = span.days_in(frame.period) if span else 0
         if days:
             found.append(

@@ -2,14 +2,17 @@
 
 The impure shell around ``scale_draw``: it finds the demo region's organisations and
 staff (seeding the demo world when missing), reserves ids, writes the drawn rows (on
-PostgreSQL with ``COPY ... FROM STDIN`` in chunks, a million episodes in about a minute
-on two cores; elsewhere with ``bulk_create`` in batches, which is fine for the few
-hundred rows a test needs) and removes them again (``scale_reset``).
+PostgreSQL with ``COPY ... FROM STDIN`` in chunks, one transaction per batch of about
+50,000 episodes; elsewhere with ``bulk_create`` in batches, which is fine for the few
+hundred rows a test needs) and removes them again (``scale_reset``). Memory stays flat
+in the number of episodes written: only one batch and the people still on the simulated
+queues are held (docs/performance.md, "Ten million episodes").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -166,13 +169,16 @@ def seed_scale(
     participants: int | None = None,
     seed: int = 2026,
     today: dt.date | None = None,
+    progress: Callable[[dict[str, int]], None] | None = None,
 ) -> dict[str, int]:
     """Write ``episodes`` synthetic episodes and bridging records; return counts per model.
 
     Idempotent at a size: when exactly ``episodes`` scale episodes exist already, nothing
     is written (returns an empty dict); any other earlier scale data is removed first, so
     the result is always one consistent set. Reproducible: the same arguments on a fresh
-    database give the same rows with the same ids.
+    database give the same rows with the same ids. Streams: one batch of rows is held
+    at a time (plus the people still on a simulated queue), each written in its own
+    transaction; ``progress`` is called with the counts so far after every batch.
     """
     today = today or timezone.localdate()
     if participants is None:
@@ -184,24 +190,27 @@ def seed_scale(
     if existing:
         scale_reset()
     world = scale_world()
+    # Enough ids for the worst case of contacts (three per participant).
+    counts = {"episode": episodes, "participant": participants, "consent": participants,
+              "referral": participants, "contact": 3 * participants}  # fmt: skip
     with transaction.atomic():
-        # Enough ids for the worst case of contacts (three per participant).
-        counts = {"episode": episodes, "participant": participants, "consent": participants,
-                  "referral": participants, "contact": 3 * participants}  # fmt: skip
         first_ids = {key: _reserve_ids(_MODELS[key], n) for key, n in counts.items()}
-        written = dict.fromkeys(
-            ("episodes", "participants", "consents", "referrals", "contacts"), 0
-        )
-        for batch in scale_rows(
-            episodes=episodes,
-            participants=participants,
-            seed=seed,
-            today=today,
-            world=world,
-            first_ids=first_ids,
-        ):
-            # Participants before the rows that point at them (FK checks are deferred
-            # to the commit on PostgreSQL anyway).
+    written = dict.fromkeys(("episodes", "participants", "consents", "referrals", "contacts"), 0)
+    for batch in scale_rows(
+        episodes=episodes,
+        participants=participants,
+        seed=seed,
+        today=today,
+        world=world,
+        first_ids=first_ids,
+    ):
+        # One transaction per batch: every batch holds its own participants, referrals
+        # and contacts, so each commit is consistent; the deferred foreign-key checks
+        # run per batch instead of piling up ten million trigger events in the server
+        # until one final commit; and a seed that is stopped keeps what it wrote (the
+        # next run sees the wrong size and starts again from scratch).
+        with transaction.atomic():
+            # Participants before the rows that point at them.
             for model, name in (
                 (Participant, "participants"),
                 (WaitingEpisode, "episodes"),
@@ -212,6 +221,8 @@ def seed_scale(
                 batch_rows = getattr(batch, name)
                 _write(model, batch_rows)
                 written[name] += len(batch_rows)
+        if progress is not None:
+            progress(dict(written))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # Fresh statistics, so the planner sees a million rows, not an empty table.

@@ -113,12 +113,16 @@ def _days(rng: random.Random, median: float, sigma: float) -> int:
     return max(0, min(MAX_WAIT_DAYS, round(rng.lognormvariate(math.log(median), sigma))))
 
 
-def _registration_days(rng: random.Random, today: dt.date, n: int) -> list[dt.date]:
-    """``n`` registration dates in the window, oldest first."""
+def _registrations_per_day(rng: random.Random, today: dt.date, n: int) -> list[int]:
+    """How many of ``n`` registrations fall on each day of the window, oldest day first.
+
+    Counts rather than a list of ``n`` dates, so memory does not grow with ``n``: the
+    draws (one ``rng.random()`` per registration) are the same as for the dates.
+    """
     first = today - dt.timedelta(days=WINDOW_DAYS - 1)
-    days = [first + dt.timedelta(days=offset) for offset in range(WINDOW_DAYS)]
     weights = []
-    for offset, day in enumerate(days):
+    for offset in range(WINDOW_DAYS):
+        day = first + dt.timedelta(days=offset)
         weight = 1 + TREND * offset / WINDOW_DAYS
         if day.weekday() >= 5:
             weight *= WEEKEND_FACTOR
@@ -127,8 +131,10 @@ def _registration_days(rng: random.Random, today: dt.date, n: int) -> list[dt.da
         weights.append(weight)
     cumulative = _cumulative(weights)
     total = cumulative[-1]
-    picks = sorted(bisect.bisect(cumulative, rng.random() * total) for _ in range(n))
-    return [days[min(i, WINDOW_DAYS - 1)] for i in picks]
+    per_day = [0] * WINDOW_DAYS
+    for _ in range(n):
+        per_day[min(bisect.bisect(cumulative, rng.random() * total), WINDOW_DAYS - 1)] += 1
+    return per_day
 
 
 def _public_id(number: int) -> str:
@@ -174,7 +180,7 @@ def scale_rows(
     reasons = tuple(str(code) for code, _weight in LEAVE_REASONS)
     reason_cum = _cumulative(weight for _code, weight in LEAVE_REASONS)
 
-    registrations = _registration_days(rng, today, episodes)
+    registrations = _registrations_per_day(rng, today, episodes)
     with_participant = (
         set(rng.sample(range(episodes), min(participants, episodes))) if world.practices else set()
     )
@@ -197,8 +203,7 @@ def scale_rows(
         )
     }
     batch = ScaleRows([], [], [], [], [])
-    upcoming = iter(enumerate(registrations, start=1))
-    pending = next(upcoming, None)
+    number = 0
 
     def finish(episode: dict[str, Any]) -> None:
         if episode.pop("bridging"):
@@ -208,9 +213,9 @@ def scale_rows(
 
     for offset in range(WINDOW_DAYS):
         day = first_day + dt.timedelta(days=offset)
-        while pending is not None and pending[1] == day:
-            number, registration = pending
-            pending = next(upcoming, None)
+        registration = day
+        for _ in range(registrations[offset]):
+            number += 1
             agb = _weighted(rng, provider_agbs, provider_cum)
             provider = by_agb[agb]
             gb = rng.random() < provider.gb_share
@@ -262,8 +267,12 @@ def scale_rows(
             yield batch
             batch = ScaleRows([], [], [], [], [])
     # What has not happened by today, has not happened: the rest are still waiting.
+    # Still in batches: at ten million episodes that is a few hundred thousand rows.
     for person in queues.still_waiting(today):
         finish(person.episode)
+        if len(batch.episodes) >= batch_size:
+            yield batch
+            batch = ScaleRows([], [], [], [], [])
     if batch.episodes:
         yield batch
 

@@ -50,7 +50,7 @@ LEAVE_BEFORE_TREATMENT = 0.1
 PATIENCE_DAYS = (3, 120)
 
 
-@dataclass
+@dataclass(slots=True)
 class Person:
     """One registration moving through the queues; ``episode`` gets the dates."""
 

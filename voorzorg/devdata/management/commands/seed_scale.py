@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import resource
 import time
 from argparse import ArgumentParser
 from typing import Any
@@ -9,6 +10,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from voorzorg.devdata.scale import seed_scale
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux: ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class Command(BaseCommand):
@@ -43,11 +49,24 @@ class Command(BaseCommand):
         if options["episodes"] < 0 or (options["participants"] or 0) < 0:
             raise CommandError("--episodes and --participants must be 0 or more.")
         started = time.monotonic()
+        total = options["episodes"]
+
+        def progress(written: dict[str, int]) -> None:
+            # One line per batch on stderr: a ten-million seed runs for a while.
+            done, seconds = written["episodes"], time.monotonic() - started
+            rate = done / seconds if seconds else 0.0
+            left = (total - done) / rate if rate else 0.0
+            self.stderr.write(
+                f"{done}/{total} episodes, {seconds:.0f} s, {rate:.0f} episodes/s, "
+                f"about {left:.0f} s to go, peak RSS {peak_rss_mb():.0f} MB"
+            )
+
         written = seed_scale(
-            episodes=options["episodes"],
+            episodes=total,
             participants=options["participants"],
             seed=options["seed"],
             today=options["today"],
+            progress=progress if options["verbosity"] >= 1 else None,
         )
         seconds = time.monotonic() - started
         if not written:
