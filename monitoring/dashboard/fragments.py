@@ -31,6 +31,7 @@ reader (is she an administrator, her forms) are outside the cached HTML. With
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -42,8 +43,9 @@ from django.utils.translation import get_language
 from voorzorg.core.version import app_version
 
 from ..indicators.registry import DEFINITIONS
-from ..models import IndicatorValue
+from ..models import IndicatorValue, WaitForecast
 from ..selectors import DashboardData
+from ..selectors.scope import FigureScope
 
 # How long a rendered part is kept. Its key changes whenever its figures change, so this
 # bounds only the memory an unused key holds.
@@ -81,6 +83,27 @@ def figures_key(kind: str, data: DashboardData, *extra: Any) -> str:
     )
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     return f"vz:figures:{kind}:{digest}"
+
+
+def forecasts_key(scope: FigureScope, today: dt.date, providers: list, norms: object) -> str:
+    """The cache key of the section of forecasts (``views.forecasts_html``): the newest
+    stored forecast row (every nightly or by-hand store writes new rows, so the highest
+    id moves), the scope's providers as read now (names, codes), its norms, the day
+    (the stale warning counts from it), and the language, threshold and version."""
+    newest = WaitForecast.objects.order_by("-pk").values_list("pk", flat=True).first()
+    parts = (
+        app_version(),
+        get_language(),
+        settings.MIN_CELL,
+        newest,
+        today.isoformat(),
+        scope.key,
+        scope.region_id,
+        providers,
+        repr(norms),
+    )
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    return f"vz:forecasts:{digest}"
 
 
 def cached_parts(key: str, render: Callable[[], dict[str, str]]) -> dict[str, str]:

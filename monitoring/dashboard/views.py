@@ -28,16 +28,23 @@ from django.views.decorators.http import require_GET, require_POST
 
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
+from voorzorg.accounts.norms import norms_for
 from voorzorg.accounts.policy import CAPACITY_ROLES, FIGURE_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.replica import replica_reads
+from voorzorg.core.treeknorm import DEFAULT_NORMS
 
 from .. import exports
 from ..constants import JobKind
-from ..forecasting.selectors import ForecastCells, forecast_cells
+from ..forecasting.selectors import (
+    ForecastCells,
+    capacity_check,
+    forecast_cells,
+    providers_in,
+)
 from ..indicators.registry import ALL, Breakdown
 from ..jobs.selectors import active_job_for, job_visible_to
 from ..jobs.services import JobAlreadyRunning, recompute_job_start
@@ -175,6 +182,28 @@ def forecasts_for(request: HttpRequest, data: DashboardData) -> ForecastCells | 
     return forecast_cells(membership=membership, scope=data.scope, today=timezone.localdate())
 
 
+def forecasts_html(request: HttpRequest, data: DashboardData) -> str | None:
+    """The section of forecasts on the dashboard, rendered once per stored forecasts,
+    providers, norms and day (``fragments.forecasts_key``); None for a reader who may not
+    see it. Who may see it is checked on every request, before the cache."""
+    membership = current_membership(request)
+    if membership is None or membership.role not in CAPACITY_ROLES:
+        return None
+    capacity_check(membership, data.scope)
+    today = timezone.localdate()
+    scope = data.scope
+    norms = norms_for(region=scope.region_id) if scope.region_id is not None else DEFAULT_NORMS
+    providers = list(providers_in(scope).order_by("pk").values_list("pk", "name", "agb_code"))
+
+    def render() -> dict[str, str]:
+        cells = forecast_cells(membership=membership, scope=scope, today=today)
+        html = render_to_string("monitoring/dashboard_forecasts.html", forecast_section(cells))
+        return {"section": html}
+
+    key = fragments.forecasts_key(scope, today, providers, norms)
+    return mark_safe(fragments.cached_parts(key, render)["section"])  # noqa: S308 - our render
+
+
 def _context(request: HttpRequest, data: DashboardData) -> dict:
     return _with_forecasts(request, data, build_context(request, data))
 
@@ -227,8 +256,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             return exports.csv_response(data, forecasts)
         return exports.xlsx_response(data, forecasts)
     data = load(request)
-    context = _with_forecasts(request, data, page_context(request, data))
+    context = page_context(request, data)
     context["figures"] = figures_parts(data, context)
+    context["forecasts"] = forecasts_html(request, data)
     if context.get("is_admin"):
         # A recompute that runs now: its page is where the button leads meanwhile.
         context["recompute_job"] = active_job_for(

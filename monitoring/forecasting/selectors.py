@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Subquery
+from django.db.models import QuerySet, Subquery
 
 from voorzorg.accounts.constants import OrganisationKind
 from voorzorg.accounts.models import Membership, Organisation, Region
@@ -108,6 +108,26 @@ class ForecastCells:
         return self.newest is not None and (self.today - self.newest).days > STALE_AFTER_DAYS
 
 
+def capacity_check(membership: Membership | None, scope: FigureScope) -> None:
+    """Refuse (``CapacityRefused``) unless the membership's role may read capacity advice
+    (``CAPACITY_ROLES``) and ``scope`` is one of hers (``figure_scopes_for``)."""
+    if membership is None or membership.role not in CAPACITY_ROLES:
+        raise CapacityRefused
+    if scope not in figure_scopes_for(membership):
+        raise CapacityRefused
+
+
+def providers_in(scope: FigureScope) -> QuerySet[Organisation]:
+    """The providers whose forecasts a scope shows: a region's (located in it,
+    ``organisations_in``), or every provider for all data."""
+    providers = Organisation.objects.filter(kind=OrganisationKind.GGZ_PROVIDER)
+    if scope.region_id is not None:
+        providers = providers.filter(
+            pk__in=organisations_in(Region.objects.filter(pk=scope.region_id)).values("pk")
+        )
+    return providers
+
+
 def forecast_cells(
     *, membership: Membership | None, scope: FigureScope, today: dt.date
 ) -> ForecastCells:
@@ -123,15 +143,8 @@ def forecast_cells(
     its day), and the region's norms; a third reads the episodes only for a forecast
     stored before the realised waits were.
     """
-    if membership is None or membership.role not in CAPACITY_ROLES:
-        raise CapacityRefused
-    if scope not in figure_scopes_for(membership):
-        raise CapacityRefused
-    providers = Organisation.objects.filter(kind=OrganisationKind.GGZ_PROVIDER)
-    if scope.region_id is not None:
-        providers = providers.filter(
-            pk__in=organisations_in(Region.objects.filter(pk=scope.region_id)).values("pk")
-        )
+    capacity_check(membership, scope)
+    providers = providers_in(scope)
     first = today - dt.timedelta(weeks=TREND_WEEKS + 1)
     rows = list(
         WaitForecast.objects.filter(

@@ -17,7 +17,8 @@ from monitoring.forecasting.selectors import CapacityRefused, forecast_cells
 from monitoring.forecasting.services import forecasts_store_on, weekly_days
 from monitoring.models import WaitForecast
 from monitoring.selectors import figure_scope_for
-from tests.factories import OrganisationFactory, RegionFactory
+from tests.factories import MembershipFactory, OrganisationFactory, RegionFactory
+from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Membership
 
 from .forecast_data import fifo_list, store_list, weekday_only
@@ -304,3 +305,29 @@ def test_an_administrator_in_no_region_sees_every_provider(lists, client_for):
     body = section(client_for(with_authenticator(user)).get(DASHBOARD))
     # Her scope is all data: every provider, whichever region it lies in.
     assert "GGZ Noord" in body and "GGZ Klein" in body and "GGZ Elders" in body
+
+
+def test_the_rendered_section_never_outlives_what_it_shows(lists, coordinator_cor, client_for):
+    """Rendered once and kept, but a new store, a renamed provider or a changed norm
+    shows on the next view; a reader who may not see it gets nothing from the cache."""
+    provider, _small, _other = lists
+    client = client_for(coordinator_cor)
+    assert section(client.get(DASHBOARD)) == section(client.get(DASHBOARD))
+    assert "97 weken" not in section(client.get(DASHBOARD))
+
+    # A store writes new rows (new ids): its figures show at once.
+    newest = WaitForecast.objects.get(provider=provider, as_of=TODAY)
+    newest.delete()
+    newest.pk = None
+    newest.intake_p50_days = 7 * 97
+    newest.save()
+    assert "97 weken" in section(client.get(DASHBOARD))
+
+    provider.name = "GGZ Noord-Oost"
+    provider.save()
+    assert "GGZ Noord-Oost" in section(client.get(DASHBOARD))
+
+    officer = MembershipFactory(
+        role=Role.MUNICIPALITY, organisation=OrganisationFactory(municipality_kind=True)
+    ).user
+    assert 'id="vz-forecasts"' not in client_for(officer).get(DASHBOARD).content.decode()
