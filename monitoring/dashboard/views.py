@@ -28,14 +28,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from voorzorg.accounts.access import role_required
 from voorzorg.accounts.constants import Role
-from voorzorg.accounts.norms import norms_for
+from voorzorg.accounts.models import Membership
 from voorzorg.accounts.policy import CAPACITY_ROLES, FIGURE_ROLES
 from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 from voorzorg.core.exceptions import ApplicationError
 from voorzorg.core.replica import replica_reads
-from voorzorg.core.treeknorm import DEFAULT_NORMS
 
 from .. import exports
 from ..constants import JobKind
@@ -44,6 +43,7 @@ from ..forecasting.selectors import (
     capacity_check,
     forecast_cells,
     providers_in,
+    scope_norms,
 )
 from ..indicators.registry import ALL, Breakdown
 from ..jobs.selectors import active_job_for, job_visible_to
@@ -176,23 +176,31 @@ def forecasts_for(request: HttpRequest, data: DashboardData) -> ForecastCells | 
     """The section "Verwachte wachttijden en capaciteit" of the figures' scope, for a
     reader who may see it (``CAPACITY_ROLES``); None for anyone else, whose pages and
     exports then leave it out (the selector would refuse her as well)."""
+    membership = _capacity_reader(request)
+    if membership is None:
+        return None
+    return forecast_cells(membership=membership, scope=data.scope, today=timezone.localdate())
+
+
+def _capacity_reader(request: HttpRequest) -> Membership | None:
+    """The reader's membership when her role may see the forecasts (``CAPACITY_ROLES``)."""
     membership = current_membership(request)
     if membership is None or membership.role not in CAPACITY_ROLES:
         return None
-    return forecast_cells(membership=membership, scope=data.scope, today=timezone.localdate())
+    return membership
 
 
 def forecasts_html(request: HttpRequest, data: DashboardData) -> str | None:
     """The section of forecasts on the dashboard, rendered once per stored forecasts,
     providers, norms and day (``fragments.forecasts_key``); None for a reader who may not
     see it. Who may see it is checked on every request, before the cache."""
-    membership = current_membership(request)
-    if membership is None or membership.role not in CAPACITY_ROLES:
+    membership = _capacity_reader(request)
+    if membership is None:
         return None
     capacity_check(membership, data.scope)
     today = timezone.localdate()
     scope = data.scope
-    norms = norms_for(region=scope.region_id) if scope.region_id is not None else DEFAULT_NORMS
+    norms = scope_norms(scope)
     providers = list(providers_in(scope).order_by("pk").values_list("pk", "name", "agb_code"))
 
     def render() -> dict[str, str]:

@@ -21,9 +21,7 @@ from voorzorg.core.treeknorm import DEFAULT_NORMS, Norms
 from ..models import WaitForecast
 from ..selectors.scope import FigureScope, figure_scopes_for
 from .capacity import CellAdvice, ListState, advise
-from .model import CellHistory
-from .realised import realised_series
-from .services import HISTORY_WEEKS, histories, trend_days
+from .services import HISTORY_WEEKS, realised_trends, trend_days
 
 
 def latest_forecasts(
@@ -117,6 +115,12 @@ def capacity_check(membership: Membership | None, scope: FigureScope) -> None:
         raise CapacityRefused
 
 
+def scope_norms(scope: FigureScope) -> Norms:
+    """The Treeknorm the capacity advice is held against: the region's, or the default
+    for all data."""
+    return norms_for(region=scope.region_id) if scope.region_id is not None else DEFAULT_NORMS
+
+
 def providers_in(scope: FigureScope) -> QuerySet[Organisation]:
     """The providers whose forecasts a scope shows: a region's (located in it,
     ``organisations_in``), or every provider for all data."""
@@ -153,7 +157,7 @@ def forecast_cells(
         .select_related("provider")
         .order_by("as_of")
     )
-    norms = norms_for(region=scope.region_id) if scope.region_id is not None else DEFAULT_NORMS
+    norms = scope_norms(scope)
     if not rows:
         return ForecastCells(today=today, newest=None, norms=norms, cells=[])
     newest = rows[-1].as_of
@@ -165,17 +169,9 @@ def forecast_cells(
     realised = {cell: row.details.get("realised") for cell, row in current.items()}
     # Stored with the forecast since the nightly run keeps it; an older row's trend is
     # worked out here, once, from the episodes as known on its day.
-    older = {provider_id for (provider_id, _level), found in realised.items() if not found}
-    if older:
-        episodes = histories(newest, older, registered_after=days[0])
-        numbers = [day.toordinal() for day in days]
-        for cell in realised:
-            if not realised[cell] and cell[0] in older:
-                history = episodes.get(cell, CellHistory([]))
-                realised[cell] = {
-                    stage: realised_series(history, numbers, stage, newest.toordinal())
-                    for stage in ("intake", "treatment")
-                }
+    realised.update(
+        realised_trends(newest, [cell for cell, found in realised.items() if not found])
+    )
     cells = []
     for (provider_id, care_level), row in current.items():
         found = realised[(provider_id, care_level)]

@@ -288,7 +288,10 @@ def forecasts_store_on(days: Iterable[dt.date]) -> int:
     now = timezone.now()
     rows = [_stored(item, now) for items in computed.values() for item in items]
     if computed:
-        _with_realised_trend([row for row in rows if row.as_of == max(computed)])
+        newest = [row for row in rows if row.as_of == max(computed)]
+        trends = realised_trends(max(computed), [(r.provider_id, r.care_level) for r in newest])
+        for row in newest:
+            row.details["realised"] = trends[(row.provider_id, row.care_level)]
     with locked_transaction("wait-forecasts"):
         WaitForecast.objects.filter(as_of__in=list(computed)).delete()
         WaitForecast.objects.bulk_create(rows, batch_size=1000)
@@ -301,23 +304,27 @@ def trend_days(as_of: dt.date) -> list[dt.date]:
     return [*weekly_days(as_of, HISTORY_WEEKS), as_of]
 
 
-def _with_realised_trend(rows: list[WaitForecast]) -> None:
-    """Add to each row of one as-of day (``details["realised"]``) what the people of each
-    of its trend's days really waited, per stage, as known on that day
-    (``realised_series``): one more read of a year's episodes, at night, instead of on
-    every view of the dashboard."""
-    if not rows:
-        return
-    as_of = rows[0].as_of
+def realised_trends(
+    as_of: dt.date, cells: Iterable[tuple[int, str]]
+) -> dict[tuple[int, str], dict[str, list]]:
+    """Per (provider id, care level): what the people of each of ``as_of``'s trend days
+    (``trend_days``) really waited, per stage (``realised_series``), as known on
+    ``as_of``. One read of a year's episodes: the nightly store keeps the result with
+    its newest rows (``details["realised"]``), so no view of the dashboard reads them."""
+    cells = list(cells)
+    if not cells:
+        return {}
     days = trend_days(as_of)
-    found = histories(as_of, {row.provider_id for row in rows}, registered_after=days[0])
+    found = histories(as_of, {provider_id for provider_id, _ in cells}, registered_after=days[0])
     numbers = [day.toordinal() for day in days]
-    for row in rows:
-        history = found.get((row.provider_id, row.care_level), CellHistory([]))
-        row.details["realised"] = {
-            stage: realised_series(history, numbers, stage, as_of.toordinal())
+    end = as_of.toordinal()
+    return {
+        cell: {
+            stage: realised_series(found.get(cell, CellHistory([])), numbers, stage, end)
             for stage in ("intake", "treatment")
         }
+        for cell in cells
+    }
 
 
 def weekly_days(today: dt.date, weeks: int = HISTORY_WEEKS) -> list[dt.date]:
