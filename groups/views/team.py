@@ -15,7 +15,7 @@ from voorzorg.accounts.selectors import current_membership
 from voorzorg.audit.models import AuditAction
 from voorzorg.audit.services import Actor
 
-from ..worklist import caseload_spreads, previous_month_start, team_overview
+from ..team_overview import month_start, previous_month_start, team_overview
 
 # The months of the measures table: this one and the five before it.
 MEASURED_MONTHS = 6
@@ -36,16 +36,12 @@ def team(request: HttpRequest) -> HttpResponse:
         )
         raise PermissionDenied
     today = timezone.localdate()
-    overview = team_overview(membership, today=today)
-    Actor.from_request(request).audit(action=AuditAction.READ, event="team.view")
-    months = [overview.this_month]
+    months = [month_start(today)]
     while len(months) < MEASURED_MONTHS:
         months.append(previous_month_start(months[-1]))
-    measures = zip(
-        assignment_measures(membership, months),
-        caseload_spreads(membership, months, today=today),
-        strict=True,
-    )
+    overview = team_overview(membership, today=today, spread_months=months)
+    Actor.from_request(request).audit(action=AuditAction.READ, event="team.view")
+    measures = zip(assignment_measures(membership, months), overview.month_spreads, strict=True)
     return render(
         request, "groups/team_overview.html", {"overview": overview, "measures": measures}
     )

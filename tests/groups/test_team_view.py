@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from groups.constants import AttendanceStatus as A
 from groups.models import Attendance, Contact, GroupSession, PeerGroup
-from groups.worklist import (
+from groups.team_overview import (
     MonthFigures,
     next_month_start,
     previous_month_start,

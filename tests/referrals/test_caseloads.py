@@ -8,7 +8,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from groups.worklist import caseload_spreads, day_start
+from groups.team_overview import team_overview
+from groups.worklist import day_start
 from referrals.caseloads import caseloads_at, caseloads_now
 from referrals.constants import ReferralStatus as S
 from referrals.models import ExpertAssignment, ReferralEvent
@@ -153,7 +154,8 @@ def test_the_team_view_shows_the_spread_per_month(team, time_machine, client_for
     for day in (dt.date(2026, 10, 5), dt.date(2026, 10, 6), dt.date(2026, 11, 7)):
         _accept_on(team, time_machine, day, noor)
     months = [dt.date(2026, 12, 1), dt.date(2026, 11, 1), dt.date(2026, 10, 1)]
-    spreads = caseload_spreads(expert_eva.memberships.get(), months, today=NOW.date())
+    overview = team_overview(expert_eva.memberships.get(), today=NOW.date(), spread_months=months)
+    spreads = overview.month_spreads
     # The team: Eva, Noor and Piet; only Noor accompanies anyone.
     assert [(s.month, s.spread, s.is_now) for s in spreads] == [
         (dt.date(2026, 12, 1), (0, 3), True),
