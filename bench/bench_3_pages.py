@@ -168,6 +168,10 @@ async def run_scenario(
     errors: list[str] = []
     counter = iter(range(requests))
     today = time.strftime("%Y-%m-%d")
+    # Each run registers people of its own: the warm-up, the measured run and the
+    # saturation run all count from 0, and a repeated e-mail address is a possible
+    # duplicate, which answers with the form (200) instead of saving.
+    run = f"{time.monotonic_ns():x}"
 
     async def client_loop(number: int, session_key: str) -> None:
         async with httpx.AsyncClient(
@@ -201,11 +205,11 @@ async def run_scenario(
                             data={
                                 "csrfmiddlewaretoken": token,
                                 "given_name": "Bench",
-                                "family_name": f"Deelnemer {number}-{index}",
+                                "family_name": f"Deelnemer {run}-{number}-{index}",
                                 # No shared phone number: each would be a possible
                                 # duplicate of the last (the e-mail is her own).
                                 "phone": "",
-                                "email": f"b{number}-{index}@{BENCH_EMAIL_DOMAIN}",
+                                "email": f"b{run}-{number}-{index}@{BENCH_EMAIL_DOMAIN}",
                                 "postcode4": "9711",
                                 "target_group": "volwassene",
                                 "consent_processing": "on",

@@ -73,6 +73,13 @@ def main() -> None:
             started = time.perf_counter()
             rows = indicators_compute_and_store(period=Period.parse(key))
             print(f"computed {key}: {rows} rows in {time.perf_counter() - started:.1f} s")
+        # And what the nightly beat does: today's waiting-time forecasts from the scale
+        # data (the demo seed stored them before the scale data was there).
+        from monitoring.forecasting.services import forecasts_store
+
+        started = time.perf_counter()
+        rows = forecasts_store(timezone.localdate())
+        print(f"stored today's forecasts: {rows} rows in {time.perf_counter() - started:.1f} s")
 
 
 if __name__ == "__main__":
