@@ -80,19 +80,30 @@ def compute_definitions(
     whose statistics are not sums), so both paths compute those figures alike.
     """
     results: Results = {}
+    # Each breakdown's groups are made once, for every definition that has it: at scale
+    # (the effect figures of a year: a third of a million ended episodes) grouping the
+    # rows again per definition cost more than computing the figures. The members are
+    # tuples, so no definition can change what the next one reads.
+    grouped: dict[Breakdown, list[tuple[str, tuple[Any, ...]]]] = {}
     for definition in definitions:
         for breakdown in definition.breakdowns:
-            groups: dict[str, list[Any]] = defaultdict(list)
-            if breakdown == Breakdown.TOTAL:
-                groups[ALL] = list(rows)
-            else:
-                for row in rows:
-                    groups[group_of(row, breakdown)].append(row)
-            for group, members in sorted(groups.items()):
+            if breakdown not in grouped:
+                grouped[breakdown] = _groups(rows, breakdown)
+            for group, members in grouped[breakdown]:
                 ratio = definition.compute(members, context)
                 if should_emit(breakdown, ratio):
                     results[(definition.key, str(breakdown), group)] = ratio
     return results
+
+
+def _groups(rows: Sequence[Any], breakdown: Breakdown) -> list[tuple[str, tuple[Any, ...]]]:
+    """The rows per group of ``breakdown``, by group."""
+    if breakdown == Breakdown.TOTAL:
+        return [(ALL, tuple(rows))]
+    groups: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        groups[group_of(row, breakdown)].append(row)
+    return [(group, tuple(members)) for group, members in sorted(groups.items())]
 
 
 def suppress_all(results: Results, *, min_cell: int) -> Results:

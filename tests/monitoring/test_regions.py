@@ -170,8 +170,10 @@ def test_a_region_runs_a_fixed_number_of_queries_whatever_the_data_size(db):
     world.add_participants(40)
     world.add_episodes(180)
     world.add_bridging(world.participants[10:])
-    # Four of them fetch the effect figures' rows.
-    assert count() == small <= 34
+    # The effect figures' rows take several of them (the ended episodes two: those
+    # without a participant counted, those with one read). SQLite takes its medians in
+    # queries of their own (PostgreSQL's percentile_cont needs none): 35 there, 21 here.
+    assert count() == small <= (35 if connection.vendor == "sqlite" else 21)
 
 
 # --- Stored: all data and every region in one recompute ----------------------------------------
