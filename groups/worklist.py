@@ -163,30 +163,37 @@ class LatestDate(Func):
 
 
 def out_of_sight_for(
-    user: User, *, today: dt.date, in_bridging: Iterable[int]
+    *, today: dt.date, in_bridging: Iterable[int], groups: Iterable[int]
 ) -> list[OutOfSightRow]:
     """People she is responsible for whose last contact is OUT_OF_SIGHT_DAYS or more ago.
 
     Responsible: her referrals in bridging care (``in_bridging``: their participants' ids,
-    read with her other referrals), and the people taking part in a group she facilitates.
-    Day counting: a contact 14 days before ``today`` is out of sight, 13 days is not. No
-    contact at all: out of sight, listed first.
+    read with her other referrals), and the people taking part (an active enrolment) in a
+    group she facilitates (``groups``: the ids of all her groups). Day counting: a contact
+    14 days before ``today`` is out of sight, 13 days is not. No contact at all: out of
+    sight, listed first.
 
     The database computes each person's last contact once and sorts; the cutoff is applied
     here, to the rows read: filtering on the annotation in SQL repeats its three subqueries
     in the WHERE clause (twice, for the NULL test and the comparison), and compiling them
     again costs more than reading the few people an expert is responsible for.
     """
-    in_her_groups = (
-        Enrolment.objects.filter(group__facilitators=user, status=EnrolmentStatus.ACTIVE)
-        .order_by()
-        .values("participant_id")
-    )
-    bridging = Participant.objects.filter(pk__in=set(in_bridging)).order_by().values("pk")
-    # One list of ids (UNION): the database looks up those few participants by key, where
-    # an OR of the ids and an IN-subquery read every participant. An empty list of ids
-    # leaves its part out of the UNION.
-    responsible = Participant.objects.filter(pk__in=in_her_groups.union(bridging))
+    ids = set(in_bridging)
+    groups = list(groups)
+    if groups:
+        in_her_groups = (
+            Enrolment.objects.filter(group__in=groups, status=EnrolmentStatus.ACTIVE)
+            .order_by()
+            .values("participant_id")
+        )
+        # One list of ids (UNION): the database looks up those few participants by key,
+        # where an OR of the ids and an IN-subquery read every participant. An empty list
+        # of ids leaves its part out of the UNION.
+        bridging = Participant.objects.filter(pk__in=ids).order_by().values("pk")
+        responsible = Participant.objects.filter(pk__in=in_her_groups.union(bridging))
+    else:
+        # No query at all when there is nobody.
+        responsible = Participant.objects.filter(pk__in=ids)
     cutoff = today - dt.timedelta(days=OUT_OF_SIGHT_DAYS)
     return [
         OutOfSightRow(
@@ -201,39 +208,46 @@ def out_of_sight_for(
     ]
 
 
-def sessions_today_for(user: User, *, today: dt.date) -> QuerySet[GroupSession]:
-    """Sessions of the groups she facilitates that start today (local day)."""
+def due_today_q(today: dt.date) -> Q:
+    """A group meets ``today``: active, on today's weekday, started and not ended; a
+    one-off meeting on its own date only."""
     return (
-        GroupSession.objects.filter(
-            group__facilitators=user,
-            starts_at__gte=day_start(today),
-            starts_at__lt=day_start(today + dt.timedelta(days=1)),
-        )
-        .select_related("group")
-        .only("group", "starts_at", "topic", "group__name")
-        .order_by("starts_at", "pk")
+        # Weekday counts Monday = 0, like date.weekday().
+        Q(is_active=True, weekday=today.weekday(), start_date__lte=today)
+        & (Q(end_date__isnull=True) | Q(end_date__gte=today))
+        & ~(Q(frequency=Frequency.ONCE) & ~Q(start_date=today))
     )
 
 
-def groups_due_today_for(user: User, *, today: dt.date) -> QuerySet[PeerGroup]:
-    """Her active groups that meet on today's weekday, whether logged today or not.
-
-    The ones still to log are those without a session today (``worklist_for``, from
-    today's sessions as read for the page)."""
-    return (
-        PeerGroup.objects.filter(
-            facilitators=user,
-            is_active=True,
-            # Weekday counts Monday = 0, like date.weekday().
-            weekday=today.weekday(),
-            start_date__lte=today,
-        )
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-        # A one-off meeting is due on its own date only.
-        .exclude(Q(frequency=Frequency.ONCE) & ~Q(start_date=today))
+def groups_of(user: User, *, today: dt.date) -> list[PeerGroup]:
+    """Every group she facilitates, active or not, flagged ``due_today`` (``due_today_q``;
+    None counts as no), by start time and name: one read for today's sessions, the groups
+    to log and the people in her groups."""
+    return list(
+        PeerGroup.objects.filter(facilitators=user)
+        .annotate(due_today=ExpressionWrapper(due_today_q(today), BooleanField()))
         .only("name", "start_time", "location")
         .order_by("start_time", "name", "pk")
     )
+
+
+def sessions_today_of(groups: list[PeerGroup], *, today: dt.date) -> list[GroupSession]:
+    """Sessions of these groups that start today (local day), each with its group."""
+    if not groups:
+        return []
+    by_id = {g.pk: g for g in groups}
+    sessions = list(
+        GroupSession.objects.filter(
+            group__in=list(by_id),
+            starts_at__gte=day_start(today),
+            starts_at__lt=day_start(today + dt.timedelta(days=1)),
+        )
+        .only("group", "starts_at", "topic")
+        .order_by("starts_at", "pk")
+    )
+    for session in sessions:
+        session.group = by_id[session.group_id]
+    return sessions
 
 
 def open_signals_raised_by(user: User) -> QuerySet[Signal]:
@@ -332,7 +346,8 @@ def intake_date(referral: Referral) -> dt.date | None:
 
 
 def worklist_for(user: User, *, today: dt.date) -> Worklist:
-    """Everything on the expert's worklist: a fixed number of queries (five).
+    """Everything on the expert's worklist: a fixed number of queries (five; four when
+    she has no groups, three when she has nobody either).
 
     Her referrals are read once and split here, in the order each list had as a query of
     its own (ascending, NULLs last as PostgreSQL sorts them, the id last): new ones by
@@ -342,16 +357,18 @@ def worklist_for(user: User, *, today: dt.date) -> Worklist:
     with its intake coming up)."""
     referrals = list(referrals_for(user, today=today))
     in_bridging = [r for r in referrals if r.status == ReferralStatus.IN_BRIDGING]
-    sessions_today = list(sessions_today_for(user, today=today))
+    groups = groups_of(user, today=today)
+    sessions_today = sessions_today_of(groups, today=today)
     logged_today = {s.group_id for s in sessions_today}
     return Worklist(
         today=today,
         sessions_today=sessions_today,
-        groups_to_log=[
-            g for g in groups_due_today_for(user, today=today) if g.pk not in logged_today
-        ],
+        # Due today and no session logged today.
+        groups_to_log=[g for g in groups if g.due_today and g.pk not in logged_today],
         out_of_sight=out_of_sight_for(
-            user, today=today, in_bridging=[r.participant_id for r in in_bridging]
+            today=today,
+            in_bridging=[r.participant_id for r in in_bridging],
+            groups=[g.pk for g in groups],
         ),
         open_signals=list(open_signals_raised_by(user)),
         handover_needed=sorted(

@@ -512,6 +512,21 @@ def test_out_of_sight_with_her_groups_only_or_her_referrals_only(
     assert [(row.participant, row.days_since) for row in rows] == [(r.participant, 14)]
 
 
+@pytest.mark.django_db
+def test_no_query_for_sessions_or_people_she_does_not_have(
+    expert_finn, practice_a, region, django_assert_num_queries
+):
+    # Her referrals, her groups, her signals.
+    with django_assert_num_queries(3):
+        work = worklist_for(expert_finn, today=TODAY)
+    assert work.out_of_sight == work.sessions_today == work.groups_to_log == []
+    r = in_bridging(expert_finn, practice_a, region, first_contact=days_ago(20))
+    # And the people out of sight; still none for today's sessions without a group.
+    with django_assert_num_queries(4):
+        work = worklist_for(expert_finn, today=TODAY)
+    assert [row.participant for row in work.out_of_sight] == [r.participant]
+
+
 # --- Access, audit, query count -----------------------------------------------------------------
 
 
