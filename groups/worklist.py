@@ -289,7 +289,7 @@ WORKLIST_STATUSES = frozenset(
 )
 
 
-def referrals_for(user: User, *, today: dt.date) -> QuerySet[Referral]:
+def worklist_referrals_for(user: User, *, today: dt.date) -> QuerySet[Referral]:
     """Her referrals on the worklist, in one read, each flagged by the rules that place it
     in a list: ``needs_handover`` (``referrals.selectors.handover_needed_q``) and
     ``handover_coming`` (``handover_coming_q``). A flag is NULL (None) where SQL cannot
@@ -355,7 +355,7 @@ def worklist_for(user: User, *, today: dt.date) -> Worklist:
     day it became due (the one due longest first), the coming handovers by meeting, then
     intake. A referral can be in several lists (in bridging care, needing its handover and
     with its intake coming up)."""
-    referrals = list(referrals_for(user, today=today))
+    referrals = list(worklist_referrals_for(user, today=today))
     in_bridging = [r for r in referrals if r.status == ReferralStatus.IN_BRIDGING]
     groups = groups_of(user, today=today)
     sessions_today = sessions_today_of(groups, today=today)
