@@ -7,14 +7,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from groups.constants import AttendanceStatus, EnrolmentStatus, Weekday
 from groups.models import Attendance, Contact, Enrolment, GroupSession, PeerGroup
-from groups.worklist import worklist_for
+from groups.worklist import handover_coming_q, worklist_for
 from referrals.constants import ReferralStatus as S
-from referrals.models import Handover
+from referrals.models import Handover, Referral
+from referrals.selectors import handover_needed_q
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
@@ -329,6 +332,201 @@ def test_overdracht_nodig_ends_with_the_handover_or_the_referral(
     assert worklist_for(expert_finn, today=TODAY).handover_needed == []
 
 
+# --- Her referrals: read once, split and ordered in Python ----------------------------------
+
+
+def _mine(expert, practice, region, name, *, status=S.IN_BRIDGING, **fields):
+    fields.setdefault("first_contact_date", days_ago(30) if status == S.IN_BRIDGING else None)
+    return ReferralFactory(
+        participant__gp_practice=practice,
+        participant__family_name=name,
+        region=region,
+        status=status,
+        assigned_expert=expert,
+        **fields,
+    )
+
+
+def _meeting(referral, provider, days: int, **fields) -> None:
+    Handover.objects.create(
+        referral=referral, provider=provider, meeting_at=NOW + dt.timedelta(days=days), **fields
+    )
+
+
+@pytest.fixture
+def referral_lists(expert_finn, practice_a, region, provider):
+    """Her referrals in every list, with ties, missing dates and one in three lists."""
+
+    def mine(name, **fields):
+        return _mine(expert_finn, practice_a, region, name, **fields)
+
+    r = {}
+    # New: by referral date, the id breaking ties.
+    r["new_late"] = mine("Nieuw laat", status=S.ACCEPTED, referral_date=days_ago(2))
+    r["new_early"] = mine("Nieuw vroeg", status=S.ACCEPTED, referral_date=days_ago(9))
+    r["new_tie"] = mine("Nieuw gelijk", status=S.ACCEPTED, referral_date=days_ago(2))
+    # In bridging care: by first contact, no first contact (NULL) last.
+    r["no_first"] = mine("Geen eerste", first_contact_date=None)
+    r["first_old"] = mine("Eerste oud", first_contact_date=days_ago(50))
+    # Overdracht nodig: by the day it became due (the intake; a treatment start comes
+    # with an intake on or before it).
+    r["needed_early"] = linked(
+        mine("Gestart", status=S.ACCEPTED),
+        provider,
+        intake_date=days_ago(12),
+        treatment_start_date=days_ago(10),
+    )
+    r["needed_intake"] = linked(mine("Intake eerder"), provider, intake_date=days_ago(3))
+    r["needed_tie"] = linked(mine("Intake gelijk"), provider, intake_date=days_ago(3))
+    # Needs its handover and has one coming: in bridging care, in both handover lists.
+    r["needed_both"] = linked(
+        mine("Start vandaag"), provider, intake_date=days_ago(1), treatment_start_date=TODAY
+    )
+    r["intake_today"] = linked(mine("Intake vandaag"), provider, intake_date=TODAY)
+    r["start_4"] = linked(
+        mine("Start over vier"),
+        provider,
+        intake_date=days_ago(20),
+        treatment_start_date=TODAY + dt.timedelta(4),
+    )
+    # Coming handovers: by the meeting (none last), then the intake (none last).
+    r["meeting_3"] = mine("Gesprek over drie")
+    _meeting(r["meeting_3"], provider, 3)
+    r["meeting_1"] = mine("Gesprek morgen")
+    _meeting(r["meeting_1"], provider, 1)
+    r["meeting_1_intake"] = linked(
+        mine("Gesprek morgen, intake"), provider, intake_date=TODAY + dt.timedelta(3)
+    )
+    _meeting(r["meeting_1_intake"], provider, 1)
+    # A completed handover's meeting is no coming meeting, its intake is; the meeting
+    # still places it, as the database's ORDER BY did.
+    r["done_meeting_2"] = linked(mine("Afgerond"), provider, intake_date=TODAY + dt.timedelta(6))
+    _meeting(r["done_meeting_2"], provider, 2, completed_at=NOW)
+    r["intake_5"] = linked(mine("Intake over vijf"), provider, intake_date=TODAY + dt.timedelta(5))
+    r["intake_2"] = linked(mine("Intake over twee"), provider, intake_date=TODAY + dt.timedelta(2))
+    r["meeting_20"] = mine("Gesprek later")  # beyond the horizon: in bridging care only
+    _meeting(r["meeting_20"], provider, 20)
+    # On none of her lists.
+    mine("Aangemeld", status=S.SUBMITTED)
+    linked(mine("Overgedragen", status=S.HANDED_OVER), provider, intake_date=days_ago(5))
+    linked(
+        _mine(UserFactory(), practice_a, region, "Van een ander"),
+        provider,
+        intake_date=days_ago(5),
+    )
+    return r
+
+
+def _names(referrals) -> list[str]:
+    return [r.participant.family_name for r in referrals]
+
+
+@pytest.mark.django_db
+def test_her_referrals_split_into_the_lists_in_the_order_of_each_list(expert_finn, referral_lists):
+    r = referral_lists
+    work = worklist_for(expert_finn, today=TODAY)
+    # The accepted one needing its handover was referred on the factory's 1 October.
+    assert work.new == [r["needed_early"], r["new_early"], r["new_late"], r["new_tie"]]
+    assert work.handover_needed == [
+        r["start_4"],
+        r["needed_early"],
+        r["needed_intake"],
+        r["needed_tie"],
+        r["needed_both"],
+        r["intake_today"],
+    ]
+    assert work.handovers == [
+        r["meeting_1_intake"],
+        r["meeting_1"],
+        r["done_meeting_2"],
+        r["meeting_3"],
+        r["start_4"],
+        r["needed_both"],
+        r["intake_today"],
+        r["intake_2"],
+        r["intake_5"],
+    ]
+    # Every referral in bridging care, by first contact (created in the order of the
+    # dict: the same first contact sorts by id), the one without a first contact last.
+    same_day = [
+        x for x in r.values() if x.status == S.IN_BRIDGING and x.first_contact_date == days_ago(30)
+    ]
+    assert work.bridging == [r["first_old"], *same_day, r["no_first"]]
+
+
+@pytest.mark.django_db
+def test_the_split_lists_equal_a_query_per_list(expert_finn, referral_lists):
+    """Each list as its own query, with the rules and PostgreSQL's order (NULLs last on
+    both databases): the lists split from the one read are the same."""
+    mine = Referral.objects.filter(assigned_expert=expert_finn)
+
+    def ordered(queryset, *fields):
+        return list(queryset.order_by(*(F(f).asc(nulls_last=True) for f in fields), "pk"))
+
+    work = worklist_for(expert_finn, today=TODAY)
+    assert work.new == ordered(mine.filter(status=S.ACCEPTED), "referral_date")
+    assert work.bridging == ordered(mine.filter(status=S.IN_BRIDGING), "first_contact_date")
+    assert work.handover_needed == ordered(
+        mine.filter(handover_needed_q(TODAY)).annotate(
+            due=Coalesce("waiting_episode__intake_date", "waiting_episode__treatment_start_date")
+        ),
+        "due",
+    )
+    assert work.handovers == ordered(
+        mine.filter(handover_coming_q(TODAY)),
+        "handover__meeting_at",
+        "waiting_episode__intake_date",
+    )
+
+
+@pytest.mark.django_db
+def test_a_referral_in_three_lists_is_shown_in_each_and_logged_once(
+    client_for, expert_finn, referral_lists, provider
+):
+    both = referral_lists["needed_both"]
+    html = client_for(expert_finn).get(reverse("groups:worklist")).content.decode()
+    needed = html[html.index('id="h-handover-needed"') : html.index('id="h-handovers"')]
+    coming = html[html.index('id="h-handovers"') : html.index('id="h-new"')]
+    bridging = html[html.index('id="h-bridging"') :]
+    for section in (needed, coming, bridging):
+        assert both.participant.full_name in section
+    assert f"Start behandeling {TODAY:%d-%m-%Y} · {provider.name}" in needed
+    assert f"Start behandeling {TODAY:%d-%m-%Y}" in coming
+    logged = AccessLog.objects.filter(event="worklist", actor=expert_finn)
+    assert logged.filter(person_id=both.participant.public_id).count() == 1
+
+
+@pytest.mark.django_db
+def test_out_of_sight_with_her_groups_only_or_her_referrals_only(
+    expert_finn, municipality, practice_a, region
+):
+    """Either part of "who she is responsible for" may be empty."""
+    member = ParticipantFactory(gp_practice=practice_a)
+    enrol(member, make_group(municipality, expert_finn))
+    rows = worklist_for(expert_finn, today=TODAY).out_of_sight
+    assert [(row.participant, row.days_since) for row in rows] == [(member, None)]
+    Enrolment.objects.all().delete()
+    assert worklist_for(expert_finn, today=TODAY).out_of_sight == []
+    r = in_bridging(expert_finn, practice_a, region, first_contact=days_ago(14))
+    rows = worklist_for(expert_finn, today=TODAY).out_of_sight
+    assert [(row.participant, row.days_since) for row in rows] == [(r.participant, 14)]
+
+
+@pytest.mark.django_db
+def test_no_query_for_sessions_or_people_she_does_not_have(
+    expert_finn, practice_a, region, django_assert_num_queries
+):
+    # Her referrals, her groups, her signals.
+    with django_assert_num_queries(3):
+        work = worklist_for(expert_finn, today=TODAY)
+    assert work.out_of_sight == work.sessions_today == work.groups_to_log == []
+    r = in_bridging(expert_finn, practice_a, region, first_contact=days_ago(20))
+    # And the people out of sight; still none for today's sessions without a group.
+    with django_assert_num_queries(4):
+        work = worklist_for(expert_finn, today=TODAY)
+    assert [row.participant for row in work.out_of_sight] == [r.participant]
+
+
 # --- Access, audit, query count -----------------------------------------------------------------
 
 
@@ -380,6 +578,7 @@ def _people(n: int, expert, practice, region, group, *, offset: int = 0) -> None
         member = ParticipantFactory(gp_practice=practice)
         enrol(member, group)
         make_session(group, at(days_ago(30 + i)), {member: AttendanceStatus.PRESENT})
+        make_session(group, at(TODAY, 9, i))  # today's sessions
         ReferralFactory(
             participant__gp_practice=practice,
             region=region,
@@ -403,8 +602,11 @@ def test_worklist_query_count_is_fixed_whatever_the_number_of_people(
     with django_assert_num_queries(len(few.captured_queries)):
         large = client.get(reverse("groups:worklist"))
     assert small.status_code == large.status_code == 200
-    # Eight queries for the lists themselves, one per list, however long each is.
-    with django_assert_num_queries(8):
+    # Five queries for the lists themselves (her referrals once, for all four lists of
+    # referrals), however long each is.
+    with django_assert_num_queries(5):
         work = worklist_for(expert_finn, today=TODAY)
     assert len(work.out_of_sight) == 40
     assert len(work.handover_needed) == 20
+    assert len(work.sessions_today) == 20
+    assert [g.name for g in work.groups_to_log] == ["Nog vast te leggen"]
