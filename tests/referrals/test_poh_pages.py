@@ -177,6 +177,23 @@ def test_list_query_count_is_fixed_whatever_the_row_count(
         client.get(reverse("referrals:mine"))
 
 
+@pytest.mark.django_db
+def test_list_and_export_name_each_status_by_its_label(client_for, poh_anna, practice_a):
+    referrals = [
+        ReferralFactory(participant__gp_practice=practice_a, status=status)
+        for status in ("submitted", "withdrawn")
+    ]
+    client = client_for(poh_anna)
+    html = client.get(reverse("referrals:mine")).content.decode()
+    body = client.get(reverse("referrals:export")).content.decode("utf-8-sig")
+    exported = {row[0]: row[3] for row in list(csv.reader(io.StringIO(body), delimiter=";"))[1:]}
+    for referral in referrals:
+        label = referral.get_status_display()
+        assert label != referral.status
+        assert f"<td>{label}</td>" in html
+        assert exported[referral.participant.public_id] == label
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
