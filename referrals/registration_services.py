@@ -91,7 +91,8 @@ def person_details(participant_data: dict[str, Any]) -> PersonDetails:
     )
 
 
-def region_for_municipality(municipality: Organisation | None) -> Region | None:
+def region_for_municipality(municipality: Organisation | int | None) -> Region | None:
+    """The region the municipality (or its id) lies in: the first by id, or None."""
     if municipality is None:
         return None
     return Region.objects.filter(municipalities=municipality).order_by("pk").first()
@@ -202,7 +203,8 @@ def referral_register(
         source=ReferralSource.GP,
         gp_practice=practice,
         referred_by=actor.user,
-        region=region_for_municipality(participant.municipality or practice.municipality),
+        # By id: the practice's municipality itself is not needed, only its region.
+        region=region_for_municipality(participant.municipality_id or practice.municipality_id),
         referral_date=referral_date,
         help_question=help_question,
         life_domains=sorted(set(life_domains)),

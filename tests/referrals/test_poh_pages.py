@@ -15,7 +15,13 @@ from django.urls import reverse
 from participants.models import Consent, Participant
 from referrals.models import Referral, ReferralEvent
 from referrals.views.poh import csv_safe
-from tests.factories import ParticipantFactory, ReferralFactory, WaitingEpisodeFactory
+from tests.factories import (
+    OrganisationFactory,
+    ParticipantFactory,
+    ReferralFactory,
+    RegionFactory,
+    WaitingEpisodeFactory,
+)
 from voorzorg.audit.models import AccessLog
 
 TODAY = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
@@ -72,6 +78,21 @@ def test_poh_registers_a_referral_for_a_new_participant(
     assert ReferralEvent.objects.get().to_status == "submitted"
     created = AccessLog.objects.filter(action="C", person_id=participant.public_id)
     assert {row.event.split(":")[0] for row in created} == {"participant.create", "referral.create"}
+
+
+@pytest.mark.django_db
+def test_the_region_is_the_participants_municipality_s_else_the_practice_s(
+    client_for, poh_anna, practice_a, region
+):
+    elsewhere = OrganisationFactory(
+        municipality_kind=True, name="Gemeente Elders", cbs_code="GM9911"
+    )
+    RegionFactory(name="Elders").municipalities.add(elsewhere)
+    client = client_for(poh_anna)
+    client.post(reverse("referrals:create"), valid_post(municipality=elsewhere.pk))
+    client.post(reverse("referrals:create"), valid_post(given_name="Noor", phone="0687654321"))
+    regions = dict(Referral.objects.values_list("participant__given_name", "region__name"))
+    assert regions == {"Sanne": "Elders", "Noor": region.name}
 
 
 @pytest.mark.django_db
