@@ -69,3 +69,24 @@ def test_a_caller_gets_a_copy():
         menu[0]["options"].clear()
         again = period_options(SEPTEMBER, RUNS)
     assert again[0]["options"] and again[0]["options"][0]["label"] != "changed"
+
+
+def test_the_option_tags_are_the_template_loops_elements():
+    """``{% option_tags %}`` writes what the loop it replaced wrote: key and label
+    escaped, ``selected`` on the chosen one."""
+    from django.template import Context, Template
+
+    options = [
+        {"key": "provider:1", "label": "Zorg & Co 'Noord' <GGZ>", "selected": False},
+        {"key": 'a"b', "label": "Hele regio", "selected": True},
+    ]
+    loop = Template(
+        '{% for option in options %}<option value="{{ option.key }}"'
+        "{% if option.selected %} selected{% endif %}>{{ option.label }}</option>{% endfor %}"
+    )
+    tags = Template("{% load menu_options %}{% option_tags options %}")
+    context = Context({"options": options})
+    assert tags.render(context) == loop.render(context)
+    assert "&lt;GGZ&gt;" in tags.render(context) and 'value="a&quot;b" selected' in tags.render(
+        context
+    )
