@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property, lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -36,7 +37,10 @@ class Period:
     @classmethod
     def parse(cls, key: str) -> Period:
         """``2026-09`` | ``2026-Q3`` | ``2026``; anything else raises ApplicationError."""
-        text = (key or "").strip().upper()
+        return _parse((key or "").strip().upper(), key)
+
+    @classmethod
+    def _parse_text(cls, text: str, key: str) -> Period:
         if m := _MONTH.match(text):
             return cls.month(int(m[1]), int(m[2]))
         if m := _QUARTER.match(text):
@@ -68,10 +72,11 @@ class Period:
             return cls.parse(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
         return cls.parse(str(day.year))
 
-    @property
+    @cached_property
     def key(self) -> str:
+        # Kept on the (immutable) period: pages ask for it hundreds of times.
         if self.kind == PeriodKind.MONTH:
-            return f"{self.start:%Y-%m}"
+            return f"{self.start.year:04d}-{self.start.month:02d}"
         if self.kind == PeriodKind.QUARTER:
             return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
         return str(self.start.year)
@@ -122,6 +127,14 @@ class Period:
 
     def __str__(self) -> str:
         return self.key
+
+
+@lru_cache(maxsize=1024)
+def _parse(text: str, key: str) -> Period:
+    """``Period.parse`` of a key already stripped and upper-cased, kept: periods are
+    immutable and a page parses every computed period's key (a refused key raises, and
+    is not kept)."""
+    return Period._parse_text(text, key)
 
 
 # Separates a period's key from the number of days of a stretch of it: ``2026-Q3+54``.

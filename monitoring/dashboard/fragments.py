@@ -10,12 +10,13 @@ token, the messages) is rendered for every request.
 The key can never name stale figures, because it is built from everything the HTML is
 made of, as read for this request:
 
-- the data version: every computation run's period and moment (``ComputationRun``,
-  read first, before any figure) and the highest ``IndicatorValue`` id. The one writer,
+- the data version (``FigureStamps.version``, ``monitoring.selectors.stamps``): every
+  computation run's period and moment (``ComputationRun``) and the highest
+  ``IndicatorValue`` id, read together first, before any figure. The one writer,
   ``monitoring.services.indicators_compute_and_store``, replaces a period's rows (new
   ids) and moves its run's ``computed_at`` in one transaction, so a recompute that lands
   changes the key at once; rows added in any other way raise the highest id. A request
-  that read the runs just before a recompute committed may store newer HTML under the
+  that read the stamps just before a recompute committed may store newer HTML under the
   older key, never older HTML under the newer one;
 - what the reader asked for and may see: the scope (the reader's region, or all data),
   the period, the group and its name, the municipality of a report;
@@ -43,21 +44,13 @@ from django.utils.translation import get_language
 from voorzorg.core.version import app_version
 
 from ..indicators.registry import DEFINITIONS
-from ..models import IndicatorValue, WaitForecast
 from ..selectors import DashboardData
 from ..selectors.scope import FigureScope
+from ..selectors.stamps import FigureStamps
 
 # How long a rendered part is kept. Its key changes whenever its figures change, so this
 # bounds only the memory an unused key holds.
 FRAGMENT_SECONDS = 6 * 60 * 60
-
-
-def data_version(runs: dict) -> str:
-    """The version of the stored figures: the computation runs (as read before the
-    figures) and the highest stored row id. One query beside the runs."""
-    highest = IndicatorValue.objects.order_by("-pk").values_list("pk", flat=True).first()
-    stamps = sorted((key, at.isoformat()) for key, at in runs.items())
-    return f"{highest}|{stamps}"
 
 
 def figures_key(kind: str, data: DashboardData, *extra: Any) -> str:
@@ -68,7 +61,7 @@ def figures_key(kind: str, data: DashboardData, *extra: Any) -> str:
         get_language(),
         settings.MIN_CELL,
         tuple(d.key for d in DEFINITIONS),
-        data_version(data.runs),
+        data.stamps.version,
         data.scope.key,
         data.scope.region_id,
         data.scope.municipality,
@@ -85,17 +78,19 @@ def figures_key(kind: str, data: DashboardData, *extra: Any) -> str:
     return f"vz:figures:{kind}:{digest}"
 
 
-def forecasts_key(scope: FigureScope, today: dt.date, providers: list, norms: object) -> str:
+def forecasts_key(
+    stamps: FigureStamps, scope: FigureScope, today: dt.date, providers: list, norms: object
+) -> str:
     """The cache key of the section of forecasts (``views.forecasts_html``): the newest
-    stored forecast row (every nightly or by-hand store writes new rows, so the highest
-    id moves), the scope's providers as read now (names, codes), its norms, the day
-    (the stale warning counts from it), and the language, threshold and version."""
-    newest = WaitForecast.objects.order_by("-pk").values_list("pk", flat=True).first()
+    stored forecast row (``stamps.newest_forecast``: every nightly or by-hand store
+    writes new rows, so the highest id moves), the scope's providers as read now (names,
+    codes), its norms, the day (the stale warning counts from it), and the language,
+    threshold and version."""
     parts = (
         app_version(),
         get_language(),
         settings.MIN_CELL,
-        newest,
+        stamps.newest_forecast,
         today.isoformat(),
         scope.key,
         scope.region_id,

@@ -8,9 +8,12 @@ may choose between (``DashboardData.scopes``, ``choices``, ``stored_runs``).
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from urllib.parse import urlencode
 
+from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..indicators.registry import Breakdown
@@ -80,7 +83,26 @@ def _region_options(data: DashboardData) -> list[dict]:
 def period_options(shown: Period, stored_runs: dict[str, dt.datetime]) -> list[dict]:
     """The period menu: quarters, months and years, latest first. Only periods whose
     computation stored figures for the reader's scope (``stored_runs``), and the one
-    shown, so the menu never names another period than the page."""
+    shown, so the menu never names another period than the page.
+
+    Worked out once per process for the same inputs (``_period_menu``: a function of
+    them, the language and the time zone alone, read nothing else), then copied."""
+    menu = _period_menu(
+        shown,
+        tuple(stored_runs.items()),
+        get_language(),
+        timezone.get_current_timezone_name(),
+    )
+    return [{**group, "options": [dict(o) for o in group["options"]]} for group in menu]
+
+
+@lru_cache(maxsize=256)
+def _period_menu(
+    shown: Period, runs: tuple[tuple[str, dt.datetime], ...], language: str, zone: str
+) -> list[dict]:
+    """``period_options`` of ``runs`` (as items) in ``language`` and ``zone``: every
+    input is in the arguments, so a kept menu is never another one's."""
+    stored_runs = dict(runs)
     periods = {Period.containing(shown.start, shown.kind), *computed_periods(stored_runs)}
     groups = []
     for kind, title in (

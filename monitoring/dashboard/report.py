@@ -41,7 +41,7 @@ from ..selectors import (
     Figure,
     FigureScope,
     FigureState,
-    computation_runs,
+    read_stamps,
     stored_periods,
 )
 from ..selectors.report import (
@@ -139,9 +139,9 @@ def _chosen_municipality(
 
 
 def load(request: HttpRequest, *, announce: bool = True) -> ReportData:
-    runs = computation_runs()
+    stamps = read_stamps()
     scope, scopes = chosen_scope(request, announce=announce)
-    stored_runs = stored_periods(runs, region_id=scope.region_id)
+    stored_runs = stored_periods(stamps.runs, region_id=scope.region_id, version=stamps.version)
     period = chosen_period(request, stored_runs, announce=announce)
     municipalities = municipalities_of(scope)
     return report_data(
@@ -150,7 +150,7 @@ def load(request: HttpRequest, *, announce: bool = True) -> ReportData:
         municipality=_chosen_municipality(request, scope, municipalities, announce=announce),
         municipalities=municipalities,
         scopes=scopes,
-        runs=runs,
+        stamps=stamps,
         stored_runs=stored_runs,
     )
 

@@ -43,7 +43,6 @@ from ..forecasting.selectors import (
     capacity_check,
     forecast_cells,
     providers_in,
-    scope_norms,
 )
 from ..indicators.registry import ALL, Breakdown
 from ..jobs.selectors import active_job_for, job_visible_to
@@ -54,12 +53,12 @@ from ..selectors import (
     DashboardData,
     FigureScope,
     FigureScopeRefused,
-    computation_runs,
     dashboard_data,
     default_period,
     figure_scope_for,
     figure_scopes_for,
     period_in_range,
+    read_stamps,
     stored_periods,
 )
 from ..tasks import history_period_keys
@@ -155,10 +154,10 @@ def chosen_scope(request: HttpRequest, *, announce: bool) -> tuple[FigureScope, 
 def load(request: HttpRequest, *, announce: bool = True) -> DashboardData:
     """The figures the request asks for, of the reader's own scope. A bad period, group
     or region falls back, never a 500 and never to figures she may not see."""
-    runs = computation_runs()
+    stamps = read_stamps()
     scope, scopes = chosen_scope(request, announce=announce)
     # Only periods with figures for this scope are offered, and the default is one.
-    stored_runs = stored_periods(runs, region_id=scope.region_id)
+    stored_runs = stored_periods(stamps.runs, region_id=scope.region_id, version=stamps.version)
     period = chosen_period(request, stored_runs, announce=announce)
     breakdown, group = _chosen_group(request, scope, announce=announce)
     return dashboard_data(
@@ -167,7 +166,7 @@ def load(request: HttpRequest, *, announce: bool = True) -> DashboardData:
         group=group,
         scope=scope,
         scopes=scopes,
-        runs=runs,
+        stamps=stamps,
         stored_runs=stored_runs,
     )
 
@@ -200,7 +199,8 @@ def forecasts_html(request: HttpRequest, data: DashboardData) -> str | None:
     capacity_check(membership, data.scope)
     today = timezone.localdate()
     scope = data.scope
-    norms = scope_norms(scope)
+    # The scope's norms as the figures read them: the same rule (``scope_norms``).
+    norms = data.norms
     providers = list(providers_in(scope).order_by("pk").values_list("pk", "name", "agb_code"))
 
     def render() -> dict[str, str]:
@@ -208,7 +208,7 @@ def forecasts_html(request: HttpRequest, data: DashboardData) -> str | None:
         html = render_to_string("monitoring/dashboard_forecasts.html", forecast_section(cells))
         return {"section": html}
 
-    key = fragments.forecasts_key(scope, today, providers, norms)
+    key = fragments.forecasts_key(data.stamps, scope, today, providers, norms)
     return mark_safe(fragments.cached_parts(key, render)["section"])  # noqa: S308 - our render
 
 

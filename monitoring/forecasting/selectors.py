@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet, Subquery
 
 from voorzorg.accounts.constants import OrganisationKind
-from voorzorg.accounts.models import Membership, Organisation, Region
+from voorzorg.accounts.models import Membership, Organisation
 from voorzorg.accounts.norms import norms_for
 from voorzorg.accounts.policy import CAPACITY_ROLES
 from voorzorg.accounts.selectors import organisations_in
@@ -126,9 +126,8 @@ def providers_in(scope: FigureScope) -> QuerySet[Organisation]:
     ``organisations_in``), or every provider for all data."""
     providers = Organisation.objects.filter(kind=OrganisationKind.GGZ_PROVIDER)
     if scope.region_id is not None:
-        providers = providers.filter(
-            pk__in=organisations_in(Region.objects.filter(pk=scope.region_id)).values("pk")
-        )
+        # By the region's id: the same rule, in a query with one subquery less to build.
+        providers = providers & organisations_in([scope.region_id])
     return providers
 
 

@@ -6,6 +6,8 @@ user may read.
 - ``figures``: the stored figures of one period, group and scope (``dashboard_data``),
   at a fixed number of queries whatever the data size.
 - ``groups``: the groups that have figures, and their names.
+- ``stamps``: what the stored figures are now (``read_stamps``), one query before any
+  figure, the version a page's cached parts and reads are kept under.
 
 Aggregates only, never a person.
 """
@@ -49,6 +51,7 @@ from .scope import (
     figure_scopes_for,
     region_by_key,
 )
+from .stamps import FigureStamps, by_version, read_stamps
 
 __all__ = [
     "ALL_FIGURES",
@@ -64,9 +67,11 @@ __all__ = [
     "Figure",
     "FigureScope",
     "FigureScopeRefused",
+    "FigureStamps",
     "FigureState",
     "GroupChoice",
     "as_computed",
+    "by_version",
     "computation_runs",
     "computed_periods",
     "dashboard_data",
@@ -80,6 +85,7 @@ __all__ = [
     "organisation_names",
     "period_groups",
     "period_in_range",
+    "read_stamps",
     "region_by_key",
     "stored_periods",
 ]

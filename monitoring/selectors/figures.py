@@ -5,11 +5,14 @@ Aggregates only, never a person: everything here reads ``IndicatorValue`` rows (
 ``monitoring.services``) and ``ComputationRun``, plus organisation names for the groups.
 
 The number of queries is fixed whatever the data size (STYLE.md): one for the computation
-runs, one for the groups that have figures in the period, one for the organisation names
-of those groups, one for the chosen group's figures in the period and the one before it
-(for a running period: the same number of days of the one before it), one for the
-12-month trend, one for the periods with figures in the scope and one for the region's
-norm (and, for an administrator, one or two for the regions she may read).
+runs with the newest row ids (``stamps.read_stamps``), one for the groups that have
+figures in the period, one for the organisation names of those groups, one for the
+chosen group's figures in the period and the one before it (for a running period: the
+same number of days of the one before it), one for the 12-month trend, one for the
+periods with figures in the scope and one for the region's norm (and, for an
+administrator, one or two for the regions she may read). The periods and groups with
+figures are kept per data version (``stamps.by_version``), so a page served again skips
+them; the hour rate comes with the scope's region, read with the reader's role.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from .groups import (
     period_groups,
 )
 from .scope import ALL_FIGURES, FigureScope, FigureScopeRefused
+from .stamps import FigureStamps, by_version, read_stamps
 
 # The registry holds the unit of each indicator; these are its words on screen and in
 # exports.
@@ -145,7 +149,9 @@ class DashboardData:
     # the same number of days at its start (``Period.like_for_like``).
     previous: Period
     computed_at: dt.datetime | None
-    runs: dict[str, dt.datetime]
+    # The computation runs and the newest ids, read before anything else
+    # (``stamps.read_stamps``): ``stamps.version`` names the figures read.
+    stamps: FigureStamps
     choice: GroupChoice
     # Per breakdown, the groups that have figures in the period, in display order.
     choices: dict[str, list[GroupChoice]]
@@ -164,6 +170,11 @@ class DashboardData:
     # Euros per hour of bridging work the cost figure was reckoned at, shown beside it;
     # None: not named.
     hour_rate: Decimal | None = None
+
+    @property
+    def runs(self) -> dict[str, dt.datetime]:
+        """Every period that has been computed, with when."""
+        return self.stamps.runs
 
     @property
     def is_partial(self) -> bool:
@@ -243,22 +254,29 @@ def as_computed(period: Period, runs: dict[str, dt.datetime]) -> Period:
     return period.as_of(timezone.localdate(runs[period.key]))
 
 
-def stored_periods(runs: dict[str, dt.datetime], *, region_id: int | None) -> dict:
+def stored_periods(
+    runs: dict[str, dt.datetime], *, region_id: int | None, version: str | None = None
+) -> dict:
     """The computation runs that stored figures for one scope: ``runs`` limited to the
     periods with rows of that scope (a region added later has none for older periods).
     One query: every computation stores a total row of every indicator, so the total
-    rows of one indicator name the periods."""
-    keys = set(
-        IndicatorValue.objects.filter(
-            region_id=region_id,
-            indicator=DEFINITIONS[0].key,
-            breakdown=Breakdown.TOTAL,
-            group=ALL,
+    rows of one indicator name the periods. With the figures' ``version``
+    (``FigureStamps.version``) none when read before for that version (``by_version``)."""
+
+    def read() -> set[str]:
+        return set(
+            IndicatorValue.objects.filter(
+                region_id=region_id,
+                indicator=DEFINITIONS[0].key,
+                breakdown=Breakdown.TOTAL,
+                group=ALL,
+            )
+            .order_by()
+            .values_list("period", flat=True)
+            .distinct()
         )
-        .order_by()
-        .values_list("period", flat=True)
-        .distinct()
-    )
+
+    keys = by_version(version, "stored_periods", (region_id,), read)
     return {key: at for key, at in runs.items() if key in keys}
 
 
@@ -370,7 +388,7 @@ def dashboard_data(
     group: str = ALL,
     scope: FigureScope = ALL_FIGURES,
     scopes: Iterable[FigureScope] = (),
-    runs: dict[str, dt.datetime] | None = None,
+    stamps: FigureStamps | None = None,
     stored_runs: dict[str, dt.datetime] | None = None,
 ) -> DashboardData:
     """Everything the dashboard, its print view and its exports show for one period,
@@ -378,14 +396,15 @@ def dashboard_data(
 
     ``scope`` must come from ``figure_scope_for`` (the reader's right to it is checked
     there); ``scopes`` are the others the reader may pick. A fixed number of queries
-    whatever the number of rows (see the module docstring). ``runs`` may be passed in
-    when the caller already read them (to pick the period), and ``stored_runs``
-    (``stored_periods``: those with figures for the scope) likewise.
+    whatever the number of rows (see the module docstring). ``stamps`` (``read_stamps``)
+    may be passed in when the caller already read them (to pick the period), and
+    ``stored_runs`` (``stored_periods``: those with figures for the scope) likewise.
     """
-    if runs is None:
-        runs = computation_runs()
+    if stamps is None:
+        stamps = read_stamps()
+    runs = stamps.runs
     if stored_runs is None:
-        stored_runs = stored_periods(runs, region_id=scope.region_id)
+        stored_runs = stored_periods(runs, region_id=scope.region_id, version=stamps.version)
     # A period still running when computed was measured up to that day: show that day
     # as its peildatum, as the engine used it.
     period = as_computed(period, runs)
@@ -397,10 +416,11 @@ def dashboard_data(
         # The readers choose the group with ``FigureScope.permits`` first; this is the
         # backstop, so no page or export of a municipality shows another group.
         raise FigureScopeRefused(_("Deze groep hoort niet bij uw cijfers."))
-    groups = period_groups(period.key, region_id=scope.region_id)
     if scope.municipality is not None:
         # A municipality's reader picks only between the whole region and her own.
         groups = {Breakdown.MUNICIPALITY: {scope.municipality}}
+    else:
+        groups = period_groups(period.key, region_id=scope.region_id, version=stamps.version)
     if breakdown != Breakdown.TOTAL:
         # The chosen group stays selectable even when the period has no figures for it.
         groups[breakdown].add(group)
@@ -446,15 +466,16 @@ def dashboard_data(
         period=period,
         previous=previous,
         computed_at=runs.get(period.key),
-        runs=runs,
+        stamps=stamps,
         choice=choice_for(breakdown, group),
         choices=choices,
         figures_reader=read_figures,
         trend_months=months,
         # The region's own norm (the defaults for all data), as its figures use.
         norms=norms_for(region=scope.region_id),
-        # The rate a cost figure is reckoned at (the region's, else the setting).
-        hour_rate=hour_rate_for(scope.region_id),
+        # The rate a cost figure is reckoned at (the region's, else the setting); no
+        # query when the scope carries its region as read for the request.
+        hour_rate=hour_rate_for(scope.region or scope.region_id),
         scope=scope,
         scopes=tuple(scopes),
         stored_runs=stored_runs,

@@ -17,6 +17,7 @@ from voorzorg.accounts.models import Organisation
 
 from ..indicators.registry import ALL, UNKNOWN_GROUP, Breakdown
 from ..models import IndicatorValue
+from .stamps import by_version
 
 # The breakdowns a coordinator can filter on, one at a time: stored rows are per single
 # breakdown, so "municipality X and care level Y" does not exist and is not offered.
@@ -51,20 +52,26 @@ class GroupChoice:
 TOTAL_CHOICE = GroupChoice(Breakdown.TOTAL, ALL, "")
 
 
-def period_groups(period_key: str, *, region_id: int | None = None) -> dict[str, set[str]]:
+def period_groups(
+    period_key: str, *, region_id: int | None = None, version: str | None = None
+) -> dict[str, set[str]]:
     """Per breakdown, the groups that have at least one row in the period and scope. One
-    query."""
-    found: dict[str, set[str]] = defaultdict(set)
-    rows = (
-        IndicatorValue.objects.filter(
-            period=period_key, region_id=region_id, breakdown__in=list(GROUP_BREAKDOWNS)
+    query; with the figures' ``version`` (``FigureStamps.version``) none when read before
+    for that version (``by_version``)."""
+
+    def read() -> list[tuple[str, str]]:
+        return list(
+            IndicatorValue.objects.filter(
+                period=period_key, region_id=region_id, breakdown__in=list(GROUP_BREAKDOWNS)
+            )
+            # No ordering: the model's default ordering would add columns to the DISTINCT.
+            .order_by()
+            .values_list("breakdown", "group")
+            .distinct()
         )
-        # No ordering: the model's default ordering would add columns to the DISTINCT.
-        .order_by()
-        .values_list("breakdown", "group")
-        .distinct()
-    )
-    for breakdown, group in rows:
+
+    found: dict[str, set[str]] = defaultdict(set)
+    for breakdown, group in by_version(version, "period_groups", (period_key, region_id), read):
         found[breakdown].add(group)
     return found
 

@@ -22,6 +22,7 @@ from ..indicators.registry import ALL, Breakdown
 from ..periods import Period
 from .figures import TREND_KEYS, DashboardData, Figure, dashboard_data, figures_for
 from .scope import FigureScope
+from .stamps import FigureStamps
 
 # The Treeknorm chart of the report: this period and the three before it (a year of
 # quarters for the quarterly report).
@@ -78,7 +79,7 @@ def report_data(
     municipality: str | None = None,
     municipalities: dict[str, str] | None = None,
     scopes: Iterable[FigureScope] = (),
-    runs: dict[str, dt.datetime] | None = None,
+    stamps: FigureStamps | None = None,
     stored_runs: dict[str, dt.datetime] | None = None,
 ) -> ReportData:
     """The report's figures: the period's (and the one before it) of the scope, or of one
@@ -98,7 +99,7 @@ def report_data(
         group=group,
         scope=scope,
         scopes=scopes,
-        runs=runs,
+        stamps=stamps,
         stored_runs=stored_runs,
     )
     periods = [data.period]

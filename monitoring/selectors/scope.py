@@ -12,7 +12,7 @@ chooses a region, and ``FigureScope.permits`` says which groups of it may be rea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +34,9 @@ class FigureScope:
     # A municipality's policy officer reads her region's figures of her municipality
     # only (and the region's comparison table): its CBS code; None for everyone else.
     municipality: str | None = None
+    # The region as read for this request, when the scope was made from it (its hour
+    # rate, ``hour_rate_for``, then needs no query). Not part of what the scope is.
+    region: Region | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -88,13 +91,16 @@ def figure_scopes_for(membership: Membership | None) -> list[FigureScope]:
 def _figure_scopes(membership: Membership) -> list[FigureScope]:
     if membership.role == Role.COORDINATOR:
         region = membership.region
-        return [] if region is None else [FigureScope(region.pk, region.name)]
+        return [] if region is None else [FigureScope(region.pk, region.name, region=region)]
     if membership.role == Role.ADMIN:
-        own = [FigureScope(r.pk, r.name) for r in regions_of(membership).order_by("name", "pk")]
+        own = [
+            FigureScope(r.pk, r.name, region=r)
+            for r in regions_of(membership).order_by("name", "pk")
+        ]
         if own:
             return own
         every = Region.objects.order_by("name", "pk")
-        return [ALL_FIGURES, *(FigureScope(r.pk, r.name) for r in every)]
+        return [ALL_FIGURES, *(FigureScope(r.pk, r.name, region=r) for r in every)]
     if membership.role == Role.MUNICIPALITY:
         return _municipality_scopes(membership)
     return []
@@ -108,7 +114,7 @@ def _municipality_scopes(membership: Membership) -> list[FigureScope]:
         return []
     code = organisation.cbs_code
     regions = regions_of(membership).order_by("name", "pk")
-    own = [FigureScope(r.pk, r.name, municipality=code) for r in regions]
+    own = [FigureScope(r.pk, r.name, municipality=code, region=r) for r in regions]
     return own or [FigureScope(None, ALL_FIGURES.name, municipality=code)]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -17,7 +18,12 @@ from monitoring.models import IndicatorValue
 from monitoring.periods import Period
 from monitoring.services import indicators_compute_and_store
 from tests.conftest import with_authenticator
-from tests.factories import MembershipFactory, UserFactory, WaitingEpisodeFactory
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    UserFactory,
+    WaitingEpisodeFactory,
+)
 from tests.monitoring.region_world import TwoRegions, build_two_regions
 from voorzorg.accounts.constants import Role
 from voorzorg.accounts.models import Norm
@@ -86,9 +92,10 @@ def test_the_figures_are_served_again_without_reading_them(world, coordinator, c
     first, first_queries = _get(client, DASHBOARD, SEPTEMBER)
     again, again_queries = _get(client, DASHBOARD, SEPTEMBER)
     assert _aanmeld(first) == _aanmeld(again) == "100,0% 7 van 7"
-    # The figures' two queries (the period with its comparison, the trend) and the
-    # forecast section's two (the stored forecasts, the norms) are not run.
-    assert again_queries == first_queries - 4
+    # The figures' two queries (the period with its comparison, the trend), the forecast
+    # section's two (the stored forecasts, the norms) and the two reads of which periods
+    # and groups have figures (kept per data version) are not run.
+    assert again_queries == first_queries - 6
     # The same page, but for the session timer's seconds and the masked CSRF tokens.
     strip = re.compile(r'data-remaining="\d+"|name="csrfmiddlewaretoken" value="[^"]+"')
     assert strip.sub("", first) == strip.sub("", again)
@@ -159,3 +166,82 @@ def test_the_cached_figures_carry_nothing_of_the_reader_who_filled_them(
     assert "Nu herberekenen" in admin_html
     assert "Nu herberekenen" not in coordinator_html
     assert 'name="regio"' in admin_html and 'name="regio"' not in coordinator_html
+
+
+def _options(html: str, name: str) -> list[str]:
+    """The values offered by the menu ``name`` (``periode``, ``groep``)."""
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert select
+    return re.findall(r'<option value="([^"]*)"', select.group(1))
+
+
+def test_a_newly_computed_period_is_offered_at_once(world, coordinator, client_for):
+    """Which periods have figures is kept per data version: a computation of another
+    period changes the version, so the menu offers it on the next page."""
+    client = client_for(coordinator)
+    assert "2026-08" not in _options(_get(client, DASHBOARD, SEPTEMBER)[0], "periode")
+    assert "2026-08" not in _options(_get(client, DASHBOARD, SEPTEMBER)[0], "periode")
+    indicators_compute_and_store(period=Period.parse("2026-08"))
+    assert "2026-08" in _options(_get(client, DASHBOARD, SEPTEMBER)[0], "periode")
+    assert "2026-08" in _options(_get(client, REPORT, SEPTEMBER)[0], "periode")
+
+
+def test_a_group_with_new_figures_is_offered_at_once(world, coordinator, client_for):
+    """Which groups have figures is kept per data version: a recompute that stores a new
+    provider's figures offers it on the next page."""
+    client = client_for(coordinator)
+    new = "provider:22000555"
+    assert new not in _options(_get(client, DASHBOARD, SEPTEMBER)[0], "groep")
+    assert new not in _options(_get(client, DASHBOARD, SEPTEMBER)[0], "groep")
+    provider = OrganisationFactory(provider=True, agb_code="22000555", name="Nieuwe GGZ")
+    WaitingEpisodeFactory.create_batch(
+        2,
+        provider=provider,
+        municipality=world.municipalities["GM0014"],
+        registration_date=dt.date(2026, 9, 1),
+        intake_date=dt.date(2026, 9, 26),
+    )
+    indicators_compute_and_store(period=Period.parse("2026-09"))
+    html = _get(client, DASHBOARD, SEPTEMBER)[0]
+    assert new in _options(html, "groep")
+    assert "Nieuwe GGZ (AGB 22000555)" in html
+
+
+def test_a_renamed_organisation_shows_its_new_name_at_once(world, coordinator, client_for):
+    """The groups' names are read for every page, not kept with the figures."""
+    client = client_for(coordinator)
+    municipality = world.municipalities["GM0014"]
+    assert f"{municipality.name} (GM0014)" in _get(client, DASHBOARD, SEPTEMBER)[0]
+    type(municipality).objects.filter(pk=municipality.pk).update(name="Stad Groningen")
+    assert "Stad Groningen (GM0014)" in _get(client, DASHBOARD, SEPTEMBER)[0]
+
+
+def test_a_changed_hour_rate_shows_without_a_recompute(world, coordinator, client_for):
+    """The rate is the region's as read with the reader's role, on every request."""
+    client = client_for(coordinator)
+    assert "per uur" in _get(client, DASHBOARD, SEPTEMBER)[0]
+    assert "€\u00a072,50 per uur" not in _get(client, DASHBOARD, SEPTEMBER)[0]
+    type(world.groningen).objects.filter(pk=world.groningen.pk).update(
+        bridging_hour_rate=Decimal("72.50")
+    )
+    assert "€\u00a072,50 per uur" in _get(client, DASHBOARD, SEPTEMBER)[0]
+
+
+def test_the_stamps_name_the_newest_rows_with_or_without_a_run(world):
+    """One query reads the runs with the newest figure and forecast ids; before any run
+    the ids are read on their own."""
+    from monitoring.models import ComputationRun, WaitForecast
+    from monitoring.selectors import read_stamps
+
+    with CaptureQueriesContext(connection) as queries:
+        stamps = read_stamps()
+    assert len(queries.captured_queries) == 1
+    highest = IndicatorValue.objects.order_by("-pk").values_list("pk", flat=True).first()
+    newest = WaitForecast.objects.order_by("-pk").values_list("pk", flat=True).first()
+    assert stamps.runs == dict(ComputationRun.objects.values_list("period", "computed_at"))
+    assert (stamps.highest_figure, stamps.newest_forecast) == (highest, newest)
+    assert highest is not None
+    ComputationRun.objects.all().delete()
+    bare = read_stamps()
+    assert (bare.runs, bare.highest_figure, bare.newest_forecast) == ({}, highest, newest)
+    assert bare.version != stamps.version

@@ -105,8 +105,9 @@ def admin_regions(membership: Membership | None) -> QuerySet[Region]:
     return regions_of(membership)
 
 
-def organisations_in(regions: QuerySet[Region]) -> QuerySet[Organisation]:
-    """Organisations located in a municipality of ``regions``, and those municipalities."""
+def organisations_in(regions: QuerySet[Region] | list[int]) -> QuerySet[Organisation]:
+    """Organisations located in a municipality of ``regions`` (regions, or their ids),
+    and those municipalities."""
     inside = Organisation.objects.filter(
         Q(municipality__regions__in=regions) | Q(regions__in=regions)
     ).values("pk")
