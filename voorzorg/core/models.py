@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,41 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        """Django's field validation, without looking up again the rows this instance
+        already holds.
+
+        Django checks a foreign key's value with a query of its own (does that row
+        exist, within ``limit_choices_to``?), even when the related object was just read
+        or written in this very request; a new referral holds six. A relation whose
+        object is cached on the instance, saved, with the same key and within a plain
+        ``limit_choices_to`` is taken as valid: the database's foreign key still refuses
+        a row deleted since. Every other check of those fields (and every constraint)
+        runs as before.
+        """
+        held = {
+            field.name
+            for field in self._meta.concrete_fields
+            if field.many_to_one
+            and field.is_cached(self)
+            and _held(field, field.get_cached_value(self), getattr(self, field.attname))
+        }
+        super().clean_fields(exclude=set(exclude or ()) | held)
+
+
+def _held(field: models.Field, related: models.Model | None, key: object) -> bool:
+    """Whether ``related`` is a saved row whose primary key is ``key`` and that meets
+    the field's ``limit_choices_to`` (only a plain {field: value} one is read here; any
+    other leaves the check to Django's query)."""
+    if related is None or key is None or related._state.adding or related.pk != key:
+        return False
+    limit = field.remote_field.limit_choices_to
+    if not limit:
+        return True
+    if not isinstance(limit, dict) or any("__" in name for name in limit):
+        return False
+    return all(getattr(related, name) == value for name, value in limit.items())
 
 
 class OutboxMessage(models.Model):
