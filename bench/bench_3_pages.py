@@ -67,6 +67,8 @@ COORDINATOR_EMAIL = "cor.coordinator@voorzorg.example"
 EXPERT_EMAIL = "noor.expert@voorzorg.example"
 MUNICIPALITY_EMAIL = "gerda.gemeente@voorzorg.example"
 BENCH_EMAIL_DOMAIN = "bench.voorzorg.example"
+# Cache, broker and results of the gunicorn under test, all in one database of their own.
+REDIS_URL = f"redis://127.0.0.1:6379/{os.environ.get('BENCH_REDIS_DB', '12')}"
 APP_NAME = "voorzorg-bench-3"
 TARGETS_MS = {
     "floor": None,
@@ -123,13 +125,35 @@ def verified_sessions(email: str, count: int) -> list[str]:
     return keys
 
 
-def start_server(port: int) -> subprocess.Popen:
+def redis_reachable() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+def flush_redis() -> None:
+    import redis
+
+    # Our own database: no figures cached and no message queued by an earlier run.
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def start_server(port: int, *, with_redis: bool) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "voorzorg.settings.bench",
         # Names its database connections (libpq), so that only they are counted.
         "PGAPPNAME": APP_NAME,
     }
+    if with_redis:
+        # As production: the cache shared by the workers, and a broker, so that what a
+        # request queues (the submit's notification e-mail) is handed over, not run in
+        # the request as Celery's eager mode would. No worker runs it: its CPU is not
+        # the request's, and bench 6 measures a worker.
+        env.update(REDIS_URL=REDIS_URL, REDIS_CACHE_URL=REDIS_URL, CELERY_RESULT_URL=REDIS_URL)
     server = subprocess.Popen(  # noqa: S603 - fixed arguments, no outside input
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -263,12 +287,22 @@ def bench_backends() -> list[int]:
     return pids
 
 
-def cleanup() -> None:
+def cleanup(*, outbox_after: int | None = None) -> None:
+    """Remove what the submits made: their people with their referrals, and the
+    notifications about them; ``outbox_after``: also the outbox messages recorded after
+    that id (nobody else writes to the bench database while bench 3 runs)."""
     from groups.models import Contact
     from participants.models import Consent, Participant
     from referrals.models import Referral, ReferralEvent
+    from voorzorg.core.models import OutboxMessage
+    from voorzorg.notifications.models import Notification
 
     people = Participant.objects.filter(email__endswith=f"@{BENCH_EMAIL_DOMAIN}")
+    Notification.objects.filter(
+        person_id__in=list(people.values_list("public_id", flat=True))
+    ).delete()
+    if outbox_after is not None:
+        OutboxMessage.objects.filter(pk__gt=outbox_after).delete()
     ReferralEvent.objects.filter(referral__participant__in=people).delete()
     Referral.objects.filter(participant__in=people).delete()
     Consent.objects.filter(participant__in=people).delete()
@@ -303,8 +337,13 @@ def main() -> int:
     from django.db import connection
 
     from referrals.models import Referral, WaitingEpisode
+    from voorzorg.core.models import OutboxMessage
 
     cleanup()
+    outbox_before = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first()
+    with_redis = redis_reachable()
+    if with_redis:
+        flush_redis()
     episodes = WaitingEpisode.objects.count()
     listed = Referral.objects.filter(gp_practice__agb_code="01990001").count()
     poh = verified_sessions(POH_EMAIL, CLIENTS)
@@ -313,11 +352,17 @@ def main() -> int:
     municipality = verified_sessions(MUNICIPALITY_EMAIL, CLIENTS)
     connection.close()
     port = free_port()
-    server = start_server(port)
+    server = start_server(port, with_redis=with_redis)
     base = f"http://127.0.0.1:{port}"
     print(
         f"bench 3: {CLIENTS} clients, {REQUESTS} requests per page, gunicorn "
         f"{WORKERS} sync workers, {episodes} episodes, {listed} referrals in the POH's list"
+    )
+    print(
+        f"  Redis at {REDIS_URL} as cache and broker, no worker (as production's web tier)"
+        if with_redis
+        else f"  no Redis at {REDIS_URL}: per-process cache, and Celery runs what a request "
+        "queues inside it (eager), which production does not"
     )
     print(f"  machine at the start: {machine()}")
     results: dict[str, dict] = {}
@@ -358,7 +403,9 @@ def main() -> int:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-        cleanup()
+        cleanup(outbox_after=outbox_before or 0)
+        if with_redis:
+            flush_redis()
 
     ok = True
     print(f"  with think time {THINK_SECONDS[0]}-{THINK_SECONDS[1]} s (the targets):")
