@@ -141,12 +141,14 @@ def flush_redis() -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()
 
 
-def start_server(port: int, *, with_redis: bool) -> subprocess.Popen:
+def start_server(
+    port: int, *, with_redis: bool = False, app_name: str = APP_NAME
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "voorzorg.settings.bench",
         # Names its database connections (libpq), so that only they are counted.
-        "PGAPPNAME": APP_NAME,
+        "PGAPPNAME": app_name,
     }
     if with_redis:
         # As production: the cache shared by the workers, and a broker, so that what a

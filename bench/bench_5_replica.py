@@ -305,11 +305,7 @@ def dashboard_load(sessions: list[str], counts: Path, replica: str | None, prima
     os.environ["GUNICORN_CMD_ARGS"] = f"--config {hooks} --timeout 300"
     port = free_port()
     # libpq names the gunicorn's connections, so its backends can be told apart.
-    os.environ["PGAPPNAME"] = APP
-    try:
-        server = start_server(port)
-    finally:
-        os.environ.pop("PGAPPNAME", None)
+    server = start_server(port, app_name=APP)
     base = f"http://127.0.0.1:{port}"
     lags: list[tuple[float, int]] = []
     done = threading.Event()

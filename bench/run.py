@@ -28,14 +28,18 @@ def main() -> int:
             [sys.executable, str(script)], cwd=HERE, capture_output=True, text=True
         )
         sys.stdout.write(done.stdout)
-        if done.returncode not in (0, 1):  # 1: a target missed, the figures still stand
+        # 1: a target missed, the figures still stand; but an uncaught exception exits
+        # with 1 too, and its traceback must not be swallowed.
+        if done.returncode not in (0, 1) or "Traceback (most recent call last)" in done.stderr:
             sys.stdout.write(done.stderr[-3000:])
         summary += [
             line
             for line in done.stdout.splitlines()
             if line.startswith(("RATIO", "TIME", "MEMORY", "P95"))
         ]
-        if done.returncode != 0:
+        if done.returncode != 0 and "Traceback (most recent call last)" in done.stderr:
+            failed.append(f"{script.name} (crashed)")
+        elif done.returncode != 0:
             failed.append(script.name)
     print(f"\n=== summary ({time.perf_counter() - started:.0f} s)")
     for line in summary:
