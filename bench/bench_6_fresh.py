@@ -177,7 +177,8 @@ def last_message_id() -> int:
 
 
 def queued_cells(after: int) -> list[tuple[str, tuple]]:
-    """The (period, scopes) of the refreshes an import queued: its outbox rows."""
+    """The (period, scopes) of the refreshes an import queued (its outbox rows: one per
+    period and scope), per period in the order queued."""
     from monitoring.touched import scopes_parse
     from voorzorg.core.models import OutboxMessage
 
@@ -186,7 +187,10 @@ def queued_cells(after: int) -> list[tuple[str, tuple]]:
         .order_by("pk")
         .values_list("args", flat=True)
     )
-    return [(args[0], tuple(scopes_parse(args[1]))) for args in rows]
+    cells: dict[str, list] = {}
+    for args in rows:
+        cells.setdefault(args[0], []).extend(scopes_parse(args[1]))
+    return [(key, tuple(dict.fromkeys(scopes))) for key, scopes in cells.items()]
 
 
 def wait_until_fresh(cells, since: dt.datetime) -> dict[tuple[str, object], float]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from monitoring import collectors
@@ -52,7 +52,42 @@ _local_locks_guard = threading.Lock()
 @contextmanager
 def period_transaction(period_key: str) -> Iterator[None]:
     """A transaction that holds the lock of one period until it commits or rolls back."""
-    with locked_transaction(f"indicators:{period_key}"):
+    with locked_transaction(period_lock_key(period_key)):
+        yield
+
+
+def period_lock_key(period_key: str) -> str:
+    return f"indicators:{period_key}"
+
+
+def scope_lock_key(period_key: str, region_id: int | None) -> str:
+    return f"indicators:{period_key}:scope:{'all' if region_id is None else region_id}"
+
+
+@contextmanager
+def scopes_transaction(period_key: str, region_ids: Collection[int | None]) -> Iterator[None]:
+    """A transaction that holds one period's lock SHARED and the lock of each of its
+    ``region_ids`` (None: all data) exclusively, until it commits or rolls back.
+
+    What a refresh holds: refreshes of other scopes of the same period run side by side
+    (each worker a scope of its own), one of the same scope waits, and so does a full
+    recompute of the period, whose exclusive lock waits for every shared holder (and
+    they for it). The scopes' locks are taken in one order, so two refreshes of
+    overlapping scopes cannot deadlock. Elsewhere (SQLite, one process) the period's
+    local lock, as ``period_transaction``.
+    """
+    if connection.vendor != "postgresql":
+        with period_transaction(period_key):
+            yield
+        return
+    keys = sorted(scope_lock_key(period_key, region_id) for region_id in set(region_ids))
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock_shared(hashtext(%s))", [period_lock_key(period_key)]
+            )
+            for key in keys:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
         yield
 
 
@@ -216,40 +251,54 @@ def indicators_refresh(
     total needs gives every group at once.
 
     ``stretch_region_ids``: also those scopes of a running period's comparison stretch.
-    Under the period's lock, in one transaction. A period never computed, or computed
+    In one transaction under the locks of its scopes (``scopes_transaction``), so
+    refreshes of the period's other scopes run beside it. A period never computed, or computed
     as of another day (a running period's peildatum is its day of computation), is
     computed in full instead (``indicators_compute_and_store``): its other rows would not
     match. A region without rows for the period (added since) is left to the next full
     recompute. ``ComputationRun.computed_at`` stays the full computation's moment.
     """
     measured = period.as_of(timezone.localdate())
-    with period_transaction(period.key):
+    with scopes_transaction(period.key, [*region_ids, *stretch_region_ids]):
         run = ComputationRun.objects.filter(period=period.key).first()
-        if run is None or period.as_of(timezone.localdate(run.computed_at)) != measured:
-            return indicators_compute_and_store(period=period)
-        # JIT off and the recompute's work_mem, for this transaction only: compiling
-        # these statements costs more than it saves (docs/performance.md, "Fresh
-        # figures after an import"), and at ten million episodes a region's rules need
-        # the memory to be hashed ("Ten million episodes").
-        _analytic_settings()
-        computed_at = timezone.now()
-        written = _replace_episode_rows(measured, period.key, region_ids, computed_at)
-        stretch = measured.like_for_like()
-        if stretch_region_ids and not stretch.is_whole:
-            written += _replace_episode_rows(
-                stretch, stretch_key(stretch), stretch_region_ids, computed_at
-            )
-        ComputationRun.objects.filter(pk=run.pk).update(
-            rows=IndicatorValue.objects.filter(period=period.key).count()
+        if run is not None and period.as_of(timezone.localdate(run.computed_at)) == measured:
+            return _refresh_scopes(run, measured, region_ids, stretch_region_ids)
+    # Outside the shared lock: the full computation takes the period's lock exclusively.
+    return indicators_compute_and_store(period=period)
+
+
+def _refresh_scopes(
+    run: ComputationRun,
+    measured: Period,
+    region_ids: Sequence[int | None],
+    stretch_region_ids: Sequence[int | None],
+) -> int:
+    # JIT off and the recompute's work_mem, for this transaction only: compiling these
+    # statements costs more than it saves (docs/performance.md, "Fresh figures after an
+    # import"), and at ten million episodes a region's rules need the memory to be
+    # hashed ("Ten million episodes").
+    _analytic_settings()
+    computed_at = timezone.now()
+    written, deleted = _replace_episode_rows(measured, run.period, region_ids, computed_at)
+    # The period's own rows (a stretch's are stored under a key of their own); relative,
+    # as a refresh of another scope may change the count beside this one (the row lock
+    # orders the two updates).
+    ComputationRun.objects.filter(pk=run.pk).update(rows=F("rows") + written - deleted)
+    stretch = measured.like_for_like()
+    if stretch_region_ids and not stretch.is_whole:
+        more, _deleted = _replace_episode_rows(
+            stretch, stretch_key(stretch), stretch_region_ids, computed_at
         )
+        written += more
     return written
 
 
 def _replace_episode_rows(
     period: Period, storage_key: str, region_ids: Sequence[int | None], computed_at: dt.datetime
-) -> int:
+) -> tuple[int, int]:
     """Replace the stored episode figures of ``storage_key`` in those of ``region_ids``
-    that have figures stored (a total row is always stored for a computed scope)."""
+    that have figures stored (a total row is always stored for a computed scope); how
+    many rows were written and how many deleted."""
     stored = set(
         IndicatorValue.objects.filter(
             period=storage_key, indicator=_ALWAYS_STORED, breakdown=Breakdown.TOTAL
@@ -257,7 +306,7 @@ def _replace_episode_rows(
     )
     scopes = [region_id for region_id in dict.fromkeys(region_ids) if region_id in stored]
     if not scopes:
-        return 0
+        return 0, 0
     rows = _computed_rows(
         period,
         storage_key=storage_key,
@@ -268,11 +317,11 @@ def _replace_episode_rows(
     in_scopes = Q(region_id__in=[r for r in scopes if r is not None])
     if None in scopes:
         in_scopes |= Q(region__isnull=True)
-    IndicatorValue.objects.filter(
+    deleted, _by_model = IndicatorValue.objects.filter(
         in_scopes, period=storage_key, indicator__in=EPISODE_INDICATORS
     ).delete()
     IndicatorValue.objects.bulk_create(rows)
-    return len(rows)
+    return len(rows), deleted
 
 
 def indicator_rows(

@@ -137,17 +137,20 @@ def enqueue_refresh_on_commit(cells: Iterable[Cells]) -> list[str]:
     """Refresh the figures of waiting episodes an import touched (``Touched.cells``) once
     the current transaction commits; returns the period keys.
 
-    One ``indicators_refresh`` per period, recorded in the outbox in the caller's
-    transaction like ``enqueue_recompute_on_commit``, in the order given (today's
-    periods first), so a worker brings the newest figures up first.
+    One ``indicators_refresh`` per period and scope (with that scope's stretch where it
+    has one), recorded in the outbox in the caller's transaction like
+    ``enqueue_recompute_on_commit``, in the order given (today's periods first, the
+    longest first): the scopes of a period hold locks of their own, so two workers
+    refresh the year's two scopes side by side instead of one after the other.
     """
     cells = list(cells)
-    outbox_record_many(
-        task=indicators_refresh,
-        args_list=[
-            [c.period_key, scopes_text(c.scopes), scopes_text(c.stretch_scopes)] for c in cells
-        ],
-    )
+    args_list = []
+    for cell in cells:
+        for scope in dict.fromkeys([*cell.scopes, *cell.stretch_scopes]):
+            own = [scope] if scope in cell.scopes else []
+            stretch = [scope] if scope in cell.stretch_scopes else []
+            args_list.append([cell.period_key, scopes_text(own), scopes_text(stretch)])
+    outbox_record_many(task=indicators_refresh, args_list=args_list)
     return [c.period_key for c in cells]
 
 

@@ -164,8 +164,11 @@ class Touched:
         return {m for start, end in self.spans.get(scope, ()) for m in range(start, end + 1)}
 
     def cells(self) -> list[Cells]:
-        """Per touched period (latest end first, so today's figures come first): the
-        scopes to refresh, and for a running period the scopes of its stretch."""
+        """Per touched period, the scopes to refresh, and for a running period the scopes
+        of its stretch. Latest end first, so today's figures come first; of periods that
+        end together the longest first (the year before its quarter before its month), so
+        that workers that take them in this order start the longest refreshes first and
+        end together (today's upload: within seconds of each other)."""
         scopes: dict[str, set[ScopeId]] = defaultdict(set)
         stretch_scopes: dict[str, set[ScopeId]] = defaultdict(set)
         periods: dict[str, Period] = {}
@@ -184,7 +187,7 @@ class Touched:
                 ):
                     periods[period.key] = period
                     stretch_scopes[period.key].add(scope)
-        order = sorted(periods.values(), key=lambda p: (p.end, p.start), reverse=True)
+        order = sorted(periods.values(), key=lambda p: (-p.end.toordinal(), p.start))
         return [
             Cells(p.key, _ordered(scopes.get(p.key, ())), _ordered(stretch_scopes.get(p.key, ())))
             for p in order

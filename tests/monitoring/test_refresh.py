@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import threading
 
 import pytest
+from django.db import connection, connections, transaction
 
 from monitoring import services, tasks
 from monitoring.importer import waitlist_import
@@ -213,7 +215,9 @@ def test_the_refresh_after_an_import_stores_what_a_full_recompute_stores(
     today = todays_changes(rows)
     import_and_refresh(csv_bytes(today), django_capture_on_commit_callbacks)
     after_today = stored()
-    assert sorted(refreshed) == ["2026", "2026-11", "2026-Q4"]
+    # One refresh per period and scope, the longest period first.
+    assert list(dict.fromkeys(refreshed)) == ["2026", "2026-Q4", "2026-11"]
+    assert len(refreshed) > 3
     assert computed_in_full == []
     assert computation_runs() == runs
     assert after_today != before
@@ -280,7 +284,8 @@ def keys(found: Touched) -> list[str]:
 def test_an_intake_today_touches_only_todays_periods():
     waiting = values(registration_date=dt.date(2025, 3, 1))
     found = touched(waiting, values(registration_date=dt.date(2025, 3, 1), intake_date=TODAY))
-    assert keys(found) == ["2026", "2026-11", "2026-Q4"]
+    # In the order a worker should take them: the longest first.
+    assert [c.period_key for c in found.cells()] == ["2026", "2026-Q4", "2026-11"]
     # Today's month is also the stretch of no running period.
     assert all(c.stretch_scopes == () for c in found.cells())
 
@@ -336,3 +341,66 @@ def test_scopes_pass_as_text():
     assert scopes_text([None, 3, 7]) == "all,3,7"
     assert scopes_parse("all,3,7") == [None, 3, 7]
     assert scopes_parse("") == []
+
+
+@pytest.mark.django_db
+def test_an_import_queues_one_refresh_per_period_and_scope():
+    """Each scope its own message, its stretch with it; a scope touched only in the
+    stretch gets a message of its own."""
+    from monitoring.touched import Cells
+    from voorzorg.core.models import OutboxMessage
+
+    with transaction.atomic():
+        keys = tasks.enqueue_refresh_on_commit(
+            [Cells("2026", (None, 1)), Cells("2026-11", (None, 1), (None, 2))]
+        )
+    assert keys == ["2026", "2026-11"]
+    queued = OutboxMessage.objects.filter(task_name="monitoring.tasks.indicators_refresh")
+    assert [m.args for m in queued.order_by("pk")] == [
+        ["2026", "all", ""],
+        ["2026", "1", ""],
+        ["2026-11", "all", "all"],
+        ["2026-11", "1", ""],
+        ["2026-11", "", "2"],
+    ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks: PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_locks_its_scopes_and_shares_its_period():
+    """While a refresh of the year's all-data scope holds its locks, another scope of
+    the year can be refreshed, the same scope cannot, and neither can a full recompute
+    of the year (it takes the period's lock exclusively)."""
+    holding, release = threading.Event(), threading.Event()
+
+    def refresh_all_data() -> None:
+        try:
+            with services.scopes_transaction("2026", [None]):
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=refresh_all_data)
+    worker.start()
+    try:
+        assert holding.wait(timeout=30)
+
+        def free(key: str, *, shared: bool = False) -> bool:
+            how = "_shared" if shared else ""
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT pg_try_advisory_lock{how}(hashtext(%s))", [key])
+                [[taken]] = cursor.fetchall()
+                if taken:
+                    cursor.execute(f"SELECT pg_advisory_unlock{how}(hashtext(%s))", [key])
+            return taken
+
+        assert free(services.scope_lock_key("2026", 1))
+        assert free(services.period_lock_key("2026"), shared=True)
+        assert not free(services.scope_lock_key("2026", None))
+        assert not free(services.period_lock_key("2026"))
+        assert free(services.period_lock_key("2026-Q4"))
+    finally:
+        release.set()
+        worker.join(timeout=30)
+    assert free(services.period_lock_key("2026"))
