@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value
+from django.db.models import DateField, F, IntegerField, Q, QuerySet, Value
 
 from groups.constants import EnrolmentStatus
 from groups.models import Contact, Enrolment
@@ -41,12 +41,16 @@ STAGE_DATES = {
 
 
 def _in_beeld(peildatum: dt.date) -> Q:
-    """The episode's participant is "in beeld" at the peildatum (bridging.py's rules)."""
+    """The episode's participant is "in beeld" at the peildatum (bridging.py's rules).
+
+    As three uncorrelated ``IN (SELECT participant_id ...)``, each hashed once: written
+    as correlated EXISTS, the planner costed the subqueries per row, chose a serial
+    index scan and merge join over the episodes, and a year's statement took 2.2 s at a
+    million episodes instead of 1.9 s (serial; 1.76 s with a parallel scan).
+    """
     changed_after_peildatum = local_midnight(peildatum + dt.timedelta(days=1))
     first, last = bridging.contact_window(peildatum)
-    referral = Referral.objects.filter(
-        participant_id=OuterRef("participant_id"), first_contact_date__lte=peildatum
-    ).filter(
+    referral = Referral.objects.filter(first_contact_date__lte=peildatum).filter(
         Q(status=ReferralStatus.IN_BRIDGING)
         | Q(
             status__in=sorted(bridging.ENDED_REFERRAL_STATUSES),
@@ -54,17 +58,20 @@ def _in_beeld(peildatum: dt.date) -> Q:
         )
     )
     enrolment = (
-        Enrolment.objects.filter(participant_id=OuterRef("participant_id"))
-        .exclude(status=EnrolmentStatus.WAITING)
+        Enrolment.objects.exclude(status=EnrolmentStatus.WAITING)
         .filter(start_date__lte=peildatum)
         .filter(Q(end_date__isnull=True) | Q(end_date__gt=peildatum))
     )
-    contact = Contact.objects.filter(
-        participant_id=OuterRef("participant_id"), date__gte=first, date__lte=last
-    )
+    contact = Contact.objects.filter(date__gte=first, date__lte=last)
     return Q(participant_id__isnull=False) & (
-        Q(Exists(referral)) | Q(Exists(enrolment)) | Q(Exists(contact))
+        Q(participant_id__in=_participants(referral))
+        | Q(participant_id__in=_participants(enrolment))
+        | Q(participant_id__in=_participants(contact))
     )
+
+
+def _participants(rows: QuerySet) -> QuerySet:
+    return rows.filter(participant_id__isnull=False).order_by().values("participant_id")
 
 
 def conditions(frame: Frame) -> dict[str, Q]:
