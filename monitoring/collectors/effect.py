@@ -14,6 +14,7 @@ rules that combine them are effect.py's (``bridging_span``, ``is_bridged``,
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 from django.db import connection
@@ -99,12 +100,12 @@ def _span(row: dict[str, Any], zone: dt.tzinfo | None = None) -> effect.Span | N
 
 
 def _ended_episodes(frame: Frame) -> list[EndedEpisodeRow]:
-    """One row per episode of the scope that ended in the period (two queries).
+    """The episodes of the scope that ended in the period (two queries), alike ones in
+    one row with their ``count``: the figures only count episodes.
 
     Only an episode with a participant can be bridged, so only those are read one by
     one with their bridging care; the others (nineteen in twenty at scale) are counted
-    per provider, care level, municipality, start and close reason, and their rows
-    repeated that many times (the figures only count rows).
+    in the database per provider, care level, municipality, start and close reason.
     """
     span = frame.span
     episodes = within(
@@ -115,7 +116,8 @@ def _ended_episodes(frame: Frame) -> list[EndedEpisodeRow]:
         frame.scope,
         episodes_in,
     )
-    found = []
+    # (provider, care level, municipality, bridged, treatment started, close reason)
+    counts: Counter[tuple] = Counter()
     unlinked = (
         episodes.filter(participant_id__isnull=True)
         .values(
@@ -130,16 +132,16 @@ def _ended_episodes(frame: Frame) -> list[EndedEpisodeRow]:
         .annotate(n=Count("pk"))
     )
     for row in unlinked:
-        found += [
-            EndedEpisodeRow(
-                provider=row["provider__agb_code"],
-                care_level=row["care_level"],
-                municipality=row["municipality__cbs_code"],
-                bridged=False,
-                treatment_started=row["started"],
-                close_reason=row["close_reason"],
+        counts[
+            (
+                row["provider__agb_code"],
+                row["care_level"],
+                row["municipality__cbs_code"],
+                False,
+                row["started"],
+                row["close_reason"],
             )
-        ] * row["n"]
+        ] += row["n"]
     linked = (
         episodes.filter(participant_id__isnull=False)
         .annotate(**_bridging("participant_id"))
@@ -158,17 +160,28 @@ def _ended_episodes(frame: Frame) -> list[EndedEpisodeRow]:
     zone = timezone.get_current_timezone()
     for row in linked:
         ended: dt.date = row["treatment_start_date"] or row["closed_date"]
-        found.append(
-            EndedEpisodeRow(
-                provider=row["provider__agb_code"],
-                care_level=row["care_level"],
-                municipality=row["municipality__cbs_code"],
-                bridged=effect.is_bridged(_span(row, zone), ended),
-                treatment_started=row["treatment_start_date"] is not None,
-                close_reason=row["close_reason"],
+        counts[
+            (
+                row["provider__agb_code"],
+                row["care_level"],
+                row["municipality__cbs_code"],
+                effect.is_bridged(_span(row, zone), ended),
+                row["treatment_start_date"] is not None,
+                row["close_reason"],
             )
+        ] += 1
+    return [
+        EndedEpisodeRow(
+            provider=provider,
+            care_level=care_level,
+            municipality=municipality,
+            bridged=bridged,
+            treatment_started=started,
+            close_reason=reason,
+            count=count,
         )
-    return found
+        for (provider, care_level, municipality, bridged, started, reason), count in counts.items()
+    ]
 
 
 ENDED_EPISODES = DbSource(fetch=_ended_episodes)

@@ -255,20 +255,27 @@ def changes(first: Sequence[int], latest: Sequence[int]) -> tuple[int, ...]:
 # --- The figures ----------------------------------------------------------------------
 
 
-def _events(rows: Iterable[EndedEpisodeRow], reason: str) -> int:
-    return sum(1 for row in rows if is_outcome(row, reason))
-
-
-def is_outcome(row: EndedEpisodeRow, reason: str) -> bool:
-    """The episode closed for ``reason`` before any treatment started."""
-    return not row.treatment_started and row.close_reason == reason
+def _tally(rows: Iterable[EndedEpisodeRow], reason: str) -> tuple[int, int, int, int]:
+    """Episodes (each row counts ``row.count`` times) in one pass: events among the not
+    bridged, the not bridged, events among the bridged, the bridged. An event: the
+    episode closed for ``reason`` before any treatment started."""
+    counts = [0, 0, 0, 0]
+    for row in rows:
+        side = 2 if row.bridged else 0
+        counts[side + 1] += row.count
+        if row.close_reason == reason and not row.treatment_started:
+            counts[side] += row.count
+    events_unexposed, unexposed, events_exposed, exposed = counts
+    return events_unexposed, unexposed, events_exposed, exposed
 
 
 def outcome_share(rows: Sequence[EndedEpisodeRow], reason: str, *, bridged: bool) -> Ratio:
     """% of the bridged (or the not bridged) ended episodes that closed for ``reason``
     before treatment, with the Wilson interval."""
-    side = [row for row in rows if row.bridged == bridged]
-    return stats.share_interval(_events(side, reason), len(side))
+    events_unexposed, unexposed, events_exposed, exposed = _tally(rows, reason)
+    if bridged:
+        return stats.share_interval(events_exposed, exposed)
+    return stats.share_interval(events_unexposed, unexposed)
 
 
 def outcome_difference(rows: Sequence[EndedEpisodeRow], reason: str) -> Ratio:
@@ -277,17 +284,11 @@ def outcome_difference(rows: Sequence[EndedEpisodeRow], reason: str) -> Ratio:
     strata: dict[tuple[str, str], list[EndedEpisodeRow]] = defaultdict(list)
     for row in rows:
         strata[(row.provider or "", row.care_level)].append(row)
-    return stats.risk_difference(
-        [
-            stats.Stratum(
-                events_exposed=_events((r for r in members if r.bridged), reason),
-                exposed=sum(1 for r in members if r.bridged),
-                events_unexposed=_events((r for r in members if not r.bridged), reason),
-                unexposed=sum(1 for r in members if not r.bridged),
-            )
-            for _key, members in sorted(strata.items())
-        ]
-    )
+    found = []
+    for _key, members in sorted(strata.items()):
+        events_unexposed, unexposed, events_exposed, exposed = _tally(members, reason)
+        found.append(stats.Stratum(events_exposed, exposed, events_unexposed, unexposed))
+    return stats.risk_difference(found)
 
 
 def crisis_rate(rows: Sequence[ExposureRow]) -> Ratio:
