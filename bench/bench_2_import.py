@@ -36,7 +36,8 @@ setup_django()
 from django.core.management import call_command
 import voorzorg.core.tasks
 enqueued = []
-# The refreshes go through the outbox (one message per period); time the import only.
+# The refreshes go through the outbox (one message per period and scope); time the
+# import only.
 voorzorg.core.tasks.outbox_deliver.delay = lambda message_id: enqueued.append(message_id)
 started = time.perf_counter()
 call_command("import_waitlist", {path!r})
@@ -134,7 +135,7 @@ def main() -> int:
     print(f"  {SMALL:>7} new rows: {first['seconds']:.2f} s, peak RSS {first['rss_mb']:.0f} MB")
     print(
         f"  {ROWS:>7} new rows: {second['seconds']:.2f} s, peak RSS {second['rss_mb']:.0f} MB"
-        f" ({size_mb:.1f} MB file; {second['enqueued']} periods queued for refresh)"
+        f" ({size_mb:.1f} MB file; {second['enqueued']} refreshes queued: periods x scopes)"
     )
     print(
         f"  {ROWS:>7} again:    {again['seconds']:.2f} s, peak RSS {again['rss_mb']:.0f} MB"
