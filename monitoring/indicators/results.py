@@ -96,6 +96,25 @@ def median(values: Sequence[int | float]) -> Decimal | None:
     return to_decimal(float(lo) + 0.5 * (float(hi) - float(lo)))
 
 
+def median_of_counts(values: Sequence[float], counts: Sequence[int]) -> float | None:
+    """The median of a histogram (ascending distinct ``values``, each counted), as
+    PostgreSQL's ``percentile_cont(0.5)`` over those numbers as double precision takes
+    it: the middle one, or lo + 0.5 * (hi - lo) between the two middle ones."""
+    total = sum(counts)
+    if not total:
+        return None
+    middle = (total - 1) // 2  # the 0-based place of the lower middle number
+    seen = 0
+    for index, count in enumerate(counts):
+        seen += count
+        if seen > middle:
+            lo = values[index]
+            if total % 2 or seen > middle + 1:  # odd, or both middle numbers are lo
+                return lo
+            return lo + 0.5 * (values[index + 1] - lo)
+    raise ValueError(counts)
+
+
 def median_ratio(measured: int, value: int | float | Decimal | None) -> Ratio:
     """A median over ``measured`` items, rounded to one decimal (numerator None)."""
     if not measured or value is None:

@@ -6,6 +6,8 @@ No database, no clock: every row and the period are passed in.
 from __future__ import annotations
 
 import datetime as dt
+import random
+from collections import Counter
 from decimal import Decimal
 
 import pytest
@@ -20,7 +22,15 @@ from monitoring.indicators.registry import (
     Panel,
     Unit,
 )
-from monitoring.indicators.results import Ratio, median, percent, round1, suppress
+from monitoring.indicators.results import (
+    Ratio,
+    median,
+    median_of_counts,
+    percent,
+    round1,
+    suppress,
+    to_decimal,
+)
 from monitoring.indicators.rows import (
     AttendanceRow,
     ContactRow,
@@ -113,6 +123,20 @@ def test_percent_rounds_half_up_to_one_decimal(numerator, denominator, value):
 )
 def test_median_interpolates_like_percentile_cont(values, expected):
     assert median(values) == expected
+
+
+def test_the_median_of_a_histogram_is_the_median_of_its_numbers():
+    """What the database path takes from a histogram (distinct numbers, each counted)
+    equals the median of the numbers themselves: odd and even counts, the two middle
+    numbers equal or not, whole days and fractions of hours."""
+    rng = random.Random(7)
+    for _ in range(500):
+        pool = [rng.randint(0, 40) for _ in range(5)] + [rng.randint(0, 4000) / 16]
+        numbers = [float(rng.choice(pool)) for _ in range(rng.randint(1, 30))]
+        counted = sorted(Counter(numbers).items())
+        found = median_of_counts([v for v, _n in counted], [n for _v, n in counted])
+        assert to_decimal(found) == median(numbers), numbers
+    assert median_of_counts([], []) is None
 
 
 def test_round1_is_half_up():
