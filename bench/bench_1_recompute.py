@@ -17,7 +17,9 @@ is the best the database does with it under the same memory.
 Each is timed best of BENCH_RUNS (default 3) after one warm-up, so both read from a
 warm buffer cache. The script also checks that every stored Treeknorm figure of the
 all-data scope equals the statement's (``reference.check``), so a fast wrong answer
-cannot pass, and prints the size of the main tables and their indexes.
+cannot pass, and prints the size of the main tables and their indexes. For information
+it also times the app computing only the statement's figures (the episode figures of all
+data), like for like with the statement; the target compares the whole recompute.
 
 Targets: the recompute within 1.2 times the statement, and within 10 s up to about a
 million episodes, 40 s beyond (``BENCH_EPISODES=10000000``, docs/performance.md).
@@ -130,12 +132,28 @@ def main() -> int:
     def app() -> object:
         return indicators_compute_and_store(period=period)
 
+    def same_figures() -> object:
+        """The app's computation of exactly the statement's figures (the Treeknorm and
+        other episode figures of all data), in a recompute's transaction settings."""
+        from django.db import transaction
+
+        from monitoring import collectors
+        from monitoring.indicators.registry import Source
+        from monitoring.services import _analytic_settings
+
+        with transaction.atomic():
+            _analytic_settings()
+            return collectors.collect(
+                period=period.as_of(timezone.localdate()), sources=[Source.EPISODES]
+            )
+
     sql = reference.reference_sql()
 
     def statement() -> object:
         return reference.run(period, sql)
 
     app_best, app_times = best_of(RUNS + 1, cpu_of(app))
+    same_best, same_times = best_of(RUNS + 1, same_figures)
     jit_best, jit_times = best_of(RUNS + 1, cpu_of(with_jit(True, statement)))
     plain_best, plain_times = best_of(RUNS + 1, cpu_of(with_jit(False, statement)))
     sql_best = min(jit_best, plain_best)
@@ -146,6 +164,10 @@ def main() -> int:
     print(
         f"  app  indicators_compute_and_store: {', '.join(f'{t:.2f}' for t in app_times)} s"
         f" -> best {app_best:.2f} s ({rows} rows stored)"
+    )
+    print(
+        f"  app  the same figures alone:       {', '.join(f'{t:.2f}' for t in same_times)} s"
+        f" -> best {same_best:.2f} s (episode figures, all data: what the statement computes)"
     )
     for label, times, best in (
         ("JIT on ", jit_times, jit_best),
@@ -174,6 +196,9 @@ def main() -> int:
         print(line)
     limit = TARGET_SECONDS_LARGE if episodes > LARGE else TARGET_SECONDS
     ratio = app_best / sql_best
+    # For information (not the target): the app's own statement against the reference,
+    # like for like; the target compares the whole recompute (every figure, every scope).
+    print(f"  like for like: the same figures {same_best / sql_best:.2f} x the statement")
     ok = ratio <= TARGET_RATIO and app_best <= limit and not problems
     print(
         f"TIME recompute = {app_best:.2f} s (target <= {limit:.0f} s at {episodes} episodes) "
