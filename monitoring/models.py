@@ -101,12 +101,16 @@ class ComputationRun(models.Model):
 
     One per period: a recompute computes the all-data scope and every region's scope
     together, in one transaction, so they always share this moment. ``rows`` counts the
-    rows of all scopes."""
+    rows of all scopes. ``refreshes`` counts the refreshes after an import since
+    (``services.indicators_refresh``): each commits its count with its rows, so the
+    figures' version (``selectors.stamps``) changes when one lands, also when a refresh
+    of another scope wrote higher row ids first."""
 
     period = models.CharField(_("periode"), max_length=7, unique=True)
     computed_at = models.DateTimeField(_("berekend op"))
     duration_ms = models.PositiveIntegerField(_("duur (ms)"), default=0)
     rows = models.PositiveIntegerField(_("aantal rijen"), default=0)
+    refreshes = models.PositiveIntegerField(_("verversingen"), default=0)
 
     class Meta:
         verbose_name = _("berekening")

@@ -282,8 +282,11 @@ def _refresh_scopes(
     written, deleted = _replace_episode_rows(measured, run.period, region_ids, computed_at)
     # The period's own rows (a stretch's are stored under a key of their own); relative,
     # as a refresh of another scope may change the count beside this one (the row lock
-    # orders the two updates).
-    ComputationRun.objects.filter(pk=run.pk).update(rows=F("rows") + written - deleted)
+    # orders the two updates). The count of refreshes changes the figures' version when
+    # this one commits (ComputationRun).
+    ComputationRun.objects.filter(pk=run.pk).update(
+        rows=F("rows") + written - deleted, refreshes=F("refreshes") + 1
+    )
     stretch = measured.like_for_like()
     if stretch_region_ids and not stretch.is_whole:
         more, _deleted = _replace_episode_rows(

@@ -11,13 +11,14 @@ The key can never name stale figures, because it is built from everything the HT
 made of, as read for this request:
 
 - the data version (``FigureStamps.version``, ``monitoring.selectors.stamps``): every
-  computation run's period and moment (``ComputationRun``) and the highest
-  ``IndicatorValue`` id, read together first, before any figure. The one writer,
-  ``monitoring.services.indicators_compute_and_store``, replaces a period's rows (new
-  ids) and moves its run's ``computed_at`` in one transaction, so a recompute that lands
-  changes the key at once; rows added in any other way raise the highest id. A request
-  that read the stamps just before a recompute committed may store newer HTML under the
-  older key, never older HTML under the newer one;
+  computation run's period, moment and count of refreshes (``ComputationRun``) and the
+  highest ``IndicatorValue`` id, read together first, before any figure. A recompute
+  (``monitoring.services.indicators_compute_and_store``) replaces a period's rows (new
+  ids) and moves its run's ``computed_at`` in one transaction, a refresh after an import
+  replaces some rows and counts itself in the run, so either changes the key at once
+  when it lands; rows added in any other way raise the highest id. A request that read
+  the stamps just before a writer committed may store newer HTML under the older key,
+  never older HTML under the newer one;
 - what the reader asked for and may see: the scope (the reader's region, or all data),
   the period, the group and its name, the municipality of a report;
 - the values read beside the figures that an administrator may change without a

@@ -6,12 +6,15 @@ page's cached parts and cached reads are kept under.
 runs with the two ids as scalar subqueries (evaluated once, not per row); a second query
 only before the first computation ever ran.
 
-``FigureStamps.version`` names the stored figures: the one writer,
-``monitoring.services.indicators_compute_and_store``, replaces a period's rows (new ids)
-and moves its run's ``computed_at`` in one transaction, so a recompute that lands changes
-the version at once; rows added in any other way raise the highest id. A request that
-read the stamps just before a recompute committed may keep newer reads under the older
-version, never older reads under the newer one.
+``FigureStamps.version`` names the stored figures. The writers change it in the
+transaction that writes the rows: ``monitoring.services.indicators_compute_and_store``
+replaces a period's rows (new ids) and moves its run's ``computed_at``; a refresh after an
+import (``indicators_refresh``) replaces some of them and counts itself in the run's
+``refreshes`` (the highest id alone would not do: two refreshes of one period's scopes
+run side by side, and the one that commits last may hold the lower ids). Rows added in
+any other way raise the highest id. A request that read the stamps just before a writer
+committed may keep newer reads under the older version, never older reads under the
+newer one.
 
 ``by_version`` keeps a read of ``IndicatorValue`` rows alone (which periods, which
 groups have figures) in Django's cache under that version, so a page served again reads
@@ -24,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -46,11 +49,16 @@ class FigureStamps:
     runs: dict[str, dt.datetime]
     highest_figure: int | None
     newest_forecast: int | None
+    # Per computed period, how many refreshes after an import have landed since.
+    refreshes: dict[str, int] = field(default_factory=dict)
 
     @cached_property
     def version(self) -> str:
-        """The version of the stored figures: the runs and the highest row id."""
-        stamps = sorted((key, at.isoformat()) for key, at in self.runs.items())
+        """The version of the stored figures: the runs, their refreshes and the highest
+        row id."""
+        stamps = sorted(
+            (key, at.isoformat(), self.refreshes.get(key, 0)) for key, at in self.runs.items()
+        )
         return hashlib.sha256(f"{self.highest_figure}|{stamps}".encode()).hexdigest()
 
 
@@ -65,6 +73,7 @@ def read_stamps() -> FigureStamps:
         ComputationRun.objects.order_by().values_list(
             "period",
             "computed_at",
+            "refreshes",
             Subquery(_newest(IndicatorValue)[:1]),
             Subquery(_newest(WaitForecast)[:1]),
         )
@@ -76,9 +85,10 @@ def read_stamps() -> FigureStamps:
             newest_forecast=_newest(WaitForecast).first(),
         )
     return FigureStamps(
-        runs={period: at for period, at, _figure, _forecast in rows},
-        highest_figure=rows[0][2],
-        newest_forecast=rows[0][3],
+        runs={period: at for period, at, _refreshes, _figure, _forecast in rows},
+        highest_figure=rows[0][3],
+        newest_forecast=rows[0][4],
+        refreshes={period: count for period, _at, count, _figure, _forecast in rows},
     )
 
 

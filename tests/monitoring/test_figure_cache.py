@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -245,3 +246,23 @@ def test_the_stamps_name_the_newest_rows_with_or_without_a_run(world):
     bare = read_stamps()
     assert (bare.runs, bare.highest_figure, bare.newest_forecast) == ({}, highest, newest)
     assert bare.version != stamps.version
+
+
+def test_a_refresh_changes_the_version_also_without_a_higher_row_id(world, coordinator, client_for):
+    """Two refreshes of one period's scopes run side by side, and the one that commits
+    last may hold the lower row ids: its count in the run changes the version, so the
+    page shows its figures at once."""
+    from monitoring.selectors import read_stamps
+    from monitoring.services import indicators_refresh
+
+    client = client_for(coordinator)
+    assert _aanmeld(_get(client, DASHBOARD, SEPTEMBER)[0]) == "100,0% 7 van 7"
+    before = read_stamps()
+    _late_episodes(world, 3)
+    indicators_refresh(period=Period.parse("2026-09"), region_ids=[world.groningen.pk])
+    after = read_stamps()
+    assert after.runs == before.runs  # a refresh keeps the run's moment
+    assert after.refreshes == {**before.refreshes, "2026-09": before.refreshes["2026-09"] + 1}
+    as_if_lower = replace(after, highest_figure=before.highest_figure)
+    assert as_if_lower.version != before.version
+    assert _aanmeld(_get(client, DASHBOARD, SEPTEMBER)[0]) == "70,0% 7 van 10"
