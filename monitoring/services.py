@@ -280,20 +280,20 @@ def _refresh_scopes(
     _analytic_settings()
     computed_at = timezone.now()
     written, deleted = _replace_episode_rows(measured, run.period, region_ids, computed_at)
-    # The period's own rows (a stretch's are stored under a key of their own); relative,
-    # as a refresh of another scope may change the count beside this one (the row lock
-    # orders the two updates). The count of refreshes changes the figures' version when
-    # this one commits (ComputationRun).
+    stretch = measured.like_for_like()
+    stretch_written = 0
+    if stretch_region_ids and not stretch.is_whole:
+        stretch_written, _deleted = _replace_episode_rows(
+            stretch, stretch_key(stretch), stretch_region_ids, computed_at
+        )
+    # Last, as its row lock is held until the commit: a refresh of another scope waits
+    # for it only that long. Relative, as that refresh may change the count beside this
+    # one; the period's own rows only (a stretch's are stored under a key of their own).
+    # The count of refreshes changes the figures' version when this one commits.
     ComputationRun.objects.filter(pk=run.pk).update(
         rows=F("rows") + written - deleted, refreshes=F("refreshes") + 1
     )
-    stretch = measured.like_for_like()
-    if stretch_region_ids and not stretch.is_whole:
-        more, _deleted = _replace_episode_rows(
-            stretch, stretch_key(stretch), stretch_region_ids, computed_at
-        )
-        written += more
-    return written
+    return written + stretch_written
 
 
 def _replace_episode_rows(
