@@ -406,9 +406,10 @@ def _with_histograms(
     first per combination of all groups and then summed per grouping set.
 
     ``percentile_cont`` would sort each group's numbers again in every grouping set; at
-    a million episodes a year's statement took 1.98 s with it and 1.52 s this way
-    (serial, docs/performance.md). The medians are then taken from the histograms in
-    Python exactly as ``percentile_cont`` takes them (``results.median_of_counts``).
+    a million episodes a year's episode statement took 2.07-2.34 s with it and
+    1.71-1.75 s this way (serial, docs/performance.md, "Medians"). The medians are then
+    taken from the histograms in Python exactly as ``percentile_cont`` takes them
+    (``results.median_of_counts``).
     """
     params = list(params)  # the rows' (the CTE comes first), then the tallies' in order
     listed = ", ".join(names)
