@@ -179,15 +179,13 @@ def factory_today(time_machine) -> dt.date:
     return FACTORY_TODAY.date()
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Start every test with this worker's cache empty.
+def clear_this_workers_cache() -> None:
+    """Empty this worker's cache, and no other's.
 
-    Rate-limit counters (self-registration, sign-in lockout) live in the cache; left from
-    an earlier test, or from an earlier run against the same Redis, they would turn a valid
-    submission into a 429 depending on which tests ran before. On Redis, only this worker's
-    keys are removed (settings/test.py gives each xdist worker its own prefix): a flush
-    would empty the other workers' caches mid-test.
+    On Redis, only this worker's keys are removed (settings/test.py gives each xdist
+    worker its own prefix): Django's ``cache.clear()`` flushes the whole Redis database,
+    so called in a test it emptied the other workers' caches in the middle of theirs
+    (a cached page then missed, and a test counting a cached page's queries failed).
     """
     from django.conf import settings
     from django.core.cache import cache
@@ -200,6 +198,17 @@ def _empty_cache():
             client.delete(*keys)
     else:
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start every test with this worker's cache empty.
+
+    Rate-limit counters (self-registration, sign-in lockout) live in the cache; left from
+    an earlier test, or from an earlier run against the same Redis, they would turn a valid
+    submission into a 429 depending on which tests ran before.
+    """
+    clear_this_workers_cache()
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,6 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -22,6 +21,7 @@ from monitoring.dashboard.formatting import interval_text, value_text
 from monitoring.indicators.registry import BY_KEY, DEFINITIONS, Definition
 from monitoring.indicators.terms import Breakdown, Family, Panel, Source, Unit
 from monitoring.selectors import Figure
+from tests.conftest import clear_this_workers_cache
 from tests.monitoring.test_dashboard import (
     DASHBOARD,
     PRINT,
@@ -169,7 +169,7 @@ def test_the_sections_add_no_query(client_for, coordinator_cor, region, django_a
         assert client.get(DASHBOARD, {"periode": NOW_PERIOD}).status_code == 200
     DEFINITIONS.extend(TEST_DEFINITIONS)
     BY_KEY.update({d.key: d for d in TEST_DEFINITIONS})
-    cache.clear()  # the rendered parts: count what a first view reads
+    clear_this_workers_cache()  # the rendered parts: count what a first view reads
     try:
         with django_assert_num_queries(len(without.captured_queries)):
             html = client.get(DASHBOARD, {"periode": NOW_PERIOD}).content.decode()
